@@ -1,0 +1,48 @@
+//===- SpatialOpInterface.td - Window rules of spatial ops -*- tablegen -*-===//
+
+#ifndef SSTEP_SPATIAL_OP_INTERFACE_TD
+#define SSTEP_SPATIAL_OP_INTERFACE_TD
+
+include "mlir/IR/OpBase.td"
+
+def SpatialOpInterface : OpInterface<"SpatialOpInterface"> {
+  let cppNamespace = "::sstep";
+  let description = [{
+    An op whose output pixels depend on a bounded neighbourhood of its image
+    operands. Axis 0 is height (NCHW dim 2), axis 1 is width (dim 3); channels
+    are always whole. Intervals are inclusive, in the operand's own grid, and
+    may extend past the image: the border rule says what lies there, so that a
+    tile edge inside the image never behaves like padding.
+
+    Example: `sstep.conv2d` with kernel 3, stride 2, pad 1 answers
+    `getInputInterval(0, 0, [4, 7]) = [7, 15]` and `getBorderRule(0) = zero`.
+  }];
+
+  let methods = [
+    InterfaceMethod<
+      "Whether operand `operand` is an image indexed by the op's spatial axes "
+      "(rather than a parameter such as weights or bias).",
+      "bool", "isSpatialOperand", (ins "unsigned":$operand)>,
+    InterfaceMethod<
+      "The input interval of spatial operand `operand` along `axis` read to "
+      "compute output interval `out`.",
+      "::sstep::Interval", "getInputInterval",
+      (ins "unsigned":$operand, "unsigned":$axis, "::sstep::Interval":$out)>,
+    InterfaceMethod<
+      "What the op reads on spatial operand `operand` outside the image.",
+      "::sstep::BorderRule", "getBorderRule", (ins "unsigned":$operand)>,
+  ];
+
+  let extraSharedClassDeclaration = [{
+    /// The spatial operands, in operand order.
+    ::llvm::SmallVector<::mlir::OpOperand *> getSpatialOperands() {
+      ::llvm::SmallVector<::mlir::OpOperand *> result;
+      for (::mlir::OpOperand &operand : $_op->getOpOperands())
+        if ($_op.isSpatialOperand(operand.getOperandNumber()))
+          result.push_back(&operand);
+      return result;
+    }
+  }];
+}
+
+#endif // SSTEP_SPATIAL_OP_INTERFACE_TD

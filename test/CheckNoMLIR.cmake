@@ -1,0 +1,16 @@
+# Fails when a file under DIR includes an MLIR or LLVM header or names an MLIR
+# library: the runtime ships without the compiler.
+file(GLOB_RECURSE files ${DIR}/*.h ${DIR}/*.cpp ${DIR}/*.cu ${DIR}/*.cuh ${DIR}/CMakeLists.txt)
+set(bad)
+foreach(f ${files})
+  file(STRINGS ${f} hits REGEX "#include [<\"](mlir|llvm)/|MLIR[A-Z][A-Za-z]+|LLVMSupport")
+  if(hits)
+    list(APPEND bad "${f}: ${hits}")
+  endif()
+endforeach()
+if(bad)
+  string(REPLACE ";" "\n" bad "${bad}")
+  message(FATAL_ERROR "runtime/ depends on MLIR/LLVM:\n${bad}")
+endif()
+list(LENGTH files n)
+message(STATUS "runtime/: ${n} files, none depends on MLIR/LLVM")

@@ -1,0 +1,48 @@
+// RUN: sstep-opt %s --split-input-file --sstep-receptive-field --verify-diagnostics | FileCheck %s
+
+// A ResNet stem: 7x7/s2/p3, then 3x3/s1/p1. Output [a, b] of the second conv
+// reads input [2a - 5, 2b + 5]: 11 pixels around each output pixel.
+// CHECK-LABEL: func.func @resnet_stem
+// CHECK: sstep.conv2d {{.*}}sstep.receptive_field = [{after = array<i64: 3, 3>, before = array<i64: 3, 3>, input = 0 : i64, size = array<i64: 7, 7>, stride = array<i64: 2, 2>}]
+// CHECK: sstep.conv2d {{.*}}sstep.receptive_field = [{after = array<i64: 5, 5>, before = array<i64: 5, 5>, input = 0 : i64, size = array<i64: 11, 11>, stride = array<i64: 2, 2>}]
+func.func @resnet_stem(%x: tensor<1x3x?x?xf32>, %w0: tensor<64x3x7x7xf32>, %w1: tensor<64x64x3x3xf32>) -> tensor<1x64x?x?xf32> {
+  %0 = sstep.conv2d %x, %w0 {pads = array<i64: 3, 3, 3, 3>, strides = array<i64: 2, 2>} : (tensor<1x3x?x?xf32>, tensor<64x3x7x7xf32>) -> tensor<1x64x?x?xf32>
+  %1 = sstep.conv2d %0, %w1 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x64x?x?xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x?x?xf32>
+  return %1 : tensor<1x64x?x?xf32>
+}
+
+// -----
+
+// Asymmetric pads and dilation, different per axis. H: k=3 d=2 pads (0, 4):
+// [a, b] -> [a, b + 4]. W: k=5 s=3 pads (2, 0): [3a - 2, 3b + 2].
+// CHECK-LABEL: func.func @asymmetric
+// CHECK: sstep.receptive_field = [{after = array<i64: 4, 2>, before = array<i64: 0, 2>, input = 0 : i64, size = array<i64: 5, 5>, stride = array<i64: 1, 3>}]
+func.func @asymmetric(%x: tensor<1x2x?x?xf32>, %w: tensor<4x2x3x5xf32>) -> tensor<1x4x?x?xf32> {
+  %0 = sstep.conv2d %x, %w {dilations = array<i64: 2, 1>, pads = array<i64: 0, 2, 4, 0>, strides = array<i64: 1, 3>} : (tensor<1x2x?x?xf32>, tensor<4x2x3x5xf32>) -> tensor<1x4x?x?xf32>
+  return %0 : tensor<1x4x?x?xf32>
+}
+
+// -----
+
+// Two images: each conv is annotated against the argument it reads.
+// CHECK-LABEL: func.func @two_inputs
+// CHECK: sstep.conv2d %arg0{{.*}}input = 0 : i64
+// CHECK: sstep.conv2d %arg1{{.*}}input = 1 : i64
+func.func @two_inputs(%x: tensor<1x3x?x?xf32>, %y: tensor<1x3x?x?xf32>, %w: tensor<8x3x3x3xf32>) -> (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) {
+  %0 = sstep.conv2d %x, %w : (tensor<1x3x?x?xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x?x?xf32>
+  %1 = sstep.conv2d %y, %w : (tensor<1x3x?x?xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x?x?xf32>
+  return %0, %1 : tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>
+}
+
+// -----
+
+// A value computed by an op without window rules is not an image the pass can
+// trace: the conv reading it stays unannotated.
+// CHECK-LABEL: func.func @untraceable
+// CHECK: sstep.conv2d
+// CHECK-NOT: sstep.receptive_field
+func.func @untraceable(%w: tensor<8x3x3x3xf32>) -> tensor<1x8x30x30xf32> {
+  %x = tensor.empty() : tensor<1x3x32x32xf32>
+  %0 = sstep.conv2d %x, %w : (tensor<1x3x32x32xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x30x30xf32>
+  return %0 : tensor<1x8x30x30xf32>
+}
