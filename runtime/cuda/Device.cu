@@ -18,6 +18,17 @@ void check(cudaError_t status, const char *what) {
                              cudaGetErrorString(status));
 }
 
+/// Device memory freed on every path out of a test.
+struct DeviceBuffer {
+  float *ptr = nullptr;
+  explicit DeviceBuffer(std::size_t bytes) {
+    check(cudaMalloc(&ptr, bytes), "cudaMalloc");
+  }
+  ~DeviceBuffer() { cudaFree(ptr); }
+  DeviceBuffer(const DeviceBuffer &) = delete;
+  DeviceBuffer &operator=(const DeviceBuffer &) = delete;
+};
+
 __global__ void axpy(int n, float a, const float *x, float *y) {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i < n)
@@ -67,18 +78,15 @@ double selfTest(int ordinal, int n) {
     y[i] = float(i % 13) - 6.0f;
   }
   const float a = 1.75f;
-  float *dx = nullptr, *dy = nullptr;
   std::size_t bytes = sizeof(float) * n;
-  check(cudaMalloc(&dx, bytes), "cudaMalloc");
-  check(cudaMalloc(&dy, bytes), "cudaMalloc");
-  check(cudaMemcpy(dx, x.data(), bytes, cudaMemcpyHostToDevice), "copy x");
-  check(cudaMemcpy(dy, y.data(), bytes, cudaMemcpyHostToDevice), "copy y");
-  axpy<<<(n + 255) / 256, 256>>>(n, a, dx, dy);
+  DeviceBuffer dx(bytes), dy(bytes);
+  check(cudaMemcpy(dx.ptr, x.data(), bytes, cudaMemcpyHostToDevice), "copy x");
+  check(cudaMemcpy(dy.ptr, y.data(), bytes, cudaMemcpyHostToDevice), "copy y");
+  axpy<<<(n + 255) / 256, 256>>>(n, a, dx.ptr, dy.ptr);
   check(cudaGetLastError(), "axpy launch");
   std::vector<float> out(n);
-  check(cudaMemcpy(out.data(), dy, bytes, cudaMemcpyDeviceToHost), "copy out");
-  cudaFree(dx);
-  cudaFree(dy);
+  check(cudaMemcpy(out.data(), dy.ptr, bytes, cudaMemcpyDeviceToHost),
+        "copy out");
   double worst = 0;
   for (int i = 0; i < n; ++i)
     worst = std::max(worst, std::fabs(double(out[i]) - (a * x[i] + y[i])));
