@@ -46,3 +46,24 @@ func.func @untraceable(%w: tensor<8x3x3x3xf32>) -> tensor<1x8x30x30xf32> {
   %0 = sstep.conv2d %x, %w : (tensor<1x3x32x32xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x30x30xf32>
   return %0 : tensor<1x8x30x30xf32>
 }
+
+// -----
+
+// A residual block: the add unites the block input (window of the stem alone)
+// with the two-conv branch; pointwise ops keep the window, pools widen it.
+// CHECK-LABEL: func.func @residual
+// CHECK: sstep.max_pool2d {{.*}}after = array<i64: 3, 3>, before = array<i64: 3, 3>, input = 0 : i64, size = array<i64: 7, 7>, stride = array<i64: 4, 4>
+// CHECK: sstep.conv2d {{.*}}after = array<i64: 7, 7>, before = array<i64: 7, 7>, input = 0 : i64, size = array<i64: 15, 15>, stride = array<i64: 4, 4>
+// CHECK: sstep.relu {{.*}}after = array<i64: 7, 7>, before = array<i64: 7, 7>
+// CHECK: sstep.conv2d {{.*}}after = array<i64: 11, 11>, before = array<i64: 11, 11>
+// CHECK: sstep.add {{.*}}after = array<i64: 11, 11>, before = array<i64: 11, 11>, input = 0 : i64, size = array<i64: 23, 23>, stride = array<i64: 4, 4>
+func.func @residual(%x: tensor<1x3x?x?xf32>, %w0: tensor<8x3x3x3xf32>, %w1: tensor<8x8x3x3xf32>) -> tensor<1x8x?x?xf32> {
+  // 3x3/s2/p1 [2a - 1, 2b + 1], then max pool 3x3/s2/p1: [4a - 3, 4b + 3].
+  %0 = sstep.conv2d %x, %w0 {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x3x?x?xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x?x?xf32>
+  %1 = sstep.max_pool2d %0 {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<1x8x?x?xf32> -> tensor<1x8x?x?xf32>
+  %2 = sstep.conv2d %1, %w1 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x8x?x?xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x?x?xf32>
+  %3 = sstep.relu %2 : tensor<1x8x?x?xf32>
+  %4 = sstep.conv2d %3, %w1 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x8x?x?xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x?x?xf32>
+  %5 = sstep.add %4, %1 : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+  return %5 : tensor<1x8x?x?xf32>
+}

@@ -109,3 +109,51 @@ func.func @not_4d(%x: tensor<3x?x?xf32>, %w: tensor<8x3x3x3xf32>) {
   %y = sstep.conv2d %x, %w : (tensor<3x?x?xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x?x?xf32>
   return
 }
+
+// -----
+
+func.func @pool_output_size(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+1 {{expects output H = 3, got 4}}
+  %y = sstep.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : tensor<1x4x8x8xf32> -> tensor<1x4x4x3xf32>
+  return
+}
+
+// -----
+
+func.func @pool_channels(%x: tensor<1x4x?x?xf32>) {
+  // expected-error @+1 {{expects output dim 1 to equal the input's}}
+  %y = sstep.max_pool2d %x {kernel = array<i64: 2, 2>} : tensor<1x4x?x?xf32> -> tensor<1x5x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @pool_pad_too_wide(%x: tensor<1x4x?x?xf32>) {
+  // expected-error @+1 {{expects pads smaller than the window extent 2 on axis W}}
+  %y = sstep.max_pool2d %x {kernel = array<i64: 2, 2>, pads = array<i64: 0, 2, 0, 0>} : tensor<1x4x?x?xf32> -> tensor<1x4x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @avg_pool_dilation(%x: tensor<1x4x?x?xf32>) {
+  // expected-error @+1 {{does not support dilation}}
+  %y = sstep.avg_pool2d %x {kernel = array<i64: 2, 2>, dilations = array<i64: 2, 2>} : tensor<1x4x?x?xf32> -> tensor<1x4x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @clip_range(%x: tensor<1x4x?x?xf32>) {
+  // expected-error @+1 {{expects min <= max, got [6.000000e+00, 0.000000e+00]}}
+  %y = sstep.clip %x {min = 6.0 : f32, max = 0.0 : f32} : tensor<1x4x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @not_broadcastable(%x: tensor<1x4x?x?xf32>, %c: tensor<3x1x1xf32>) {
+  // expected-error @+1 {{operands don't have broadcast-compatible shapes}}
+  %y = sstep.add %x, %c : (tensor<1x4x?x?xf32>, tensor<3x1x1xf32>) -> tensor<1x4x?x?xf32>
+  return
+}

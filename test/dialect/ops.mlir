@@ -32,3 +32,38 @@ func.func @depthwise_static(%x: tensor<1x32x17x16xf16>, %w: tensor<32x1x3x3xf16>
       : (tensor<1x32x17x16xf16>, tensor<32x1x3x3xf16>) -> tensor<1x32x9x8xf16>
   return %y : tensor<1x32x9x8xf16>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @pools
+// CHECK: sstep.max_pool2d %{{.*}} {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<1x64x?x?xf32> -> tensor<1x64x?x?xf32>
+// CHECK: sstep.avg_pool2d %{{.*}} {ceil_mode = true, count_include_pad = true, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x64x?x?xf32> -> tensor<1x64x?x?xf32>
+// CHECK: sstep.max_pool2d %{{.*}} {ceil_mode = true, kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : tensor<1x4x8x9xf32> -> tensor<1x4x4x4xf32>
+func.func @pools(%x: tensor<1x64x?x?xf32>, %s: tensor<1x4x8x9xf32>) -> (tensor<1x64x?x?xf32>, tensor<1x4x4x4xf32>) {
+  %0 = sstep.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : tensor<1x64x?x?xf32> -> tensor<1x64x?x?xf32>
+  %1 = sstep.avg_pool2d %0 {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, ceil_mode = true, count_include_pad = true} : tensor<1x64x?x?xf32> -> tensor<1x64x?x?xf32>
+  // ceil mode: H = ceil((8 - 3) / 2) + 1 = 4; W = ceil((9 - 3) / 2) + 1 = 4.
+  %2 = sstep.max_pool2d %s {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, ceil_mode = true} : tensor<1x4x8x9xf32> -> tensor<1x4x4x4xf32>
+  return %1, %2 : tensor<1x64x?x?xf32>, tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pointwise
+// CHECK: sstep.relu %{{.*}} : tensor<1x8x?x?xf32>
+// CHECK: sstep.leaky_relu %{{.*}} {alpha = 1.000000e-01 : f32} : tensor<1x8x?x?xf32>
+// CHECK: sstep.clip %{{.*}} {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32} : tensor<1x8x?x?xf32>
+// CHECK: sstep.hard_sigmoid %{{.*}} : tensor<1x8x?x?xf32>
+// CHECK: sstep.sigmoid
+// CHECK: sstep.add %{{.*}}, %{{.*}} : (tensor<1x8x?x?xf32>, tensor<8x1x1xf32>) -> tensor<1x8x?x?xf32>
+// CHECK: sstep.mul %{{.*}}, %{{.*}} : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+func.func @pointwise(%x: tensor<1x8x?x?xf32>, %c: tensor<8x1x1xf32>) -> tensor<1x8x?x?xf32> {
+  %0 = sstep.relu %x : tensor<1x8x?x?xf32>
+  %1 = sstep.leaky_relu %0 {alpha = 0.1 : f32} : tensor<1x8x?x?xf32>
+  %2 = sstep.clip %1 {min = 0.0 : f32, max = 6.0 : f32} : tensor<1x8x?x?xf32>
+  %3 = sstep.hard_sigmoid %2 : tensor<1x8x?x?xf32>
+  %4 = sstep.sigmoid %3 : tensor<1x8x?x?xf32>
+  %5 = sstep.add %4, %c : (tensor<1x8x?x?xf32>, tensor<8x1x1xf32>) -> tensor<1x8x?x?xf32>
+  %6 = sstep.mul %5, %x : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+  return %6 : tensor<1x8x?x?xf32>
+}

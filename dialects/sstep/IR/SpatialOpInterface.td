@@ -18,19 +18,25 @@ def SpatialOpInterface : OpInterface<"SpatialOpInterface"> {
     `getInputInterval(0, 0, [4, 7]) = [7, 15]` and `getBorderRule(0) = zero`.
   }];
 
+  // The defaults describe a pointwise op: every 4-D operand that is not
+  // broadcast over space (H and W statically 1) is read at the output pixel.
   let methods = [
     InterfaceMethod<
       "Whether operand `operand` is an image indexed by the op's spatial axes "
-      "(rather than a parameter such as weights or bias).",
-      "bool", "isSpatialOperand", (ins "unsigned":$operand)>,
+      "(rather than a parameter such as weights, bias or a per-channel "
+      "constant broadcast over space).",
+      "bool", "isSpatialOperand", (ins "unsigned":$operand), "",
+      [{ return ::sstep::isImageType($_op->getOperand(operand).getType()); }]>,
     InterfaceMethod<
       "The input interval of spatial operand `operand` along `axis` read to "
       "compute output interval `out`.",
       "::sstep::Interval", "getInputInterval",
-      (ins "unsigned":$operand, "unsigned":$axis, "::sstep::Interval":$out)>,
+      (ins "unsigned":$operand, "unsigned":$axis, "::sstep::Interval":$out),
+      "", [{ return out; }]>,
     InterfaceMethod<
       "What the op reads on spatial operand `operand` outside the image.",
-      "::sstep::BorderRule", "getBorderRule", (ins "unsigned":$operand)>,
+      "::sstep::BorderRule", "getBorderRule", (ins "unsigned":$operand), "",
+      [{ return ::sstep::BorderRule::None; }]>,
   ];
 
   let extraSharedClassDeclaration = [{

@@ -101,10 +101,21 @@ struct WindowAxis {
   int64_t extent() const { return dilation * (kernel - 1) + 1; }
 };
 
-/// Output pixels along an axis for `inputSize` input pixels (floor mode).
-inline int64_t windowOutputSize(int64_t inputSize, const WindowAxis &w) {
+/// Output pixels along an axis for `inputSize` input pixels. In ceil mode
+/// (pooling) a last, partial window is kept when it starts inside the image or
+/// its leading pad, as PyTorch and ONNX do; it reads past the trailing pad,
+/// where the op's border rule applies.
+inline int64_t windowOutputSize(int64_t inputSize, const WindowAxis &w,
+                                bool ceilMode = false) {
   int64_t span = inputSize + w.padBegin + w.padEnd - w.extent();
-  return span < 0 ? 0 : span / w.stride + 1;
+  if (span < 0)
+    return 0;
+  if (!ceilMode)
+    return span / w.stride + 1;
+  int64_t size = (span + w.stride - 1) / w.stride + 1;
+  if ((size - 1) * w.stride >= inputSize + w.padBegin)
+    --size;
+  return size;
 }
 
 /// Input interval read by output interval `out` of a sliding window:

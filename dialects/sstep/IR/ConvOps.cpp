@@ -1,0 +1,89 @@
+//===- ConvOps.cpp - Convolutions of the sstep dialect --------------------===//
+
+#include "dialects/sstep/IR/SStepOps.h"
+#include "dialects/sstep/IR/VerifyUtils.h"
+
+using namespace mlir;
+
+namespace sstep {
+
+WindowAxis Conv2DOp::getWindowAxis(unsigned axis) {
+  assert(axis < 2 && "conv2d has two spatial axes");
+  WindowAxis w;
+  w.kernel = getWeight().getType().getDimSize(2 + axis);
+  w.stride = getStrides()[axis];
+  w.dilation = getDilations()[axis];
+  w.padBegin = getPads()[axis];
+  w.padEnd = getPads()[2 + axis];
+  return w;
+}
+
+LogicalResult Conv2DOp::verify() {
+  if (failed(verifyWindowLists(*this, getStrides(), getDilations(), getPads())))
+    return failure();
+
+  RankedTensorType input = getInput().getType();
+  RankedTensorType weight = getWeight().getType();
+  RankedTensorType output = getOutput().getType();
+  if (!weight.hasStaticShape())
+    return emitOpError("expects a weight of static shape, got ") << weight;
+
+  Type elementType = input.getElementType();
+  if (weight.getElementType() != elementType ||
+      output.getElementType() != elementType ||
+      (getBias() && getBias().getType().getElementType() != elementType))
+    return emitOpError("expects input, weight, bias and output of one "
+                       "element type");
+
+  int64_t groups = getGroups();
+  int64_t filters = weight.getDimSize(0);
+  int64_t channelsPerGroup = weight.getDimSize(1);
+  if (filters % groups != 0)
+    return emitOpError() << "expects the " << filters
+                         << " filters to divide into " << groups << " groups";
+  if (!dimsAgree(input.getDimSize(1), channelsPerGroup * groups))
+    return emitOpError() << "expects " << channelsPerGroup * groups
+                         << " input channels (" << groups << " groups of "
+                         << channelsPerGroup << "), got "
+                         << input.getDimSize(1);
+  if (getBias() && !dimsAgree(getBias().getType().getDimSize(0), filters))
+    return emitOpError() << "expects a bias of " << filters << " entries, got "
+                         << getBias().getType().getDimSize(0);
+  if (!dimsAgree(output.getDimSize(0), input.getDimSize(0)))
+    return emitOpError("expects the output batch to equal the input batch");
+  if (!dimsAgree(output.getDimSize(1), filters))
+    return emitOpError() << "expects " << filters << " output channels, got "
+                         << output.getDimSize(1);
+
+  for (unsigned axis = 0; axis < 2; ++axis) {
+    int64_t inSize = input.getDimSize(2 + axis);
+    if (ShapedType::isDynamic(inSize))
+      continue;
+    WindowAxis w = getWindowAxis(axis);
+    int64_t expected = windowOutputSize(inSize, w);
+    if (expected < 1)
+      return emitOpError() << "kernel extent " << w.extent()
+                           << " exceeds the padded input size "
+                           << inSize + w.padBegin + w.padEnd << " on axis "
+                           << axisName(axis);
+    if (!dimsAgree(output.getDimSize(2 + axis), expected))
+      return emitOpError() << "expects output " << axisName(axis) << " = "
+                           << expected << ", got "
+                           << output.getDimSize(2 + axis);
+  }
+  return success();
+}
+
+bool Conv2DOp::isSpatialOperand(unsigned operand) { return operand == 0; }
+
+Interval Conv2DOp::getInputInterval(unsigned operand, unsigned axis,
+                                    Interval out) {
+  assert(isSpatialOperand(operand) && "weights and bias are not spatial");
+  return windowInputInterval(out, getWindowAxis(axis));
+}
+
+BorderRule Conv2DOp::getBorderRule(unsigned operand) {
+  return BorderRule::Zero;
+}
+
+} // namespace sstep

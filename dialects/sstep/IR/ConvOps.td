@@ -1,0 +1,53 @@
+//===- ConvOps.td - Convolutions of the sstep dialect ------*- tablegen -*-===//
+
+#ifndef SSTEP_CONV_OPS_TD
+#define SSTEP_CONV_OPS_TD
+
+def SStep_Conv2DOp : SStep_Op<"conv2d", [
+    Pure,
+    DeclareOpInterfaceMethods<SpatialOpInterface,
+        ["isSpatialOperand", "getInputInterval", "getBorderRule"]>]> {
+  let summary = "2-D convolution over an NCHW image (ONNX Conv)";
+  let description = [{
+    Cross-correlation of `input` (N x C x H x W) with `weight`
+    (F x C/groups x kH x kW), plus an optional per-filter `bias` (F). Attributes
+    follow ONNX: `strides` and `dilations` are [h, w]; `pads` are
+    [top, left, bottom, right] and may be asymmetric; `groups` divides both C
+    and F (groups == C == F is a depthwise convolution). Padding reads zeros.
+
+    Output size per axis: floor((size + pad_begin + pad_end - d*(k-1) - 1) / s) + 1.
+
+    Example:
+
+    ```mlir
+    %y = sstep.conv2d %x, %w, %b {strides = array<i64: 2, 2>,
+                                   pads = array<i64: 3, 3, 3, 3>}
+        : (tensor<1x3x?x?xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>)
+        -> tensor<1x64x?x?xf32>
+    ```
+  }];
+
+  let arguments = (ins
+    SStep_FloatTensor4D:$input,
+    SStep_FloatTensor4D:$weight,
+    Optional<SStep_FloatTensor1D>:$bias,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+    DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$groups
+  );
+  let results = (outs SStep_FloatTensor4D:$output);
+
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+
+  let hasVerifier = 1;
+
+  let extraClassDeclaration = [{
+    /// The sliding-window geometry along spatial axis `axis` (0 = H, 1 = W).
+    ::sstep::WindowAxis getWindowAxis(unsigned axis);
+  }];
+}
+
+#endif // SSTEP_CONV_OPS_TD

@@ -1,0 +1,70 @@
+//===- PointwiseOps.td - Pointwise ops of the sstep dialect -*- tablegen -*-===//
+//
+// Pointwise ops read each operand at the output pixel: the spatial op
+// interface's default rule (identity, nothing read outside the image).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_POINTWISE_OPS_TD
+#define SSTEP_POINTWISE_OPS_TD
+
+class SStep_UnaryOp<string mnemonic, string formula, dag attrs = (ins)>
+    : SStep_Op<mnemonic, [Pure, SameOperandsAndResultType, SpatialOpInterface]> {
+  let summary = "Pointwise `" # formula # "`";
+  let description = [{
+    Applies the function to every element.
+
+    ```mlir
+    %y = sstep.}] # mnemonic # [{ %x : tensor<1x64x?x?xf32>
+    ```
+  }];
+  let arguments = !con((ins SStep_FloatTensor:$input), attrs);
+  let results = (outs SStep_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+}
+
+def SStep_ReluOp : SStep_UnaryOp<"relu", "max(x, 0)">;
+def SStep_SigmoidOp : SStep_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def SStep_TanhOp : SStep_UnaryOp<"tanh", "tanh(x)">;
+def SStep_ErfOp : SStep_UnaryOp<"erf", "erf(x)">;
+def SStep_ExpOp : SStep_UnaryOp<"exp", "exp(x)">;
+def SStep_SqrtOp : SStep_UnaryOp<"sqrt", "sqrt(x)">;
+def SStep_HardSwishOp : SStep_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))">;
+def SStep_LeakyReluOp : SStep_UnaryOp<"leaky_relu", "x < 0 ? alpha * x : x",
+    (ins DefaultValuedAttr<F32Attr, "0.01f">:$alpha)>;
+def SStep_HardSigmoidOp : SStep_UnaryOp<"hard_sigmoid",
+    "max(0, min(1, alpha * x + beta))",
+    (ins DefaultValuedAttr<F32Attr, "0.2f">:$alpha,
+         DefaultValuedAttr<F32Attr, "0.5f">:$beta)>;
+def SStep_ClipOp : SStep_UnaryOp<"clip", "min(max(x, min), max)",
+    (ins F32Attr:$min, F32Attr:$max)> {
+  let hasVerifier = 1;
+}
+
+class SStep_BinaryOp<string mnemonic, string formula>
+    : SStep_Op<mnemonic, [Pure, SameOperandsAndResultElementType,
+                          ResultsBroadcastableShape, SpatialOpInterface]> {
+  let summary = "Pointwise `" # formula # "` with NumPy broadcasting (ONNX)";
+  let description = [{
+    Operands broadcast as in NumPy: shapes align at the last dimension and a
+    dimension of 1 stretches. A per-channel constant `tensor<Cx1x1xf32>` or
+    `tensor<1xCx1x1xf32>` is broadcast over space and is not a spatial operand.
+
+    ```mlir
+    %y = sstep.}] # mnemonic # [{ %a, %b
+        : (tensor<1x64x?x?xf32>, tensor<64x1x1xf32>) -> tensor<1x64x?x?xf32>
+    ```
+  }];
+  let arguments = (ins SStep_FloatTensor:$lhs, SStep_FloatTensor:$rhs);
+  let results = (outs SStep_FloatTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def SStep_AddOp : SStep_BinaryOp<"add", "lhs + rhs">;
+def SStep_SubOp : SStep_BinaryOp<"sub", "lhs - rhs">;
+def SStep_MulOp : SStep_BinaryOp<"mul", "lhs * rhs">;
+def SStep_DivOp : SStep_BinaryOp<"div", "lhs / rhs">;
+
+#endif // SSTEP_POINTWISE_OPS_TD

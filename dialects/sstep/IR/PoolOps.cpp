@@ -1,0 +1,106 @@
+//===- PoolOps.cpp - Pooling ops of the sstep dialect ---------------------===//
+
+#include "dialects/sstep/IR/SStepOps.h"
+#include "dialects/sstep/IR/VerifyUtils.h"
+
+using namespace mlir;
+
+namespace sstep {
+namespace {
+
+template <typename PoolOp> WindowAxis poolWindowAxis(PoolOp op, unsigned axis) {
+  assert(axis < 2 && "pools have two spatial axes");
+  WindowAxis w;
+  w.kernel = op.getKernel()[axis];
+  w.stride = op.getStrides()[axis];
+  w.dilation = op.getDilations()[axis];
+  w.padBegin = op.getPads()[axis];
+  w.padEnd = op.getPads()[2 + axis];
+  return w;
+}
+
+template <typename PoolOp> LogicalResult verifyPool(PoolOp op) {
+  if (failed(verifyIntList(op, "kernel", op.getKernel(), 2, 1)) ||
+      failed(verifyWindowLists(op, op.getStrides(), op.getDilations(),
+                               op.getPads())))
+    return failure();
+  RankedTensorType input = op.getInput().getType();
+  RankedTensorType output = op.getOutput().getType();
+  if (input.getElementType() != output.getElementType())
+    return op.emitOpError("expects input and output of one element type");
+  for (unsigned dim = 0; dim < 2; ++dim)
+    if (!dimsAgree(input.getDimSize(dim), output.getDimSize(dim)))
+      return op.emitOpError()
+             << "expects output dim " << dim << " to equal the input's";
+  for (unsigned axis = 0; axis < 2; ++axis) {
+    WindowAxis w = op.getWindowAxis(axis);
+    // A pad as wide as the window would make windows that see no pixel.
+    if (w.padBegin >= w.extent() || w.padEnd >= w.extent())
+      return op.emitOpError() << "expects pads smaller than the window extent "
+                              << w.extent() << " on axis " << axisName(axis);
+    int64_t inSize = input.getDimSize(2 + axis);
+    if (ShapedType::isDynamic(inSize))
+      continue;
+    int64_t expected = windowOutputSize(inSize, w, op.getCeilMode());
+    if (expected < 1)
+      return op.emitOpError()
+             << "window extent " << w.extent()
+             << " exceeds the padded input size "
+             << inSize + w.padBegin + w.padEnd << " on axis " << axisName(axis);
+    if (!dimsAgree(output.getDimSize(2 + axis), expected))
+      return op.emitOpError()
+             << "expects output " << axisName(axis) << " = " << expected
+             << ", got " << output.getDimSize(2 + axis);
+  }
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// MaxPool2DOp
+//===----------------------------------------------------------------------===//
+
+WindowAxis MaxPool2DOp::getWindowAxis(unsigned axis) {
+  return poolWindowAxis(*this, axis);
+}
+
+LogicalResult MaxPool2DOp::verify() { return verifyPool(*this); }
+
+bool MaxPool2DOp::isSpatialOperand(unsigned operand) { return operand == 0; }
+
+Interval MaxPool2DOp::getInputInterval(unsigned operand, unsigned axis,
+                                       Interval out) {
+  return windowInputInterval(out, getWindowAxis(axis));
+}
+
+BorderRule MaxPool2DOp::getBorderRule(unsigned operand) {
+  return BorderRule::NegInfinity;
+}
+
+//===----------------------------------------------------------------------===//
+// AvgPool2DOp
+//===----------------------------------------------------------------------===//
+
+WindowAxis AvgPool2DOp::getWindowAxis(unsigned axis) {
+  return poolWindowAxis(*this, axis);
+}
+
+LogicalResult AvgPool2DOp::verify() {
+  if (llvm::any_of(getDilations(), [](int64_t d) { return d != 1; }))
+    return emitOpError("does not support dilation");
+  return verifyPool(*this);
+}
+
+bool AvgPool2DOp::isSpatialOperand(unsigned operand) { return operand == 0; }
+
+Interval AvgPool2DOp::getInputInterval(unsigned operand, unsigned axis,
+                                       Interval out) {
+  return windowInputInterval(out, getWindowAxis(axis));
+}
+
+BorderRule AvgPool2DOp::getBorderRule(unsigned operand) {
+  return getCountIncludePad() ? BorderRule::Zero : BorderRule::Excluded;
+}
+
+} // namespace sstep

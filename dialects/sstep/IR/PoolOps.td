@@ -1,0 +1,66 @@
+//===- PoolOps.td - Pooling ops of the sstep dialect -------*- tablegen -*-===//
+
+#ifndef SSTEP_POOL_OPS_TD
+#define SSTEP_POOL_OPS_TD
+
+// A sliding-window pool over each channel of an NCHW image. `kernel`,
+// `strides` and `dilations` are [h, w]; `pads` are [top, left, bottom, right].
+class SStep_Pool2DOp<string mnemonic, dag extraArgs = (ins)>
+    : SStep_Op<mnemonic, [Pure,
+        DeclareOpInterfaceMethods<SpatialOpInterface,
+          ["isSpatialOperand", "getInputInterval", "getBorderRule"]>]> {
+  let arguments = !con((ins
+    SStep_FloatTensor4D:$input,
+    DenseI64ArrayAttr:$kernel,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+    DefaultValuedAttr<BoolAttr, "false">:$ceil_mode), extraArgs);
+  let results = (outs SStep_FloatTensor4D:$output);
+
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($output)
+  }];
+
+  let hasVerifier = 1;
+
+  let extraClassDeclaration = [{
+    /// The sliding-window geometry along spatial axis `axis` (0 = H, 1 = W).
+    ::sstep::WindowAxis getWindowAxis(unsigned axis);
+  }];
+}
+
+def SStep_MaxPool2DOp : SStep_Pool2DOp<"max_pool2d"> {
+  let summary = "Max pooling (ONNX MaxPool)";
+  let description = [{
+    The maximum over each window. Padding and, in `ceil_mode`, the part of a
+    last window past the trailing pad read minus infinity, so they never win.
+
+    ```mlir
+    %y = sstep.max_pool2d %x {kernel = array<i64: 3, 3>,
+                              strides = array<i64: 2, 2>,
+                              pads = array<i64: 1, 1, 1, 1>}
+        : tensor<1x64x?x?xf32> -> tensor<1x64x?x?xf32>
+    ```
+  }];
+}
+
+def SStep_AvgPool2DOp : SStep_Pool2DOp<"avg_pool2d",
+    (ins DefaultValuedAttr<BoolAttr, "false">:$count_include_pad)> {
+  let summary = "Average pooling (ONNX AveragePool)";
+  let description = [{
+    The mean over each window. Without `count_include_pad`, pixels outside the
+    image are excluded from both sum and divisor; with it, padding counts as
+    zeros in the divisor, but (as in ONNX and PyTorch) the part of a
+    `ceil_mode` window past the trailing pad is still excluded. Dilation is
+    not allowed (ONNX AveragePool has none before opset 19).
+
+    ```mlir
+    %y = sstep.avg_pool2d %x {kernel = array<i64: 2, 2>,
+                              strides = array<i64: 2, 2>}
+        : tensor<1x64x?x?xf32> -> tensor<1x64x?x?xf32>
+    ```
+  }];
+}
+
+#endif // SSTEP_POOL_OPS_TD

@@ -1,0 +1,49 @@
+//===- VerifyUtils.h - Checks shared by the op verifiers --------*- C++ -*-===//
+
+#ifndef SSTEP_DIALECTS_SSTEP_IR_VERIFYUTILS_H
+#define SSTEP_DIALECTS_SSTEP_IR_VERIFYUTILS_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Operation.h"
+
+namespace sstep {
+
+/// Checks that `values` has `size` entries, each at least `min`.
+inline mlir::LogicalResult verifyIntList(mlir::Operation *op,
+                                         llvm::StringRef name,
+                                         llvm::ArrayRef<int64_t> values,
+                                         size_t size, int64_t min) {
+  if (values.size() != size)
+    return op->emitOpError() << "expects '" << name << "' to have " << size
+                             << " entries, got " << values.size();
+  for (int64_t v : values)
+    if (v < min)
+      return op->emitOpError() << "expects every '" << name
+                               << "' entry >= " << min << ", got " << v;
+  return mlir::success();
+}
+
+/// Checks that two dims agree when both are known.
+inline bool dimsAgree(int64_t a, int64_t b) {
+  return mlir::ShapedType::isDynamic(a) || mlir::ShapedType::isDynamic(b) ||
+         a == b;
+}
+
+/// Checks a sliding window's strides, dilations and pads lists.
+inline mlir::LogicalResult verifyWindowLists(mlir::Operation *op,
+                                             llvm::ArrayRef<int64_t> strides,
+                                             llvm::ArrayRef<int64_t> dilations,
+                                             llvm::ArrayRef<int64_t> pads) {
+  if (mlir::failed(verifyIntList(op, "strides", strides, 2, 1)) ||
+      mlir::failed(verifyIntList(op, "dilations", dilations, 2, 1)) ||
+      mlir::failed(verifyIntList(op, "pads", pads, 4, 0)))
+    return mlir::failure();
+  return mlir::success();
+}
+
+/// The name of spatial axis `axis` in diagnostics.
+inline const char *axisName(unsigned axis) { return axis == 0 ? "H" : "W"; }
+
+} // namespace sstep
+
+#endif // SSTEP_DIALECTS_SSTEP_IR_VERIFYUTILS_H
