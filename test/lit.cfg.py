@@ -6,7 +6,7 @@ import lit.util
 
 config.name = "SSTEP"
 config.test_format = lit.formats.ShTest(not lit.util.which("bash") is None)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".onnxtxt", ".test"]
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "unit"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.sstep_obj_root, "test")
@@ -16,3 +16,4 @@ config.environment["PATH"] = os.pathsep.join(
     [config.sstep_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
 )
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", config.python_executable))

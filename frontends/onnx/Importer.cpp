@@ -1,0 +1,188 @@
+//===- Importer.cpp - ONNX graphs to the sstep dialect --------------------===//
+
+#include "frontends/onnx/Importer.h"
+
+#include "frontends/onnx/OpConverters.h"
+
+#include "dialects/sstep/IR/SStepDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+
+namespace sstep::onnx_import {
+namespace {
+
+/// The opset version the model imports for the default domain.
+int64_t defaultOpset(const onnx::ModelProto &model, const std::string &name) {
+  for (const auto &opset : model.opset_import())
+    if (opset.domain().empty() || opset.domain() == "ai.onnx")
+      return opset.version();
+  throw ImportError(name + ": the model imports no ai.onnx opset");
+}
+
+/// The type of a graph input; the spatial dims of an NCHW float image become
+/// dynamic unless `staticShapes`.
+RankedTensorType inputType(MLIRContext &context,
+                           const onnx::ValueInfoProto &info,
+                           const ImportOptions &options) {
+  std::string where = options.sourceName + ": input '" + info.name() + "'";
+  if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape())
+    throw ImportError(where + " has no tensor type with a shape");
+  const auto &tensor = info.type().tensor_type();
+  Type element = elementTypeOf(context, tensor.elem_type());
+  if (!element)
+    throw ImportError(where + " has an unsupported element type");
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tensor.shape().dim())
+    shape.push_back(dim.has_dim_value() && dim.dim_value() > 0
+                        ? dim.dim_value()
+                        : ShapedType::kDynamic);
+  if (!options.staticShapes && shape.size() == 4 && isa<FloatType>(element))
+    shape[2] = shape[3] = ShapedType::kDynamic;
+  return RankedTensorType::get(shape, element);
+}
+
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext &context, const onnx::ModelProto &model,
+                const ImportOptions &options)
+      : context(context), model(model), graph(model.graph()), options(options),
+        builder(&context) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  void countUses();
+  void addInitializers();
+  func::FuncOp createFunction();
+  void importNode(const onnx::NodeProto &node, int64_t opset);
+  Value lookupOutput(const std::string &name);
+  void eraseUnusedConstants(func::FuncOp func);
+
+  MLIRContext &context;
+  const onnx::ModelProto &model;
+  const onnx::GraphProto &graph;
+  const ImportOptions &options;
+  OpBuilder builder;
+  Scope scope;
+};
+
+void GraphImporter::countUses() {
+  for (const auto &node : graph.node())
+    for (const auto &name : node.input())
+      if (!name.empty())
+        ++scope.uses[name];
+  for (const auto &output : graph.output())
+    ++scope.uses[output.name()];
+}
+
+void GraphImporter::addInitializers() {
+  for (const auto &tensor : graph.initializer())
+    scope.constants[tensor.name()] = tensorToAttr(
+        context, tensor,
+        options.sourceName + ": initializer '" + tensor.name() + "'");
+}
+
+func::FuncOp GraphImporter::createFunction() {
+  SmallVector<Type> argTypes;
+  SmallVector<const onnx::ValueInfoProto *> args;
+  for (const auto &input : graph.input()) {
+    // Older exporters list initializers among the inputs too.
+    if (scope.constants.count(input.name()))
+      continue;
+    argTypes.push_back(inputType(context, input, options));
+    args.push_back(&input);
+  }
+  if (args.empty())
+    throw ImportError(options.sourceName + ": the graph has no inputs");
+  auto loc = FileLineColLoc::get(&context, options.sourceName, 0, 0);
+  auto func =
+      func::FuncOp::create(loc, "main", builder.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, info] : llvm::enumerate(args)) {
+    scope.values[info->name()] = entry->getArgument(i);
+    func.setArgAttr(i, "sstep.name", builder.getStringAttr(info->name()));
+  }
+  builder.setInsertionPointToEnd(entry);
+  return func;
+}
+
+void GraphImporter::importNode(const onnx::NodeProto &node, int64_t opset) {
+  NodeContext ctx(node, opset, builder, scope, options.sourceName);
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    ctx.fail("unsupported op (custom domain)");
+  ConvertFn convert = converters().lookup(node.op_type());
+  if (!convert)
+    ctx.fail("unsupported op");
+  convert(ctx);
+  for (size_t i = 0; i < ctx.numOutputs(); ++i) {
+    const std::string &name = node.output(i);
+    if (ctx.outputUsed(i) && !scope.values.count(name) &&
+        !scope.constants.count(name))
+      ctx.fail("output '" + name + "' was not produced");
+  }
+}
+
+Value GraphImporter::lookupOutput(const std::string &name) {
+  auto it = scope.values.find(name);
+  if (it != scope.values.end())
+    return it->second;
+  auto constant = scope.constants.find(name);
+  if (constant == scope.constants.end())
+    throw ImportError(options.sourceName + ": graph output '" + name +
+                      "' is not produced by any node");
+  return builder.create<arith::ConstantOp>(builder.getUnknownLoc(),
+                                           constant->second);
+}
+
+void GraphImporter::eraseUnusedConstants(func::FuncOp func) {
+  SmallVector<arith::ConstantOp> dead;
+  func.walk([&](arith::ConstantOp op) {
+    if (op->use_empty())
+      dead.push_back(op);
+  });
+  for (arith::ConstantOp op : dead)
+    op.erase();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  int64_t opset = defaultOpset(model, options.sourceName);
+  countUses();
+  addInitializers();
+  OwningOpRef<ModuleOp> module =
+      ModuleOp::create(FileLineColLoc::get(&context, options.sourceName, 0, 0));
+  func::FuncOp func = createFunction();
+  module->push_back(func);
+
+  for (const auto &node : graph.node())
+    importNode(node, opset);
+
+  SmallVector<Value> results;
+  for (const auto &output : graph.output())
+    results.push_back(lookupOutput(output.name()));
+  builder.create<func::ReturnOp>(func.getLoc(), results);
+  func.setType(builder.getFunctionType(func.getArgumentTypes(),
+                                       ValueRange(results).getTypes()));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "sstep.name", builder.getStringAttr(output.name()));
+  eraseUnusedConstants(func);
+  return module;
+}
+
+} // namespace
+
+void loadImportDialects(MLIRContext &context) {
+  context.loadDialect<SStepDialect, arith::ArithDialect, func::FuncDialect>();
+}
+
+OwningOpRef<ModuleOp> importModel(MLIRContext &context,
+                                  const onnx::ModelProto &model,
+                                  const ImportOptions &options) {
+  loadImportDialects(context);
+  return GraphImporter(context, model, options).run();
+}
+
+} // namespace sstep::onnx_import
