@@ -7,7 +7,7 @@ import lit.util
 config.name = "SSTEP"
 config.test_format = lit.formats.ShTest(not lit.util.which("bash") is None)
 config.suffixes = [".mlir", ".onnxtxt", ".test"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "unit"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "unit", "export_model.py", "check_support_table.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.sstep_obj_root, "test")
 
@@ -17,3 +17,14 @@ config.environment["PATH"] = os.pathsep.join(
 )
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
+
+# Tests that export models with Debian's torch need it importable.
+import subprocess
+
+if subprocess.call(
+    [config.python_executable, "-c", "import torch, torchvision, onnx"],
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.DEVNULL,
+) == 0:
+    config.available_features.add("torch")
+config.substitutions.append(("%sstep_src_root", config.sstep_src_root))

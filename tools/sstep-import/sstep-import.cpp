@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/Importer.h"
+#include "frontends/onnx/OpConverters.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -17,17 +18,21 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+
 using namespace llvm;
 
 static cl::opt<std::string> inputPath(cl::Positional,
-                                      cl::desc("<model.onnx|model.onnxtxt>"),
-                                      cl::Required);
+                                      cl::desc("<model.onnx|model.onnxtxt>"));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"));
 static cl::opt<bool> staticShapes(
     "static-shapes",
     cl::desc("Keep the spatial sizes declared by the model's inputs instead of "
              "making height and width dynamic"));
+static cl::opt<bool>
+    listOps("list-ops",
+            cl::desc("Print the ONNX op types the importer supports"));
 static cl::opt<bool> elideWeights(
     "elide-weights",
     cl::desc("Print large constants as dense_resource placeholders"));
@@ -35,6 +40,20 @@ static cl::opt<bool> elideWeights(
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "SSTEP ONNX importer\n");
+
+  if (listOps) {
+    std::vector<std::string> names;
+    for (const auto &entry : sstep::onnx_import::converters())
+      names.push_back(entry.getKey().str());
+    std::sort(names.begin(), names.end());
+    for (const std::string &name : names)
+      outs() << name << "\n";
+    return 0;
+  }
+  if (inputPath.empty()) {
+    errs() << "sstep-import: error: no model given (see --help)\n";
+    return 2;
+  }
 
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module;
