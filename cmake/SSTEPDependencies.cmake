@@ -51,6 +51,10 @@ if(SSTEP_ENABLE_CUDA)
   endif()
 endif()
 
+# Test data beside the checkout (the real Aperio slide); tests skip when absent.
+set(SSTEP_TEST_SLIDE_DIR "${PROJECT_SOURCE_DIR}/../shared/data" CACHE PATH
+  "Folder with CMU-1-Small-Region.svs for the slide tests (optional)")
+
 # --- Slide I/O (optional) ------------------------------------------------------
 # Debian's libtiff, libjpeg-turbo, libpng, OpenSlide and HDF5. A GPU machine
 # without them (scripts/gpu-check.sh) builds the rest of the runtime, so a

@@ -12,9 +12,9 @@
 
 #include <turbojpeg.h>
 
+#include <csetjmp>
 #include <cstdio>
 #include <cstring>
-#include <csetjmp>
 #include <jpeglib.h>
 
 namespace sstep::slide {

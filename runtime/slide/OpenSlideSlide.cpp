@@ -77,8 +77,8 @@ void OpenSlideSlide::toRGB(const std::vector<uint32_t> &argb,
   }
 }
 
-RGBImage OpenSlideSlide::readRegion(int level, int64_t x, int64_t y,
-                                    int64_t w, int64_t h) const {
+RGBImage OpenSlideSlide::readRegion(int level, int64_t x, int64_t y, int64_t w,
+                                    int64_t h) const {
   checkRegion(level, x, y, w, h);
   double ds = levels_[level].downsample;
   std::vector<uint32_t> argb(std::size_t(w) * h);

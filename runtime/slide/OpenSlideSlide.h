@@ -1,4 +1,5 @@
-//===- OpenSlideSlide.h - Other vendors' formats through OpenSlide -*- C++ -*-===//
+//===- OpenSlideSlide.h - Other vendors' formats through OpenSlide -*- C++
+//-*-===//
 //
 // The fallback for what libtiff cannot read as a tiled pyramid (MIRAX,
 // Hamamatsu NDPI/VMS, Ventana, Philips, Leica, Aperio JPEG 2000...). OpenSlide

@@ -1,4 +1,5 @@
-//===- Png.h - PNG files through libpng ---------------------------*- C++ -*-===//
+//===- Png.h - PNG files through libpng ---------------------------*- C++
+//-*-===//
 
 #ifndef SSTEP_RUNTIME_SLIDE_PNG_H
 #define SSTEP_RUNTIME_SLIDE_PNG_H

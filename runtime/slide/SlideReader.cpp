@@ -22,8 +22,8 @@ const LevelInfo &SlideReader::level(int level) const {
 void SlideReader::checkRegion(int lvl, int64_t x, int64_t y, int64_t w,
                               int64_t h) const {
   const LevelInfo &info = level(lvl);
-  auto region = "region " + std::to_string(x) + "," + std::to_string(y) +
-                "," + std::to_string(w) + "," + std::to_string(h);
+  auto region = "region " + std::to_string(x) + "," + std::to_string(y) + "," +
+                std::to_string(w) + "," + std::to_string(h);
   if (w <= 0 || h <= 0)
     throw SlideError(ErrorSite{path_, lvl}, region + " is empty");
   if (w > (int64_t(1) << 31) / h)
@@ -62,10 +62,10 @@ std::unique_ptr<SlideReader> SlideReader::open(const std::string &path,
   }
   if (!vendor.empty())
     return std::make_unique<OpenSlideSlide>(path, options);
-  throw SlideError(path, "not a slide: " + libtiffError +
-                             (options.allowOpenSlide
-                                  ? "; OpenSlide does not recognise it"
-                                  : ""));
+  throw SlideError(
+      path,
+      "not a slide: " + libtiffError +
+          (options.allowOpenSlide ? "; OpenSlide does not recognise it" : ""));
 }
 
 } // namespace sstep::slide

@@ -1,4 +1,5 @@
-//===- SlideReader.h - Whole-slide image pyramids, read by region -*- C++ -*-===//
+//===- SlideReader.h - Whole-slide image pyramids, read by region -*- C++
+//-*-===//
 //
 // A slide is a pyramid of levels; a region is read in the pixel frame of its
 // own level (unlike OpenSlide, whose origin is always in level-0 pixels), and
@@ -42,9 +43,9 @@ struct AssociatedImage {
 };
 
 struct SlideProperties {
-  std::string vendor;     ///< "aperio", "generic-tiff", or OpenSlide's name.
-  std::string backend;    ///< "libtiff" or "openslide".
-  double mppX = 0;        ///< Microns per level-0 pixel; 0 when unknown.
+  std::string vendor;  ///< "aperio", "generic-tiff", or OpenSlide's name.
+  std::string backend; ///< "libtiff" or "openslide".
+  double mppX = 0;     ///< Microns per level-0 pixel; 0 when unknown.
   double mppY = 0;
   double magnification = 0; ///< Objective power; 0 when unknown.
   std::string description;  ///< Level 0's ImageDescription, when any.
@@ -114,8 +115,7 @@ protected:
       : path_(std::move(path)), options_(options) {}
 
   /// Throws unless `level` exists and the region is non-empty and overlaps it.
-  void checkRegion(int level, int64_t x, int64_t y, int64_t w,
-                   int64_t h) const;
+  void checkRegion(int level, int64_t x, int64_t y, int64_t w, int64_t h) const;
 
   std::string path_;
   ReaderOptions options_;

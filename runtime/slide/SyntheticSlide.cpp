@@ -95,8 +95,8 @@ void SyntheticTissue::shadePixel(int64_t x, int64_t y, double d,
   }
   double alpha = smoothstep(0.0, 0.06, d);
   for (int c = 0; c < 3; ++c)
-    rgb[c] = uint8_t(std::lround(kBackground[c] +
-                                 alpha * (colour[c] - kBackground[c])));
+    rgb[c] = uint8_t(
+        std::lround(kBackground[c] + alpha * (colour[c] - kBackground[c])));
 }
 
 std::vector<SyntheticTissue::Nucleus>
@@ -111,8 +111,7 @@ SyntheticTissue::nucleiOfRow(int64_t y, int cell) const {
   return row;
 }
 
-void SyntheticTissue::renderRows(int64_t y0, int64_t rows,
-                                 uint8_t *rgb) const {
+void SyntheticTissue::renderRows(int64_t y0, int64_t rows, uint8_t *rgb) const {
   for (int64_t y = y0; y < y0 + rows; ++y) {
     std::vector<Nucleus> large = nucleiOfRow(y, kLargeCell);
     std::vector<Nucleus> small = nucleiOfRow(y, kSmallCell);

@@ -1,4 +1,5 @@
-//===- SyntheticSlide.h - Deterministic tissue-like test slides --*- C++ -*-===//
+//===- SyntheticSlide.h - Deterministic tissue-like test slides --*- C++
+//-*-===//
 //
 // Tests and benchmarks need slides of any size without shipping binaries. The
 // image is H&E-like: pink tissue blobs on a near-white background, purple

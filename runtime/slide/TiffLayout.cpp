@@ -96,7 +96,7 @@ bool TiffSlide::scan(TiffHandle &handle) {
   bool aperio = description(tiff).rfind("Aperio", 0) == 0;
   std::vector<TiffDirectory> tiled;
   tdir_t dir = 0;
-  do {
+  for (;;) {
     uint32_t w = 0, h = 0, subfile = 0;
     TIFFGetField(tiff, TIFFTAG_IMAGEWIDTH, &w);
     TIFFGetField(tiff, TIFFTAG_IMAGELENGTH, &h);
@@ -113,7 +113,15 @@ bool TiffSlide::scan(TiffHandle &handle) {
       }
     }
     ++dir;
-  } while (TIFFReadDirectory(tiff));
+    if (TIFFLastDirectory(tiff))
+      break;
+    // The chain names another directory: failing to read it means a
+    // truncated or damaged file, not the end of the slide.
+    if (!TIFFReadDirectory(tiff))
+      throw SlideError(path_, "cannot read TIFF directory " +
+                                  std::to_string(dir) +
+                                  " (truncated file?): " + handle.takeErrors());
+  }
   if (tiled.empty())
     return false;
   // A level libtiff has no codec for (Aperio JPEG 2000) is OpenSlide's job.

@@ -34,10 +34,9 @@ TileBuffer TiffSlide::decodeTile(int level, int64_t col, int64_t row) const {
   const TiffDirectory &d = levelDirs_[level];
   ErrorSite site{path_, level, col, row};
   auto lease = handles_.acquire(d.dir, site);
-  uint32_t index = TIFFComputeTile(lease->get(),
-                                   static_cast<uint32_t>(col * d.format.tileWidth),
-                                   static_cast<uint32_t>(row * d.format.tileHeight),
-                                   0, 0);
+  uint32_t index = TIFFComputeTile(
+      lease->get(), static_cast<uint32_t>(col * d.format.tileWidth),
+      static_cast<uint32_t>(row * d.format.tileHeight), 0, 0);
   auto rgb = std::make_shared<std::vector<uint8_t>>(
       std::size_t(d.format.tileWidth) * d.format.tileHeight * 3);
   readTileRGB(*lease, d.format, index, options_.fill, site, rgb->data());

@@ -26,8 +26,8 @@ void averageBlock(const std::vector<uint8_t> (&quad)[4], uint32_t tile,
           for (uint32_t sx = 2 * ox; sx < 2 * ox + 2 && sx < srcW; ++sx) {
             const auto &t = quad[(sy >= tile ? 2 : 0) + (sx >= tile ? 1 : 0)];
             const T *p = reinterpret_cast<const T *>(t.data());
-            sum += p[(std::size_t(sy % tile) * tile + sx % tile) * channels +
-                     c];
+            sum +=
+                p[(std::size_t(sy % tile) * tile + sx % tile) * channels + c];
             ++count;
           }
         T &dst = out[(std::size_t(oy) * tile + ox) * channels + c];
@@ -124,8 +124,7 @@ void PyramidTiffWriter::startDirectory(int64_t width, int64_t height,
   bool rgb = uint8 && o.channels == 3;
   if (!rgb && o.channels > 1) {
     std::vector<uint16_t> extra(o.channels - 1, EXTRASAMPLE_UNSPECIFIED);
-    TIFFSetField(t, TIFFTAG_EXTRASAMPLES, uint16_t(extra.size()),
-                 extra.data());
+    TIFFSetField(t, TIFFTAG_EXTRASAMPLES, uint16_t(extra.size()), extra.data());
   }
   switch (o.compression) {
   case TiffCompression::JPEG:
@@ -145,8 +144,9 @@ void PyramidTiffWriter::startDirectory(int64_t width, int64_t height,
   case TiffCompression::Deflate:
   case TiffCompression::LZW:
   case TiffCompression::Zstd: {
-    static const uint16_t codes[] = {COMPRESSION_NONE, COMPRESSION_ADOBE_DEFLATE,
-                                     COMPRESSION_LZW, COMPRESSION_ZSTD};
+    static const uint16_t codes[] = {COMPRESSION_NONE,
+                                     COMPRESSION_ADOBE_DEFLATE, COMPRESSION_LZW,
+                                     COMPRESSION_ZSTD};
     TIFFSetField(t, TIFFTAG_COMPRESSION,
                  codes[static_cast<int>(o.compression)]);
     TIFFSetField(t, TIFFTAG_PHOTOMETRIC,
@@ -221,12 +221,11 @@ void PyramidTiffWriter::flushBand() {
   std::vector<uint8_t> tile(tileBytes(), 0);
   for (int64_t col = 0; col < tilesAcross(); ++col) {
     int64_t x0 = col * T;
-    std::size_t bytes = std::size_t(std::min(T, options_.width - x0)) *
-                        pixelBytes();
+    std::size_t bytes =
+        std::size_t(std::min(T, options_.width - x0)) * pixelBytes();
     for (int64_t r = 0; r < bandRows; ++r)
       std::memcpy(&tile[std::size_t(r) * T * pixelBytes()],
-                  &band_[std::size_t(r) * rowBytes + x0 * pixelBytes()],
-                  bytes);
+                  &band_[std::size_t(r) * rowBytes + x0 * pixelBytes()], bytes);
     writeTile(col, row, tile.data());
   }
 }
@@ -266,11 +265,11 @@ void PyramidTiffWriter::buildLevel(int level, int64_t srcW, int64_t srcH) {
       int64_t validW = std::min(2 * T, srcW - 2 * col * T);
       int64_t validH = std::min(2 * T, srcH - 2 * row * T);
       if (options_.sampleType == SampleType::UInt8)
-        averageBlock(quad, options_.tileSize, options_.channels, validW,
-                     validH, out.data());
+        averageBlock(quad, options_.tileSize, options_.channels, validW, validH,
+                     out.data());
       else
-        averageBlock(quad, options_.tileSize, options_.channels, validW,
-                     validH, reinterpret_cast<float *>(out.data()));
+        averageBlock(quad, options_.tileSize, options_.channels, validW, validH,
+                     reinterpret_cast<float *>(out.data()));
       encodeTile(level, col, row, out.data());
     }
   if (!TIFFWriteDirectory(tiff_->get()))

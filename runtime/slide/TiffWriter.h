@@ -1,4 +1,5 @@
-//===- TiffWriter.h - Pyramidal tiled TIFF output ----------------*- C++ -*-===//
+//===- TiffWriter.h - Pyramidal tiled TIFF output ----------------*- C++
+//-*-===//
 //
 // Writes a tiled TIFF pyramid that OpenSlide, libvips and this reader open:
 // level 0 in the first directory, then each reduced level (2x area average)

@@ -45,8 +45,8 @@ void readJpegTile(TiffHandle &handle, const TileFormat &f, uint32_t tile,
                   uint64_t bytes, const ErrorSite &site, uint8_t *rgb) {
   TIFF *tiff = handle.get();
   std::vector<uint8_t> raw(bytes);
-  tmsize_t got = TIFFReadRawTile(tiff, tile, raw.data(),
-                                 static_cast<tmsize_t>(bytes));
+  tmsize_t got =
+      TIFFReadRawTile(tiff, tile, raw.data(), static_cast<tmsize_t>(bytes));
   if (got < 0 || static_cast<uint64_t>(got) != bytes)
     throw SlideError(site, "truncated or unreadable tile data (" +
                                std::to_string(bytes) + " bytes expected at " +
@@ -82,8 +82,8 @@ void readRGBATile(TiffHandle &handle, const TileFormat &f, uint32_t tile,
                      "corrupt or unsupported tile: " + handle.takeErrors());
   // The raster's origin is the lower left corner, alpha premultiplied.
   for (uint32_t r = 0; r < f.tileHeight; ++r) {
-    const uint32_t *src = &raster[std::size_t(f.tileHeight - 1 - r) *
-                                  f.tileWidth];
+    const uint32_t *src =
+        &raster[std::size_t(f.tileHeight - 1 - r) * f.tileWidth];
     uint8_t *dst = rgb + std::size_t(r) * f.tileWidth * 3;
     for (uint32_t c = 0; c < f.tileWidth; ++c, dst += 3) {
       unsigned a = TIFFGetA(src[c]);
@@ -108,11 +108,10 @@ bool TileFormat::plainSamples() const {
   bool grey = (photometric == PHOTOMETRIC_MINISBLACK ||
                photometric == PHOTOMETRIC_MINISWHITE) &&
               samplesPerPixel == (alpha >= 0 ? 2 : 1);
-  bool rgb = photometric == PHOTOMETRIC_RGB &&
-             samplesPerPixel == (alpha >= 0 ? 4 : 3);
-  return compression != COMPRESSION_JPEG &&
-         compression != COMPRESSION_OJPEG && bitsPerSample == 8 &&
-         sampleFormat == SAMPLEFORMAT_UINT &&
+  bool rgb =
+      photometric == PHOTOMETRIC_RGB && samplesPerPixel == (alpha >= 0 ? 4 : 3);
+  return compression != COMPRESSION_JPEG && compression != COMPRESSION_OJPEG &&
+         bitsPerSample == 8 && sampleFormat == SAMPLEFORMAT_UINT &&
          (planar == PLANARCONFIG_CONTIG || samplesPerPixel == 1) &&
          (grey || rgb);
 }
@@ -131,8 +130,8 @@ TileFormat readTileFormat(TIFF *tiff) {
   uint16_t *extra = nullptr;
   if (TIFFGetField(tiff, TIFFTAG_EXTRASAMPLES, &extraCount, &extra) &&
       extraCount > 0)
-    f.alpha = extra[0] == EXTRASAMPLE_UNSPECIFIED ? EXTRASAMPLE_UNASSALPHA
-                                                  : extra[0];
+    f.alpha =
+        extra[0] == EXTRASAMPLE_UNSPECIFIED ? EXTRASAMPLE_UNASSALPHA : extra[0];
   uint32_t tablesSize = 0;
   void *tables = nullptr;
   if (f.compression == COMPRESSION_JPEG &&

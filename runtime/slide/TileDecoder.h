@@ -1,4 +1,5 @@
-//===- TileDecoder.h - One TIFF tile to RGB -----------------------*- C++ -*-===//
+//===- TileDecoder.h - One TIFF tile to RGB -----------------------*- C++
+//-*-===//
 //
 // JPEG tiles are read raw and decoded with libjpeg-turbo exactly as OpenSlide
 // decodes them (same library, default islow IDCT and fancy upsampling), so the

@@ -131,13 +131,13 @@ TissueMask TissueMask::fromSaturation(std::vector<uint8_t> sat, int64_t w,
   for (std::size_t i = 0; i < sat.size(); ++i)
     m.mask_[i] = sat[i] >= m.threshold_ ? 1 : 0;
   if (options.openRadius > 0)
-    m.mask_ = squareFilter(squareFilter(m.mask_, w, h, options.openRadius,
-                                        false),
-                           w, h, options.openRadius, true);
+    m.mask_ =
+        squareFilter(squareFilter(m.mask_, w, h, options.openRadius, false), w,
+                     h, options.openRadius, true);
   if (options.closeRadius > 0)
-    m.mask_ = squareFilter(squareFilter(m.mask_, w, h, options.closeRadius,
-                                        true),
-                           w, h, options.closeRadius, false);
+    m.mask_ =
+        squareFilter(squareFilter(m.mask_, w, h, options.closeRadius, true), w,
+                     h, options.closeRadius, false);
   m.summed_.assign(std::size_t((w + 1) * (h + 1)), 0);
   for (int64_t y = 0; y < h; ++y)
     for (int64_t x = 0; x < w; ++x)
@@ -178,12 +178,13 @@ std::vector<uint8_t> TissueMask::tileGrid(int64_t levelW, int64_t levelH,
   std::vector<uint8_t> grid(std::size_t(cols * rows), 0);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
-      double x0 = double(c * tileW - margin), x1 = double((c + 1) * tileW + margin);
-      double y0 = double(r * tileH - margin), y1 = double((r + 1) * tileH + margin);
-      grid[r * cols + c] = anyTissue(int64_t(std::floor(x0 * sx)),
-                                     int64_t(std::floor(y0 * sy)),
-                                     int64_t(std::ceil(x1 * sx)),
-                                     int64_t(std::ceil(y1 * sy)));
+      double x0 = double(c * tileW - margin),
+             x1 = double((c + 1) * tileW + margin);
+      double y0 = double(r * tileH - margin),
+             y1 = double((r + 1) * tileH + margin);
+      grid[r * cols + c] =
+          anyTissue(int64_t(std::floor(x0 * sx)), int64_t(std::floor(y0 * sy)),
+                    int64_t(std::ceil(x1 * sx)), int64_t(std::ceil(y1 * sy)));
     }
   return grid;
 }

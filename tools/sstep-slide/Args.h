@@ -31,7 +31,8 @@ public:
   std::string require(const std::string &name) const;
   int64_t getInt(const std::string &name, int64_t def) const;
   /// "a,b,c" as integers; throws UsageError unless there are `count`.
-  std::vector<int64_t> getInts(const std::string &name, std::size_t count) const;
+  std::vector<int64_t> getInts(const std::string &name,
+                               std::size_t count) const;
 
 private:
   std::vector<std::string> positional_;

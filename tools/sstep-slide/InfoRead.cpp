@@ -57,8 +57,9 @@ void printJson(const slide::SlideReader &s) {
   std::cout << "\n  ],\n  \"associated\": [";
   const auto &assoc = s.associatedImages();
   for (std::size_t i = 0; i < assoc.size(); ++i)
-    std::cout << (i ? "," : "") << "\n    {\"name\": "
-              << jsonString(assoc[i].name) << ", \"width\": " << assoc[i].width
+    std::cout << (i ? "," : "")
+              << "\n    {\"name\": " << jsonString(assoc[i].name)
+              << ", \"width\": " << assoc[i].width
               << ", \"height\": " << assoc[i].height << "}";
   std::cout << (assoc.empty() ? "]" : "\n  ]") << "\n}\n";
 }

@@ -33,8 +33,8 @@ int runMask(const std::vector<std::string> &argv) {
     if (t <= 0)
       throw UsageError("--tiles must be positive");
     const slide::LevelInfo &l0 = slide->level(0);
-    auto grid = mask.tileGrid(l0.width, l0.height, t, t,
-                              args.getInt("margin", 0));
+    auto grid =
+        mask.tileGrid(l0.width, l0.height, t, t, args.getInt("margin", 0));
     int64_t cols = (l0.width + t - 1) / t, kept = 0;
     for (std::size_t i = 0; i < grid.size(); ++i)
       if (grid[i]) {
