@@ -56,13 +56,21 @@ void TiffHandle::setDirectory(tdir_t dir, const ErrorSite &site) {
                                ": " + takeErrors());
 }
 
-TiffHandlePool::Lease TiffHandlePool::acquire(tdir_t dir,
+void TiffHandle::setDirectoryAt(uint64_t offset, const ErrorSite &site) {
+  if (TIFFCurrentDirOffset(tiff_) == offset)
+    return;
+  if (!TIFFSetSubDirectory(tiff_, offset))
+    throw SlideError(site, "cannot read the TIFF directory at offset " +
+                               std::to_string(offset) + ": " + takeErrors());
+}
+
+TiffHandlePool::Lease TiffHandlePool::acquire(uint64_t offset,
                                               const ErrorSite &site) {
   std::unique_ptr<TiffHandle> handle;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto it = free_.begin(); it != free_.end(); ++it)
-      if (TIFFCurrentDirectory((*it)->get()) == dir) {
+      if (TIFFCurrentDirOffset((*it)->get()) == offset) {
         handle = std::move(*it);
         free_.erase(it);
         break;
@@ -74,7 +82,7 @@ TiffHandlePool::Lease TiffHandlePool::acquire(tdir_t dir,
   }
   if (!handle)
     handle = std::make_unique<TiffHandle>(path_, "r");
-  handle->setDirectory(dir, site);
+  handle->setDirectoryAt(offset, site);
   return Lease(*this, std::move(handle));
 }
 

@@ -33,8 +33,11 @@ public:
   TIFF *get() const { return tiff_; }
   /// libtiff's error messages since the last call, then cleared.
   std::string takeErrors();
-  /// Makes `dir` current; throws SlideError naming `site` on failure.
+  /// Makes `dir` of the main chain current; throws SlideError naming `site`.
   void setDirectory(tdir_t dir, const ErrorSite &site);
+  /// Makes the IFD at file offset `offset` current, in the main chain or a
+  /// SubIFD (OME-TIFF levels); throws SlideError naming `site`.
+  void setDirectoryAt(uint64_t offset, const ErrorSite &site);
 
 private:
   TIFF *tiff_ = nullptr;
@@ -46,7 +49,8 @@ public:
   explicit TiffHandlePool(std::string path, std::size_t keep)
       : path_(std::move(path)), keep_(keep) {}
 
-  /// A handle on `dir`, returned to the pool when the lease ends.
+  /// A handle on the IFD at `offset`, returned to the pool when the lease
+  /// ends.
   class Lease {
   public:
     Lease(TiffHandlePool &pool, std::unique_ptr<TiffHandle> handle)
@@ -62,7 +66,7 @@ public:
     std::unique_ptr<TiffHandle> handle_;
   };
 
-  Lease acquire(tdir_t dir, const ErrorSite &site);
+  Lease acquire(uint64_t offset, const ErrorSite &site);
 
 private:
   void release(std::unique_ptr<TiffHandle> handle);

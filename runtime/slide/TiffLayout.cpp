@@ -93,22 +93,31 @@ double parseDouble(const std::string &s) {
 
 bool TiffSlide::scan(TiffHandle &handle) {
   TIFF *tiff = handle.get();
-  bool aperio = description(tiff).rfind("Aperio", 0) == 0;
+  const std::string first = description(tiff);
+  const bool aperio = first.rfind("Aperio", 0) == 0;
+  const bool ome = first.find("<OME") != std::string::npos;
   std::vector<TiffDirectory> tiled;
+  std::vector<uint64_t> subIfds;
   tdir_t dir = 0;
   for (;;) {
     uint32_t w = 0, h = 0, subfile = 0;
     TIFFGetField(tiff, TIFFTAG_IMAGEWIDTH, &w);
     TIFFGetField(tiff, TIFFTAG_IMAGELENGTH, &h);
     TIFFGetFieldDefaulted(tiff, TIFFTAG_SUBFILETYPE, &subfile);
+    uint64_t offset = TIFFCurrentDirOffset(tiff);
     if (TIFFIsTiled(tiff)) {
       if (!(subfile & FILETYPE_MASK))
-        tiled.push_back({dir, w, h, readTileFormat(tiff)});
+        tiled.push_back({dir, offset, w, h, readTileFormat(tiff)});
+      uint16_t count = 0;
+      uint64_t *offsets = nullptr;
+      // Only the first image's SubIFDs: later same-size images are planes.
+      if (dir == 0 && TIFFGetField(tiff, TIFFTAG_SUBIFD, &count, &offsets))
+        subIfds.assign(offsets, offsets + count);
     } else if (aperio) {
       std::string name =
           dir == 1 ? "thumbnail" : aperioAssociatedName(description(tiff));
       if (!name.empty() && !associatedDirs_.count(name)) {
-        associatedDirs_[name] = dir;
+        associatedDirs_[name] = offset;
         associated_.push_back({name, w, h});
       }
     }
@@ -122,18 +131,34 @@ bool TiffSlide::scan(TiffHandle &handle) {
                                   std::to_string(dir) +
                                   " (truncated file?): " + handle.takeErrors());
   }
+  addSubIfds(handle, subIfds, tiled);
   if (tiled.empty())
     return false;
   // A level libtiff has no codec for (Aperio JPEG 2000) is OpenSlide's job.
   for (const TiffDirectory &d : tiled)
     if (!TIFFIsCODECConfigured(d.format.compression))
       return false;
-  properties_.vendor = aperio ? "aperio" : "generic-tiff";
+  properties_.vendor = aperio ? "aperio" : ome ? "ome-tiff" : "generic-tiff";
   properties_.backend = "libtiff";
   addLevels(std::move(tiled));
-  handle.setDirectory(levelDirs_[0].dir, ErrorSite{path_});
+  handle.setDirectoryAt(levelDirs_[0].offset, ErrorSite{path_});
   readVendorProperties(handle);
   return true;
+}
+
+void TiffSlide::addSubIfds(TiffHandle &handle,
+                           const std::vector<uint64_t> &offsets,
+                           std::vector<TiffDirectory> &tiled) {
+  TIFF *tiff = handle.get();
+  tdir_t order = tdir_t(1000000); // after the main chain when sizes tie
+  for (uint64_t offset : offsets) {
+    handle.setDirectoryAt(offset, ErrorSite{path_});
+    uint32_t w = 0, h = 0;
+    TIFFGetField(tiff, TIFFTAG_IMAGEWIDTH, &w);
+    TIFFGetField(tiff, TIFFTAG_IMAGELENGTH, &h);
+    if (TIFFIsTiled(tiff))
+      tiled.push_back({order++, offset, w, h, readTileFormat(tiff)});
+  }
 }
 
 void TiffSlide::addLevels(std::vector<TiffDirectory> tiled) {

@@ -33,7 +33,7 @@ std::unique_ptr<TiffSlide> TiffSlide::open(const std::string &path,
 TileBuffer TiffSlide::decodeTile(int level, int64_t col, int64_t row) const {
   const TiffDirectory &d = levelDirs_[level];
   ErrorSite site{path_, level, col, row};
-  auto lease = handles_.acquire(d.dir, site);
+  auto lease = handles_.acquire(d.offset, site);
   uint32_t index = TIFFComputeTile(
       lease->get(), static_cast<uint32_t>(col * d.format.tileWidth),
       static_cast<uint32_t>(row * d.format.tileHeight), 0, 0);

@@ -20,9 +20,11 @@
 
 namespace sstep::slide {
 
-/// A TIFF directory's place in the slide.
+/// A TIFF directory's place in the slide; `dir` orders the main chain's
+/// directories, `offset` finds any directory, SubIFDs included.
 struct TiffDirectory {
   tdir_t dir = 0;
+  uint64_t offset = 0;
   int64_t width = 0;
   int64_t height = 0;
   TileFormat format;
@@ -46,6 +48,10 @@ private:
   /// Reads every directory of `handle` into levels and associated images;
   /// false when there is no tiled level.
   bool scan(TiffHandle &handle);
+  /// Tiled pyramid levels stored as SubIFDs of `parent` (OME-TIFF, libvips
+  /// --subifd), appended to `tiled`.
+  void addSubIfds(TiffHandle &handle, const std::vector<uint64_t> &offsets,
+                  std::vector<TiffDirectory> &tiled);
   void addLevels(std::vector<TiffDirectory> tiled);
   void readVendorProperties(TiffHandle &handle);
 
@@ -55,7 +61,7 @@ private:
                      std::vector<TileBuffer> &tiles) const;
 
   std::vector<TiffDirectory> levelDirs_;
-  std::map<std::string, tdir_t> associatedDirs_;
+  std::map<std::string, uint64_t> associatedDirs_; // name -> IFD offset
   mutable TileCache cache_;
   mutable TiffHandlePool handles_;
   std::unique_ptr<ThreadPool> pool_;
