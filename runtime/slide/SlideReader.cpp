@@ -12,10 +12,10 @@ SlideReader::~SlideReader() = default;
 
 const LevelInfo &SlideReader::level(int level) const {
   if (level < 0 || level >= levelCount())
-    throw SlideError(ErrorSite{path_, level},
-                     "level out of range (the slide has " +
-                         std::to_string(levelCount()) + " levels, 0.." +
-                         std::to_string(levelCount() - 1) + ")");
+    throw SlideError(path_, "level " + std::to_string(level) +
+                                " out of range (the slide has " +
+                                std::to_string(levelCount()) + " levels, 0.." +
+                                std::to_string(levelCount() - 1) + ")");
   return levels_[level];
 }
 

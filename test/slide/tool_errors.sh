@@ -41,9 +41,11 @@ PY
 expect 2 "missing.tif: no such file" -- "$tool" info missing.tif
 expect 2 "text.tif: not a slide" -- "$tool" info text.tif
 expect 2 "truncated.tif" -- "$tool" info truncated.tif
-expect 2 "good.tif: level 7: level out of range" -- "$tool" read good.tif --level 7 --region 0,0,10,10 -o r.png
+expect 2 "good.tif: level 7 out of range" -- "$tool" read good.tif --level 7 --region 0,0,10,10 -o r.png
 expect 2 "good.tif: level 1: region 400,0,10,10 is out of bounds" -- "$tool" read good.tif --level 1 --region 400,0,10,10 -o r.png
 expect 2 "corrupt.tif: level 0: tile \(2, 1\)" -- "$tool" read corrupt.tif --level 0 --region 0,0,600,400 -o r.png
+expect 2 "good.tif: level -1 out of range" -- "$tool" read good.tif --level -1 --region 0,0,10,10 -o r.png
+expect 2 "good.tif: no associated image \"slide\"" -- "$tool" read good.tif --associated slide -o r.png
 expect 2 "needs 4 comma-separated" -- "$tool" read good.tif --level 0 --region 1,2 -o r.png
 expect 2 "unknown option" -- "$tool" info good.tif --bogus
 expect 2 "unknown command" -- "$tool" frobnicate

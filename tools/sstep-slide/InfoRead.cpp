@@ -101,12 +101,19 @@ int runInfo(const std::vector<std::string> &argv) {
 }
 
 int runRead(const std::vector<std::string> &argv) {
-  Args args(argv, {}, {"level", "region", "o", "threads", "cache-mb"});
+  Args args(argv, {},
+            {"level", "region", "associated", "o", "threads", "cache-mb"});
   if (args.positional().size() != 1)
     throw UsageError("read takes one FILE");
+  std::string out = args.require("o");
+  if (args.has("associated")) {
+    auto slide = slide::SlideReader::open(args.positional()[0]);
+    slide::RGBImage image = slide->readAssociated(args.get("associated"));
+    slide::writePng(out, image.width, image.height, 3, image.pixels.data());
+    return 0;
+  }
   int level = int(args.getInt("level", 0));
   std::vector<int64_t> r = args.getInts("region", 4);
-  std::string out = args.require("o");
   slide::ReaderOptions options;
   options.threads = unsigned(std::max<int64_t>(0, args.getInt("threads", 0)));
   options.cacheBytes =

@@ -21,6 +21,7 @@ const char *kUsage = R"(usage:
   sstep-slide info FILE [--json]
   sstep-slide read FILE --level L --region X,Y,W,H -o OUT.png
                    [--threads N] [--cache-mb MB]
+  sstep-slide read FILE --associated thumbnail|label|macro -o OUT.png
   sstep-slide mask FILE -o MASK.png [--max-side N] [--tiles T [--margin M]]
   sstep-slide mkslide -o OUT.tif --size W,H [--tile T]
                    [--compression jpeg|deflate|lzw|zstd|none] [--quality Q]
