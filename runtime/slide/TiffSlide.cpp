@@ -8,17 +8,22 @@
 
 namespace sstep::slide {
 
+namespace {
+
+unsigned decodeThreads(const ReaderOptions &options) {
+  unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+  return options.threads == 0 ? hardware : options.threads;
+}
+
+} // namespace
+
+// Handles: one per decode thread and per caller thread, on a couple of levels.
 TiffSlide::TiffSlide(const std::string &path, const ReaderOptions &options)
     : SlideReader(path, options), cache_(options.cacheBytes),
-      handles_(path, 2 * std::max(1u, options.threads == 0
-                                          ? std::thread::hardware_concurrency()
-                                          : options.threads) +
-                         2) {
-  unsigned threads = options.threads == 0 ? std::thread::hardware_concurrency()
-                                          : options.threads;
+      handles_(path, 2 * decodeThreads(options) + 2) {
   // One thread decodes inline: no pool, no hand-off.
-  if (threads > 1)
-    pool_ = std::make_unique<ThreadPool>(threads);
+  if (decodeThreads(options) > 1)
+    pool_ = std::make_unique<ThreadPool>(decodeThreads(options));
 }
 
 std::unique_ptr<TiffSlide> TiffSlide::open(const std::string &path,

@@ -73,6 +73,9 @@ PyramidTiffWriter::PyramidTiffWriter(const std::string &path,
     throw SlideError(path, "uint8 output has 1 or 3 channels, float32 >= 1");
   if (o.compression == TiffCompression::JPEG && !uint8)
     throw SlideError(path, "JPEG compression needs uint8 samples");
+  if (o.jpegQuality < 1 || o.jpegQuality > 100)
+    throw SlideError(path, "JPEG quality " + std::to_string(o.jpegQuality) +
+                               " is not in 1..100");
   double estimate = double(o.width) * o.height * pixelBytes() * 4.0 / 3.0;
   bigTiff_ = o.bigTiff == TiffWriterOptions::BigTiff::Yes ||
              (o.bigTiff == TiffWriterOptions::BigTiff::Auto &&

@@ -50,6 +50,9 @@ expect 2 "needs 4 comma-separated" -- "$tool" read good.tif --level 0 --region 1
 expect 2 "unknown option" -- "$tool" info good.tif --bogus
 expect 2 "unknown command" -- "$tool" frobnicate
 expect 2 "unknown compression" -- "$tool" mkslide -o x.tif --size 10,10 --compression gif
+expect 2 "--mpp: \"abc\" is not a number" -- "$tool" mkslide -o x.tif --size 10,10 --mpp abc
+expect 2 "JPEG quality 0 is not in 1..100" -- "$tool" mkslide -o x.tif --size 10,10 --quality 0
+expect 2 "x.tif: bad image size 0x10" -- "$tool" mkslide -o x.tif --size 0,10
 expect 2 "multiple of 16" -- "$tool" mkslide -o x.tif --size 100,100 --tile 100
 expect 2 "cannot write PNG" -- "$tool" read good.tif --level 0 --region 0,0,10,10 -o no/such/dir/r.png
 expect 0 "" -- "$tool" read corrupt.tif --level 0 --region 0,0,256,128 -o r.png

@@ -44,10 +44,10 @@ std::string makeSlide(const std::string &name, TiffCompression compression) {
   return path;
 }
 
-ReaderOptions tiffOnly() {
+ReaderOptions tiffOnly(unsigned threads = 1) {
   ReaderOptions o;
   o.allowOpenSlide = false;
-  o.threads = 1;
+  o.threads = threads;
   return o;
 }
 
@@ -93,10 +93,16 @@ TEST_CASE("corrupt tiles name file, level and tile", "[slide][errors]") {
     for (uint64_t i = from; i < offset + size; ++i)
       bytes[i] = char((i * 131) & 0xFF);
     spit(bad, bytes);
-    auto slide = SlideReader::open(bad, tiffOnly());
-    CHECK_NOTHROW(slide->readRegion(0, 0, 0, 128, 128));
-    CHECK_THROWS_WITH(slide->readRegion(0, 200, 100, 200, 100),
-                      Catch::Contains("corrupt.tif: level 0: tile (2, 1)"));
+    // Inline decoding, and the pool (the error crosses threads).
+    for (unsigned threads : {1u, 3u}) {
+      auto slide = SlideReader::open(bad, tiffOnly(threads));
+      CHECK_NOTHROW(slide->readRegion(0, 0, 0, 128, 128));
+      CHECK_THROWS_WITH(slide->readRegion(0, 0, 0, 600, 400),
+                        Catch::Contains("corrupt.tif: level 0: tile (2, 1)"));
+      // Its neighbours still read, and the bad tile fails again.
+      CHECK_NOTHROW(slide->readRegion(0, 0, 0, 256, 400));
+      CHECK_THROWS(slide->readRegion(0, 300, 150, 10, 10));
+    }
     // The start-of-image marker gone: caught before decoding.
     if (compression == TiffCompression::JPEG) {
       bytes[offset] = 0;

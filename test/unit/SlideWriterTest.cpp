@@ -128,6 +128,11 @@ TEST_CASE("BigTIFF on request", "[slide][writer]") {
   char header[4] = {};
   in.read(header, 4);
   CHECK(header[2] == 43); // BigTIFF's version number; classic TIFF has 42
+  // Auto: classic TIFF unless the raw estimate passes 2 GiB.
+  o.bigTiff = TiffWriterOptions::BigTiff::Auto;
+  CHECK_FALSE(PyramidTiffWriter(scratch("auto-small.tif"), o).bigTiff());
+  o.width = o.height = 30000; // 2.7 GB of RGB, 3.6 GB with its pyramid
+  CHECK(PyramidTiffWriter(scratch("auto-large.tif"), o).bigTiff());
 }
 
 TEST_CASE(".npy round trip", "[slide][npy]") {

@@ -59,6 +59,15 @@ int64_t parseInt(const std::string &what, const std::string &text) {
   return v;
 }
 
+double parseDouble(const std::string &what, const std::string &text) {
+  char *end = nullptr;
+  errno = 0;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != 0 || errno == ERANGE)
+    throw UsageError(what + ": \"" + text + "\" is not a number");
+  return v;
+}
+
 int64_t Args::getInt(const std::string &name, int64_t def) const {
   return has(name) ? parseInt("--" + name, get(name)) : def;
 }

@@ -40,6 +40,7 @@ private:
 };
 
 int64_t parseInt(const std::string &what, const std::string &text);
+double parseDouble(const std::string &what, const std::string &text);
 
 } // namespace sstep::tool
 

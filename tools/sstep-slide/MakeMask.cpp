@@ -66,7 +66,7 @@ int runMkslide(const std::vector<std::string> &argv) {
   options.jpegQuality = int(args.getInt("quality", 90));
   if (args.has("bigtiff"))
     options.bigTiff = slide::TiffWriterOptions::BigTiff::Yes;
-  options.mpp = args.has("mpp") ? std::stod(args.get("mpp")) : 0.25;
+  options.mpp = args.has("mpp") ? parseDouble("--mpp", args.get("mpp")) : 0.25;
   options.description = "SSTEP synthetic slide, seed " + args.get("seed", "1");
   slide::writeSyntheticSlide(args.require("o"), options,
                              uint64_t(args.getInt("seed", 1)));
