@@ -80,3 +80,33 @@ TEST_CASE("mask of a synthetic slide", "[slide][mask]") {
   // Glass tiles are skipped except near tissue (within the margin).
   CHECK(glassSkipped >= glass * 8 / 10);
 }
+
+TEST_CASE("tile grids count tiles touching tissue, widened by the margin",
+          "[slide][mask]") {
+  // One tissue mask pixel at (50, 50); a mask pixel is 10 level pixels, so it
+  // covers [500, 510)^2 of a 1000^2 level cut into 100^2 tiles.
+  std::vector<uint8_t> sat(100 * 100, 0);
+  sat[50 * 100 + 50] = 200;
+  TissueMaskOptions o;
+  o.openRadius = o.closeRadius = 0;
+  TissueMask mask = TissueMask::fromSaturation(sat, 100, 100, 10.0, o);
+  REQUIRE(mask.at(50, 50));
+  CHECK(mask.tissueFraction() == Approx(1e-4));
+  auto flagged = [&](int64_t margin) {
+    std::vector<std::pair<int, int>> tiles;
+    std::vector<uint8_t> grid = mask.tileGrid(1000, 1000, 100, 100, margin);
+    for (int i = 0; i < 100; ++i)
+      if (grid[i])
+        tiles.push_back({i % 10, i / 10});
+    return tiles;
+  };
+  using Tiles = std::vector<std::pair<int, int>>;
+  CHECK(flagged(0) == Tiles{{5, 5}});
+  // Tile (4, 5) ends at x = 500; widened by 1 it reaches the tissue pixel.
+  CHECK(flagged(1) == Tiles{{4, 4}, {5, 4}, {4, 5}, {5, 5}});
+  CHECK(flagged(100).size() == 9);
+  // Open with radius 1 removes a lone pixel: a speck, not tissue.
+  o.openRadius = 1;
+  CHECK(TissueMask::fromSaturation(sat, 100, 100, 10.0, o).tissueFraction() ==
+        0);
+}
