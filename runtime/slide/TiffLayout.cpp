@@ -89,6 +89,35 @@ double parseDouble(const std::string &s) {
   return end != s.c_str() ? v : 0.0;
 }
 
+/// The value of XML attribute `name="..."` in the first <Pixels> element of
+/// an OME-XML description, or "".
+std::string omePixelsAttribute(const std::string &xml,
+                               const std::string &name) {
+  std::size_t pixels = xml.find("<Pixels ");
+  if (pixels == std::string::npos)
+    pixels = xml.find(":Pixels "); // a namespace prefix
+  if (pixels == std::string::npos)
+    return {};
+  std::size_t end = xml.find('>', pixels);
+  std::string element = xml.substr(pixels, end - pixels);
+  std::size_t at = element.find(" " + name + "=\"");
+  if (at == std::string::npos)
+    return {};
+  std::size_t from = at + name.size() + 3;
+  return element.substr(from, element.find('"', from) - from);
+}
+
+/// Microns per OME length unit (UnitsLength symbols); 0 when unknown.
+double omeMicrons(const std::string &unit) {
+  if (unit.empty() || unit == "\xC2\xB5m" || unit == "um")
+    return 1.0; // OME's default unit is the micrometre
+  if (unit == "nm")
+    return 1e-3;
+  if (unit == "mm")
+    return 1e3;
+  return 0.0;
+}
+
 } // namespace
 
 bool TiffSlide::scan(TiffHandle &handle) {
@@ -188,6 +217,16 @@ void TiffSlide::addLevels(std::vector<TiffDirectory> tiled) {
 void TiffSlide::readVendorProperties(TiffHandle &handle) {
   TIFF *tiff = handle.get();
   properties_.description = description(tiff);
+  if (properties_.vendor == "ome-tiff") {
+    const std::string &xml = properties_.description;
+    double x = parseDouble(omePixelsAttribute(xml, "PhysicalSizeX"));
+    double y = parseDouble(omePixelsAttribute(xml, "PhysicalSizeY"));
+    properties_.mppX =
+        x * omeMicrons(omePixelsAttribute(xml, "PhysicalSizeXUnit"));
+    properties_.mppY =
+        y * omeMicrons(omePixelsAttribute(xml, "PhysicalSizeYUnit"));
+    return;
+  }
   if (properties_.vendor == "aperio") {
     auto fields = aperioFields(properties_.description);
     if (fields.count("MPP"))

@@ -223,3 +223,25 @@ TEST_CASE("the Aperio slide, when present", "[slide][svs]") {
     REQUIRE(
         std::equal(part.at(0, y), part.at(0, y) + 900, whole.at(230, 470 + y)));
 }
+
+TEST_CASE("OME-TIFF: vendor and microns per pixel from the OME-XML",
+          "[slide][ome]") {
+  TiffWriterOptions o;
+  o.width = 300;
+  o.height = 200;
+  o.description =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><OME "
+      "xmlns=\"http://www.openmicroscopy.org/Schemas/OME/2016-06\"><Image "
+      "ID=\"Image:0\"><Pixels ID=\"Pixels:0\" DimensionOrder=\"XYCZT\" "
+      "Type=\"uint8\" SizeX=\"300\" SizeY=\"200\" SizeC=\"3\" SizeZ=\"1\" "
+      "SizeT=\"1\" PhysicalSizeX=\"250\" PhysicalSizeXUnit=\"nm\" "
+      "PhysicalSizeY=\"0.26\"></Pixels></Image></OME>";
+  std::string path = scratch("ome.tif");
+  std::vector<uint8_t> px = pattern(300, 200, 3);
+  writeByTiles(path, o, px);
+  auto slide = SlideReader::open(path, tiffOnly());
+  CHECK(slide->properties().vendor == "ome-tiff");
+  CHECK(slide->properties().mppX == Approx(0.25));
+  CHECK(slide->properties().mppY == Approx(0.26));
+  CHECK(slide->readRegion(0, 0, 0, 300, 200).pixels == px);
+}
