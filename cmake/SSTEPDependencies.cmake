@@ -50,3 +50,38 @@ if(SSTEP_ENABLE_CUDA)
     message(STATUS "SSTEP: no CUDA toolkit found; the CUDA parts are skipped")
   endif()
 endif()
+
+# Test data beside the checkout (the real Aperio slide); tests skip when absent.
+set(SSTEP_TEST_SLIDE_DIR "${PROJECT_SOURCE_DIR}/../shared/data" CACHE PATH
+  "Folder with CMU-1-Small-Region.svs for the slide tests (optional)")
+
+# --- Slide I/O (optional) ------------------------------------------------------
+# Debian's libtiff, libjpeg-turbo, libpng, OpenSlide and HDF5. A GPU machine
+# without them (scripts/gpu-check.sh) builds the rest of the runtime, so a
+# missing library skips the slide library, its tool and its tests with a message.
+option(SSTEP_ENABLE_SLIDE "Build the whole-slide image I/O library" ON)
+set(SSTEP_HAVE_SLIDE OFF)
+if(SSTEP_ENABLE_SLIDE)
+  find_package(TIFF QUIET)
+  find_package(PNG QUIET)
+  find_package(libjpeg-turbo CONFIG QUIET)
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(OPENSLIDE QUIET IMPORTED_TARGET openslide)
+  endif()
+  find_package(Threads REQUIRED)
+  set(HDF5_PREFER_PARALLEL OFF)
+  find_package(HDF5 QUIET COMPONENTS C)
+  set(missing)
+  foreach(dep TIFF_FOUND PNG_FOUND libjpeg-turbo_FOUND OPENSLIDE_FOUND HDF5_FOUND)
+    if(NOT ${dep})
+      string(REPLACE "_FOUND" "" name ${dep})
+      list(APPEND missing ${name})
+    endif()
+  endforeach()
+  if(missing)
+    message(STATUS "SSTEP: slide I/O skipped, missing: ${missing} (scripts/bootstrap.sh installs them)")
+  else()
+    set(SSTEP_HAVE_SLIDE ON)
+  endif()
+endif()

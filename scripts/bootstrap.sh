@@ -13,7 +13,7 @@ PACKAGES=(
   libdnnl-dev ocl-icd-opencl-dev libopenmpi-dev libzstd-dev zlib1g-dev libpng-dev
   # tests and tools
   catch2 openslide-tools libvips-tools libtiff-tools hdf5-tools
-  python3 python3-numpy python3-onnx python3-torch python3-torchvision python3-h5py python3-openslide
+  python3 python3-numpy python3-onnx python3-torch python3-torchvision python3-h5py python3-openslide python3-pil
 )
 
 missing=()

@@ -1,0 +1,71 @@
+//===- SlideReader.cpp - Opening a slide with the right backend -----------===//
+
+#include "runtime/slide/SlideReader.h"
+#include "runtime/slide/OpenSlideSlide.h"
+#include "runtime/slide/TiffSlide.h"
+
+#include <sys/stat.h>
+
+namespace sstep::slide {
+
+SlideReader::~SlideReader() = default;
+
+const LevelInfo &SlideReader::level(int level) const {
+  if (level < 0 || level >= levelCount())
+    throw SlideError(path_, "level " + std::to_string(level) +
+                                " out of range (the slide has " +
+                                std::to_string(levelCount()) + " levels, 0.." +
+                                std::to_string(levelCount() - 1) + ")");
+  return levels_[level];
+}
+
+void SlideReader::checkRegion(int lvl, int64_t x, int64_t y, int64_t w,
+                              int64_t h) const {
+  const LevelInfo &info = level(lvl);
+  auto region = "region " + std::to_string(x) + "," + std::to_string(y) + "," +
+                std::to_string(w) + "," + std::to_string(h);
+  if (w <= 0 || h <= 0)
+    throw SlideError(ErrorSite{path_, lvl}, region + " is empty");
+  if (w > (int64_t(1) << 31) / h)
+    throw SlideError(ErrorSite{path_, lvl}, region + " is too large");
+  if (x >= info.width || y >= info.height || x + w <= 0 || y + h <= 0)
+    throw SlideError(ErrorSite{path_, lvl},
+                     region + " is out of bounds: the level is " +
+                         std::to_string(info.width) + "x" +
+                         std::to_string(info.height) +
+                         " (coordinates are in the level's own pixels)");
+}
+
+std::unique_ptr<SlideReader> SlideReader::open(const std::string &path,
+                                               const ReaderOptions &options) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0)
+    throw SlideError(path, "no such file");
+  if (!S_ISREG(st.st_mode))
+    throw SlideError(path, "not a regular file");
+  // OpenSlide knows vendor TIFF variants (Philips, Ventana) that only look
+  // like generic pyramids; those, and non-TIFF formats, go to OpenSlide.
+  std::string vendor =
+      options.allowOpenSlide ? OpenSlideSlide::detectVendor(path) : "";
+  bool libtiffFirst =
+      vendor.empty() || vendor == "generic-tiff" || vendor == "aperio";
+  std::string libtiffError;
+  if (libtiffFirst) {
+    try {
+      if (auto slide = TiffSlide::open(path, options))
+        return slide;
+      libtiffError = "no tiled pyramid that libtiff can decode";
+    } catch (const SlideError &e) {
+      libtiffError = e.what();
+      libtiffError = libtiffError.substr(libtiffError.find(": ") + 2);
+    }
+  }
+  if (!vendor.empty())
+    return std::make_unique<OpenSlideSlide>(path, options);
+  throw SlideError(
+      path,
+      "not a slide: " + libtiffError +
+          (options.allowOpenSlide ? "; OpenSlide does not recognise it" : ""));
+}
+
+} // namespace sstep::slide
