@@ -4,7 +4,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  build-essential cmake ninja-build ccache clang-19 clang-format git pkg-config
+  build-essential cmake ninja-build ccache clang-19 lld-19 clang-format git pkg-config
   # compiler chain
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
