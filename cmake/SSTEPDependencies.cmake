@@ -59,6 +59,7 @@ set(SSTEP_TEST_SLIDE_DIR "${PROJECT_SOURCE_DIR}/../shared/data" CACHE PATH
 # Debian's libtiff, libjpeg-turbo, libpng, OpenSlide and HDF5. A GPU machine
 # without them (scripts/gpu-check.sh) builds the rest of the runtime, so a
 # missing library skips the slide library, its tool and its tests with a message.
+find_package(Threads REQUIRED)
 option(SSTEP_ENABLE_SLIDE "Build the whole-slide image I/O library" ON)
 set(SSTEP_HAVE_SLIDE OFF)
 if(SSTEP_ENABLE_SLIDE)
@@ -69,7 +70,6 @@ if(SSTEP_ENABLE_SLIDE)
   if(PkgConfig_FOUND)
     pkg_check_modules(OPENSLIDE QUIET IMPORTED_TARGET openslide)
   endif()
-  find_package(Threads REQUIRED)
   set(HDF5_PREFER_PARALLEL OFF)
   find_package(HDF5 QUIET COMPONENTS C)
   set(missing)

@@ -2,7 +2,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/slide/Npy.h"
 #include "runtime/slide/TiffHandle.h"
 #include "runtime/slide/TiffWriter.h"
 #include "test/unit/SlideTestUtil.h"
@@ -135,18 +134,3 @@ TEST_CASE("BigTIFF on request", "[slide][writer]") {
   CHECK(PyramidTiffWriter(scratch("auto-large.tif"), o).bigTiff());
 }
 
-TEST_CASE(".npy round trip", "[slide][npy]") {
-  std::vector<int64_t> shape = {1, 3, 5, 7};
-  std::vector<float> data(105);
-  for (std::size_t i = 0; i < data.size(); ++i)
-    data[i] = float(i) * 0.5f - 7;
-  std::string path = scratch("t.npy");
-  writeNpy(path, shape, data.data());
-  NpyArray back = readNpy(path);
-  CHECK(back.shape == shape);
-  CHECK(back.data == data);
-  std::ofstream(scratch("bad.npy")) << "not numpy";
-  CHECK_THROWS_WITH(readNpy(scratch("bad.npy")),
-                    Catch::Contains("bad.npy") &&
-                        Catch::Contains("not a .npy file"));
-}

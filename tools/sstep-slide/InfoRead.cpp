@@ -2,7 +2,7 @@
 
 #include "runtime/slide/Png.h"
 #include "runtime/slide/SlideReader.h"
-#include "tools/sstep-slide/Args.h"
+#include "tools/common/Args.h"
 #include "tools/sstep-slide/Commands.h"
 
 #include <cstdio>

@@ -3,7 +3,7 @@
 #include "runtime/slide/Png.h"
 #include "runtime/slide/SyntheticSlide.h"
 #include "runtime/slide/TissueMask.h"
-#include "tools/sstep-slide/Args.h"
+#include "tools/common/Args.h"
 #include "tools/sstep-slide/Commands.h"
 
 #include <iostream>

@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/slide/SlideError.h"
-#include "tools/sstep-slide/Args.h"
+#include "tools/common/Args.h"
 #include "tools/sstep-slide/Commands.h"
 
 #include <iostream>

@@ -1,6 +1,6 @@
-//===- Args.cpp - sstep-slide's command-line parsing ----------------------===//
+//===- Args.cpp - Command-line parsing shared by the tools ----------------===//
 
-#include "tools/sstep-slide/Args.h"
+#include "tools/common/Args.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -25,14 +25,14 @@ Args::Args(const std::vector<std::string> &argv,
       name = name.substr(0, eq);
     }
     if (flags.count(name) && !inlineValue) {
-      values_[name] = "1";
+      values_[name].push_back("1");
     } else if (options.count(name)) {
       if (!inlineValue) {
         if (i + 1 >= argv.size())
           throw UsageError("option " + a + " needs a value");
         value = argv[++i];
       }
-      values_[name] = value;
+      values_[name].push_back(value);
     } else {
       throw UsageError("unknown option " + a);
     }
@@ -41,7 +41,12 @@ Args::Args(const std::vector<std::string> &argv,
 
 std::string Args::get(const std::string &name, const std::string &def) const {
   auto it = values_.find(name);
-  return it == values_.end() ? def : it->second;
+  return it == values_.end() ? def : it->second.back();
+}
+
+std::vector<std::string> Args::getAll(const std::string &name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>() : it->second;
 }
 
 std::string Args::require(const std::string &name) const {

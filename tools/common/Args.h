@@ -1,7 +1,7 @@
-//===- Args.h - sstep-slide's command-line parsing -------------*- C++ -*-===//
+//===- Args.h - Command-line parsing shared by the tools ---------*- C++ -*-===//
 
-#ifndef SSTEP_TOOLS_SSTEP_SLIDE_ARGS_H
-#define SSTEP_TOOLS_SSTEP_SLIDE_ARGS_H
+#ifndef SSTEP_TOOLS_COMMON_ARGS_H
+#define SSTEP_TOOLS_COMMON_ARGS_H
 
 #include <cstdint>
 #include <map>
@@ -26,7 +26,10 @@ public:
 
   const std::vector<std::string> &positional() const { return positional_; }
   bool has(const std::string &name) const { return values_.count(name) != 0; }
+  /// The last value given for `name`.
   std::string get(const std::string &name, const std::string &def = "") const;
+  /// Every value given for a repeatable option, in order.
+  std::vector<std::string> getAll(const std::string &name) const;
   /// Throws UsageError when `name` is absent.
   std::string require(const std::string &name) const;
   int64_t getInt(const std::string &name, int64_t def) const;
@@ -36,7 +39,7 @@ public:
 
 private:
   std::vector<std::string> positional_;
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> values_;
 };
 
 int64_t parseInt(const std::string &what, const std::string &text);
@@ -44,4 +47,4 @@ double parseDouble(const std::string &what, const std::string &text);
 
 } // namespace sstep::tool
 
-#endif // SSTEP_TOOLS_SSTEP_SLIDE_ARGS_H
+#endif // SSTEP_TOOLS_COMMON_ARGS_H

@@ -1,17 +1,21 @@
 //===- Npy.cpp - NumPy .npy files of float32 tensors ----------------------===//
 
-#include "runtime/slide/Npy.h"
-#include "runtime/slide/SlideError.h"
+#include "runtime/core/Npy.h"
+#include "runtime/core/RuntimeError.h"
 
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <regex>
 
-namespace sstep::slide {
+namespace sstep {
 namespace {
 
 const char kMagic[] = "\x93NUMPY";
+
+RuntimeError npyError(const std::string &path, const std::string &what) {
+  return RuntimeError(path + ": " + what);
+}
 
 std::string headerText(const std::vector<int64_t> &shape) {
   std::string dims;
@@ -34,7 +38,7 @@ int64_t elementCount(const std::vector<int64_t> &shape,
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0 || (d > 0 && n > (int64_t(1) << 40) / d))
-      throw SlideError(path, "bad .npy shape");
+      throw npyError(path, "bad .npy shape");
     n *= d;
   }
   return n;
@@ -44,7 +48,7 @@ std::vector<int64_t> parseShape(const std::string &header,
                                 const std::string &path) {
   std::smatch m;
   if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
-    throw SlideError(path, ".npy header has no shape");
+    throw npyError(path, ".npy header has no shape");
   std::vector<int64_t> shape;
   std::string dims = m[1];
   std::regex number("\\d+");
@@ -65,7 +69,7 @@ void writeNpy(const std::string &path, const std::vector<int64_t> &shape,
   {
     std::ofstream out(part, std::ios::binary);
     if (!out)
-      throw SlideError(path, "cannot create " + part);
+      throw npyError(path, "cannot create " + part);
     uint16_t len = uint16_t(header.size());
     out.write(kMagic, 6);
     out.put(1).put(0);
@@ -73,40 +77,40 @@ void writeNpy(const std::string &path, const std::vector<int64_t> &shape,
     out << header;
     out.write(reinterpret_cast<const char *>(data), std::streamsize(n * 4));
     if (!out.flush())
-      throw SlideError(path, "cannot write " + part);
+      throw npyError(path, "cannot write " + part);
   }
   if (std::rename(part.c_str(), path.c_str()) != 0)
-    throw SlideError(path, "cannot rename " + part + " to it");
+    throw npyError(path, "cannot rename " + part + " to it");
 }
 
-NpyArray readNpy(const std::string &path) {
+Tensor readNpy(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    throw SlideError(path, "cannot open");
+    throw npyError(path, "cannot open");
   char magic[8] = {};
   if (!in.read(magic, 8) || std::memcmp(magic, kMagic, 6) != 0)
-    throw SlideError(path, "not a .npy file");
+    throw npyError(path, "not a .npy file");
   uint32_t len = 0;
   unsigned char b[4] = {};
   int lenBytes = magic[6] == 1 ? 2 : 4;
   if (!in.read(reinterpret_cast<char *>(b), lenBytes))
-    throw SlideError(path, "truncated .npy header");
+    throw npyError(path, "truncated .npy header");
   for (int i = lenBytes - 1; i >= 0; --i)
     len = (len << 8) | b[i];
   std::string header(len, ' ');
   if (len > (1u << 20) || !in.read(&header[0], len))
-    throw SlideError(path, "truncated .npy header");
+    throw npyError(path, "truncated .npy header");
   if (header.find("'<f4'") == std::string::npos)
-    throw SlideError(path, "only little-endian float32 ('<f4') is supported");
+    throw npyError(path, "only little-endian float32 ('<f4') is supported");
   if (header.find("'fortran_order': False") == std::string::npos)
-    throw SlideError(path, "only C-order arrays are supported");
-  NpyArray a;
+    throw npyError(path, "only C-order arrays are supported");
+  Tensor a;
   a.shape = parseShape(header, path);
   a.data.resize(std::size_t(elementCount(a.shape, path)));
   if (!in.read(reinterpret_cast<char *>(a.data.data()),
                std::streamsize(a.data.size() * 4)))
-    throw SlideError(path, "truncated .npy data");
+    throw npyError(path, "truncated .npy data");
   return a;
 }
 
-} // namespace sstep::slide
+} // namespace sstep

@@ -1,0 +1,143 @@
+//===- ExportProgram.cpp - sstep IR to the runtime's Program --------------===//
+
+#include "compiler/Export/ExportProgram.h"
+#include "dialects/sstep/IR/SStepDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+
+using namespace mlir;
+
+namespace sstep {
+namespace {
+
+std::optional<Attribute> convertAttribute(mlir::Attribute attr) {
+  if (auto ints = dyn_cast<DenseI64ArrayAttr>(attr))
+    return Attribute(std::vector<int64_t>(ints.asArrayRef()));
+  if (auto b = dyn_cast<BoolAttr>(attr))
+    return Attribute(int64_t(b.getValue()));
+  if (auto i = dyn_cast<IntegerAttr>(attr))
+    return Attribute(i.getInt());
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return Attribute(f.getValueAsDouble());
+  if (auto s = dyn_cast<StringAttr>(attr))
+    return Attribute(s.str());
+  if (auto floats = dyn_cast<DenseF64ArrayAttr>(attr))
+    return Attribute(std::vector<double>(floats.asArrayRef()));
+  return std::nullopt;
+}
+
+/// The ONNX node name the importer recorded in the location, if any.
+std::string nameOf(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : llvm::reverse(fused.getLocations()))
+      if (std::string name = nameOf(inner); !name.empty())
+        return name;
+  return "";
+}
+
+Shape shapeOf(Type type) {
+  auto ranked = cast<RankedTensorType>(type);
+  Shape shape(ranked.getShape());
+  for (int64_t &d : shape)
+    if (ShapedType::isDynamic(d))
+      d = -1;
+  return shape;
+}
+
+class Exporter {
+public:
+  LogicalResult exportFunc(func::FuncOp func);
+  Program program;
+
+private:
+  LogicalResult addConstant(arith::ConstantOp op);
+  LogicalResult addNode(Operation *op);
+  int define(Value value, std::string name) {
+    int id = program.addValue(std::move(name), shapeOf(value.getType()));
+    ids[value] = id;
+    return id;
+  }
+  llvm::DenseMap<Value, int> ids;
+};
+
+LogicalResult Exporter::addConstant(arith::ConstantOp op) {
+  auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
+  if (!dense || !dense.getElementType().isF32())
+    return op.emitError("only f32 dense constants reach the runtime");
+  int id = define(op.getResult(), nameOf(op.getLoc()));
+  auto values = dense.getValues<float>();
+  program.constants[id] = Tensor(program.values[id].shape,
+                                 std::vector<float>(values.begin(),
+                                                    values.end()));
+  return success();
+}
+
+LogicalResult Exporter::addNode(Operation *op) {
+  Node node;
+  node.op = op->getName().stripDialect().str();
+  node.name = nameOf(op->getLoc());
+  for (Value operand : op->getOperands())
+    node.operands.push_back(ids.at(operand));
+  if (auto props = dyn_cast_or_null<DictionaryAttr>(
+          op->getPropertiesAsAttribute())) {
+    for (NamedAttribute named : props) {
+      std::optional<Attribute> value = convertAttribute(named.getValue());
+      if (!value)
+        return op->emitError("attribute '")
+               << named.getName().str() << "' has no runtime form";
+      node.attrs[named.getName().str()] = *value;
+    }
+  }
+  for (auto [i, result] : llvm::enumerate(op->getResults()))
+    node.results.push_back(define(
+        result, node.name + (op->getNumResults() > 1
+                                 ? ":" + std::to_string(i)
+                                 : std::string())));
+  program.nodes.push_back(std::move(node));
+  return success();
+}
+
+LogicalResult Exporter::exportFunc(func::FuncOp func) {
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    auto name = func.getArgAttrOfType<StringAttr>(i, "sstep.name");
+    program.inputs.push_back(
+        define(arg, name ? name.str() : "input" + std::to_string(i)));
+  }
+  for (Operation &op : func.getBody().front()) {
+    if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+      if (failed(addConstant(constant)))
+        return failure();
+    } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+        int id = ids.at(value);
+        program.outputs.push_back(id);
+        if (auto name = func.getResultAttrOfType<StringAttr>(i, "sstep.name"))
+          program.values[id].name = name.str();
+      }
+    } else if (isa<SStepDialect>(op.getDialect())) {
+      if (failed(addNode(&op)))
+        return failure();
+    } else {
+      return op.emitError("op has no runtime form");
+    }
+  }
+  return success();
+}
+
+} // namespace
+
+FailureOr<Program> exportProgram(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal())
+    return module.emitError("no func.func @main to export");
+  Exporter exporter;
+  if (failed(exporter.exportFunc(main)))
+    return failure();
+  return std::move(exporter.program);
+}
+
+} // namespace sstep

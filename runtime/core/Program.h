@@ -1,0 +1,69 @@
+//===- Program.h - The dataflow graph the runtime executes -------*- C++ -*-===//
+//
+// A Program is the compiler's graph-level IR handed to the runtime without
+// MLIR: values with their (partly dynamic) shapes, constants, and nodes in
+// topological order. A node is an op name from the sstep dialect ("conv2d")
+// plus the op's attributes, defaults included, so a backend never guesses a
+// default. Plans serialise a Program; the reference backend interprets it.
+//
+// Example: `%1 = sstep.relu %0` becomes Node{op = "relu", operands = {0},
+// results = {1}}.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_CORE_PROGRAM_H
+#define SSTEP_RUNTIME_CORE_PROGRAM_H
+
+#include "runtime/core/Tensor.h"
+
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sstep {
+
+using Attribute = std::variant<int64_t, double, std::string,
+                               std::vector<int64_t>, std::vector<double>>;
+
+struct Node {
+  std::string op;
+  /// The name of the ONNX node it came from, for messages.
+  std::string name;
+  std::vector<int> operands;
+  std::vector<int> results;
+  std::map<std::string, Attribute> attrs;
+
+  /// Accessors throw RuntimeError naming the node when the attribute is
+  /// missing or of another kind.
+  int64_t getInt(const std::string &key) const;
+  double getFloat(const std::string &key) const;
+  const std::string &getString(const std::string &key) const;
+  const std::vector<int64_t> &getInts(const std::string &key) const;
+  const std::vector<double> &getFloats(const std::string &key) const;
+  bool has(const std::string &key) const { return attrs.count(key) != 0; }
+
+  /// "node 'conv1' (sstep.conv2d)" for error messages.
+  std::string describe() const;
+};
+
+struct ValueInfo {
+  std::string name;
+  /// -1 marks a dynamic dimension (the image's height and width).
+  Shape shape;
+};
+
+struct Program {
+  std::vector<ValueInfo> values;
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  /// Value id -> its constant data (weights, biases).
+  std::map<int, Tensor> constants;
+  std::vector<Node> nodes;
+
+  int addValue(std::string name, Shape shape);
+};
+
+} // namespace sstep
+
+#endif // SSTEP_RUNTIME_CORE_PROGRAM_H

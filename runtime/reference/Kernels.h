@@ -1,0 +1,46 @@
+//===- Kernels.h - The reference backend's kernel table ----------*- C++ -*-===//
+//
+// One plain-loop kernel per sstep op, looked up by the op's name. Kernels
+// compute whole tensors in fp32 storage with fp64 accumulation; they favour
+// being obviously right over being fast.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_REFERENCE_KERNELS_H
+#define SSTEP_RUNTIME_REFERENCE_KERNELS_H
+
+#include "runtime/core/Program.h"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sstep::reference {
+
+using Operands = std::vector<const Tensor *>;
+using Kernel = std::function<std::vector<Tensor>(const Node &, const Operands &)>;
+using KernelTable = std::map<std::string, Kernel>;
+
+/// Every kernel, keyed by op name ("conv2d").
+const KernelTable &kernels();
+
+// Each kernel family registers itself from its own file.
+void addConvKernels(KernelTable &table);
+void addPoolKernels(KernelTable &table);
+void addPointwiseKernels(KernelTable &table);
+
+/// Throws RuntimeError naming `node` unless `t` has rank `rank`.
+void expectRank(const Node &node, const Tensor &t, int64_t rank,
+                const char *what);
+
+/// Worker threads of parallelFor; 0 (the default) uses every core.
+void setThreadCount(int threads);
+
+/// Runs fn(i) for i in [0, n) on the worker threads. `fn` must not throw:
+/// kernels check their operands before going parallel.
+void parallelFor(int64_t n, const std::function<void(int64_t)> &fn);
+
+} // namespace sstep::reference
+
+#endif // SSTEP_RUNTIME_REFERENCE_KERNELS_H

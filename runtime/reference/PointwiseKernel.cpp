@@ -1,0 +1,123 @@
+//===- PointwiseKernel.cpp - Reference elementwise ops --------------------===//
+//
+// Unary activations evaluate in double and round once to float. Binary ops
+// broadcast as NumPy does: shapes align at the trailing dimension and a
+// dimension of 1 stretches.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/core/RuntimeError.h"
+#include "runtime/reference/Kernels.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sstep::reference {
+namespace {
+
+using UnaryFn = std::function<double(double)>;
+using BinaryFn = double (*)(double, double);
+
+Kernel unary(std::function<UnaryFn(const Node &)> makeFn) {
+  return [makeFn](const Node &node, const Operands &in) {
+    UnaryFn fn = makeFn(node);
+    Tensor out(in[0]->shape);
+    const std::vector<float> &src = in[0]->data;
+    for (size_t i = 0; i < src.size(); ++i)
+      out.data[i] = static_cast<float>(fn(src[i]));
+    return std::vector<Tensor>{std::move(out)};
+  };
+}
+
+Kernel unary(UnaryFn fn) {
+  return unary([fn](const Node &) { return fn; });
+}
+
+Shape broadcastShape(const Node &node, const Shape &a, const Shape &b) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      throw RuntimeError(node.describe() + ": shapes " + formatShape(a) +
+                         " and " + formatShape(b) + " do not broadcast");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+/// Strides of `shape` seen from the broadcast `out` shape: 0 along stretched
+/// and missing leading dimensions.
+std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out) {
+  std::vector<int64_t> own = stridesOf(shape), strides(out.size(), 0);
+  size_t lead = out.size() - shape.size();
+  for (size_t i = 0; i < shape.size(); ++i)
+    strides[lead + i] = shape[i] == 1 ? 0 : own[i];
+  return strides;
+}
+
+Kernel binary(BinaryFn fn) {
+  return [fn](const Node &node, const Operands &in) {
+    const Tensor &a = *in[0], &b = *in[1];
+    Shape shape = broadcastShape(node, a.shape, b.shape);
+    Tensor out(shape);
+    if (out.size() == 0)
+      return std::vector<Tensor>{std::move(out)};
+    if (shape.empty())
+      shape = {1}; // a scalar: one row of one element
+    std::vector<int64_t> sa = broadcastStrides(a.shape, shape);
+    std::vector<int64_t> sb = broadcastStrides(b.shape, shape);
+    int64_t last = shape.size() - 1, rowLen = shape[last];
+    std::vector<int64_t> index(shape.size(), 0);
+    for (int64_t row = 0; row < out.size() / rowLen; ++row) {
+      int64_t offA = 0, offB = 0;
+      for (int64_t d = 0; d < last; ++d) {
+        offA += index[d] * sa[d];
+        offB += index[d] * sb[d];
+      }
+      float *dst = &out.data[row * rowLen];
+      for (int64_t i = 0; i < rowLen; ++i)
+        dst[i] = static_cast<float>(
+            fn(a.data[offA + i * sa[last]], b.data[offB + i * sb[last]]));
+      for (int64_t d = last - 1; d >= 0 && ++index[d] == shape[d]; --d)
+        index[d] = 0;
+    }
+    return std::vector<Tensor>{std::move(out)};
+  };
+}
+
+double clamp01(double v) { return std::min(1.0, std::max(0.0, v)); }
+
+} // namespace
+
+void addPointwiseKernels(KernelTable &table) {
+  table["relu"] = unary([](double x) { return x > 0 ? x : 0.0; });
+  table["sigmoid"] = unary([](double x) { return 1 / (1 + std::exp(-x)); });
+  table["tanh"] = unary([](double x) { return std::tanh(x); });
+  table["erf"] = unary([](double x) { return std::erf(x); });
+  table["exp"] = unary([](double x) { return std::exp(x); });
+  table["sqrt"] = unary([](double x) { return std::sqrt(x); });
+  table["hard_swish"] =
+      unary([](double x) { return x * clamp01(x / 6 + 0.5); });
+  table["leaky_relu"] = unary([](const Node &node) -> UnaryFn {
+    double alpha = node.getFloat("alpha");
+    return [alpha](double x) { return x < 0 ? alpha * x : x; };
+  });
+  table["hard_sigmoid"] = unary([](const Node &node) -> UnaryFn {
+    double alpha = node.getFloat("alpha"), beta = node.getFloat("beta");
+    return [alpha, beta](double x) { return clamp01(alpha * x + beta); };
+  });
+  table["clip"] = unary([](const Node &node) -> UnaryFn {
+    double lo = node.getFloat("min"), hi = node.getFloat("max");
+    return [lo, hi](double x) {
+      return std::isnan(x) ? x : std::min(hi, std::max(lo, x));
+    };
+  });
+  table["add"] = binary([](double a, double b) { return a + b; });
+  table["sub"] = binary([](double a, double b) { return a - b; });
+  table["mul"] = binary([](double a, double b) { return a * b; });
+  table["div"] = binary([](double a, double b) { return a / b; });
+}
+
+} // namespace sstep::reference

@@ -1,0 +1,58 @@
+//===- NpyTest.cpp - .npy reading and writing -----------------------------===//
+
+#include <catch2/catch.hpp>
+
+#include "runtime/core/Npy.h"
+
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace sstep;
+
+namespace {
+std::string scratch(const std::string &name) {
+  std::string dir = SSTEP_TEST_WORK_DIR;
+  ::mkdir(dir.c_str(), 0755);
+  return dir + "/" + name;
+}
+} // namespace
+
+TEST_CASE(".npy round trip", "[npy]") {
+  std::vector<int64_t> shape = {1, 3, 5, 7};
+  std::vector<float> data(105);
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] = float(i) * 0.5f - 7;
+  std::string path = scratch("t.npy");
+  writeNpy(path, shape, data.data());
+  Tensor back = readNpy(path);
+  CHECK(back.shape == shape);
+  CHECK(back.data == data);
+  std::ofstream(scratch("bad.npy")) << "not numpy";
+  CHECK_THROWS_WITH(readNpy(scratch("bad.npy")),
+                    Catch::Contains("bad.npy") &&
+                        Catch::Contains("not a .npy file"));
+}
+
+TEST_CASE(".npy rejects other dtypes and truncation", "[npy]") {
+  std::string path = scratch("f8.npy");
+  {
+    std::ofstream out(path, std::ios::binary);
+    std::string header = "{'descr': '<f8', 'fortran_order': False, "
+                         "'shape': (2,), }";
+    header.append(63 - (10 + header.size()) % 64, ' ');
+    out.write("\x93NUMPY\x01\x00", 8);
+    out.put(char(header.size() + 1)).put(0);
+    out << header << "\n";
+  }
+  CHECK_THROWS_WITH(readNpy(path), Catch::Contains("f8.npy") &&
+                                       Catch::Contains("'<f4'"));
+  std::vector<float> data(12, 1.0f);
+  std::string whole = scratch("whole.npy");
+  writeNpy(whole, {3, 4}, data.data());
+  std::ifstream in(whole, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::ofstream(scratch("cut.npy"), std::ios::binary)
+      << bytes.substr(0, bytes.size() - 5);
+  CHECK_THROWS_WITH(readNpy(scratch("cut.npy")),
+                    Catch::Contains("truncated .npy data"));
+}

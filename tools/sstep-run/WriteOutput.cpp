@@ -1,0 +1,60 @@
+//===- WriteOutput.cpp - Tensors to the file the user named ---------------===//
+
+#include "tools/sstep-run/WriteOutput.h"
+#include "runtime/core/Npy.h"
+#include "runtime/core/RuntimeError.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+
+namespace sstep {
+namespace {
+
+bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void writeJson(const std::string &path, const std::string &name,
+               const Tensor &tensor) {
+  std::string part = path + ".part";
+  {
+    std::ofstream out(part);
+    if (!out)
+      throw RuntimeError(path + ": cannot create " + part);
+    out << "{\"name\": \"" << name << "\", \"shape\": [";
+    for (size_t i = 0; i < tensor.shape.size(); ++i)
+      out << (i ? ", " : "") << tensor.shape[i];
+    out << "], \"data\": [";
+    out << std::setprecision(9);
+    for (int64_t i = 0; i < tensor.size(); ++i) {
+      float v = tensor.data[i];
+      out << (i ? ", " : "");
+      if (std::isfinite(v))
+        out << v;
+      else // JSON has no inf or NaN
+        out << "null";
+    }
+    out << "]}\n";
+    if (!out.flush())
+      throw RuntimeError(path + ": cannot write " + part);
+  }
+  if (std::rename(part.c_str(), path.c_str()) != 0)
+    throw RuntimeError(path + ": cannot rename " + part + " to it");
+}
+
+} // namespace
+
+void writeOutput(const std::string &path, const std::string &name,
+                 const Tensor &tensor) {
+  if (endsWith(path, ".npy"))
+    writeNpy(path, tensor.shape, tensor.data.data());
+  else if (endsWith(path, ".json"))
+    writeJson(path, name, tensor);
+  else
+    throw RuntimeError(path + ": unknown output type (use .npy or .json)");
+}
+
+} // namespace sstep

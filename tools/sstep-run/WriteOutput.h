@@ -1,0 +1,20 @@
+//===- WriteOutput.h - Tensors to the file the user named -------*- C++ -*-===//
+
+#ifndef SSTEP_TOOLS_SSTEP_RUN_WRITEOUTPUT_H
+#define SSTEP_TOOLS_SSTEP_RUN_WRITEOUTPUT_H
+
+#include "runtime/core/Tensor.h"
+
+#include <string>
+
+namespace sstep {
+
+/// Writes `tensor` by the extension of `path`: .npy, or .json as
+/// {"name": ..., "shape": [...], "data": [...]} (row-major). The file appears
+/// only when complete. Throws RuntimeError for another extension.
+void writeOutput(const std::string &path, const std::string &name,
+                 const Tensor &tensor);
+
+} // namespace sstep
+
+#endif // SSTEP_TOOLS_SSTEP_RUN_WRITEOUTPUT_H

@@ -1,0 +1,162 @@
+//===- sstep-run.cpp - Runs a model on an image or tensor -----------------===//
+//
+// sstep-run MODEL INPUT -o OUTPUT [--backend=reference] [--tile=none]
+//           [--input NAME=FILE ...] [--output NAME=FILE ...] [--threads=N]
+//
+// MODEL is an ONNX model (compiled in memory). INPUT and OUTPUT are .npy
+// (NCHW float32); an output may also be .json. Exit codes: 0 success, 2 bad
+// input (named in the message), 1 internal error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/core/Npy.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/reference/Interpreter.h"
+#include "runtime/reference/Kernels.h"
+#include "tools/common/Args.h"
+#include "tools/sstep-run/LoadProgram.h"
+#include "tools/sstep-run/WriteOutput.h"
+
+#include <iostream>
+
+using namespace sstep;
+using sstep::tool::Args;
+using sstep::tool::UsageError;
+
+namespace {
+
+const char *kUsage =
+    "usage: sstep-run MODEL INPUT -o OUTPUT [options]\n"
+    "       sstep-run MODEL --input NAME=FILE ... --output NAME=FILE ...\n"
+    "\n"
+    "Runs MODEL (.onnx or ONNX text) on INPUT (.npy, NCHW float32) and\n"
+    "writes OUTPUT (.npy, or .json for small tensors).\n"
+    "\n"
+    "options:\n"
+    "  -o FILE                 the output of a single-output model\n"
+    "  --input NAME=FILE       an input by name (repeatable)\n"
+    "  --output NAME=FILE      an output by name (repeatable)\n"
+    "  --backend=reference     the backend (reference: plain loops, the "
+    "oracle)\n"
+    "  --tile=none             whole-image execution\n"
+    "  --threads=N             worker threads (default: all cores)\n";
+
+std::pair<std::string, std::string> splitBinding(const std::string &text,
+                                                 const char *option) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw UsageError(std::string(option) + " takes NAME=FILE, got \"" + text +
+                     "\"");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+/// Index in `ids` of the value named `name`, or a usage error listing them.
+size_t findByName(const Program &program, const std::vector<int> &ids,
+                  const std::string &name, const char *what) {
+  std::string known;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (program.values[ids[i]].name == name)
+      return i;
+    known += (i ? ", " : "") + program.values[ids[i]].name;
+  }
+  throw UsageError(std::string("the model has no ") + what + " named '" +
+                   name + "' (it has: " + known + ")");
+}
+
+std::vector<Tensor> readInputs(const Args &args, const Program &program) {
+  std::vector<Tensor> inputs(program.inputs.size());
+  std::vector<bool> given(program.inputs.size(), false);
+  const auto &positional = args.positional();
+  if (positional.size() > 1) {
+    if (program.inputs.size() != 1)
+      throw UsageError("the model has " +
+                       std::to_string(program.inputs.size()) +
+                       " inputs: name each with --input NAME=FILE");
+    inputs[0] = readNpy(positional[1]);
+    given[0] = true;
+  }
+  for (const std::string &binding : args.getAll("input")) {
+    auto [name, file] = splitBinding(binding, "--input");
+    size_t i = findByName(program, program.inputs, name, "input");
+    inputs[i] = readNpy(file);
+    given[i] = true;
+  }
+  for (size_t i = 0; i < given.size(); ++i)
+    if (!given[i])
+      throw UsageError("no tensor given for input '" +
+                       program.values[program.inputs[i]].name + "'");
+  return inputs;
+}
+
+/// Output index -> file, from -o and --output.
+std::vector<std::pair<size_t, std::string>>
+outputFiles(const Args &args, const Program &program) {
+  std::vector<std::pair<size_t, std::string>> files;
+  if (args.has("o")) {
+    if (program.outputs.size() != 1)
+      throw UsageError("the model has " +
+                       std::to_string(program.outputs.size()) +
+                       " outputs: name each with --output NAME=FILE");
+    files.push_back({0, args.get("o")});
+  }
+  for (const std::string &binding : args.getAll("output")) {
+    auto [name, file] = splitBinding(binding, "--output");
+    files.push_back(
+        {findByName(program, program.outputs, name, "output"), file});
+  }
+  if (files.empty())
+    throw UsageError("no output file given (-o FILE or --output NAME=FILE)");
+  return files;
+}
+
+int run(const std::vector<std::string> &argv) {
+  Args args(argv, {"help"},
+            {"o", "input", "output", "backend", "tile", "threads"});
+  if (args.has("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (args.positional().empty() || args.positional().size() > 2)
+    throw UsageError("expected MODEL [INPUT]");
+  std::string backend = args.get("backend", "reference");
+  if (backend != "reference")
+    throw UsageError("unknown backend '" + backend +
+                     "' (this build has: reference)");
+  std::string tile = args.get("tile", "none");
+  if (tile != "none")
+    throw UsageError("--tile=" + tile +
+                     ": tiled execution needs the partitioner, which this "
+                     "build does not have yet; use --tile=none");
+  if (args.has("threads"))
+    reference::setThreadCount(
+        static_cast<int>(tool::parseInt("--threads", args.get("threads"))));
+
+  Program program = loadProgram(args.positional()[0]);
+  auto files = outputFiles(args, program);
+  std::vector<Tensor> inputs = readInputs(args, program);
+  std::vector<Tensor> outputs = reference::run(program, std::move(inputs));
+  for (const auto &[index, file] : files)
+    writeOutput(file, program.values[program.outputs[index]].name,
+                outputs[index]);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const UsageError &e) {
+    std::cerr << "sstep-run: error: " << e.what() << "\n\n" << kUsage;
+    return 2;
+  } catch (const BadModel &e) {
+    std::cerr << "sstep-run: error: " << e.what() << "\n";
+    return 2;
+  } catch (const RuntimeError &e) {
+    std::cerr << "sstep-run: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception &e) {
+    std::cerr << "sstep-run: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
