@@ -7,7 +7,7 @@ import lit.util
 config.name = "SSTEP"
 config.test_format = lit.formats.ShTest(not lit.util.which("bash") is None)
 config.suffixes = [".mlir", ".onnxtxt", ".test"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "unit", "export_model.py", "check_support_table.py", "check_output_shapes.py"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "unit", "export_model.py", "check_support_table.py", "check_output_shapes.py", "models.py", "compare_with_torch.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.sstep_obj_root, "test")
 
@@ -28,3 +28,6 @@ if subprocess.call(
 ) == 0:
     config.available_features.add("torch")
 config.substitutions.append(("%sstep_src_root", config.sstep_src_root))
+# Exported models are cached in the build tree, shared by every test.
+config.substitutions.append(
+    ("%model_cache", os.path.join(config.sstep_obj_root, "test", "model-cache")))

@@ -1,0 +1,94 @@
+"""The real networks the end-to-end tests export with Debian's torch.
+
+Random weights (seed 0), dynamic H and W, opset 13. `export(name, path)`
+writes through a temporary file, so parallel tests sharing a cache never read
+a half-written model.
+"""
+import os
+import tempfile
+
+import torch
+import torch.nn.functional as F
+import torchvision
+
+
+class SmallUNet(torch.nn.Module):
+    """Two levels down, two up: one up-step by ConvTranspose, one by bilinear
+    Resize to the skip's size (a Shape subgraph), with concatenated skips."""
+
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, cout):
+            return torch.nn.Sequential(
+                torch.nn.Conv2d(cin, cout, 3, padding=1),
+                torch.nn.BatchNorm2d(cout), torch.nn.ReLU())
+
+        self.enc1, self.enc2, self.mid = block(3, 8), block(8, 16), block(16, 32)
+        self.dec2 = block(32 + 16, 16)
+        self.up1 = torch.nn.ConvTranspose2d(16, 8, 2, stride=2)
+        self.dec1 = block(8 + 8, 8)
+        self.head = torch.nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        e1 = self.enc1(x)
+        e2 = self.enc2(F.max_pool2d(e1, 2))
+        m = self.mid(F.max_pool2d(e2, 2))
+        up = F.interpolate(m, size=e2.shape[-2:], mode="bilinear",
+                           align_corners=False)
+        d2 = self.dec2(torch.cat([up, e2], 1))
+        d1 = self.dec1(torch.cat([self.up1(d2), e1], 1))
+        return self.head(d1)
+
+
+def _trunk(model, drop):
+    return torch.nn.Sequential(*list(model.children())[:-drop])
+
+
+# name -> (constructor, an input height and width that the tests use)
+MODELS = {
+    "resnet18-trunk": (lambda: _trunk(torchvision.models.resnet18(), 2),
+                       (67, 93)),
+    "densenet121-features":
+        (lambda: torchvision.models.densenet121().features, (75, 97)),
+    "mobilenetv2-features":
+        (lambda: torchvision.models.mobilenet_v2().features, (70, 85)),
+    "googlenet": (lambda: torchvision.models.googlenet(
+        aux_logits=False, init_weights=True), (99, 111)),
+    "small-unet": (SmallUNet, (70, 86)),
+}
+
+
+def build(name):
+    if name not in MODELS:
+        raise SystemExit(f"unknown model {name}; known: {sorted(MODELS)}")
+    torch.manual_seed(0)
+    model = MODELS[name][0]().eval()
+    # Non-trivial BatchNorm statistics, so folding them is really tested.
+    gen = torch.Generator().manual_seed(1)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5, generator=gen)
+            m.running_var.uniform_(0.5, 2.0, generator=gen)
+            m.weight.data.uniform_(0.5, 1.5, generator=gen)
+            m.bias.data.uniform_(-0.5, 0.5, generator=gen)
+    return model
+
+
+def export(name, path, reuse=False):
+    """Exports `name` to `path`; with `reuse`, keeps a file already there."""
+    if reuse and os.path.exists(path):
+        return
+    model = build(name)
+    h, w = MODELS[name][1]
+    out_dir = os.path.dirname(os.path.abspath(path))
+    os.makedirs(out_dir, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=out_dir)
+    os.close(fd)
+    output_axes = {0: "n"} if name == "googlenet" else {2: "h", 3: "w"}
+    with torch.no_grad():
+        torch.onnx.export(
+            model, torch.randn(1, 3, h, w), tmp, input_names=["image"],
+            output_names=["output"], opset_version=13,
+            dynamic_axes={"image": {2: "H", 3: "W"}, "output": output_axes})
+    os.replace(tmp, path)
