@@ -70,9 +70,9 @@ LogicalResult Exporter::addConstant(arith::ConstantOp op) {
     return op.emitError("only f32 dense constants reach the runtime");
   int id = define(op.getResult(), nameOf(op.getLoc()));
   auto values = dense.getValues<float>();
-  program.constants[id] = Tensor(program.values[id].shape,
-                                 std::vector<float>(values.begin(),
-                                                    values.end()));
+  program.constants[id] =
+      Tensor(program.values[id].shape,
+             std::vector<float>(values.begin(), values.end()));
   return success();
 }
 
@@ -82,8 +82,8 @@ LogicalResult Exporter::addNode(Operation *op) {
   node.name = nameOf(op->getLoc());
   for (Value operand : op->getOperands())
     node.operands.push_back(ids.at(operand));
-  if (auto props = dyn_cast_or_null<DictionaryAttr>(
-          op->getPropertiesAsAttribute())) {
+  if (auto props =
+          dyn_cast_or_null<DictionaryAttr>(op->getPropertiesAsAttribute())) {
     for (NamedAttribute named : props) {
       std::optional<Attribute> value = convertAttribute(named.getValue());
       if (!value)
@@ -94,9 +94,8 @@ LogicalResult Exporter::addNode(Operation *op) {
   }
   for (auto [i, result] : llvm::enumerate(op->getResults()))
     node.results.push_back(define(
-        result, node.name + (op->getNumResults() > 1
-                                 ? ":" + std::to_string(i)
-                                 : std::string())));
+        result, node.name + (op->getNumResults() > 1 ? ":" + std::to_string(i)
+                                                     : std::string())));
   program.nodes.push_back(std::move(node));
   return success();
 }

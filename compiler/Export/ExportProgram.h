@@ -1,4 +1,5 @@
-//===- ExportProgram.h - sstep IR to the runtime's Program -------*- C++ -*-===//
+//===- ExportProgram.h - sstep IR to the runtime's Program -------*- C++
+//-*-===//
 //
 // The hand-over from compiler to runtime: `func.func @main` of an sstep module
 // becomes a Program (values, constants, nodes in order) that the runtime runs

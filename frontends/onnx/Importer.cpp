@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 
@@ -23,11 +24,21 @@ int64_t defaultOpset(const onnx::ModelProto &model, const std::string &name) {
   throw ImportError(name + ": the model imports no ai.onnx opset");
 }
 
+/// Graph inputs that feed a convolution's weight: 4-D, but not images.
+llvm::StringSet<> weightInputs(const onnx::GraphProto &graph) {
+  llvm::StringSet<> names;
+  for (const auto &node : graph.node())
+    if ((node.op_type() == "Conv" || node.op_type() == "ConvTranspose") &&
+        node.input_size() > 1)
+      names.insert(node.input(1));
+  return names;
+}
+
 /// The type of a graph input; the spatial dims of an NCHW float image become
-/// dynamic unless `staticShapes`.
+/// dynamic unless `staticShapes` or the input is a convolution's weight.
 RankedTensorType inputType(MLIRContext &context,
                            const onnx::ValueInfoProto &info,
-                           const ImportOptions &options) {
+                           const ImportOptions &options, bool isWeight) {
   std::string where = options.sourceName + ": input '" + info.name() + "'";
   if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape())
     throw ImportError(where + " has no tensor type with a shape");
@@ -40,7 +51,8 @@ RankedTensorType inputType(MLIRContext &context,
     shape.push_back(dim.has_dim_value() && dim.dim_value() > 0
                         ? dim.dim_value()
                         : ShapedType::kDynamic);
-  if (!options.staticShapes && shape.size() == 4 && isa<FloatType>(element))
+  if (!options.staticShapes && !isWeight && shape.size() == 4 &&
+      isa<FloatType>(element))
     shape[2] = shape[3] = ShapedType::kDynamic;
   return RankedTensorType::get(shape, element);
 }
@@ -89,11 +101,13 @@ void GraphImporter::addInitializers() {
 func::FuncOp GraphImporter::createFunction() {
   SmallVector<Type> argTypes;
   SmallVector<const onnx::ValueInfoProto *> args;
+  llvm::StringSet<> weights = weightInputs(graph);
   for (const auto &input : graph.input()) {
     // Older exporters list initializers among the inputs too.
     if (scope.constants.count(input.name()))
       continue;
-    argTypes.push_back(inputType(context, input, options));
+    argTypes.push_back(
+        inputType(context, input, options, weights.contains(input.name())));
     args.push_back(&input);
   }
   if (args.empty())

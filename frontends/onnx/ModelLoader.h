@@ -24,6 +24,14 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// A model whose semantics fix a size that the import made dynamic
+/// (ConvTranspose output_shape, SAME padding with stride > 1): it imports only
+/// with ImportOptions::staticShapes, and then runs only at its declared size.
+class StaticShapeRequired : public ImportError {
+public:
+  using ImportError::ImportError;
+};
+
 /// Loads and checks the model at `path`; external tensor data is read into the
 /// tensors so that the model is self-contained afterwards.
 onnx::ModelProto loadModel(const std::string &path);

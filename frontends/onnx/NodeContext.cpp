@@ -18,16 +18,27 @@ NodeContext::NodeContext(const onnx::NodeProto &node, int64_t opset,
           b.getStringAttr(node.name().empty() ? node.op_type() : node.name()),
           FileLineColLoc::get(b.getContext(), source, 0, 0))) {}
 
-void NodeContext::fail(const std::string &message) const {
+namespace {
+std::string describeNode(const onnx::NodeProto &node_, int64_t opset_) {
   std::string domain = node_.domain().empty() ? "ai.onnx" : node_.domain();
   std::string name = node_.name().empty()
                          ? "(unnamed, output '" +
                                (node_.output_size() ? node_.output(0) : "") +
                                "')"
                          : "'" + node_.name() + "'";
-  throw ImportError("node " + name + " (op " + node_.op_type() + ", domain " +
-                    domain + ", opset " + std::to_string(opset_) +
-                    "): " + message);
+  return "node " + name + " (op " + node_.op_type() + ", domain " + domain +
+         ", opset " + std::to_string(opset_) + ")";
+}
+} // namespace
+
+void NodeContext::fail(const std::string &message) const {
+  throw ImportError(describeNode(node_, opset_) + ": " + message);
+}
+
+void NodeContext::failNeedsStaticSize(const std::string &message) const {
+  throw StaticShapeRequired(describeNode(node_, opset_) + ": " + message +
+                            " (import with --static-shapes to run it at its "
+                            "declared size only)");
 }
 
 bool NodeContext::hasInput(size_t i) const {

@@ -40,6 +40,9 @@ public:
 
   /// Reports a problem with this node as an ImportError.
   [[noreturn]] void fail(const std::string &message) const;
+  /// Reports that this node needs the input's declared (static) size, as
+  /// StaticShapeRequired.
+  [[noreturn]] void failNeedsStaticSize(const std::string &message) const;
 
   // Inputs. ONNX marks an omitted optional input with an empty name.
   size_t numInputs() const { return node_.input_size(); }

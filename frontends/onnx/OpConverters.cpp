@@ -14,6 +14,7 @@ const ConverterTable &converters() {
   static const ConverterTable table = [] {
     ConverterTable t;
     addConvConverters(t);
+    addConvTransposeConverters(t);
     addPoolConverters(t);
     addPointwiseConverters(t);
     addStructuralConverters(t);
@@ -40,8 +41,8 @@ static std::pair<int64_t, int64_t> samePads(NodeContext &ctx, int64_t size,
     total = extent - 1; // Independent of the image size.
   } else {
     if (ShapedType::isDynamic(size))
-      ctx.fail("auto_pad SAME with stride > 1 depends on the image size, "
-               "which is dynamic; export with explicit pads");
+      ctx.failNeedsStaticSize("auto_pad SAME with stride > 1 pads by an "
+                              "amount that depends on the image size");
     int64_t out = (size + stride - 1) / stride;
     total = std::max<int64_t>(0, (out - 1) * stride + extent - size);
   }

@@ -22,6 +22,7 @@ using ConverterTable = llvm::StringMap<ConvertFn>;
 const ConverterTable &converters();
 
 void addConvConverters(ConverterTable &table);
+void addConvTransposeConverters(ConverterTable &table);
 void addPoolConverters(ConverterTable &table);
 void addPointwiseConverters(ConverterTable &table);
 void addStructuralConverters(ConverterTable &table);

@@ -1,4 +1,5 @@
-//===- Program.h - The dataflow graph the runtime executes -------*- C++ -*-===//
+//===- Program.h - The dataflow graph the runtime executes -------*- C++
+//-*-===//
 //
 // A Program is the compiler's graph-level IR handed to the runtime without
 // MLIR: values with their (partly dynamic) shapes, constants, and nodes in

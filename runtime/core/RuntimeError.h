@@ -1,4 +1,5 @@
-//===- RuntimeError.h - Errors the runtime reports ---------------*- C++ -*-===//
+//===- RuntimeError.h - Errors the runtime reports ---------------*- C++
+//-*-===//
 //
 // Bad input found while running a program (a tensor of the wrong shape, an op
 // this backend lacks, an unreadable file). The message names the node, op or

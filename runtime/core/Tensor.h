@@ -1,4 +1,5 @@
-//===- Tensor.h - Dense float32 tensors of the runtime -----------*- C++ -*-===//
+//===- Tensor.h - Dense float32 tensors of the runtime -----------*- C++
+//-*-===//
 //
 // What flows between kernels: a row-major (C order) float32 array and its
 // shape. Feature maps are NCHW. Deliberately plain, so every backend and test

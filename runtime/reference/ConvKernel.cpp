@@ -64,12 +64,14 @@ std::vector<Tensor> conv2d(const Node &node, const Operands &in) {
           double wt =
               weight.data[((oc * cg + ic) * ay.kernel + ky) * ax.kernel + kx];
           for (int64_t oy = y0; oy <= y1; ++oy) {
-            const float *row =
-                plane + (oy * ay.stride + ky * ay.dilation - ay.padBegin) * w +
+            // Index arithmetic, not pointers: the row's origin may lie
+            // outside the plane although every index used is inside.
+            int64_t base =
+                (oy * ay.stride + ky * ay.dilation - ay.padBegin) * w +
                 kx * ax.dilation - ax.padBegin;
             double *accRow = &acc[oy * ow];
             for (int64_t ox = x0; ox <= x1; ++ox)
-              accRow[ox] += wt * row[ox * ax.stride];
+              accRow[ox] += wt * plane[base + ox * ax.stride];
           }
         }
       }

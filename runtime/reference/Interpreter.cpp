@@ -53,8 +53,7 @@ std::vector<Tensor> run(const Program &program, std::vector<Tensor> inputs) {
     const Node &node = program.nodes[i];
     auto kernel = kernels().find(node.op);
     if (kernel == kernels().end())
-      throw RuntimeError(node.describe() +
-                         ": no reference kernel for this op");
+      throw RuntimeError(node.describe() + ": no reference kernel for this op");
     Operands operands;
     for (int v : node.operands) {
       auto constant = program.constants.find(v);

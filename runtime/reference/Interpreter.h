@@ -1,4 +1,5 @@
-//===- Interpreter.h - Runs a Program with the reference kernels -*- C++ -*-===//
+//===- Interpreter.h - Runs a Program with the reference kernels -*- C++
+//-*-===//
 //
 // The oracle every other backend and every tiled plan is checked against:
 // nodes run one after the other on whole tensors, and a value is freed after

@@ -13,6 +13,7 @@ const KernelTable &kernels() {
   static const KernelTable table = [] {
     KernelTable t;
     addConvKernels(t);
+    addConvTransposeKernels(t);
     addPoolKernels(t);
     addPointwiseKernels(t);
     return t;

@@ -1,4 +1,5 @@
-//===- Kernels.h - The reference backend's kernel table ----------*- C++ -*-===//
+//===- Kernels.h - The reference backend's kernel table ----------*- C++
+//-*-===//
 //
 // One plain-loop kernel per sstep op, looked up by the op's name. Kernels
 // compute whole tensors in fp32 storage with fp64 accumulation; they favour
@@ -19,7 +20,8 @@
 namespace sstep::reference {
 
 using Operands = std::vector<const Tensor *>;
-using Kernel = std::function<std::vector<Tensor>(const Node &, const Operands &)>;
+using Kernel =
+    std::function<std::vector<Tensor>(const Node &, const Operands &)>;
 using KernelTable = std::map<std::string, Kernel>;
 
 /// Every kernel, keyed by op name ("conv2d").
@@ -27,6 +29,7 @@ const KernelTable &kernels();
 
 // Each kernel family registers itself from its own file.
 void addConvKernels(KernelTable &table);
+void addConvTransposeKernels(KernelTable &table);
 void addPoolKernels(KernelTable &table);
 void addPointwiseKernels(KernelTable &table);
 

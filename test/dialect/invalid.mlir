@@ -157,3 +157,27 @@ func.func @not_broadcastable(%x: tensor<1x4x?x?xf32>, %c: tensor<3x1x1xf32>) {
   %y = sstep.add %x, %c : (tensor<1x4x?x?xf32>, tensor<3x1x1xf32>) -> tensor<1x4x?x?xf32>
   return
 }
+
+// -----
+
+func.func @conv_transpose_output_padding(%x: tensor<1x16x?x?xf32>, %w: tensor<16x8x2x2xf32>) {
+  // expected-error @+1 {{expects output_padding below the stride or the dilation on axis W, got 2}}
+  %y = sstep.conv_transpose2d %x, %w {strides = array<i64: 2, 2>, output_padding = array<i64: 0, 2>} : (tensor<1x16x?x?xf32>, tensor<16x8x2x2xf32>) -> tensor<1x8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_channels(%x: tensor<1x8x?x?xf32>, %w: tensor<16x8x2x2xf32>) {
+  // expected-error @+1 {{expects 16 input channels, got 8}}
+  %y = sstep.conv_transpose2d %x, %w : (tensor<1x8x?x?xf32>, tensor<16x8x2x2xf32>) -> tensor<1x8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_size(%x: tensor<1x16x5x5xf32>, %w: tensor<16x4x3x3xf32>) {
+  // expected-error @+1 {{expects output H = 11, got 10}}
+  %y = sstep.conv_transpose2d %x, %w {strides = array<i64: 2, 2>, groups = 2} : (tensor<1x16x5x5xf32>, tensor<16x4x3x3xf32>) -> tensor<1x8x10x11xf32>
+  return
+}

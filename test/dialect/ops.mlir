@@ -67,3 +67,14 @@ func.func @pointwise(%x: tensor<1x8x?x?xf32>, %c: tensor<8x1x1xf32>) -> tensor<1
   %6 = sstep.mul %5, %x : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
   return %6 : tensor<1x8x?x?xf32>
 }
+
+// -----
+
+// A U-Net up-step: 2x2 kernel, stride 2, with output padding for odd sizes.
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK: sstep.conv_transpose2d %{{.*}}, %{{.*}}, %{{.*}} {output_padding = array<i64: 1, 0>, strides = array<i64: 2, 2>} : (tensor<1x16x5x4xf32>, tensor<16x8x2x2xf32>, tensor<8xf32>) -> tensor<1x8x11x8xf32>
+func.func @conv_transpose(%x: tensor<1x16x5x4xf32>, %w: tensor<16x8x2x2xf32>, %b: tensor<8xf32>) -> tensor<1x8x11x8xf32> {
+  %y = sstep.conv_transpose2d %x, %w, %b {strides = array<i64: 2, 2>, output_padding = array<i64: 1, 0>}
+      : (tensor<1x16x5x4xf32>, tensor<16x8x2x2xf32>, tensor<8xf32>) -> tensor<1x8x11x8xf32>
+  return %y : tensor<1x8x11x8xf32>
+}

@@ -44,8 +44,8 @@ TEST_CASE(".npy rejects other dtypes and truncation", "[npy]") {
     out.put(char(header.size() + 1)).put(0);
     out << header << "\n";
   }
-  CHECK_THROWS_WITH(readNpy(path), Catch::Contains("f8.npy") &&
-                                       Catch::Contains("'<f4'"));
+  CHECK_THROWS_WITH(readNpy(path),
+                    Catch::Contains("f8.npy") && Catch::Contains("'<f4'"));
   std::vector<float> data(12, 1.0f);
   std::string whole = scratch("whole.npy");
   writeNpy(whole, {3, 4}, data.data());

@@ -75,10 +75,10 @@ Tensor paddedConv(const Tensor &x, const Tensor &w, const Node &node) {
         for (int64_t ci = 0; ci < cg; ++ci)
           for (int64_t ky = 0; ky < kh; ++ky)
             for (int64_t kx = 0; kx < kw; ++kx)
-              acc += w.data[((o * cg + ci) * kh + ky) * kw + kx] *
-                     padded[((group * cg + ci) * ph + y * s[0] + ky * d[0]) *
-                                pw +
-                            xx * s[1] + kx * d[1]];
+              acc +=
+                  w.data[((o * cg + ci) * kh + ky) * kw + kx] *
+                  padded[((group * cg + ci) * ph + y * s[0] + ky * d[0]) * pw +
+                         xx * s[1] + kx * d[1]];
         out.data[(o * oh + y) * ow + xx] = float(acc);
       }
   return out;
@@ -211,9 +211,9 @@ TEST_CASE("bad programs and inputs are errors naming the culprit",
                         Catch::Contains("sstep.frobnicate") &&
                         Catch::Contains("no reference kernel"));
   Program p = oneNode(node, {{1, 3, -1, -1}});
-  CHECK_THROWS_WITH(reference::run(p, {x}),
-                    Catch::Contains("'in0'") && Catch::Contains("1x1x2x2") &&
-                        Catch::Contains("1x3x?x?"));
+  CHECK_THROWS_WITH(reference::run(p, {x}), Catch::Contains("'in0'") &&
+                                                Catch::Contains("1x1x2x2") &&
+                                                Catch::Contains("1x3x?x?"));
   CHECK_THROWS_WITH(reference::run(p, {}), Catch::Contains("takes 1 inputs"));
   node.op = "add";
   Tensor a({1, 2, 3}), b({1, 4, 3});
@@ -224,4 +224,66 @@ TEST_CASE("bad programs and inputs are errors naming the culprit",
   Tensor w({4, 2, 1, 1});
   CHECK_THROWS_WITH(reference::run(oneNode(node, {x.shape, w.shape}), {x, w}),
                     Catch::Contains("does not match weight"));
+}
+
+TEST_CASE("conv_transpose2d matches the gather formulation",
+          "[reference][conv]") {
+  // Output o sums x[i] * w[t] over every (i, t) with i*s - p + d*t == o.
+  std::mt19937 rng(11);
+  auto pick = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  std::normal_distribution<float> normal;
+  for (int trial = 0; trial < 200; ++trial) {
+    int64_t g = pick(1, 2), cg = pick(1, 2), fg = pick(1, 2);
+    int64_t k[2] = {pick(1, 4), pick(1, 4)}, s[2] = {pick(1, 3), pick(1, 3)},
+            d[2] = {pick(1, 2), pick(1, 2)};
+    int64_t p[4] = {pick(0, 2), pick(0, 2), pick(0, 2), pick(0, 2)};
+    int64_t op[2] = {pick(0, std::max(s[0], d[0]) - 1),
+                     pick(0, std::max(s[1], d[1]) - 1)};
+    int64_t in[2] = {pick(1, 6), pick(1, 6)}, out[2];
+    bool empty = false;
+    for (int a = 0; a < 2; ++a) {
+      out[a] =
+          (in[a] - 1) * s[a] - p[a] - p[a + 2] + d[a] * (k[a] - 1) + 1 + op[a];
+      empty |= out[a] < 1;
+    }
+    if (empty)
+      continue;
+    Node node;
+    node.op = "conv_transpose2d";
+    node.attrs = {{"strides", std::vector<int64_t>{s[0], s[1]}},
+                  {"dilations", std::vector<int64_t>{d[0], d[1]}},
+                  {"pads", std::vector<int64_t>{p[0], p[1], p[2], p[3]}},
+                  {"output_padding", std::vector<int64_t>{op[0], op[1]}},
+                  {"groups", g}};
+    Tensor x({1, g * cg, in[0], in[1]}), w({g * cg, fg, k[0], k[1]});
+    for (float &v : x.data)
+      v = normal(rng);
+    for (float &v : w.data)
+      v = normal(rng);
+    Tensor got = reference::run(oneNode(node, {x.shape, w.shape}), {x, w})[0];
+    REQUIRE(got.shape == Shape{1, g * fg, out[0], out[1]});
+    for (int64_t f = 0; f < g * fg; ++f)
+      for (int64_t oy = 0; oy < out[0]; ++oy)
+        for (int64_t ox = 0; ox < out[1]; ++ox) {
+          double acc = 0;
+          int64_t group = f / fg;
+          for (int64_t c = group * cg; c < (group + 1) * cg; ++c)
+            for (int64_t ty = 0; ty < k[0]; ++ty)
+              for (int64_t tx = 0; tx < k[1]; ++tx) {
+                int64_t ny = oy + p[0] - d[0] * ty, nx = ox + p[1] - d[1] * tx;
+                if (ny < 0 || nx < 0 || ny % s[0] || nx % s[1] ||
+                    ny / s[0] >= in[0] || nx / s[1] >= in[1])
+                  continue;
+                acc +=
+                    double(
+                        x.data[(c * in[0] + ny / s[0]) * in[1] + nx / s[1]]) *
+                    w.data[((c * fg + f % fg) * k[0] + ty) * k[1] + tx];
+              }
+          INFO("trial " << trial);
+          REQUIRE(got.data[(f * out[0] + oy) * out[1] + ox] ==
+                  Approx(acc).margin(1e-5));
+        }
+  }
 }

@@ -120,3 +120,29 @@ TEST_CASE("interval hull and clipping", "[spatial]") {
   CHECK(Interval{0, 31}.contains(Interval{4, 7}));
   CHECK_FALSE(Interval{0, 31}.contains(Interval{30, 32}));
 }
+
+TEST_CASE("transposed conv rule equals the brute-force contributing inputs",
+          "[spatial]") {
+  std::mt19937 rng(5);
+  auto pick = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  for (int trial = 0; trial < 3000; ++trial) {
+    WindowAxis w{pick(1, 5), pick(1, 4), pick(1, 3), pick(0, 3), pick(0, 3)};
+    int64_t a = pick(-5, 20), b = a + pick(0, 6);
+    // Every input (unbounded: the image edge is the border rule's business)
+    // with a tap landing in [a, b].
+    Interval expected;
+    for (int64_t i = -20; i <= 40; ++i)
+      for (int64_t t = 0; t < w.kernel; ++t) {
+        int64_t o = i * w.stride - w.padBegin + w.dilation * t;
+        if (a <= o && o <= b)
+          expected = expected.hull({i, i});
+      }
+    INFO("trial " << trial << " out [" << a << ", " << b << "]");
+    CHECK(transposedInputInterval({a, b}, w) == expected);
+  }
+  CHECK(floorDiv(-7, 2) == -4);
+  CHECK(ceilDiv(-7, 2) == -3);
+  CHECK(ceilDiv(7, 2) == 4);
+}

@@ -1,4 +1,5 @@
-//===- Args.h - Command-line parsing shared by the tools ---------*- C++ -*-===//
+//===- Args.h - Command-line parsing shared by the tools ---------*- C++
+//-*-===//
 
 #ifndef SSTEP_TOOLS_COMMON_ARGS_H
 #define SSTEP_TOOLS_COMMON_ARGS_H

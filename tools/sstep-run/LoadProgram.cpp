@@ -8,6 +8,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 
+#include <iostream>
+
 namespace sstep {
 
 Program loadProgram(const std::string &path) {
@@ -22,7 +24,15 @@ Program loadProgram(const std::string &path) {
     onnx::ModelProto model = onnx_import::loadModel(path);
     onnx_import::ImportOptions options;
     options.sourceName = path;
-    module = onnx_import::importModel(context, model, options);
+    try {
+      module = onnx_import::importModel(context, model, options);
+    } catch (const onnx_import::StaticShapeRequired &e) {
+      std::cerr << "sstep-run: note: " << e.what()
+                << "\nsstep-run: note: running " << path
+                << " at its declared input size only\n";
+      options.staticShapes = true;
+      module = onnx_import::importModel(context, model, options);
+    }
   } catch (const onnx_import::ImportError &e) {
     throw BadModel(e.what());
   }

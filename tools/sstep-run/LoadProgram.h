@@ -1,4 +1,5 @@
-//===- LoadProgram.h - A model file to a runnable Program --------*- C++ -*-===//
+//===- LoadProgram.h - A model file to a runnable Program --------*- C++
+//-*-===//
 //
 // sstep-run's front door: an ONNX model is imported and compiled in memory.
 //

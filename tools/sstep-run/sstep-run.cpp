@@ -59,8 +59,8 @@ size_t findByName(const Program &program, const std::vector<int> &ids,
       return i;
     known += (i ? ", " : "") + program.values[ids[i]].name;
   }
-  throw UsageError(std::string("the model has no ") + what + " named '" +
-                   name + "' (it has: " + known + ")");
+  throw UsageError(std::string("the model has no ") + what + " named '" + name +
+                   "' (it has: " + known + ")");
 }
 
 std::vector<Tensor> readInputs(const Args &args, const Program &program) {

@@ -86,4 +86,82 @@ BorderRule Conv2DOp::getBorderRule(unsigned operand) {
   return BorderRule::Zero;
 }
 
+//===----------------------------------------------------------------------===//
+// ConvTranspose2DOp
+//===----------------------------------------------------------------------===//
+
+WindowAxis ConvTranspose2DOp::getWindowAxis(unsigned axis) {
+  assert(axis < 2 && "conv_transpose2d has two spatial axes");
+  WindowAxis w;
+  w.kernel = getWeight().getType().getDimSize(2 + axis);
+  w.stride = getStrides()[axis];
+  w.dilation = getDilations()[axis];
+  w.padBegin = getPads()[axis];
+  w.padEnd = getPads()[2 + axis];
+  return w;
+}
+
+LogicalResult ConvTranspose2DOp::verify() {
+  if (failed(
+          verifyWindowLists(*this, getStrides(), getDilations(), getPads())) ||
+      failed(verifyIntList(*this, "output_padding", getOutputPadding(), 2, 0)))
+    return failure();
+  RankedTensorType input = getInput().getType();
+  RankedTensorType weight = getWeight().getType();
+  RankedTensorType output = getOutput().getType();
+  if (!weight.hasStaticShape())
+    return emitOpError("expects a weight of static shape, got ") << weight;
+  int64_t groups = getGroups();
+  int64_t filters = weight.getDimSize(1) * groups;
+  if (weight.getDimSize(0) % groups != 0)
+    return emitOpError() << "expects the weight's " << weight.getDimSize(0)
+                         << " input channels to divide into " << groups
+                         << " groups";
+  if (!dimsAgree(input.getDimSize(1), weight.getDimSize(0)))
+    return emitOpError() << "expects " << weight.getDimSize(0)
+                         << " input channels, got " << input.getDimSize(1);
+  if (getBias() && !dimsAgree(getBias().getType().getDimSize(0), filters))
+    return emitOpError() << "expects a bias of " << filters << " entries, got "
+                         << getBias().getType().getDimSize(0);
+  if (!dimsAgree(output.getDimSize(0), input.getDimSize(0)))
+    return emitOpError("expects the output batch to equal the input batch");
+  if (!dimsAgree(output.getDimSize(1), filters))
+    return emitOpError() << "expects " << filters << " output channels, got "
+                         << output.getDimSize(1);
+  for (unsigned axis = 0; axis < 2; ++axis) {
+    WindowAxis w = getWindowAxis(axis);
+    int64_t outputPadding = getOutputPadding()[axis];
+    if (outputPadding >= std::max(w.stride, w.dilation))
+      return emitOpError() << "expects output_padding below the stride or "
+                              "the dilation on axis "
+                           << axisName(axis) << ", got " << outputPadding;
+    int64_t inSize = input.getDimSize(2 + axis);
+    if (ShapedType::isDynamic(inSize))
+      continue;
+    int64_t expected = transposedOutputSize(inSize, w, outputPadding);
+    if (expected < 1)
+      return emitOpError() << "pads crop the whole output on axis "
+                           << axisName(axis);
+    if (!dimsAgree(output.getDimSize(2 + axis), expected))
+      return emitOpError() << "expects output " << axisName(axis) << " = "
+                           << expected << ", got "
+                           << output.getDimSize(2 + axis);
+  }
+  return success();
+}
+
+bool ConvTranspose2DOp::isSpatialOperand(unsigned operand) {
+  return operand == 0;
+}
+
+Interval ConvTranspose2DOp::getInputInterval(unsigned operand, unsigned axis,
+                                             Interval out) {
+  assert(isSpatialOperand(operand) && "weights and bias are not spatial");
+  return transposedInputInterval(out, getWindowAxis(axis));
+}
+
+BorderRule ConvTranspose2DOp::getBorderRule(unsigned operand) {
+  return BorderRule::Zero;
+}
+
 } // namespace sstep

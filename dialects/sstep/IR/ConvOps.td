@@ -50,4 +50,50 @@ def SStep_Conv2DOp : SStep_Op<"conv2d", [
   }];
 }
 
+def SStep_ConvTranspose2DOp : SStep_Op<"conv_transpose2d", [
+    Pure,
+    DeclareOpInterfaceMethods<SpatialOpInterface,
+        ["isSpatialOperand", "getInputInterval", "getBorderRule"]>]> {
+  let summary = "2-D transposed convolution over an NCHW image (ONNX "
+                "ConvTranspose)";
+  let description = [{
+    The gradient of `sstep.conv2d` with respect to its input: every input
+    pixel scatters `weight` (C x F/groups x kH x kW, ONNX's layout) into the
+    output at stride `strides`, plus an optional per-filter `bias` (F).
+    `pads` ([top, left, bottom, right]) crop the full result; `output_padding`
+    ([h, w], each below the stride or the dilation) adds pixels at the bottom
+    and right. Output size per axis:
+    (size - 1)*s - pad_begin - pad_end + d*(k-1) + 1 + output_padding.
+    Output interval [a, b] reads inputs [ceil((a + p - d*(k-1))/s),
+    floor((b + p)/s)]; nothing outside the image contributes (zero border).
+
+    Example (a U-Net up-step doubling the resolution):
+    ```mlir
+    %y = sstep.conv_transpose2d %x, %w, %b {strides = array<i64: 2, 2>}
+        : (tensor<1x16x?x?xf32>, tensor<16x8x2x2xf32>, tensor<8xf32>)
+        -> tensor<1x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins
+    SStep_FloatTensor4D:$input,
+    SStep_FloatTensor4D:$weight,
+    Optional<SStep_FloatTensor1D>:$bias,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$output_padding,
+    DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$groups
+  );
+  let results = (outs SStep_FloatTensor4D:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The geometry along spatial axis `axis` (0 = H, 1 = W), in the terms of
+    /// the convolution this op transposes.
+    ::sstep::WindowAxis getWindowAxis(unsigned axis);
+  }];
+}
+
 #endif // SSTEP_CONV_OPS_TD

@@ -127,6 +127,41 @@ inline Interval windowInputInterval(Interval out, const WindowAxis &w) {
           w.stride * out.hi - w.padBegin + w.dilation * (w.kernel - 1)};
 }
 
+/// floor(a / b) and ceil(a / b) for b > 0 and any sign of a.
+inline int64_t floorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+inline int64_t ceilDiv(int64_t a, int64_t b) { return -floorDiv(-a, b); }
+
+/// Output pixels along an axis of a transposed convolution (the inverse
+/// geometry of `w`): (size - 1)*s - pad_begin - pad_end + d*(k-1) + 1 +
+/// output_padding. The output padding adds pixels at the end that only the
+/// bias reaches unless a tap lands there.
+inline int64_t transposedOutputSize(int64_t inputSize, const WindowAxis &w,
+                                    int64_t outputPadding) {
+  return (inputSize - 1) * w.stride - w.padBegin - w.padEnd + w.extent() +
+         outputPadding;
+}
+
+/// Input interval read by output interval `out` of a transposed convolution:
+/// the hull, over taps t, of the inputs i with i*s - p + d*t in [a, b]. It
+/// lies within [ceil((a + p - d*(k-1)) / s), floor((b + p) / s)] and is
+/// tighter when some taps miss a short interval (dilation > 1).
+/// Example: k = 2, s = 2, p = 0: outputs [4, 7] read inputs [2, 3].
+inline Interval transposedInputInterval(Interval out, const WindowAxis &w) {
+  Interval result;
+  if (out.empty())
+    return result;
+  for (int64_t t = 0; t < w.kernel; ++t) {
+    int64_t shift = w.dilation * t - w.padBegin;
+    Interval reached{ceilDiv(out.lo - shift, w.stride),
+                     floorDiv(out.hi - shift, w.stride)};
+    if (!reached.empty())
+      result = result.hull(reached);
+  }
+  return result;
+}
+
 /// A window rule that is affine in the output position: output interval [a, b]
 /// reads [stride*a - before, stride*b + after]. Sliding windows and chains of
 /// them are affine; a resize by a non-integer factor is not.
