@@ -112,10 +112,9 @@ LogicalResult Exporter::exportFunc(func::FuncOp func) {
         return failure();
     } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
-        int id = ids.at(value);
-        program.outputs.push_back(id);
-        if (auto name = func.getResultAttrOfType<StringAttr>(i, "sstep.name"))
-          program.values[id].name = name.str();
+        program.outputs.push_back(ids.at(value));
+        auto name = func.getResultAttrOfType<StringAttr>(i, "sstep.name");
+        program.outputNames.push_back(name ? name.str() : "");
       }
     } else if (isa<SStepDialect>(op.getDialect())) {
       if (failed(addNode(&op)))

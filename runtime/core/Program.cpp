@@ -54,4 +54,10 @@ int Program::addValue(std::string name, Shape shape) {
   return static_cast<int>(values.size()) - 1;
 }
 
+const std::string &Program::outputName(size_t i) const {
+  if (i < outputNames.size() && !outputNames[i].empty())
+    return outputNames[i];
+  return values[outputs[i]].name;
+}
+
 } // namespace sstep

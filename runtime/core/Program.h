@@ -58,11 +58,16 @@ struct Program {
   std::vector<ValueInfo> values;
   std::vector<int> inputs;
   std::vector<int> outputs;
+  /// The model's name of each output. Kept apart from the values' names: an
+  /// output may be an input or a constant, or be returned twice.
+  std::vector<std::string> outputNames;
   /// Value id -> its constant data (weights, biases).
   std::map<int, Tensor> constants;
   std::vector<Node> nodes;
 
   int addValue(std::string name, Shape shape);
+  /// Output `i`'s name: its own, else its value's.
+  const std::string &outputName(size_t i) const;
 };
 
 } // namespace sstep

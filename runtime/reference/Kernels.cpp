@@ -16,6 +16,7 @@ const KernelTable &kernels() {
     addConvTransposeKernels(t);
     addPoolKernels(t);
     addPointwiseKernels(t);
+    addGeometryKernels(t);
     return t;
   }();
   return table;

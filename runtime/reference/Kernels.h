@@ -32,6 +32,7 @@ void addConvKernels(KernelTable &table);
 void addConvTransposeKernels(KernelTable &table);
 void addPoolKernels(KernelTable &table);
 void addPointwiseKernels(KernelTable &table);
+void addGeometryKernels(KernelTable &table);
 
 /// Throws RuntimeError naming `node` unless `t` has rank `rank`.
 void expectRank(const Node &node, const Tensor &t, int64_t rank,

@@ -50,14 +50,14 @@ std::pair<std::string, std::string> splitBinding(const std::string &text,
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-/// Index in `ids` of the value named `name`, or a usage error listing them.
-size_t findByName(const Program &program, const std::vector<int> &ids,
+/// Index in `names` of `name`, or a usage error listing them.
+size_t findByName(const std::vector<std::string> &names,
                   const std::string &name, const char *what) {
   std::string known;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (program.values[ids[i]].name == name)
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name)
       return i;
-    known += (i ? ", " : "") + program.values[ids[i]].name;
+    known += (i ? ", " : "") + names[i];
   }
   throw UsageError(std::string("the model has no ") + what + " named '" + name +
                    "' (it has: " + known + ")");
@@ -77,7 +77,10 @@ std::vector<Tensor> readInputs(const Args &args, const Program &program) {
   }
   for (const std::string &binding : args.getAll("input")) {
     auto [name, file] = splitBinding(binding, "--input");
-    size_t i = findByName(program, program.inputs, name, "input");
+    std::vector<std::string> names;
+    for (int id : program.inputs)
+      names.push_back(program.values[id].name);
+    size_t i = findByName(names, name, "input");
     inputs[i] = readNpy(file);
     given[i] = true;
   }
@@ -101,8 +104,10 @@ outputFiles(const Args &args, const Program &program) {
   }
   for (const std::string &binding : args.getAll("output")) {
     auto [name, file] = splitBinding(binding, "--output");
-    files.push_back(
-        {findByName(program, program.outputs, name, "output"), file});
+    std::vector<std::string> names;
+    for (size_t i = 0; i < program.outputs.size(); ++i)
+      names.push_back(program.outputName(i));
+    files.push_back({findByName(names, name, "output"), file});
   }
   if (files.empty())
     throw UsageError("no output file given (-o FILE or --output NAME=FILE)");
@@ -136,8 +141,7 @@ int run(const std::vector<std::string> &argv) {
   std::vector<Tensor> inputs = readInputs(args, program);
   std::vector<Tensor> outputs = reference::run(program, std::move(inputs));
   for (const auto &[index, file] : files)
-    writeOutput(file, program.values[program.outputs[index]].name,
-                outputs[index]);
+    writeOutput(file, program.outputName(index), outputs[index]);
   return 0;
 }
 

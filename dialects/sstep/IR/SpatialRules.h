@@ -68,6 +68,8 @@ enum class BorderRule {
   Clamp,
   /// Mirrored about the edge pixel, as reflect padding.
   Reflect,
+  /// A constant other than zero, as constant padding with a value.
+  Constant,
 };
 
 /// The spelling of a border rule in IR and diagnostics.
@@ -85,6 +87,8 @@ inline const char *stringifyBorderRule(BorderRule rule) {
     return "clamp";
   case BorderRule::Reflect:
     return "reflect";
+  case BorderRule::Constant:
+    return "constant";
   }
   return "unknown";
 }

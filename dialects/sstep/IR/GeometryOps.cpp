@@ -1,0 +1,138 @@
+//===- GeometryOps.cpp - Ops that move pixels: pad, resize ----------------===//
+
+#include "dialects/sstep/IR/SStepOps.h"
+#include "dialects/sstep/IR/VerifyUtils.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace sstep {
+namespace {
+
+/// Fails unless `value` is one of `allowed`.
+LogicalResult verifyOneOf(Operation *op, StringRef name, StringRef value,
+                          ArrayRef<StringRef> allowed) {
+  if (llvm::is_contained(allowed, value))
+    return success();
+  InFlightDiagnostic d = op->emitOpError()
+                         << "expects '" << name << "' to be one of ";
+  llvm::interleaveComma(allowed, d, [&](StringRef a) { d << '"' << a << '"'; });
+  return d << ", got \"" << value << "\"";
+}
+
+LogicalResult verifyBatchAndChannels(Operation *op, RankedTensorType input,
+                                     RankedTensorType output) {
+  if (input.getElementType() != output.getElementType())
+    return op->emitOpError("expects input and output of one element type");
+  for (unsigned dim = 0; dim < 2; ++dim)
+    if (!dimsAgree(input.getDimSize(dim), output.getDimSize(dim)))
+      return op->emitOpError()
+             << "expects output dim " << dim << " to equal the input's";
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Pad2DOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult Pad2DOp::verify() {
+  if (getPads().size() != 4)
+    return emitOpError() << "expects 'pads' to have 4 entries, got "
+                         << getPads().size();
+  if (failed(verifyOneOf(*this, "mode", getMode(),
+                         {"constant", "reflect", "edge"})) ||
+      failed(verifyBatchAndChannels(*this, getInput().getType(),
+                                    getOutput().getType())))
+    return failure();
+  for (unsigned axis = 0; axis < 2; ++axis) {
+    int64_t in = getInput().getType().getDimSize(2 + axis);
+    if (ShapedType::isDynamic(in))
+      continue;
+    int64_t expected = in + getPads()[axis] + getPads()[2 + axis];
+    if (expected < 1)
+      return emitOpError() << "crops the whole image on axis "
+                           << axisName(axis);
+    if (getMode() == "reflect" &&
+        std::max(getPads()[axis], getPads()[2 + axis]) >= in)
+      return emitOpError() << "expects reflect pads smaller than the image ("
+                           << in << ") on axis " << axisName(axis);
+    if (!dimsAgree(getOutput().getType().getDimSize(2 + axis), expected))
+      return emitOpError() << "expects output " << axisName(axis) << " = "
+                           << expected << ", got "
+                           << getOutput().getType().getDimSize(2 + axis);
+  }
+  return success();
+}
+
+Interval Pad2DOp::getInputInterval(unsigned operand, unsigned axis,
+                                   Interval out) {
+  if (out.empty())
+    return out;
+  int64_t shift = getPads()[axis];
+  return {out.lo - shift, out.hi - shift};
+}
+
+BorderRule Pad2DOp::getBorderRule(unsigned operand) {
+  if (getMode() == "reflect")
+    return BorderRule::Reflect;
+  if (getMode() == "edge")
+    return BorderRule::Clamp;
+  return getValue().isZero() ? BorderRule::Zero : BorderRule::Constant;
+}
+
+//===----------------------------------------------------------------------===//
+// Resize2DOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult Resize2DOp::verify() {
+  if (failed(verifyOneOf(*this, "mode", getMode(), {"nearest", "linear"})) ||
+      failed(verifyOneOf(*this, "coordinate_mode", getCoordinateMode(),
+                         {"half_pixel", "pytorch_half_pixel", "align_corners",
+                          "asymmetric", "tf_half_pixel_for_nn"})) ||
+      failed(verifyOneOf(
+          *this, "nearest_mode", getNearestMode(),
+          {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"})) ||
+      failed(verifyBatchAndChannels(*this, getInput().getType(),
+                                    getOutput().getType())) ||
+      failed(verifyIntList(*this, "like_scale", getLikeScale(), 4, 1)))
+    return failure();
+  int given = !!getScales() + !!getSizes() + !!getLike();
+  if (given != 1)
+    return emitOpError("expects exactly one of 'scales', 'sizes' and a "
+                       "'like' operand to give the output size");
+  if (getSizes() && failed(verifyIntList(*this, "sizes", *getSizes(), 2, 1)))
+    return failure();
+  if (getScales()) {
+    if (getScales()->size() != 2 ||
+        llvm::any_of(*getScales(), [](double s) { return !(s > 0); }))
+      return emitOpError("expects 'scales' to hold 2 positive entries");
+  }
+  for (unsigned axis = 0; axis < 2; ++axis) {
+    int64_t expected = ShapedType::kDynamic;
+    int64_t in = getInput().getType().getDimSize(2 + axis);
+    if (getSizes()) {
+      expected = (*getSizes())[axis];
+    } else if (getScales() && !ShapedType::isDynamic(in)) {
+      expected = int64_t(std::floor(double(in) * (*getScales())[axis]));
+      if (expected < 1)
+        return emitOpError() << "scales the image to nothing on axis "
+                             << axisName(axis);
+    } else if (getLike()) {
+      int64_t like = getLike().getType().getDimSize(2 + axis);
+      if (!ShapedType::isDynamic(like))
+        expected = like * getLikeScale()[2 * axis] / getLikeScale()[2 * axis + 1];
+    }
+    if (!dimsAgree(getOutput().getType().getDimSize(2 + axis), expected))
+      return emitOpError() << "expects output " << axisName(axis) << " = "
+                           << expected << ", got "
+                           << getOutput().getType().getDimSize(2 + axis);
+  }
+  return success();
+}
+
+} // namespace sstep
