@@ -75,6 +75,11 @@ void convertClip(NodeContext &ctx) {
 /// `broadcast`/`axis` attributes are rejected by checkAttrs).
 template <typename Op> void convertBinary(NodeContext &ctx) {
   ctx.checkAttrs({});
+  constexpr bool isMul = std::is_same_v<Op, MulOp>;
+  constexpr bool isDiv = std::is_same_v<Op, DivOp>;
+  if constexpr (isMul || isDiv)
+    if (convertShapeArithmetic(ctx, isDiv))
+      return;
   Value lhs = ctx.input(0), rhs = ctx.input(1);
   RankedTensorType lType = tensorType(ctx, lhs), rType = tensorType(ctx, rhs);
   if (lType.getElementType() != rType.getElementType())

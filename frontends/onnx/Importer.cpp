@@ -135,7 +135,7 @@ void GraphImporter::importNode(const onnx::NodeProto &node, int64_t opset) {
   for (size_t i = 0; i < ctx.numOutputs(); ++i) {
     const std::string &name = node.output(i);
     if (ctx.outputUsed(i) && !scope.values.count(name) &&
-        !scope.constants.count(name))
+        !scope.constants.count(name) && !scope.shapes.count(name))
       ctx.fail("output '" + name + "' was not produced");
   }
 }
@@ -145,6 +145,10 @@ Value GraphImporter::lookupOutput(const std::string &name) {
   if (it != scope.values.end())
     return it->second;
   auto constant = scope.constants.find(name);
+  if (scope.shapes.count(name))
+    throw ImportError(options.sourceName + ": graph output '" + name +
+                      "' is a shape computed from the image size; SSTEP "
+                      "outputs tensors");
   if (constant == scope.constants.end())
     throw ImportError(options.sourceName + ": graph output '" + name +
                       "' is not produced by any node");

@@ -53,6 +53,10 @@ Value NodeContext::input(size_t i) {
   if (it != scope_.values.end())
     return it->second;
   auto constant = scope_.constants.find(name);
+  if (scope_.shapes.count(name))
+    fail("input '" + name +
+         "' is computed from the image size; only shape arithmetic and the "
+         "sizes of Resize may use it");
   if (constant == scope_.constants.end())
     fail("input '" + name + "' is not defined before this node");
   // Constants become values where they are first used as such.
@@ -162,6 +166,40 @@ void NodeContext::setOutput(size_t i, Value value) {
 void NodeContext::setConstantOutput(size_t i, DenseElementsAttr value) {
   if (i < numOutputs() && !node_.output(i).empty())
     scope_.constants[node_.output(i)] = value;
+}
+
+std::optional<ShapeExpr> NodeContext::shapeInput(size_t i) const {
+  if (!hasInput(i))
+    return std::nullopt;
+  auto it = scope_.shapes.find(node_.input(i));
+  if (it != scope_.shapes.end())
+    return it->second;
+  std::optional<DenseElementsAttr> constant = constantInput(i);
+  if (!constant || !isa<IntegerType>(constant->getElementType()) ||
+      constant->getType().getRank() > 1)
+    return std::nullopt;
+  ShapeExpr e;
+  e.scalar = constant->getType().getRank() == 0;
+  for (const APInt &v : constant->getValues<APInt>())
+    e.elems.push_back(SymInt::of(v.getSExtValue()));
+  return e;
+}
+
+void NodeContext::setShapeOutput(size_t i, const ShapeExpr &value) {
+  if (i >= numOutputs() || node_.output(i).empty())
+    return;
+  if (!value.isConstant()) {
+    scope_.shapes[node_.output(i)] = value;
+    return;
+  }
+  std::vector<int64_t> data;
+  for (const SymInt &e : value.elems)
+    data.push_back(e.constant);
+  SmallVector<int64_t, 1> shape;
+  if (!value.scalar)
+    shape.push_back(int64_t(data.size()));
+  auto type = RankedTensorType::get(shape, b_.getI64Type());
+  setConstantOutput(i, DenseElementsAttr::get(type, ArrayRef<int64_t>(data)));
 }
 
 } // namespace sstep::onnx_import

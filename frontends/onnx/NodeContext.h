@@ -10,6 +10,7 @@
 #define SSTEP_FRONTENDS_ONNX_NODECONTEXT_H
 
 #include "frontends/onnx/ModelLoader.h"
+#include "frontends/onnx/ShapeExpr.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -24,6 +25,8 @@ namespace sstep::onnx_import {
 struct Scope {
   llvm::StringMap<mlir::Value> values;
   llvm::StringMap<mlir::DenseElementsAttr> constants;
+  /// Integer tensors computed from image sizes (see ShapeExpr.h).
+  llvm::StringMap<ShapeExpr> shapes;
   /// How often each name is consumed by a node or returned by the graph.
   llvm::StringMap<unsigned> uses;
 };
@@ -51,6 +54,9 @@ public:
   mlir::Value input(size_t i);
   /// Input `i` when it is a constant (initializer or Constant node).
   std::optional<mlir::DenseElementsAttr> constantInput(size_t i) const;
+  /// Input `i` as a shape expression: a folded shape computation or an
+  /// integer constant of rank 0 or 1.
+  std::optional<ShapeExpr> shapeInput(size_t i) const;
   /// Input `i`, which must be a constant.
   mlir::DenseElementsAttr requireConstant(size_t i, const char *what) const;
 
@@ -76,6 +82,8 @@ public:
   void dropInputValue(size_t i);
   void setOutput(size_t i, mlir::Value value);
   void setConstantOutput(size_t i, mlir::DenseElementsAttr value);
+  /// Binds a shape expression; a fully constant one becomes an i64 constant.
+  void setShapeOutput(size_t i, const ShapeExpr &value);
 
 private:
   const onnx::AttributeProto *attr(const std::string &name) const;

@@ -18,6 +18,8 @@ const ConverterTable &converters() {
     addPoolConverters(t);
     addPointwiseConverters(t);
     addStructuralConverters(t);
+    addShapeConverters(t);
+    addGeometryConverters(t);
     return t;
   }();
   return table;

@@ -26,6 +26,13 @@ void addConvTransposeConverters(ConverterTable &table);
 void addPoolConverters(ConverterTable &table);
 void addPointwiseConverters(ConverterTable &table);
 void addStructuralConverters(ConverterTable &table);
+void addShapeConverters(ConverterTable &table);
+void addGeometryConverters(ConverterTable &table);
+
+/// Mul (or Div) on shape expressions (see ShapeExpr.h): folds the node and
+/// returns true when an input is a shape computation or both are integer
+/// constants; returns false for tensors.
+bool convertShapeArithmetic(NodeContext &ctx, bool divide);
 
 // Helpers shared by the converters.
 

@@ -1,4 +1,5 @@
-//===- GeometryKernel.cpp - Reference pad and resize -----------------------===//
+//===- GeometryKernel.cpp - Reference pad and resize
+//-----------------------===//
 //
 // Both ops map each output coordinate to input coordinates independently per
 // axis, so each builds a per-axis table first and then gathers.
@@ -42,10 +43,11 @@ std::vector<Tensor> pad2d(const Node &node, const Operands &in) {
   if (oh < 1 || ow < 1)
     throw RuntimeError(node.describe() + ": pads crop the whole " +
                        formatShape(x.shape) + " input");
-  if (mode == "reflect" && (std::max(pads[0], pads[2]) >= h ||
-                            std::max(pads[1], pads[3]) >= w))
-    throw RuntimeError(node.describe() + ": reflect pads must be smaller than "
-                                         "the " +
+  if (mode == "reflect" &&
+      (std::max(pads[0], pads[2]) >= h || std::max(pads[1], pads[3]) >= w))
+    throw RuntimeError(node.describe() +
+                       ": reflect pads must be smaller than "
+                       "the " +
                        formatShape(x.shape) + " input");
   std::vector<int64_t> rows(oh), cols(ow);
   for (int64_t y = 0; y < oh; ++y)
@@ -70,14 +72,18 @@ struct AxisTable {
   std::vector<double> frac;
 };
 
+/// ONNX's coordinate transforms. The resized length is in * scale, not the
+/// floored output size: the two differ for align_corners with a scale that
+/// does not divide the size (ONNX's reference and test data use in * scale).
 double sourceCoordinate(const std::string &mode, int64_t x, int64_t in,
                         int64_t out, double scale) {
+  double resized = double(in) * scale;
   if (mode == "half_pixel")
     return (x + 0.5) / scale - 0.5;
   if (mode == "pytorch_half_pixel")
     return out > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
   if (mode == "align_corners")
-    return out == 1 ? 0.0 : double(x) * double(in - 1) / double(out - 1);
+    return out == 1 ? 0.0 : double(x) * double(in - 1) / (resized - 1);
   if (mode == "asymmetric")
     return x / scale;
   return (x + 0.5) / scale; // tf_half_pixel_for_nn
@@ -93,8 +99,7 @@ int64_t roundNearest(double c, const std::string &mode) {
   return int64_t(std::floor(c + 0.5));
 }
 
-AxisTable resizeAxis(const Node &node, int64_t in, int64_t out,
-                     double scale) {
+AxisTable resizeAxis(const Node &node, int64_t in, int64_t out, double scale) {
   AxisTable t;
   const std::string &coord = node.getString("coordinate_mode");
   bool linear = node.getString("mode") == "linear";

@@ -287,3 +287,28 @@ TEST_CASE("conv_transpose2d matches the gather formulation",
         }
   }
 }
+
+TEST_CASE("pad2d: reflect, edge, constant and crop", "[reference][geometry]") {
+  // Row 1 2 3: reflect by 2 on the left -> 3 2 | 1 2 3, edge -> 1 1 | 1 2 3.
+  Tensor x({1, 1, 1, 3}, std::vector<float>{1, 2, 3});
+  Node node;
+  node.op = "pad2d";
+  node.attrs = {{"pads", std::vector<int64_t>{0, 2, 0, 1}},
+                {"mode", std::string("reflect")},
+                {"value", 0.0}};
+  CHECK(reference::run(oneNode(node, {x.shape}), {x})[0].data ==
+        std::vector<float>{3, 2, 1, 2, 3, 2});
+  node.attrs["mode"] = std::string("edge");
+  CHECK(reference::run(oneNode(node, {x.shape}), {x})[0].data ==
+        std::vector<float>{1, 1, 1, 2, 3, 3});
+  node.attrs["mode"] = std::string("constant");
+  node.attrs["value"] = 9.0;
+  node.attrs["pads"] = std::vector<int64_t>{1, -1, 0, 1};
+  Tensor y = reference::run(oneNode(node, {x.shape}), {x})[0];
+  CHECK(y.shape == Shape{1, 1, 2, 3});
+  CHECK(y.data == std::vector<float>{9, 9, 9, 2, 3, 9});
+  node.attrs["mode"] = std::string("reflect");
+  node.attrs["pads"] = std::vector<int64_t>{0, 3, 0, 0};
+  CHECK_THROWS_WITH(reference::run(oneNode(node, {x.shape}), {x}),
+                    Catch::Contains("reflect pads must be smaller"));
+}

@@ -133,4 +133,3 @@ TEST_CASE("BigTIFF on request", "[slide][writer]") {
   o.width = o.height = 30000; // 2.7 GB of RGB, 3.6 GB with its pyramid
   CHECK(PyramidTiffWriter(scratch("auto-large.tif"), o).bigTiff());
 }
-

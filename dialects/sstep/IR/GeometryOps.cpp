@@ -120,12 +120,13 @@ LogicalResult Resize2DOp::verify() {
     } else if (getScales() && !ShapedType::isDynamic(in)) {
       expected = int64_t(std::floor(double(in) * (*getScales())[axis]));
       if (expected < 1)
-        return emitOpError() << "scales the image to nothing on axis "
-                             << axisName(axis);
+        return emitOpError()
+               << "scales the image to nothing on axis " << axisName(axis);
     } else if (getLike()) {
       int64_t like = getLike().getType().getDimSize(2 + axis);
       if (!ShapedType::isDynamic(like))
-        expected = like * getLikeScale()[2 * axis] / getLikeScale()[2 * axis + 1];
+        expected =
+            like * getLikeScale()[2 * axis] / getLikeScale()[2 * axis + 1];
     }
     if (!dimsAgree(getOutput().getType().getDimSize(2 + axis), expected))
       return emitOpError() << "expects output " << axisName(axis) << " = "

@@ -1,0 +1,244 @@
+//===- ConvertShape.cpp - Shape arithmetic folded at import ---------------===//
+//
+// Shape, Gather, Slice, Concat, Unsqueeze, Squeeze, Cast, ConstantOfShape and
+// integer Mul/Div on shapes never become ops: they evaluate on ShapeExprs
+// (see ShapeExpr.h), symbolically where a size is dynamic. What cannot stay
+// exact (a product after a division, a cast to float) is an error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/OpConverters.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+
+namespace sstep::onnx_import {
+namespace {
+
+ShapeExpr requireShape(NodeContext &ctx, size_t i, const char *what) {
+  std::optional<ShapeExpr> e = ctx.shapeInput(i);
+  if (!e)
+    ctx.fail(std::string(what) + " (input " + std::to_string(i) +
+             ") must be a shape computation or an integer constant");
+  return *e;
+}
+
+std::vector<int64_t> constantInts(NodeContext &ctx, size_t i,
+                                  const char *what) {
+  ShapeExpr e = requireShape(ctx, i, what);
+  if (!e.isConstant())
+    ctx.fail(std::string(what) + " must be constant");
+  std::vector<int64_t> v;
+  for (const SymInt &s : e.elems)
+    v.push_back(s.constant);
+  return v;
+}
+
+void convertShape(NodeContext &ctx) {
+  ctx.checkAttrs({"start", "end"});
+  RankedTensorType type = tensorType(ctx, ctx.input(0));
+  int64_t rank = type.getRank();
+  auto clampIndex = [&](int64_t i) {
+    i = i < 0 ? i + rank : i;
+    return std::clamp<int64_t>(i, 0, rank);
+  };
+  int64_t start = clampIndex(ctx.intAttr("start", 0));
+  int64_t end = clampIndex(ctx.intAttr("end", rank));
+  ShapeExpr e;
+  for (int64_t axis = start; axis < end; ++axis) {
+    int64_t d = type.getDimSize(axis);
+    e.elems.push_back(ShapedType::isDynamic(d)
+                          ? SymInt{ctx.input(0), axis, 1, 1, 0}
+                          : SymInt::of(d));
+  }
+  ctx.setShapeOutput(0, e);
+}
+
+void convertGather(NodeContext &ctx) {
+  ctx.checkAttrs({"axis"});
+  if (ctx.intAttr("axis", 0) != 0)
+    ctx.fail("only axis 0 of a shape is supported");
+  ShapeExpr data = requireShape(ctx, 0, "data");
+  if (data.scalar)
+    ctx.fail("cannot gather from a scalar");
+  ShapeExpr indices = requireShape(ctx, 1, "indices");
+  ShapeExpr out;
+  out.scalar = indices.scalar;
+  int64_t n = data.elems.size();
+  for (const SymInt &i : indices.elems) {
+    if (!i.isConstant())
+      ctx.fail("indices must be constant");
+    int64_t k = i.constant < 0 ? i.constant + n : i.constant;
+    if (k < 0 || k >= n)
+      ctx.fail("index " + std::to_string(i.constant) + " out of range");
+    out.elems.push_back(data.elems[k]);
+  }
+  ctx.setShapeOutput(0, out);
+}
+
+void convertSlice(NodeContext &ctx) {
+  ShapeExpr data = requireShape(ctx, 0, "data");
+  std::vector<int64_t> starts, ends, axes = {0}, steps = {1};
+  if (ctx.opset() < 10) {
+    ctx.checkAttrs({"starts", "ends", "axes"});
+    starts = ctx.intsAttr("starts", {});
+    ends = ctx.intsAttr("ends", {});
+    axes = ctx.intsAttr("axes", {0});
+  } else {
+    ctx.checkAttrs({});
+    starts = constantInts(ctx, 1, "starts");
+    ends = constantInts(ctx, 2, "ends");
+    if (ctx.hasInput(3))
+      axes = constantInts(ctx, 3, "axes");
+    if (ctx.hasInput(4))
+      steps = constantInts(ctx, 4, "steps");
+  }
+  if (data.scalar || starts.size() != 1 || ends.size() != 1 ||
+      axes.size() != 1 || (axes[0] != 0 && axes[0] != -1) ||
+      steps.size() != 1 || steps[0] == 0)
+    ctx.fail("only a slice of a 1-D shape along its one axis is supported");
+  int64_t n = data.elems.size(), step = steps[0];
+  auto clampIndex = [&](int64_t i, int64_t lo, int64_t hi) {
+    i = i < 0 ? i + n : i;
+    return std::clamp(i, lo, hi);
+  };
+  ShapeExpr out;
+  if (step > 0) {
+    for (int64_t i = clampIndex(starts[0], 0, n), e = clampIndex(ends[0], 0, n);
+         i < e; i += step)
+      out.elems.push_back(data.elems[i]);
+  } else {
+    for (int64_t i = clampIndex(starts[0], -1, n - 1),
+                 e = clampIndex(ends[0], -1, n - 1);
+         i > e; i += step)
+      out.elems.push_back(data.elems[i]);
+  }
+  ctx.setShapeOutput(0, out);
+}
+
+void convertConcatOfShapes(NodeContext &ctx) {
+  ShapeExpr out;
+  for (size_t i = 0; i < ctx.numInputs(); ++i) {
+    ShapeExpr part = requireShape(ctx, i, "every input");
+    if (part.scalar)
+      ctx.fail("cannot concatenate scalars");
+    out.elems.insert(out.elems.end(), part.elems.begin(), part.elems.end());
+  }
+  ctx.setShapeOutput(0, out);
+}
+
+void convertUnsqueeze(NodeContext &ctx) {
+  std::vector<int64_t> axes;
+  if (ctx.opset() < 13) {
+    ctx.checkAttrs({"axes"});
+    axes = ctx.intsAttr("axes", {});
+  } else {
+    ctx.checkAttrs({});
+    axes = constantInts(ctx, 1, "axes");
+  }
+  ShapeExpr e = requireShape(ctx, 0, "data");
+  if (!e.scalar || axes.size() != 1 || (axes[0] != 0 && axes[0] != -1))
+    ctx.fail("only unsqueezing a scalar shape value to 1-D is supported");
+  e.scalar = false;
+  ctx.setShapeOutput(0, e);
+}
+
+void convertSqueeze(NodeContext &ctx) {
+  ShapeExpr e = requireShape(ctx, 0, "data");
+  if (e.scalar || e.elems.size() != 1)
+    ctx.fail("only squeezing a 1-element shape to a scalar is supported");
+  e.scalar = true;
+  ctx.setShapeOutput(0, e);
+}
+
+void convertCast(NodeContext &ctx) {
+  ctx.checkAttrs({"to"});
+  int64_t to = ctx.intAttr("to", 0);
+  bool toInt = to == onnx::TensorProto::INT64 || to == onnx::TensorProto::INT32;
+  if (std::optional<ShapeExpr> e = ctx.shapeInput(0); e && toInt) {
+    ctx.setShapeOutput(0, *e);
+    return;
+  }
+  if (to == onnx::TensorProto::FLOAT && !ctx.constantInput(0) &&
+      !ctx.shapeInput(0)) {
+    Value x = ctx.input(0);
+    if (tensorType(ctx, x).getElementType().isF32()) {
+      ctx.setOutput(0, x); // a no-op cast
+      return;
+    }
+  }
+  ctx.fail("only casts of shapes to integers and no-op casts are supported");
+}
+
+void convertConstantOfShape(NodeContext &ctx) {
+  ctx.checkAttrs({"value"});
+  std::vector<int64_t> shape = constantInts(ctx, 0, "shape");
+  float fill = 0;
+  for (const auto &a : ctx.node().attribute())
+    if (a.name() == "value") {
+      DenseElementsAttr v = tensorToAttr(*ctx.builder().getContext(), a.t(),
+                                         "ConstantOfShape value");
+      if (!v.getElementType().isF32())
+        ctx.fail("only a float value is supported");
+      fill = *v.getValues<float>().begin();
+    }
+  auto type = RankedTensorType::get(shape, ctx.builder().getF32Type());
+  ctx.setConstantOutput(0, DenseElementsAttr::get(type, fill));
+}
+
+/// a * b or a / b on one pair of elements, kept exact.
+SymInt combine(NodeContext &ctx, SymInt a, SymInt b, bool divide) {
+  if (a.isConstant() && b.isConstant()) {
+    if (divide && b.constant == 0)
+      ctx.fail("division by zero in a shape computation");
+    return SymInt::of(divide ? a.constant / b.constant
+                             : a.constant * b.constant);
+  }
+  if (a.isConstant() && !divide)
+    std::swap(a, b);
+  if (a.isConstant() || !b.isConstant() || b.constant <= 0)
+    ctx.fail("only image sizes times or divided by a positive constant are "
+             "supported in shape computations");
+  if (divide) {
+    a.den *= b.constant; // floor(floor(x / p) / q) == floor(x / (p * q))
+  } else {
+    if (a.den != 1)
+      ctx.fail("a product after a division cannot be kept exact");
+    a.num *= b.constant;
+  }
+  return a;
+}
+
+} // namespace
+
+bool convertShapeArithmetic(NodeContext &ctx, bool divide) {
+  std::optional<ShapeExpr> a = ctx.shapeInput(0), b = ctx.shapeInput(1);
+  if (!a || !b)
+    return false; // a float tensor: an ordinary elementwise op
+  if (a->elems.size() != b->elems.size() && a->elems.size() != 1 &&
+      b->elems.size() != 1)
+    ctx.fail("shape operands do not broadcast");
+  ShapeExpr out;
+  out.scalar = a->scalar && b->scalar;
+  size_t n = std::max(a->elems.size(), b->elems.size());
+  for (size_t i = 0; i < n; ++i)
+    out.elems.push_back(combine(ctx, a->elems[a->elems.size() == 1 ? 0 : i],
+                                b->elems[b->elems.size() == 1 ? 0 : i],
+                                divide));
+  ctx.setShapeOutput(0, out);
+  return true;
+}
+
+void addShapeConverters(ConverterTable &table) {
+  table["Shape"] = convertShape;
+  table["Gather"] = convertGather;
+  table["Slice"] = convertSlice;
+  table["Concat"] = convertConcatOfShapes;
+  table["Unsqueeze"] = convertUnsqueeze;
+  table["Squeeze"] = convertSqueeze;
+  table["Cast"] = convertCast;
+  table["ConstantOfShape"] = convertConstantOfShape;
+}
+
+} // namespace sstep::onnx_import
