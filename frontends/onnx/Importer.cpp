@@ -129,9 +129,12 @@ void GraphImporter::importNode(const onnx::NodeProto &node, int64_t opset) {
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     ctx.fail("unsupported op (custom domain)");
   ConvertFn convert = converters().lookup(node.op_type());
-  if (!convert)
+  if (foldConstantNode(ctx))
+    ; // evaluated: its output is a constant
+  else if (!convert)
     ctx.fail("unsupported op");
-  convert(ctx);
+  else
+    convert(ctx);
   for (size_t i = 0; i < ctx.numOutputs(); ++i) {
     const std::string &name = node.output(i);
     if (ctx.outputUsed(i) && !scope.values.count(name) &&

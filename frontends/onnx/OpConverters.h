@@ -29,6 +29,11 @@ void addStructuralConverters(ConverterTable &table);
 void addShapeConverters(ConverterTable &table);
 void addGeometryConverters(ConverterTable &table);
 
+/// Evaluates a data-movement node (Reshape, Transpose, Slice, Concat,
+/// ConstantOfShape, Cast) whose inputs are all constants; returns false,
+/// doing nothing, otherwise.
+bool foldConstantNode(NodeContext &ctx);
+
 /// Mul (or Div) on shape expressions (see ShapeExpr.h): folds the node and
 /// returns true when an input is a shape computation or both are integer
 /// constants; returns false for tensors.

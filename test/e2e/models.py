@@ -41,6 +41,32 @@ class SmallUNet(torch.nn.Module):
         return self.head(d1)
 
 
+class GeometryNet(torch.nn.Module):
+    """Every pixel-moving op torch exports: reflect and replicate padding,
+    average pooling that counts its zero padding (exported as Pad +
+    AveragePool), nearest and bilinear resizing by scale and to a measured
+    size, and dilated transposed convolution with output padding."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 6, 3)
+        self.pool = torch.nn.AvgPool2d(3, stride=2, padding=1,
+                                       count_include_pad=True)
+        self.up = torch.nn.ConvTranspose2d(6, 4, 3, stride=2, padding=1,
+                                           output_padding=1, dilation=2)
+        self.head = torch.nn.Conv2d(4, 2, 1)
+        self.skip = torch.nn.Conv2d(3, 2, 1)
+
+    def forward(self, x):
+        y = self.conv(F.pad(x, (1, 2, 2, 1), mode="reflect"))
+        y = self.pool(F.pad(y, (1, 1, 0, 2), mode="replicate"))
+        y = F.interpolate(y, scale_factor=2, mode="nearest")
+        y = self.up(torch.relu(y))
+        y = F.interpolate(y, size=x.shape[-2:], mode="bilinear",
+                          align_corners=True)
+        return self.head(y) + self.skip(x)
+
+
 def _trunk(model, drop):
     return torch.nn.Sequential(*list(model.children())[:-drop])
 
@@ -56,6 +82,7 @@ MODELS = {
     "googlenet": (lambda: torchvision.models.googlenet(
         aux_logits=False, init_weights=True), (99, 111)),
     "small-unet": (SmallUNet, (70, 86)),
+    "geometry-net": (GeometryNet, (37, 51)),
 }
 
 
