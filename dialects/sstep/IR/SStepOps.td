@@ -19,5 +19,8 @@ def SStep_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 include "dialects/sstep/IR/ConvOps.td"
 include "dialects/sstep/IR/PoolOps.td"
 include "dialects/sstep/IR/PointwiseOps.td"
+include "dialects/sstep/IR/TensorOps.td"
+include "dialects/sstep/IR/MatrixOps.td"
+include "dialects/sstep/IR/NormOps.td"
 
 #endif // SSTEP_OPS_TD

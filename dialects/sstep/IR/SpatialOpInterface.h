@@ -1,4 +1,4 @@
-//===- SpatialOpInterface.h - Window rules of spatial ops -------*- C++ -*-===//
+//===- SpatialOpInterface.h - Window rules, non-locality --------*- C++ -*-===//
 
 #ifndef SSTEP_DIALECTS_SSTEP_IR_SPATIALOPINTERFACE_H
 #define SSTEP_DIALECTS_SSTEP_IR_SPATIALOPINTERFACE_H
@@ -20,5 +20,24 @@ inline bool isImageType(mlir::Type type) {
 } // namespace sstep
 
 #include "dialects/sstep/IR/SpatialOpInterface.h.inc"
+
+namespace sstep {
+
+/// Whether `op` reads a whole spatial axis of an image operand as configured
+/// (see NonLocalOpInterface).
+inline bool isNonLocal(mlir::Operation *op) {
+  auto nonLocal = mlir::dyn_cast<NonLocalOpInterface>(op);
+  return nonLocal && nonLocal.isNonLocal();
+}
+
+/// The window rule of `op`: its SpatialOpInterface when it has one and is
+/// local with its attributes, else null. Planners ask this, not the
+/// interface alone, so that `softmax` over H never claims the identity rule.
+inline SpatialOpInterface getWindowRule(mlir::Operation *op) {
+  auto spatial = mlir::dyn_cast<SpatialOpInterface>(op);
+  return spatial && !isNonLocal(op) ? spatial : SpatialOpInterface();
+}
+
+} // namespace sstep
 
 #endif // SSTEP_DIALECTS_SSTEP_IR_SPATIALOPINTERFACE_H
