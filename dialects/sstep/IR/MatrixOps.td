@@ -1,4 +1,4 @@
-//===- MatrixOps.td - Matrix products of the sstep dialect --*- tablegen -*-===//
+//===- MatrixOps.td - Matrix products of the sstep dialect -*- tablegen -*-===//
 //
 // The fully connected heads of classifiers. Both ops are non-local: on image
 // features they follow a flatten or a global pool, which end a tile group.

@@ -25,7 +25,8 @@ class SStep_SoftmaxBaseOp<string mnemonic, string formula>
     when `axes` holds 2 or 3 of an image it is non-local.
 
     ```mlir
-    %y = sstep.}] # mnemonic # [{ %x {axes = array<i64: 1>} : tensor<1x19x?x?xf32>
+    %y = sstep.}] # mnemonic # [{ %x {axes = array<i64: 1>}
+        : tensor<1x19x?x?xf32>
     ```
   }];
   let arguments = (ins SStep_FloatTensor:$input, DenseI64ArrayAttr:$axes);
@@ -93,7 +94,8 @@ def SStep_LayerNormOp : SStep_Op<"layer_norm", [Pure,
                        DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
   let results = (outs SStep_FloatTensor:$output);
   let assemblyFormat = [{
-    $input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $scale (`,` $bias^)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -83,7 +83,8 @@ def SStep_GlobalAvgPool2DOp : SStep_GlobalPool2DOp<"global_avg_pool2d"> {
     sums per tile and divides once all tiles are in.
 
     ```mlir
-    %y = sstep.global_avg_pool2d %x : tensor<1x64x?x?xf32> -> tensor<1x64x1x1xf32>
+    %y = sstep.global_avg_pool2d %x
+        : tensor<1x64x?x?xf32> -> tensor<1x64x1x1xf32>
     ```
   }];
 }
@@ -97,7 +98,8 @@ def SStep_GlobalMaxPool2DOp : SStep_GlobalPool2DOp<"global_max_pool2d"> {
     per-tile maxima.
 
     ```mlir
-    %y = sstep.global_max_pool2d %x : tensor<1x64x?x?xf32> -> tensor<1x64x1x1xf32>
+    %y = sstep.global_max_pool2d %x
+        : tensor<1x64x?x?xf32> -> tensor<1x64x1x1xf32>
     ```
   }];
 }

@@ -1,4 +1,4 @@
-//===- TensorOps.td - Data movement ops of the sstep dialect -*- tablegen -*-===//
+//===- TensorOps.td - Data movement ops of sstep -----------*- tablegen -*-===//
 //
 // Ops that move elements without arithmetic. Concatenation along channels is
 // pointwise in space; the rest may move pixels across H and W or into other
