@@ -17,14 +17,17 @@ inline bool isImageType(mlir::Type type) {
          !(tensor.getDimSize(2) == 1 && tensor.getDimSize(3) == 1);
 }
 
+/// Whether `op` reads a whole spatial axis of an image operand as configured
+/// (see NonLocalOpInterface); defined below, used by the interface's
+/// defaults.
+inline bool isNonLocal(mlir::Operation *op);
+
 } // namespace sstep
 
 #include "dialects/sstep/IR/SpatialOpInterface.h.inc"
 
 namespace sstep {
 
-/// Whether `op` reads a whole spatial axis of an image operand as configured
-/// (see NonLocalOpInterface).
 inline bool isNonLocal(mlir::Operation *op) {
   auto nonLocal = mlir::dyn_cast<NonLocalOpInterface>(op);
   return nonLocal && nonLocal.isNonLocal();

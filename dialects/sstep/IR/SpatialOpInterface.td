@@ -32,7 +32,11 @@ def SpatialOpInterface : OpInterface<"SpatialOpInterface"> {
       "compute output interval `out`.",
       "::sstep::Interval", "getInputInterval",
       (ins "unsigned":$operand, "unsigned":$axis, "::sstep::Interval":$out),
-      "", [{ return out; }]>,
+      "", [{
+        assert(!::sstep::isNonLocal($_op.getOperation()) &&
+               "a non-local op has no window rule: ask sstep::getWindowRule");
+        return out;
+      }]>,
     InterfaceMethod<
       "What the op reads on spatial operand `operand` outside the image.",
       "::sstep::BorderRule", "getBorderRule", (ins "unsigned":$operand), "",
