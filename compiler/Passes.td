@@ -38,7 +38,10 @@ def ReceptiveField : Pass<"sstep-receptive-field", "::mlir::func::FuncOp"> {
 
     An op whose window rule is not affine in the output position (such as a
     non-integer resize) is reported with a remark and not annotated; the
-    partitioner, which composes concrete intervals, handles those.
+    partitioner, which composes concrete intervals, handles those. A
+    non-local op (`NonLocalOpInterface`: a global pool, a softmax over H) has
+    no window rule; the field ends there, so neither it nor what it feeds is
+    annotated through it.
   }];
   let dependentDialects = ["::sstep::SStepDialect"];
 }

@@ -129,7 +129,12 @@ void ReceptiveFieldPass::runOnOperation() {
   }
 
   Builder builder(&getContext());
-  func.walk([&](SpatialOpInterface op) {
+  func.walk([&](Operation *raw) {
+    // A non-local op (global pool, softmax over H) has no window rule: the
+    // field ends there, as the tile group will.
+    SpatialOpInterface op = getWindowRule(raw);
+    if (!op)
+      return;
     std::optional<Fields> result = fieldsOf(op);
     if (!result || result->empty())
       return;

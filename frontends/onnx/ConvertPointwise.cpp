@@ -3,6 +3,7 @@
 #include "frontends/onnx/OpConverters.h"
 
 #include "dialects/sstep/IR/SStepOps.h"
+#include "dialects/sstep/IR/VerifyUtils.h"
 
 #include "mlir/Dialect/Traits.h"
 
@@ -75,11 +76,8 @@ void convertClip(NodeContext &ctx) {
 /// `broadcast`/`axis` attributes are rejected by checkAttrs).
 template <typename Op> void convertBinary(NodeContext &ctx) {
   ctx.checkAttrs({});
-  constexpr bool isMul = std::is_same_v<Op, MulOp>;
-  constexpr bool isDiv = std::is_same_v<Op, DivOp>;
-  if constexpr (isMul || isDiv)
-    if (convertShapeArithmetic(ctx, isDiv))
-      return;
+  if (convertShapeArithmetic(ctx))
+    return;
   Value lhs = ctx.input(0), rhs = ctx.input(1);
   RankedTensorType lType = tensorType(ctx, lhs), rType = tensorType(ctx, rhs);
   if (lType.getElementType() != rType.getElementType())
@@ -88,6 +86,47 @@ template <typename Op> void convertBinary(NodeContext &ctx) {
   if (!result)
     ctx.fail("operand shapes do not broadcast");
   ctx.setOutput(0, ctx.builder().create<Op>(ctx.loc(), result, lhs, rhs));
+}
+
+/// PRelu (opset 7+): the slope broadcasts unidirectionally to the input.
+void convertPRelu(NodeContext &ctx) {
+  ctx.checkAttrs({});
+  Value x = ctx.input(0), slope = ctx.input(1);
+  RankedTensorType xType = tensorType(ctx, x);
+  RankedTensorType sType = tensorType(ctx, slope);
+  if (sType.getElementType() != xType.getElementType())
+    ctx.fail("input and slope have different element types");
+  shape::Result fits = shape::broadcastTo(dimsOf(sType), dimsOf(xType));
+  if (!fits.ok())
+    ctx.fail("the slope must broadcast to the input: " + fits.error);
+  ctx.setOutput(0, ctx.builder().create<PReluOp>(ctx.loc(), xType, x, slope));
+}
+
+/// The exponent of Pow: a constant holding one value (float, or integer
+/// from opset 12) whose shape leaves the base's unchanged.
+float powExponent(NodeContext &ctx, RankedTensorType base) {
+  DenseElementsAttr e = ctx.requireConstant(1, "the exponent");
+  if (e.getNumElements() != 1 || e.getType().getRank() > base.getRank())
+    ctx.fail("the exponent must hold a single value and not broadcast the "
+             "base, got " +
+             shape::format(dimsOf(e.getType())));
+  if (isa<FloatType>(e.getElementType()))
+    return float((*e.getValues<APFloat>().begin()).convertToDouble());
+  if (isa<IntegerType>(e.getElementType()))
+    return float((*e.getValues<APInt>().begin()).getSExtValue());
+  ctx.fail("the exponent must be a float or integer constant");
+}
+
+void convertPow(NodeContext &ctx) {
+  ctx.checkAttrs({});
+  Value x = ctx.input(0);
+  RankedTensorType xType = tensorType(ctx, x);
+  if (!isa<FloatType>(xType.getElementType()))
+    ctx.fail("the base must be a float tensor");
+  float exponent = powExponent(ctx, xType);
+  OpBuilder &b = ctx.builder();
+  ctx.setOutput(
+      0, b.create<PowOp>(ctx.loc(), xType, x, b.getF32FloatAttr(exponent)));
 }
 
 } // namespace
@@ -107,6 +146,8 @@ void addPointwiseConverters(ConverterTable &table) {
   table["Sub"] = convertBinary<SubOp>;
   table["Mul"] = convertBinary<MulOp>;
   table["Div"] = convertBinary<DivOp>;
+  table["PRelu"] = convertPRelu;
+  table["Pow"] = convertPow;
 }
 
 } // namespace sstep::onnx_import

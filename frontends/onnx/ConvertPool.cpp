@@ -1,8 +1,17 @@
-//===- ConvertPool.cpp - MaxPool and AveragePool --------------------------===//
+//===- ConvertPool.cpp - MaxPool, AveragePool and global pools ------------===//
+//
+// ReduceMean and ReduceMax over H and W with keepdims (what exporters write
+// for `x.mean((2, 3), keepdim=True)` in squeeze-and-excitation blocks) are
+// global pools; other reductions are not supported.
+//
+//===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/OpConverters.h"
 
 #include "dialects/sstep/IR/SStepOps.h"
+#include "dialects/sstep/IR/VerifyUtils.h"
+
+#include <algorithm>
 
 using namespace mlir;
 
@@ -62,11 +71,50 @@ void convertAveragePool(NodeContext &ctx) {
                                          b.getBoolAttr(includePad)));
 }
 
+/// The N x C x 1 x 1 result of a global pool over a 4-D input.
+RankedTensorType globalPoolType(NodeContext &ctx, Value x) {
+  RankedTensorType xType = tensorType(ctx, x);
+  if (xType.getRank() != 4 || !isa<FloatType>(xType.getElementType()))
+    ctx.fail("expects a 4-D NCHW float input, got " +
+             shape::format(dimsOf(xType)));
+  return RankedTensorType::get({xType.getDimSize(0), xType.getDimSize(1), 1, 1},
+                               xType.getElementType());
+}
+
+template <typename Op> void convertGlobalPool(NodeContext &ctx) {
+  ctx.checkAttrs({});
+  Value x = ctx.input(0);
+  ctx.setOutput(0,
+                ctx.builder().create<Op>(ctx.loc(), globalPoolType(ctx, x), x));
+}
+
+/// ReduceMean/ReduceMax over exactly H and W of a 4-D input, with keepdims.
+/// The axes are an attribute up to opset 17 and an input from opset 18.
+template <typename Op> void convertSpatialReduce(NodeContext &ctx) {
+  ctx.checkAttrs({"axes", "keepdims"});
+  Value x = ctx.input(0);
+  RankedTensorType type = globalPoolType(ctx, x);
+  std::vector<int64_t> axes = ctx.hasInput(1)
+                                  ? requireShapeInput(ctx, 1, "axes")
+                                  : ctx.intsAttr("axes", {});
+  for (int64_t &axis : axes)
+    axis = normalizeAxis(ctx, axis, 4, ctx.opset() >= 11, "reduction axis");
+  std::sort(axes.begin(), axes.end());
+  if (axes != std::vector<int64_t>{2, 3} || ctx.intAttr("keepdims", 1) != 1)
+    ctx.fail("only a reduction over axes [2, 3] with keepdims=1 (a global "
+             "pool) is supported");
+  ctx.setOutput(0, ctx.builder().create<Op>(ctx.loc(), type, x));
+}
+
 } // namespace
 
 void addPoolConverters(ConverterTable &table) {
   table["MaxPool"] = convertMaxPool;
   table["AveragePool"] = convertAveragePool;
+  table["GlobalAveragePool"] = convertGlobalPool<GlobalAvgPool2DOp>;
+  table["GlobalMaxPool"] = convertGlobalPool<GlobalMaxPool2DOp>;
+  table["ReduceMean"] = convertSpatialReduce<GlobalAvgPool2DOp>;
+  table["ReduceMax"] = convertSpatialReduce<GlobalMaxPool2DOp>;
 }
 
 } // namespace sstep::onnx_import

@@ -117,7 +117,9 @@ void convertSlice(NodeContext &ctx) {
   ctx.setShapeOutput(0, out);
 }
 
-void convertConcatOfShapes(NodeContext &ctx) {
+} // namespace
+
+void foldShapeConcat(NodeContext &ctx) {
   ShapeExpr out;
   for (size_t i = 0; i < ctx.numInputs(); ++i) {
     ShapeExpr part = requireShape(ctx, i, "every input");
@@ -127,6 +129,8 @@ void convertConcatOfShapes(NodeContext &ctx) {
   }
   ctx.setShapeOutput(0, out);
 }
+
+namespace {
 
 void convertUnsqueeze(NodeContext &ctx) {
   std::vector<int64_t> axes;
@@ -212,10 +216,10 @@ SymInt combine(NodeContext &ctx, SymInt a, SymInt b, bool divide) {
 
 } // namespace
 
-bool convertShapeArithmetic(NodeContext &ctx, bool divide) {
+void foldShapeProduct(NodeContext &ctx, bool divide) {
   std::optional<ShapeExpr> a = ctx.shapeInput(0), b = ctx.shapeInput(1);
   if (!a || !b)
-    return false; // a float tensor: an ordinary elementwise op
+    ctx.fail("both operands must be shapes or integer constants");
   if (a->elems.size() != b->elems.size() && a->elems.size() != 1 &&
       b->elems.size() != 1)
     ctx.fail("shape operands do not broadcast");
@@ -227,14 +231,12 @@ bool convertShapeArithmetic(NodeContext &ctx, bool divide) {
                                 b->elems[b->elems.size() == 1 ? 0 : i],
                                 divide));
   ctx.setShapeOutput(0, out);
-  return true;
 }
 
 void addShapeConverters(ConverterTable &table) {
   table["Shape"] = convertShape;
   table["Gather"] = convertGather;
   table["Slice"] = convertSlice;
-  table["Concat"] = convertConcatOfShapes;
   table["Unsqueeze"] = convertUnsqueeze;
   table["Squeeze"] = convertSqueeze;
   table["Cast"] = convertCast;

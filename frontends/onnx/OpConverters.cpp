@@ -20,6 +20,9 @@ const ConverterTable &converters() {
     addStructuralConverters(t);
     addShapeConverters(t);
     addGeometryConverters(t);
+    addTensorConverters(t);
+    addMatrixConverters(t);
+    addNormConverters(t);
     return t;
   }();
   return table;
@@ -30,6 +33,25 @@ RankedTensorType tensorType(NodeContext &ctx, Value value) {
   if (!type)
     ctx.fail("expects ranked tensors");
   return type;
+}
+
+int64_t normalizeAxis(NodeContext &ctx, int64_t axis, int64_t rank,
+                      bool allowNegative, const char *what) {
+  int64_t lo = allowNegative ? -rank : 0;
+  if (axis < lo || axis >= rank)
+    ctx.fail(std::string(what) + " " + std::to_string(axis) +
+             " is out of range for rank " + std::to_string(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+RankedTensorType ruleType(NodeContext &ctx, const shape::Result &rule,
+                          Type element) {
+  if (!rule.ok())
+    ctx.fail(rule.error);
+  SmallVector<int64_t> dims;
+  for (int64_t d : rule.dims)
+    dims.push_back(shape::known(d) ? d : ShapedType::kDynamic);
+  return RankedTensorType::get(dims, element);
 }
 
 /// SAME_UPPER/SAME_LOWER pads for one axis: the total makes the output

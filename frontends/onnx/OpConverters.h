@@ -11,6 +11,8 @@
 
 #include "frontends/onnx/NodeContext.h"
 
+#include "dialects/sstep/IR/ShapeRules.h"
+
 #include "llvm/ADT/StringMap.h"
 
 namespace sstep::onnx_import {
@@ -28,21 +30,47 @@ void addPointwiseConverters(ConverterTable &table);
 void addStructuralConverters(ConverterTable &table);
 void addShapeConverters(ConverterTable &table);
 void addGeometryConverters(ConverterTable &table);
+void addTensorConverters(ConverterTable &table);
+void addMatrixConverters(ConverterTable &table);
+void addNormConverters(ConverterTable &table);
 
 /// Evaluates a data-movement node (Reshape, Transpose, Slice, Concat,
 /// ConstantOfShape, Cast) whose inputs are all constants; returns false,
 /// doing nothing, otherwise.
 bool foldConstantNode(NodeContext &ctx);
 
-/// Mul (or Div) on shape expressions (see ShapeExpr.h): folds the node and
-/// returns true when an input is a shape computation or both are integer
-/// constants; returns false for tensors.
-bool convertShapeArithmetic(NodeContext &ctx, bool divide);
+// Arithmetic on integer (shape) tensors: ShapeArithmetic.cpp, ConvertShape.cpp.
+
+/// Converts a node that computes on shapes (an integer input, as Shape
+/// subgraphs produce, or a Reshape whose target shape is computed) and
+/// returns true; returns false for a node on float tensors with constant
+/// shapes. Converters of ops that also appear on shapes (Concat, Reshape,
+/// Add/Sub/Mul/Div) call it first. What cannot be folded exactly fails.
+bool convertShapeArithmetic(NodeContext &ctx);
+
+/// Mul (or Div) of shape expressions (see ShapeExpr.h), folded.
+void foldShapeProduct(NodeContext &ctx, bool divide);
+/// Concat of 1-D shape expressions, folded.
+void foldShapeConcat(NodeContext &ctx);
+
+/// The values of input `i`, a 1-D integer constant such as Reshape's target.
+std::vector<int64_t> requireShapeInput(NodeContext &ctx, size_t i,
+                                       const char *what);
 
 // Helpers shared by the converters.
 
 /// The type of a value, which must be a ranked tensor.
 mlir::RankedTensorType tensorType(NodeContext &ctx, mlir::Value value);
+
+/// `axis` in [0, rank), counting from the end when negative (as ONNX allows
+/// from opset 11 on, and `allowNegative` says); fails otherwise.
+int64_t normalizeAxis(NodeContext &ctx, int64_t axis, int64_t rank,
+                      bool allowNegative, const char *what = "axis");
+
+/// A float tensor type built from a rule's dims (ShapeRules.h, -1 unknown),
+/// or a failure with the rule's error.
+mlir::RankedTensorType ruleType(NodeContext &ctx, const shape::Result &rule,
+                                mlir::Type element);
 
 /// ONNX's 2-D window attributes: kernel from `kernel_shape` (or the weight),
 /// strides, dilations, pads as [top, left, bottom, right] with auto_pad

@@ -17,6 +17,9 @@ const KernelTable &kernels() {
     addPoolKernels(t);
     addPointwiseKernels(t);
     addGeometryKernels(t);
+    addTensorKernels(t);
+    addMatrixKernels(t);
+    addNormKernels(t);
     return t;
   }();
   return table;
@@ -28,6 +31,56 @@ void expectRank(const Node &node, const Tensor &t, int64_t rank,
     throw RuntimeError(node.describe() + ": " + what + " has shape " +
                        formatShape(t.shape) + ", expected rank " +
                        std::to_string(rank));
+}
+
+Shape checkRule(const Node &node, const shape::Result &rule) {
+  if (!rule.ok())
+    throw RuntimeError(node.describe() + ": " + rule.error);
+  return rule.dims;
+}
+
+Shape broadcastShape(const Node &node, const Shape &a, const Shape &b) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      throw RuntimeError(node.describe() + ": shapes " + formatShape(a) +
+                         " and " + formatShape(b) + " do not broadcast");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out) {
+  std::vector<int64_t> own = stridesOf(shape), strides(out.size(), 0);
+  size_t lead = out.size() - shape.size();
+  for (size_t i = 0; i < shape.size(); ++i)
+    strides[lead + i] = shape[i] == 1 ? 0 : own[i];
+  return strides;
+}
+
+int64_t offsetAt(int64_t index, const Shape &shape,
+                 const std::vector<int64_t> &strides) {
+  int64_t offset = 0;
+  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+    offset += index % shape[d] * strides[d];
+    index /= shape[d];
+  }
+  return offset;
+}
+
+Tensor broadcastTo(const Node &node, const Tensor &t, const Shape &shape,
+                   const char *what) {
+  shape::Result fits = shape::broadcastTo(t.shape, shape);
+  if (!fits.ok())
+    throw RuntimeError(node.describe() + ": " + what + " " + fits.error);
+  std::vector<int64_t> strides = broadcastStrides(t.shape, shape);
+  Tensor out(shape);
+  for (int64_t i = 0; i < out.size(); ++i)
+    out.data[i] = t.data[offsetAt(i, shape, strides)];
+  return out;
 }
 
 namespace {

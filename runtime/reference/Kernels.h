@@ -10,6 +10,7 @@
 #ifndef SSTEP_RUNTIME_REFERENCE_KERNELS_H
 #define SSTEP_RUNTIME_REFERENCE_KERNELS_H
 
+#include "dialects/sstep/IR/ShapeRules.h"
 #include "runtime/core/Program.h"
 
 #include <functional>
@@ -33,10 +34,34 @@ void addConvTransposeKernels(KernelTable &table);
 void addPoolKernels(KernelTable &table);
 void addPointwiseKernels(KernelTable &table);
 void addGeometryKernels(KernelTable &table);
+void addTensorKernels(KernelTable &table);
+void addMatrixKernels(KernelTable &table);
+void addNormKernels(KernelTable &table);
 
 /// Throws RuntimeError naming `node` unless `t` has rank `rank`.
 void expectRank(const Node &node, const Tensor &t, int64_t rank,
                 const char *what);
+
+/// The shape a rule of ShapeRules.h gives; throws RuntimeError naming `node`
+/// with the rule's error.
+Shape checkRule(const Node &node, const shape::Result &rule);
+
+/// NumPy broadcasting of two shapes; throws naming `node` when they do not.
+Shape broadcastShape(const Node &node, const Shape &a, const Shape &b);
+
+/// Strides of `shape` seen from the broadcast shape `out`: 0 along stretched
+/// and missing leading dimensions.
+std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out);
+
+/// The offset in a tensor with `strides` of the element at linear index
+/// `index` of `shape` (a row-major walk over a broadcast or permuted view).
+int64_t offsetAt(int64_t index, const Shape &shape,
+                 const std::vector<int64_t> &strides);
+
+/// `t` expanded to `shape` by ONNX's unidirectional broadcasting; throws
+/// naming `node` and `what` ("slope") when it does not broadcast.
+Tensor broadcastTo(const Node &node, const Tensor &t, const Shape &shape,
+                   const char *what);
 
 /// Worker threads of parallelFor; 0 (the default) uses every core.
 void setThreadCount(int threads);

@@ -2,7 +2,7 @@
 //
 // Unary activations evaluate in double and round once to float. Binary ops
 // broadcast as NumPy does: shapes align at the trailing dimension and a
-// dimension of 1 stretches.
+// dimension of 1 stretches. PRelu's slope broadcasts one way, to the input.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,30 +31,6 @@ Kernel unary(std::function<UnaryFn(const Node &)> makeFn) {
 
 Kernel unary(UnaryFn fn) {
   return unary([fn](const Node &) { return fn; });
-}
-
-Shape broadcastShape(const Node &node, const Shape &a, const Shape &b) {
-  size_t rank = std::max(a.size(), b.size());
-  Shape out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da != db && da != 1 && db != 1)
-      throw RuntimeError(node.describe() + ": shapes " + formatShape(a) +
-                         " and " + formatShape(b) + " do not broadcast");
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
-}
-
-/// Strides of `shape` seen from the broadcast `out` shape: 0 along stretched
-/// and missing leading dimensions.
-std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out) {
-  std::vector<int64_t> own = stridesOf(shape), strides(out.size(), 0);
-  size_t lead = out.size() - shape.size();
-  for (size_t i = 0; i < shape.size(); ++i)
-    strides[lead + i] = shape[i] == 1 ? 0 : own[i];
-  return strides;
 }
 
 Kernel binary(BinaryFn fn) {
@@ -89,6 +65,16 @@ Kernel binary(BinaryFn fn) {
 
 double clamp01(double v) { return std::min(1.0, std::max(0.0, v)); }
 
+/// The slope broadcasts unidirectionally: the result has the input's shape.
+std::vector<Tensor> prelu(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0];
+  Tensor slope = broadcastTo(node, *in[1], x.shape, "slope");
+  Tensor out(x.shape);
+  for (int64_t i = 0; i < x.size(); ++i)
+    out.data[i] = x.data[i] < 0 ? x.data[i] * slope.data[i] : x.data[i];
+  return {std::move(out)};
+}
+
 } // namespace
 
 void addPointwiseKernels(KernelTable &table) {
@@ -114,6 +100,11 @@ void addPointwiseKernels(KernelTable &table) {
       return std::isnan(x) ? x : std::min(hi, std::max(lo, x));
     };
   });
+  table["pow"] = unary([](const Node &node) -> UnaryFn {
+    double exponent = node.getFloat("exponent");
+    return [exponent](double x) { return std::pow(x, exponent); };
+  });
+  table["prelu"] = prelu;
   table["add"] = binary([](double a, double b) { return a + b; });
   table["sub"] = binary([](double a, double b) { return a - b; });
   table["mul"] = binary([](double a, double b) { return a * b; });

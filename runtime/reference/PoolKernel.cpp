@@ -4,11 +4,13 @@
 // outside the image (they are -inf). Average pooling divides by the taps
 // inside the image, or with count_include_pad by the taps inside the padded
 // image: as in PyTorch, the overhang a ceil_mode window has past the trailing
-// pad is never counted.
+// pad is never counted. Global pools reduce each channel plane (a sum in
+// fp64, or the maximum with NaN winning).
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/sstep/IR/SpatialRules.h"
+#include "runtime/core/RuntimeError.h"
 #include "runtime/reference/Kernels.h"
 
 #include <cmath>
@@ -106,11 +108,48 @@ std::vector<Tensor> avgPool(const Node &node, const Operands &in) {
               });
 }
 
+/// A global pool: `reduce` maps one channel plane to its value.
+template <typename Reduce>
+std::vector<Tensor> globalPool(const Node &node, const Operands &in,
+                               Reduce reduce) {
+  const Tensor &x = *in[0];
+  expectRank(node, x, 4, "input");
+  int64_t plane = x.dim(2) * x.dim(3);
+  if (plane == 0)
+    throw RuntimeError(node.describe() + ": input " + formatShape(x.shape) +
+                       " has no pixels to pool");
+  Tensor out({x.dim(0), x.dim(1), 1, 1});
+  for (int64_t p = 0; p < out.size(); ++p)
+    out.data[p] = reduce(&x.data[p * plane], plane);
+  return {std::move(out)};
+}
+
+std::vector<Tensor> globalAvgPool(const Node &node, const Operands &in) {
+  return globalPool(node, in, [](const float *plane, int64_t n) {
+    double sum = 0;
+    for (int64_t i = 0; i < n; ++i)
+      sum += plane[i];
+    return static_cast<float>(sum / n);
+  });
+}
+
+std::vector<Tensor> globalMaxPool(const Node &node, const Operands &in) {
+  return globalPool(node, in, [](const float *plane, int64_t n) {
+    float best = plane[0];
+    for (int64_t i = 1; i < n && !std::isnan(best); ++i)
+      if (plane[i] > best || std::isnan(plane[i]))
+        best = plane[i];
+    return best;
+  });
+}
+
 } // namespace
 
 void addPoolKernels(KernelTable &table) {
   table["max_pool2d"] = maxPool;
   table["avg_pool2d"] = avgPool;
+  table["global_avg_pool2d"] = globalAvgPool;
+  table["global_max_pool2d"] = globalMaxPool;
 }
 
 } // namespace sstep::reference

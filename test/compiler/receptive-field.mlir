@@ -67,3 +67,44 @@ func.func @residual(%x: tensor<1x3x?x?xf32>, %w0: tensor<8x3x3x3xf32>, %w1: tens
   %5 = sstep.add %4, %1 : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
   return %5 : tensor<1x8x?x?xf32>
 }
+
+// -----
+
+// Concatenation over channels is pointwise in space: it unites its inputs'
+// windows (a 3x3 and a 5x5 branch give the 5x5), as softmax over channels
+// keeps them.
+// CHECK-LABEL: func.func @inception
+// CHECK: sstep.concat {{.*}}after = array<i64: 2, 2>, before = array<i64: 2, 2>, input = 0 : i64, size = array<i64: 5, 5>, stride = array<i64: 1, 1>
+// CHECK: sstep.softmax {{.*}}size = array<i64: 5, 5>
+func.func @inception(%x: tensor<1x3x?x?xf32>, %w3: tensor<4x3x3x3xf32>, %w5: tensor<4x3x5x5xf32>) -> tensor<1x8x?x?xf32> {
+  %0 = sstep.conv2d %x, %w3 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x?x?xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x?x?xf32>
+  %1 = sstep.conv2d %x, %w5 {pads = array<i64: 2, 2, 2, 2>} : (tensor<1x3x?x?xf32>, tensor<4x3x5x5xf32>) -> tensor<1x4x?x?xf32>
+  %2 = sstep.concat %0, %1 {axis = 1 : i64} : (tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>) -> tensor<1x8x?x?xf32>
+  %3 = sstep.softmax %2 {axes = array<i64: 1>} : tensor<1x8x?x?xf32>
+  return %3 : tensor<1x8x?x?xf32>
+}
+
+// -----
+
+// Non-local ops have no window rule: a global pool, a softmax over H and a
+// concat along W end the field, and a conv reading their result is not
+// annotated. The squeeze-and-excitation product keeps the image's field: the
+// pooled 1x1 operand is not spatial.
+// CHECK-LABEL: func.func @non_local
+// CHECK: %[[C:.*]] = sstep.conv2d {{.*}}size = array<i64: 3, 3>
+// CHECK: %[[P:.*]] = sstep.global_avg_pool2d %[[C]] :
+// CHECK: sstep.mul %[[C]], %[[P]] {sstep.receptive_field = [{{.*}}size = array<i64: 3, 3>
+// CHECK: %[[S:.*]] = sstep.softmax %[[C]] {axes = array<i64: 2>} :
+// CHECK: sstep.conv2d %[[S]], %{{.*}} :
+// CHECK: %[[J:.*]] = sstep.concat %[[C]], %[[C]] {axis = 3 : i64} :
+// CHECK: sstep.conv2d %[[J]], %{{.*}} :
+func.func @non_local(%x: tensor<1x3x?x?xf32>, %w: tensor<3x3x3x3xf32>) -> (tensor<1x3x?x?xf32>, tensor<1x3x?x?xf32>, tensor<1x3x?x?xf32>) {
+  %0 = sstep.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x?x?xf32>, tensor<3x3x3x3xf32>) -> tensor<1x3x?x?xf32>
+  %1 = sstep.global_avg_pool2d %0 : tensor<1x3x?x?xf32> -> tensor<1x3x1x1xf32>
+  %2 = sstep.mul %0, %1 : (tensor<1x3x?x?xf32>, tensor<1x3x1x1xf32>) -> tensor<1x3x?x?xf32>
+  %3 = sstep.softmax %0 {axes = array<i64: 2>} : tensor<1x3x?x?xf32>
+  %4 = sstep.conv2d %3, %w : (tensor<1x3x?x?xf32>, tensor<3x3x3x3xf32>) -> tensor<1x3x?x?xf32>
+  %5 = sstep.concat %0, %0 {axis = 3 : i64} : (tensor<1x3x?x?xf32>, tensor<1x3x?x?xf32>) -> tensor<1x3x?x?xf32>
+  %6 = sstep.conv2d %5, %w : (tensor<1x3x?x?xf32>, tensor<3x3x3x3xf32>) -> tensor<1x3x?x?xf32>
+  return %2, %4, %6 : tensor<1x3x?x?xf32>, tensor<1x3x?x?xf32>, tensor<1x3x?x?xf32>
+}

@@ -181,3 +181,204 @@ func.func @conv_transpose_size(%x: tensor<1x16x5x5xf32>, %w: tensor<16x4x3x3xf32
   %y = sstep.conv_transpose2d %x, %w {strides = array<i64: 2, 2>, groups = 2} : (tensor<1x16x5x5xf32>, tensor<16x4x3x3xf32>) -> tensor<1x8x10x11xf32>
   return
 }
+
+// -----
+
+func.func @global_pool_size(%x: tensor<1x4x?x?xf32>) {
+  // expected-error @+1 {{expects an output of spatial size 1x1, got 'tensor<1x4x2x1xf32>'}}
+  %y = sstep.global_avg_pool2d %x : tensor<1x4x?x?xf32> -> tensor<1x4x2x1xf32>
+  return
+}
+
+// -----
+
+func.func @global_pool_channels(%x: tensor<1x4x?x?xf32>) {
+  // expected-error @+1 {{expects output dim 1 to equal the input's}}
+  %y = sstep.global_max_pool2d %x : tensor<1x4x?x?xf32> -> tensor<1x3x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @concat_mismatch(%a: tensor<1x4x?x?xf32>, %b: tensor<2x4x?x?xf32>) {
+  // expected-error @+1 {{input 1 (2x4x?x?) differs from input 0 (1x4x?x?) outside axis 1}}
+  %y = sstep.concat %a, %b {axis = 1 : i64} : (tensor<1x4x?x?xf32>, tensor<2x4x?x?xf32>) -> tensor<1x8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @concat_sum(%a: tensor<1x4x?x?xf32>, %b: tensor<1x3x?x?xf32>) {
+  // expected-error @+1 {{expects a result of shape 1x7x?x?, got 1x8x?x?}}
+  %y = sstep.concat %a, %b {axis = 1 : i64} : (tensor<1x4x?x?xf32>, tensor<1x3x?x?xf32>) -> tensor<1x8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @concat_axis(%a: tensor<1x4x?x?xf32>) {
+  // expected-error @+1 {{axis 4 is out of range for rank 4}}
+  %y = sstep.concat %a {axis = 4 : i64} : (tensor<1x4x?x?xf32>) -> tensor<1x4x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @concat_negative_axis(%a: tensor<1x4x?x?xf32>) {
+  // expected-error @+1 {{attribute 'axis' failed to satisfy constraint}}
+  %y = sstep.concat %a {axis = -1 : i64} : (tensor<1x4x?x?xf32>) -> tensor<1x4x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @flatten_shape(%x: tensor<1x8x2x3xf32>) {
+  // expected-error @+1 {{expects a result of shape 8x6, got 1x48}}
+  %y = sstep.flatten %x {axis = 2 : i64} : tensor<1x8x2x3xf32> -> tensor<1x48xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<1x8x2x3xf32>) {
+  // expected-error @+1 {{cannot reshape 1x8x2x3 (48 elements) to [5, -1]}}
+  %y = sstep.reshape %x {shape = array<i64: 5, -1>} : tensor<1x8x2x3xf32> -> tensor<5x?xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_two_inferred(%x: tensor<1x8x?x?xf32>) {
+  // expected-error @+1 {{shape has more than one -1}}
+  %y = sstep.reshape %x {shape = array<i64: -1, -1>} : tensor<1x8x?x?xf32> -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_copy_missing(%x: tensor<8x?xf32>) {
+  // expected-error @+1 {{shape entry 0 at index 2 copies a dimension the input (rank 2) lacks}}
+  %y = sstep.reshape %x {shape = array<i64: 8, -1, 0>} : tensor<8x?xf32> -> tensor<8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_perm(%x: tensor<1x8x?x?xf32>) {
+  // expected-error @+1 {{perm is not a permutation of 0..3}}
+  %y = sstep.transpose %x {perm = array<i64: 0, 2, 2, 1>} : tensor<1x8x?x?xf32> -> tensor<1x?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_result(%x: tensor<1x8x2x3xf32>) {
+  // expected-error @+1 {{expects a result of shape 1x2x3x8, got 1x8x2x3}}
+  %y = sstep.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x8x2x3xf32> -> tensor<1x8x2x3xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_k(%a: tensor<1x1024xf32>, %b: tensor<1000x1000xf32>) {
+  // expected-error @+1 {{contracted dimensions differ: 1024 vs 1000}}
+  %y = sstep.gemm %a, %b {transB = true} : (tensor<1x1024xf32>, tensor<1000x1000xf32>) -> tensor<1x1000xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_bias(%a: tensor<1x1024xf32>, %b: tensor<1000x1024xf32>, %c: tensor<999xf32>) {
+  // expected-error @+1 {{expects c to broadcast to the result: 999 does not broadcast to 1x1000}}
+  %y = sstep.gemm %a, %b, %c {transB = true} : (tensor<1x1024xf32>, tensor<1000x1024xf32>, tensor<999xf32>) -> tensor<1x1000xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batch(%a: tensor<2x4x8xf32>, %b: tensor<3x8x5xf32>) {
+  // expected-error @+1 {{2 and 3 do not broadcast}}
+  %y = sstep.matmul %a, %b : (tensor<2x4x8xf32>, tensor<3x8x5xf32>) -> tensor<2x4x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_result(%a: tensor<4x8xf32>, %v: tensor<8xf32>) {
+  // expected-error @+1 {{expects a result of shape 4, got 4x1}}
+  %y = sstep.matmul %a, %v : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axes(%x: tensor<1x8x?x?xf32>) {
+  // expected-error @+1 {{expects strictly increasing axes}}
+  %y = sstep.softmax %x {axes = array<i64: 2, 1>} : tensor<1x8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis_range(%x: tensor<1x8x?x?xf32>) {
+  // expected-error @+1 {{expects axes in [0, 4), got 4}}
+  %y = sstep.log_softmax %x {axes = array<i64: 4>} : tensor<1x8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @instance_norm_scale(%x: tensor<1x8x?x?xf32>, %s: tensor<7xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{expects a scale of 8 entries, got 7}}
+  %y = sstep.instance_norm %x, %s, %b : (tensor<1x8x?x?xf32>, tensor<7xf32>, tensor<8xf32>) -> tensor<1x8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @instance_norm_rank(%x: tensor<1x8xf32>, %s: tensor<8xf32>) {
+  // expected-error @+1 {{expects an input of rank >= 3}}
+  %y = sstep.instance_norm %x, %s, %s : (tensor<1x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<1x8xf32>
+  return
+}
+
+// -----
+
+// A scale of C entries aligns with W, not C (NumPy's trailing alignment).
+func.func @layer_norm_scale(%x: tensor<1x8x4x5xf32>, %s: tensor<8xf32>) {
+  // expected-error @+1 {{expects the scale to broadcast to the input: 8 does not broadcast to 1x8x4x5}}
+  %y = sstep.layer_norm %x, %s {axes = array<i64: 1>} : (tensor<1x8x4x5xf32>, tensor<8xf32>) -> tensor<1x8x4x5xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_no_axes(%x: tensor<1x8x?x?xf32>, %s: tensor<8x1x1xf32>) {
+  // expected-error @+1 {{expects at least one axis}}
+  %y = sstep.layer_norm %x, %s {axes = array<i64>} : (tensor<1x8x?x?xf32>, tensor<8x1x1xf32>) -> tensor<1x8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @prelu_slope(%x: tensor<1x8x?x?xf32>, %s: tensor<3x1x1xf32>) {
+  // expected-error @+1 {{expects the slope to broadcast to the input: 3x1x1 does not broadcast to 1x8x?x?}}
+  %y = sstep.prelu %x, %s : (tensor<1x8x?x?xf32>, tensor<3x1x1xf32>) -> tensor<1x8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @prelu_result(%x: tensor<1x8x?x?xf32>, %s: tensor<8x1x1xf32>) {
+  // expected-error @+1 {{all of {input, output} have same type}}
+  %y = sstep.prelu %x, %s : (tensor<1x8x?x?xf32>, tensor<8x1x1xf32>) -> tensor<1x8x?x?xf16>
+  return
+}
+
+// -----
+
+func.func @pow_without_exponent(%x: tensor<1x8x?x?xf32>) {
+  // expected-error @+1 {{requires attribute 'exponent'}}
+  %y = sstep.pow %x : tensor<1x8x?x?xf32>
+  return
+}

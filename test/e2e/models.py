@@ -1,6 +1,6 @@
 """The real networks the end-to-end tests export with Debian's torch.
 
-Random weights (seed 0), dynamic H and W, opset 13. `export(name, path)`
+Random weights (seed 0), dynamic H and W, opset 13 (17 where OPSET says). `export(name, path)`
 writes through a temporary file, so parallel tests sharing a cache never read
 a half-written model.
 """
@@ -67,6 +67,50 @@ class GeometryNet(torch.nn.Module):
         return self.head(y) + self.skip(x)
 
 
+class SqueezeExciteOps(torch.nn.Module):
+    """Squeeze-and-excitation by `mean`, and the per-pixel and per-image ops
+    around it: PReLU, ReduceMax, Pow, Concat, InstanceNorm, a LayerNorm over
+    channels between two Transposes, Softmax and LogSoftmax over channels."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.prelu = torch.nn.PReLU(8)
+        self.squeeze = torch.nn.Conv2d(8, 4, 1)
+        self.excite = torch.nn.Conv2d(4, 8, 1)
+        self.inorm = torch.nn.InstanceNorm2d(16, affine=True)
+        self.lnorm = torch.nn.LayerNorm(16)
+        self.conv2 = torch.nn.Conv2d(16, 6, 3, padding=1)
+
+    def forward(self, x):
+        x = self.prelu(self.conv1(x))
+        s = x.mean((2, 3), keepdim=True)
+        x = x * torch.sigmoid(self.excite(torch.relu(self.squeeze(s))))
+        x = torch.cat([x - x.amax((2, 3), keepdim=True), x.pow(2)], 1)
+        x = self.inorm(x)
+        x = self.lnorm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        x = torch.softmax(self.conv2(x), 1)
+        return torch.log_softmax(4 * x, 1)
+
+
+class HeadOps(torch.nn.Module):
+    """A classifier head on pooled features: Flatten, LayerNorm, Reshape,
+    Transpose, MatMul, LogSoftmax over the last axis, Gemm."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, stride=2)
+        self.lnorm = torch.nn.LayerNorm(8)
+        self.weight = torch.nn.Parameter(torch.randn(2, 5))
+        self.fc = torch.nn.Linear(20, 10)
+
+    def forward(self, x):
+        v = F.adaptive_avg_pool2d(torch.relu(self.conv(x)), 1).flatten(1)
+        t = self.lnorm(v).reshape(1, 2, 4).transpose(1, 2)
+        t = torch.log_softmax(torch.matmul(t, self.weight), -1)
+        return self.fc(t.flatten(1))
+
+
 def _trunk(model, drop):
     return torch.nn.Sequential(*list(model.children())[:-drop])
 
@@ -83,7 +127,15 @@ MODELS = {
         aux_logits=False, init_weights=True), (99, 111)),
     "small-unet": (SmallUNet, (70, 86)),
     "geometry-net": (GeometryNet, (37, 51)),
+    "mobilenetv3-small-features":
+        (lambda: torchvision.models.mobilenet_v3_small().features, (83, 71)),
+    "se-ops": (SqueezeExciteOps, (37, 45)),
+    "head-ops": (HeadOps, (29, 34)),
 }
+# Models whose output is a vector per image, not an image.
+VECTOR_OUTPUT = {"googlenet", "head-ops"}
+# Opset 17 for LayerNormalization; the rest export as opset 13.
+OPSET = {"se-ops": 17, "head-ops": 17}
 
 
 def build(name):
@@ -112,10 +164,10 @@ def export(name, path, reuse=False):
     os.makedirs(out_dir, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=out_dir)
     os.close(fd)
-    output_axes = {0: "n"} if name == "googlenet" else {2: "h", 3: "w"}
+    output_axes = {0: "n"} if name in VECTOR_OUTPUT else {2: "h", 3: "w"}
     with torch.no_grad():
         torch.onnx.export(
             model, torch.randn(1, 3, h, w), tmp, input_names=["image"],
-            output_names=["output"], opset_version=13,
+            output_names=["output"], opset_version=OPSET.get(name, 13),
             dynamic_axes={"image": {2: "H", 3: "W"}, "output": output_axes})
     os.replace(tmp, path)

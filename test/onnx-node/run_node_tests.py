@@ -194,7 +194,8 @@ def run_data_set(test, set_dir, model, work, tools):
             continue
         tensor = onnx.load_tensor(os.path.join(set_dir, f"input_{i}.pb"))
         path = os.path.join(work, f"in{i}.npy")
-        np.save(path, np.ascontiguousarray(numpy_helper.to_array(tensor), dtype="<f4"))
+        # astype keeps 0-d arrays 0-d (ascontiguousarray would make them 1-d).
+        np.save(path, numpy_helper.to_array(tensor).astype("<f4", order="C"))
         args += ["--input", f"{v.name}={path}"]
     for i, v in enumerate(outputs):
         args += ["--output", f"{v.name}={os.path.join(work, f'out{i}.npy')}"]

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "KernelTestUtil.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/reference/Interpreter.h"
 
@@ -14,30 +15,10 @@
 #include <random>
 
 using namespace sstep;
+using sstep::test::iota;
+using sstep::test::oneNode;
 
 namespace {
-
-/// A program of one node over `operands` inputs; inputs get the given shapes.
-Program oneNode(Node node, const std::vector<Shape> &shapes) {
-  Program p;
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    int id = p.addValue("in" + std::to_string(i), shapes[i]);
-    p.inputs.push_back(id);
-    node.operands.push_back(id);
-  }
-  int out = p.addValue("out", {});
-  node.results = {out};
-  p.outputs = {out};
-  p.nodes.push_back(std::move(node));
-  return p;
-}
-
-Tensor iota(Shape shape, float start = 0, float step = 1) {
-  Tensor t(std::move(shape));
-  for (int64_t i = 0; i < t.size(); ++i)
-    t.data[i] = start + step * i;
-  return t;
-}
 
 Node convNode(std::vector<int64_t> strides, std::vector<int64_t> dilations,
               std::vector<int64_t> pads, int64_t groups) {

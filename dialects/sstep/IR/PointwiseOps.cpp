@@ -1,6 +1,7 @@
 //===- PointwiseOps.cpp - Pointwise ops of the sstep dialect --------------===//
 
 #include "dialects/sstep/IR/SStepOps.h"
+#include "dialects/sstep/IR/VerifyUtils.h"
 
 using namespace mlir;
 
@@ -12,6 +13,15 @@ LogicalResult ClipOp::verify() {
                          << getMin().convertToFloat() << ", "
                          << getMax().convertToFloat() << "]";
   return success();
+}
+
+LogicalResult PReluOp::verify() {
+  if (getSlope().getType().getElementType() !=
+      getInput().getType().getElementType())
+    return emitOpError("expects input and slope of one element type");
+  return verifyShapeRule(*this, "expects the slope to broadcast to the input",
+                         shape::broadcastTo(dimsOf(getSlope().getType()),
+                                            dimsOf(getInput().getType())));
 }
 
 } // namespace sstep

@@ -36,6 +36,8 @@ def SStep_HardSigmoidOp : SStep_UnaryOp<"hard_sigmoid",
     "max(0, min(1, alpha * x + beta))",
     (ins DefaultValuedAttr<F32Attr, "0.2f">:$alpha,
          DefaultValuedAttr<F32Attr, "0.5f">:$beta)>;
+def SStep_PowOp : SStep_UnaryOp<"pow", "x ^ exponent",
+    (ins F32Attr:$exponent)>;
 def SStep_ClipOp : SStep_UnaryOp<"clip", "min(max(x, min), max)",
     (ins F32Attr:$min, F32Attr:$max)> {
   let hasVerifier = 1;
@@ -66,5 +68,27 @@ def SStep_AddOp : SStep_BinaryOp<"add", "lhs + rhs">;
 def SStep_SubOp : SStep_BinaryOp<"sub", "lhs - rhs">;
 def SStep_MulOp : SStep_BinaryOp<"mul", "lhs * rhs">;
 def SStep_DivOp : SStep_BinaryOp<"div", "lhs / rhs">;
+
+def SStep_PReluOp : SStep_Op<"prelu", [Pure, AllTypesMatch<["input", "output"]>,
+                                       SpatialOpInterface]> {
+  let summary = "Pointwise `x < 0 ? slope * x : x` (ONNX PRelu)";
+  let description = [{
+    `slope` broadcasts to `input` unidirectionally, as in ONNX: shapes align
+    at the last dimension and only `slope`'s dimensions of 1 stretch. A
+    per-channel slope of an NCHW image is `tensor<Cx1x1xf32>`; it is not a
+    spatial operand.
+
+    ```mlir
+    %y = sstep.prelu %x, %slope
+        : (tensor<1x64x?x?xf32>, tensor<64x1x1xf32>) -> tensor<1x64x?x?xf32>
+    ```
+  }];
+  let arguments = (ins SStep_FloatTensor:$input, SStep_FloatTensor:$slope);
+  let results = (outs SStep_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $slope attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
 
 #endif // SSTEP_POINTWISE_OPS_TD

@@ -103,4 +103,28 @@ BorderRule AvgPool2DOp::getBorderRule(unsigned operand) {
   return getCountIncludePad() ? BorderRule::Zero : BorderRule::Excluded;
 }
 
+//===----------------------------------------------------------------------===//
+// Global pools
+//===----------------------------------------------------------------------===//
+
+template <typename GlobalPoolOp>
+static LogicalResult verifyGlobalPool(GlobalPoolOp op) {
+  RankedTensorType input = op.getInput().getType();
+  RankedTensorType output = op.getOutput().getType();
+  if (input.getElementType() != output.getElementType())
+    return op.emitOpError("expects input and output of one element type");
+  for (unsigned dim = 0; dim < 2; ++dim)
+    if (!dimsAgree(input.getDimSize(dim), output.getDimSize(dim)))
+      return op.emitOpError()
+             << "expects output dim " << dim << " to equal the input's";
+  if (output.getDimSize(2) != 1 || output.getDimSize(3) != 1)
+    return op.emitOpError("expects an output of spatial size 1x1, got ")
+           << output;
+  return success();
+}
+
+LogicalResult GlobalAvgPool2DOp::verify() { return verifyGlobalPool(*this); }
+
+LogicalResult GlobalMaxPool2DOp::verify() { return verifyGlobalPool(*this); }
+
 } // namespace sstep

@@ -63,4 +63,45 @@ def SStep_AvgPool2DOp : SStep_Pool2DOp<"avg_pool2d",
   }];
 }
 
+// A pool over the whole of H and W: non-local, it bounds a tile group.
+class SStep_GlobalPool2DOp<string mnemonic>
+    : SStep_Op<mnemonic, [Pure, NonLocalOpInterface]> {
+  let arguments = (ins SStep_FloatTensor4D:$input);
+  let results = (outs SStep_FloatTensor4D:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def SStep_GlobalAvgPool2DOp : SStep_GlobalPool2DOp<"global_avg_pool2d"> {
+  let summary = "Mean over all of H and W (ONNX GlobalAveragePool)";
+  let description = [{
+    N x C x H x W to N x C x 1 x 1: the mean of each channel's plane, summed
+    in fp64. Also what ONNX `ReduceMean` over axes [2, 3] with `keepdims`
+    imports as (squeeze-and-excitation blocks). Non-local: tiled execution
+    sums per tile and divides once all tiles are in.
+
+    ```mlir
+    %y = sstep.global_avg_pool2d %x
+        : tensor<1x64x?x?xf32> -> tensor<1x64x1x1xf32>
+    ```
+  }];
+}
+
+def SStep_GlobalMaxPool2DOp : SStep_GlobalPool2DOp<"global_max_pool2d"> {
+  let summary = "Maximum over all of H and W (ONNX GlobalMaxPool)";
+  let description = [{
+    N x C x H x W to N x C x 1 x 1: the maximum of each channel's plane (NaN
+    wins, as in PyTorch). Also what ONNX `ReduceMax` over axes [2, 3] with
+    `keepdims` imports as. Non-local: tiled execution takes the maximum of
+    per-tile maxima.
+
+    ```mlir
+    %y = sstep.global_max_pool2d %x
+        : tensor<1x64x?x?xf32> -> tensor<1x64x1x1xf32>
+    ```
+  }];
+}
+
 #endif // SSTEP_POOL_OPS_TD

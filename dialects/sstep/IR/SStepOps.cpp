@@ -1,7 +1,8 @@
 //===- SStepOps.cpp - Ops of the sstep dialect ----------------------------===//
 //
 // The generated op definitions; each op family's hand-written parts live in
-// its own file (ConvOps.cpp, PoolOps.cpp, PointwiseOps.cpp).
+// its own file (ConvOps.cpp, PoolOps.cpp, PointwiseOps.cpp, TensorOps.cpp,
+// MatrixOps.cpp, NormOps.cpp).
 //
 //===----------------------------------------------------------------------===//
 

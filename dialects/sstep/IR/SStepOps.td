@@ -20,5 +20,8 @@ include "dialects/sstep/IR/ConvOps.td"
 include "dialects/sstep/IR/PoolOps.td"
 include "dialects/sstep/IR/PointwiseOps.td"
 include "dialects/sstep/IR/GeometryOps.td"
+include "dialects/sstep/IR/TensorOps.td"
+include "dialects/sstep/IR/MatrixOps.td"
+include "dialects/sstep/IR/NormOps.td"
 
 #endif // SSTEP_OPS_TD

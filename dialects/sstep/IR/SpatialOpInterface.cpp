@@ -1,4 +1,4 @@
-//===- SpatialOpInterface.cpp - Window rules of spatial ops ---------------===//
+//===- SpatialOpInterface.cpp - Window rules, non-locality ----------------===//
 
 #include "dialects/sstep/IR/SpatialOpInterface.h"
 

@@ -1,4 +1,4 @@
-//===- SpatialOpInterface.h - Window rules of spatial ops -------*- C++ -*-===//
+//===- SpatialOpInterface.h - Window rules, non-locality --------*- C++ -*-===//
 
 #ifndef SSTEP_DIALECTS_SSTEP_IR_SPATIALOPINTERFACE_H
 #define SSTEP_DIALECTS_SSTEP_IR_SPATIALOPINTERFACE_H
@@ -17,8 +17,30 @@ inline bool isImageType(mlir::Type type) {
          !(tensor.getDimSize(2) == 1 && tensor.getDimSize(3) == 1);
 }
 
+/// Whether `op` reads a whole spatial axis of an image operand as configured
+/// (see NonLocalOpInterface); defined below, used by the interface's
+/// defaults.
+inline bool isNonLocal(mlir::Operation *op);
+
 } // namespace sstep
 
 #include "dialects/sstep/IR/SpatialOpInterface.h.inc"
+
+namespace sstep {
+
+inline bool isNonLocal(mlir::Operation *op) {
+  auto nonLocal = mlir::dyn_cast<NonLocalOpInterface>(op);
+  return nonLocal && nonLocal.isNonLocal();
+}
+
+/// The window rule of `op`: its SpatialOpInterface when it has one and is
+/// local with its attributes, else null. Planners ask this, not the
+/// interface alone, so that `softmax` over H never claims the identity rule.
+inline SpatialOpInterface getWindowRule(mlir::Operation *op) {
+  auto spatial = mlir::dyn_cast<SpatialOpInterface>(op);
+  return spatial && !isNonLocal(op) ? spatial : SpatialOpInterface();
+}
+
+} // namespace sstep
 
 #endif // SSTEP_DIALECTS_SSTEP_IR_SPATIALOPINTERFACE_H

@@ -1,4 +1,4 @@
-//===- SpatialOpInterface.td - Window rules of spatial ops -*- tablegen -*-===//
+//===- SpatialOpInterface.td - Window rules, non-locality --*- tablegen -*-===//
 
 #ifndef SSTEP_SPATIAL_OP_INTERFACE_TD
 #define SSTEP_SPATIAL_OP_INTERFACE_TD
@@ -32,7 +32,11 @@ def SpatialOpInterface : OpInterface<"SpatialOpInterface"> {
       "compute output interval `out`.",
       "::sstep::Interval", "getInputInterval",
       (ins "unsigned":$operand, "unsigned":$axis, "::sstep::Interval":$out),
-      "", [{ return out; }]>,
+      "", [{
+        assert(!::sstep::isNonLocal($_op.getOperation()) &&
+               "a non-local op has no window rule: ask sstep::getWindowRule");
+        return out;
+      }]>,
     InterfaceMethod<
       "What the op reads on spatial operand `operand` outside the image.",
       "::sstep::BorderRule", "getBorderRule", (ins "unsigned":$operand), "",
@@ -49,6 +53,39 @@ def SpatialOpInterface : OpInterface<"SpatialOpInterface"> {
       return result;
     }
   }];
+}
+
+def NonLocalOpInterface : OpInterface<"NonLocalOpInterface"> {
+  let cppNamespace = "::sstep";
+  let description = [{
+    An op whose output may depend on a whole spatial axis of an image operand,
+    so that no window rule bounds what a tile of its output reads: global
+    pooling, instance normalisation, softmax or layer normalisation over H or
+    W, concatenation along H or W, and the ops that move pixels into other
+    dimensions (flatten, reshape, transpose, gemm, matmul). Such an op bounds
+    a tile group: the partitioner ends the group before it and runs it as a
+    multi-pass reduction over tiles (partial sums, counts, maxima) or on a
+    materialised whole tensor, never on a tile as if it were the image.
+
+    Some ops are non-local only with some attributes (`sstep.softmax` over
+    channels is pointwise in space, over H it is not); they implement both
+    this interface and `SpatialOpInterface`, and `isNonLocal()` decides. Ask
+    `sstep::getWindowRule(op)`, which returns an op's spatial interface only
+    when the op is local as configured, and `sstep::isNonLocal(op)`.
+
+    Example: `sstep.global_avg_pool2d` answers `isNonLocal() = true`;
+    `sstep.softmax {axes = array<i64: 1>}` on `tensor<1x8x?x?xf32>` answers
+    false (its identity window rule holds) and with `axes = array<i64: 3>`
+    true.
+  }];
+
+  let methods = [
+    InterfaceMethod<
+      "Whether the op, with its attributes and operand types, reads all of "
+      "a spatial axis of an image operand to compute one output pixel (and "
+      "so has no window rule).",
+      "bool", "isNonLocal", (ins), "", [{ return true; }]>,
+  ];
 }
 
 #endif // SSTEP_SPATIAL_OP_INTERFACE_TD

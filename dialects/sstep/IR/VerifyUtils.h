@@ -3,8 +3,11 @@
 #ifndef SSTEP_DIALECTS_SSTEP_IR_VERIFYUTILS_H
 #define SSTEP_DIALECTS_SSTEP_IR_VERIFYUTILS_H
 
+#include "dialects/sstep/IR/ShapeRules.h"
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
+#include "mlir/IR/TypeUtilities.h"
 
 namespace sstep {
 
@@ -43,6 +46,40 @@ inline mlir::LogicalResult verifyWindowLists(mlir::Operation *op,
 
 /// The name of spatial axis `axis` in diagnostics.
 inline const char *axisName(unsigned axis) { return axis == 0 ? "H" : "W"; }
+
+/// `type`'s shape in the terms of ShapeRules.h (an unknown dimension is -1).
+inline shape::Dims dimsOf(mlir::ShapedType type) {
+  shape::Dims dims;
+  for (int64_t d : type.getShape())
+    dims.push_back(mlir::ShapedType::isDynamic(d) ? -1 : d);
+  return dims;
+}
+
+/// Fails with the rule's error, after `context` ("expects ...").
+inline mlir::LogicalResult verifyShapeRule(mlir::Operation *op,
+                                           llvm::StringRef context,
+                                           const shape::Result &rule) {
+  if (!rule.ok())
+    return op->emitOpError() << context << ": " << rule.error;
+  return mlir::success();
+}
+
+/// Checks that `result` agrees with the shape a rule gives.
+inline mlir::LogicalResult verifyResultShape(mlir::Operation *op,
+                                             const shape::Result &rule,
+                                             mlir::ShapedType result) {
+  if (!rule.ok())
+    return op->emitOpError() << rule.error;
+  shape::Dims got = dimsOf(result);
+  bool fits = got.size() == rule.dims.size();
+  for (size_t i = 0; fits && i < got.size(); ++i)
+    fits = shape::agree(got[i], rule.dims[i]);
+  if (!fits)
+    return op->emitOpError()
+           << "expects a result of shape " << shape::format(rule.dims)
+           << ", got " << shape::format(got);
+  return mlir::success();
+}
 
 } // namespace sstep
 

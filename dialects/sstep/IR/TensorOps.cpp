@@ -1,0 +1,59 @@
+//===- TensorOps.cpp - Data movement ops of the sstep dialect -------------===//
+
+#include "dialects/sstep/IR/SStepOps.h"
+#include "dialects/sstep/IR/VerifyUtils.h"
+
+using namespace mlir;
+
+namespace sstep {
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("expects at least one input");
+  std::vector<shape::Dims> inputs;
+  for (Value input : getInputs()) {
+    if (getElementTypeOrSelf(input) != getElementTypeOrSelf(getOutput()))
+      return emitOpError("expects inputs and output of one element type");
+    inputs.push_back(dimsOf(cast<RankedTensorType>(input.getType())));
+  }
+  return verifyResultShape(*this, shape::concat(inputs, getAxis()),
+                           getOutput().getType());
+}
+
+// Along H or W, where an output pixel comes from depends on the inputs'
+// sizes, which a window rule cannot state.
+bool ConcatOp::isNonLocal() {
+  return getOutput().getType().getRank() == 4 && getAxis() >= 2;
+}
+
+LogicalResult FlattenOp::verify() {
+  if (getInput().getType().getElementType() !=
+      getOutput().getType().getElementType())
+    return emitOpError("expects input and output of one element type");
+  return verifyResultShape(
+      *this, shape::flatten(dimsOf(getInput().getType()), getAxis()),
+      getOutput().getType());
+}
+
+LogicalResult ReshapeOp::verify() {
+  if (getInput().getType().getElementType() !=
+      getOutput().getType().getElementType())
+    return emitOpError("expects input and output of one element type");
+  return verifyResultShape(*this,
+                           shape::reshape(dimsOf(getInput().getType()),
+                                          shape::Dims(getShape()),
+                                          getAllowzero()),
+                           getOutput().getType());
+}
+
+LogicalResult TransposeOp::verify() {
+  if (getInput().getType().getElementType() !=
+      getOutput().getType().getElementType())
+    return emitOpError("expects input and output of one element type");
+  return verifyResultShape(
+      *this,
+      shape::transpose(dimsOf(getInput().getType()), shape::Dims(getPerm())),
+      getOutput().getType());
+}
+
+} // namespace sstep

@@ -1,0 +1,105 @@
+//===- ConvertNorm.cpp - Softmax, LogSoftmax and normalisations -----------===//
+//
+// The sstep ops normalise over a list of axes: Softmax from opset 13 names
+// one axis, before 13 it coerces the input to 2-D at `axis` (all axes from
+// there on); LayerNormalization normalises over [axis, rank).
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/onnx/OpConverters.h"
+
+#include "dialects/sstep/IR/SStepOps.h"
+#include "dialects/sstep/IR/VerifyUtils.h"
+
+using namespace mlir;
+
+namespace sstep::onnx_import {
+namespace {
+
+/// [from, from + 1, ..., rank - 1].
+SmallVector<int64_t> axesFrom(int64_t from, int64_t rank) {
+  SmallVector<int64_t> axes;
+  for (int64_t axis = from; axis < rank; ++axis)
+    axes.push_back(axis);
+  return axes;
+}
+
+RankedTensorType floatInput(NodeContext &ctx, Value x) {
+  RankedTensorType type = tensorType(ctx, x);
+  if (!isa<FloatType>(type.getElementType()))
+    ctx.fail("expects a float input");
+  return type;
+}
+
+template <typename Op> void convertSoftmax(NodeContext &ctx) {
+  ctx.checkAttrs({"axis"});
+  Value x = ctx.input(0);
+  RankedTensorType type = floatInput(ctx, x);
+  int64_t rank = type.getRank();
+  bool single = ctx.opset() >= 13;
+  int64_t axis = normalizeAxis(ctx, ctx.intAttr("axis", single ? -1 : 1), rank,
+                               ctx.opset() >= 11 || single);
+  SmallVector<int64_t> axes =
+      single ? SmallVector<int64_t>{axis} : axesFrom(axis, rank);
+  OpBuilder &b = ctx.builder();
+  ctx.setOutput(0,
+                b.create<Op>(ctx.loc(), type, x, b.getDenseI64ArrayAttr(axes)));
+}
+
+void convertInstanceNormalization(NodeContext &ctx) {
+  ctx.checkAttrs({"epsilon"});
+  Value x = ctx.input(0), scale = ctx.input(1), bias = ctx.input(2);
+  RankedTensorType type = floatInput(ctx, x);
+  if (type.getRank() < 3)
+    ctx.fail("expects an input of rank >= 3 (N x C x D1 ...)");
+  for (Value param : {scale, bias})
+    if (tensorType(ctx, param).getRank() != 1 ||
+        getElementTypeOrSelf(param) != type.getElementType())
+      ctx.fail("scale and B must be 1-D, of the input's element type");
+  OpBuilder &b = ctx.builder();
+  ctx.setOutput(0, b.create<InstanceNormOp>(
+                       ctx.loc(), type, x, scale, bias,
+                       b.getF32FloatAttr(ctx.floatAttr("epsilon", 1e-5f))));
+}
+
+/// LayerNormalization (opset 17). Statistics are computed in fp64 whatever
+/// `stash_type` asks, which is at least as precise.
+void convertLayerNormalization(NodeContext &ctx) {
+  ctx.checkAttrs({"axis", "epsilon", "stash_type"});
+  if (ctx.opset() < 17)
+    ctx.fail("LayerNormalization is an ai.onnx op from opset 17");
+  for (size_t i = 1; i < ctx.numOutputs(); ++i)
+    if (ctx.outputUsed(i))
+      ctx.fail("the Mean and InvStdDev outputs are training-only");
+  Value x = ctx.input(0), scale = ctx.input(1);
+  Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
+  RankedTensorType type = floatInput(ctx, x);
+  int64_t axis =
+      normalizeAxis(ctx, ctx.intAttr("axis", -1), type.getRank(), true);
+  for (Value param : {scale, bias}) {
+    if (!param)
+      continue;
+    if (getElementTypeOrSelf(param) != type.getElementType())
+      ctx.fail("Scale and B must have the input's element type");
+    shape::Result fits =
+        shape::broadcastTo(dimsOf(tensorType(ctx, param)), dimsOf(type));
+    if (!fits.ok())
+      ctx.fail("Scale and B must broadcast to the input: " + fits.error);
+  }
+  OpBuilder &b = ctx.builder();
+  ctx.setOutput(0, b.create<LayerNormOp>(
+                       ctx.loc(), type, x, scale, bias,
+                       b.getDenseI64ArrayAttr(axesFrom(axis, type.getRank())),
+                       b.getF32FloatAttr(ctx.floatAttr("epsilon", 1e-5f))));
+}
+
+} // namespace
+
+void addNormConverters(ConverterTable &table) {
+  table["Softmax"] = convertSoftmax<SoftmaxOp>;
+  table["LogSoftmax"] = convertSoftmax<LogSoftmaxOp>;
+  table["InstanceNormalization"] = convertInstanceNormalization;
+  table["LayerNormalization"] = convertLayerNormalization;
+}
+
+} // namespace sstep::onnx_import

@@ -1,0 +1,140 @@
+//===- NormKernel.cpp - Reference softmax and normalisations --------------===//
+//
+// Every op here normalises groups of elements: those that differ only along
+// the normalised axes. A group is a start offset plus member offsets, shared
+// by all groups. Statistics are fp64; softmax subtracts the group's maximum
+// before exponentiating; variances are biased (divided by the group size).
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/core/RuntimeError.h"
+#include "runtime/reference/Kernels.h"
+
+#include <cmath>
+#include <limits>
+
+namespace sstep::reference {
+namespace {
+
+/// Offsets of every index combination over the axes where `pick` holds,
+/// indices along the other axes being 0.
+std::vector<int64_t> offsetsOver(const Shape &shape,
+                                 const std::vector<bool> &pick) {
+  std::vector<int64_t> own = stridesOf(shape), strides;
+  Shape sub;
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (pick[d]) {
+      sub.push_back(shape[d]);
+      strides.push_back(own[d]);
+    }
+  std::vector<int64_t> offsets(numElements(sub));
+  for (int64_t i = 0; i < int64_t(offsets.size()); ++i)
+    offsets[i] = offsetAt(i, sub, strides);
+  return offsets;
+}
+
+struct Groups {
+  std::vector<int64_t> starts, members;
+};
+
+/// The groups of `shape` normalised over `axes` (strictly increasing).
+Groups groupsOf(const Node &node, const Shape &shape,
+                const std::vector<int64_t> &axes) {
+  std::vector<bool> reduced(shape.size(), false);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] < 0 || axes[i] >= int64_t(shape.size()) ||
+        (i > 0 && axes[i] <= axes[i - 1]))
+      throw RuntimeError(node.describe() + ": axes " + shape::list(axes) +
+                         " are not strictly increasing axes of a " +
+                         formatShape(shape) + " input");
+    reduced[axes[i]] = true;
+  }
+  std::vector<bool> kept(reduced.size());
+  for (size_t d = 0; d < kept.size(); ++d)
+    kept[d] = !reduced[d];
+  return {offsetsOver(shape, kept), offsetsOver(shape, reduced)};
+}
+
+template <bool Log>
+std::vector<Tensor> softmax(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0];
+  Groups g = groupsOf(node, x.shape, node.getInts("axes"));
+  Tensor out(x.shape);
+  for (int64_t start : g.starts) {
+    double max = -std::numeric_limits<double>::infinity(), sum = 0;
+    for (int64_t m : g.members)
+      max = std::max<double>(max, x.data[start + m]);
+    for (int64_t m : g.members)
+      sum += std::exp(x.data[start + m] - max);
+    for (int64_t m : g.members) {
+      double shifted = x.data[start + m] - max;
+      out.data[start + m] = static_cast<float>(Log ? shifted - std::log(sum)
+                                                   : std::exp(shifted) / sum);
+    }
+  }
+  return {std::move(out)};
+}
+
+/// (x - mean) / sqrt(var + epsilon) over one group, then `affine(offset, y)`.
+template <typename Affine>
+void normalise(const Tensor &x, Tensor &out, int64_t start,
+               const std::vector<int64_t> &members, double epsilon,
+               Affine affine) {
+  double mean = 0, var = 0;
+  for (int64_t m : members)
+    mean += x.data[start + m];
+  mean /= double(members.size());
+  for (int64_t m : members)
+    var += (x.data[start + m] - mean) * (x.data[start + m] - mean);
+  double inv = 1 / std::sqrt(var / double(members.size()) + epsilon);
+  for (int64_t m : members)
+    out.data[start + m] =
+        static_cast<float>(affine(start + m, (x.data[start + m] - mean) * inv));
+}
+
+std::vector<Tensor> layerNorm(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0];
+  Groups g = groupsOf(node, x.shape, node.getInts("axes"));
+  Tensor scale = broadcastTo(node, *in[1], x.shape, "scale");
+  Tensor bias = in.size() > 2 ? broadcastTo(node, *in[2], x.shape, "bias")
+                              : Tensor(x.shape);
+  Tensor out(x.shape);
+  for (int64_t start : g.starts)
+    normalise(
+        x, out, start, g.members, node.getFloat("epsilon"),
+        [&](int64_t i, double y) { return y * scale.data[i] + bias.data[i]; });
+  return {std::move(out)};
+}
+
+std::vector<Tensor> instanceNorm(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0], &scale = *in[1], &bias = *in[2];
+  if (x.rank() < 3 || scale.shape != Shape{x.dim(1)} ||
+      bias.shape != Shape{x.dim(1)})
+    throw RuntimeError(node.describe() + ": input " + formatShape(x.shape) +
+                       " does not match scale " + formatShape(scale.shape) +
+                       " and bias " + formatShape(bias.shape));
+  std::vector<int64_t> axes;
+  for (int64_t d = 2; d < x.rank(); ++d)
+    axes.push_back(d);
+  Groups g = groupsOf(node, x.shape, axes);
+  int64_t plane = stridesOf(x.shape)[1], channels = x.dim(1);
+  Tensor out(x.shape);
+  for (int64_t start : g.starts) {
+    int64_t c = start / plane % channels;
+    normalise(
+        x, out, start, g.members, node.getFloat("epsilon"),
+        [&](int64_t, double y) { return y * scale.data[c] + bias.data[c]; });
+  }
+  return {std::move(out)};
+}
+
+} // namespace
+
+void addNormKernels(KernelTable &table) {
+  table["softmax"] = softmax<false>;
+  table["log_softmax"] = softmax<true>;
+  table["layer_norm"] = layerNorm;
+  table["instance_norm"] = instanceNorm;
+}
+
+} // namespace sstep::reference

@@ -1,0 +1,69 @@
+//===- TensorKernel.cpp - Reference concat, flatten, reshape, transpose ---===//
+//
+// Result shapes come from ShapeRules.h, the rules the verifiers use, here
+// with every dimension known. Reshapes keep the row-major data as it is.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/core/RuntimeError.h"
+#include "runtime/reference/Kernels.h"
+
+#include <algorithm>
+
+namespace sstep::reference {
+namespace {
+
+/// Each input contributes a block of `inner` elements per outer index.
+std::vector<Tensor> concat(const Node &node, const Operands &in) {
+  int64_t axis = node.getInt("axis");
+  std::vector<shape::Dims> shapes;
+  for (const Tensor *t : in)
+    shapes.push_back(t->shape);
+  Tensor out(checkRule(node, shape::concat(shapes, axis)));
+  int64_t outer = shape::product(out.shape, 0, axis);
+  float *dst = out.data.data();
+  for (int64_t o = 0; o < outer; ++o)
+    for (const Tensor *t : in) {
+      int64_t inner = shape::product(t->shape, axis, t->shape.size());
+      const float *src = t->data.data() + o * inner;
+      dst = std::copy(src, src + inner, dst);
+    }
+  return {std::move(out)};
+}
+
+std::vector<Tensor> flatten(const Node &node, const Operands &in) {
+  Shape shape =
+      checkRule(node, shape::flatten(in[0]->shape, node.getInt("axis")));
+  return {Tensor(shape, in[0]->data)};
+}
+
+std::vector<Tensor> reshape(const Node &node, const Operands &in) {
+  Shape shape =
+      checkRule(node, shape::reshape(in[0]->shape, node.getInts("shape"),
+                                     node.getInt("allowzero") != 0));
+  return {Tensor(shape, in[0]->data)};
+}
+
+/// Output element i reads the input at i's index permuted back.
+std::vector<Tensor> transpose(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0];
+  const std::vector<int64_t> &perm = node.getInts("perm");
+  Tensor out(checkRule(node, shape::transpose(x.shape, perm)));
+  std::vector<int64_t> own = stridesOf(x.shape), strides;
+  for (int64_t p : perm)
+    strides.push_back(own[p]);
+  for (int64_t i = 0; i < out.size(); ++i)
+    out.data[i] = x.data[offsetAt(i, out.shape, strides)];
+  return {std::move(out)};
+}
+
+} // namespace
+
+void addTensorKernels(KernelTable &table) {
+  table["concat"] = concat;
+  table["flatten"] = flatten;
+  table["reshape"] = reshape;
+  table["transpose"] = transpose;
+}
+
+} // namespace sstep::reference

@@ -1,0 +1,53 @@
+//===- ShapeRulesTest.cpp - Result shapes with unknown dimensions ---------===//
+//
+// ShapeRules.h is shared by the verifiers (H and W unknown) and the runtime
+// (everything known): a dimension is unknown in a result exactly when it
+// depends on an unknown one, and known dimensions are checked either way.
+//
+//===----------------------------------------------------------------------===//
+
+#include <catch2/catch.hpp>
+
+#include "dialects/sstep/IR/ShapeRules.h"
+
+using namespace sstep;
+using Dims = shape::Dims;
+
+TEST_CASE("reshape resolves 0 and -1, unknown where H or W enters", "[shape]") {
+  CHECK(shape::reshape({1, 8, -1, -1}, {0, 0, -1}, false).dims ==
+        Dims{1, 8, -1});
+  CHECK(shape::reshape({1, 8, 4, 5}, {0, 0, -1}, false).dims == Dims{1, 8, 20});
+  CHECK(shape::reshape({1, 8, -1, -1}, {2, 4, -1}, false).dims ==
+        Dims{2, 4, -1});
+  // With allowzero, 0 is a size.
+  CHECK(shape::reshape({0, 3}, {3, 0}, true).dims == Dims{3, 0});
+  CHECK(shape::reshape({1, 8, 4, 5}, {3, -1}, false).error ==
+        "cannot reshape 1x8x4x5 (160 elements) to [3, -1]");
+  CHECK(shape::reshape({1, 8, 4, 5}, {8, 21}, false).error ==
+        "cannot reshape 1x8x4x5 (160 elements) to [8, 21] (168 elements)");
+  CHECK_FALSE(shape::reshape({2, 0}, {0, -1}, true).ok());
+}
+
+TEST_CASE("concat, flatten, transpose keep unknown dimensions", "[shape]") {
+  CHECK(shape::concat({{1, 8, -1, -1}, {1, 4, -1, -1}}, 1).dims ==
+        Dims{1, 12, -1, -1});
+  CHECK(shape::concat({{1, 8, 5, -1}, {1, 8, -1, 7}}, 2).dims ==
+        Dims{1, 8, -1, 7});
+  CHECK(shape::flatten({1, 8, -1, -1}, 1).dims == Dims{1, -1});
+  CHECK(shape::flatten({2, 8, 1, 1}, 4).dims == Dims{16, 1});
+  CHECK(shape::transpose({1, 8, -1, 6}, {0, 3, 1, 2}).dims ==
+        Dims{1, 6, 8, -1});
+}
+
+TEST_CASE("matmul and broadcasting", "[shape]") {
+  CHECK(shape::matmul({2, 1, 4, 8}, {3, 8, 5}).dims == Dims{2, 3, 4, 5});
+  CHECK(shape::matmul({8}, {8}).dims == Dims{});
+  CHECK(shape::matmul({-1, 4, 8}, {8, 5}).dims == Dims{-1, 4, 5});
+  CHECK(shape::gemm({8, 3}, {5, 8}, true, true).dims == Dims{3, 5});
+  CHECK(shape::broadcastTo({8, 1, 1}, {1, 8, -1, -1}).ok());
+  CHECK(shape::broadcastTo({1}, {1, 8, 3, 3}).ok());
+  CHECK(shape::broadcastTo({8}, {1, 8, 3, 3}).error ==
+        "8 does not broadcast to 1x8x3x3");
+  CHECK(shape::broadcastTo({1, 1, 8, 1, 1}, {1, 8, 3, 3}).error ==
+        "1x1x8x1x1 has a higher rank than 1x8x3x3");
+}
