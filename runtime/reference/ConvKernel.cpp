@@ -15,15 +15,6 @@
 namespace sstep::reference {
 namespace {
 
-WindowAxis axisOf(const Node &node, const std::vector<int64_t> &kernel,
-                  int axis) {
-  const auto &strides = node.getInts("strides");
-  const auto &dilations = node.getInts("dilations");
-  const auto &pads = node.getInts("pads");
-  return {kernel[axis], strides[axis], dilations[axis], pads[axis],
-          pads[axis + 2]};
-}
-
 /// Output positions [lo, hi] whose tap at offset `tap` lands inside [0, size).
 std::pair<int64_t, int64_t> validRange(const WindowAxis &w, int64_t tap,
                                        int64_t size, int64_t outSize) {
@@ -46,8 +37,8 @@ std::vector<Tensor> conv2d(const Node &node, const Operands &in) {
     throw RuntimeError(node.describe() + ": input " + formatShape(x.shape) +
                        " does not match weight " + formatShape(weight.shape) +
                        " with " + std::to_string(groups) + " groups");
-  WindowAxis ay = axisOf(node, {weight.dim(2), weight.dim(3)}, 0);
-  WindowAxis ax = axisOf(node, {weight.dim(2), weight.dim(3)}, 1);
+  WindowAxis ay = windowAxisOf(node, weight.dim(2), 0);
+  WindowAxis ax = windowAxisOf(node, weight.dim(3), 1);
   int64_t oh = windowOutputSize(h, ay), ow = windowOutputSize(w, ax);
   Tensor out({n, m, oh, ow});
   int64_t mPerGroup = m / groups;

@@ -15,12 +15,6 @@
 namespace sstep::reference {
 namespace {
 
-WindowAxis axisOf(const Node &node, int64_t kernel, int axis) {
-  const auto &pads = node.getInts("pads");
-  return {kernel, node.getInts("strides")[axis],
-          node.getInts("dilations")[axis], pads[axis], pads[axis + 2]};
-}
-
 /// Input positions [lo, hi] whose tap `tap` lands inside [0, outSize).
 std::pair<int64_t, int64_t> validInputs(const WindowAxis &w, int64_t tap,
                                         int64_t inSize, int64_t outSize) {
@@ -42,8 +36,8 @@ std::vector<Tensor> convTranspose2d(const Node &node, const Operands &in) {
                        " does not match weight " + formatShape(weight.shape) +
                        " with " + std::to_string(groups) + " groups");
   int64_t fg = weight.dim(1), m = fg * groups, cg = c / groups;
-  WindowAxis ay = axisOf(node, weight.dim(2), 0);
-  WindowAxis ax = axisOf(node, weight.dim(3), 1);
+  WindowAxis ay = windowAxisOf(node, weight.dim(2), 0);
+  WindowAxis ax = windowAxisOf(node, weight.dim(3), 1);
   const auto &outputPadding = node.getInts("output_padding");
   int64_t oh = transposedOutputSize(h, ay, outputPadding[0]);
   int64_t ow = transposedOutputSize(w, ax, outputPadding[1]);

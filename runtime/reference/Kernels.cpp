@@ -25,6 +25,12 @@ const KernelTable &kernels() {
   return table;
 }
 
+WindowAxis windowAxisOf(const Node &node, int64_t kernel, int axis) {
+  const auto &pads = node.getInts("pads");
+  return {kernel, node.getInts("strides")[axis],
+          node.getInts("dilations")[axis], pads[axis], pads[axis + 2]};
+}
+
 void expectRank(const Node &node, const Tensor &t, int64_t rank,
                 const char *what) {
   if (t.rank() != rank)

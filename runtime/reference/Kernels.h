@@ -11,6 +11,7 @@
 #define SSTEP_RUNTIME_REFERENCE_KERNELS_H
 
 #include "dialects/sstep/IR/ShapeRules.h"
+#include "dialects/sstep/IR/SpatialRules.h"
 #include "runtime/core/Program.h"
 
 #include <functional>
@@ -37,6 +38,10 @@ void addGeometryKernels(KernelTable &table);
 void addTensorKernels(KernelTable &table);
 void addMatrixKernels(KernelTable &table);
 void addNormKernels(KernelTable &table);
+
+/// The window geometry of a sliding-window node along spatial axis `axis`
+/// (0 = H) from its strides, dilations and pads attributes.
+WindowAxis windowAxisOf(const Node &node, int64_t kernel, int axis);
 
 /// Throws RuntimeError naming `node` unless `t` has rank `rank`.
 void expectRank(const Node &node, const Tensor &t, int64_t rank,

@@ -6,16 +6,25 @@
 using namespace mlir;
 
 namespace sstep {
+namespace {
+
+/// The window geometry of a convolution or transposed convolution: the kernel
+/// from the weight's spatial dims, the rest from the attributes.
+template <typename ConvOp> WindowAxis convWindowAxis(ConvOp op, unsigned axis) {
+  assert(axis < 2 && "convolutions have two spatial axes");
+  WindowAxis w;
+  w.kernel = op.getWeight().getType().getDimSize(2 + axis);
+  w.stride = op.getStrides()[axis];
+  w.dilation = op.getDilations()[axis];
+  w.padBegin = op.getPads()[axis];
+  w.padEnd = op.getPads()[2 + axis];
+  return w;
+}
+
+} // namespace
 
 WindowAxis Conv2DOp::getWindowAxis(unsigned axis) {
-  assert(axis < 2 && "conv2d has two spatial axes");
-  WindowAxis w;
-  w.kernel = getWeight().getType().getDimSize(2 + axis);
-  w.stride = getStrides()[axis];
-  w.dilation = getDilations()[axis];
-  w.padBegin = getPads()[axis];
-  w.padEnd = getPads()[2 + axis];
-  return w;
+  return convWindowAxis(*this, axis);
 }
 
 LogicalResult Conv2DOp::verify() {
@@ -91,14 +100,7 @@ BorderRule Conv2DOp::getBorderRule(unsigned operand) {
 //===----------------------------------------------------------------------===//
 
 WindowAxis ConvTranspose2DOp::getWindowAxis(unsigned axis) {
-  assert(axis < 2 && "conv_transpose2d has two spatial axes");
-  WindowAxis w;
-  w.kernel = getWeight().getType().getDimSize(2 + axis);
-  w.stride = getStrides()[axis];
-  w.dilation = getDilations()[axis];
-  w.padBegin = getPads()[axis];
-  w.padEnd = getPads()[2 + axis];
-  return w;
+  return convWindowAxis(*this, axis);
 }
 
 LogicalResult ConvTranspose2DOp::verify() {
