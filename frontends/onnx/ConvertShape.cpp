@@ -24,17 +24,6 @@ ShapeExpr requireShape(NodeContext &ctx, size_t i, const char *what) {
   return *e;
 }
 
-std::vector<int64_t> constantInts(NodeContext &ctx, size_t i,
-                                  const char *what) {
-  ShapeExpr e = requireShape(ctx, i, what);
-  if (!e.isConstant())
-    ctx.fail(std::string(what) + " must be constant");
-  std::vector<int64_t> v;
-  for (const SymInt &s : e.elems)
-    v.push_back(s.constant);
-  return v;
-}
-
 void convertShape(NodeContext &ctx) {
   ctx.checkAttrs({"start", "end"});
   RankedTensorType type = tensorType(ctx, ctx.input(0));
@@ -87,12 +76,12 @@ void convertSlice(NodeContext &ctx) {
     axes = ctx.intsAttr("axes", {0});
   } else {
     ctx.checkAttrs({});
-    starts = constantInts(ctx, 1, "starts");
-    ends = constantInts(ctx, 2, "ends");
+    starts = requireShapeInput(ctx, 1, "starts");
+    ends = requireShapeInput(ctx, 2, "ends");
     if (ctx.hasInput(3))
-      axes = constantInts(ctx, 3, "axes");
+      axes = requireShapeInput(ctx, 3, "axes");
     if (ctx.hasInput(4))
-      steps = constantInts(ctx, 4, "steps");
+      steps = requireShapeInput(ctx, 4, "steps");
   }
   if (data.scalar || starts.size() != 1 || ends.size() != 1 ||
       axes.size() != 1 || (axes[0] != 0 && axes[0] != -1) ||
@@ -139,7 +128,7 @@ void convertUnsqueeze(NodeContext &ctx) {
     axes = ctx.intsAttr("axes", {});
   } else {
     ctx.checkAttrs({});
-    axes = constantInts(ctx, 1, "axes");
+    axes = requireShapeInput(ctx, 1, "axes");
   }
   ShapeExpr e = requireShape(ctx, 0, "data");
   if (!e.scalar || axes.size() != 1 || (axes[0] != 0 && axes[0] != -1))
@@ -175,20 +164,11 @@ void convertCast(NodeContext &ctx) {
   ctx.fail("only casts of shapes to integers and no-op casts are supported");
 }
 
+/// A constant shape is evaluated by foldConstantNode before converters run;
+/// what reaches here has a shape computed from the image size.
 void convertConstantOfShape(NodeContext &ctx) {
-  ctx.checkAttrs({"value"});
-  std::vector<int64_t> shape = constantInts(ctx, 0, "shape");
-  float fill = 0;
-  for (const auto &a : ctx.node().attribute())
-    if (a.name() == "value") {
-      DenseElementsAttr v = tensorToAttr(*ctx.builder().getContext(), a.t(),
-                                         "ConstantOfShape value");
-      if (!v.getElementType().isF32())
-        ctx.fail("only a float value is supported");
-      fill = *v.getValues<float>().begin();
-    }
-  auto type = RankedTensorType::get(shape, ctx.builder().getF32Type());
-  ctx.setConstantOutput(0, DenseElementsAttr::get(type, fill));
+  ctx.fail("the shape must be constant: a tensor whose size follows the "
+           "image size is not supported");
 }
 
 /// a * b or a / b on one pair of elements, kept exact.

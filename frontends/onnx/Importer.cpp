@@ -128,13 +128,13 @@ void GraphImporter::importNode(const onnx::NodeProto &node, int64_t opset) {
   NodeContext ctx(node, opset, builder, scope, options.sourceName);
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     ctx.fail("unsupported op (custom domain)");
-  ConvertFn convert = converters().lookup(node.op_type());
-  if (foldConstantNode(ctx))
-    ; // evaluated: its output is a constant
-  else if (!convert)
-    ctx.fail("unsupported op");
-  else
+  // A data-movement node on constants is evaluated, converter or not.
+  if (!foldConstantNode(ctx)) {
+    ConvertFn convert = converters().lookup(node.op_type());
+    if (!convert)
+      ctx.fail("unsupported op");
     convert(ctx);
+  }
   for (size_t i = 0; i < ctx.numOutputs(); ++i) {
     const std::string &name = node.output(i);
     if (ctx.outputUsed(i) && !scope.values.count(name) &&

@@ -382,3 +382,11 @@ func.func @pow_without_exponent(%x: tensor<1x8x?x?xf32>) {
   %y = sstep.pow %x : tensor<1x8x?x?xf32>
   return
 }
+
+// -----
+
+func.func @conv_transpose_element_type(%x: tensor<1x16x?x?xf32>, %w: tensor<16x8x2x2xf16>) {
+  // expected-error @+1 {{expects input, weight, bias and output of one element type}}
+  %y = sstep.conv_transpose2d %x, %w : (tensor<1x16x?x?xf32>, tensor<16x8x2x2xf16>) -> tensor<1x8x?x?xf32>
+  return
+}

@@ -21,6 +21,40 @@ template <typename ConvOp> WindowAxis convWindowAxis(ConvOp op, unsigned axis) {
   return w;
 }
 
+/// What convolutions and transposed convolutions share: a static weight, one
+/// element type throughout, a bias of `filters` entries, and an output with the
+/// input's batch and `filters` channels.
+template <typename ConvOp>
+LogicalResult verifyConvOperands(ConvOp op, int64_t filters) {
+  RankedTensorType input = op.getInput().getType();
+  RankedTensorType weight = op.getWeight().getType();
+  RankedTensorType output = op.getOutput().getType();
+  Type elementType = input.getElementType();
+  if (weight.getElementType() != elementType ||
+      output.getElementType() != elementType ||
+      (op.getBias() && op.getBias().getType().getElementType() != elementType))
+    return op.emitOpError("expects input, weight, bias and output of one "
+                          "element type");
+  if (op.getBias() && !dimsAgree(op.getBias().getType().getDimSize(0), filters))
+    return op.emitOpError()
+           << "expects a bias of " << filters << " entries, got "
+           << op.getBias().getType().getDimSize(0);
+  if (!dimsAgree(output.getDimSize(0), input.getDimSize(0)))
+    return op.emitOpError("expects the output batch to equal the input batch");
+  if (!dimsAgree(output.getDimSize(1), filters))
+    return op.emitOpError() << "expects " << filters << " output channels, got "
+                            << output.getDimSize(1);
+  return success();
+}
+
+/// The weight's shape must be static before its dims can be read.
+template <typename ConvOp> LogicalResult verifyStaticWeight(ConvOp op) {
+  RankedTensorType weight = op.getWeight().getType();
+  if (!weight.hasStaticShape())
+    return op.emitOpError("expects a weight of static shape, got ") << weight;
+  return success();
+}
+
 } // namespace
 
 WindowAxis Conv2DOp::getWindowAxis(unsigned axis) {
@@ -28,22 +62,13 @@ WindowAxis Conv2DOp::getWindowAxis(unsigned axis) {
 }
 
 LogicalResult Conv2DOp::verify() {
-  if (failed(verifyWindowLists(*this, getStrides(), getDilations(), getPads())))
+  if (failed(
+          verifyWindowLists(*this, getStrides(), getDilations(), getPads())) ||
+      failed(verifyStaticWeight(*this)))
     return failure();
-
   RankedTensorType input = getInput().getType();
   RankedTensorType weight = getWeight().getType();
   RankedTensorType output = getOutput().getType();
-  if (!weight.hasStaticShape())
-    return emitOpError("expects a weight of static shape, got ") << weight;
-
-  Type elementType = input.getElementType();
-  if (weight.getElementType() != elementType ||
-      output.getElementType() != elementType ||
-      (getBias() && getBias().getType().getElementType() != elementType))
-    return emitOpError("expects input, weight, bias and output of one "
-                       "element type");
-
   int64_t groups = getGroups();
   int64_t filters = weight.getDimSize(0);
   int64_t channelsPerGroup = weight.getDimSize(1);
@@ -55,14 +80,8 @@ LogicalResult Conv2DOp::verify() {
                          << " input channels (" << groups << " groups of "
                          << channelsPerGroup << "), got "
                          << input.getDimSize(1);
-  if (getBias() && !dimsAgree(getBias().getType().getDimSize(0), filters))
-    return emitOpError() << "expects a bias of " << filters << " entries, got "
-                         << getBias().getType().getDimSize(0);
-  if (!dimsAgree(output.getDimSize(0), input.getDimSize(0)))
-    return emitOpError("expects the output batch to equal the input batch");
-  if (!dimsAgree(output.getDimSize(1), filters))
-    return emitOpError() << "expects " << filters << " output channels, got "
-                         << output.getDimSize(1);
+  if (failed(verifyConvOperands(*this, filters)))
+    return failure();
 
   for (unsigned axis = 0; axis < 2; ++axis) {
     int64_t inSize = input.getDimSize(2 + axis);
@@ -106,13 +125,13 @@ WindowAxis ConvTranspose2DOp::getWindowAxis(unsigned axis) {
 LogicalResult ConvTranspose2DOp::verify() {
   if (failed(
           verifyWindowLists(*this, getStrides(), getDilations(), getPads())) ||
-      failed(verifyIntList(*this, "output_padding", getOutputPadding(), 2, 0)))
+      failed(
+          verifyIntList(*this, "output_padding", getOutputPadding(), 2, 0)) ||
+      failed(verifyStaticWeight(*this)))
     return failure();
   RankedTensorType input = getInput().getType();
   RankedTensorType weight = getWeight().getType();
   RankedTensorType output = getOutput().getType();
-  if (!weight.hasStaticShape())
-    return emitOpError("expects a weight of static shape, got ") << weight;
   int64_t groups = getGroups();
   int64_t filters = weight.getDimSize(1) * groups;
   if (weight.getDimSize(0) % groups != 0)
@@ -122,14 +141,8 @@ LogicalResult ConvTranspose2DOp::verify() {
   if (!dimsAgree(input.getDimSize(1), weight.getDimSize(0)))
     return emitOpError() << "expects " << weight.getDimSize(0)
                          << " input channels, got " << input.getDimSize(1);
-  if (getBias() && !dimsAgree(getBias().getType().getDimSize(0), filters))
-    return emitOpError() << "expects a bias of " << filters << " entries, got "
-                         << getBias().getType().getDimSize(0);
-  if (!dimsAgree(output.getDimSize(0), input.getDimSize(0)))
-    return emitOpError("expects the output batch to equal the input batch");
-  if (!dimsAgree(output.getDimSize(1), filters))
-    return emitOpError() << "expects " << filters << " output channels, got "
-                         << output.getDimSize(1);
+  if (failed(verifyConvOperands(*this, filters)))
+    return failure();
   for (unsigned axis = 0; axis < 2; ++axis) {
     WindowAxis w = getWindowAxis(axis);
     int64_t outputPadding = getOutputPadding()[axis];

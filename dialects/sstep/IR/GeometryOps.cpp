@@ -23,17 +23,6 @@ LogicalResult verifyOneOf(Operation *op, StringRef name, StringRef value,
   return d << ", got \"" << value << "\"";
 }
 
-LogicalResult verifyBatchAndChannels(Operation *op, RankedTensorType input,
-                                     RankedTensorType output) {
-  if (input.getElementType() != output.getElementType())
-    return op->emitOpError("expects input and output of one element type");
-  for (unsigned dim = 0; dim < 2; ++dim)
-    if (!dimsAgree(input.getDimSize(dim), output.getDimSize(dim)))
-      return op->emitOpError()
-             << "expects output dim " << dim << " to equal the input's";
-  return success();
-}
-
 } // namespace
 
 //===----------------------------------------------------------------------===//

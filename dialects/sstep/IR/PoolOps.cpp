@@ -26,12 +26,8 @@ template <typename PoolOp> LogicalResult verifyPool(PoolOp op) {
     return failure();
   RankedTensorType input = op.getInput().getType();
   RankedTensorType output = op.getOutput().getType();
-  if (input.getElementType() != output.getElementType())
-    return op.emitOpError("expects input and output of one element type");
-  for (unsigned dim = 0; dim < 2; ++dim)
-    if (!dimsAgree(input.getDimSize(dim), output.getDimSize(dim)))
-      return op.emitOpError()
-             << "expects output dim " << dim << " to equal the input's";
+  if (failed(verifyBatchAndChannels(op, input, output)))
+    return failure();
   for (unsigned axis = 0; axis < 2; ++axis) {
     WindowAxis w = op.getWindowAxis(axis);
     // A pad as wide as the window would make windows that see no pixel.
@@ -111,12 +107,8 @@ template <typename GlobalPoolOp>
 static LogicalResult verifyGlobalPool(GlobalPoolOp op) {
   RankedTensorType input = op.getInput().getType();
   RankedTensorType output = op.getOutput().getType();
-  if (input.getElementType() != output.getElementType())
-    return op.emitOpError("expects input and output of one element type");
-  for (unsigned dim = 0; dim < 2; ++dim)
-    if (!dimsAgree(input.getDimSize(dim), output.getDimSize(dim)))
-      return op.emitOpError()
-             << "expects output dim " << dim << " to equal the input's";
+  if (failed(verifyBatchAndChannels(op, input, output)))
+    return failure();
   if (output.getDimSize(2) != 1 || output.getDimSize(3) != 1)
     return op.emitOpError("expects an output of spatial size 1x1, got ")
            << output;

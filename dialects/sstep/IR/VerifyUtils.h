@@ -44,6 +44,20 @@ inline mlir::LogicalResult verifyWindowLists(mlir::Operation *op,
   return mlir::success();
 }
 
+/// Checks that an image op keeps its input's element type, batch and
+/// channels (pools, padding, resizing).
+inline mlir::LogicalResult
+verifyBatchAndChannels(mlir::Operation *op, mlir::RankedTensorType input,
+                       mlir::RankedTensorType output) {
+  if (input.getElementType() != output.getElementType())
+    return op->emitOpError("expects input and output of one element type");
+  for (unsigned dim = 0; dim < 2; ++dim)
+    if (!dimsAgree(input.getDimSize(dim), output.getDimSize(dim)))
+      return op->emitOpError()
+             << "expects output dim " << dim << " to equal the input's";
+  return mlir::success();
+}
+
 /// The name of spatial axis `axis` in diagnostics.
 inline const char *axisName(unsigned axis) { return axis == 0 ? "H" : "W"; }
 
