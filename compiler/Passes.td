@@ -46,4 +46,44 @@ def ReceptiveField : Pass<"sstep-receptive-field", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::sstep::SStepDialect"];
 }
 
+def Partition : Pass<"sstep-partition", "::mlir::func::FuncOp"> {
+  let summary = "Split the network into tile groups bounded by non-local ops";
+  let description = [{
+    Gives every op a role and a stage, the structure of the tiled program:
+
+    - `tile`: a spatially local op (it has a window rule) reading an image
+      computed from the input. Ops of stage N run tile by tile together, the
+      tile group N; each value's window is inferred backwards from the tile at
+      run time, when the image size is known.
+    - `reduce`: a non-local op whose result combines per-tile partial results
+      (`getTileReduction`: a global average pool sums and counts, a global max
+      pool takes maxima). It reads the tiles of stage N; its result is ready
+      for stage N + 1.
+    - `whole`: any other non-local op on an image (instance normalisation, a
+      softmax over H, a flatten of a feature map). It runs once, after stage
+      N, on its whole materialised operands; its result is ready for stage
+      N + 1.
+    - `global`: an op reading no image at all (the layers of a head after
+      global pooling, a squeeze-and-excitation block's bottleneck). It runs
+      once, before stage N's tiles.
+
+    An op's stage is the latest stage at which all of its operands are ready,
+    so an op waits for a reduction only when it reads the reduction's result.
+    An image value that a later stage, a `whole` op or the function's result
+    reads is materialised: its producer gets `sstep.materialize`. The function
+    gets `sstep.stages`, the number of tile groups.
+
+    Example, a squeeze-and-excitation block:
+
+    ```mlir
+    %0 = sstep.conv2d %x, %w ...                  // tile, stage 0, materialise
+    %1 = sstep.global_avg_pool2d %0 ...           // reduce, stage 0
+    %2 = sstep.conv2d %1, %w1 ...                 // global, stage 1
+    %3 = sstep.sigmoid %2 ...                     // global, stage 1
+    %4 = sstep.mul %0, %3 ...                     // tile, stage 1
+    ```
+  }];
+  let dependentDialects = ["::sstep::SStepDialect"];
+}
+
 #endif // SSTEP_COMPILER_PASSES_TD

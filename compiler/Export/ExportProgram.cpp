@@ -2,6 +2,7 @@
 
 #include "compiler/Export/ExportProgram.h"
 #include "dialects/sstep/IR/SStepDialect.h"
+#include "dialects/sstep/IR/SpatialOpInterface.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -92,6 +93,17 @@ LogicalResult Exporter::addNode(Operation *op) {
       node.attrs[named.getName().str()] = *value;
     }
   }
+  if (SpatialOpInterface spatial = getWindowRule(op)) {
+    Window window;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i)
+      window.spatial.push_back(spatial.isSpatialOperand(i));
+    window.axes = {spatial.getAxisRule(0), spatial.getAxisRule(1)};
+    node.window = std::move(window);
+  }
+  if (auto role = op->getAttrOfType<StringAttr>("sstep.role"))
+    node.role = parseRole(role.str());
+  if (auto stage = op->getAttrOfType<IntegerAttr>("sstep.stage"))
+    node.stage = static_cast<int>(stage.getInt());
   for (auto [i, result] : llvm::enumerate(op->getResults()))
     node.results.push_back(define(
         result, node.name + (op->getNumResults() > 1 ? ":" + std::to_string(i)

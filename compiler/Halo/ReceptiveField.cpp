@@ -32,9 +32,12 @@ using Fields = llvm::SmallMapVector<unsigned, Field, 2>;
 
 /// The affine form of an op's rule on `operand` along `axis`, recovered from
 /// the interface at two output positions and checked at a third. Window rules
-/// are translation-invariant in the output position exactly when affine.
+/// are translation-invariant in the output position exactly when affine; a
+/// resize's depends on the image size, which is not known here.
 std::optional<AffineWindow> affineRule(SpatialOpInterface op, unsigned operand,
                                        unsigned axis) {
+  if (op.getAxisRule(axis).kind == AxisRule::Kind::Resize)
+    return std::nullopt;
   Interval at0 = op.getInputInterval(operand, axis, {0, 0});
   Interval at1 = op.getInputInterval(operand, axis, {1, 1});
   AffineWindow rule{at1.lo - at0.lo, -at0.lo, at0.hi};

@@ -49,6 +49,29 @@ std::string Node::describe() const {
   return text + " (sstep." + op + ")";
 }
 
+const char *stringifyRole(Role role) {
+  switch (role) {
+  case Role::None:
+    return "none";
+  case Role::Tile:
+    return "tile";
+  case Role::Reduce:
+    return "reduce";
+  case Role::Whole:
+    return "whole";
+  case Role::Global:
+    return "global";
+  }
+  return "none";
+}
+
+Role parseRole(const std::string &spelling) {
+  for (Role role : {Role::Tile, Role::Reduce, Role::Whole, Role::Global})
+    if (spelling == stringifyRole(role))
+      return role;
+  return Role::None;
+}
+
 int Program::addValue(std::string name, Shape shape) {
   values.push_back({std::move(name), std::move(shape)});
   return static_cast<int>(values.size()) - 1;

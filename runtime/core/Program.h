@@ -15,9 +15,12 @@
 #ifndef SSTEP_RUNTIME_CORE_PROGRAM_H
 #define SSTEP_RUNTIME_CORE_PROGRAM_H
 
+#include "dialects/sstep/IR/AxisRule.h"
 #include "runtime/core/Tensor.h"
 
+#include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -27,6 +30,27 @@ namespace sstep {
 using Attribute = std::variant<int64_t, double, std::string,
                                std::vector<int64_t>, std::vector<double>>;
 
+/// How a spatially local node reads its image operands: which operands are
+/// images, and the rule along H and W (the spatial op interface's answer).
+struct Window {
+  std::vector<bool> spatial;
+  std::array<AxisRule, 2> axes;
+};
+
+/// The partitioner's placement of a node (see compiler/Partition).
+enum class Role {
+  /// Not partitioned: the whole program runs at once.
+  None,
+  /// Runs tile by tile in its stage's tile group.
+  Tile,
+  /// Reduces a stage's tiles into a small tensor (a global pool).
+  Reduce,
+  /// Runs once on whole, materialised operands (a non-local op).
+  Whole,
+  /// Runs once on tensors without spatial extent (a head after pooling).
+  Global,
+};
+
 struct Node {
   std::string op;
   /// The name of the ONNX node it came from, for messages.
@@ -34,6 +58,12 @@ struct Node {
   std::vector<int> operands;
   std::vector<int> results;
   std::map<std::string, Attribute> attrs;
+  /// Set for spatially local ops.
+  std::optional<Window> window;
+  Role role = Role::None;
+  /// The tile group (Tile), or the group whose tiles it reduces or after
+  /// which it runs (Reduce, Whole, Global).
+  int stage = 0;
 
   /// Accessors throw RuntimeError naming the node when the attribute is
   /// missing or of another kind.
@@ -47,6 +77,11 @@ struct Node {
   /// "node 'conv1' (sstep.conv2d)" for error messages.
   std::string describe() const;
 };
+
+/// "tile", "reduce", ... as the partitioner prints them; parseRole returns
+/// Role::None for an unknown spelling.
+const char *stringifyRole(Role role);
+Role parseRole(const std::string &spelling);
 
 struct ValueInfo {
   std::string name;

@@ -2,7 +2,9 @@
 //
 // Direct convolution: for every output channel, each (input channel, tap)
 // pair adds one weight times a shifted input row into an fp64 accumulator
-// plane. Taps that fall outside the image read zero, i.e. are skipped.
+// plane. Taps that fall outside the image read zero, i.e. are skipped. The
+// kernel computes a block of the output in the image's coordinates, so a tile
+// and the whole image run the same loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,31 +17,39 @@
 namespace sstep::reference {
 namespace {
 
-/// Output positions [lo, hi] whose tap at offset `tap` lands inside [0, size).
-std::pair<int64_t, int64_t> validRange(const WindowAxis &w, int64_t tap,
-                                       int64_t size, int64_t outSize) {
+/// Output positions of `out` whose tap `tap` lands inside [0, size).
+Interval validRange(const WindowAxis &w, int64_t tap, int64_t size,
+                    Interval out) {
   int64_t shift = tap * w.dilation - w.padBegin; // input = out*stride + shift
-  int64_t lo = shift >= 0 ? 0 : (-shift + w.stride - 1) / w.stride;
-  int64_t last = size - 1 - shift;
-  int64_t hi = last < 0 ? -1 : std::min(outSize - 1, last / w.stride);
-  return {lo, hi};
+  return out.intersect(
+      {ceilDiv(-shift, w.stride), floorDiv(size - 1 - shift, w.stride)});
 }
 
-std::vector<Tensor> conv2d(const Node &node, const Operands &in) {
-  const Tensor &x = *in[0], &weight = *in[1];
-  const Tensor *bias = in.size() > 2 ? in[2] : nullptr;
+void checkConvOperands(const Node &node, const Tensor &x,
+                       const Tensor &weight) {
   expectRank(node, x, 4, "input");
   expectRank(node, weight, 4, "weight");
   int64_t groups = node.getInt("groups");
-  int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
-  int64_t m = weight.dim(0), cg = weight.dim(1);
-  if (cg * groups != c || m % groups != 0)
+  if (weight.dim(1) * groups != x.dim(1) || weight.dim(0) % groups != 0)
     throw RuntimeError(node.describe() + ": input " + formatShape(x.shape) +
                        " does not match weight " + formatShape(weight.shape) +
                        " with " + std::to_string(groups) + " groups");
+}
+
+std::vector<Tensor> conv2dRegion(const Node &node, const Operands &in,
+                                 const std::vector<Placed> &placed,
+                                 const Placed &to) {
+  const Tensor &x = *in[0], &weight = *in[1];
+  const Tensor *bias = in.size() > 2 ? in[2] : nullptr;
+  checkConvOperands(node, x, weight);
+  const Placed &from = placed[0];
+  int64_t groups = node.getInt("groups");
+  int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+  int64_t m = weight.dim(0), cg = weight.dim(1);
   WindowAxis ay = windowAxisOf(node, weight.dim(2), 0);
   WindowAxis ax = windowAxisOf(node, weight.dim(3), 1);
-  int64_t oh = windowOutputSize(h, ay), ow = windowOutputSize(w, ax);
+  const Interval &rows = to.region.axes[0], &cols = to.region.axes[1];
+  int64_t oh = rows.size(), ow = cols.size();
   Tensor out({n, m, oh, ow});
   int64_t mPerGroup = m / groups;
 
@@ -49,20 +59,21 @@ std::vector<Tensor> conv2d(const Node &node, const Operands &in) {
     for (int64_t ic = 0; ic < cg; ++ic) {
       const float *plane = &x.data[((b * c) + g * cg + ic) * h * w];
       for (int64_t ky = 0; ky < ay.kernel; ++ky) {
-        auto [y0, y1] = validRange(ay, ky, h, oh);
+        Interval ys = validRange(ay, ky, from.image[0], rows);
         for (int64_t kx = 0; kx < ax.kernel; ++kx) {
-          auto [x0, x1] = validRange(ax, kx, w, ow);
+          Interval xs = validRange(ax, kx, from.image[1], cols);
           double wt =
               weight.data[((oc * cg + ic) * ay.kernel + ky) * ax.kernel + kx];
-          for (int64_t oy = y0; oy <= y1; ++oy) {
+          for (int64_t oy = ys.lo; oy <= ys.hi; ++oy) {
             // Index arithmetic, not pointers: the row's origin may lie
             // outside the plane although every index used is inside.
-            int64_t base =
-                (oy * ay.stride + ky * ay.dilation - ay.padBegin) * w +
-                kx * ax.dilation - ax.padBegin;
-            double *accRow = &acc[oy * ow];
-            for (int64_t ox = x0; ox <= x1; ++ox)
-              accRow[ox] += wt * plane[base + ox * ax.stride];
+            int64_t iy = local(oy * ay.stride + ky * ay.dilation - ay.padBegin,
+                               from.region.axes[0]);
+            int64_t base = iy * w + local(kx * ax.dilation - ax.padBegin,
+                                          from.region.axes[1]);
+            double *accRow = acc.data() + (oy - rows.lo) * ow;
+            for (int64_t ox = xs.lo; ox <= xs.hi; ++ox)
+              accRow[ox - cols.lo] += wt * plane[base + ox * ax.stride];
           }
         }
       }
@@ -72,8 +83,21 @@ std::vector<Tensor> conv2d(const Node &node, const Operands &in) {
   return {std::move(out)};
 }
 
+std::vector<Tensor> conv2d(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0], &weight = *in[1];
+  checkConvOperands(node, x, weight);
+  Size2 size{x.dim(2), x.dim(3)};
+  Size2 outSize{
+      windowOutputSize(size[0], windowAxisOf(node, weight.dim(2), 0)),
+      windowOutputSize(size[1], windowAxisOf(node, weight.dim(3), 1))};
+  return conv2dRegion(node, in, {Placed::whole(size)}, Placed::whole(outSize));
+}
+
 } // namespace
 
-void addConvKernels(KernelTable &table) { table["conv2d"] = conv2d; }
+void addConvKernels(KernelTable &table, RegionKernelTable &regions) {
+  table["conv2d"] = conv2d;
+  regions["conv2d"] = conv2dRegion;
+}
 
 } // namespace sstep::reference

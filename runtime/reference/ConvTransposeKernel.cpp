@@ -15,35 +15,38 @@
 namespace sstep::reference {
 namespace {
 
-/// Input positions [lo, hi] whose tap `tap` lands inside [0, outSize).
-std::pair<int64_t, int64_t> validInputs(const WindowAxis &w, int64_t tap,
-                                        int64_t inSize, int64_t outSize) {
+/// Input positions of `block` whose tap `tap` lands inside output `out`.
+Interval validInputs(const WindowAxis &w, int64_t tap, Interval block,
+                     Interval out) {
   int64_t shift = tap * w.dilation - w.padBegin; // out = in*stride + shift
-  int64_t lo = std::max<int64_t>(0, ceilDiv(-shift, w.stride));
-  int64_t hi = std::min(inSize - 1, floorDiv(outSize - 1 - shift, w.stride));
-  return {lo, hi};
+  return block.intersect(
+      {ceilDiv(out.lo - shift, w.stride), floorDiv(out.hi - shift, w.stride)});
 }
 
-std::vector<Tensor> convTranspose2d(const Node &node, const Operands &in) {
-  const Tensor &x = *in[0], &weight = *in[1];
-  const Tensor *bias = in.size() > 2 ? in[2] : nullptr;
+void checkOperands(const Node &node, const Tensor &x, const Tensor &weight) {
   expectRank(node, x, 4, "input");
   expectRank(node, weight, 4, "weight");
   int64_t groups = node.getInt("groups");
-  int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
-  if (weight.dim(0) != c || c % groups != 0)
+  if (weight.dim(0) != x.dim(1) || x.dim(1) % groups != 0)
     throw RuntimeError(node.describe() + ": input " + formatShape(x.shape) +
                        " does not match weight " + formatShape(weight.shape) +
                        " with " + std::to_string(groups) + " groups");
+}
+
+std::vector<Tensor> convTranspose2dRegion(const Node &node, const Operands &in,
+                                          const std::vector<Placed> &placed,
+                                          const Placed &to) {
+  const Tensor &x = *in[0], &weight = *in[1];
+  const Tensor *bias = in.size() > 2 ? in[2] : nullptr;
+  checkOperands(node, x, weight);
+  const Region &from = placed[0].region;
+  int64_t groups = node.getInt("groups");
+  int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
   int64_t fg = weight.dim(1), m = fg * groups, cg = c / groups;
   WindowAxis ay = windowAxisOf(node, weight.dim(2), 0);
   WindowAxis ax = windowAxisOf(node, weight.dim(3), 1);
-  const auto &outputPadding = node.getInts("output_padding");
-  int64_t oh = transposedOutputSize(h, ay, outputPadding[0]);
-  int64_t ow = transposedOutputSize(w, ax, outputPadding[1]);
-  if (oh < 1 || ow < 1)
-    throw RuntimeError(node.describe() + ": input " + formatShape(x.shape) +
-                       " gives an empty output");
+  const Interval &rows = to.region.axes[0], &cols = to.region.axes[1];
+  int64_t oh = rows.size(), ow = cols.size();
   Tensor out({n, m, oh, ow});
 
   parallelFor(n * m, [&](int64_t job) {
@@ -53,20 +56,19 @@ std::vector<Tensor> convTranspose2d(const Node &node, const Operands &in) {
       int64_t ic = g * cg + icg;
       const float *plane = &x.data[(b * c + ic) * h * w];
       for (int64_t ky = 0; ky < ay.kernel; ++ky) {
-        auto [y0, y1] = validInputs(ay, ky, h, oh);
+        Interval ys = validInputs(ay, ky, from.axes[0], rows);
         for (int64_t kx = 0; kx < ax.kernel; ++kx) {
-          auto [x0, x1] = validInputs(ax, kx, w, ow);
+          Interval xs = validInputs(ax, kx, from.axes[1], cols);
           double wt =
               weight.data[((ic * fg + f) * ay.kernel + ky) * ax.kernel + kx];
-          for (int64_t iy = y0; iy <= y1; ++iy) {
-            // Index arithmetic, not pointers: the row's origin may lie
-            // outside the plane although every index used is inside.
-            int64_t base =
-                (iy * ay.stride + ky * ay.dilation - ay.padBegin) * ow +
-                kx * ax.dilation - ax.padBegin;
-            const float *row = plane + iy * w;
-            for (int64_t ix = x0; ix <= x1; ++ix)
-              acc[base + ix * ax.stride] += wt * row[ix];
+          for (int64_t iy = ys.lo; iy <= ys.hi; ++iy) {
+            int64_t oy = iy * ay.stride + ky * ay.dilation - ay.padBegin;
+            double *accRow = acc.data() + (oy - rows.lo) * ow;
+            const float *row = plane + local(iy, from.axes[0]) * w;
+            for (int64_t ix = xs.lo; ix <= xs.hi; ++ix) {
+              int64_t ox = ix * ax.stride + kx * ax.dilation - ax.padBegin;
+              accRow[ox - cols.lo] += wt * row[local(ix, from.axes[1])];
+            }
           }
         }
       }
@@ -76,10 +78,27 @@ std::vector<Tensor> convTranspose2d(const Node &node, const Operands &in) {
   return {std::move(out)};
 }
 
+std::vector<Tensor> convTranspose2d(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0], &weight = *in[1];
+  checkOperands(node, x, weight);
+  const auto &outputPadding = node.getInts("output_padding");
+  Size2 size{x.dim(2), x.dim(3)}, outSize;
+  for (int axis = 0; axis < 2; ++axis)
+    outSize[axis] = transposedOutputSize(
+        size[axis], windowAxisOf(node, weight.dim(2 + axis), axis),
+        outputPadding[axis]);
+  if (outSize[0] < 1 || outSize[1] < 1)
+    throw RuntimeError(node.describe() + ": input " + formatShape(x.shape) +
+                       " gives an empty output");
+  return convTranspose2dRegion(node, in, {Placed::whole(size)},
+                               Placed::whole(outSize));
+}
+
 } // namespace
 
-void addConvTransposeKernels(KernelTable &table) {
+void addConvTransposeKernels(KernelTable &table, RegionKernelTable &regions) {
   table["conv_transpose2d"] = convTranspose2d;
+  regions["conv_transpose2d"] = convTranspose2dRegion;
 }
 
 } // namespace sstep::reference

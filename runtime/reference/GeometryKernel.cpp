@@ -32,28 +32,31 @@ int64_t padSource(int64_t i, int64_t size, const std::string &mode) {
   return -1;
 }
 
-std::vector<Tensor> pad2d(const Node &node, const Operands &in) {
+/// Source rows of output rows `out` along one axis: each an index into the
+/// operand's block, or -1 for the constant value.
+std::vector<int64_t> padTable(Interval out, int64_t pad, const Placed &from,
+                              unsigned axis, const std::string &mode) {
+  std::vector<int64_t> table;
+  for (int64_t i = out.lo; i <= out.hi; ++i) {
+    int64_t src = padSource(i - pad, from.image[axis], mode);
+    table.push_back(src < 0 ? -1 : local(src, from.region.axes[axis]));
+  }
+  return table;
+}
+
+std::vector<Tensor> pad2dRegion(const Node &node, const Operands &in,
+                                const std::vector<Placed> &placed,
+                                const Placed &to) {
   const Tensor &x = *in[0];
-  expectRank(node, x, 4, "input");
   const auto &pads = node.getInts("pads");
   const std::string &mode = node.getString("mode");
   float value = static_cast<float>(node.getFloat("value"));
+  std::vector<int64_t> rows =
+      padTable(to.region.axes[0], pads[0], placed[0], 0, mode);
+  std::vector<int64_t> cols =
+      padTable(to.region.axes[1], pads[1], placed[0], 1, mode);
   int64_t h = x.dim(2), w = x.dim(3);
-  int64_t oh = h + pads[0] + pads[2], ow = w + pads[1] + pads[3];
-  if (oh < 1 || ow < 1)
-    throw RuntimeError(node.describe() + ": pads crop the whole " +
-                       formatShape(x.shape) + " input");
-  if (mode == "reflect" &&
-      (std::max(pads[0], pads[2]) >= h || std::max(pads[1], pads[3]) >= w))
-    throw RuntimeError(node.describe() +
-                       ": reflect pads must be smaller than "
-                       "the " +
-                       formatShape(x.shape) + " input");
-  std::vector<int64_t> rows(oh), cols(ow);
-  for (int64_t y = 0; y < oh; ++y)
-    rows[y] = padSource(y - pads[0], h, mode);
-  for (int64_t c = 0; c < ow; ++c)
-    cols[c] = padSource(c - pads[1], w, mode);
+  int64_t oh = int64_t(rows.size()), ow = int64_t(cols.size());
   Tensor out({x.dim(0), x.dim(1), oh, ow});
   for (int64_t p = 0; p < x.dim(0) * x.dim(1); ++p)
     for (int64_t y = 0; y < oh; ++y)
@@ -65,88 +68,72 @@ std::vector<Tensor> pad2d(const Node &node, const Operands &in) {
   return {std::move(out)};
 }
 
-/// For one axis of a resize: per output index, two input indices and the
-/// weight of the second (nearest: both indices equal).
+std::vector<Tensor> pad2d(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0];
+  expectRank(node, x, 4, "input");
+  const auto &pads = node.getInts("pads");
+  int64_t h = x.dim(2), w = x.dim(3);
+  int64_t oh = h + pads[0] + pads[2], ow = w + pads[1] + pads[3];
+  if (oh < 1 || ow < 1)
+    throw RuntimeError(node.describe() + ": pads crop the whole " +
+                       formatShape(x.shape) + " input");
+  if (node.getString("mode") == "reflect" &&
+      (std::max(pads[0], pads[2]) >= h || std::max(pads[1], pads[3]) >= w))
+    throw RuntimeError(node.describe() +
+                       ": reflect pads must be smaller than the " +
+                       formatShape(x.shape) + " input");
+  return pad2dRegion(node, in, {Placed::whole({h, w})},
+                     Placed::whole({oh, ow}));
+}
+
+/// The resize rule of `node` along `axis`, as the compiler states it.
+AxisRule resizeRule(const Node &node, unsigned axis) {
+  AxisRule rule;
+  rule.kind = AxisRule::Kind::Resize;
+  rule.linear = node.getString("mode") == "linear";
+  rule.coordinateMode = node.getString("coordinate_mode");
+  rule.nearestMode = node.getString("nearest_mode");
+  if (node.has("scales"))
+    rule.scale = node.getFloats("scales")[axis];
+  else if (node.has("sizes"))
+    rule.fixedSize = node.getInts("sizes")[axis];
+  else {
+    rule.likeNum = node.getInts("like_scale")[2 * axis];
+    rule.likeDen = node.getInts("like_scale")[2 * axis + 1];
+  }
+  return rule;
+}
+
+/// Per output index of `out`, the two taps as indices into the operand's
+/// block, and the weight of the second.
 struct AxisTable {
   std::vector<int64_t> lo, hi;
   std::vector<double> frac;
 };
 
-/// ONNX's coordinate transforms. The resized length is in * scale, not the
-/// floored output size: the two differ for align_corners with a scale that
-/// does not divide the size (ONNX's reference and test data use in * scale).
-double sourceCoordinate(const std::string &mode, int64_t x, int64_t in,
-                        int64_t out, double scale) {
-  double resized = double(in) * scale;
-  if (mode == "half_pixel")
-    return (x + 0.5) / scale - 0.5;
-  if (mode == "pytorch_half_pixel")
-    return out > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
-  if (mode == "align_corners")
-    return out == 1 ? 0.0 : double(x) * double(in - 1) / (resized - 1);
-  if (mode == "asymmetric")
-    return x / scale;
-  return (x + 0.5) / scale; // tf_half_pixel_for_nn
-}
-
-int64_t roundNearest(double c, const std::string &mode) {
-  if (mode == "floor")
-    return int64_t(std::floor(c));
-  if (mode == "ceil")
-    return int64_t(std::ceil(c));
-  if (c - std::floor(c) == 0.5)
-    return int64_t(mode == "round_prefer_ceil" ? std::ceil(c) : std::floor(c));
-  return int64_t(std::floor(c + 0.5));
-}
-
-AxisTable resizeAxis(const Node &node, int64_t in, int64_t out, double scale) {
+AxisTable resizeTable(const AxisRule &rule, Interval out, const Placed &from,
+                      int64_t outSize, unsigned axis) {
   AxisTable t;
-  const std::string &coord = node.getString("coordinate_mode");
-  bool linear = node.getString("mode") == "linear";
-  const std::string &nearest = node.getString("nearest_mode");
-  for (int64_t x = 0; x < out; ++x) {
-    double c = sourceCoordinate(coord, x, in, out, scale);
-    if (linear) {
-      c = std::clamp(c, 0.0, double(in - 1));
-      int64_t lo = int64_t(std::floor(c));
-      t.lo.push_back(lo);
-      t.hi.push_back(std::min(lo + 1, in - 1));
-      t.frac.push_back(c - lo);
-    } else {
-      int64_t i = std::clamp<int64_t>(roundNearest(c, nearest), 0, in - 1);
-      t.lo.push_back(i);
-      t.hi.push_back(i);
-      t.frac.push_back(0.0);
-    }
+  const Interval &block = from.region.axes[axis];
+  for (int64_t x = out.lo; x <= out.hi; ++x) {
+    ResizeTap tap = rule.resizeTap(x, from.image[axis], outSize);
+    t.lo.push_back(local(tap.lo, block));
+    t.hi.push_back(local(tap.hi, block));
+    t.frac.push_back(tap.frac);
   }
   return t;
 }
 
-std::vector<Tensor> resize2d(const Node &node, const Operands &in) {
+std::vector<Tensor> resize2dRegion(const Node &node, const Operands &in,
+                                   const std::vector<Placed> &placed,
+                                   const Placed &to) {
   const Tensor &x = *in[0];
-  expectRank(node, x, 4, "input");
-  int64_t size[2], inSize[2] = {x.dim(2), x.dim(3)};
-  double scale[2];
-  for (int axis = 0; axis < 2; ++axis) {
-    if (node.has("scales")) {
-      scale[axis] = node.getFloats("scales")[axis];
-      size[axis] = int64_t(std::floor(double(inSize[axis]) * scale[axis]));
-    } else {
-      if (node.has("sizes")) {
-        size[axis] = node.getInts("sizes")[axis];
-      } else {
-        const auto &ls = node.getInts("like_scale");
-        size[axis] = in[1]->dim(2 + axis) * ls[2 * axis] / ls[2 * axis + 1];
-      }
-      scale[axis] = double(size[axis]) / double(inSize[axis]);
-    }
-    if (size[axis] < 1)
-      throw RuntimeError(node.describe() + ": resizes the " +
-                         formatShape(x.shape) + " input to nothing");
-  }
-  AxisTable ty = resizeAxis(node, inSize[0], size[0], scale[0]);
-  AxisTable tx = resizeAxis(node, inSize[1], size[1], scale[1]);
-  int64_t h = inSize[0], w = inSize[1], oh = size[0], ow = size[1];
+  AxisTable ty = resizeTable(resizeRule(node, 0), to.region.axes[0], placed[0],
+                             to.image[0], 0);
+  AxisTable tx = resizeTable(resizeRule(node, 1), to.region.axes[1], placed[0],
+                             to.image[1], 1);
+  int64_t h = x.dim(2), w = x.dim(3);
+  int64_t oh = int64_t(ty.lo.size()), ow = int64_t(tx.lo.size());
   Tensor out({x.dim(0), x.dim(1), oh, ow});
   parallelFor(x.dim(0) * x.dim(1), [&](int64_t p) {
     const float *src = &x.data[p * h * w];
@@ -164,11 +151,28 @@ std::vector<Tensor> resize2d(const Node &node, const Operands &in) {
   return {std::move(out)};
 }
 
+std::vector<Tensor> resize2d(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0];
+  expectRank(node, x, 4, "input");
+  Size2 size{x.dim(2), x.dim(3)}, outSize;
+  for (unsigned axis = 0; axis < 2; ++axis) {
+    int64_t like = in.size() > 1 ? in[1]->dim(2 + axis) : -1;
+    outSize[axis] = resizeRule(node, axis).outputSize(size[axis], like);
+    if (outSize[axis] < 1)
+      throw RuntimeError(node.describe() + ": resizes the " +
+                         formatShape(x.shape) + " input to nothing");
+  }
+  return resize2dRegion(node, in, {Placed::whole(size)},
+                        Placed::whole(outSize));
+}
+
 } // namespace
 
-void addGeometryKernels(KernelTable &table) {
+void addGeometryKernels(KernelTable &table, RegionKernelTable &regions) {
   table["pad2d"] = pad2d;
   table["resize2d"] = resize2d;
+  regions["pad2d"] = pad2dRegion;
+  regions["resize2d"] = resize2dRegion;
 }
 
 } // namespace sstep::reference

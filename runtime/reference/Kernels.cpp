@@ -9,21 +9,32 @@
 
 namespace sstep::reference {
 
-const KernelTable &kernels() {
-  static const KernelTable table = [] {
-    KernelTable t;
-    addConvKernels(t);
-    addConvTransposeKernels(t);
-    addPoolKernels(t);
-    addPointwiseKernels(t);
-    addGeometryKernels(t);
-    addTensorKernels(t);
-    addMatrixKernels(t);
-    addNormKernels(t);
+namespace {
+struct Tables {
+  KernelTable whole;
+  RegionKernelTable region;
+};
+
+const Tables &tables() {
+  static const Tables tables = [] {
+    Tables t;
+    addConvKernels(t.whole, t.region);
+    addConvTransposeKernels(t.whole, t.region);
+    addPoolKernels(t.whole, t.region);
+    addPointwiseKernels(t.whole);
+    addGeometryKernels(t.whole, t.region);
+    addTensorKernels(t.whole);
+    addMatrixKernels(t.whole);
+    addNormKernels(t.whole);
     return t;
   }();
-  return table;
+  return tables;
 }
+} // namespace
+
+const KernelTable &kernels() { return tables().whole; }
+
+const RegionKernelTable &regionKernels() { return tables().region; }
 
 WindowAxis windowAxisOf(const Node &node, int64_t kernel, int axis) {
   const auto &pads = node.getInts("pads");

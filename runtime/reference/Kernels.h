@@ -13,6 +13,7 @@
 #include "dialects/sstep/IR/ShapeRules.h"
 #include "dialects/sstep/IR/SpatialRules.h"
 #include "runtime/core/Program.h"
+#include "runtime/core/Region.h"
 
 #include <functional>
 #include <map>
@@ -26,15 +27,32 @@ using Kernel =
     std::function<std::vector<Tensor>(const Node &, const Operands &)>;
 using KernelTable = std::map<std::string, Kernel>;
 
+/// A kernel computing block `out.region` of its output image from operands
+/// that hold blocks `in[i]` of theirs (entries of non-spatial operands are
+/// ignored). The operands hold every pixel inside the image that the op's
+/// window rule reads; outside the image the kernel applies its border rule,
+/// exactly as the whole-image kernel does.
+using RegionKernel = std::function<std::vector<Tensor>(
+    const Node &, const Operands &, const std::vector<Placed> &in,
+    const Placed &out)>;
+using RegionKernelTable = std::map<std::string, RegionKernel>;
+
 /// Every kernel, keyed by op name ("conv2d").
 const KernelTable &kernels();
 
-// Each kernel family registers itself from its own file.
-void addConvKernels(KernelTable &table);
-void addConvTransposeKernels(KernelTable &table);
-void addPoolKernels(KernelTable &table);
+/// The kernels of ops whose window reaches other pixels (convolutions,
+/// pools, pad, resize). Tiles run every other local op by cropping its
+/// operands to the output block.
+const RegionKernelTable &regionKernels();
+
+// Each kernel family registers itself from its own file; the families with
+// window ops register region kernels too, and their whole-image kernels call
+// those on the whole image.
+void addConvKernels(KernelTable &table, RegionKernelTable &regions);
+void addConvTransposeKernels(KernelTable &table, RegionKernelTable &regions);
+void addPoolKernels(KernelTable &table, RegionKernelTable &regions);
 void addPointwiseKernels(KernelTable &table);
-void addGeometryKernels(KernelTable &table);
+void addGeometryKernels(KernelTable &table, RegionKernelTable &regions);
 void addTensorKernels(KernelTable &table);
 void addMatrixKernels(KernelTable &table);
 void addNormKernels(KernelTable &table);
@@ -42,6 +60,10 @@ void addNormKernels(KernelTable &table);
 /// The window geometry of a sliding-window node along spatial axis `axis`
 /// (0 = H) from its strides, dilations and pads attributes.
 WindowAxis windowAxisOf(const Node &node, int64_t kernel, int axis);
+
+/// The index of global pixel `i` (inside the image) in a block starting at
+/// `block.lo`.
+inline int64_t local(int64_t i, const Interval &block) { return i - block.lo; }
 
 /// Throws RuntimeError naming `node` unless `t` has rank `rank`.
 void expectRank(const Node &node, const Tensor &t, int64_t rank,

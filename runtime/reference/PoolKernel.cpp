@@ -21,30 +21,30 @@ namespace {
 
 struct PoolGeometry {
   WindowAxis y, x;
-  int64_t oh, ow;
+  bool ceil = false;
 };
 
-PoolGeometry geometryOf(const Node &node, const Tensor &input) {
+PoolGeometry geometryOf(const Node &node) {
   const auto &kernel = node.getInts("kernel");
   const auto &strides = node.getInts("strides");
   const auto &dilations = node.getInts("dilations");
   const auto &pads = node.getInts("pads");
-  bool ceil = node.getInt("ceil_mode") != 0;
   PoolGeometry g;
   g.y = {kernel[0], strides[0], dilations[0], pads[0], pads[2]};
   g.x = {kernel[1], strides[1], dilations[1], pads[1], pads[3]};
-  g.oh = windowOutputSize(input.dim(2), g.y, ceil);
-  g.ow = windowOutputSize(input.dim(3), g.x, ceil);
+  g.ceil = node.getInt("ceil_mode") != 0;
   return g;
 }
 
 /// Calls visit(value) for every in-image tap of output (oy, ox) and returns
-/// how many taps lie inside [lo, hi) on both axes, where lo/hi are the image
-/// (counting only in-image taps) or the padded image.
+/// how many taps lie inside the image (counting only in-image taps) or the
+/// padded image. `plane` holds block `from` of an image of size `image`.
 template <typename Visit>
-int64_t forEachTap(const PoolGeometry &g, const float *plane, int64_t h,
-                   int64_t w, int64_t oy, int64_t ox, bool countPad,
+int64_t forEachTap(const PoolGeometry &g, const float *plane,
+                   const Placed &from, int64_t oy, int64_t ox, bool countPad,
                    Visit visit) {
+  int64_t h = from.image[0], w = from.image[1];
+  int64_t stride = from.region.axes[1].size();
   int64_t counted = 0;
   for (int64_t ky = 0; ky < g.y.kernel; ++ky) {
     int64_t iy = oy * g.y.stride - g.y.padBegin + ky * g.y.dilation;
@@ -55,7 +55,8 @@ int64_t forEachTap(const PoolGeometry &g, const float *plane, int64_t h,
       bool xIn = ix >= 0 && ix < w;
       bool xPad = ix >= -g.x.padBegin && ix < w + g.x.padEnd;
       if (yIn && xIn)
-        visit(plane[iy * w + ix]);
+        visit(plane[local(iy, from.region.axes[0]) * stride +
+                    local(ix, from.region.axes[1])]);
       if (countPad ? (yPad && xPad) : (yIn && xIn))
         ++counted;
     }
@@ -64,48 +65,69 @@ int64_t forEachTap(const PoolGeometry &g, const float *plane, int64_t h,
 }
 
 template <typename PerPixel>
-std::vector<Tensor> pool(const Node &node, const Operands &in,
-                         PerPixel perPixel) {
+std::vector<Tensor> poolRegion(const Node &node, const Operands &in,
+                               const Placed &from, const Placed &to,
+                               PerPixel perPixel) {
   const Tensor &x = *in[0];
   expectRank(node, x, 4, "input");
-  PoolGeometry g = geometryOf(node, x);
+  PoolGeometry g = geometryOf(node);
   int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
-  Tensor out({x.dim(0), x.dim(1), g.oh, g.ow});
+  const Interval &rows = to.region.axes[0], &cols = to.region.axes[1];
+  int64_t oh = rows.size(), ow = cols.size();
+  Tensor out({x.dim(0), x.dim(1), oh, ow});
   parallelFor(planes, [&](int64_t p) {
     const float *plane = &x.data[p * h * w];
-    float *dst = &out.data[p * g.oh * g.ow];
-    for (int64_t oy = 0; oy < g.oh; ++oy)
-      for (int64_t ox = 0; ox < g.ow; ++ox)
-        dst[oy * g.ow + ox] = perPixel(g, plane, h, w, oy, ox);
+    float *dst = &out.data[p * oh * ow];
+    for (int64_t oy = rows.lo; oy <= rows.hi; ++oy)
+      for (int64_t ox = cols.lo; ox <= cols.hi; ++ox)
+        dst[(oy - rows.lo) * ow + ox - cols.lo] =
+            perPixel(g, plane, from, oy, ox);
   });
   return {std::move(out)};
 }
 
-std::vector<Tensor> maxPool(const Node &node, const Operands &in) {
-  return pool(node, in,
-              [](const PoolGeometry &g, const float *plane, int64_t h,
-                 int64_t w, int64_t oy, int64_t ox) {
-                float best = -std::numeric_limits<float>::infinity();
-                forEachTap(g, plane, h, w, oy, ox, false, [&](float v) {
-                  // NaN propagates, as in PyTorch.
-                  if (v > best || std::isnan(v))
-                    best = std::isnan(best) ? best : v;
-                });
-                return best;
-              });
+std::vector<Tensor> maxPoolRegion(const Node &node, const Operands &in,
+                                  const std::vector<Placed> &placed,
+                                  const Placed &to) {
+  return poolRegion(node, in, placed[0], to,
+                    [](const PoolGeometry &g, const float *plane,
+                       const Placed &from, int64_t oy, int64_t ox) {
+                      float best = -std::numeric_limits<float>::infinity();
+                      forEachTap(g, plane, from, oy, ox, false, [&](float v) {
+                        // NaN propagates, as in PyTorch.
+                        if (v > best || std::isnan(v))
+                          best = std::isnan(best) ? best : v;
+                      });
+                      return best;
+                    });
 }
 
-std::vector<Tensor> avgPool(const Node &node, const Operands &in) {
+std::vector<Tensor> avgPoolRegion(const Node &node, const Operands &in,
+                                  const std::vector<Placed> &placed,
+                                  const Placed &to) {
   bool countPad = node.getInt("count_include_pad") != 0;
-  return pool(node, in,
-              [countPad](const PoolGeometry &g, const float *plane, int64_t h,
-                         int64_t w, int64_t oy, int64_t ox) {
-                double sum = 0;
-                int64_t count = forEachTap(g, plane, h, w, oy, ox, countPad,
-                                           [&](float v) { sum += v; });
-                return count ? static_cast<float>(sum / count)
-                             : std::numeric_limits<float>::quiet_NaN();
-              });
+  return poolRegion(node, in, placed[0], to,
+                    [countPad](const PoolGeometry &g, const float *plane,
+                               const Placed &from, int64_t oy, int64_t ox) {
+                      double sum = 0;
+                      int64_t count =
+                          forEachTap(g, plane, from, oy, ox, countPad,
+                                     [&](float v) { sum += v; });
+                      return count ? static_cast<float>(sum / count)
+                                   : std::numeric_limits<float>::quiet_NaN();
+                    });
+}
+
+/// A whole-image pool through its region kernel.
+Kernel wholePool(RegionKernel region) {
+  return [region](const Node &node, const Operands &in) {
+    expectRank(node, *in[0], 4, "input");
+    PoolGeometry g = geometryOf(node);
+    Size2 size{in[0]->dim(2), in[0]->dim(3)};
+    Size2 outSize{windowOutputSize(size[0], g.y, g.ceil),
+                  windowOutputSize(size[1], g.x, g.ceil)};
+    return region(node, in, {Placed::whole(size)}, Placed::whole(outSize));
+  };
 }
 
 /// A global pool: `reduce` maps one channel plane to its value.
@@ -145,9 +167,11 @@ std::vector<Tensor> globalMaxPool(const Node &node, const Operands &in) {
 
 } // namespace
 
-void addPoolKernels(KernelTable &table) {
-  table["max_pool2d"] = maxPool;
-  table["avg_pool2d"] = avgPool;
+void addPoolKernels(KernelTable &table, RegionKernelTable &regions) {
+  regions["max_pool2d"] = maxPoolRegion;
+  regions["avg_pool2d"] = avgPoolRegion;
+  table["max_pool2d"] = wholePool(maxPoolRegion);
+  table["avg_pool2d"] = wholePool(avgPoolRegion);
   table["global_avg_pool2d"] = globalAvgPool;
   table["global_max_pool2d"] = globalMaxPool;
 }

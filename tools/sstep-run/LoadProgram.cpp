@@ -2,11 +2,13 @@
 
 #include "tools/sstep-run/LoadProgram.h"
 #include "compiler/Export/ExportProgram.h"
+#include "compiler/Passes.h"
 #include "frontends/onnx/Importer.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <iostream>
 
@@ -39,6 +41,11 @@ Program loadProgram(const std::string &path) {
   if (mlir::failed(mlir::verify(*module)))
     throw std::runtime_error("the imported IR of " + path +
                              " does not verify: " + diagnostics);
+  mlir::PassManager pm(&context);
+  pm.addNestedPass<mlir::func::FuncOp>(createPartition());
+  if (mlir::failed(pm.run(*module)))
+    throw std::runtime_error("partitioning " + path +
+                             " failed: " + diagnostics);
   mlir::FailureOr<Program> program = exportProgram(*module);
   if (mlir::failed(program))
     throw BadModel(path + ": " + diagnostics);

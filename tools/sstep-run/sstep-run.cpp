@@ -1,6 +1,7 @@
 //===- sstep-run.cpp - Runs a model on an image or tensor -----------------===//
 //
-// sstep-run MODEL INPUT -o OUTPUT [--backend=reference] [--tile=none]
+// sstep-run MODEL INPUT -o OUTPUT [--backend=reference]
+//           [--tile=none|auto|N] [--memory-budget=SIZE] [--stats=FILE]
 //           [--input NAME=FILE ...] [--output NAME=FILE ...] [--threads=N]
 //
 // MODEL is an ONNX model (compiled in memory). INPUT and OUTPUT are .npy
@@ -11,12 +12,16 @@
 
 #include "runtime/core/Npy.h"
 #include "runtime/core/RuntimeError.h"
+#include "runtime/plan/MemoryPlan.h"
+#include "runtime/plan/Stages.h"
 #include "runtime/reference/Interpreter.h"
 #include "runtime/reference/Kernels.h"
+#include "runtime/reference/TiledInterpreter.h"
 #include "tools/common/Args.h"
 #include "tools/sstep-run/LoadProgram.h"
 #include "tools/sstep-run/WriteOutput.h"
 
+#include <fstream>
 #include <iostream>
 
 using namespace sstep;
@@ -38,7 +43,13 @@ const char *kUsage =
     "  --output NAME=FILE      an output by name (repeatable)\n"
     "  --backend=reference     the backend (reference: plain loops, the "
     "oracle)\n"
-    "  --tile=none             whole-image execution\n"
+    "  --tile=none|auto|N      whole-image execution (none, the default),\n"
+    "                          or tiles of N input pixels, or the largest\n"
+    "                          tiles that fit --memory-budget (auto)\n"
+    "  --memory-budget=SIZE    working-set budget for --tile=auto, such as\n"
+    "                          512MiB (default 4GiB)\n"
+    "  --stats=FILE            write the tiling, the predicted and the\n"
+    "                          measured working set as JSON\n"
     "  --threads=N             worker threads (default: all cores)\n";
 
 std::pair<std::string, std::string> splitBinding(const std::string &text,
@@ -114,9 +125,58 @@ outputFiles(const Args &args, const Program &program) {
   return files;
 }
 
+/// The tile edge --tile and --memory-budget ask for: 0 for none.
+int64_t tileEdgeOf(const Args &args, const Program &program,
+                   const std::vector<Tensor> &inputs,
+                   const plan::Stages &stages) {
+  std::string tile =
+      args.get("tile", args.has("memory-budget") ? "auto" : "none");
+  if (tile == "none") {
+    if (args.has("memory-budget"))
+      throw UsageError("--memory-budget needs --tile=auto");
+    return 0;
+  }
+  if (tile != "auto") {
+    int64_t edge = tool::parseInt("--tile", tile);
+    if (edge < 1)
+      throw UsageError("--tile takes none, auto or a positive edge in "
+                       "pixels, got " +
+                       tile);
+    return edge;
+  }
+  int64_t budget = 0;
+  try {
+    budget = plan::parseBytes(args.get("memory-budget", "4GiB"));
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(std::string("--memory-budget: ") + e.what());
+  }
+  const Tensor &input = inputs[0];
+  if (input.rank() != 4)
+    throw UsageError("--tile=auto needs an NCHW image as the first input");
+  return plan::chooseTileEdge(program, stages, {input.dim(2), input.dim(3)},
+                              budget);
+}
+
+void writeStats(const std::string &file, const plan::MemoryPrediction &p,
+                const reference::TiledStats &stats) {
+  std::ofstream out(file);
+  out << "{\n  \"tile_edge\": " << p.tileEdge << ",\n  \"grids\": [";
+  for (size_t i = 0; i < stats.grids.size(); ++i)
+    out << (i ? ", " : "") << "[" << stats.grids[i][0] << ", "
+        << stats.grids[i][1] << "]";
+  out << "],\n  \"tiles_run\": " << stats.tilesRun
+      << ",\n  \"predicted_tile_bytes\": " << p.tileBytes
+      << ",\n  \"measured_tile_bytes\": " << stats.peakTileBytes
+      << ",\n  \"weight_bytes\": " << p.weightBytes
+      << ",\n  \"stored_bytes\": " << p.storedBytes << "\n}\n";
+  if (!out)
+    throw RuntimeError("cannot write stats to '" + file + "'");
+}
+
 int run(const std::vector<std::string> &argv) {
   Args args(argv, {"help"},
-            {"o", "input", "output", "backend", "tile", "threads"});
+            {"o", "input", "output", "backend", "tile", "threads",
+             "memory-budget", "stats"});
   if (args.has("help")) {
     std::cout << kUsage;
     return 0;
@@ -127,11 +187,6 @@ int run(const std::vector<std::string> &argv) {
   if (backend != "reference")
     throw UsageError("unknown backend '" + backend +
                      "' (this build has: reference)");
-  std::string tile = args.get("tile", "none");
-  if (tile != "none")
-    throw UsageError("--tile=" + tile +
-                     ": tiled execution needs the partitioner, which this "
-                     "build does not have yet; use --tile=none");
   if (args.has("threads"))
     reference::setThreadCount(
         static_cast<int>(tool::parseInt("--threads", args.get("threads"))));
@@ -139,7 +194,21 @@ int run(const std::vector<std::string> &argv) {
   Program program = loadProgram(args.positional()[0]);
   auto files = outputFiles(args, program);
   std::vector<Tensor> inputs = readInputs(args, program);
-  std::vector<Tensor> outputs = reference::run(program, std::move(inputs));
+  plan::Stages stages = plan::planStages(program);
+  int64_t edge = tileEdgeOf(args, program, inputs, stages);
+  std::vector<Tensor> outputs;
+  if (edge == 0 && !args.has("stats")) {
+    outputs = reference::run(program, std::move(inputs));
+  } else {
+    plan::MemoryPrediction predicted;
+    if (inputs[0].rank() == 4)
+      predicted = plan::predictMemory(
+          program, stages, {inputs[0].dim(2), inputs[0].dim(3)}, edge);
+    reference::TiledStats stats;
+    outputs = reference::runTiled(program, std::move(inputs), edge, &stats);
+    if (args.has("stats"))
+      writeStats(args.get("stats"), predicted, stats);
+  }
   for (const auto &[index, file] : files)
     writeOutput(file, program.outputName(index), outputs[index]);
   return 0;

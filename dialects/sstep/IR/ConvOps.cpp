@@ -104,14 +104,12 @@ LogicalResult Conv2DOp::verify() {
 
 bool Conv2DOp::isSpatialOperand(unsigned operand) { return operand == 0; }
 
-Interval Conv2DOp::getInputInterval(unsigned operand, unsigned axis,
-                                    Interval out) {
-  assert(isSpatialOperand(operand) && "weights and bias are not spatial");
-  return windowInputInterval(out, getWindowAxis(axis));
-}
-
-BorderRule Conv2DOp::getBorderRule(unsigned operand) {
-  return BorderRule::Zero;
+AxisRule Conv2DOp::getAxisRule(unsigned axis) {
+  AxisRule rule;
+  rule.kind = AxisRule::Kind::Window;
+  rule.window = getWindowAxis(axis);
+  rule.border = BorderRule::Zero;
+  return rule;
 }
 
 //===----------------------------------------------------------------------===//
@@ -169,14 +167,13 @@ bool ConvTranspose2DOp::isSpatialOperand(unsigned operand) {
   return operand == 0;
 }
 
-Interval ConvTranspose2DOp::getInputInterval(unsigned operand, unsigned axis,
-                                             Interval out) {
-  assert(isSpatialOperand(operand) && "weights and bias are not spatial");
-  return transposedInputInterval(out, getWindowAxis(axis));
-}
-
-BorderRule ConvTranspose2DOp::getBorderRule(unsigned operand) {
-  return BorderRule::Zero;
+AxisRule ConvTranspose2DOp::getAxisRule(unsigned axis) {
+  AxisRule rule;
+  rule.kind = AxisRule::Kind::Transposed;
+  rule.window = getWindowAxis(axis);
+  rule.outputPadding = getOutputPadding()[axis];
+  rule.border = BorderRule::Zero;
+  return rule;
 }
 
 } // namespace sstep

@@ -6,7 +6,7 @@
 def SStep_Conv2DOp : SStep_Op<"conv2d", [
     Pure,
     DeclareOpInterfaceMethods<SpatialOpInterface,
-        ["isSpatialOperand", "getInputInterval", "getBorderRule"]>]> {
+        ["isSpatialOperand", "getAxisRule"]>]> {
   let summary = "2-D convolution over an NCHW image (ONNX Conv)";
   let description = [{
     Cross-correlation of `input` (N x C x H x W) with `weight`
@@ -53,7 +53,7 @@ def SStep_Conv2DOp : SStep_Op<"conv2d", [
 def SStep_ConvTranspose2DOp : SStep_Op<"conv_transpose2d", [
     Pure,
     DeclareOpInterfaceMethods<SpatialOpInterface,
-        ["isSpatialOperand", "getInputInterval", "getBorderRule"]>]> {
+        ["isSpatialOperand", "getAxisRule"]>]> {
   let summary = "2-D transposed convolution over an NCHW image (ONNX "
                 "ConvTranspose)";
   let description = [{

@@ -58,20 +58,18 @@ LogicalResult Pad2DOp::verify() {
   return success();
 }
 
-Interval Pad2DOp::getInputInterval(unsigned operand, unsigned axis,
-                                   Interval out) {
-  if (out.empty())
-    return out;
-  int64_t shift = getPads()[axis];
-  return {out.lo - shift, out.hi - shift};
-}
-
-BorderRule Pad2DOp::getBorderRule(unsigned operand) {
+AxisRule Pad2DOp::getAxisRule(unsigned axis) {
+  AxisRule rule;
+  rule.kind = AxisRule::Kind::Shift;
+  rule.window.padBegin = getPads()[axis];
+  rule.window.padEnd = getPads()[2 + axis];
   if (getMode() == "reflect")
-    return BorderRule::Reflect;
-  if (getMode() == "edge")
-    return BorderRule::Clamp;
-  return getValue().isZero() ? BorderRule::Zero : BorderRule::Constant;
+    rule.border = BorderRule::Reflect;
+  else if (getMode() == "edge")
+    rule.border = BorderRule::Clamp;
+  else
+    rule.border = getValue().isZero() ? BorderRule::Zero : BorderRule::Constant;
+  return rule;
 }
 
 //===----------------------------------------------------------------------===//
@@ -123,6 +121,29 @@ LogicalResult Resize2DOp::verify() {
                            << getOutput().getType().getDimSize(2 + axis);
   }
   return success();
+}
+
+bool Resize2DOp::isSpatialOperand(unsigned operand) {
+  // `like` gives only its size; its pixels are never read.
+  return operand == 0;
+}
+
+AxisRule Resize2DOp::getAxisRule(unsigned axis) {
+  AxisRule rule;
+  rule.kind = AxisRule::Kind::Resize;
+  rule.border = BorderRule::Clamp;
+  rule.linear = getMode() == "linear";
+  rule.coordinateMode = getCoordinateMode().str();
+  rule.nearestMode = getNearestMode().str();
+  if (getScales())
+    rule.scale = (*getScales())[axis];
+  else if (getSizes())
+    rule.fixedSize = (*getSizes())[axis];
+  else {
+    rule.likeNum = getLikeScale()[2 * axis];
+    rule.likeDen = getLikeScale()[2 * axis + 1];
+  }
+  return rule;
 }
 
 } // namespace sstep

@@ -11,7 +11,7 @@
 def SStep_Pad2DOp : SStep_Op<"pad2d", [
     Pure,
     DeclareOpInterfaceMethods<SpatialOpInterface,
-        ["getInputInterval", "getBorderRule"]>]> {
+        ["getAxisRule"]>]> {
   let summary = "Pads or crops the spatial axes of an NCHW image (ONNX Pad)";
   let description = [{
     Output pixel (y, x) is input pixel (y - top, x - left); `pads` are
@@ -37,7 +37,10 @@ def SStep_Pad2DOp : SStep_Op<"pad2d", [
   let hasVerifier = 1;
 }
 
-def SStep_Resize2DOp : SStep_Op<"resize2d", [Pure]> {
+def SStep_Resize2DOp : SStep_Op<"resize2d", [
+    Pure,
+    DeclareOpInterfaceMethods<SpatialOpInterface,
+        ["isSpatialOperand", "getAxisRule"]>]> {
   let summary = "Resizes the spatial axes of an NCHW image (ONNX Resize, "
                 "Upsample)";
   let description = [{

@@ -65,13 +65,13 @@ LogicalResult MaxPool2DOp::verify() { return verifyPool(*this); }
 
 bool MaxPool2DOp::isSpatialOperand(unsigned operand) { return operand == 0; }
 
-Interval MaxPool2DOp::getInputInterval(unsigned operand, unsigned axis,
-                                       Interval out) {
-  return windowInputInterval(out, getWindowAxis(axis));
-}
-
-BorderRule MaxPool2DOp::getBorderRule(unsigned operand) {
-  return BorderRule::NegInfinity;
+AxisRule MaxPool2DOp::getAxisRule(unsigned axis) {
+  AxisRule rule;
+  rule.kind = AxisRule::Kind::Window;
+  rule.window = getWindowAxis(axis);
+  rule.ceilMode = getCeilMode();
+  rule.border = BorderRule::NegInfinity;
+  return rule;
 }
 
 //===----------------------------------------------------------------------===//
@@ -90,13 +90,13 @@ LogicalResult AvgPool2DOp::verify() {
 
 bool AvgPool2DOp::isSpatialOperand(unsigned operand) { return operand == 0; }
 
-Interval AvgPool2DOp::getInputInterval(unsigned operand, unsigned axis,
-                                       Interval out) {
-  return windowInputInterval(out, getWindowAxis(axis));
-}
-
-BorderRule AvgPool2DOp::getBorderRule(unsigned operand) {
-  return getCountIncludePad() ? BorderRule::Zero : BorderRule::Excluded;
+AxisRule AvgPool2DOp::getAxisRule(unsigned axis) {
+  AxisRule rule;
+  rule.kind = AxisRule::Kind::Window;
+  rule.window = getWindowAxis(axis);
+  rule.ceilMode = getCeilMode();
+  rule.border = getCountIncludePad() ? BorderRule::Zero : BorderRule::Excluded;
+  return rule;
 }
 
 //===----------------------------------------------------------------------===//
@@ -118,5 +118,9 @@ static LogicalResult verifyGlobalPool(GlobalPoolOp op) {
 LogicalResult GlobalAvgPool2DOp::verify() { return verifyGlobalPool(*this); }
 
 LogicalResult GlobalMaxPool2DOp::verify() { return verifyGlobalPool(*this); }
+
+llvm::StringRef GlobalAvgPool2DOp::getTileReduction() { return "mean"; }
+
+llvm::StringRef GlobalMaxPool2DOp::getTileReduction() { return "max"; }
 
 } // namespace sstep

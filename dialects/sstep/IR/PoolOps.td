@@ -8,7 +8,7 @@
 class SStep_Pool2DOp<string mnemonic, dag extraArgs = (ins)>
     : SStep_Op<mnemonic, [Pure,
         DeclareOpInterfaceMethods<SpatialOpInterface,
-          ["isSpatialOperand", "getInputInterval", "getBorderRule"]>]> {
+          ["isSpatialOperand", "getAxisRule"]>]> {
   let arguments = !con((ins
     SStep_FloatTensor4D:$input,
     DenseI64ArrayAttr:$kernel,
@@ -65,7 +65,8 @@ def SStep_AvgPool2DOp : SStep_Pool2DOp<"avg_pool2d",
 
 // A pool over the whole of H and W: non-local, it bounds a tile group.
 class SStep_GlobalPool2DOp<string mnemonic>
-    : SStep_Op<mnemonic, [Pure, NonLocalOpInterface]> {
+    : SStep_Op<mnemonic, [Pure,
+        DeclareOpInterfaceMethods<NonLocalOpInterface, ["getTileReduction"]>]> {
   let arguments = (ins SStep_FloatTensor4D:$input);
   let results = (outs SStep_FloatTensor4D:$output);
   let assemblyFormat = [{

@@ -3,7 +3,7 @@
 #ifndef SSTEP_DIALECTS_SSTEP_IR_SPATIALOPINTERFACE_H
 #define SSTEP_DIALECTS_SSTEP_IR_SPATIALOPINTERFACE_H
 
-#include "dialects/sstep/IR/SpatialRules.h"
+#include "dialects/sstep/IR/AxisRule.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 

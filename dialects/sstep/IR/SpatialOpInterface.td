@@ -15,7 +15,9 @@ def SpatialOpInterface : OpInterface<"SpatialOpInterface"> {
     tile edge inside the image never behaves like padding.
 
     Example: `sstep.conv2d` with kernel 3, stride 2, pad 1 answers
-    `getInputInterval(0, 0, [4, 7]) = [7, 15]` and `getBorderRule(0) = zero`.
+    `getAxisRule(0)` = a window {k 3, s 2, p 1} with border zero, so
+    `getInputInterval(0, 0, [4, 7]) = [7, 15]`. A resize's rule needs the
+    image sizes: ask `getAxisRule(axis).inputInterval(out, inSize, outSize)`.
   }];
 
   // The defaults describe a pointwise op: every 4-D operand that is not
@@ -28,22 +30,28 @@ def SpatialOpInterface : OpInterface<"SpatialOpInterface"> {
       "bool", "isSpatialOperand", (ins "unsigned":$operand), "",
       [{ return ::sstep::isImageType($_op->getOperand(operand).getType()); }]>,
     InterfaceMethod<
-      "The input interval of spatial operand `operand` along `axis` read to "
-      "compute output interval `out`.",
-      "::sstep::Interval", "getInputInterval",
-      (ins "unsigned":$operand, "unsigned":$axis, "::sstep::Interval":$out),
-      "", [{
+      "The window rule along spatial axis `axis` (0 = H, 1 = W), shared by "
+      "every spatial operand, with the op's border rule.",
+      "::sstep::AxisRule", "getAxisRule", (ins "unsigned":$axis), "",
+      [{
         assert(!::sstep::isNonLocal($_op.getOperation()) &&
                "a non-local op has no window rule: ask sstep::getWindowRule");
-        return out;
+        return ::sstep::AxisRule();
       }]>,
-    InterfaceMethod<
-      "What the op reads on spatial operand `operand` outside the image.",
-      "::sstep::BorderRule", "getBorderRule", (ins "unsigned":$operand), "",
-      [{ return ::sstep::BorderRule::None; }]>,
   ];
 
   let extraSharedClassDeclaration = [{
+    /// The input interval of spatial operand `operand` along `axis` read to
+    /// compute output interval `out`, for rules that need no image size.
+    ::sstep::Interval getInputInterval(unsigned operand, unsigned axis,
+                                       ::sstep::Interval out) {
+      assert($_op.isSpatialOperand(operand) && "not a spatial operand");
+      return $_op.getAxisRule(axis).inputInterval(out);
+    }
+    /// What the op reads on spatial operand `operand` outside the image.
+    ::sstep::BorderRule getBorderRule(unsigned operand) {
+      return $_op.getAxisRule(0).border;
+    }
     /// The spatial operands, in operand order.
     ::llvm::SmallVector<::mlir::OpOperand *> getSpatialOperands() {
       ::llvm::SmallVector<::mlir::OpOperand *> result;
@@ -85,6 +93,12 @@ def NonLocalOpInterface : OpInterface<"NonLocalOpInterface"> {
       "a spatial axis of an image operand to compute one output pixel (and "
       "so has no window rule).",
       "bool", "isNonLocal", (ins), "", [{ return true; }]>,
+    InterfaceMethod<
+      "How per-tile partial results combine into the op's result when it "
+      "reduces all of H and W: \"mean\" (sums and counts), \"max\", or "
+      "empty when the op needs its whole operand at once.",
+      "::llvm::StringRef", "getTileReduction", (ins), "",
+      [{ return ""; }]>,
   ];
 }
 

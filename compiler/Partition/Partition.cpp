@@ -1,0 +1,106 @@
+//===- Partition.cpp - Tile groups bounded by non-local ops ---------------===//
+//
+// Assigns each op its role and stage; see Passes.td for the rules and an
+// example. Windows are not computed here: they depend on the image size,
+// which only the runtime knows, and follow from the ops' window rules.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Passes.h"
+#include "dialects/sstep/IR/SStepOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+namespace sstep {
+#define GEN_PASS_DEF_PARTITION
+#include "compiler/Passes.h.inc"
+} // namespace sstep
+
+using namespace mlir;
+using namespace sstep;
+
+namespace {
+
+struct PartitionPass : public sstep::impl::PartitionBase<PartitionPass> {
+  void runOnOperation() override;
+
+private:
+  /// The role of `op`, given which of its operands are images computed from
+  /// the input.
+  StringRef roleOf(Operation *op);
+  void markMaterialized(func::FuncOp func);
+
+  /// The stage at which each value is ready.
+  llvm::DenseMap<Value, int64_t> ready;
+  /// Images computed from the input (not constants, not reductions).
+  llvm::DenseSet<Value> images;
+};
+
+StringRef PartitionPass::roleOf(Operation *op) {
+  bool readsImage = llvm::any_of(op->getOperands(),
+                                 [&](Value v) { return images.contains(v); });
+  if (!readsImage)
+    return "global";
+  if (getWindowRule(op))
+    return "tile";
+  auto nonLocal = dyn_cast<NonLocalOpInterface>(op);
+  if (nonLocal && !nonLocal.getTileReduction().empty())
+    return "reduce";
+  return "whole";
+}
+
+void PartitionPass::runOnOperation() {
+  func::FuncOp func = getOperation();
+  ready.clear();
+  images.clear();
+  for (BlockArgument arg : func.getArguments()) {
+    ready[arg] = 0;
+    if (isImageType(arg.getType()))
+      images.insert(arg);
+  }
+  Builder builder(&getContext());
+  int64_t stages = 0;
+  for (Operation &op : func.getBody().front()) {
+    if (!isa<SStepDialect>(op.getDialect()))
+      continue;
+    int64_t stage = 0;
+    for (Value operand : op.getOperands())
+      stage = std::max(stage, ready.lookup(operand));
+    StringRef role = roleOf(&op);
+    op.setAttr("sstep.role", builder.getStringAttr(role));
+    op.setAttr("sstep.stage", builder.getI64IntegerAttr(stage));
+    bool runsAfterTiles = role == "reduce" || role == "whole";
+    if (role == "tile")
+      stages = std::max(stages, stage + 1);
+    for (Value result : op.getResults()) {
+      ready[result] = runsAfterTiles ? stage + 1 : stage;
+      if ((role == "tile" || role == "whole") && isImageType(result.getType()))
+        images.insert(result);
+    }
+  }
+  markMaterialized(func);
+  func->setAttr("sstep.stages", builder.getI64IntegerAttr(stages));
+}
+
+void PartitionPass::markMaterialized(func::FuncOp func) {
+  Builder builder(&getContext());
+  func.walk([&](Operation *op) {
+    auto role = op->getAttrOfType<StringAttr>("sstep.role");
+    if (!role || role.getValue() != "tile")
+      return;
+    auto stage = op->getAttrOfType<IntegerAttr>("sstep.stage");
+    bool leaves = llvm::any_of(op->getUsers(), [&](Operation *user) {
+      auto userRole = user->getAttrOfType<StringAttr>("sstep.role");
+      auto userStage = user->getAttrOfType<IntegerAttr>("sstep.stage");
+      return !userRole || userRole.getValue() == "whole" ||
+             (userRole.getValue() == "tile" && userStage != stage);
+    });
+    if (leaves)
+      op->setAttr("sstep.materialize", builder.getUnitAttr());
+  });
+}
+
+} // namespace

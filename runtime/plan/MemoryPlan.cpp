@@ -1,0 +1,149 @@
+//===- MemoryPlan.cpp - Predicted memory of a tiled run -------------------===//
+
+#include "runtime/plan/MemoryPlan.h"
+#include "runtime/core/RuntimeError.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+namespace sstep::plan {
+
+int64_t blockBytes(const Program &program, int value, const Region &region) {
+  const Shape &shape = program.values[value].shape;
+  int64_t planes = 1;
+  for (size_t d = 0; d + 2 < shape.size(); ++d)
+    planes *= std::max<int64_t>(shape[d], 1);
+  return planes * region.pixels() * int64_t(sizeof(float));
+}
+
+int64_t tileWorkingSet(const Program &program, const Stage &stage,
+                       const TileWindows &w) {
+  std::map<int, size_t> lastUse;
+  std::set<int> produced;
+  for (size_t step = 0; step < stage.tileNodes.size(); ++step) {
+    const Node &node = program.nodes[stage.tileNodes[step]];
+    for (int v : node.operands)
+      lastUse[v] = step;
+    produced.insert(node.results[0]);
+  }
+  for (int v : stage.sinks)
+    lastUse[v] = stage.tileNodes.size();
+  int64_t live = 0;
+  // Cropped values from outside the stage are read in at the tile's start.
+  for (const auto &[v, step] : lastUse)
+    if (!produced.count(v) && !w.compute[v].empty())
+      live += blockBytes(program, v, w.compute[v]);
+  int64_t peak = live;
+  for (size_t step = 0; step < stage.tileNodes.size(); ++step) {
+    const Node &node = program.nodes[stage.tileNodes[step]];
+    live += blockBytes(program, node.results[0], w.compute[node.results[0]]);
+    peak = std::max(peak, live);
+    for (int v : node.operands)
+      if (lastUse[v] == step && !w.compute[v].empty())
+        live -= blockBytes(program, v, w.compute[v]);
+  }
+  return peak;
+}
+
+namespace {
+std::vector<int64_t> sampled(int64_t count) {
+  std::set<int64_t> picks{0, std::min<int64_t>(1, count - 1), count / 2,
+                          count - 1};
+  return {picks.begin(), picks.end()};
+}
+} // namespace
+
+MemoryPrediction predictMemory(const Program &program, const Stages &stages,
+                               Size2 input, int64_t tileEdge) {
+  MemoryPrediction p;
+  p.tileEdge = tileEdge;
+  Sizes sizes = predictSizes(program, stages, input);
+  for (const auto &[v, tensor] : program.constants)
+    p.weightBytes += tensor.size() * int64_t(sizeof(float));
+  for (size_t v = 0; v < program.values.size(); ++v)
+    if (stages.stored[v] && stages.producer[v] >= 0 && sizes[v][0] > 0)
+      p.storedBytes +=
+          blockBytes(program, static_cast<int>(v), Region::whole(sizes[v]));
+  for (const Stage &stage : stages.stages) {
+    StageTiling tiling(program, stage, sizes, tileEdge);
+    p.grids.push_back(tiling.grid());
+    if (tiling.tiles() == 0)
+      continue;
+    for (int64_t r : sampled(tiling.grid()[0]))
+      for (int64_t c : sampled(tiling.grid()[1]))
+        p.tileBytes = std::max(
+            p.tileBytes, tileWorkingSet(program, stage, tiling.windows(r, c)));
+  }
+  return p;
+}
+
+int64_t chooseTileEdge(const Program &program, const Stages &stages,
+                       Size2 input, int64_t budgetBytes) {
+  auto fits = [&](int64_t edge) {
+    return predictMemory(program, stages, input, edge).workingSet() <=
+           budgetBytes;
+  };
+  int64_t whole = std::max(input[0], input[1]);
+  if (fits(whole))
+    return whole;
+  // The smallest legal tile: one pixel of every stage's anchor.
+  int64_t smallest = 1;
+  MemoryPrediction least = predictMemory(program, stages, input, smallest);
+  if (least.workingSet() > budgetBytes)
+    throw RuntimeError("a memory budget of " + formatBytes(budgetBytes) +
+                       " cannot be met: the smallest tile needs " +
+                       formatBytes(least.workingSet()) + " (" +
+                       formatBytes(least.weightBytes) + " of weights)");
+  int64_t lo = smallest, hi = whole; // fits(lo), !fits(hi)
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    (fits(mid) ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+std::string formatBytes(int64_t bytes) {
+  const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = double(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit ? "%.1f %s" : "%.0f %s", value,
+                units[unit]);
+  return text;
+}
+
+int64_t parseBytes(const std::string &text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception &) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  static const std::map<std::string, double> units = {{"", 1},
+                                                      {"B", 1},
+                                                      {"K", 1024.0},
+                                                      {"KiB", 1024.0},
+                                                      {"M", 1048576.0},
+                                                      {"MiB", 1048576.0},
+                                                      {"G", 1073741824.0},
+                                                      {"GiB", 1073741824.0},
+                                                      {"T", 1099511627776.0},
+                                                      {"TiB", 1099511627776.0}};
+  auto it = units.find(unit);
+  if (used == 0 || it == units.end() || !(value > 0))
+    throw std::invalid_argument("'" + text +
+                                "' is not a size such as 4GiB or 512MiB");
+  return static_cast<int64_t>(std::llround(value * it->second));
+}
+
+} // namespace sstep::plan

@@ -1,0 +1,65 @@
+//===- MemoryPlan.h - Predicted memory of a tiled run ------------*- C++
+//-*-===//
+//
+// A backend-neutral cost: the bytes of the windows a tile keeps live while
+// its nodes run one after another (each value from the node computing it, or
+// the tile's start for cropped stored values, to its last reader; sinks to
+// the tile's end), plus the weights. Values stored whole between stages are
+// counted apart: they live in host memory or on disk, not in the working set.
+//
+// The planner picks the largest tile edge whose predicted peak fits a budget
+// and refuses a budget that even the smallest tile exceeds, saying how much
+// that tile needs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_PLAN_MEMORYPLAN_H
+#define SSTEP_RUNTIME_PLAN_MEMORYPLAN_H
+
+#include "runtime/plan/Tiling.h"
+
+namespace sstep::plan {
+
+/// Bytes of one float32 block of `value` (its batch and channels times the
+/// block's pixels).
+int64_t blockBytes(const Program &program, int value, const Region &region);
+
+/// Peak bytes live while one tile with windows `w` runs its stage's nodes.
+int64_t tileWorkingSet(const Program &program, const Stage &stage,
+                       const TileWindows &w);
+
+struct MemoryPrediction {
+  int64_t tileEdge = 0;
+  /// The largest tile working set over sampled tiles of every stage.
+  int64_t tileBytes = 0;
+  int64_t weightBytes = 0;
+  /// Images stored whole between stages (and the outputs).
+  int64_t storedBytes = 0;
+  /// Tiles of each stage.
+  std::vector<Size2> grids;
+
+  /// The budgeted working set: tile windows plus weights.
+  int64_t workingSet() const { return tileBytes + weightBytes; }
+};
+
+/// The prediction for an input of size `input` cut into tiles of `tileEdge`
+/// input pixels (0: the whole image as one tile). Samples the first, second,
+/// middle and last tile rows and columns, where windows differ.
+MemoryPrediction predictMemory(const Program &program, const Stages &stages,
+                               Size2 input, int64_t tileEdge);
+
+/// The largest tile edge whose working set fits `budgetBytes`. Throws
+/// RuntimeError saying what the smallest tile needs when none fits.
+int64_t chooseTileEdge(const Program &program, const Stages &stages,
+                       Size2 input, int64_t budgetBytes);
+
+/// "1.5 GiB" style.
+std::string formatBytes(int64_t bytes);
+
+/// Parses "4GiB", "512MiB", "2.5G", "1000000" (bytes); throws
+/// std::invalid_argument naming the text.
+int64_t parseBytes(const std::string &text);
+
+} // namespace sstep::plan
+
+#endif // SSTEP_RUNTIME_PLAN_MEMORYPLAN_H
