@@ -153,9 +153,22 @@ const Tensor &TiledRun::tileValue(int v, const plan::TileWindows &w) {
   auto it = tile.find(v);
   if (it != tile.end())
     return it->second;
+  if (w.compute[v].empty()) {
+    // The consumer reads only border here (a pad's constant, a conv's
+    // zeros): an empty block.
+    const Shape &shape = program.values[v].shape;
+    return tile[v] = Tensor({std::max<int64_t>(shape[0], 1),
+                             std::max<int64_t>(shape[1], 1), 0, 0});
+  }
   // A value from outside the stage: crop what the tile reads.
   const Tensor &whole = storedValue(v);
   Region all = Region::whole(sizes[v]);
+  if (numElements(whole.shape) == 0 || whole.rank() != 4 ||
+      !all.contains(w.compute[v]))
+    throw RuntimeError("internal error: the tile reads " +
+                       formatRegion(w.compute[v]) + " of '" +
+                       program.values[v].name + "', which holds " +
+                       formatShape(whole.shape));
   return tile[v] = crop(whole, all, w.compute[v]);
 }
 
@@ -176,20 +189,21 @@ void TiledRun::runTileNode(const Node &node, const plan::TileWindows &w) {
     }
     const Tensor &block = tileValue(v, w);
     Placed from{w.compute[v], sizes[v]};
+    Region reads = from.region;
     for (unsigned axis = 0; axis < 2; ++axis) {
       if (sizes[v][axis] == 1 && to.image[axis] != 1)
         continue; // broadcast
-      const AxisRule &rule = node.window->axes[axis];
-      Interval reads = rule.inputInterval(to.region.axes[axis], sizes[v][axis],
-                                          to.image[axis])
-                           .intersect({0, sizes[v][axis] - 1});
-      if (!from.region.axes[axis].contains(reads))
-        throw RuntimeError(node.describe() + ": the tile holds " +
-                           formatRegion(from.region) + " of '" +
-                           program.values[v].name + "' but reads " +
-                           formatRegion(to.region) + "'s window on axis " +
-                           std::to_string(axis));
+      reads.axes[axis] = node.window->axes[axis]
+                             .inputInterval(to.region.axes[axis],
+                                            sizes[v][axis], to.image[axis])
+                             .intersect({0, sizes[v][axis] - 1});
     }
+    if (!from.region.contains(reads))
+      throw RuntimeError(node.describe() + ": the tile holds " +
+                         formatRegion(from.region) + " of '" +
+                         program.values[v].name + "' but computing " +
+                         formatRegion(to.region) + " reads " +
+                         formatRegion(reads));
     if (region != regionKernels().end()) {
       operands.push_back(&block);
     } else {

@@ -1,0 +1,65 @@
+//===- RandomNet.h - Random spatial networks for property tests --*- C++ -*-===//
+//
+// Writes a random DAG of sstep ops as MLIR text: convolutions, pools,
+// transposed convolutions, resizes, pads, pointwise ops, adds and concats of
+// equal-sized values, squeeze-and-excitation blocks and instance norms, with
+// random strides, dilations, asymmetric pads, ceil modes, scales and
+// coordinate modes. It tracks every value's size at the test's image size so
+// that merges line up and no value vanishes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_TEST_UNIT_RANDOMNET_H
+#define SSTEP_TEST_UNIT_RANDOMNET_H
+
+#include <array>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace sstep::test {
+
+class RandomNet {
+public:
+  RandomNet(uint32_t seed, std::array<int64_t, 2> image, int64_t channels);
+
+  /// Adds `ops` random ops and returns the module text, returning the last
+  /// value and, sometimes, a second one.
+  std::string build(int ops);
+
+private:
+  struct Val {
+    std::string name;
+    int64_t channels;
+    std::array<int64_t, 2> size;
+  };
+
+  int64_t pick(int64_t lo, int64_t hi);
+  bool chance(double p);
+  const Val &anyValue();
+  std::string type(const Val &v) const;
+  std::string constant(const std::vector<int64_t> &shape);
+  std::string fresh();
+  std::string ints(const std::vector<int64_t> &values) const;
+  void define(std::string name, int64_t channels, std::array<int64_t, 2> size);
+
+  bool conv(const Val &in);
+  bool pool(const Val &in);
+  bool convTranspose(const Val &in);
+  bool resize(const Val &in);
+  bool pad(const Val &in);
+  bool pointwise(const Val &in);
+  bool merge(const Val &in);
+  bool squeezeExcite(const Val &in);
+  bool instanceNorm(const Val &in);
+
+  std::mt19937 rng;
+  std::string body;
+  std::vector<Val> values;
+  int counter = 0;
+};
+
+} // namespace sstep::test
+
+#endif // SSTEP_TEST_UNIT_RANDOMNET_H
