@@ -46,7 +46,7 @@ def ReceptiveField : Pass<"sstep-receptive-field", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::sstep::SStepDialect"];
 }
 
-def Partition : Pass<"sstep-partition", "::mlir::func::FuncOp"> {
+def Partition : Pass<"sstep-partition", "::mlir::ModuleOp"> {
   let summary = "Split the network into tile groups bounded by non-local ops";
   let description = [{
     Gives every op a role and a stage, the structure of the tiled program:
@@ -82,7 +82,24 @@ def Partition : Pass<"sstep-partition", "::mlir::func::FuncOp"> {
     %3 = sstep.sigmoid %2 ...                     // global, stage 1
     %4 = sstep.mul %0, %3 ...                     // tile, stage 1
     ```
+
+    With `image=H,W` (and `tile=N`, an edge in input pixels) the pass also
+    reports the plan of `@main` at that size, as the runtime would run it:
+    the function gets `sstep.grids` (tiles per stage), `sstep.tile` and
+    `sstep.memory` (predicted tile working set, weights and stored bytes);
+    each tiled op gets, for a sample tile (the second along each axis, so an
+    interior one on grids of three or more), `sstep.window` (the block of its
+    result the tile computes, [top, left, bottom, right] inclusive),
+    `sstep.halo` (how far that block reaches beyond the tile's share of the
+    result) and `sstep.border` (how far its consumers' needs reach past the
+    image).
   }];
+  let options = [
+    ListOption<"image", "image", "int64_t",
+               "H,W: an image size at which to report the plan">,
+    Option<"tile", "tile", "int64_t", /*default=*/"0",
+           "Tile edge in input pixels for the report (0: one tile)">,
+  ];
   let dependentDialects = ["::sstep::SStepDialect"];
 }
 

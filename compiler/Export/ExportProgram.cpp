@@ -53,6 +53,7 @@ class Exporter {
 public:
   LogicalResult exportFunc(func::FuncOp func);
   Program program;
+  llvm::DenseMap<Value, int> ids;
 
 private:
   LogicalResult addConstant(arith::ConstantOp op);
@@ -62,7 +63,6 @@ private:
     ids[value] = id;
     return id;
   }
-  llvm::DenseMap<Value, int> ids;
 };
 
 LogicalResult Exporter::addConstant(arith::ConstantOp op) {
@@ -140,13 +140,16 @@ LogicalResult Exporter::exportFunc(func::FuncOp func) {
 
 } // namespace
 
-FailureOr<Program> exportProgram(ModuleOp module) {
+FailureOr<Program> exportProgram(ModuleOp module,
+                                 llvm::DenseMap<Value, int> *ids) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.isExternal())
     return module.emitError("no func.func @main to export");
   Exporter exporter;
   if (failed(exporter.exportFunc(main)))
     return failure();
+  if (ids)
+    *ids = std::move(exporter.ids);
   return std::move(exporter.program);
 }
 

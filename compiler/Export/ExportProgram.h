@@ -17,12 +17,16 @@
 #include "runtime/core/Program.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace sstep {
 
 /// Exports @main of `module`; emits an error at the offending op and fails for
 /// an op or attribute the runtime cannot represent.
-mlir::FailureOr<Program> exportProgram(mlir::ModuleOp module);
+/// When `ids` is given, it receives each exported value's id in the Program.
+mlir::FailureOr<Program>
+exportProgram(mlir::ModuleOp module,
+              llvm::DenseMap<mlir::Value, int> *ids = nullptr);
 
 } // namespace sstep
 

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Partition/PlanReport.h"
 #include "compiler/Passes.h"
 #include "dialects/sstep/IR/SStepOps.h"
 
@@ -25,9 +26,11 @@ using namespace sstep;
 namespace {
 
 struct PartitionPass : public sstep::impl::PartitionBase<PartitionPass> {
+  using PartitionBase::PartitionBase;
   void runOnOperation() override;
 
 private:
+  void partition(func::FuncOp func);
   /// The role of `op`, given which of its operands are images computed from
   /// the input.
   StringRef roleOf(Operation *op);
@@ -53,7 +56,21 @@ StringRef PartitionPass::roleOf(Operation *op) {
 }
 
 void PartitionPass::runOnOperation() {
-  func::FuncOp func = getOperation();
+  ModuleOp module = getOperation();
+  for (auto func : module.getOps<func::FuncOp>())
+    if (!func.isExternal())
+      partition(func);
+  if (image.empty())
+    return;
+  if (image.size() != 2 || image[0] < 1 || image[1] < 1) {
+    module.emitError("sstep-partition: image takes H,W, both positive");
+    return signalPassFailure();
+  }
+  if (failed(reportPlan(module, image[0], image[1], tile)))
+    signalPassFailure();
+}
+
+void PartitionPass::partition(func::FuncOp func) {
   ready.clear();
   images.clear();
   for (BlockArgument arg : func.getArguments()) {

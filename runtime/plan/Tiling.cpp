@@ -119,6 +119,10 @@ Interval StageTiling::ownedInterval(int value, unsigned axis,
   return {bound(index), bound(index + 1) - 1};
 }
 
+Region StageTiling::share(int value, int64_t row, int64_t col) const {
+  return {{ownedInterval(value, 0, row), ownedInterval(value, 1, col)}};
+}
+
 TileWindows StageTiling::windows(int64_t row, int64_t col) const {
   TileWindows w;
   size_t values = program.values.size();
@@ -126,7 +130,7 @@ TileWindows StageTiling::windows(int64_t row, int64_t col) const {
   w.owned.assign(values, Region{});
   std::vector<Region> need(values, Region{});
   for (int v : stage.sinks) {
-    w.owned[v] = {{ownedInterval(v, 0, row), ownedInterval(v, 1, col)}};
+    w.owned[v] = share(v, row, col);
     need[v] = w.owned[v];
   }
   auto clip = [&](int v) { return need[v].intersect(Region::whole(sizes[v])); };
@@ -153,6 +157,7 @@ TileWindows StageTiling::windows(int64_t row, int64_t col) const {
       need[v] = need[v].hull(in);
     }
   }
+  w.need = need;
   // Values from outside the stage (inputs, stored values, constants) are
   // cropped to what the tile reads.
   for (size_t v = 0; v < values; ++v)

@@ -50,6 +50,9 @@ struct TileWindows {
   /// Per sink: the block of it this tile owns; the blocks of all tiles are
   /// disjoint and cover the image.
   std::vector<Region> owned;
+  /// Per value: what the tile's consumers ask for before clipping to the
+  /// image; the part outside is border, supplied by the consumers' rules.
+  std::vector<Region> need;
 };
 
 /// The tile grid of one stage and the windows of its tiles.
@@ -69,8 +72,13 @@ public:
 
   TileWindows windows(int64_t row, int64_t col) const;
 
+  /// Tile (row, col)'s share of `value`: the anchor's tile block scaled to
+  /// the value's size. A sink's share is the block the tile owns; what a
+  /// tile computes beyond a value's share is its halo.
+  Region share(int value, int64_t row, int64_t col) const;
+
 private:
-  /// Block `index` of sink `value` along `axis`.
+  /// Block `index` of `value` along `axis`.
   Interval ownedInterval(int value, unsigned axis, int64_t index) const;
 
   const Program &program;

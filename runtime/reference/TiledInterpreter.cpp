@@ -199,11 +199,10 @@ void TiledRun::runTileNode(const Node &node, const plan::TileWindows &w) {
                              .intersect({0, sizes[v][axis] - 1});
     }
     if (!from.region.contains(reads))
-      throw RuntimeError(node.describe() + ": the tile holds " +
-                         formatRegion(from.region) + " of '" +
-                         program.values[v].name + "' but computing " +
-                         formatRegion(to.region) + " reads " +
-                         formatRegion(reads));
+      throw RuntimeError(
+          node.describe() + ": the tile holds " + formatRegion(from.region) +
+          " of '" + program.values[v].name + "' but computing " +
+          formatRegion(to.region) + " reads " + formatRegion(reads));
     if (region != regionKernels().end()) {
       operands.push_back(&block);
     } else {

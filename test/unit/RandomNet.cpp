@@ -18,9 +18,7 @@ int64_t RandomNet::pick(int64_t lo, int64_t hi) {
   return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
 }
 
-bool RandomNet::chance(double p) {
-  return std::bernoulli_distribution(p)(rng);
-}
+bool RandomNet::chance(double p) { return std::bernoulli_distribution(p)(rng); }
 
 const RandomNet::Val &RandomNet::anyValue() {
   // Mostly recent values, so that networks grow deep, sometimes older ones
@@ -59,13 +57,13 @@ std::string RandomNet::constant(const std::vector<int64_t> &shape) {
     unsigned char bytes[4];
     std::memcpy(bytes, &f, 4);
     char digits[9];
-    std::snprintf(digits, sizeof digits, "%02X%02X%02X%02X", bytes[0],
-                  bytes[1], bytes[2], bytes[3]);
+    std::snprintf(digits, sizeof digits, "%02X%02X%02X%02X", bytes[0], bytes[1],
+                  bytes[2], bytes[3]);
     hex += digits;
   }
   std::string name = fresh();
-  body += "  " + name + " = arith.constant dense<\"" + hex + "\"> : " + type +
-          "\n";
+  body +=
+      "  " + name + " = arith.constant dense<\"" + hex + "\"> : " + type + "\n";
   return name;
 }
 
@@ -89,8 +87,7 @@ bool RandomNet::conv(const Val &in) {
   }
   bool depthwise = chance(0.25);
   int64_t m = depthwise ? in.channels : pick(1, 4);
-  std::string w = constant(
-      {m, depthwise ? 1 : in.channels, k[0], k[1]});
+  std::string w = constant({m, depthwise ? 1 : in.channels, k[0], k[1]});
   std::string b = chance(0.5) ? constant({m}) : "";
   std::string y = fresh();
   Val result{y, m, out};
@@ -212,8 +209,8 @@ bool RandomNet::pad(const Val &in) {
   std::string y = fresh();
   body += "  " + y + " = sstep.pad2d " + in.name + " {mode = \"" + mode +
           "\", pads = " + ints({pads[0], pads[1], pads[2], pads[3]}) +
-          (chance(0.5) ? ", value = 5.000000e-01 : f32" : "") + "} : " +
-          type(in) + " -> " + type(in) + "\n";
+          (chance(0.5) ? ", value = 5.000000e-01 : f32" : "") +
+          "} : " + type(in) + " -> " + type(in) + "\n";
   define(y, in.channels, out);
   return true;
 }
@@ -278,9 +275,9 @@ bool RandomNet::instanceNorm(const Val &in) {
   std::string bias = constant({in.channels});
   std::string c = "tensor<" + std::to_string(in.channels) + "xf32>";
   std::string y = fresh();
-  body += "  " + y + " = sstep.instance_norm " + in.name + ", " + scale +
-          ", " + bias + " : (" + type(in) + ", " + c + ", " + c + ") -> " +
-          type(in) + "\n";
+  body += "  " + y + " = sstep.instance_norm " + in.name + ", " + scale + ", " +
+          bias + " : (" + type(in) + ", " + c + ", " + c + ") -> " + type(in) +
+          "\n";
   define(y, in.channels, in.size);
   return true;
 }
@@ -331,8 +328,8 @@ std::string RandomNet::build(int ops) {
     names += (i ? ", " : "") + outs[i].name;
     types += (i ? ", " : "") + type(outs[i]);
   }
-  return "func.func @main(%x: " + type(values[0]) + ") -> (" + types +
-         ") {\n" + body + "  return " + names + " : " + types + "\n}\n";
+  return "func.func @main(%x: " + type(values[0]) + ") -> (" + types + ") {\n" +
+         body + "  return " + names + " : " + types + "\n}\n";
 }
 
 } // namespace sstep::test

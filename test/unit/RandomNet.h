@@ -1,4 +1,5 @@
-//===- RandomNet.h - Random spatial networks for property tests --*- C++ -*-===//
+//===- RandomNet.h - Random spatial networks for property tests --*- C++
+//-*-===//
 //
 // Writes a random DAG of sstep ops as MLIR text: convolutions, pools,
 // transposed convolutions, resizes, pads, pointwise ops, adds and concats of

@@ -42,7 +42,7 @@ Program loadProgram(const std::string &path) {
     throw std::runtime_error("the imported IR of " + path +
                              " does not verify: " + diagnostics);
   mlir::PassManager pm(&context);
-  pm.addNestedPass<mlir::func::FuncOp>(createPartition());
+  pm.addPass(createPartition());
   if (mlir::failed(pm.run(*module)))
     throw std::runtime_error("partitioning " + path +
                              " failed: " + diagnostics);
