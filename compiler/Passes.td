@@ -41,7 +41,8 @@ def ReceptiveField : Pass<"sstep-receptive-field", "::mlir::func::FuncOp"> {
     partitioner, which composes concrete intervals, handles those. A
     non-local op (`NonLocalOpInterface`: a global pool, a softmax over H) has
     no window rule; the field ends there, so neither it nor what it feeds is
-    annotated through it.
+    annotated through it. Nor is anything reading an unannotated op's result
+    (a resize's), since its field would be understated.
   }];
   let dependentDialects = ["::sstep::SStepDialect"];
 }
@@ -71,7 +72,8 @@ def Partition : Pass<"sstep-partition", "::mlir::ModuleOp"> {
     so an op waits for a reduction only when it reads the reduction's result.
     An image value that a later stage, a `whole` op or the function's result
     reads is materialised: its producer gets `sstep.materialize`. The function
-    gets `sstep.stages`, the number of tile groups.
+    gets `sstep.stages`: one more than the last stage holding a tile op (a
+    stage may hold no tiles, only global or whole ops).
 
     Example, a squeeze-and-excitation block:
 

@@ -10,6 +10,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
 
 #include <array>
@@ -84,11 +85,17 @@ private:
   std::optional<Fields> fieldsOf(SpatialOpInterface op);
 
   llvm::DenseMap<Value, Fields> fields;
+  /// Values that depend on an image argument through an op whose field could
+  /// not be stated: whatever reads them has no field either, or a field from
+  /// its other operands alone would understate it.
+  llvm::DenseSet<Value> unknown;
 };
 
 std::optional<Fields> ReceptiveFieldPass::fieldsOf(SpatialOpInterface op) {
   Fields result;
   for (OpOperand *operand : op.getSpatialOperands()) {
+    if (unknown.contains(operand->get()))
+      return std::nullopt;
     auto it = fields.find(operand->get());
     if (it == fields.end())
       continue;
@@ -125,6 +132,7 @@ std::optional<Fields> ReceptiveFieldPass::fieldsOf(SpatialOpInterface op) {
 void ReceptiveFieldPass::runOnOperation() {
   func::FuncOp func = getOperation();
   fields.clear();
+  unknown.clear();
   for (BlockArgument arg : func.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
     if (type && type.getRank() == 4)
@@ -139,7 +147,12 @@ void ReceptiveFieldPass::runOnOperation() {
     if (!op)
       return;
     std::optional<Fields> result = fieldsOf(op);
-    if (!result || result->empty())
+    if (!result) {
+      for (Value v : op->getResults())
+        unknown.insert(v);
+      return;
+    }
+    if (result->empty())
       return;
     SmallVector<Attribute> entries;
     for (auto &[argument, field] : *result)

@@ -108,3 +108,24 @@ func.func @non_local(%x: tensor<1x3x?x?xf32>, %w: tensor<3x3x3x3xf32>) -> (tenso
   %6 = sstep.conv2d %5, %w : (tensor<1x3x?x?xf32>, tensor<3x3x3x3xf32>) -> tensor<1x3x?x?xf32>
   return %2, %4, %6 : tensor<1x3x?x?xf32>, tensor<1x3x?x?xf32>, tensor<1x3x?x?xf32>
 }
+
+// -----
+
+// An op reading a resize's result has no field either, although its other
+// operand's path is affine: the field from that path alone would understate
+// what it sees.
+// CHECK-LABEL: func.func @after_resize
+// CHECK: sstep.conv2d {{.*}}sstep.receptive_field
+// CHECK: sstep.resize2d
+// CHECK-NOT: sstep.receptive_field
+// CHECK: sstep.concat
+// CHECK-NOT: sstep.receptive_field
+// CHECK: return
+func.func @after_resize(%x: tensor<1x1x?x?xf32>) -> tensor<1x2x?x?xf32> {
+  %w = arith.constant dense<1.0> : tensor<1x1x3x3xf32>
+  %0 = sstep.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x1x?x?xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x?x?xf32>
+  // expected-remark @+1 {{window rule is not affine in the output position}}
+  %1 = sstep.resize2d %0 like %x {mode = "nearest"} : (tensor<1x1x?x?xf32>, tensor<1x1x?x?xf32>) -> tensor<1x1x?x?xf32>
+  %2 = sstep.concat %1, %x {axis = 1 : i64} : (tensor<1x1x?x?xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x?xf32>
+  return %2 : tensor<1x2x?x?xf32>
+}
