@@ -100,6 +100,8 @@ LogicalResult Exporter::addNode(Operation *op) {
     window.axes = {spatial.getAxisRule(0), spatial.getAxisRule(1)};
     node.window = std::move(window);
   }
+  if (auto nonLocal = dyn_cast<NonLocalOpInterface>(op))
+    node.reduction = nonLocal.getTileReduction().str();
   if (auto role = op->getAttrOfType<StringAttr>("sstep.role"))
     node.role = parseRole(role.str());
   if (auto stage = op->getAttrOfType<IntegerAttr>("sstep.stage"))

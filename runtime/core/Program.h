@@ -64,6 +64,9 @@ struct Node {
   /// The tile group (Tile), or the group whose tiles it reduces or after
   /// which it runs (Reduce, Whole, Global).
   int stage = 0;
+  /// How a Reduce node combines per-tile partial results: "mean" or "max"
+  /// (NonLocalOpInterface::getTileReduction).
+  std::string reduction;
 
   /// Accessors throw RuntimeError naming the node when the attribute is
   /// missing or of another kind.

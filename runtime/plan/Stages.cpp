@@ -65,6 +65,10 @@ Stages planStages(const Program &program) {
       stage.tileNodes.push_back(id);
       break;
     case Role::Reduce:
+      if (node.reduction != "mean" && node.reduction != "max")
+        throw RuntimeError(node.describe() +
+                           ": cannot combine per-tile results of '" +
+                           node.reduction + "'");
       stage.reduceNodes.push_back(id);
       addUnique(stage.sinks, node.operands[0]);
       break;

@@ -26,12 +26,9 @@ struct PoolGeometry {
 
 PoolGeometry geometryOf(const Node &node) {
   const auto &kernel = node.getInts("kernel");
-  const auto &strides = node.getInts("strides");
-  const auto &dilations = node.getInts("dilations");
-  const auto &pads = node.getInts("pads");
   PoolGeometry g;
-  g.y = {kernel[0], strides[0], dilations[0], pads[0], pads[2]};
-  g.x = {kernel[1], strides[1], dilations[1], pads[1], pads[3]};
+  g.y = windowAxisOf(node, kernel[0], 0);
+  g.x = windowAxisOf(node, kernel[1], 1);
   g.ceil = node.getInt("ceil_mode") != 0;
   return g;
 }

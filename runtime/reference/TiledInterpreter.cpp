@@ -139,7 +139,7 @@ void TiledRun::runStage(const plan::Stage &stage) {
   for (int v : stage.sinks)
     lastUse[v] = stage.tileNodes.size();
   for (int id : stage.reduceNodes)
-    reducers[id].mean = program.nodes[id].op == "global_avg_pool2d";
+    reducers[id].mean = program.nodes[id].reduction == "mean";
   for (int64_t r = 0; r < tiling.grid()[0]; ++r)
     for (int64_t c = 0; c < tiling.grid()[1]; ++c)
       runTile(stage, tiling.windows(r, c));
