@@ -15,7 +15,7 @@
 #include "dialects/sstep/IR/SStepDialect.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/reference/Interpreter.h"
-#include "runtime/reference/TiledInterpreter.h"
+#include "runtime/reference/ReferenceBackend.h"
 #include "test/unit/RandomNet.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -98,7 +98,7 @@ TEST_CASE("tiled equals whole on random networks", "[tiling]") {
           std::uniform_int_distribution<int64_t>(2, longest)(rng),
           int64_t(0)}) {
       INFO("tile edge " << edge);
-      reference::TiledStats stats;
+      exec::Stats stats;
       std::vector<Tensor> tiled =
           reference::runTiled(program, {x}, edge, &stats);
       REQUIRE(tiled.size() == whole.size());
@@ -130,7 +130,7 @@ TEST_CASE("the planner's tile fits its budget", "[tiling]") {
         plan::predictMemory(program, stages, {48, 40}, edge);
     CHECK(chosen.workingSet() <= budget);
 
-    reference::TiledStats stats;
+    exec::Stats stats;
     Tensor x = randomImage(rng, 2, 48, 40);
     reference::runTiled(program, {x}, edge, &stats);
     // Measured over every tile, not only the planner's samples.

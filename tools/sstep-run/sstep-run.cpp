@@ -16,7 +16,7 @@
 #include "runtime/plan/Stages.h"
 #include "runtime/reference/Interpreter.h"
 #include "runtime/reference/Kernels.h"
-#include "runtime/reference/TiledInterpreter.h"
+#include "runtime/reference/ReferenceBackend.h"
 #include "tools/common/Args.h"
 #include "tools/sstep-run/LoadProgram.h"
 #include "tools/sstep-run/WriteOutput.h"
@@ -158,7 +158,7 @@ int64_t tileEdgeOf(const Args &args, const Program &program,
 }
 
 void writeStats(const std::string &file, const plan::MemoryPrediction &p,
-                const reference::TiledStats &stats) {
+                const exec::Stats &stats) {
   std::ofstream out(file);
   out << "{\n  \"tile_edge\": " << p.tileEdge << ",\n  \"grids\": [";
   for (size_t i = 0; i < stats.grids.size(); ++i)
@@ -204,7 +204,7 @@ int run(const std::vector<std::string> &argv) {
     if (inputs[0].rank() == 4)
       predicted = plan::predictMemory(
           program, stages, {inputs[0].dim(2), inputs[0].dim(3)}, edge);
-    reference::TiledStats stats;
+    exec::Stats stats;
     outputs = reference::runTiled(program, std::move(inputs), edge, &stats);
     if (args.has("stats"))
       writeStats(args.get("stats"), predicted, stats);

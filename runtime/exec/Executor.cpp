@@ -1,0 +1,348 @@
+//===- Executor.cpp - Runs a partitioned Program stage by stage -----------===//
+
+#include "runtime/exec/Executor.h"
+#include "runtime/core/RuntimeError.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+namespace sstep::exec {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Per-tile partial results of one reduce node: fp64 sums or maxima per
+/// (batch, channel), so the result does not depend on the tiling.
+struct Reducer {
+  bool mean = true;
+  Shape shape;
+  std::vector<double> acc;
+  int64_t pixels = 0;
+
+  void add(const Tensor &block) {
+    int64_t planes = block.dim(0) * block.dim(1);
+    int64_t n = block.dim(2) * block.dim(3);
+    if (acc.empty()) {
+      shape = {block.dim(0), block.dim(1), 1, 1};
+      acc.assign(planes, mean ? 0.0 : -std::numeric_limits<double>::infinity());
+    }
+    for (int64_t p = 0; p < planes; ++p)
+      for (int64_t i = 0; i < n; ++i) {
+        double v = block.data[p * n + i];
+        if (mean)
+          acc[p] += v;
+        else if (v > acc[p] || std::isnan(v))
+          acc[p] = std::isnan(acc[p]) ? acc[p] : v;
+      }
+    pixels += n;
+  }
+
+  Tensor finish(const Node &node) const {
+    if (acc.empty())
+      throw RuntimeError(node.describe() +
+                         ": every tile it reduces was skipped");
+    Tensor out(shape);
+    for (size_t p = 0; p < acc.size(); ++p)
+      out.data[p] = float(mean ? acc[p] / double(pixels) : acc[p]);
+    return out;
+  }
+};
+
+void checkShape(const ValueInfo &info, const Shape &shape) {
+  bool fits = info.shape.size() == shape.size();
+  for (size_t i = 0; fits && i < info.shape.size(); ++i)
+    fits = info.shape[i] < 0 || info.shape[i] == shape[i];
+  if (!fits)
+    throw RuntimeError("input '" + info.name + "' has shape " +
+                       formatShape(shape) + ", the model expects " +
+                       formatShape(info.shape));
+}
+
+class Run : public TileContext {
+public:
+  Run(const Program &program, Backend &backend, const Options &options,
+      Stats &stats)
+      : program(program), backend(backend), options(options), stats(stats),
+        stages(plan::planStages(program)) {}
+
+  std::vector<Tensor> run(std::vector<Tensor> inputs);
+
+  Tensor load(int value, const Region &region) override;
+  const Tensor &whole(int value) override;
+  void sink(int value, const Tensor &block) override;
+
+private:
+  void bindInputs(std::vector<Tensor> &inputs);
+  void runStage(int index);
+  void runOnce(int id);
+  void store(int v, Tensor t);
+  std::vector<Region> sourceReads(const plan::Stage &stage,
+                                  const plan::StageTiling &tiling);
+  void stream(size_t output, const Region &region, const Tensor &block);
+
+  const Program &program;
+  Backend &backend;
+  const Options &options;
+  Stats &stats;
+  plan::Stages stages;
+  std::vector<Tensor> stored;
+  plan::Sizes sizes;
+  /// Per value: the source it streams from, the outputs it streams to,
+  /// and whether a node outside its tile group reads it.
+  std::vector<InputSource *> source;
+  std::vector<std::vector<size_t>> streamedAs;
+  std::vector<bool> readWhole;
+  std::vector<bool> begun;
+  std::map<int, Reducer> reducers;
+  /// The current tile.
+  const plan::TileWindows *window = nullptr;
+  const plan::Stage *stage = nullptr;
+};
+
+const Tensor &Run::whole(int v) {
+  auto constant = program.constants.find(v);
+  if (constant != program.constants.end())
+    return constant->second;
+  if (source[v])
+    throw RuntimeError("internal error: streamed input '" +
+                       program.values[v].name + "' is read whole");
+  return stored[v];
+}
+
+Tensor Run::load(int v, const Region &region) {
+  if (source[v]) {
+    auto start = Clock::now();
+    Tensor t = source[v]->read(region);
+    stats.readSeconds += since(start);
+    if (t.rank() != 4 || t.dim(2) != region.axes[0].size() ||
+        t.dim(3) != region.axes[1].size())
+      throw RuntimeError("the source of '" + program.values[v].name +
+                         "' returned " + formatShape(t.shape) + " for " +
+                         formatRegion(region));
+    return t;
+  }
+  const Tensor &all = whole(v);
+  Region image = Region::whole(sizes[v]);
+  if (numElements(all.shape) == 0 || all.rank() != 4 || !image.contains(region))
+    throw RuntimeError("internal error: the tile reads " +
+                       formatRegion(region) + " of '" + program.values[v].name +
+                       "', which holds " + formatShape(all.shape));
+  return crop(all, image, region);
+}
+
+void Run::store(int v, Tensor t) {
+  if (t.rank() == 4)
+    sizes[v] = {t.dim(2), t.dim(3)};
+  stored[v] = std::move(t);
+}
+
+void Run::stream(size_t output, const Region &region, const Tensor &block) {
+  OutputSink *out = options.sinks.at(output);
+  auto start = Clock::now();
+  if (!begun[output]) {
+    out->begin({block.dim(0), block.dim(1), sizes[program.outputs[output]][0],
+                sizes[program.outputs[output]][1]});
+    begun[output] = true;
+  }
+  out->write(region, block);
+  stats.writeSeconds += since(start);
+}
+
+void Run::sink(int v, const Tensor &block) {
+  const Region &owned = window->owned[v];
+  if (owned.empty())
+    return;
+  const Region &computed = window->compute[v];
+  if (block.rank() != 4 || block.dim(2) != computed.axes[0].size() ||
+      block.dim(3) != computed.axes[1].size())
+    throw RuntimeError("internal error: the tile's block of '" +
+                       program.values[v].name + "' is " +
+                       formatShape(block.shape) + ", its window " +
+                       formatRegion(computed));
+  if (stages.stored[v] && (streamedAs[v].empty() || readWhole[v])) {
+    Tensor &all = stored[v];
+    if (all.data.empty())
+      all = Tensor({block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]});
+    paste(all, Region::whole(sizes[v]), block, computed, owned);
+  }
+  bool reduced = false;
+  for (int id : stage->reduceNodes)
+    reduced |= program.nodes[id].operands[0] == v;
+  if (!reduced && streamedAs[v].empty())
+    return;
+  Tensor part = crop(block, computed, owned);
+  for (int id : stage->reduceNodes)
+    if (program.nodes[id].operands[0] == v)
+      reducers[id].add(part);
+  for (size_t output : streamedAs[v])
+    stream(output, owned, part);
+}
+
+void Run::runOnce(int id) {
+  const Node &node = program.nodes[id];
+  std::vector<const Tensor *> operands;
+  for (int v : node.operands)
+    operands.push_back(&whole(v));
+  auto start = Clock::now();
+  std::vector<Tensor> results = backend.runOnce(node, operands);
+  stats.onceSeconds += since(start);
+  if (results.size() != node.results.size())
+    throw RuntimeError(node.describe() + ": the kernel returned " +
+                       std::to_string(results.size()) + " results");
+  for (size_t r = 0; r < results.size(); ++r)
+    store(node.results[r], std::move(results[r]));
+}
+
+std::vector<Region> Run::sourceReads(const plan::Stage &stage,
+                                     const plan::StageTiling &tiling) {
+  std::vector<int> streamed;
+  for (int id : stage.tileNodes)
+    for (int v : program.nodes[id].operands)
+      if (source[v])
+        streamed.push_back(v);
+  std::vector<Region> reads;
+  if (streamed.size() != 1)
+    return reads; // read-ahead serves the one-slide case
+  for (int64_t r = 0; r < tiling.grid()[0]; ++r)
+    for (int64_t c = 0; c < tiling.grid()[1]; ++c)
+      reads.push_back(tiling.windows(r, c).compute[streamed[0]]);
+  return reads;
+}
+
+void Run::runStage(int index) {
+  const plan::Stage &current = stages.stages[index];
+  stage = &current;
+  for (int id : current.globalNodes)
+    runOnce(id);
+  plan::inferTileSizes(program, current, sizes);
+  plan::StageTiling tiling(program, current, sizes, options.tileEdge);
+  stats.grids.push_back(tiling.grid());
+  backend.beginStage(program, current, sizes);
+  reducers.clear();
+  for (int id : current.reduceNodes)
+    reducers[id].mean = program.nodes[id].reduction == "mean";
+
+  if (!options.wanted) {
+    std::vector<Region> reads = sourceReads(current, tiling);
+    for (InputSource *s : source)
+      if (s && !reads.empty())
+        s->expect(reads);
+  }
+  TileId id{index, 0, 0, 0, tiling.tiles()};
+  for (id.row = 0; id.row < tiling.grid()[0]; ++id.row)
+    for (id.col = 0; id.col < tiling.grid()[1]; ++id.col, ++id.index) {
+      plan::TileWindows w = tiling.windows(id.row, id.col);
+      bool ran = !options.wanted || options.wanted(id, w);
+      if (ran) {
+        window = &w;
+        auto start = Clock::now();
+        stats.peakTileBytes =
+            std::max(stats.peakTileBytes, backend.runTile(current, w, *this));
+        stats.tileSeconds += since(start);
+        ++stats.tilesRun;
+      } else {
+        ++stats.tilesSkipped;
+      }
+      if (options.progress)
+        options.progress(id, ran);
+    }
+  for (int id : current.reduceNodes)
+    store(program.nodes[id].results[0], reducers[id].finish(program.nodes[id]));
+  for (int id : current.wholeNodes)
+    runOnce(id);
+}
+
+void Run::bindInputs(std::vector<Tensor> &inputs) {
+  if (inputs.size() != program.inputs.size())
+    throw RuntimeError("the model takes " +
+                       std::to_string(program.inputs.size()) +
+                       " inputs, given " + std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    int v = program.inputs[i];
+    auto streamed = options.sources.find(i);
+    if (streamed != options.sources.end()) {
+      source[v] = streamed->second;
+      Shape shape = source[v]->shape();
+      checkShape(program.values[v], shape);
+      sizes[v] = {shape[2], shape[3]};
+      continue;
+    }
+    checkShape(program.values[v], inputs[i].shape);
+    if (int64_t(inputs[i].data.size()) != numElements(inputs[i].shape))
+      throw RuntimeError("input '" + program.values[v].name + "' holds " +
+                         std::to_string(inputs[i].data.size()) +
+                         " values for shape " + formatShape(inputs[i].shape));
+    store(v, std::move(inputs[i]));
+  }
+}
+
+std::vector<Tensor> Run::run(std::vector<Tensor> inputs) {
+  size_t values = program.values.size();
+  stored.assign(values, Tensor());
+  sizes.assign(values, {-1, -1});
+  source.assign(values, nullptr);
+  streamedAs.assign(values, {});
+  readWhole.assign(values, false);
+  begun.assign(program.outputs.size(), false);
+  for (const auto &[v, tensor] : program.constants)
+    if (tensor.rank() == 4)
+      sizes[v] = {tensor.dim(2), tensor.dim(3)};
+  for (const auto &[output, out] : options.sinks)
+    streamedAs.at(program.outputs.at(output)).push_back(output);
+  for (const Node &node : program.nodes)
+    for (int v : node.operands) {
+      int from = stages.producer[v];
+      readWhole[v] =
+          readWhole[v] || (from >= 0 &&
+                           (node.role != Role::Tile ||
+                            program.nodes[from].stage != node.stage) &&
+                           node.role != Role::Reduce);
+    }
+  bindInputs(inputs);
+  for (size_t s = 0; s < stages.stages.size(); ++s)
+    runStage(int(s));
+
+  std::vector<Tensor> outputs;
+  for (size_t i = 0; i < program.outputs.size(); ++i) {
+    int v = program.outputs[i];
+    auto streamed = options.sinks.find(i);
+    if (streamed == options.sinks.end()) {
+      outputs.push_back(whole(v));
+      continue;
+    }
+    outputs.emplace_back();
+    bool tiled = stages.producer[v] >= 0 &&
+                 program.nodes[stages.producer[v]].role == Role::Tile;
+    if (!tiled) { // computed once: one block
+      const Tensor &t = whole(v);
+      if (t.rank() != 4)
+        throw RuntimeError("output '" + program.values[v].name +
+                           "' is not an image and cannot be streamed");
+      stream(i, Region::whole(sizes[v]), t);
+    } else if (!begun[i]) { // every tile skipped
+      Shape shape = program.values[v].shape;
+      shape[2] = sizes[v][0];
+      shape[3] = sizes[v][1];
+      streamed->second->begin(shape);
+    }
+    streamed->second->finish();
+  }
+  return outputs;
+}
+
+} // namespace
+
+std::vector<Tensor> execute(const Program &program, Backend &backend,
+                            std::vector<Tensor> inputs, const Options &options,
+                            Stats *stats) {
+  Stats local;
+  Run run(program, backend, options, stats ? *stats : local);
+  return run.run(std::move(inputs));
+}
+
+} // namespace sstep::exec

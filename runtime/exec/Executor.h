@@ -1,0 +1,99 @@
+//===- Executor.h - Runs a partitioned Program stage by stage ----*- C++
+//-*-===//
+//
+// The backend-neutral schedule: for each stage, its global nodes once, its
+// tile nodes tile by tile on a backend (feeding reductions and stored values),
+// then its reductions and whole nodes. Inputs are tensors in memory or
+// streamed from a source region by region (a slide); image outputs are
+// returned whole or streamed to a sink block by block (a TIFF), so a slide's
+// size never enters the working set.
+//
+// Example: a ResNet trunk on a slide is one stage; each tile reads its input
+// window (tile plus halo) from the slide source and hands the block of the
+// feature map it owns to the writer.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_EXEC_EXECUTOR_H
+#define SSTEP_RUNTIME_EXEC_EXECUTOR_H
+
+#include "runtime/exec/Backend.h"
+
+#include <functional>
+#include <map>
+#include <vector>
+
+namespace sstep::exec {
+
+/// An input read one region at a time.
+class InputSource {
+public:
+  virtual ~InputSource() = default;
+  /// N, C, H, W of the whole input.
+  virtual Shape shape() const = 0;
+  /// The regions a stage will read, in order, before the first read: a
+  /// source may read ahead on its own threads.
+  virtual void expect(const std::vector<Region> &regions) { (void)regions; }
+  /// Block `region` (inside the image), NCHW.
+  virtual Tensor read(const Region &region) = 0;
+};
+
+/// An image output received one owned block at a time; the blocks of all
+/// tiles are disjoint and cover the image, except those of skipped tiles.
+class OutputSink {
+public:
+  virtual ~OutputSink() = default;
+  /// Called once, before any block, with N, C, H, W of the whole output.
+  virtual void begin(const Shape &shape) = 0;
+  /// `block` holds exactly `region` of the output.
+  virtual void write(const Region &region, const Tensor &block) = 0;
+  /// Called once after the last block.
+  virtual void finish() {}
+};
+
+/// A tile of a stage.
+struct TileId {
+  int stage = 0;
+  int64_t row = 0, col = 0;
+  /// Its index in row-major order, and the stage's tile count.
+  int64_t index = 0, count = 0;
+};
+
+struct Options {
+  /// Tile edge in pixels of the first input; 0: one tile per stage.
+  int64_t tileEdge = 0;
+  /// Streamed inputs, by input index; their tensors are not given.
+  std::map<size_t, InputSource *> sources;
+  /// Streamed outputs, by output index; they are returned empty.
+  std::map<size_t, OutputSink *> sinks;
+  /// When set and false for a tile, the tile is not computed: streamed
+  /// outputs get no block from it, stored values keep zeros there and
+  /// reductions do not see it. Given the tile's window of each value.
+  std::function<bool(const TileId &, const plan::TileWindows &)> wanted;
+  /// Called after each tile, run or skipped.
+  std::function<void(const TileId &, bool ran)> progress;
+};
+
+struct Stats {
+  /// Tiles per stage.
+  std::vector<Size2> grids;
+  int64_t tilesRun = 0;
+  int64_t tilesSkipped = 0;
+  /// The largest working set of one tile (the backend's figure).
+  int64_t peakTileBytes = 0;
+  /// Seconds in the backend's tiles, in once-nodes, reading sources and
+  /// writing sinks.
+  double tileSeconds = 0, onceSeconds = 0, readSeconds = 0, writeSeconds = 0;
+};
+
+/// Runs `program`, which the partitioner has annotated, on `backend`.
+/// `inputs` holds one tensor per input (empty for streamed ones). Returns
+/// one tensor per output (empty for streamed ones). Throws RuntimeError.
+std::vector<Tensor> execute(const Program &program, Backend &backend,
+                            std::vector<Tensor> inputs,
+                            const Options &options = {},
+                            Stats *stats = nullptr);
+
+} // namespace sstep::exec
+
+#endif // SSTEP_RUNTIME_EXEC_EXECUTOR_H

@@ -1,0 +1,134 @@
+//===- ReferenceBackend.cpp - The oracle as a tile backend ----------------===//
+
+#include "runtime/reference/ReferenceBackend.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/reference/Kernels.h"
+
+namespace sstep::reference {
+
+std::vector<Tensor>
+ReferenceBackend::runOnce(const Node &node,
+                          const std::vector<const Tensor *> &operands) {
+  auto kernel = kernels().find(node.op);
+  if (kernel == kernels().end())
+    throw RuntimeError(node.describe() + ": no reference kernel for this op");
+  return kernel->second(node, operands);
+}
+
+void ReferenceBackend::beginStage(const Program &p, const plan::Stage &stage,
+                                  const plan::Sizes &s) {
+  program = &p;
+  sizes = &s;
+  lastUse.clear();
+  for (size_t step = 0; step < stage.tileNodes.size(); ++step)
+    for (int v : p.nodes[stage.tileNodes[step]].operands)
+      lastUse[v] = step;
+  for (int v : stage.sinks)
+    lastUse[v] = stage.tileNodes.size();
+}
+
+const Tensor &ReferenceBackend::block(int v, const plan::TileWindows &w,
+                                      exec::TileContext &context) {
+  auto it = tile.find(v);
+  if (it != tile.end())
+    return it->second;
+  if (w.compute[v].empty()) {
+    // The consumer reads only border here (a pad's constant, a conv's
+    // zeros): an empty block.
+    const Shape &shape = program->values[v].shape;
+    return tile[v] = Tensor({std::max<int64_t>(shape[0], 1),
+                             std::max<int64_t>(shape[1], 1), 0, 0});
+  }
+  return tile[v] = context.load(v, w.compute[v]);
+}
+
+void ReferenceBackend::runNode(const Node &node, const plan::TileWindows &w,
+                               exec::TileContext &context) {
+  const plan::Sizes &size = *sizes;
+  int result = node.results[0];
+  Placed to{w.compute[result], size[result]};
+  Operands operands;
+  std::vector<Placed> placed;
+  std::vector<Tensor> crops; // operands cropped to the output block
+  crops.reserve(node.operands.size());
+  auto region = regionKernels().find(node.op);
+  for (size_t i = 0; i < node.operands.size(); ++i) {
+    int v = node.operands[i];
+    if (!node.window->spatial[i]) {
+      operands.push_back(&context.whole(v));
+      placed.push_back({});
+      continue;
+    }
+    const Tensor &from = block(v, w, context);
+    Placed at{w.compute[v], size[v]};
+    Region reads = at.region;
+    for (unsigned axis = 0; axis < 2; ++axis) {
+      if (size[v][axis] == 1 && to.image[axis] != 1)
+        continue; // broadcast
+      reads.axes[axis] = node.window->axes[axis]
+                             .inputInterval(to.region.axes[axis], size[v][axis],
+                                            to.image[axis])
+                             .intersect({0, size[v][axis] - 1});
+    }
+    if (!at.region.contains(reads))
+      throw RuntimeError(
+          node.describe() + ": the tile holds " + formatRegion(at.region) +
+          " of '" + program->values[v].name + "' but computing " +
+          formatRegion(to.region) + " reads " + formatRegion(reads));
+    if (region != regionKernels().end()) {
+      operands.push_back(&from);
+    } else {
+      Region part = to.region;
+      for (unsigned axis = 0; axis < 2; ++axis)
+        if (size[v][axis] == 1 && to.image[axis] != 1)
+          part.axes[axis] = {0, 0};
+      crops.push_back(crop(from, at.region, part));
+      operands.push_back(&crops.back());
+    }
+    placed.push_back(at);
+  }
+  std::vector<Tensor> results = region != regionKernels().end()
+                                    ? region->second(node, operands, placed, to)
+                                    : runOnce(node, operands);
+  Tensor &out = results[0];
+  if (out.rank() != 4 || out.dim(2) != to.region.axes[0].size() ||
+      out.dim(3) != to.region.axes[1].size())
+    throw RuntimeError(node.describe() + ": computed " +
+                       formatShape(out.shape) + " for the block " +
+                       formatRegion(to.region));
+  tile[result] = std::move(out);
+}
+
+int64_t ReferenceBackend::runTile(const plan::Stage &stage,
+                                  const plan::TileWindows &w,
+                                  exec::TileContext &context) {
+  tile.clear();
+  int64_t peak = 0;
+  for (size_t step = 0; step < stage.tileNodes.size(); ++step) {
+    const Node &node = program->nodes[stage.tileNodes[step]];
+    if (!w.compute[node.results[0]].empty())
+      runNode(node, w, context);
+    int64_t live = 0;
+    for (const auto &[v, held] : tile)
+      live += held.size() * int64_t(sizeof(float));
+    peak = std::max(peak, live);
+    for (int v : node.operands)
+      if (lastUse[v] == step)
+        tile.erase(v);
+  }
+  for (int v : stage.sinks)
+    if (!w.owned[v].empty())
+      context.sink(v, block(v, w, context));
+  tile.clear();
+  return peak;
+}
+
+std::vector<Tensor> runTiled(const Program &program, std::vector<Tensor> inputs,
+                             int64_t tileEdge, exec::Stats *stats) {
+  ReferenceBackend backend;
+  exec::Options options;
+  options.tileEdge = tileEdge;
+  return exec::execute(program, backend, std::move(inputs), options, stats);
+}
+
+} // namespace sstep::reference

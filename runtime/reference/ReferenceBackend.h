@@ -1,0 +1,54 @@
+//===- ReferenceBackend.h - The oracle as a tile backend ---------*- C++
+//-*-===//
+//
+// The reference kernels behind the executor's Backend interface: window ops
+// compute a block of their output from blocks of their operands in image
+// coordinates, every other local op runs on its operands cropped to the
+// block. Tiled runs on it equal the whole-image interpreter's results (the
+// invariant the tests check); a window that misses a pixel a kernel reads is
+// an internal error, never a wrong answer.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_REFERENCE_REFERENCEBACKEND_H
+#define SSTEP_RUNTIME_REFERENCE_REFERENCEBACKEND_H
+
+#include "runtime/exec/Executor.h"
+
+#include <map>
+
+namespace sstep::reference {
+
+class ReferenceBackend : public exec::Backend {
+public:
+  std::string name() const override { return "reference"; }
+  std::vector<Tensor> runOnce(const Node &node,
+                              const std::vector<const Tensor *> &) override;
+  void beginStage(const Program &program, const plan::Stage &stage,
+                  const plan::Sizes &sizes) override;
+  int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
+                  exec::TileContext &context) override;
+
+private:
+  const Tensor &block(int v, const plan::TileWindows &w,
+                      exec::TileContext &context);
+  void runNode(const Node &node, const plan::TileWindows &w,
+               exec::TileContext &context);
+
+  const Program *program = nullptr;
+  const plan::Sizes *sizes = nullptr;
+  /// Per value read in the stage: the step of its last reader (sinks: past
+  /// the end), after which the tile drops it.
+  std::map<int, size_t> lastUse;
+  /// The current tile's blocks, by value.
+  std::map<int, Tensor> tile;
+};
+
+/// Runs partitioned `program` on `inputs` in tiles of `tileEdge` pixels of
+/// its first input (0: one tile per stage) on the reference kernels.
+std::vector<Tensor> runTiled(const Program &program, std::vector<Tensor> inputs,
+                             int64_t tileEdge, exec::Stats *stats = nullptr);
+
+} // namespace sstep::reference
+
+#endif // SSTEP_RUNTIME_REFERENCE_REFERENCEBACKEND_H
