@@ -15,9 +15,9 @@
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
 #include "runtime/reference/Interpreter.h"
-#include "runtime/reference/Kernels.h"
 #include "runtime/reference/ReferenceBackend.h"
 #include "tools/common/Args.h"
+#include "tools/sstep-run/Backends.h"
 #include "tools/sstep-run/LoadProgram.h"
 #include "tools/sstep-run/WriteOutput.h"
 
@@ -183,13 +183,15 @@ int run(const std::vector<std::string> &argv) {
   }
   if (args.positional().empty() || args.positional().size() > 2)
     throw UsageError("expected MODEL [INPUT]");
-  std::string backend = args.get("backend", "reference");
-  if (backend != "reference")
-    throw UsageError("unknown backend '" + backend +
-                     "' (this build has: reference)");
-  if (args.has("threads"))
-    reference::setThreadCount(
-        static_cast<int>(tool::parseInt("--threads", args.get("threads"))));
+  std::string backendName = args.get("backend", "reference");
+  int threads =
+      args.has("threads")
+          ? static_cast<int>(tool::parseInt("--threads", args.get("threads")))
+          : 0;
+  std::unique_ptr<exec::Backend> backend = makeBackend(backendName, threads);
+  if (!backend)
+    throw UsageError("unknown backend '" + backendName +
+                     "' (this build has: " + backendNames() + ")");
 
   Program program = loadProgram(args.positional()[0]);
   auto files = outputFiles(args, program);
@@ -197,7 +199,8 @@ int run(const std::vector<std::string> &argv) {
   plan::Stages stages = plan::planStages(program);
   int64_t edge = tileEdgeOf(args, program, inputs, stages);
   std::vector<Tensor> outputs;
-  if (edge == 0 && !args.has("stats")) {
+  if (edge == 0 && backendName == "reference" && !args.has("stats")) {
+    // The oracle's whole-image interpreter: no partitioning involved.
     outputs = reference::run(program, std::move(inputs));
   } else {
     plan::MemoryPrediction predicted;
@@ -205,7 +208,10 @@ int run(const std::vector<std::string> &argv) {
       predicted = plan::predictMemory(
           program, stages, {inputs[0].dim(2), inputs[0].dim(3)}, edge);
     exec::Stats stats;
-    outputs = reference::runTiled(program, std::move(inputs), edge, &stats);
+    exec::Options options;
+    options.tileEdge = edge;
+    outputs =
+        exec::execute(program, *backend, std::move(inputs), options, &stats);
     if (args.has("stats"))
       writeStats(args.get("stats"), predicted, stats);
   }

@@ -1,0 +1,24 @@
+//===- Backends.h - The backends sstep-run can run on ------------*- C++
+//-*-===//
+
+#ifndef SSTEP_TOOLS_SSTEP_RUN_BACKENDS_H
+#define SSTEP_TOOLS_SSTEP_RUN_BACKENDS_H
+
+#include "runtime/exec/Backend.h"
+
+#include <memory>
+#include <string>
+
+namespace sstep {
+
+/// The names --backend accepts, comma-separated, for messages.
+std::string backendNames();
+
+/// The backend called `name`, using `threads` worker threads (0: all
+/// cores); null when this build has none of that name.
+std::unique_ptr<exec::Backend> makeBackend(const std::string &name,
+                                           int threads);
+
+} // namespace sstep
+
+#endif // SSTEP_TOOLS_SSTEP_RUN_BACKENDS_H
