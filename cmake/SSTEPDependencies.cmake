@@ -85,3 +85,21 @@ if(SSTEP_ENABLE_SLIDE)
     set(SSTEP_HAVE_SLIDE ON)
   endif()
 endif()
+
+# --- oneDNN CPU backend (optional) ----------------------------------------------
+# Debian's libdnnl-dev (2.6); its config needs ocl-icd-opencl-dev installed.
+# Without it sstep-run offers the reference backend only. Debian builds
+# oneDNN on GNU OpenMP; the backend sets its thread count through libgomp
+# directly (clang's -fopenmp would want libomp, which we do not need).
+option(SSTEP_ENABLE_CPU "Build the oneDNN CPU backend" ON)
+set(SSTEP_HAVE_DNNL OFF)
+if(SSTEP_ENABLE_CPU)
+  find_package(dnnl CONFIG QUIET)
+  find_library(SSTEP_GOMP NAMES gomp libgomp.so.1
+    HINTS /usr/lib/gcc/x86_64-linux-gnu/12 /usr/lib/gcc/x86_64-linux-gnu/13)
+  if(dnnl_FOUND AND SSTEP_GOMP)
+    set(SSTEP_HAVE_DNNL ON)
+  else()
+    message(STATUS "SSTEP: CPU backend skipped, oneDNN or libgomp missing (scripts/bootstrap.sh installs them)")
+  endif()
+endif()

@@ -27,6 +27,9 @@ if subprocess.call(
     stderr=subprocess.DEVNULL,
 ) == 0:
     config.available_features.add("torch")
+# The oneDNN CPU backend is optional (SSTEP_ENABLE_CPU).
+if getattr(config, "sstep_have_dnnl", False):
+    config.available_features.add("cpu-backend")
 config.substitutions.append(("%sstep_src_root", config.sstep_src_root))
 # Exported models are cached in the build tree, shared by every test.
 config.substitutions.append(

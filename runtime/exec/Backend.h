@@ -21,6 +21,7 @@
 #include "runtime/plan/Stages.h"
 #include "runtime/plan/Tiling.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,9 @@ public:
   /// blocks the tile held at once (the figure MemoryPlan predicts).
   virtual int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
                           TileContext &context) = 0;
+
+  /// Named counts for --stats ("fused_steps"), backend-specific.
+  virtual std::map<std::string, int64_t> counters() const { return {}; }
 };
 
 } // namespace sstep::exec

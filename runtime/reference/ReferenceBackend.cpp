@@ -6,13 +6,19 @@
 
 namespace sstep::reference {
 
-std::vector<Tensor>
-ReferenceBackend::runOnce(const Node &node,
-                          const std::vector<const Tensor *> &operands) {
+namespace {
+std::vector<Tensor> runKernel(const Node &node, const Operands &operands) {
   auto kernel = kernels().find(node.op);
   if (kernel == kernels().end())
     throw RuntimeError(node.describe() + ": no reference kernel for this op");
   return kernel->second(node, operands);
+}
+} // namespace
+
+std::vector<Tensor>
+ReferenceBackend::runOnce(const Node &node,
+                          const std::vector<const Tensor *> &operands) {
+  return runKernel(node, operands);
 }
 
 void ReferenceBackend::beginStage(const Program &p, const plan::Stage &stage,
@@ -42,9 +48,10 @@ const Tensor &ReferenceBackend::block(int v, const plan::TileWindows &w,
   return tile[v] = context.load(v, w.compute[v]);
 }
 
-void ReferenceBackend::runNode(const Node &node, const plan::TileWindows &w,
-                               exec::TileContext &context) {
-  const plan::Sizes &size = *sizes;
+Tensor runNodeBlock(const Node &node, const Program &program,
+                    const plan::Sizes &size, const plan::TileWindows &w,
+                    const std::function<const Tensor &(int)> &blockOf,
+                    const std::function<const Tensor &(int)> &wholeOf) {
   int result = node.results[0];
   Placed to{w.compute[result], size[result]};
   Operands operands;
@@ -55,11 +62,11 @@ void ReferenceBackend::runNode(const Node &node, const plan::TileWindows &w,
   for (size_t i = 0; i < node.operands.size(); ++i) {
     int v = node.operands[i];
     if (!node.window->spatial[i]) {
-      operands.push_back(&context.whole(v));
+      operands.push_back(&wholeOf(v));
       placed.push_back({});
       continue;
     }
-    const Tensor &from = block(v, w, context);
+    const Tensor &from = blockOf(v);
     Placed at{w.compute[v], size[v]};
     Region reads = at.region;
     for (unsigned axis = 0; axis < 2; ++axis) {
@@ -73,7 +80,7 @@ void ReferenceBackend::runNode(const Node &node, const plan::TileWindows &w,
     if (!at.region.contains(reads))
       throw RuntimeError(
           node.describe() + ": the tile holds " + formatRegion(at.region) +
-          " of '" + program->values[v].name + "' but computing " +
+          " of '" + program.values[v].name + "' but computing " +
           formatRegion(to.region) + " reads " + formatRegion(reads));
     if (region != regionKernels().end()) {
       operands.push_back(&from);
@@ -89,14 +96,14 @@ void ReferenceBackend::runNode(const Node &node, const plan::TileWindows &w,
   }
   std::vector<Tensor> results = region != regionKernels().end()
                                     ? region->second(node, operands, placed, to)
-                                    : runOnce(node, operands);
+                                    : runKernel(node, operands);
   Tensor &out = results[0];
   if (out.rank() != 4 || out.dim(2) != to.region.axes[0].size() ||
       out.dim(3) != to.region.axes[1].size())
     throw RuntimeError(node.describe() + ": computed " +
                        formatShape(out.shape) + " for the block " +
                        formatRegion(to.region));
-  tile[result] = std::move(out);
+  return std::move(out);
 }
 
 int64_t ReferenceBackend::runTile(const plan::Stage &stage,
@@ -107,7 +114,10 @@ int64_t ReferenceBackend::runTile(const plan::Stage &stage,
   for (size_t step = 0; step < stage.tileNodes.size(); ++step) {
     const Node &node = program->nodes[stage.tileNodes[step]];
     if (!w.compute[node.results[0]].empty())
-      runNode(node, w, context);
+      tile[node.results[0]] = runNodeBlock(
+          node, *program, *sizes, w,
+          [&](int v) -> const Tensor & { return block(v, w, context); },
+          [&](int v) -> const Tensor & { return context.whole(v); });
     int64_t live = 0;
     for (const auto &[v, held] : tile)
       live += held.size() * int64_t(sizeof(float));

@@ -15,6 +15,7 @@
 
 #include "runtime/exec/Executor.h"
 
+#include <functional>
 #include <map>
 
 namespace sstep::reference {
@@ -32,8 +33,6 @@ public:
 private:
   const Tensor &block(int v, const plan::TileWindows &w,
                       exec::TileContext &context);
-  void runNode(const Node &node, const plan::TileWindows &w,
-               exec::TileContext &context);
 
   const Program *program = nullptr;
   const plan::Sizes *sizes = nullptr;
@@ -43,6 +42,15 @@ private:
   /// The current tile's blocks, by value.
   std::map<int, Tensor> tile;
 };
+
+/// Block `w.compute` of tile node `node`'s result, from blocks `blockOf(v)`
+/// of its image operands (each covering `w.compute[v]`) and whole
+/// non-image operands `wholeOf(v)`. Other backends run the ops they lack
+/// through this.
+Tensor runNodeBlock(const Node &node, const Program &program,
+                    const plan::Sizes &sizes, const plan::TileWindows &w,
+                    const std::function<const Tensor &(int)> &blockOf,
+                    const std::function<const Tensor &(int)> &wholeOf);
 
 /// Runs partitioned `program` on `inputs` in tiles of `tileEdge` pixels of
 /// its first input (0: one tile per stage) on the reference kernels.

@@ -119,6 +119,8 @@ def _trunk(model, drop):
 MODELS = {
     "resnet18-trunk": (lambda: _trunk(torchvision.models.resnet18(), 2),
                        (67, 93)),
+    "resnet50-trunk": (lambda: _trunk(torchvision.models.resnet50(), 2),
+                       (67, 93)),
     "densenet121-features":
         (lambda: torchvision.models.densenet121().features, (75, 97)),
     "mobilenetv2-features":

@@ -10,71 +10,19 @@
 
 #include <catch2/catch.hpp>
 
-#include "compiler/Export/ExportProgram.h"
-#include "compiler/Passes.h"
-#include "dialects/sstep/IR/SStepDialect.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/reference/Interpreter.h"
 #include "runtime/reference/ReferenceBackend.h"
 #include "test/unit/RandomNet.h"
+#include "test/unit/TestPrograms.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Verifier.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-
-#include <cmath>
 #include <random>
 
 using namespace sstep;
 
-namespace {
-
-/// Parses, verifies, partitions and exports `text`; fails the test case
-/// with the diagnostics otherwise.
-Program compile(const std::string &text) {
-  mlir::MLIRContext context;
-  context.loadDialect<SStepDialect, mlir::func::FuncDialect,
-                      mlir::arith::ArithDialect>();
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    diagnostics += d.str() + "\n";
-    return mlir::success();
-  });
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(text, &context);
-  INFO(diagnostics);
-  REQUIRE(module);
-  REQUIRE(mlir::succeeded(mlir::verify(*module)));
-  mlir::PassManager pm(&context);
-  pm.addPass(createPartition());
-  REQUIRE(mlir::succeeded(pm.run(*module)));
-  mlir::FailureOr<Program> program = exportProgram(*module);
-  REQUIRE(mlir::succeeded(program));
-  return std::move(*program);
-}
-
-Tensor randomImage(std::mt19937 &rng, int64_t c, int64_t h, int64_t w) {
-  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
-  Tensor t({1, c, h, w});
-  for (float &v : t.data)
-    v = value(rng);
-  return t;
-}
-
-/// Largest |a - b| relative to the largest |a|.
-double relativeError(const Tensor &a, const Tensor &b) {
-  double diff = 0, scale = 1e-30;
-  for (size_t i = 0; i < a.data.size(); ++i) {
-    diff = std::max(diff, double(std::fabs(a.data[i] - b.data[i])));
-    scale = std::max(scale, double(std::fabs(a.data[i])));
-  }
-  return diff / scale;
-}
-
-} // namespace
+using test::compileProgram;
+using test::randomImage;
+using test::relativeError;
 
 TEST_CASE("tiled equals whole on random networks", "[tiling]") {
   std::mt19937 rng(20261123);
@@ -88,7 +36,7 @@ TEST_CASE("tiled equals whole on random networks", "[tiling]") {
         net.build(std::uniform_int_distribution<int>(3, 10)(rng));
     INFO("seed " << seed << ", image " << image[0] << "x" << image[1] << "\n"
                  << text);
-    Program program = compile(text);
+    Program program = compileProgram(text);
     Tensor x = randomImage(rng, channels, image[0], image[1]);
     std::vector<Tensor> whole = reference::run(program, {x});
 
@@ -116,7 +64,7 @@ TEST_CASE("the planner's tile fits its budget", "[tiling]") {
     test::RandomNet net(seed, {48, 40}, 2);
     std::string text = net.build(6);
     INFO("seed " << seed << "\n" << text);
-    Program program = compile(text);
+    Program program = compileProgram(text);
     plan::Stages stages = plan::planStages(program);
     plan::MemoryPrediction whole =
         plan::predictMemory(program, stages, {48, 40}, 0);

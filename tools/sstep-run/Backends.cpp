@@ -3,10 +3,19 @@
 #include "tools/sstep-run/Backends.h"
 #include "runtime/reference/Kernels.h"
 #include "runtime/reference/ReferenceBackend.h"
+#ifdef SSTEP_HAVE_DNNL
+#include "runtime/cpu/CpuBackend.h"
+#endif
 
 namespace sstep {
 
-std::string backendNames() { return "reference"; }
+std::string backendNames() {
+#ifdef SSTEP_HAVE_DNNL
+  return "reference, cpu";
+#else
+  return "reference";
+#endif
+}
 
 std::unique_ptr<exec::Backend> makeBackend(const std::string &name,
                                            int threads) {
@@ -14,6 +23,10 @@ std::unique_ptr<exec::Backend> makeBackend(const std::string &name,
     reference::setThreadCount(threads);
   if (name == "reference")
     return std::make_unique<reference::ReferenceBackend>();
+#ifdef SSTEP_HAVE_DNNL
+  if (name == "cpu")
+    return std::make_unique<cpu::CpuBackend>(threads);
+#endif
   return nullptr;
 }
 

@@ -158,7 +158,7 @@ int64_t tileEdgeOf(const Args &args, const Program &program,
 }
 
 void writeStats(const std::string &file, const plan::MemoryPrediction &p,
-                const exec::Stats &stats) {
+                const exec::Stats &stats, const exec::Backend &backend) {
   std::ofstream out(file);
   out << "{\n  \"tile_edge\": " << p.tileEdge << ",\n  \"grids\": [";
   for (size_t i = 0; i < stats.grids.size(); ++i)
@@ -168,7 +168,11 @@ void writeStats(const std::string &file, const plan::MemoryPrediction &p,
       << ",\n  \"predicted_tile_bytes\": " << p.tileBytes
       << ",\n  \"measured_tile_bytes\": " << stats.peakTileBytes
       << ",\n  \"weight_bytes\": " << p.weightBytes
-      << ",\n  \"stored_bytes\": " << p.storedBytes << "\n}\n";
+      << ",\n  \"stored_bytes\": " << p.storedBytes << ",\n  \"backend\": \""
+      << backend.name() << "\"";
+  for (const auto &[name, value] : backend.counters())
+    out << ",\n  \"" << name << "\": " << value;
+  out << "\n}\n";
   if (!out)
     throw RuntimeError("cannot write stats to '" + file + "'");
 }
@@ -213,7 +217,7 @@ int run(const std::vector<std::string> &argv) {
     outputs =
         exec::execute(program, *backend, std::move(inputs), options, &stats);
     if (args.has("stats"))
-      writeStats(args.get("stats"), predicted, stats);
+      writeStats(args.get("stats"), predicted, stats, *backend);
   }
   for (const auto &[index, file] : files)
     writeOutput(file, program.outputName(index), outputs[index]);

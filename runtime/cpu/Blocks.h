@@ -1,0 +1,62 @@
+//===- Blocks.h - A tile's values in oneDNN memory ---------------*- C++
+//-*-===//
+//
+// Between the nodes of one tile the CPU backend keeps each value as a block:
+// a rectangle of the value's image (in image coordinates) held in whatever
+// layout the oneDNN primitive that wrote it chose, usually channel-blocked
+// (nChw8c with AVX2, nChw16c with AVX-512). A consumer that wants another
+// rectangle or layout gets a copy made by one reorder; a consumer that wants
+// exactly what is there reads it in place, which is the common case in a
+// chain of convolutions (the window planner sizes each block for its reader).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_CPU_BLOCKS_H
+#define SSTEP_RUNTIME_CPU_BLOCKS_H
+
+#include "runtime/core/Region.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <memory>
+
+namespace sstep::cpu {
+
+using dnnl::memory;
+
+/// The engine and stream every primitive of the backend runs on.
+struct Device {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+};
+
+struct Block {
+  Region region;
+  memory mem;
+  /// Keeps a tensor alive whose data `mem` wraps.
+  std::shared_ptr<Tensor> owner;
+
+  int64_t bytes() const { return mem ? int64_t(mem.get_desc().get_size()) : 0; }
+  memory::dims dims() const { return mem.get_desc().dims(); }
+};
+
+/// dims {N, C, rows, cols} of `region` with the batch and channels of `d`.
+memory::dims dimsOf(const memory::dims &d, const Region &region);
+
+/// An f32 memory descriptor of `dims` in NCHW.
+memory::desc plainDesc(const memory::dims &dims);
+
+/// `region` of `block` (which must contain it) in layout `desc`, whose dims
+/// are those of the region. Returns `block.mem` itself when nothing changes.
+memory extract(Device &device, const Block &block, const Region &region,
+               const memory::desc &desc);
+
+/// `region` of `block` as an NCHW tensor.
+Tensor toTensor(Device &device, const Block &block, const Region &region);
+
+/// A block holding NCHW tensor `t`, which covers `region`.
+Block fromTensor(Tensor t, const Region &region, Device &device);
+
+} // namespace sstep::cpu
+
+#endif // SSTEP_RUNTIME_CPU_BLOCKS_H

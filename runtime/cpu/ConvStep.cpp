@@ -1,0 +1,147 @@
+//===- ConvStep.cpp - Convolutions with fused post-ops on oneDNN ----------===//
+//
+// A block of a convolution's output reads a rectangle of its input; where
+// that rectangle leaves the image the block gets oneDNN padding on that
+// side only, so an interior tile pads nothing and a border tile pads
+// exactly as the whole image does.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/core/RuntimeError.h"
+#include "runtime/cpu/Cache.h"
+#include "runtime/cpu/CpuBackend.h"
+#include "runtime/reference/Kernels.h"
+
+namespace sstep::cpu {
+namespace {
+
+using dnnl::algorithm;
+using dnnl::prop_kind;
+using dt = memory::data_type;
+using tag = memory::format_tag;
+
+/// The input rectangle a block of a window op's output reads and the
+/// padding it needs on each side.
+struct Reads {
+  Region region;
+  memory::dims padL{0, 0}, padR{0, 0};
+};
+
+Reads readsOf(const Region &out, const WindowAxis axes[2], Size2 image) {
+  Reads r;
+  for (int a = 0; a < 2; ++a) {
+    const WindowAxis &w = axes[a];
+    int64_t lo = out.axes[a].lo * w.stride - w.padBegin;
+    int64_t hi = out.axes[a].hi * w.stride - w.padBegin + w.extent() - 1;
+    Interval clipped{std::max<int64_t>(lo, 0),
+                     std::min<int64_t>(hi, image[a] - 1)};
+    r.region.axes[a] = clipped;
+    r.padL[a] = clipped.lo - lo;
+    r.padR[a] = hi - clipped.hi;
+  }
+  return r;
+}
+
+} // namespace
+
+Block CpuBackend::runConv(const Step &step) {
+  const Node &conv = program->nodes[step.nodes[0]];
+  int id = step.nodes[0];
+  int x = conv.operands[0];
+  const Tensor &weight = whole(conv.operands[1]);
+  bool hasBias = conv.operands.size() > 2;
+  int64_t groups = conv.getInt("groups");
+  WindowAxis axes[2] = {reference::windowAxisOf(conv, weight.dim(2), 0),
+                        reference::windowAxisOf(conv, weight.dim(3), 1)};
+  const Region &out = w->compute[step.result];
+  Reads reads = readsOf(out, axes, (*sizes)[x]);
+  const Block &input = blockOf(x);
+  if (!input.region.contains(reads.region))
+    throw RuntimeError(conv.describe() + ": the tile holds " +
+                       formatRegion(input.region) + " of its input but " +
+                       formatRegion(out) + " reads " +
+                       formatRegion(reads.region));
+  memory::dims in = dimsOf(input.dims(), reads.region);
+  int64_t o = weight.dim(0);
+  memory::dims dst{in[0], o, out.axes[0].size(), out.axes[1].size()};
+  memory::dims wdims =
+      groups > 1 ? memory::dims{groups, o / groups, weight.dim(1),
+                                weight.dim(2), weight.dim(3)}
+                 : memory::dims{o, weight.dim(1), weight.dim(2), weight.dim(3)};
+
+  dnnl::post_ops ops;
+  std::string signature;
+  for (size_t i = 1; i < step.nodes.size(); ++i) {
+    const Node &next = program->nodes[step.nodes[i]];
+    if (step.nodes[i] == step.sumNode) {
+      ops.append_sum(1.0f);
+      signature += "sum,";
+    } else {
+      Eltwise e = *eltwiseOf(next);
+      ops.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);
+      signature += next.op + ",";
+    }
+  }
+  std::string key =
+      keyOf("conv", id, in, dst, reads.padL, reads.padR, signature);
+  auto found = cache->primitives.find(key);
+  if (found == cache->primitives.end()) {
+    memory::dims strides{axes[0].stride, axes[1].stride};
+    memory::dims dilates{axes[0].dilation - 1, axes[1].dilation - 1};
+    memory::desc bias =
+        hasBias ? memory::desc({o}, dt::f32, tag::x) : memory::desc();
+    dnnl::convolution_forward::desc d(prop_kind::forward_inference,
+                                      algorithm::convolution_direct,
+                                      memory::desc(in, dt::f32, tag::any),
+                                      memory::desc(wdims, dt::f32, tag::any),
+                                      bias, memory::desc(dst, dt::f32, blocked),
+                                      strides, dilates, reads.padL, reads.padR);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(ops);
+    dnnl::convolution_forward::primitive_desc pd(d, attr, device.engine);
+    ++count.primitivesCreated;
+    found = cache->primitives
+                .emplace(key,
+                         Primitive{dnnl::convolution_forward(pd), pd.src_desc(),
+                                   pd.weights_desc(), pd.dst_desc()})
+                .first;
+  }
+  const Primitive &prim = found->second;
+
+  // Weights, packed once per layout.
+  memory packed;
+  for (auto &[desc, mem] : cache->weights[id])
+    if (desc == prim.weights)
+      packed = mem;
+  if (!packed) {
+    memory user(
+        memory::desc(wdims, dt::f32, groups > 1 ? tag::goihw : tag::oihw),
+        device.engine, const_cast<float *>(weight.data.data()));
+    packed = memory(prim.weights, device.engine);
+    dnnl::reorder(user, packed).execute(device.stream, user, packed);
+    cache->weights[id].push_back({prim.weights, packed});
+  }
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, extract(device, input, reads.region, prim.src)},
+      {DNNL_ARG_WEIGHTS, packed}};
+  if (hasBias) {
+    memory &bias = cache->bias[id];
+    if (!bias)
+      bias = memory(memory::desc({o}, dt::f32, tag::x), device.engine,
+                    const_cast<float *>(whole(conv.operands[2]).data.data()));
+    args[DNNL_ARG_BIAS] = bias;
+  }
+  Block result{out, memory(prim.dst, device.engine), nullptr};
+  if (step.sumValue >= 0) {
+    // The sum post-op accumulates onto what the destination holds.
+    memory residual = extract(device, blockOf(step.sumValue), out, prim.dst);
+    dnnl::reorder(residual, result.mem)
+        .execute(device.stream, residual, result.mem);
+  }
+  args[DNNL_ARG_DST] = result.mem;
+  prim.primitive.execute(device.stream, args);
+  count.dnnlNodes += int64_t(step.nodes.size());
+  return result;
+}
+
+} // namespace sstep::cpu

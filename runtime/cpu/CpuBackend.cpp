@@ -1,0 +1,177 @@
+//===- CpuBackend.cpp - The oneDNN CPU backend: the tile loop -------------===//
+
+#include "runtime/cpu/CpuBackend.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/cpu/Cache.h"
+#include "runtime/reference/Kernels.h"
+#include "runtime/reference/ReferenceBackend.h"
+
+// oneDNN's OpenMP runtime (libgomp); declared here so that building the
+// backend does not need the compiler's OpenMP support.
+extern "C" void omp_set_num_threads(int threads);
+
+namespace sstep::cpu {
+
+CpuBackend::CpuBackend(int threads) : cache(std::make_unique<Cache>()) {
+  if (threads > 0) {
+    omp_set_num_threads(threads);
+    reference::setThreadCount(threads);
+  }
+  // One layout for every block: the channel block of the widest vector
+  // unit, so a tile's values never change layout between primitives.
+  blocked = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core
+                ? memory::format_tag::nChw16c
+                : memory::format_tag::nChw8c;
+}
+
+CpuBackend::~CpuBackend() = default;
+
+std::map<std::string, int64_t> CpuBackend::counters() const {
+  return {{"fused_steps", count.fusedSteps},
+          {"onednn_nodes", count.dnnlNodes},
+          {"reference_nodes", count.referenceNodes},
+          {"primitives_created", count.primitivesCreated}};
+}
+
+std::vector<Tensor>
+CpuBackend::runOnce(const Node &node,
+                    const std::vector<const Tensor *> &operands) {
+  auto kernel = reference::kernels().find(node.op);
+  if (kernel == reference::kernels().end())
+    throw RuntimeError(node.describe() + ": no kernel for this op");
+  return kernel->second(node, operands);
+}
+
+void CpuBackend::beginStage(const Program &p, const plan::Stage &stage,
+                            const plan::Sizes &s) {
+  if (stagesOf != &p) {
+    stages = plan::planStages(p);
+    stagesOf = &p;
+  }
+  program = &p;
+  sizes = &s;
+  steps = planSteps(p, stage, stages, s);
+  lastUse.clear();
+  for (size_t i = 0; i < steps.size(); ++i)
+    for (int id : steps[i].nodes)
+      for (int v : p.nodes[id].operands)
+        lastUse[v] = i;
+  for (int v : stage.sinks)
+    lastUse[v] = steps.size();
+}
+
+const Block &CpuBackend::blockOf(int v) {
+  auto it = tile.find(v);
+  if (it != tile.end())
+    return it->second;
+  const Region &region = w->compute[v];
+  if (region.empty()) {
+    // Read only as border (a pad's constant, a conv's zeros).
+    const Shape &shape = program->values[v].shape;
+    Tensor none(
+        {std::max<int64_t>(shape[0], 1), std::max<int64_t>(shape[1], 1), 0, 0});
+    return tile[v] = fromTensor(std::move(none), region, device);
+  }
+  return tile[v] = fromTensor(context->load(v, region), region, device);
+}
+
+Block CpuBackend::runReference(const Node &node) {
+  ++count.referenceNodes;
+  std::map<int, Tensor> plain;
+  Tensor out = reference::runNodeBlock(
+      node, *program, *sizes, *w,
+      [&](int v) -> const Tensor & {
+        auto it = plain.find(v);
+        if (it == plain.end())
+          it = plain.emplace(v, toTensor(device, blockOf(v), w->compute[v]))
+                   .first;
+        return it->second;
+      },
+      [&](int v) -> const Tensor & { return whole(v); });
+  return fromTensor(std::move(out), w->compute[node.results[0]], device);
+}
+
+Block CpuBackend::runNode(const Node &node) {
+  // Border-only reads and empty blocks stay with the reference kernels,
+  // which define them; so do ops oneDNN has no primitive for.
+  for (size_t i = 0; i < node.operands.size(); ++i)
+    if (node.window->spatial[i] && w->compute[node.operands[i]].empty())
+      return runReference(node);
+  try {
+    if (node.op == "conv2d")
+      return runConv(
+          Step{{int(&node - program->nodes.data())}, -1, -1, node.results[0]});
+    if (node.op == "max_pool2d" || node.op == "avg_pool2d")
+      return runPool(node);
+    if (auto eltwise = eltwiseOf(node))
+      return runEltwise(node, *eltwise);
+    if (node.op == "add" || node.op == "sub" || node.op == "mul" ||
+        node.op == "div")
+      return runBinary(node);
+    if (node.op == "concat")
+      return runConcat(node);
+  } catch (const dnnl::error &) {
+    // No oneDNN implementation for this shape or layout.
+  }
+  return runReference(node);
+}
+
+Block CpuBackend::runStep(const Step &step) {
+  if (step.nodes.size() > 1) {
+    try {
+      Block out = runConv(step);
+      ++count.fusedSteps;
+      return out;
+    } catch (const dnnl::error &) {
+      // Fall back to one node at a time below.
+    }
+  }
+  Block out;
+  for (size_t i = 0; i < step.nodes.size(); ++i) {
+    const Node &node = program->nodes[step.nodes[i]];
+    out = runNode(node);
+    if (i + 1 < step.nodes.size())
+      tile[node.results[0]] = out;
+  }
+  for (size_t i = 0; i + 1 < step.nodes.size(); ++i)
+    tile.erase(program->nodes[step.nodes[i]].results[0]);
+  return out;
+}
+
+int64_t CpuBackend::runTile(const plan::Stage &stage,
+                            const plan::TileWindows &windows,
+                            exec::TileContext &ctx) {
+  w = &windows;
+  context = &ctx;
+  tile.clear();
+  int64_t peak = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const Step &step = steps[i];
+    if (!w->compute[step.result].empty()) {
+      Block out = runStep(step);
+      Size2 extent = w->compute[step.result].extent();
+      memory::dims dims = out.dims();
+      if (dims.size() != 4 || dims[2] != extent[0] || dims[3] != extent[1])
+        throw RuntimeError(program->nodes[step.nodes.back()].describe() +
+                           ": computed a block of the wrong size for " +
+                           formatRegion(w->compute[step.result]));
+      tile[step.result] = std::move(out);
+    }
+    int64_t live = 0;
+    for (const auto &[v, block] : tile)
+      live += block.bytes();
+    peak = std::max(peak, live);
+    for (int id : step.nodes)
+      for (int v : program->nodes[id].operands)
+        if (lastUse[v] == i)
+          tile.erase(v);
+  }
+  device.stream.wait();
+  for (int v : stage.sinks)
+    if (!w->owned[v].empty())
+      ctx.sink(v, toTensor(device, blockOf(v), w->compute[v]));
+  tile.clear();
+  return peak;
+}
+
+} // namespace sstep::cpu

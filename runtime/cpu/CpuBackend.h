@@ -1,0 +1,83 @@
+//===- CpuBackend.h - The oneDNN CPU backend ---------------------*- C++
+//-*-===//
+//
+// Runs a stage's tile nodes with oneDNN 2.6 primitives on all cores:
+// convolutions with their bias, element-wise functions and residual sum
+// fused as post-ops, pooling, element-wise and binary ops, and channel
+// concatenation, in one channel-blocked layout kept across the whole tile.
+// Primitives and pre-packed weights are created once per tile shape and
+// reused. Ops oneDNN lacks (resize, pad, transposed convolution, norms, ...)
+// run on the reference kernels for that block, so every program runs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_CPU_CPUBACKEND_H
+#define SSTEP_RUNTIME_CPU_CPUBACKEND_H
+
+#include "runtime/cpu/Blocks.h"
+#include "runtime/cpu/Fusion.h"
+#include "runtime/exec/Backend.h"
+
+#include <map>
+#include <string>
+
+namespace sstep::cpu {
+
+/// What the backend did, for --stats and tests.
+struct CpuCounters {
+  int64_t fusedSteps = 0;     ///< Steps with post-ops, per tile.
+  int64_t dnnlNodes = 0;      ///< Node executions on oneDNN.
+  int64_t referenceNodes = 0; ///< Node executions on the reference kernels.
+  int64_t primitivesCreated = 0;
+};
+
+class CpuBackend : public exec::Backend {
+public:
+  /// `threads` > 0 caps oneDNN's and the reference kernels' threads.
+  explicit CpuBackend(int threads = 0);
+  ~CpuBackend() override;
+
+  std::string name() const override { return "cpu"; }
+  std::vector<Tensor> runOnce(const Node &node,
+                              const std::vector<const Tensor *> &) override;
+  void beginStage(const Program &program, const plan::Stage &stage,
+                  const plan::Sizes &sizes) override;
+  int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
+                  exec::TileContext &context) override;
+
+  std::map<std::string, int64_t> counters() const override;
+
+  struct Cache; // primitives and packed weights, by shape
+
+private:
+  const Block &blockOf(int v);
+  const Tensor &whole(int v) { return context->whole(v); }
+  Block runStep(const Step &step);
+  Block runConv(const Step &step);
+  Block runPool(const Node &node);
+  Block runEltwise(const Node &node, const Eltwise &eltwise);
+  Block runBinary(const Node &node);
+  Block runConcat(const Node &node);
+  Block runReference(const Node &node);
+  /// Runs `node` on oneDNN when it can, else on the reference kernels.
+  Block runNode(const Node &node);
+
+  Device device;
+  std::unique_ptr<Cache> cache;
+  CpuCounters count;
+  memory::format_tag blocked;
+  const Program *program = nullptr;
+  const plan::Sizes *sizes = nullptr;
+  plan::Stages stages;
+  const Program *stagesOf = nullptr;
+  std::vector<Step> steps;
+  std::map<int, size_t> lastUse;
+  /// The current tile.
+  const plan::TileWindows *w = nullptr;
+  exec::TileContext *context = nullptr;
+  std::map<int, Block> tile;
+};
+
+} // namespace sstep::cpu
+
+#endif // SSTEP_RUNTIME_CPU_CPUBACKEND_H

@@ -1,0 +1,107 @@
+//===- Fusion.cpp - Which of a stage's tile nodes run as one primitive ----===//
+
+#include "runtime/cpu/Fusion.h"
+
+#include <algorithm>
+
+namespace sstep::cpu {
+
+using dnnl::algorithm;
+
+std::optional<Eltwise> eltwiseOf(const Node &node) {
+  if (node.operands.size() != 1)
+    return std::nullopt;
+  const std::string &op = node.op;
+  if (op == "relu")
+    return Eltwise{algorithm::eltwise_relu};
+  if (op == "leaky_relu")
+    return Eltwise{algorithm::eltwise_relu, float(node.getFloat("alpha"))};
+  if (op == "sigmoid")
+    return Eltwise{algorithm::eltwise_logistic};
+  if (op == "tanh")
+    return Eltwise{algorithm::eltwise_tanh};
+  if (op == "exp")
+    return Eltwise{algorithm::eltwise_exp};
+  if (op == "sqrt")
+    return Eltwise{algorithm::eltwise_sqrt};
+  if (op == "hard_swish")
+    return Eltwise{algorithm::eltwise_hardswish};
+  if (op == "clip")
+    return Eltwise{algorithm::eltwise_clip, float(node.getFloat("min")),
+                   float(node.getFloat("max"))};
+  return std::nullopt;
+}
+
+namespace {
+
+/// Per value: how many node operands read it.
+std::vector<int> readers(const Program &program) {
+  std::vector<int> count(program.values.size(), 0);
+  for (const Node &node : program.nodes)
+    for (int v : node.operands)
+      ++count[v];
+  return count;
+}
+
+bool isImage(const Program &program, const plan::Sizes &sizes, int v) {
+  return program.values[v].shape.size() == 4 && sizes[v][0] >= 0;
+}
+
+} // namespace
+
+std::vector<Step> planSteps(const Program &program, const plan::Stage &stage,
+                            const plan::Stages &stages,
+                            const plan::Sizes &sizes) {
+  std::vector<int> count = readers(program);
+  std::vector<bool> isSink(program.values.size(), false);
+  for (int v : stage.sinks)
+    isSink[v] = true;
+  for (int v : program.outputs)
+    isSink[v] = true;
+  auto swallowable = [&](int v) {
+    return count[v] == 1 && !isSink[v] && !stages.stored[v];
+  };
+
+  std::vector<Step> steps;
+  const std::vector<int> &nodes = stage.tileNodes;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    Step step;
+    step.nodes.push_back(nodes[i]);
+    step.result = program.nodes[nodes[i]].results[0];
+    if (program.nodes[nodes[i]].op == "conv2d") {
+      // Extend along the sole reader while it is the next tile node.
+      while (i + 1 < nodes.size() && swallowable(step.result)) {
+        const Node &next = program.nodes[nodes[i + 1]];
+        bool fits = false;
+        if (eltwiseOf(next)) {
+          fits = true;
+        } else if (next.op == "add" && step.sumNode < 0 &&
+                   next.operands.size() == 2) {
+          int other = next.operands[0] == step.result ? next.operands[1]
+                                                      : next.operands[0];
+          bool reads = next.operands[0] == step.result ||
+                       next.operands[1] == step.result;
+          fits = reads && other != step.result &&
+                 isImage(program, sizes, other) &&
+                 sizes[other] == sizes[step.result] &&
+                 program.values[other].shape[1] ==
+                     program.values[step.result].shape[1] &&
+                 program.values[other].shape[1] > 0;
+          if (fits) {
+            step.sumNode = nodes[i + 1];
+            step.sumValue = other;
+          }
+        }
+        if (!fits || std::find(next.operands.begin(), next.operands.end(),
+                               step.result) == next.operands.end())
+          break;
+        step.nodes.push_back(nodes[++i]);
+        step.result = next.results[0];
+      }
+    }
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+} // namespace sstep::cpu

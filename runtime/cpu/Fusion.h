@@ -1,0 +1,55 @@
+//===- Fusion.h - Which of a stage's tile nodes run as one primitive -*- C++
+//-*-===//
+//
+// oneDNN applies element-wise functions and a residual sum to a
+// convolution's result while it is still in registers (post-ops). A step is
+// a convolution with the chain of such nodes that follows it, or a single
+// node. A node joins a chain only when it is the sole reader of the value
+// before it and that value is needed nowhere else (not a sink, not stored),
+// so no value a step swallows is ever asked for.
+//
+// Example: ResNet's `conv -> add(., identity) -> relu` is one step with
+// post-ops [sum, relu]; the identity block is copied into the destination
+// before the convolution accumulates onto it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_CPU_FUSION_H
+#define SSTEP_RUNTIME_CPU_FUSION_H
+
+#include "runtime/core/Program.h"
+#include "runtime/plan/Stages.h"
+#include "runtime/plan/Tiling.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <optional>
+#include <vector>
+
+namespace sstep::cpu {
+
+/// The oneDNN element-wise algorithm and its parameters for a unary node,
+/// if oneDNN has one that matches the op's definition exactly.
+struct Eltwise {
+  dnnl::algorithm algorithm;
+  float alpha = 0, beta = 0;
+};
+std::optional<Eltwise> eltwiseOf(const Node &node);
+
+struct Step {
+  /// The nodes in order; the first is the step's primary op.
+  std::vector<int> nodes;
+  /// For a fused residual add: the node and the value added (-1: none).
+  int sumNode = -1, sumValue = -1;
+  /// The value the step produces.
+  int result = -1;
+};
+
+/// The steps of `stage`'s tile nodes, in order.
+std::vector<Step> planSteps(const Program &program, const plan::Stage &stage,
+                            const plan::Stages &stages,
+                            const plan::Sizes &sizes);
+
+} // namespace sstep::cpu
+
+#endif // SSTEP_RUNTIME_CPU_FUSION_H

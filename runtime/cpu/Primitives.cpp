@@ -1,0 +1,203 @@
+//===- Primitives.cpp - Pooling, element-wise, binary and concat on oneDNN
+//-===//
+//
+// Each runs on blocks in the backend's blocked layout and writes a block of
+// the node's output window. A shape or layout oneDNN cannot do throws
+// dnnl::error, and the caller runs the node on the reference kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/core/RuntimeError.h"
+#include "runtime/cpu/Cache.h"
+#include "runtime/cpu/CpuBackend.h"
+#include "runtime/reference/Kernels.h"
+
+namespace sstep::cpu {
+namespace {
+
+using dnnl::algorithm;
+using dnnl::prop_kind;
+using dt = memory::data_type;
+using tag = memory::format_tag;
+
+void unsupported() {
+  throw dnnl::error(dnnl_unimplemented, "no oneDNN mapping");
+}
+
+} // namespace
+
+Block CpuBackend::runPool(const Node &node) {
+  const auto &kernel = node.getInts("kernel");
+  bool max = node.op == "max_pool2d";
+  bool countPad = !max && node.getInt("count_include_pad") != 0;
+  bool ceil = node.getInt("ceil_mode") != 0;
+  if (node.has("dilations"))
+    for (int64_t d : node.getInts("dilations"))
+      if (d != 1)
+        unsupported();
+  // oneDNN counts ceil_mode's overhang as padding; ONNX does not. Without
+  // it every window lies inside the padded image and both divide by the
+  // window's area.
+  if (countPad && ceil)
+    unsupported();
+  const auto &strides = node.getInts("strides");
+  const auto &pads = node.getInts("pads");
+  int x = node.operands[0];
+  const Region &out = w->compute[node.results[0]];
+  Size2 image = (*sizes)[x];
+  Region reads;
+  memory::dims padL(2), padR(2);
+  for (int a = 0; a < 2; ++a) {
+    int64_t lo = out.axes[a].lo * strides[a] - pads[a];
+    int64_t hi = out.axes[a].hi * strides[a] - pads[a] + kernel[a] - 1;
+    reads.axes[a] = {std::max<int64_t>(lo, 0),
+                     std::min<int64_t>(hi, image[a] - 1)};
+    padL[a] = reads.axes[a].lo - lo;
+    padR[a] = hi - reads.axes[a].hi;
+  }
+  const Block &input = blockOf(x);
+  memory::dims in = dimsOf(input.dims(), reads);
+  memory::dims dst = dimsOf(input.dims(), out);
+  std::string key = keyOf("pool", node.op, countPad, in, dst, padL, padR,
+                          kernel[0], kernel[1], strides[0], strides[1]);
+  auto found = cache->primitives.find(key);
+  if (found == cache->primitives.end()) {
+    algorithm alg = max        ? algorithm::pooling_max
+                    : countPad ? algorithm::pooling_avg_include_padding
+                               : algorithm::pooling_avg_exclude_padding;
+    memory::desc src(in, dt::f32, blocked), to(dst, dt::f32, blocked);
+    dnnl::pooling_v2_forward::desc d(
+        prop_kind::forward_inference, alg, src, to, {strides[0], strides[1]},
+        {kernel[0], kernel[1]}, {0, 0}, padL, padR);
+    dnnl::pooling_v2_forward::primitive_desc pd(d, device.engine);
+    ++count.primitivesCreated;
+    found =
+        cache->primitives
+            .emplace(key, Primitive{dnnl::pooling_v2_forward(pd), src, {}, to})
+            .first;
+  }
+  const Primitive &prim = found->second;
+  Block result{out, memory(prim.dst, device.engine), nullptr};
+  prim.primitive.execute(
+      device.stream, {{DNNL_ARG_SRC, extract(device, input, reads, prim.src)},
+                      {DNNL_ARG_DST, result.mem}});
+  ++count.dnnlNodes;
+  return result;
+}
+
+Block CpuBackend::runEltwise(const Node &node, const Eltwise &e) {
+  const Region &out = w->compute[node.results[0]];
+  const Block &input = blockOf(node.operands[0]);
+  memory::desc desc(dimsOf(input.dims(), out), dt::f32, blocked);
+  std::string key =
+      keyOf("eltwise", int(e.algorithm), e.alpha, e.beta, desc.dims());
+  auto found = cache->primitives.find(key);
+  if (found == cache->primitives.end()) {
+    dnnl::eltwise_forward::desc d(prop_kind::forward_inference, e.algorithm,
+                                  desc, e.alpha, e.beta);
+    dnnl::eltwise_forward::primitive_desc pd(d, device.engine);
+    ++count.primitivesCreated;
+    found =
+        cache->primitives
+            .emplace(key, Primitive{dnnl::eltwise_forward(pd), desc, {}, desc})
+            .first;
+  }
+  Block result{out, memory(desc, device.engine), nullptr};
+  found->second.primitive.execute(
+      device.stream, {{DNNL_ARG_SRC, extract(device, input, out, desc)},
+                      {DNNL_ARG_DST, result.mem}});
+  ++count.dnnlNodes;
+  return result;
+}
+
+Block CpuBackend::runBinary(const Node &node) {
+  const Region &out = w->compute[node.results[0]];
+  Size2 image = (*sizes)[node.results[0]];
+  std::vector<memory> srcs;
+  std::vector<Tensor> small;
+  small.reserve(2); // srcs point into it
+  memory::dims dst;
+  for (size_t i = 0; i < 2; ++i) {
+    int v = node.operands[i];
+    if (node.window->spatial[i] && (*sizes)[v] == image) {
+      const Block &b = blockOf(v);
+      memory::desc desc(dimsOf(b.dims(), out), dt::f32, blocked);
+      srcs.push_back(extract(device, b, out, desc));
+      dst = desc.dims();
+      continue;
+    }
+    // A per-channel or scalar operand, broadcast by oneDNN: only as the
+    // second operand (sub and div are not symmetric) and at most 4-D.
+    if (i == 0)
+      unsupported();
+    const Tensor &t =
+        node.window->spatial[i]
+            ? small.emplace_back(toTensor(device, blockOf(v), w->compute[v]))
+            : whole(v);
+    if (t.rank() > 4)
+      unsupported();
+    memory::dims dims(4 - t.rank(), 1);
+    for (int64_t d : t.shape)
+      dims.push_back(d);
+    srcs.push_back(memory(plainDesc(dims), device.engine,
+                          const_cast<float *>(t.data.data())));
+  }
+  if (dst.empty())
+    unsupported();
+  algorithm alg = node.op == "add"   ? algorithm::binary_add
+                  : node.op == "sub" ? algorithm::binary_sub
+                  : node.op == "mul" ? algorithm::binary_mul
+                                     : algorithm::binary_div;
+  memory::desc to(dst, dt::f32, blocked);
+  memory::desc src1 = srcs[1].get_desc();
+  std::string key = keyOf("binary", int(alg), dst, src1.dims(),
+                          src1 == to ? "blocked" : "plain");
+  auto found = cache->primitives.find(key);
+  if (found == cache->primitives.end()) {
+    dnnl::binary::desc d(alg, srcs[0].get_desc(), src1, to);
+    dnnl::binary::primitive_desc pd(d, device.engine);
+    ++count.primitivesCreated;
+    found =
+        cache->primitives.emplace(key, Primitive{dnnl::binary(pd), to, {}, to})
+            .first;
+  }
+  Block result{out, memory(to, device.engine), nullptr};
+  found->second.primitive.execute(device.stream, {{DNNL_ARG_SRC_0, srcs[0]},
+                                                  {DNNL_ARG_SRC_1, srcs[1]},
+                                                  {DNNL_ARG_DST, result.mem}});
+  ++count.dnnlNodes;
+  return result;
+}
+
+Block CpuBackend::runConcat(const Node &node) {
+  if (node.getInt("axis") != 1)
+    unsupported();
+  const Region &out = w->compute[node.results[0]];
+  Size2 image = (*sizes)[node.results[0]];
+  std::vector<memory::desc> descs;
+  std::vector<memory> srcs;
+  for (size_t i = 0; i < node.operands.size(); ++i) {
+    int v = node.operands[i];
+    if (!node.window->spatial[i] || (*sizes)[v] != image)
+      unsupported();
+    const Block &b = blockOf(v);
+    memory::desc desc(dimsOf(b.dims(), out), dt::f32, blocked);
+    srcs.push_back(extract(device, b, out, desc));
+    descs.push_back(desc);
+  }
+  memory::dims dst = descs[0].dims();
+  dst[1] = 0;
+  for (const auto &d : descs)
+    dst[1] += d.dims()[1];
+  memory::desc to(dst, dt::f32, blocked);
+  dnnl::concat::primitive_desc pd(to, 1, descs, device.engine);
+  Block result{out, memory(to, device.engine), nullptr};
+  std::unordered_map<int, memory> args{{DNNL_ARG_DST, result.mem}};
+  for (size_t i = 0; i < srcs.size(); ++i)
+    args[DNNL_ARG_MULTIPLE_SRC + int(i)] = srcs[i];
+  dnnl::concat(pd).execute(device.stream, args);
+  ++count.dnnlNodes;
+  return result;
+}
+
+} // namespace sstep::cpu
