@@ -1,0 +1,396 @@
+//===- SlideRun.cpp - A model run over a whole slide level ----------------===//
+
+#include "runtime/pipeline/SlideRun.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/pipeline/Progress.h"
+#include "runtime/pipeline/SpillWriter.h"
+#include "runtime/plan/Stages.h"
+#include "runtime/plan/Tiling.h"
+#include "runtime/slide/TissueMask.h"
+
+#include <chrono>
+#include <csignal>
+#include <memory>
+#include <sys/stat.h>
+#include <type_traits>
+#include <unistd.h>
+
+namespace sstep::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+enum class TileState : uint8_t { Run, Done, Background };
+
+struct OutputPlan {
+  SlideOutputFile file;
+  OutputFormat format = OutputFormat::Npy;
+  int value = -1;
+  bool streamed = false;
+  std::string spillPath;
+  std::unique_ptr<SpillSink> sink;
+  /// Owned blocks of skipped tiles, to be set to the background.
+  std::vector<Region> background;
+};
+
+/// Size of the file at `path`, -1 when there is none.
+int64_t fileSize(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? int64_t(st.st_size) : -1;
+}
+
+void note(const SlideRunOptions &options, const std::string &text) {
+  std::fprintf(options.log, "sstep-run: note: %s\n", text.c_str());
+}
+
+void addAttribute(Fingerprint &f, const Attribute &attribute) {
+  f.add(int64_t(attribute.index()));
+  std::visit(
+      [&](const auto &v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>)
+          f.add(v);
+        else if constexpr (std::is_arithmetic_v<T>)
+          f.add(&v, sizeof v);
+        else
+          f.add(int64_t(v.size())).add(v.data(), v.size() * sizeof(v[0]));
+      },
+      attribute);
+}
+
+/// Per tile of `tiling`: whether its share of `input` (the level) touches
+/// tissue. The mask is asked on a grid of about one cell per mask pixel,
+/// and a share counts every cell it overlaps, so it errs towards tissue.
+std::vector<uint8_t> tissueTiles(const slide::SlideReader &reader, int level,
+                                 const plan::StageTiling &tiling, int input) {
+  slide::TissueMask mask = slide::TissueMask::compute(reader);
+  const slide::LevelInfo &info = reader.level(level);
+  int64_t cw = std::max<int64_t>(1, info.width / mask.width());
+  int64_t ch = std::max<int64_t>(1, info.height / mask.height());
+  std::vector<uint8_t> cells =
+      mask.tileGrid(info.width, info.height, cw, ch, 0);
+  int64_t cols = (info.width + cw - 1) / cw;
+  std::vector<uint8_t> tissue(size_t(tiling.tiles()), 0);
+  for (int64_t r = 0, i = 0; r < tiling.grid()[0]; ++r)
+    for (int64_t c = 0; c < tiling.grid()[1]; ++c, ++i) {
+      Region s = tiling.share(input, r, c);
+      for (int64_t y = s.axes[0].lo / ch; !s.empty() && y <= s.axes[0].hi / ch;
+           ++y)
+        for (int64_t x = s.axes[1].lo / cw; x <= s.axes[1].hi / cw; ++x)
+          tissue[size_t(i)] |= cells[size_t(y * cols + x)];
+    }
+  return tissue;
+}
+
+std::string fingerprintOf(const Program &program,
+                          const slide::SlideReader &reader,
+                          const SlideRunOptions &options,
+                          const plan::StageTiling &tiling,
+                          const std::vector<OutputPlan> &outs) {
+  Fingerprint f;
+  f.add("sstep slide run 1").add(options.fingerprint);
+  addProgram(f, program);
+  struct stat st {};
+  ::stat(reader.path().c_str(), &st);
+  f.add(reader.path()).add(int64_t(st.st_size));
+  f.add(int64_t(st.st_mtim.tv_sec)).add(int64_t(st.st_mtim.tv_nsec));
+  f.add(options.level).add(options.normalization.str());
+  f.add(options.tileEdge).add(tiling.grid()[0]).add(tiling.grid()[1]);
+  f.add(options.tissueMask).add(&options.background, sizeof(float));
+  float scale = options.format.scale.value_or(-1.0f);
+  f.add(&scale, sizeof scale);
+  f.add(int64_t(options.format.compression));
+  for (const OutputPlan &o : outs)
+    f.add(int64_t(o.file.index)).add(o.file.path);
+  return f.hex();
+}
+
+OutputOptions formatOptions(const SlideRunOptions &options,
+                            const slide::SlideReader &reader,
+                            const SpillFile &spill) {
+  const slide::LevelInfo &info = reader.level(options.level);
+  OutputOptions o = options.format;
+  double stride = double(info.width) / double(spill.width());
+  double mpp = reader.properties().mppX;
+  o.mpp = mpp > 0 ? mpp * info.downsample * stride : 0;
+  o.attributes["level"] = options.level;
+  o.attributes["level_downsample"] = info.downsample;
+  o.attributes["stride"] = stride;
+  if (o.mpp > 0)
+    o.attributes["mpp"] = o.mpp;
+  return o;
+}
+
+/// What a failed run leaves behind.
+struct Leftovers {
+  std::vector<std::string> spills;
+  bool resumable = false;
+};
+
+SlideRunReport run(const Program &program, exec::Backend &backend,
+                   const slide::SlideReader &reader,
+                   const SlideRunOptions &options, Leftovers &leftovers) {
+  auto start = Clock::now();
+  SlideRunReport report;
+  if (program.inputs.size() != 1)
+    throw RuntimeError("a slide feeds a model with one image input; this "
+                       "model has " +
+                       std::to_string(program.inputs.size()) + " inputs");
+  const slide::LevelInfo &info = reader.level(options.level);
+  report.level = {info.height, info.width};
+  report.tileEdge = options.tileEdge;
+  plan::Stages stages = plan::planStages(program);
+  if (stages.stages.empty())
+    throw RuntimeError("the model computes nothing from its input");
+  plan::Sizes sizes = plan::predictSizes(program, stages, report.level);
+  const int input = program.inputs[0];
+
+  // Which outputs stream to spill files and which are written from memory.
+  std::vector<OutputPlan> outs(options.outputs.size());
+  std::string journalPath; // beside the first streamed output
+  bool allStreamedTiles = true;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    OutputPlan &o = outs[i];
+    o.file = options.outputs[i];
+    o.value = program.outputs.at(o.file.index);
+    std::optional<OutputFormat> format = formatOf(o.file.path);
+    if (!format)
+      throw RuntimeError(o.file.path + ": unknown output type (use .tif, "
+                                       ".tiff, .h5, .npy or .json)");
+    o.format = *format;
+    const Shape &shape = program.values[o.value].shape;
+    int producer = stages.producer[o.value];
+    bool tiled = producer >= 0 && program.nodes[producer].role == Role::Tile;
+    bool image = shape.size() == 4 && shape[0] == 1;
+    o.streamed = o.format == OutputFormat::Tiff ||
+                 o.format == OutputFormat::Hdf5 ||
+                 (o.format == OutputFormat::Npy && tiled && image);
+    if (o.streamed && !image)
+      throw RuntimeError(o.file.path + ": output '" +
+                         program.outputName(o.file.index) + "' of shape " +
+                         formatShape(shape) +
+                         " is not an image: write it as .npy or .json");
+    std::string why = checkOutput(o.format, shape[1], options.format);
+    if (o.streamed && !why.empty())
+      throw RuntimeError(o.file.path + ": " + why);
+    if (o.streamed) {
+      o.spillPath = o.file.path + ".partial";
+      leftovers.spills.push_back(o.spillPath);
+      if (journalPath.empty())
+        journalPath = o.file.path + ".journal";
+    }
+    allStreamedTiles = allStreamedTiles && o.streamed && tiled;
+  }
+
+  const plan::Stage &first = stages.stages[0];
+  plan::StageTiling tiling(program, first, sizes, options.tileEdge);
+  const bool singleStage = stages.stages.size() == 1;
+  report.resumable = singleStage && first.reduceNodes.empty() &&
+                     first.wholeNodes.empty() && allStreamedTiles;
+  if (options.tissueMask && !singleStage)
+    throw RuntimeError("the tissue mask needs a single-stage model; this one "
+                       "has " +
+                       std::to_string(stages.stages.size()) +
+                       " stages, whose later stages would read skipped tiles");
+
+  std::vector<TileState> state(size_t(tiling.tiles()), TileState::Run);
+  if (options.tissueMask) {
+    std::vector<uint8_t> tissue =
+        tissueTiles(reader, options.level, tiling, input);
+    for (size_t i = 0; i < state.size(); ++i)
+      if (!tissue[i]) {
+        state[i] = TileState::Background;
+        ++report.tilesBackground;
+      }
+  }
+
+  // The journal, for runs that can resume.
+  std::unique_ptr<Journal> journal;
+  leftovers.resumable = report.resumable;
+  if (report.resumable) {
+    // A journal whose spill files are gone or of another size is void.
+    for (const OutputPlan &o : outs) {
+      const Shape &shape = program.values[o.value].shape;
+      Size2 size = sizes[o.value];
+      if (fileSize(o.spillPath) != shape[1] * size[0] * size[1] * 4)
+        ::unlink(journalPath.c_str());
+    }
+    journal = std::make_unique<Journal>(
+        journalPath, fingerprintOf(program, reader, options, tiling, outs));
+    report.journal = journal->start();
+    if (report.journal == Journal::Start::Mismatch)
+      note(options, journalPath +
+                        " is from a different command (model, slide, level, "
+                        "tile or options): starting from scratch");
+    for (size_t i = 0; i < state.size(); ++i)
+      if (state[i] == TileState::Run && journal->done(int64_t(i))) {
+        state[i] = TileState::Done;
+        ++report.tilesResumed;
+      }
+    if (report.journal == Journal::Start::Resumed)
+      note(options, "resuming from " + journalPath + ": " +
+                        std::to_string(report.tilesResumed) + " of " +
+                        std::to_string(state.size()) + " tiles done");
+  } else if (!journalPath.empty() && fileSize(journalPath) >= 0) {
+    note(options, "this model cannot resume (it has several stages, "
+                  "reductions or outputs kept in memory): starting from "
+                  "scratch");
+    ::unlink(journalPath.c_str());
+  }
+  for (TileState s : state)
+    report.tilesToRun += s == TileState::Run;
+
+  // Declared after the sinks, so its thread stops before their files close.
+  SpillWriter writer(journal.get());
+  bool keep = journal && journal->start() == Journal::Start::Resumed;
+  for (OutputPlan &o : outs)
+    if (o.streamed) {
+      std::string path = o.spillPath;
+      o.sink =
+          std::make_unique<SpillSink>(writer, [path, keep](const Shape &shape) {
+            return std::make_unique<SpillFile>(path, shape[1], shape[2],
+                                               shape[3], keep);
+          });
+    }
+
+  SlideSource source(reader, options.level, options.normalization,
+                     options.readAhead);
+  exec::Options exec;
+  exec.tileEdge = options.tileEdge;
+  exec.sources[0] = &source;
+  for (OutputPlan &o : outs)
+    if (o.sink)
+      exec.sinks[o.file.index] = o.sink.get();
+  if (report.tilesToRun != int64_t(state.size())) {
+    exec.wanted = [&](const exec::TileId &id, const plan::TileWindows &w) {
+      if (id.stage != 0)
+        return true;
+      TileState s = state[size_t(id.index)];
+      if (s == TileState::Background)
+        for (OutputPlan &o : outs)
+          if (!w.owned[o.value].empty())
+            o.background.push_back(w.owned[o.value]);
+      return s == TileState::Run;
+    };
+    // The executor reads ahead only when it runs every tile.
+    std::vector<Region> reads;
+    for (int64_t r = 0, i = 0; r < tiling.grid()[0]; ++r)
+      for (int64_t c = 0; c < tiling.grid()[1]; ++c, ++i)
+        if (state[size_t(i)] == TileState::Run)
+          reads.push_back(tiling.windows(r, c).compute[input]);
+    source.expect(reads);
+  }
+
+  Progress progress(options.log, options.progress, options.terminal,
+                    int(stages.stages.size()));
+  progress.setTilesToRun(report.tilesToRun);
+  const double levelPixels = double(info.width) * double(info.height);
+  int64_t ranHere = 0;
+  exec.progress = [&](const exec::TileId &id, bool ran) {
+    if (ran && journal && id.stage == 0)
+      writer.tileDone(id.index);
+    double pixels = id.stage == 0
+                        ? double(tiling.share(input, id.row, id.col).pixels())
+                        : levelPixels / double(id.count);
+    progress.tile(id, ran, pixels);
+    if (ran && ++ranHere == options.abortAfterTiles) {
+      writer.drain();
+      progress.end();
+      std::fflush(nullptr);
+      ::raise(SIGKILL);
+    }
+  };
+
+  std::vector<Tensor> inputs(1);
+  report.outputs =
+      exec::execute(program, backend, std::move(inputs), exec, &report.stats);
+  progress.end();
+  writer.drain();
+
+  auto finishStart = Clock::now();
+  for (OutputPlan &o : outs) {
+    if (!o.streamed) {
+      Tensor &t = report.outputs[o.file.index];
+      for (const Region &region : o.background)
+        for (int64_t c = 0; c < t.dim(1); ++c)
+          for (int64_t y = region.axes[0].lo; y <= region.axes[0].hi; ++y)
+            for (int64_t x = region.axes[1].lo; x <= region.axes[1].hi; ++x)
+              t.data[size_t((c * t.dim(2) + y) * t.dim(3) + x)] =
+                  options.background;
+      continue;
+    }
+    SpillFile *spill = o.sink->file();
+    if (!spill)
+      throw RuntimeError("internal error: output '" +
+                         program.outputName(o.file.index) + "' never began");
+    if (options.background != 0)
+      for (const Region &region : o.background)
+        spill->fill(region, options.background);
+    convertSpill(*spill, o.file.path, o.format,
+                 formatOptions(options, reader, *spill));
+  }
+  // The outputs are in place: only now may the journal and spills go.
+  if (journal)
+    journal->remove();
+  for (OutputPlan &o : outs)
+    if (o.sink)
+      o.sink->file()->remove();
+  report.finishSeconds = since(finishStart);
+  report.decodeSeconds = source.decodeSeconds();
+  report.prefetchedReads = source.prefetched();
+  report.synchronousReads = source.synchronous();
+  report.writerSeconds = writer.busySeconds();
+  report.writerBlockedSeconds = writer.blockedSeconds();
+  report.seconds = since(start);
+  return report;
+}
+
+} // namespace
+
+void addProgram(Fingerprint &f, const Program &program) {
+  for (const ValueInfo &v : program.values)
+    f.add(v.name)
+        .add(int64_t(v.shape.size()))
+        .add(v.shape.data(), v.shape.size() * 8);
+  for (int v : program.inputs)
+    f.add(v);
+  for (int v : program.outputs)
+    f.add(v);
+  for (const Node &node : program.nodes) {
+    f.add(node.op).add(node.name).add(int64_t(node.role)).add(node.stage);
+    f.add(node.reduction);
+    for (int v : node.operands)
+      f.add(v);
+    for (int v : node.results)
+      f.add(-1 - v);
+    for (const auto &[key, attribute] : node.attrs) {
+      f.add(key);
+      addAttribute(f, attribute);
+    }
+  }
+  for (const auto &[v, tensor] : program.constants)
+    f.add(v)
+        .add(tensor.shape.data(), tensor.shape.size() * 8)
+        .add(tensor.data.data(), tensor.data.size() * 4);
+}
+
+SlideRunReport runSlide(const Program &program, exec::Backend &backend,
+                        const slide::SlideReader &reader,
+                        const SlideRunOptions &options) {
+  Leftovers leftovers;
+  try {
+    return run(program, backend, reader, options, leftovers);
+  } catch (...) {
+    // run()'s writer has stopped. A run that cannot resume leaves nothing.
+    if (!leftovers.resumable)
+      for (const std::string &path : leftovers.spills)
+        ::unlink(path.c_str());
+    throw;
+  }
+}
+
+} // namespace sstep::pipeline

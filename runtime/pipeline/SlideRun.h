@@ -1,0 +1,98 @@
+//===- SlideRun.h - A model run over a whole slide level --------*- C++ -*-===//
+//
+// The slide pipeline: a SlideSource decodes the level ahead of the tiles, the
+// executor runs the program tile by tile, and image outputs stream through a
+// writer thread into spill files, which become TIFF, HDF5 or .npy files once
+// every tile is in. Memory holds the tile working set, the reader's tile
+// cache and a few queued regions and blocks, whatever the slide's size
+// (outputs returned whole, such as a classifier's logits, are small).
+//
+// Single-stage programs without reductions whose outputs all stream resume
+// after a crash from their journal (Journal.h), and may skip tiles without
+// tissue: a tile whose share of the level holds no tissue (TissueMask) is not
+// computed and its output block takes the background value; tiles touching
+// tissue run in full, so the output over tissue is exact. Other programs
+// start from scratch each time.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_PIPELINE_SLIDERUN_H
+#define SSTEP_RUNTIME_PIPELINE_SLIDERUN_H
+
+#include "runtime/exec/Executor.h"
+#include "runtime/pipeline/Journal.h"
+#include "runtime/pipeline/OutputFormat.h"
+#include "runtime/pipeline/SlideSource.h"
+#include "runtime/slide/SlideReader.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace sstep::pipeline {
+
+struct SlideOutputFile {
+  /// The program's output index, and where it goes (format by extension).
+  size_t index = 0;
+  std::string path;
+};
+
+struct SlideRunOptions {
+  int level = 0;
+  Normalization normalization;
+  /// Tile edge in level pixels; 0: the level as one tile.
+  int64_t tileEdge = 0;
+  std::vector<SlideOutputFile> outputs;
+  /// TIFF sample type and compression, HDF5 attributes (the pipeline adds
+  /// the resolution).
+  OutputOptions format;
+  /// Skip tiles without tissue (single-stage programs only).
+  bool tissueMask = false;
+  /// The value of every channel of a skipped tile's output block.
+  float background = 0;
+  /// Regions decoded ahead of the tiles.
+  size_t readAhead = 3;
+  /// Progress lines on `log`; `terminal` rewrites one line in place.
+  bool progress = true;
+  bool terminal = false;
+  std::FILE *log = stderr;
+  /// More of the command that must match for a resume (the backend's name).
+  std::string fingerprint;
+  /// Test hook: after this many tiles have run (0: never), wait until their
+  /// blocks are journaled, then kill the process with SIGKILL.
+  int64_t abortAfterTiles = 0;
+};
+
+struct SlideRunReport {
+  exec::Stats stats;
+  /// Per program output: the tensor when written from memory (.npy of a
+  /// non-image, .json), else empty.
+  std::vector<Tensor> outputs;
+  Size2 level{0, 0};
+  int64_t tileEdge = 0;
+  /// Whether the run could resume; how its journal started; tiles found
+  /// done in it, skipped for lack of tissue, and left to run.
+  bool resumable = false;
+  Journal::Start journal = Journal::Start::Fresh;
+  int64_t tilesResumed = 0, tilesBackground = 0, tilesToRun = 0;
+  /// Wall time of the run and of converting the spill files at its end;
+  /// decode time (read-ahead thread and synchronous reads), writer time and
+  /// the time tiles waited for room in the writer's queue.
+  double seconds = 0, finishSeconds = 0, decodeSeconds = 0, writerSeconds = 0,
+         writerBlockedSeconds = 0;
+  int64_t prefetchedReads = 0, synchronousReads = 0;
+};
+
+/// Runs `program` (partitioned) on `backend` over level `options.level` of
+/// `reader`, writing `options.outputs`. Throws RuntimeError (bad input) or
+/// slide::SlideError (unreadable slide).
+SlideRunReport runSlide(const Program &program, exec::Backend &backend,
+                        const slide::SlideReader &reader,
+                        const SlideRunOptions &options);
+
+/// A fingerprint of everything in `program` that affects its results.
+void addProgram(Fingerprint &fingerprint, const Program &program);
+
+} // namespace sstep::pipeline
+
+#endif // SSTEP_RUNTIME_PIPELINE_SLIDERUN_H

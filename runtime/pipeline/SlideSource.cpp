@@ -1,0 +1,197 @@
+//===- SlideSource.cpp - A slide level as a streamed model input ----------===//
+
+#include "runtime/pipeline/SlideSource.h"
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+namespace sstep::pipeline {
+namespace {
+
+/// Three comma-separated floats, or throws.
+std::array<float, 3> parseTriple(const std::string &text) {
+  std::array<float, 3> values{};
+  std::stringstream in(text);
+  std::string item;
+  size_t count = 0;
+  while (std::getline(in, item, ',')) {
+    size_t used = 0;
+    float v = 0;
+    try {
+      v = std::stof(item, &used);
+    } catch (const std::exception &) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || count == 3)
+      throw std::invalid_argument("");
+    values[count++] = v;
+  }
+  if (count != 3)
+    throw std::invalid_argument("");
+  return values;
+}
+
+} // namespace
+
+Normalization Normalization::parse(const std::string &text) {
+  Normalization n;
+  if (text == "none")
+    return n;
+  if (text == "imagenet") {
+    n.mean = {0.485f, 0.456f, 0.406f};
+    n.std = {0.229f, 0.224f, 0.225f};
+    return n;
+  }
+  size_t slash = text.find('/');
+  try {
+    if (slash == std::string::npos)
+      throw std::invalid_argument("");
+    n.mean = parseTriple(text.substr(0, slash));
+    n.std = parseTriple(text.substr(slash + 1));
+  } catch (const std::invalid_argument &) {
+    throw std::invalid_argument("expected none, imagenet or "
+                                "MEAN,MEAN,MEAN/STD,STD,STD, got \"" +
+                                text + "\"");
+  }
+  for (float s : n.std)
+    if (!(s > 0))
+      throw std::invalid_argument("the deviations in \"" + text +
+                                  "\" must be positive");
+  return n;
+}
+
+std::string Normalization::str() const {
+  char text[160];
+  std::snprintf(text, sizeof text, "%.9g,%.9g,%.9g/%.9g,%.9g,%.9g", mean[0],
+                mean[1], mean[2], std[0], std[1], std[2]);
+  return text;
+}
+
+SlideSource::SlideSource(const slide::SlideReader &reader, int level,
+                         Normalization normalization, size_t readAhead)
+    : reader_(reader), level_(level), height_(reader.level(level).height),
+      width_(reader.level(level).width),
+      capacity_(std::max<size_t>(1, readAhead)) {
+  for (int c = 0; c < 3; ++c)
+    for (int v = 0; v < 256; ++v)
+      table_[c][v] = normalization.apply(c, uint8_t(v));
+  thread_ = std::thread([this] { prefetch(); });
+}
+
+SlideSource::~SlideSource() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+Shape SlideSource::shape() const { return {1, 3, height_, width_}; }
+
+double SlideSource::decodeSeconds() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return decodeSeconds_;
+}
+
+Tensor SlideSource::load(const Region &region) const {
+  auto start = std::chrono::steady_clock::now();
+  int64_t h = region.axes[0].size(), w = region.axes[1].size();
+  slide::RGBImage rgb =
+      reader_.readRegion(level_, region.axes[1].lo, region.axes[0].lo, w, h);
+  Tensor t({1, 3, h, w});
+  const int64_t plane = h * w;
+  const uint8_t *src = rgb.pixels.data();
+  float *dst = t.data.data();
+  for (int64_t i = 0; i < plane; ++i, src += 3) {
+    dst[i] = table_[0][src[0]];
+    dst[plane + i] = table_[1][src[1]];
+    dst[2 * plane + i] = table_[2][src[2]];
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  std::lock_guard<std::mutex> lock(mutex_);
+  decodeSeconds_ += seconds;
+  return t;
+}
+
+void SlideSource::prefetch() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [&] {
+      return stopping_ || (next_ < plan_.size() && ready_.size() < capacity_);
+    });
+    if (stopping_)
+      return;
+    size_t index = next_++;
+    Region region = plan_[index];
+    uint64_t generation = generation_;
+    lock.unlock();
+    Ready item{index, {}, nullptr};
+    try {
+      item.tensor = load(region);
+    } catch (...) {
+      // Raised again on the compute thread when it asks for the region.
+      item.error = std::current_exception();
+    }
+    lock.lock();
+    if (generation == generation_ && index >= cursor_) {
+      ready_.push_back(std::move(item));
+      changed_.notify_all();
+    }
+  }
+}
+
+void SlideSource::expect(const std::vector<Region> &regions) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    plan_ = regions;
+    next_ = cursor_ = 0;
+    ready_.clear();
+    ++generation_;
+  }
+  changed_.notify_all();
+}
+
+Tensor SlideSource::read(const Region &region) {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    // The executor reads in plan order; a short search tolerates regions it
+    // skips without scanning the whole plan on every read.
+    size_t end = std::min(plan_.size(), cursor_ + capacity_ + 16);
+    size_t found = end;
+    for (size_t i = cursor_; i < end && found == end; ++i)
+      if (plan_[i] == region)
+        found = i;
+    if (found != end) {
+      cursor_ = found; // what the thread decodes from now on is kept
+      next_ = std::max(next_, found);
+      while (true) {
+        while (!ready_.empty() && ready_.front().index < found)
+          ready_.pop_front();
+        if (!ready_.empty())
+          break;
+        changed_.notify_all(); // room for the thread to go on
+        changed_.wait(lock);
+      }
+      if (ready_.front().index == found) {
+        Ready item = std::move(ready_.front());
+        ready_.pop_front();
+        cursor_ = found + 1;
+        ++prefetched_;
+        changed_.notify_all();
+        if (item.error)
+          std::rethrow_exception(item.error);
+        return std::move(item.tensor);
+      }
+    }
+    cursor_ = std::max(cursor_, found == end ? cursor_ : found + 1);
+    ++synchronous_;
+  }
+  return load(region);
+}
+
+} // namespace sstep::pipeline

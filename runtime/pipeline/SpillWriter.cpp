@@ -1,0 +1,185 @@
+//===- SpillWriter.cpp - Output blocks written behind the compute ---------===//
+
+#include "runtime/pipeline/SpillWriter.h"
+#include "runtime/core/RuntimeError.h"
+
+#include <algorithm>
+
+namespace sstep::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kTilesPerSync = 64;
+constexpr auto kSyncInterval = std::chrono::seconds(2);
+
+} // namespace
+
+SpillWriter::SpillWriter(Journal *journal, int64_t queueBytes,
+                         size_t queueBlocks)
+    : journal_(journal), queueBytes_(queueBytes),
+      queueBlocks_(std::max<size_t>(1, queueBlocks)), lastFlush_(Clock::now()) {
+  thread_ = std::thread([this] { work(); });
+}
+
+SpillWriter::~SpillWriter() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void SpillWriter::rethrow() {
+  if (error_)
+    std::rethrow_exception(error_);
+}
+
+void SpillWriter::push(Job job, int64_t bytes) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  rethrow();
+  bool block = job.kind == Job::Kind::Block;
+  if (block) {
+    // A block larger than the whole bound still goes, alone.
+    auto full = [&] {
+      return queuedBlocks_ > 0 && (queuedBlocks_ >= queueBlocks_ ||
+                                   queuedBytes_ + bytes > queueBytes_);
+    };
+    if (full()) {
+      auto start = Clock::now();
+      changed_.wait(lock, [&] { return !full() || error_; });
+      blockedSeconds_ +=
+          std::chrono::duration<double>(Clock::now() - start).count();
+      rethrow();
+    }
+    queuedBytes_ += bytes;
+    ++queuedBlocks_;
+  }
+  queue_.push_back(std::move(job));
+  changed_.notify_all();
+}
+
+void SpillWriter::write(SpillFile &file, const Region &region, Tensor block) {
+  if (block.rank() != 4 || block.dim(0) != 1 ||
+      block.dim(1) != file.channels() ||
+      block.dim(2) != region.axes[0].size() ||
+      block.dim(3) != region.axes[1].size())
+    throw RuntimeError(file.path() + ": a block of shape " +
+                       formatShape(block.shape) + " for " +
+                       formatRegion(region));
+  int64_t bytes = block.size() * 4;
+  Job job;
+  job.file = &file;
+  job.region = region;
+  job.block = std::move(block);
+  push(std::move(job), bytes);
+}
+
+void SpillWriter::tileDone(int64_t tile) {
+  Job job;
+  job.kind = Job::Kind::Tile;
+  job.tile = tile;
+  push(std::move(job), 0);
+}
+
+void SpillWriter::drain() {
+  uint64_t ticket;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ticket = ++drainsAsked_;
+  }
+  Job job;
+  job.kind = Job::Kind::Drain;
+  push(std::move(job), 0);
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return drainsDone_ >= ticket; });
+  rethrow();
+}
+
+double SpillWriter::busySeconds() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return busySeconds_;
+}
+
+double SpillWriter::blockedSeconds() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return blockedSeconds_;
+}
+
+void SpillWriter::flush() {
+  for (SpillFile *file : dirty_)
+    file->sync();
+  dirty_.clear();
+  if (journal_)
+    journal_->record(pending_);
+  pending_.clear();
+  lastFlush_ = Clock::now();
+}
+
+void SpillWriter::work() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    // With tiles waiting for their record, wake in time to sync them even
+    // when no further block comes (slow tiles).
+    if (pending_.empty() || error_)
+      changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    else
+      changed_.wait_until(lock, lastFlush_ + kSyncInterval,
+                          [&] { return stopping_ || !queue_.empty(); });
+    if (stopping_)
+      return;
+    bool due = !pending_.empty() && Clock::now() >= lastFlush_ + kSyncInterval;
+    if (queue_.empty() && !due)
+      continue;
+    std::optional<Job> job;
+    if (!queue_.empty()) {
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    auto start = Clock::now();
+    std::exception_ptr failed;
+    try {
+      if (job && job->kind == Job::Kind::Block && !error_) {
+        job->file->write(job->region, job->block.data.data());
+        if (std::find(dirty_.begin(), dirty_.end(), job->file) == dirty_.end())
+          dirty_.push_back(job->file);
+      } else if (job && job->kind == Job::Kind::Tile) {
+        pending_.push_back(job->tile);
+      }
+      if (!error_ && ((job && job->kind == Job::Kind::Drain) || due ||
+                      pending_.size() >= kTilesPerSync))
+        flush();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    double seconds =
+        std::chrono::duration<double>(Clock::now() - start).count();
+    lock.lock();
+    busySeconds_ += seconds;
+    if (failed && !error_)
+      error_ = failed;
+    if (job && job->kind == Job::Kind::Block) {
+      queuedBytes_ -= job->block.size() * 4;
+      --queuedBlocks_;
+    }
+    if (job && job->kind == Job::Kind::Drain)
+      ++drainsDone_;
+    changed_.notify_all();
+  }
+}
+
+void SpillSink::begin(const Shape &shape) {
+  if (shape.size() != 4 || shape[0] != 1)
+    throw RuntimeError("an output of shape " + formatShape(shape) +
+                       " cannot be streamed (it needs 1 x C x H x W)");
+  file_ = open_(shape);
+}
+
+void SpillSink::write(const Region &region, const Tensor &block) {
+  if (!file_)
+    throw RuntimeError("internal error: a block before begin()");
+  writer_.write(*file_, region, block);
+}
+
+} // namespace sstep::pipeline
