@@ -20,7 +20,9 @@ std::string formatDuration(double seconds) {
     return "?";
   long long s = std::llround(seconds);
   char text[32];
-  if (s < 60)
+  if (seconds < 9.95) // a short run's time, to a tenth
+    std::snprintf(text, sizeof text, "%.1fs", seconds);
+  else if (s < 60)
     std::snprintf(text, sizeof text, "%llds", s);
   else if (s < 3600)
     std::snprintf(text, sizeof text, "%lldm%02llds", s / 60, s % 60);
@@ -31,18 +33,18 @@ std::string formatDuration(double seconds) {
 
 std::string formatProgress(int stage, int stages, int64_t done, int64_t total,
                            double tilesPerSecond, double megapixelsPerSecond,
-                           double etaSeconds) {
+                           double seconds, bool finished) {
   char text[200];
   char where[32] = "";
   if (stages > 1)
     std::snprintf(where, sizeof where, "stage %d/%d, ", stage + 1, stages);
   std::snprintf(text, sizeof text,
                 "sstep-run: %stiles %lld/%lld (%.0f%%), %.3g tiles/s, "
-                "%.3g MP/s, ETA %s",
+                "%.3g MP/s, %s %s",
                 where, (long long)done, (long long)total,
                 total ? 100.0 * double(done) / double(total) : 100.0,
                 tilesPerSecond, megapixelsPerSecond,
-                formatDuration(etaSeconds).c_str());
+                finished ? "done in" : "ETA", formatDuration(seconds).c_str());
   return text;
 }
 
@@ -58,6 +60,7 @@ void Progress::tile(const exec::TileId &id, bool ran, double inputPixels) {
     if (stage_ >= 0)
       stageStart_ = lastPrint_ = now;
     stage_ = id.stage;
+    ++ordinal_;
     total_ = id.count;
     toRun_ =
         id.stage == 0 && firstStageToRun_ >= 0 ? firstStageToRun_ : id.count;
@@ -84,9 +87,9 @@ void Progress::print(bool final) {
   double elapsed = secondsBetween(stageStart_, Clock::now());
   double rate = elapsed > 0 ? double(ran_) / elapsed : 0;
   double mps = elapsed > 0 ? pixels_ / 1e6 / elapsed : 0;
-  double eta = final ? 0 : rate > 0 ? double(toRun_ - ran_) / rate : -1;
-  std::string line =
-      formatProgress(stage_, stages_, done_, total_, rate, mps, eta);
+  double eta = rate > 0 ? double(toRun_ - ran_) / rate : -1;
+  std::string line = formatProgress(ordinal_, stages_, done_, total_, rate, mps,
+                                    final ? elapsed : eta, final);
   if (terminal_) {
     // Pad over the previous line's tail; the newline comes with end().
     size_t width = line.size();

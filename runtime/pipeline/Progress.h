@@ -21,17 +21,19 @@
 
 namespace sstep::pipeline {
 
-/// One progress line (without a newline). `stages` > 1 adds "stage s/S".
+/// One progress line (without a newline). `stages` > 1 adds "stage s/S"
+/// (`stage` counts from 0). A finished stage shows its time, not an ETA.
 std::string formatProgress(int stage, int stages, int64_t done, int64_t total,
                            double tilesPerSecond, double megapixelsPerSecond,
-                           double etaSeconds);
+                           double seconds, bool finished);
 
-/// "45s", "3m05s", "2h07m"; "?" for a negative or infinite time.
+/// "4.5s", "45s", "3m05s", "2h07m"; "?" for a negative or infinite time.
 std::string formatDuration(double seconds);
 
 class Progress {
 public:
   /// Writes to `out` (stderr) when `enabled`; `terminal` rewrites one line.
+  /// `stages` counts the stages that have tiles.
   Progress(std::FILE *out, bool enabled, bool terminal, int stages);
 
   /// Of stage 0's tiles, how many will run (the others are skipped); by
@@ -50,7 +52,8 @@ private:
   bool enabled_, terminal_;
   int stages_;
   int64_t firstStageToRun_ = -1;
-  int stage_ = -1;
+  /// The executor's stage, and how many stages with tiles came before.
+  int stage_ = -1, ordinal_ = -1;
   int64_t done_ = 0, total_ = 0, ran_ = 0, toRun_ = 0;
   double pixels_ = 0;
   std::chrono::steady_clock::time_point stageStart_, lastPrint_;

@@ -191,11 +191,19 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
   const bool singleStage = stages.stages.size() == 1;
   report.resumable = singleStage && first.reduceNodes.empty() &&
                      first.wholeNodes.empty() && allStreamedTiles;
-  if (options.tissueMask && !singleStage)
-    throw RuntimeError("the tissue mask needs a single-stage model; this one "
-                       "has " +
+  // Skipped tiles leave zeros in stored images: only reductions (which see
+  // the tiles that ran) and heads on them may follow the first stage.
+  bool maskable = true;
+  for (size_t i = 0; i < stages.stages.size(); ++i)
+    maskable = maskable && stages.stages[i].wholeNodes.empty() &&
+               (i == 0 || stages.stages[i].tileNodes.empty());
+  if (options.tissueMask && !maskable)
+    throw RuntimeError("the tissue mask needs a model whose tiles all run in "
+                       "its first stage, followed by nothing but reductions "
+                       "and heads; this one has " +
                        std::to_string(stages.stages.size()) +
-                       " stages, whose later stages would read skipped tiles");
+                       " stages or whole-image nodes, which would read the "
+                       "skipped tiles");
 
   std::vector<TileState> state(size_t(tiling.tiles()), TileState::Run);
   if (options.tissueMask) {
@@ -285,8 +293,11 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
     source.expect(reads);
   }
 
+  int tiledStages = 0;
+  for (const plan::Stage &stage : stages.stages)
+    tiledStages += !stage.tileNodes.empty();
   Progress progress(options.log, options.progress, options.terminal,
-                    int(stages.stages.size()));
+                    tiledStages);
   progress.setTilesToRun(report.tilesToRun);
   const double levelPixels = double(info.width) * double(info.height);
   int64_t ranHere = 0;

@@ -5,8 +5,9 @@
 //           [--input NAME=FILE ...] [--output NAME=FILE ...] [--threads=N]
 //
 // MODEL is an ONNX model (compiled in memory). INPUT and OUTPUT are .npy
-// (NCHW float32); an output may also be .json. Exit codes: 0 success, 2 bad
-// input (named in the message), 1 internal error.
+// (NCHW float32); an output may also be .json. An INPUT that is not .npy is a
+// slide, run tiled by RunSlide.cpp. Exit codes: 0 success, 2 bad input
+// (named in the message), 1 internal error.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,7 @@
 #include "tools/common/Args.h"
 #include "tools/sstep-run/Backends.h"
 #include "tools/sstep-run/LoadProgram.h"
+#include "tools/sstep-run/RunSlide.h"
 #include "tools/sstep-run/WriteOutput.h"
 
 #include <fstream>
@@ -50,7 +52,24 @@ const char *kUsage =
     "                          512MiB (default 4GiB)\n"
     "  --stats=FILE            write the tiling, the predicted and the\n"
     "                          measured working set as JSON\n"
-    "  --threads=N             worker threads (default: all cores)\n";
+    "  --threads=N             worker threads (default: all cores)\n"
+    "\n"
+    "       sstep-run MODEL SLIDE -o OUT.tif|OUT.h5|OUT.npy|OUT.json "
+    "[options]\n"
+    "\n"
+    "Runs MODEL tiled over a level of SLIDE (.tif, .svs, .ndpi, .mrxs, ...:\n"
+    "any INPUT but .npy) in bounded memory; resumes after a crash. Tiles are\n"
+    "auto by default (--memory-budget default 2GiB, at most 4096 pixels).\n"
+    "  --level=L               the slide level (default 0)\n"
+    "  --normalize=none|imagenet|M,M,M/S,S,S\n"
+    "                          input = (rgb/255 - M) / S (default imagenet)\n"
+    "  --output-scale=A        uint8 TIFF samples: value*A clamped to 0..255\n"
+    "                          (default: float32 samples)\n"
+    "  --compression=deflate|zstd|lzw|none|jpeg   TIFF tiles (default "
+    "deflate)\n"
+    "  --tissue-mask           skip tiles without tissue\n"
+    "  --background=V          the output of skipped tiles (default 0)\n"
+    "  --quiet                 no progress on stderr\n";
 
 std::pair<std::string, std::string> splitBinding(const std::string &text,
                                                  const char *option) {
@@ -178,9 +197,10 @@ void writeStats(const std::string &file, const plan::MemoryPrediction &p,
 }
 
 int run(const std::vector<std::string> &argv) {
-  Args args(argv, {"help"},
+  Args args(argv, {"help", "tissue-mask", "quiet"},
             {"o", "input", "output", "backend", "tile", "threads",
-             "memory-budget", "stats"});
+             "memory-budget", "stats", "level", "normalize", "output-scale",
+             "background", "compression"});
   if (args.has("help")) {
     std::cout << kUsage;
     return 0;
@@ -199,6 +219,9 @@ int run(const std::vector<std::string> &argv) {
 
   Program program = loadProgram(args.positional()[0]);
   auto files = outputFiles(args, program);
+  if (isSlideInput(args))
+    return runSlide(args, program, *backend, backendName, files);
+  rejectSlideOptions(args);
   std::vector<Tensor> inputs = readInputs(args, program);
   plan::Stages stages = plan::planStages(program);
   int64_t edge = tileEdgeOf(args, program, inputs, stages);

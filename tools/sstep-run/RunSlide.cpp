@@ -1,0 +1,223 @@
+//===- RunSlide.cpp - sstep-run MODEL SLIDE: a model over a slide ---------===//
+
+#include "tools/sstep-run/RunSlide.h"
+#include "runtime/core/RuntimeError.h"
+
+#include <string>
+
+#ifdef SSTEP_RUN_SLIDES
+#include "runtime/core/ProcessMemory.h"
+#include "runtime/pipeline/SlideRun.h"
+#include "runtime/plan/MemoryPlan.h"
+#include "runtime/plan/Stages.h"
+#include "runtime/slide/SlideError.h"
+#include "tools/sstep-run/WriteOutput.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <unistd.h>
+#endif
+
+namespace sstep {
+namespace {
+
+/// Options that only slide runs take.
+const char *const kSlideOnly[] = {"level",      "normalize",   "output-scale",
+                                  "background", "compression", "tissue-mask"};
+
+bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+} // namespace
+
+bool isSlideInput(const tool::Args &args) {
+  return args.positional().size() == 2 &&
+         !endsWith(args.positional()[1], ".npy");
+}
+
+void rejectSlideOptions(const tool::Args &args) {
+  for (const char *name : kSlideOnly)
+    if (args.has(name))
+      throw tool::UsageError(std::string("--") + name +
+                             " applies to slide inputs only");
+}
+
+} // namespace sstep
+
+#ifndef SSTEP_RUN_SLIDES
+
+int sstep::runSlide(const tool::Args &, const Program &, exec::Backend &,
+                    const std::string &,
+                    const std::vector<std::pair<size_t, std::string>> &) {
+  throw tool::UsageError("this build of sstep-run reads no slides (it was "
+                         "built without libtiff, OpenSlide and HDF5)");
+}
+
+#else
+
+namespace sstep {
+namespace {
+
+using tool::Args;
+using tool::UsageError;
+
+/// Auto tiles stop at this edge, so a slide has enough tiles to read ahead,
+/// report progress and resume by, even when the budget allows more.
+constexpr int64_t kMaxAutoTile = 4096;
+const char *kDefaultSlideBudget = "2GiB";
+
+/// The tile edge --tile and --memory-budget ask for, on a level of `size`.
+int64_t slideTileEdge(const Args &args, const Program &program, Size2 size) {
+  std::string tile = args.get("tile", "auto");
+  if (tile == "none") {
+    if (args.has("memory-budget"))
+      throw UsageError("--memory-budget needs --tile=auto");
+    return 0;
+  }
+  if (tile != "auto") {
+    int64_t edge = tool::parseInt("--tile", tile);
+    if (edge < 1)
+      throw UsageError("--tile takes none, auto or a positive edge in "
+                       "pixels, got " +
+                       tile);
+    return edge;
+  }
+  int64_t budget = 0;
+  try {
+    budget = plan::parseBytes(args.get("memory-budget", kDefaultSlideBudget));
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(std::string("--memory-budget: ") + e.what());
+  }
+  return std::min(
+      kMaxAutoTile,
+      plan::chooseTileEdge(program, plan::planStages(program), size, budget));
+}
+
+void writeSlideStats(const std::string &file, const std::string &slidePath,
+                     int level, const pipeline::SlideRunReport &r,
+                     const plan::MemoryPrediction &p) {
+  const exec::Stats &s = r.stats;
+  double megapixels = double(r.level[0]) * double(r.level[1]) / 1e6;
+  std::ofstream out(file);
+  out << "{\n  \"slide\": \"" << slidePath << "\",\n  \"level\": " << level
+      << ",\n  \"level_size\": [" << r.level[0] << ", " << r.level[1]
+      << "],\n  \"tile_edge\": " << r.tileEdge << ",\n  \"grids\": [";
+  for (size_t i = 0; i < s.grids.size(); ++i)
+    out << (i ? ", " : "") << "[" << s.grids[i][0] << ", " << s.grids[i][1]
+        << "]";
+  out << "],\n  \"tiles_run\": " << s.tilesRun
+      << ",\n  \"tiles_skipped\": " << s.tilesSkipped
+      << ",\n  \"tiles_resumed\": " << r.tilesResumed
+      << ",\n  \"tiles_background\": " << r.tilesBackground
+      << ",\n  \"resumable\": " << (r.resumable ? "true" : "false")
+      << ",\n  \"seconds\": " << r.seconds
+      << ",\n  \"read_seconds\": " << s.readSeconds
+      << ",\n  \"compute_seconds\": "
+      << s.tileSeconds - s.readSeconds - s.writeSeconds + s.onceSeconds
+      << ",\n  \"write_seconds\": " << s.writeSeconds
+      << ",\n  \"decode_seconds\": " << r.decodeSeconds
+      << ",\n  \"writer_seconds\": " << r.writerSeconds
+      << ",\n  \"finish_seconds\": " << r.finishSeconds
+      << ",\n  \"prefetched_reads\": " << r.prefetchedReads
+      << ",\n  \"synchronous_reads\": " << r.synchronousReads
+      << ",\n  \"input_megapixels\": " << megapixels
+      << ",\n  \"megapixels_per_second\": "
+      << (r.seconds > 0 ? megapixels / r.seconds : 0)
+      << ",\n  \"predicted_tile_bytes\": " << p.tileBytes
+      << ",\n  \"measured_tile_bytes\": " << s.peakTileBytes
+      << ",\n  \"weight_bytes\": " << p.weightBytes
+      << ",\n  \"stored_bytes\": " << p.storedBytes
+      << ",\n  \"peak_rss_bytes\": " << peakResidentBytes() << "\n}\n";
+  if (!out)
+    throw RuntimeError("cannot write stats to '" + file + "'");
+}
+
+pipeline::SlideRunOptions
+slideOptions(const Args &args, const std::string &backendName,
+             const std::vector<std::pair<size_t, std::string>> &files) {
+  pipeline::SlideRunOptions o;
+  o.level = int(args.getInt("level", 0));
+  try {
+    o.normalization =
+        pipeline::Normalization::parse(args.get("normalize", "imagenet"));
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(std::string("--normalize: ") + e.what());
+  }
+  if (args.has("output-scale")) {
+    double scale =
+        tool::parseDouble("--output-scale", args.get("output-scale"));
+    if (!(scale > 0))
+      throw UsageError("--output-scale must be positive, got " +
+                       args.get("output-scale"));
+    o.format.scale = float(scale);
+  }
+  try {
+    o.format.compression =
+        slide::parseCompression(args.get("compression", "deflate"));
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(std::string("--compression: ") + e.what());
+  }
+  o.background =
+      args.has("background")
+          ? float(tool::parseDouble("--background", args.get("background")))
+          : 0.0f;
+  o.tissueMask = args.has("tissue-mask");
+  o.progress = !args.has("quiet");
+  o.terminal = ::isatty(STDERR_FILENO) != 0;
+  o.fingerprint = backendName;
+  for (const auto &[index, path] : files)
+    o.outputs.push_back({index, path});
+  if (const char *abort = std::getenv("SSTEP_TEST_ABORT_AFTER_TILES"))
+    o.abortAfterTiles = std::atoll(abort);
+  return o;
+}
+
+int runSlideChecked(const Args &args, const Program &program,
+                    exec::Backend &backend, const std::string &backendName,
+                    const std::vector<std::pair<size_t, std::string>> &files) {
+  const std::string &path = args.positional()[1];
+  pipeline::SlideRunOptions options = slideOptions(args, backendName, files);
+  slide::ReaderOptions readerOptions;
+  if (args.has("threads"))
+    readerOptions.threads =
+        unsigned(std::max<int64_t>(0, args.getInt("threads", 0)));
+  auto reader = slide::SlideReader::open(path, readerOptions);
+  if (options.level < 0 || options.level >= reader->levelCount())
+    throw RuntimeError("--level=" + std::to_string(options.level) + ": " +
+                       path + " has " + std::to_string(reader->levelCount()) +
+                       " levels (0.." +
+                       std::to_string(reader->levelCount() - 1) + ")");
+  const slide::LevelInfo &level = reader->level(options.level);
+  Size2 size{level.height, level.width};
+  options.tileEdge = slideTileEdge(args, program, size);
+  pipeline::SlideRunReport report =
+      pipeline::runSlide(program, backend, *reader, options);
+  for (const auto &[index, file] : files)
+    if (report.outputs[index].rank() > 0 || !report.outputs[index].data.empty())
+      writeOutput(file, program.outputName(index), report.outputs[index]);
+  if (args.has("stats"))
+    writeSlideStats(args.get("stats"), path, options.level, report,
+                    plan::predictMemory(program, plan::planStages(program),
+                                        size, options.tileEdge));
+  return 0;
+}
+
+} // namespace
+
+int runSlide(const Args &args, const Program &program, exec::Backend &backend,
+             const std::string &backendName,
+             const std::vector<std::pair<size_t, std::string>> &files) {
+  try {
+    return runSlideChecked(args, program, backend, backendName, files);
+  } catch (const slide::SlideError &e) {
+    // Unreadable slides and unwritable outputs are bad input (exit 2).
+    throw RuntimeError(e.what());
+  }
+}
+
+} // namespace sstep
+
+#endif // SSTEP_RUN_SLIDES
