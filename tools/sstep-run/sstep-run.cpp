@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/core/Npy.h"
+#include "runtime/core/ProcessMemory.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
@@ -23,6 +24,7 @@
 #include "tools/sstep-run/RunSlide.h"
 #include "tools/sstep-run/WriteOutput.h"
 
+#include <chrono>
 #include <fstream>
 #include <iostream>
 
@@ -176,8 +178,20 @@ int64_t tileEdgeOf(const Args &args, const Program &program,
                               budget);
 }
 
+/// Wall-clock phases of a run and the memory after loading the model.
+struct Timing {
+  double loadSeconds = 0, runSeconds = 0;
+  int64_t residentAfterLoad = 0;
+};
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
 void writeStats(const std::string &file, const plan::MemoryPrediction &p,
-                const exec::Stats &stats, const exec::Backend &backend) {
+                const exec::Stats &stats, const exec::Backend &backend,
+                const Timing &timing) {
   std::ofstream out(file);
   out << "{\n  \"tile_edge\": " << p.tileEdge << ",\n  \"grids\": [";
   for (size_t i = 0; i < stats.grids.size(); ++i)
@@ -188,7 +202,13 @@ void writeStats(const std::string &file, const plan::MemoryPrediction &p,
       << ",\n  \"measured_tile_bytes\": " << stats.peakTileBytes
       << ",\n  \"weight_bytes\": " << p.weightBytes
       << ",\n  \"stored_bytes\": " << p.storedBytes << ",\n  \"backend\": \""
-      << backend.name() << "\"";
+      << backend.name() << "\""
+      << ",\n  \"load_seconds\": " << timing.loadSeconds
+      << ",\n  \"run_seconds\": " << timing.runSeconds
+      << ",\n  \"tile_seconds\": " << stats.tileSeconds
+      << ",\n  \"once_seconds\": " << stats.onceSeconds
+      << ",\n  \"resident_after_load_bytes\": " << timing.residentAfterLoad
+      << ",\n  \"peak_resident_bytes\": " << peakResidentBytes();
   for (const auto &[name, value] : backend.counters())
     out << ",\n  \"" << name << "\": " << value;
   out << "\n}\n";
@@ -217,12 +237,16 @@ int run(const std::vector<std::string> &argv) {
     throw UsageError("unknown backend '" + backendName +
                      "' (this build has: " + backendNames() + ")");
 
+  Timing timing;
+  auto start = std::chrono::steady_clock::now();
   Program program = loadProgram(args.positional()[0]);
   auto files = outputFiles(args, program);
   if (isSlideInput(args))
     return runSlide(args, program, *backend, backendName, files);
   rejectSlideOptions(args);
   std::vector<Tensor> inputs = readInputs(args, program);
+  timing.loadSeconds = secondsSince(start);
+  timing.residentAfterLoad = residentBytes();
   plan::Stages stages = plan::planStages(program);
   int64_t edge = tileEdgeOf(args, program, inputs, stages);
   std::vector<Tensor> outputs;
@@ -237,10 +261,12 @@ int run(const std::vector<std::string> &argv) {
     exec::Stats stats;
     exec::Options options;
     options.tileEdge = edge;
+    start = std::chrono::steady_clock::now();
     outputs =
         exec::execute(program, *backend, std::move(inputs), options, &stats);
+    timing.runSeconds = secondsSince(start);
     if (args.has("stats"))
-      writeStats(args.get("stats"), predicted, stats, *backend);
+      writeStats(args.get("stats"), predicted, stats, *backend, timing);
   }
   for (const auto &[index, file] : files)
     writeOutput(file, program.outputName(index), outputs[index]);
