@@ -30,6 +30,10 @@ if subprocess.call(
 # The oneDNN CPU backend is optional (SSTEP_ENABLE_CPU).
 if getattr(config, "sstep_have_dnnl", False):
     config.available_features.add("cpu-backend")
+# sstep-slide is built (and sstep-run reads slides) when the slide libraries
+# are installed.
+if os.path.exists(os.path.join(config.sstep_tools_dir, "sstep-slide")):
+    config.available_features.add("slide")
 config.substitutions.append(("%sstep_src_root", config.sstep_src_root))
 # Exported models are cached in the build tree, shared by every test.
 config.substitutions.append(

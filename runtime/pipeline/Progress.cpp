@@ -55,7 +55,7 @@ Progress::Progress(std::FILE *out, bool enabled, bool terminal, int stages)
 void Progress::tile(const exec::TileId &id, bool ran, double inputPixels) {
   auto now = Clock::now();
   if (id.stage != stage_) {
-    if (stage_ >= 0 && printed_)
+    if (stage_ >= 0) // each stage ends with its own line
       print(true);
     if (stage_ >= 0)
       stageStart_ = lastPrint_ = now;
@@ -101,7 +101,6 @@ void Progress::print(bool final) {
     std::fprintf(out_, "%s\n", line.c_str());
   }
   std::fflush(out_);
-  printed_ = !final;
 }
 
 void Progress::end() {

@@ -58,7 +58,6 @@ private:
   double pixels_ = 0;
   std::chrono::steady_clock::time_point stageStart_, lastPrint_;
   size_t lastWidth_ = 0;
-  bool printed_ = false;
 };
 
 } // namespace sstep::pipeline

@@ -243,11 +243,18 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
       note(options, "resuming from " + journalPath + ": " +
                         std::to_string(report.tilesResumed) + " of " +
                         std::to_string(state.size()) + " tiles done");
-  } else if (!journalPath.empty() && fileSize(journalPath) >= 0) {
-    note(options, "this model cannot resume (it has several stages, "
-                  "reductions or outputs kept in memory): starting from "
-                  "scratch");
-    ::unlink(journalPath.c_str());
+  } else {
+    // Left by a killed run of a model that cannot resume, or of another
+    // command: the spill files are emptied as they are opened.
+    bool left = !journalPath.empty() && fileSize(journalPath) >= 0;
+    for (const std::string &spill : leftovers.spills)
+      left = left || fileSize(spill) >= 0;
+    if (left)
+      note(options, "found the files of an interrupted run, but this model "
+                    "cannot resume (it has several stages, reductions or "
+                    "outputs kept in memory): starting from scratch");
+    if (!journalPath.empty())
+      ::unlink(journalPath.c_str());
   }
   for (TileState s : state)
     report.tilesToRun += s == TileState::Run;
@@ -310,7 +317,6 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
     progress.tile(id, ran, pixels);
     if (ran && ++ranHere == options.abortAfterTiles) {
       writer.drain();
-      progress.end();
       std::fflush(nullptr);
       ::raise(SIGKILL);
     }
