@@ -1,0 +1,324 @@
+//===- PlanReader.cpp - Reading compiled plans ----------------------------===//
+//
+// Nothing in the file is trusted before it is checked: the header's own CRC,
+// then the file size it promises, then the index's CRC before the index is
+// parsed (every length and id bounds-checked all the same), then the data's
+// CRC as the weights stream straight into their tensors, never held twice.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/core/ByteIO.h"
+#include "runtime/core/PlanFile.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+namespace sstep {
+
+using namespace plan_layout;
+
+namespace {
+
+bool getBool(ByteReader &r) {
+  auto b = r.get<uint8_t>();
+  if (b > 1)
+    r.fail("a flag of " + std::to_string(b));
+  return b == 1;
+}
+
+template <typename E> E getEnum(ByteReader &r, E last, const char *what) {
+  auto v = r.get<uint8_t>();
+  if (v > static_cast<uint8_t>(last))
+    r.fail(std::string("unknown ") + what + " " + std::to_string(v));
+  return static_cast<E>(v);
+}
+
+template <typename T> std::vector<T> getList(ByteReader &r) {
+  std::vector<T> v(r.getCount(sizeof(T)));
+  for (T &x : v)
+    x = r.get<T>();
+  return v;
+}
+
+Shape getShape(ByteReader &r) {
+  Shape shape = getList<int64_t>(r);
+  for (int64_t d : shape)
+    if (d < -1)
+      r.fail("a dimension of " + std::to_string(d));
+  return shape;
+}
+
+std::vector<int> getIds(ByteReader &r, size_t numValues) {
+  std::vector<int> ids;
+  for (int32_t id : getList<int32_t>(r)) {
+    if (id < 0 || static_cast<size_t>(id) >= numValues)
+      r.fail("value id " + std::to_string(id) + " out of range");
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+AxisRule getAxisRule(ByteReader &r) {
+  AxisRule rule;
+  rule.kind = getEnum(r, AxisRule::Kind::Resize, "window rule kind");
+  rule.border = getEnum(r, BorderRule::Constant, "border rule");
+  for (int64_t *field :
+       {&rule.window.kernel, &rule.window.stride, &rule.window.dilation,
+        &rule.window.padBegin, &rule.window.padEnd})
+    *field = r.get<int64_t>();
+  rule.ceilMode = getBool(r);
+  rule.outputPadding = r.get<int64_t>();
+  rule.linear = getBool(r);
+  rule.coordinateMode = r.getString();
+  rule.nearestMode = r.getString();
+  rule.scale = r.get<double>();
+  rule.fixedSize = r.get<int64_t>();
+  rule.likeNum = r.get<int64_t>();
+  rule.likeDen = r.get<int64_t>();
+  return rule;
+}
+
+Attribute getAttribute(ByteReader &r) {
+  switch (auto tag = r.get<uint8_t>()) {
+  case 0:
+    return r.get<int64_t>();
+  case 1:
+    return r.get<double>();
+  case 2:
+    return r.getString();
+  case 3:
+    return getList<int64_t>(r);
+  case 4:
+    return getList<double>(r);
+  default:
+    r.fail("unknown attribute kind " + std::to_string(tag));
+  }
+}
+
+Node getNode(ByteReader &r, size_t numValues) {
+  Node node;
+  node.op = r.getString();
+  node.name = r.getString();
+  node.operands = getIds(r, numValues);
+  node.results = getIds(r, numValues);
+  for (uint32_t n = r.getCount(6); n > 0; --n) {
+    std::string key = r.getString();
+    node.attrs[key] = getAttribute(r);
+  }
+  if (getBool(r)) {
+    Window window;
+    for (uint32_t n = r.getCount(1); n > 0; --n)
+      window.spatial.push_back(getBool(r));
+    window.axes = {getAxisRule(r), getAxisRule(r)};
+    node.window = std::move(window);
+  }
+  node.role = getEnum(r, Role::Global, "role");
+  node.stage = r.get<int32_t>();
+  node.reduction = r.getString();
+  return node;
+}
+
+void getMeta(ByteReader &r, PlanInfo &info) {
+  for (uint32_t n = r.getCount(8); n > 0; --n) {
+    std::string key = r.getString(), value = r.getString();
+    if (key == "producer")
+      info.producer = value;
+    else if (key == "source")
+      info.source = value;
+    else if (key == "source_sha256")
+      info.sourceSha256 = value;
+    else if (key == "target")
+      info.target = value;
+    else if (key == "tile")
+      info.tile = value;
+    else if (key == "created")
+      info.created = value;
+    else if (key == "memory_budget")
+      info.memoryBudget = std::strtoll(value.c_str(), nullptr, 10);
+    // Other keys are metadata a later build added; they change nothing.
+  }
+}
+
+void getValues(ByteReader &r, Program &program) {
+  for (uint32_t n = r.getCount(8); n > 0; --n) {
+    std::string name = r.getString();
+    program.addValue(std::move(name), getShape(r));
+  }
+  program.inputs = getIds(r, program.values.size());
+  program.outputs = getIds(r, program.values.size());
+  for (uint32_t n = r.getCount(4); n > 0; --n)
+    program.outputNames.push_back(r.getString());
+}
+
+/// A constant of the index, not yet read: `bytes` at `offset` in the data.
+struct PendingConstant {
+  int id = 0;
+  Shape shape;
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+};
+
+std::vector<PendingConstant> getConstants(ByteReader &r, size_t numValues,
+                                          uint64_t dataSize) {
+  std::vector<PendingConstant> constants;
+  uint64_t end = 0;
+  std::vector<bool> seen(numValues, false);
+  for (uint32_t n = r.getCount(24); n > 0; --n) {
+    PendingConstant c;
+    int32_t id = r.get<int32_t>();
+    if (id < 0 || static_cast<size_t>(id) >= numValues || seen[id])
+      r.fail("constant id " + std::to_string(id) + " out of range or twice");
+    seen[id] = true;
+    c.id = id;
+    c.shape = getShape(r);
+    c.offset = r.get<uint64_t>();
+    uint64_t count = r.get<uint64_t>();
+    // Every bound is checked before the tensor is allocated: a count that
+    // disagrees with the shape or points outside the data is refused.
+    uint64_t elements = 1;
+    bool overflow = false;
+    for (int64_t d : c.shape) {
+      if (d < 0)
+        r.fail("constant " + std::to_string(id) + " has a dynamic shape");
+      overflow |= __builtin_mul_overflow(elements, uint64_t(d), &elements);
+    }
+    if (overflow || elements != count || count > dataSize / sizeof(float) ||
+        c.offset % kAlign != 0 || c.offset < end ||
+        c.offset > dataSize - count * sizeof(float))
+      r.fail("constant " + std::to_string(id) +
+             " lies outside the data section or overlaps another");
+    c.bytes = count * sizeof(float);
+    end = c.offset + c.bytes;
+    constants.push_back(std::move(c));
+  }
+  return constants;
+}
+
+[[noreturn]] void corrupt(const std::string &path) {
+  throw RuntimeError(path +
+                     ": checksum mismatch: the file is corrupt or truncated");
+}
+
+void readExactly(std::ifstream &in, char *into, uint64_t size,
+                 const std::string &path) {
+  in.read(into, static_cast<std::streamsize>(size));
+  if (static_cast<uint64_t>(in.gcount()) != size)
+    throw RuntimeError(path + ": the file is truncated (it changed while "
+                              "being read?)");
+}
+
+} // namespace
+
+Program readPlan(const std::string &path, PlanInfo *info) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw RuntimeError(path + ": cannot open: " + std::strerror(errno));
+  std::error_code ec;
+  uint64_t fileSize = std::filesystem::file_size(path, ec);
+  if (ec)
+    throw RuntimeError(path + ": cannot open: " + ec.message());
+
+  char headerBytes[kHeaderBytes] = {};
+  in.read(headerBytes, kHeaderBytes);
+  ByteReader header(headerBytes, kHeaderBytes, path);
+  if (fileSize < sizeof(kPlanMagic) ||
+      !std::equal(kPlanMagic, kPlanMagic + sizeof(kPlanMagic), headerBytes))
+    throw RuntimeError(path + ": not an SSTEP plan (it does not start with "
+                              "\"SSTEPPLN\")");
+  header.sub(sizeof(kPlanMagic));
+  // The version is read before anything else is trusted: a later format may
+  // lay the rest of its header out differently.
+  uint32_t version = header.get<uint32_t>();
+  if (fileSize >= 12 && version != kPlanFormatVersion)
+    throw RuntimeError(path + ": plan format version " +
+                       std::to_string(version) + ", but this build reads " +
+                       "version " + std::to_string(kPlanFormatVersion) +
+                       "; recompile the model with this build's "
+                       "sstep-compile");
+  header.get<uint32_t>(); // reserved
+  uint64_t indexSize = header.get<uint64_t>();
+  uint64_t dataSize = header.get<uint64_t>();
+  uint32_t indexCrc = header.get<uint32_t>();
+  uint32_t dataCrc = header.get<uint32_t>();
+  if (fileSize < kHeaderBytes ||
+      header.get<uint32_t>() != crc32Update(0, headerBytes, kHeaderCrcOffset))
+    corrupt(path);
+  if (indexSize % kAlign != 0 || indexSize > fileSize - kHeaderBytes ||
+      dataSize != fileSize - kHeaderBytes - indexSize)
+    throw RuntimeError(path + ": the file is corrupt or truncated: it has " +
+                       std::to_string(fileSize) + " bytes, its header says " +
+                       std::to_string(kHeaderBytes + indexSize + dataSize));
+
+  std::string indexBytes(indexSize, '\0');
+  readExactly(in, indexBytes.data(), indexSize, path);
+  if (crc32Update(0, indexBytes.data(), indexSize) != indexCrc)
+    corrupt(path);
+
+  ByteReader index(indexBytes.data(), indexSize, path, kHeaderBytes);
+  std::map<std::string, ByteReader> sections;
+  for (uint32_t n = index.getCount(12); n > 0; --n) {
+    std::string tag(4, '\0');
+    for (char &c : tag)
+      c = static_cast<char>(index.get<uint8_t>());
+    ByteReader body = index.sub(index.get<uint64_t>());
+    // Sections this build does not know are skipped: a later build may add
+    // optional ones without a new format version.
+    if (!sections.emplace(tag, body).second)
+      index.fail("section '" + tag + "' twice");
+  }
+  if (index.remaining() >= kAlign)
+    index.fail("bytes after the last section");
+  for (const char *tag : {"META", "VALS", "NODE", "CNST"})
+    if (!sections.count(tag))
+      index.fail(std::string("no '") + tag + "' section");
+
+  Program program;
+  PlanInfo meta;
+  getMeta(sections.at("META"), meta);
+  getValues(sections.at("VALS"), program);
+  ByteReader &nodes = sections.at("NODE");
+  for (uint32_t n = nodes.getCount(16); n > 0; --n)
+    program.nodes.push_back(getNode(nodes, program.values.size()));
+  std::vector<PendingConstant> pending =
+      getConstants(sections.at("CNST"), program.values.size(), dataSize);
+  for (const char *tag : {"META", "VALS", "NODE", "CNST"})
+    if (sections.at(tag).remaining() != 0)
+      sections.at(tag).fail(std::string("section '") + tag +
+                            "' has bytes left over");
+
+  // The weights go straight from the file into their tensors; the padding
+  // between them is read only to be checksummed.
+  uint32_t crc = 0;
+  uint64_t pos = 0;
+  std::vector<char> gap(kAlign);
+  auto skipTo = [&](uint64_t target) {
+    for (; pos < target; pos += gap.size()) {
+      gap.resize(std::min<uint64_t>(target - pos, 1 << 16));
+      readExactly(in, gap.data(), gap.size(), path);
+      crc = crc32Update(crc, gap.data(), gap.size());
+    }
+    pos = target;
+  };
+  for (PendingConstant &c : pending) {
+    skipTo(c.offset);
+    Tensor tensor(std::move(c.shape));
+    char *bytes = reinterpret_cast<char *>(tensor.data.data());
+    readExactly(in, bytes, c.bytes, path);
+    crc = crc32Update(crc, bytes, c.bytes);
+    pos += c.bytes;
+    program.constants[c.id] = std::move(tensor);
+  }
+  skipTo(dataSize);
+  if (crc != dataCrc)
+    corrupt(path);
+  if (info)
+    *info = std::move(meta);
+  return program;
+}
+
+} // namespace sstep
