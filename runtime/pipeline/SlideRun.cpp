@@ -8,6 +8,7 @@
 #include "runtime/plan/Tiling.h"
 #include "runtime/slide/TissueMask.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <memory>
@@ -272,8 +273,18 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
           });
     }
 
-  SlideSource source(reader, options.level, options.normalization,
-                     options.readAhead);
+  // An interior tile's window (tile and halo) is the largest region read.
+  Region largest =
+      tiling.tiles() == 0
+          ? Region{}
+          : tiling
+                .windows(std::min<int64_t>(1, tiling.grid()[0] - 1),
+                         std::min<int64_t>(1, tiling.grid()[1] - 1))
+                .compute[input];
+  int64_t regionBytes = std::max<int64_t>(1, largest.pixels() * 3 * 4);
+  SlideSource source(
+      reader, options.level, options.normalization,
+      size_t(std::clamp<int64_t>(options.readAheadBytes / regionBytes, 1, 4)));
   exec::Options exec;
   exec.tileEdge = options.tileEdge;
   exec.sources[0] = &source;

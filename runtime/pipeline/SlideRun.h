@@ -50,8 +50,9 @@ struct SlideRunOptions {
   bool tissueMask = false;
   /// The value of every channel of a skipped tile's output block.
   float background = 0;
-  /// Regions decoded ahead of the tiles.
-  size_t readAhead = 3;
+  /// Bytes of decoded regions kept ahead of the tiles: as many regions as
+  /// fit, one to four (at least one, so decoding overlaps compute).
+  int64_t readAheadBytes = int64_t(256) << 20;
   /// Progress lines on `log`; `terminal` rewrites one line in place.
   bool progress = true;
   bool terminal = false;
