@@ -1,13 +1,16 @@
 //===- LoadProgram.h - A model file to a runnable Program --------*- C++
 //-*-===//
 //
-// sstep-run's front door: an ONNX model is imported and compiled in memory.
+// sstep-run's front door: a plan written by sstep-compile is read as is (no
+// MLIR involved); an ONNX model is compiled in memory by the same pipeline
+// (compiler/Pipeline), so both give the runtime the same Program.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef SSTEP_TOOLS_SSTEP_RUN_LOADPROGRAM_H
 #define SSTEP_TOOLS_SSTEP_RUN_LOADPROGRAM_H
 
+#include "runtime/core/PlanFile.h"
 #include "runtime/core/Program.h"
 
 #include <stdexcept>
@@ -21,7 +24,10 @@ struct BadModel : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-Program loadProgram(const std::string &path);
+/// The Program of the plan or ONNX model at `path`; a plan's own description
+/// goes to `info` when given (an ONNX model leaves it untouched). A bad plan
+/// throws RuntimeError, a bad model BadModel.
+Program loadProgram(const std::string &path, PlanInfo *info = nullptr);
 
 } // namespace sstep
 

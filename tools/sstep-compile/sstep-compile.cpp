@@ -1,0 +1,157 @@
+//===- sstep-compile.cpp - ONNX to a plan file ----------------------------===//
+//
+// sstep-compile MODEL -o PLAN [--target=cpu|reference] [--memory-budget=SIZE]
+//               [--tile=N|auto] [--print-ir-after-all] [--emit=plan|mlir]
+//
+// Runs the pipeline of compiler/Pipeline (import, canonicalize, partition,
+// export) and writes the Program as a plan (runtime/core/PlanFile.h) that
+// sstep-run loads without MLIR. Exit codes: 0 success, 2 bad input (unreadable
+// or unsupported model, unwritable output, usage), 1 internal error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipeline/Pipeline.h"
+#include "runtime/core/PlanFile.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/plan/MemoryPlan.h"
+#include "tools/common/Args.h"
+
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+
+using namespace sstep;
+using sstep::tool::Args;
+using sstep::tool::UsageError;
+
+namespace {
+
+const char *kUsage =
+    "usage: sstep-compile MODEL -o PLAN [options]\n"
+    "\n"
+    "Compiles MODEL (.onnx or ONNX text) into PLAN (model.sstep), which\n"
+    "sstep-run runs like the model itself, without compiling it again.\n"
+    "\n"
+    "options:\n"
+    "  -o FILE                 the plan (or, with --emit=mlir, the IR; '-'\n"
+    "                          or none: stdout)\n"
+    "  --target=cpu|reference  the backend the plan is meant for (default\n"
+    "                          reference), recorded in the plan\n"
+    "  --memory-budget=SIZE    working-set budget, such as 512MiB, recorded\n"
+    "                          in the plan (implies --tile=auto)\n"
+    "  --tile=N|auto           tile edge in input pixels, or auto, recorded\n"
+    "                          in the plan\n"
+    "  --print-ir-after-all    print the IR after every pass to stderr\n"
+    "  --emit=plan|mlir        write the plan (default) or the partitioned\n"
+    "                          IR\n";
+
+/// Lower-case hex SHA-256 of the file at `path`.
+std::string sha256Of(const std::string &path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    throw RuntimeError(path + ": cannot read: " + buffer.getError().message());
+  auto digest = llvm::SHA256::hash(llvm::arrayRefFromStringRef(llvm::StringRef(
+      (*buffer)->getBufferStart(), (*buffer)->getBufferSize())));
+  return llvm::toHex(digest, /*LowerCase=*/true);
+}
+
+/// Now in UTC, ISO 8601; SOURCE_DATE_EPOCH, when set, stands for now so that
+/// a plan can be rebuilt byte for byte.
+std::string creationTime() {
+  std::time_t now = std::time(nullptr);
+  if (const char *epoch = std::getenv("SOURCE_DATE_EPOCH"))
+    now = static_cast<std::time_t>(std::strtoll(epoch, nullptr, 10));
+  char text[32];
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+/// The metadata of the plan, from the options; usage errors for bad values.
+PlanInfo planInfoOf(const Args &args, const std::string &model) {
+  PlanInfo info;
+  info.producer = std::string("sstep-compile ") + SSTEP_VERSION;
+  info.source = model;
+  info.target = args.get("target", "reference");
+  if (info.target != "cpu" && info.target != "reference")
+    throw UsageError("--target takes cpu or reference, got '" + info.target +
+                     "'");
+  if (args.has("memory-budget")) {
+    try {
+      info.memoryBudget = plan::parseBytes(args.get("memory-budget"));
+    } catch (const std::invalid_argument &e) {
+      throw UsageError(std::string("--memory-budget: ") + e.what());
+    }
+  }
+  info.tile = args.get("tile", args.has("memory-budget") ? "auto" : "");
+  if (!info.tile.empty() && info.tile != "auto" &&
+      tool::parseInt("--tile", info.tile) < 1)
+    throw UsageError("--tile takes auto or a positive edge in pixels, got " +
+                     info.tile);
+  info.created = creationTime();
+  return info;
+}
+
+int run(const std::vector<std::string> &argv) {
+  Args args(argv, {"help", "print-ir-after-all"},
+            {"o", "target", "memory-budget", "tile", "emit"});
+  if (args.has("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (args.positional().size() != 1)
+    throw UsageError("expected one MODEL");
+  const std::string &model = args.positional()[0];
+  std::string emit = args.get("emit", "plan");
+  if (emit != "plan" && emit != "mlir")
+    throw UsageError("--emit takes plan or mlir, got '" + emit + "'");
+  if (emit == "plan" && !args.has("o"))
+    throw UsageError("no plan file given (-o FILE)");
+  PlanInfo info = planInfoOf(args, model);
+
+  PipelineOptions options;
+  options.printIRAfterAll = args.has("print-ir-after-all");
+  options.toolName = "sstep-compile";
+  CompiledModel compiled = compileModel(model, options);
+
+  if (emit == "mlir") {
+    std::string error;
+    auto output = mlir::openOutputFile(args.get("o", "-"), &error);
+    if (!output)
+      throw RuntimeError(error);
+    compiled.module->print(output->os());
+    output->keep();
+    return 0;
+  }
+  info.sourceSha256 = sha256Of(model);
+  writePlan(args.get("o"), compiled.program, info);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const UsageError &e) {
+    std::cerr << "sstep-compile: error: " << e.what() << "\n\n" << kUsage;
+    return 2;
+  } catch (const CompileError &e) {
+    std::cerr << "sstep-compile: error: " << e.what() << "\n";
+    return 2;
+  } catch (const RuntimeError &e) {
+    std::cerr << "sstep-compile: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception &e) {
+    std::cerr << "sstep-compile: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
