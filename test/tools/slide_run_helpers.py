@@ -7,6 +7,7 @@ Usage:
   slide_run_helpers.py tiff OUT.tif EXPECTED.npy SCALE
   slide_run_helpers.py h5 OUT.h5 EXPECTED.npy
   slide_run_helpers.py masked MASKED.npy FULL.npy BACKGROUND MASKLIST TILE STRIDE
+  slide_run_helpers.py corrupt SLIDE OUT.tif TILE
 
 Models are built with onnx.helper (no torch) from seeded random weights, with
 dynamic H and W. Each check prints one line ending in "ok" or exits 1.
@@ -182,6 +183,22 @@ def masked(masked_path, full_path, background, mask_list, tile, stride):
     print(f"{ran} tissue tiles as unmasked, {skipped} background ok")
 
 
+def corrupt(slide, out, tile):
+    """Overwrites the last three quarters of level 0's tile `tile` (its
+    offset and size from tiffinfo) with noise."""
+    import re
+    import subprocess
+    info = subprocess.run(["tiffinfo", "-s", slide], capture_output=True,
+                          text=True, check=True).stdout
+    first = info.split("TIFF Directory")[1]
+    spans = re.findall(r"^\s*\d+: \[\s*(\d+),\s*(\d+)\]", first, re.M)
+    off, size = (int(v) for v in spans[int(tile)])
+    data = bytearray(open(slide, "rb").read())
+    for i in range(off + size // 4, off + size):
+        data[i] = (i * 131) & 0xFF
+    open(out, "wb").write(data)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "model":
@@ -197,5 +214,7 @@ if __name__ == "__main__":
         h5(*args)
     elif cmd == "masked":
         masked(*args)
+    elif cmd == "corrupt":
+        corrupt(*args)
     else:
         raise SystemExit(f"unknown command {cmd}")
