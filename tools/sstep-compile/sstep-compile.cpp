@@ -113,8 +113,9 @@ int run(const std::vector<std::string> &argv) {
   std::string emit = args.get("emit", "plan");
   if (emit != "plan" && emit != "mlir")
     throw UsageError("--emit takes plan or mlir, got '" + emit + "'");
-  if (emit == "plan" && !args.has("o"))
-    throw UsageError("no plan file given (-o FILE)");
+  if (emit == "plan" && (!args.has("o") || args.get("o") == "-"))
+    throw UsageError("no plan file given (-o FILE; a plan is written to a "
+                     "file, renamed into place when complete)");
   PlanInfo info = planInfoOf(args, model);
 
   PipelineOptions options;
