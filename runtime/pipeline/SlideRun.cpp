@@ -4,6 +4,7 @@
 #include "runtime/core/RuntimeError.h"
 #include "runtime/pipeline/Progress.h"
 #include "runtime/pipeline/SpillWriter.h"
+#include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
 #include "runtime/plan/Tiling.h"
 #include "runtime/slide/TissueMask.h"
@@ -404,6 +405,30 @@ void addProgram(Fingerprint &f, const Program &program) {
     f.add(v)
         .add(tensor.shape.data(), tensor.shape.size() * 8)
         .add(tensor.data.data(), tensor.data.size() * 4);
+}
+
+int64_t chooseSlideTileEdge(const Program &program, Size2 size,
+                            int64_t budgetBytes) {
+  plan::Stages stages = plan::planStages(program);
+  int64_t fits = plan::chooseTileEdge(program, stages, size, budgetBytes);
+  if (stages.stages.empty() || program.inputs.size() != 1)
+    return fits;
+  plan::Sizes sizes = plan::predictSizes(program, stages, size);
+  const int input = program.inputs[0];
+  int64_t edge = 4096;
+  for (int64_t candidate : {1024, 2048}) {
+    plan::StageTiling tiling(program, stages.stages[0], sizes, candidate);
+    if (tiling.tiles() == 0)
+      break;
+    int64_t r = std::min<int64_t>(1, tiling.grid()[0] - 1);
+    int64_t c = std::min<int64_t>(1, tiling.grid()[1] - 1);
+    double window = double(tiling.windows(r, c).compute[input].pixels());
+    if (window <= 1.2 * double(tiling.share(input, r, c).pixels())) {
+      edge = candidate;
+      break;
+    }
+  }
+  return std::min(edge, fits);
 }
 
 SlideRunReport runSlide(const Program &program, exec::Backend &backend,

@@ -91,6 +91,16 @@ SlideRunReport runSlide(const Program &program, exec::Backend &backend,
                         const slide::SlideReader &reader,
                         const SlideRunOptions &options);
 
+/// The tile edge `--tile=auto` takes on a slide level of `size`: no larger
+/// than plan::chooseTileEdge allows for `budgetBytes`, and no larger than it
+/// needs to be: the first of 1024, 2048 and 4096 level pixels whose interior
+/// tile recomputes at most 20% of its share as halo. Smaller tiles stay in
+/// cache, bound the memory beside the budget and give a slide tiles to read
+/// ahead, report progress and resume by. Throws RuntimeError when no tile
+/// fits the budget.
+int64_t chooseSlideTileEdge(const Program &program, Size2 size,
+                            int64_t budgetBytes);
+
 /// A fingerprint of everything in `program` that affects its results.
 void addProgram(Fingerprint &fingerprint, const Program &program);
 

@@ -64,9 +64,6 @@ namespace {
 using tool::Args;
 using tool::UsageError;
 
-/// Auto tiles stop at this edge, so a slide has enough tiles to read ahead,
-/// report progress and resume by, even when the budget allows more.
-constexpr int64_t kMaxAutoTile = 4096;
 const char *kDefaultSlideBudget = "2GiB";
 
 /// The tile edge --tile and --memory-budget ask for, on a level of `size`.
@@ -91,9 +88,7 @@ int64_t slideTileEdge(const Args &args, const Program &program, Size2 size) {
   } catch (const std::invalid_argument &e) {
     throw UsageError(std::string("--memory-budget: ") + e.what());
   }
-  return std::min(
-      kMaxAutoTile,
-      plan::chooseTileEdge(program, plan::planStages(program), size, budget));
+  return pipeline::chooseSlideTileEdge(program, size, budget);
 }
 
 void writeSlideStats(const std::string &file, const std::string &slidePath,
