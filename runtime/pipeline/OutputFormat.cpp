@@ -31,67 +31,6 @@ uint8_t toByte(float v, float scale) {
   return uint8_t(std::lround(s));
 }
 
-void writeTiff(const SpillFile &spill, const std::string &path,
-               const OutputOptions &options) {
-  const int64_t C = spill.channels(), H = spill.height(), W = spill.width();
-  const bool bytes = options.scale.has_value();
-  slide::TiffWriterOptions o;
-  o.width = W;
-  o.height = H;
-  o.channels = int(C);
-  o.sampleType = bytes ? slide::SampleType::UInt8 : slide::SampleType::Float32;
-  o.tileSize = uint32_t(tileEdgeFor(C, bytes ? 1 : 4, int64_t(16) << 20));
-  o.compression = options.compression;
-  o.mpp = options.mpp;
-  slide::PyramidTiffWriter writer(path, o);
-  const int64_t T = o.tileSize;
-  std::vector<float> block(size_t(C * T * T));
-  std::vector<uint8_t> tile(writer.tileBytes());
-  for (int64_t row = 0; row < writer.tilesDown(); ++row)
-    for (int64_t col = 0; col < writer.tilesAcross(); ++col) {
-      Region region{{Interval{row * T, std::min(H, (row + 1) * T) - 1},
-                     Interval{col * T, std::min(W, (col + 1) * T) - 1}}};
-      const int64_t h = region.axes[0].size(), w = region.axes[1].size();
-      spill.read(region, block.data());
-      // Pixels past the image edge are zero, so equal runs give equal files.
-      std::fill(tile.begin(), tile.end(), 0);
-      auto *f = reinterpret_cast<float *>(tile.data());
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t y = 0; y < h; ++y) {
-          const float *src = &block[size_t((c * h + y) * w)];
-          size_t at = size_t((y * T) * C + c);
-          for (int64_t x = 0; x < w; ++x, at += size_t(C)) {
-            if (bytes)
-              tile[at] = toByte(src[x], *options.scale);
-            else
-              f[at] = src[x];
-          }
-        }
-      writer.writeTile(col, row, tile.data());
-    }
-  writer.finish();
-}
-
-void writeHdf5(const SpillFile &spill, const std::string &path,
-               const OutputOptions &options) {
-  const int64_t C = spill.channels(), H = spill.height(), W = spill.width();
-  slide::Hdf5Options o;
-  o.chunk = tileEdgeFor(C, 4, int64_t(4) << 20);
-  slide::Hdf5FeatureWriter writer(path, C, H, W, o);
-  const int64_t T = o.chunk;
-  std::vector<float> block(size_t(C * T * T));
-  for (int64_t y = 0; y < H; y += T)
-    for (int64_t x = 0; x < W; x += T) {
-      int64_t h = std::min(T, H - y), w = std::min(T, W - x);
-      spill.read({{Interval{y, y + h - 1}, Interval{x, x + w - 1}}},
-                 block.data());
-      writer.writeRegion(y, x, h, w, block.data());
-    }
-  for (const auto &[name, value] : options.attributes)
-    writer.setAttribute(name, value);
-  writer.finish();
-}
-
 void writeNpyFromSpill(const SpillFile &spill, const std::string &path) {
   // The spill is already the array's C-order data; map it rather than copy.
   int fd = ::open(spill.path().c_str(), O_RDONLY | O_CLOEXEC);
@@ -147,19 +86,107 @@ std::string checkOutput(OutputFormat format, int64_t channels,
   return "";
 }
 
+OutputEncoder::OutputEncoder(const SpillFile &spill, std::string path,
+                             OutputFormat format, OutputOptions options)
+    : spill_(spill), path_(std::move(path)), format_(format),
+      options_(std::move(options)) {
+  const int64_t C = spill.channels(), H = spill.height(), W = spill.width();
+  if (format_ == OutputFormat::Json)
+    throw RuntimeError(path_ + ": a streamed output cannot be written as JSON");
+  if (format_ == OutputFormat::Tiff) {
+    const bool bytes = options_.scale.has_value();
+    slide::TiffWriterOptions o;
+    o.width = W;
+    o.height = H;
+    o.channels = int(C);
+    o.sampleType =
+        bytes ? slide::SampleType::UInt8 : slide::SampleType::Float32;
+    o.tileSize = uint32_t(tileEdgeFor(C, bytes ? 1 : 4, int64_t(16) << 20));
+    o.compression = options_.compression;
+    o.mpp = options_.mpp;
+    tiff_ = std::make_unique<slide::PyramidTiffWriter>(path_, o);
+    bandRows_ = o.tileSize;
+    tile_.resize(tiff_->tileBytes());
+  } else if (format_ == OutputFormat::Hdf5) {
+    slide::Hdf5Options o;
+    o.chunk = tileEdgeFor(C, 4, int64_t(4) << 20);
+    hdf5_ = std::make_unique<slide::Hdf5FeatureWriter>(path_, C, H, W, o);
+    bandRows_ = o.chunk;
+  }
+  if (bandRows_ > 0) {
+    covered_.assign(size_t((H + bandRows_ - 1) / bandRows_), 0);
+    block_.resize(size_t(C * bandRows_ * bandRows_));
+  }
+}
+
+OutputEncoder::~OutputEncoder() = default;
+
+void OutputEncoder::credit(const Region &region) {
+  if (bandRows_ == 0 || region.empty())
+    return;
+  const int64_t H = spill_.height(), W = spill_.width();
+  for (int64_t b = region.axes[0].lo / bandRows_;
+       b <= region.axes[0].hi / bandRows_; ++b) {
+    Interval rows{b * bandRows_, std::min(H, (b + 1) * bandRows_) - 1};
+    covered_[size_t(b)] +=
+        rows.intersect(region.axes[0]).size() * region.axes[1].size();
+  }
+  while (next_ < int64_t(covered_.size())) {
+    Interval rows{next_ * bandRows_, std::min(H, (next_ + 1) * bandRows_) - 1};
+    if (covered_[size_t(next_)] < rows.size() * W)
+      break;
+    encodeBand(next_++);
+    ++early_;
+  }
+}
+
+void OutputEncoder::encodeBand(int64_t band) {
+  const int64_t C = spill_.channels(), H = spill_.height(), W = spill_.width();
+  const int64_t T = bandRows_, y0 = band * T, h = std::min(T, H - y0);
+  for (int64_t x0 = 0, col = 0; x0 < W; x0 += T, ++col) {
+    const int64_t w = std::min(T, W - x0);
+    spill_.read({{Interval{y0, y0 + h - 1}, Interval{x0, x0 + w - 1}}},
+                block_.data());
+    if (hdf5_) {
+      hdf5_->writeRegion(y0, x0, h, w, block_.data());
+      continue;
+    }
+    // Pixels past the image edge are zero, so equal runs give equal files.
+    std::fill(tile_.begin(), tile_.end(), 0);
+    auto *f = reinterpret_cast<float *>(tile_.data());
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t y = 0; y < h; ++y) {
+        const float *src = &block_[size_t((c * h + y) * w)];
+        size_t at = size_t((y * T) * C + c);
+        for (int64_t x = 0; x < w; ++x, at += size_t(C)) {
+          if (options_.scale)
+            tile_[at] = toByte(src[x], *options_.scale);
+          else
+            f[at] = src[x];
+        }
+      }
+    tiff_->writeTile(col, band, tile_.data());
+  }
+}
+
+void OutputEncoder::finish() {
+  if (format_ == OutputFormat::Npy)
+    return writeNpyFromSpill(spill_, path_);
+  while (next_ < int64_t(covered_.size()))
+    encodeBand(next_++);
+  if (tiff_)
+    tiff_->finish();
+  if (hdf5_) {
+    for (const auto &[name, value] : options_.attributes)
+      hdf5_->setAttribute(name, value);
+    hdf5_->finish();
+  }
+}
+
 void convertSpill(const SpillFile &spill, const std::string &path,
                   OutputFormat format, const OutputOptions &options) {
-  switch (format) {
-  case OutputFormat::Tiff:
-    return writeTiff(spill, path, options);
-  case OutputFormat::Hdf5:
-    return writeHdf5(spill, path, options);
-  case OutputFormat::Npy:
-    return writeNpyFromSpill(spill, path);
-  case OutputFormat::Json:
-    break;
-  }
-  throw RuntimeError(path + ": a streamed output cannot be written as JSON");
+  OutputEncoder encoder(spill, path, format, options);
+  encoder.finish();
 }
 
 } // namespace sstep::pipeline

@@ -35,7 +35,8 @@ struct OutputPlan {
   bool streamed = false;
   std::string spillPath;
   std::unique_ptr<SpillSink> sink;
-  /// Owned blocks of skipped tiles, to be set to the background.
+  /// Owned blocks of skipped tiles, to be set to the background (outputs
+  /// from memory; streamed ones tell their sink).
   std::vector<Region> background;
 };
 
@@ -266,11 +267,17 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
   bool keep = journal && journal->start() == Journal::Start::Resumed;
   for (OutputPlan &o : outs)
     if (o.streamed) {
-      std::string path = o.spillPath;
-      o.sink =
-          std::make_unique<SpillSink>(writer, [path, keep](const Shape &shape) {
-            return std::make_unique<SpillFile>(path, shape[1], shape[2],
+      std::string spillPath = o.spillPath, path = o.file.path;
+      OutputFormat format = o.format;
+      o.sink = std::make_unique<SpillSink>(
+          writer,
+          [spillPath, keep](const Shape &shape) {
+            return std::make_unique<SpillFile>(spillPath, shape[1], shape[2],
                                                shape[3], keep);
+          },
+          [&options, &reader, path, format](const SpillFile &spill) {
+            return std::make_unique<OutputEncoder>(
+                spill, path, format, formatOptions(options, reader, spill));
           });
     }
 
@@ -297,10 +304,16 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
       if (id.stage != 0)
         return true;
       TileState s = state[size_t(id.index)];
-      if (s == TileState::Background)
-        for (OutputPlan &o : outs)
-          if (!w.owned[o.value].empty())
-            o.background.push_back(w.owned[o.value]);
+      bool fill = s == TileState::Background && options.background != 0;
+      for (OutputPlan &o : outs) {
+        const Region &owned = w.owned[o.value];
+        if (s == TileState::Run || owned.empty())
+          continue;
+        if (o.sink) // a resumed block is in the spill file already
+          o.sink->skip(owned, fill, options.background);
+        else if (s == TileState::Background)
+          o.background.push_back(owned);
+      }
       return s == TileState::Run;
     };
     // The executor reads ahead only when it runs every tile.
@@ -352,15 +365,8 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
                   options.background;
       continue;
     }
-    SpillFile *spill = o.sink->file();
-    if (!spill)
-      throw RuntimeError("internal error: output '" +
-                         program.outputName(o.file.index) + "' never began");
-    if (options.background != 0)
-      for (const Region &region : o.background)
-        spill->fill(region, options.background);
-    convertSpill(*spill, o.file.path, o.format,
-                 formatOptions(options, reader, *spill));
+    o.sink->complete();
+    report.bandsEarly += o.sink->encoder()->bandsEarly();
   }
   // The outputs are in place: only now may the journal and spills go.
   if (journal)

@@ -2,9 +2,9 @@
 //
 // The slide pipeline: a SlideSource decodes the level ahead of the tiles, the
 // executor runs the program tile by tile, and image outputs stream through a
-// writer thread into spill files, which become TIFF, HDF5 or .npy files once
-// every tile is in. Memory holds the tile working set, the reader's tile
-// cache and a few queued regions and blocks, whatever the slide's size
+// writer thread into spill files, and from there into TIFF, HDF5 or .npy
+// files as their bands fill. Memory holds the tile working set, the reader's
+// tile cache and a few queued regions and blocks, whatever the slide's size
 // (outputs returned whole, such as a classifier's logits, are small).
 //
 // Single-stage programs without reductions whose outputs all stream resume
@@ -82,6 +82,9 @@ struct SlideRunReport {
   double seconds = 0, finishSeconds = 0, decodeSeconds = 0, writerSeconds = 0,
          writerBlockedSeconds = 0;
   int64_t prefetchedReads = 0, synchronousReads = 0;
+  /// Output bands (TIFF tile rows, HDF5 chunk rows) encoded while tiles
+  /// were still running, rather than at the end.
+  int64_t bandsEarly = 0;
 };
 
 /// Runs `program` (partitioned) on `backend` over level `options.level` of

@@ -59,7 +59,8 @@ void SpillWriter::push(Job job, int64_t bytes) {
   changed_.notify_all();
 }
 
-void SpillWriter::write(SpillFile &file, const Region &region, Tensor block) {
+void SpillWriter::write(SpillFile &file, const Region &region, Tensor block,
+                        std::function<void()> then) {
   if (block.rank() != 4 || block.dim(0) != 1 ||
       block.dim(1) != file.channels() ||
       block.dim(2) != region.axes[0].size() ||
@@ -72,7 +73,15 @@ void SpillWriter::write(SpillFile &file, const Region &region, Tensor block) {
   job.file = &file;
   job.region = region;
   job.block = std::move(block);
+  job.then = std::move(then);
   push(std::move(job), bytes);
+}
+
+void SpillWriter::call(std::function<void()> task) {
+  Job job;
+  job.kind = Job::Kind::Call;
+  job.then = std::move(task);
+  push(std::move(job), 0);
 }
 
 void SpillWriter::tileDone(int64_t tile) {
@@ -144,6 +153,10 @@ void SpillWriter::work() {
         job->file->write(job->region, job->block.data.data());
         if (std::find(dirty_.begin(), dirty_.end(), job->file) == dirty_.end())
           dirty_.push_back(job->file);
+        if (job->then)
+          job->then();
+      } else if (job && job->kind == Job::Kind::Call && !error_) {
+        job->then();
       } else if (job && job->kind == Job::Kind::Tile) {
         pending_.push_back(job->tile);
       }
@@ -174,12 +187,43 @@ void SpillSink::begin(const Shape &shape) {
     throw RuntimeError("an output of shape " + formatShape(shape) +
                        " cannot be streamed (it needs 1 x C x H x W)");
   file_ = open_(shape);
+  encoder_ = encode_(*file_);
+  for (const Skipped &skipped : early_)
+    queueSkip(skipped);
+  early_.clear();
 }
 
 void SpillSink::write(const Region &region, const Tensor &block) {
   if (!file_)
     throw RuntimeError("internal error: a block before begin()");
-  writer_.write(*file_, region, block);
+  OutputEncoder *encoder = encoder_.get();
+  writer_.write(*file_, region, block,
+                [encoder, region] { encoder->credit(region); });
+}
+
+void SpillSink::queueSkip(const Skipped &s) {
+  SpillFile *file = file_.get();
+  OutputEncoder *encoder = encoder_.get();
+  writer_.call([file, encoder, s] {
+    if (s.fill)
+      file->fill(s.region, s.value);
+    encoder->credit(s.region);
+  });
+}
+
+void SpillSink::skip(const Region &region, bool fill, float value) {
+  if (region.empty())
+    return;
+  if (file_)
+    queueSkip({region, fill, value});
+  else
+    early_.push_back({region, fill, value});
+}
+
+void SpillSink::complete() {
+  if (!file_)
+    throw RuntimeError("internal error: an output never began");
+  encoder_->finish();
 }
 
 } // namespace sstep::pipeline

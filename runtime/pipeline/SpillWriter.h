@@ -18,6 +18,7 @@
 
 #include "runtime/exec/Executor.h"
 #include "runtime/pipeline/Journal.h"
+#include "runtime/pipeline/OutputFormat.h"
 #include "runtime/pipeline/SpillFile.h"
 
 #include <chrono>
@@ -43,9 +44,13 @@ public:
   SpillWriter(const SpillWriter &) = delete;
   SpillWriter &operator=(const SpillWriter &) = delete;
 
-  /// Queues `block` (1 x C x h x w) for `region` of `file`; waits while the
-  /// queue is full. Rethrows an earlier failure of the writer.
-  void write(SpillFile &file, const Region &region, Tensor block);
+  /// Queues `block` (1 x C x h x w) for `region` of `file`, then `then` on
+  /// the writer's thread; waits while the queue is full. Rethrows an earlier
+  /// failure of the writer.
+  void write(SpillFile &file, const Region &region, Tensor block,
+             std::function<void()> then = {});
+  /// Queues `task` to run on the writer's thread, after what is queued.
+  void call(std::function<void()> task);
   /// Queues the record of `tile`, after the blocks queued before it.
   void tileDone(int64_t tile);
   /// Waits until everything queued is written, synced and journaled.
@@ -58,10 +63,12 @@ public:
 
 private:
   struct Job {
-    enum class Kind { Block, Tile, Drain } kind = Kind::Block;
+    enum class Kind { Block, Call, Tile, Drain } kind = Kind::Block;
     SpillFile *file = nullptr;
     Region region;
     Tensor block;
+    /// Runs after the block is written (Block), or alone (Call).
+    std::function<void()> then;
     int64_t tile = -1;
   };
   void push(Job job, int64_t bytes);
@@ -92,25 +99,47 @@ private:
   std::thread thread_;
 };
 
-/// An output streamed to a spill file through a writer. The file is made
-/// when the executor announces the output's shape.
+/// An output streamed through a writer into a spill file, and from there by
+/// an OutputEncoder into its file as its bands fill. Both are made when the
+/// executor announces the output's shape.
 class SpillSink : public exec::OutputSink {
 public:
-  /// `open` makes the spill file for the announced C, H and W.
-  SpillSink(SpillWriter &writer,
-            std::function<std::unique_ptr<SpillFile>(const Shape &)> open)
-      : writer_(writer), open_(std::move(open)) {}
+  using Open = std::function<std::unique_ptr<SpillFile>(const Shape &)>;
+  using Encode =
+      std::function<std::unique_ptr<OutputEncoder>(const SpillFile &)>;
+
+  SpillSink(SpillWriter &writer, Open open, Encode encode)
+      : writer_(writer), open_(std::move(open)), encode_(std::move(encode)) {}
 
   void begin(const Shape &shape) override;
   void write(const Region &region, const Tensor &block) override;
 
-  /// The spill file; null before begin().
+  /// A skipped tile's block, already in the spill file (a resumed tile) or
+  /// to be set to `value` when `fill` (a tile without tissue).
+  void skip(const Region &region, bool fill, float value);
+  /// After the writer has drained: encodes what is left and completes the
+  /// output file.
+  void complete();
+
+  /// The spill file and the encoder; null before begin().
   SpillFile *file() const { return file_.get(); }
+  OutputEncoder *encoder() const { return encoder_.get(); }
 
 private:
+  struct Skipped {
+    Region region;
+    bool fill;
+    float value;
+  };
+  void queueSkip(const Skipped &skipped);
+
   SpillWriter &writer_;
-  std::function<std::unique_ptr<SpillFile>(const Shape &)> open_;
+  Open open_;
+  Encode encode_;
   std::unique_ptr<SpillFile> file_;
+  std::unique_ptr<OutputEncoder> encoder_;
+  /// Tiles skipped before the first block announced the shape.
+  std::vector<Skipped> early_;
 };
 
 } // namespace sstep::pipeline

@@ -116,6 +116,7 @@ void writeSlideStats(const std::string &file, const std::string &slidePath,
       << ",\n  \"decode_seconds\": " << r.decodeSeconds
       << ",\n  \"writer_seconds\": " << r.writerSeconds
       << ",\n  \"finish_seconds\": " << r.finishSeconds
+      << ",\n  \"bands_early\": " << r.bandsEarly
       << ",\n  \"prefetched_reads\": " << r.prefetchedReads
       << ",\n  \"synchronous_reads\": " << r.synchronousReads
       << ",\n  \"input_megapixels\": " << megapixels
