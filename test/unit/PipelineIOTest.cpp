@@ -251,3 +251,43 @@ TEST_CASE("spills convert to .npy and to uint8 TIFF pyramids", "[pipeline]") {
   CHECK(mismatches == 0);
   CHECK(rgb.pixels[5 * 3 + 0] == 0); // NaN
 }
+
+TEST_CASE("outputs encode band by band as blocks come, in band order",
+          "[pipeline]") {
+  // 256-row bands (TIFF tile rows): rows [0, 256), [256, 512), [512, 600).
+  const int64_t C = 1, H = 600, W = 70;
+  std::vector<Region> blocks;
+  const int64_t ys[] = {0, 100, 256, 300, 512, H}, xs[] = {0, 33, W};
+  for (int i = 0; i < 5; ++i)
+    for (int j = 0; j < 2; ++j)
+      blocks.push_back(
+          rect(ys[i], xs[j], ys[i + 1] - ys[i], xs[j + 1] - xs[j]));
+  SpillFile spill(scratch("bands.partial"), C, H, W, false);
+  for (const Region &r : blocks)
+    spill.write(r, blockOf(C, r).data.data());
+  std::string whole = scratch("bands-whole.tif");
+  convertSpill(spill, whole, OutputFormat::Tiff, {});
+
+  SECTION("top rows first: each band as soon as it is full") {
+    std::string banded = scratch("bands-down.tif");
+    OutputEncoder encoder(spill, banded, OutputFormat::Tiff, {});
+    std::vector<int64_t> early;
+    for (const Region &r : blocks) {
+      encoder.credit(r);
+      early.push_back(encoder.bandsEarly());
+    }
+    CHECK(early == std::vector<int64_t>{0, 0, 0, 1, 1, 1, 1, 2, 2, 3});
+    encoder.finish();
+    CHECK(slurp(banded) == slurp(whole));
+  }
+  SECTION("bottom rows first: nothing before the top band") {
+    std::string banded = scratch("bands-up.tif");
+    OutputEncoder encoder(spill, banded, OutputFormat::Tiff, {});
+    for (size_t i = blocks.size(); i-- > 0;) {
+      encoder.credit(blocks[i]);
+      CHECK(encoder.bandsEarly() == (i == 0 ? 3 : 0));
+    }
+    encoder.finish();
+    CHECK(slurp(banded) == slurp(whole));
+  }
+}
