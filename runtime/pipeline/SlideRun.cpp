@@ -177,10 +177,10 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
                          program.outputName(o.file.index) + "' of shape " +
                          formatShape(shape) +
                          " is not an image: write it as .npy or .json");
-    std::string why = checkOutput(o.format, shape[1], options.format);
-    if (o.streamed && !why.empty())
-      throw RuntimeError(o.file.path + ": " + why);
     if (o.streamed) {
+      std::string why = checkOutput(o.format, shape[1], options.format);
+      if (!why.empty())
+        throw RuntimeError(o.file.path + ": " + why);
       o.spillPath = o.file.path + ".partial";
       leftovers.spills.push_back(o.spillPath);
       if (journalPath.empty())
@@ -224,11 +224,17 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
   leftovers.resumable = report.resumable;
   if (report.resumable) {
     // A journal whose spill files are gone or of another size is void.
+    bool spilled = true;
     for (const OutputPlan &o : outs) {
       const Shape &shape = program.values[o.value].shape;
       Size2 size = sizes[o.value];
-      if (fileSize(o.spillPath) != shape[1] * size[0] * size[1] * 4)
-        ::unlink(journalPath.c_str());
+      spilled =
+          spilled && fileSize(o.spillPath) == shape[1] * size[0] * size[1] * 4;
+    }
+    if (!spilled && fileSize(journalPath) >= 0) {
+      note(options,
+           journalPath + " has lost its spill file: starting from scratch");
+      ::unlink(journalPath.c_str());
     }
     journal = std::make_unique<Journal>(
         journalPath, fingerprintOf(program, reader, options, tiling, outs));
