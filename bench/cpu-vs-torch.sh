@@ -49,10 +49,12 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 json.dump({"run_seconds": seconds, "peak_resident_bytes": peak},
           open(f"{work}/torch.json", "w"))
 PY
+  # SSTEP: compile once to a plan, as a user would, then run the plan.
+  "$BUILD/bin/sstep-compile" "$WORK/$MODEL.onnx" -o "$WORK/$MODEL.sstep"
   run() { # NAME sstep-run-options...
     local name=$1
     shift
-    "$BUILD/bin/sstep-run" "$WORK/$MODEL.onnx" "$WORK/in.npy" \
+    "$BUILD/bin/sstep-run" "$WORK/$MODEL.sstep" "$WORK/in.npy" \
       -o "$WORK/$name.npy" --stats="$WORK/$name.json" --backend=cpu \
       --threads="$THREADS" "$@"
   }

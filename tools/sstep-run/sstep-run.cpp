@@ -27,6 +27,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <malloc.h>
 
 using namespace sstep;
 using sstep::tool::Args;
@@ -278,6 +279,13 @@ int run(const std::vector<std::string> &argv) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // Tiles allocate and free blocks of tens of megabytes over and over. With
+  // glibc's default, the mmap threshold climbs past them after the first
+  // free and the blocks then fragment the heap, so the resident set grows to
+  // several times the working set; a fixed threshold keeps each block
+  // mapped and returned whole (ResNet-50 at 2048², 512-pixel tiles: peak
+  // RSS 918 -> 530 MiB).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   try {
     return run(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const UsageError &e) {
