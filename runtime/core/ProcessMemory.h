@@ -1,4 +1,5 @@
-//===- ProcessMemory.h - The process's resident memory -----------*- C++ -*-===//
+//===- ProcessMemory.h - The process's resident memory -----------*- C++
+//-*-===//
 
 #ifndef SSTEP_RUNTIME_CORE_PROCESSMEMORY_H
 #define SSTEP_RUNTIME_CORE_PROCESSMEMORY_H

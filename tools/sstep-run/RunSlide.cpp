@@ -2,6 +2,7 @@
 
 #include "tools/sstep-run/RunSlide.h"
 #include "runtime/core/RuntimeError.h"
+#include "tools/sstep-run/TileOptions.h"
 
 #include <string>
 
@@ -68,27 +69,10 @@ const char *kDefaultSlideBudget = "2GiB";
 
 /// The tile edge --tile and --memory-budget ask for, on a level of `size`.
 int64_t slideTileEdge(const Args &args, const Program &program, Size2 size) {
-  std::string tile = args.get("tile", "auto");
-  if (tile == "none") {
-    if (args.has("memory-budget"))
-      throw UsageError("--memory-budget needs --tile=auto");
-    return 0;
-  }
-  if (tile != "auto") {
-    int64_t edge = tool::parseInt("--tile", tile);
-    if (edge < 1)
-      throw UsageError("--tile takes none, auto or a positive edge in "
-                       "pixels, got " +
-                       tile);
-    return edge;
-  }
-  int64_t budget = 0;
-  try {
-    budget = plan::parseBytes(args.get("memory-budget", kDefaultSlideBudget));
-  } catch (const std::invalid_argument &e) {
-    throw UsageError(std::string("--memory-budget: ") + e.what());
-  }
-  return pipeline::chooseSlideTileEdge(program, size, budget);
+  TileRequest request = parseTileRequest(args, "auto", kDefaultSlideBudget);
+  if (!request.automatic)
+    return request.edge;
+  return pipeline::chooseSlideTileEdge(program, size, request.budget);
 }
 
 void writeSlideStats(const std::string &file, const std::string &slidePath,

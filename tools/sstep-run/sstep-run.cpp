@@ -22,6 +22,7 @@
 #include "tools/sstep-run/Backends.h"
 #include "tools/sstep-run/LoadProgram.h"
 #include "tools/sstep-run/RunSlide.h"
+#include "tools/sstep-run/TileOptions.h"
 #include "tools/sstep-run/WriteOutput.h"
 
 #include <chrono>
@@ -153,32 +154,15 @@ outputFiles(const Args &args, const Program &program) {
 int64_t tileEdgeOf(const Args &args, const Program &program,
                    const std::vector<Tensor> &inputs,
                    const plan::Stages &stages) {
-  std::string tile =
-      args.get("tile", args.has("memory-budget") ? "auto" : "none");
-  if (tile == "none") {
-    if (args.has("memory-budget"))
-      throw UsageError("--memory-budget needs --tile=auto");
-    return 0;
-  }
-  if (tile != "auto") {
-    int64_t edge = tool::parseInt("--tile", tile);
-    if (edge < 1)
-      throw UsageError("--tile takes none, auto or a positive edge in "
-                       "pixels, got " +
-                       tile);
-    return edge;
-  }
-  int64_t budget = 0;
-  try {
-    budget = plan::parseBytes(args.get("memory-budget", "4GiB"));
-  } catch (const std::invalid_argument &e) {
-    throw UsageError(std::string("--memory-budget: ") + e.what());
-  }
+  TileRequest request = parseTileRequest(
+      args, args.has("memory-budget") ? "auto" : "none", "4GiB");
+  if (!request.automatic)
+    return request.edge;
   const Tensor &input = inputs[0];
   if (input.rank() != 4)
     throw UsageError("--tile=auto needs an NCHW image as the first input");
   return plan::chooseTileEdge(program, stages, {input.dim(2), input.dim(3)},
-                              budget);
+                              request.budget);
 }
 
 /// Wall-clock phases of a run and the memory after loading the model.

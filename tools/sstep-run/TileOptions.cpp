@@ -1,0 +1,39 @@
+//===- TileOptions.cpp - --tile and --memory-budget, parsed once ----------===//
+
+#include "tools/sstep-run/TileOptions.h"
+#include "runtime/plan/MemoryPlan.h"
+
+#include <stdexcept>
+
+namespace sstep {
+
+using tool::UsageError;
+
+TileRequest parseTileRequest(const tool::Args &args,
+                             const std::string &defaultTile,
+                             const std::string &defaultBudget) {
+  TileRequest request;
+  std::string tile = args.get("tile", defaultTile);
+  if (tile == "none") {
+    if (args.has("memory-budget"))
+      throw UsageError("--memory-budget needs --tile=auto");
+    return request;
+  }
+  if (tile != "auto") {
+    request.edge = tool::parseInt("--tile", tile);
+    if (request.edge < 1)
+      throw UsageError("--tile takes none, auto or a positive edge in "
+                       "pixels, got " +
+                       tile);
+    return request;
+  }
+  request.automatic = true;
+  try {
+    request.budget = plan::parseBytes(args.get("memory-budget", defaultBudget));
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(std::string("--memory-budget: ") + e.what());
+  }
+  return request;
+}
+
+} // namespace sstep
