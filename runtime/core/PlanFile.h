@@ -63,6 +63,12 @@ void writePlan(const std::string &path, const Program &program,
 /// other-version, truncated or corrupt file.
 Program readPlan(const std::string &path, PlanInfo *info = nullptr);
 
+/// Reads a plan of `size` bytes that starts `offset` bytes into the file at
+/// `path` (a plan embedded in an executable), checked as readPlan checks a
+/// plan file.
+Program readPlanAt(const std::string &path, uint64_t offset, uint64_t size,
+                   PlanInfo *info = nullptr);
+
 /// Whether `path` starts with the plan magic (false when it cannot be read).
 bool isPlanFile(const std::string &path);
 

@@ -215,13 +215,19 @@ void readExactly(std::ifstream &in, char *into, uint64_t size,
 } // namespace
 
 Program readPlan(const std::string &path, PlanInfo *info) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw RuntimeError(path + ": cannot open: " + std::strerror(errno));
   std::error_code ec;
   uint64_t fileSize = std::filesystem::file_size(path, ec);
   if (ec)
     throw RuntimeError(path + ": cannot open: " + ec.message());
+  return readPlanAt(path, 0, fileSize, info);
+}
+
+Program readPlanAt(const std::string &path, uint64_t offset, uint64_t fileSize,
+                   PlanInfo *info) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw RuntimeError(path + ": cannot open: " + std::strerror(errno));
+  in.seekg(static_cast<std::streamoff>(offset));
 
   char headerBytes[kHeaderBytes] = {};
   in.read(headerBytes, kHeaderBytes);

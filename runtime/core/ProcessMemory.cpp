@@ -3,6 +3,7 @@
 #include "runtime/core/ProcessMemory.h"
 
 #include <fstream>
+#include <malloc.h>
 #include <string>
 
 namespace sstep {
@@ -22,5 +23,7 @@ int64_t statusBytes(const std::string &name) {
 
 int64_t peakResidentBytes() { return statusBytes("VmHWM"); }
 int64_t residentBytes() { return statusBytes("VmRSS"); }
+
+void configureAllocatorForTiles() { mallopt(M_MMAP_THRESHOLD, 1 << 20); }
 
 } // namespace sstep

@@ -341,8 +341,11 @@ std::vector<Tensor> execute(const Program &program, Backend &backend,
                             std::vector<Tensor> inputs, const Options &options,
                             Stats *stats) {
   Stats local;
-  Run run(program, backend, options, stats ? *stats : local);
-  return run.run(std::move(inputs));
+  Stats &into = stats ? *stats : local;
+  Run run(program, backend, options, into);
+  std::vector<Tensor> outputs = run.run(std::move(inputs));
+  into.counters = backend.counters();
+  return outputs;
 }
 
 } // namespace sstep::exec

@@ -84,6 +84,8 @@ struct Stats {
   /// Seconds in the backend's tiles, in once-nodes, reading sources and
   /// writing sinks.
   double tileSeconds = 0, onceSeconds = 0, readSeconds = 0, writeSeconds = 0;
+  /// The backend's own counters at the end of the run (Backend::counters).
+  std::map<std::string, int64_t> counters;
 };
 
 /// Runs `program`, which the partitioner has annotated, on `backend`.

@@ -23,9 +23,11 @@ namespace sstep::pipeline {
 
 /// One progress line (without a newline). `stages` > 1 adds "stage s/S"
 /// (`stage` counts from 0). A finished stage shows its time, not an ETA.
+/// The line starts with `tool`'s name.
 std::string formatProgress(int stage, int stages, int64_t done, int64_t total,
                            double tilesPerSecond, double megapixelsPerSecond,
-                           double seconds, bool finished);
+                           double seconds, bool finished,
+                           const std::string &tool = "sstep-run");
 
 /// "4.5s", "45s", "3m05s", "2h07m"; "?" for a negative or infinite time.
 std::string formatDuration(double seconds);
@@ -34,7 +36,8 @@ class Progress {
 public:
   /// Writes to `out` (stderr) when `enabled`; `terminal` rewrites one line.
   /// `stages` counts the stages that have tiles.
-  Progress(std::FILE *out, bool enabled, bool terminal, int stages);
+  Progress(std::FILE *out, bool enabled, bool terminal, int stages,
+           std::string tool = "sstep-run");
 
   /// Of stage 0's tiles, how many will run (the others are skipped); by
   /// default all of them.
@@ -51,6 +54,7 @@ private:
   std::FILE *out_;
   bool enabled_, terminal_;
   int stages_;
+  std::string tool_;
   int64_t firstStageToRun_ = -1;
   /// The executor's stage, and how many stages with tiles came before.
   int stage_ = -1, ordinal_ = -1;

@@ -47,7 +47,8 @@ int64_t fileSize(const std::string &path) {
 }
 
 void note(const SlideRunOptions &options, const std::string &text) {
-  std::fprintf(options.log, "sstep-run: note: %s\n", text.c_str());
+  std::fprintf(options.log, "%s: note: %s\n", options.tool.c_str(),
+               text.c_str());
 }
 
 void addAttribute(Fingerprint &f, const Attribute &attribute) {
@@ -335,7 +336,7 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
   for (const plan::Stage &stage : stages.stages)
     tiledStages += !stage.tileNodes.empty();
   Progress progress(options.log, options.progress, options.terminal,
-                    tiledStages);
+                    tiledStages, options.tool);
   progress.setTilesToRun(report.tilesToRun);
   const double levelPixels = double(info.width) * double(info.height);
   int64_t ranHere = 0;

@@ -53,8 +53,10 @@ struct SlideRunOptions {
   /// Bytes of decoded regions kept ahead of the tiles: as many regions as
   /// fit, one to four (at least one, so decoding overlaps compute).
   int64_t readAheadBytes = int64_t(256) << 20;
-  /// Progress lines on `log`; `terminal` rewrites one line in place.
+  /// Progress lines on `log`, starting with `tool`; `terminal` rewrites one
+  /// line in place.
   bool progress = true;
+  std::string tool = "sstep-run";
   bool terminal = false;
   std::FILE *log = stderr;
   /// More of the command that must match for a resume (the backend's name).

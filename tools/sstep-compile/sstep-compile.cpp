@@ -1,16 +1,19 @@
 //===- sstep-compile.cpp - ONNX to a plan file ----------------------------===//
 //
 // sstep-compile MODEL -o PLAN [--target=cpu|reference] [--memory-budget=SIZE]
-//               [--tile=N|auto] [--print-ir-after-all] [--emit=plan|mlir]
+//               [--tile=N|auto] [--print-ir-after-all] [--emit=plan|mlir|exe]
 //
 // Runs the pipeline of compiler/Pipeline (import, canonicalize, partition,
 // export) and writes the Program as a plan (runtime/core/PlanFile.h) that
-// sstep-run loads without MLIR. Exit codes: 0 success, 2 bad input (unreadable
-// or unsupported model, unwritable output, usage), 1 internal error.
+// sstep-run loads without MLIR, or as an inference binary: the AOT runner
+// with the plan appended (runtime/core/EmbeddedPlan.h). Exit codes: 0 success,
+// 2 bad input (unreadable or unsupported model, unwritable output, usage), 1
+// internal error.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Pipeline/Pipeline.h"
+#include "runtime/core/EmbeddedPlan.h"
 #include "runtime/core/PlanFile.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/plan/MemoryPlan.h"
@@ -22,8 +25,10 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 using namespace sstep;
@@ -34,22 +39,28 @@ namespace {
 
 const char *kUsage =
     "usage: sstep-compile MODEL -o PLAN [options]\n"
+    "       sstep-compile MODEL --emit=exe -o NAME [options]\n"
     "\n"
     "Compiles MODEL (.onnx or ONNX text) into PLAN (model.sstep), which\n"
-    "sstep-run runs like the model itself, without compiling it again.\n"
+    "sstep-run runs like the model itself, without compiling it again; or\n"
+    "into NAME, a standalone inference binary: `NAME SLIDE -o OUT.tif`\n"
+    "takes sstep-run's options and needs no compiler, MLIR or model file.\n"
     "\n"
     "options:\n"
     "  -o FILE                 the plan (or, with --emit=mlir, the IR; '-'\n"
     "                          or none: stdout)\n"
     "  --target=cpu|reference  the backend the plan is meant for (default\n"
-    "                          reference), recorded in the plan\n"
+    "                          reference; cpu for --emit=exe), recorded in\n"
+    "                          the plan: a binary's default backend\n"
     "  --memory-budget=SIZE    working-set budget, such as 512MiB, recorded\n"
     "                          in the plan (implies --tile=auto)\n"
     "  --tile=N|auto           tile edge in input pixels, or auto, recorded\n"
     "                          in the plan\n"
     "  --print-ir-after-all    print the IR after every pass to stderr\n"
-    "  --emit=plan|mlir        write the plan (default) or the partitioned\n"
-    "                          IR\n";
+    "  --emit=plan|mlir|exe    write the plan (default), the partitioned\n"
+    "                          IR or an inference binary\n"
+    "  --runner=FILE           the AOT runner --emit=exe copies (default:\n"
+    "                          sstep-aot-runner beside sstep-compile)\n";
 
 /// Lower-case hex SHA-256 of the file at `path`.
 std::string sha256Of(const std::string &path) {
@@ -76,11 +87,12 @@ std::string creationTime() {
 }
 
 /// The metadata of the plan, from the options; usage errors for bad values.
-PlanInfo planInfoOf(const Args &args, const std::string &model) {
+PlanInfo planInfoOf(const Args &args, const std::string &model,
+                    const std::string &emit) {
   PlanInfo info;
   info.producer = std::string("sstep-compile ") + SSTEP_VERSION;
   info.source = model;
-  info.target = args.get("target", "reference");
+  info.target = args.get("target", emit == "exe" ? "cpu" : "reference");
   if (info.target != "cpu" && info.target != "reference")
     throw UsageError("--target takes cpu or reference, got '" + info.target +
                      "'");
@@ -100,9 +112,27 @@ PlanInfo planInfoOf(const Args &args, const std::string &model) {
   return info;
 }
 
+/// The AOT runner: --runner, else sstep-aot-runner beside this program, else
+/// in ../libexec/sstep (an installed tree).
+std::string runnerPath(const Args &args) {
+  if (args.has("runner"))
+    return args.get("runner");
+  std::error_code ec;
+  std::filesystem::path self =
+      std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::filesystem::path dir = self.parent_path();
+  for (const std::filesystem::path &candidate :
+       {dir / "sstep-aot-runner",
+        dir / ".." / "libexec" / "sstep" / "sstep-aot-runner"})
+    if (!ec && std::filesystem::exists(candidate))
+      return candidate.string();
+  throw RuntimeError("cannot find sstep-aot-runner beside " + self.string() +
+                     " or in ../libexec/sstep; name it with --runner=FILE");
+}
+
 int run(const std::vector<std::string> &argv) {
   Args args(argv, {"help", "print-ir-after-all"},
-            {"o", "target", "memory-budget", "tile", "emit"});
+            {"o", "target", "memory-budget", "tile", "emit", "runner"});
   if (args.has("help")) {
     std::cout << kUsage;
     return 0;
@@ -111,12 +141,14 @@ int run(const std::vector<std::string> &argv) {
     throw UsageError("expected one MODEL");
   const std::string &model = args.positional()[0];
   std::string emit = args.get("emit", "plan");
-  if (emit != "plan" && emit != "mlir")
-    throw UsageError("--emit takes plan or mlir, got '" + emit + "'");
-  if (emit == "plan" && (!args.has("o") || args.get("o") == "-"))
-    throw UsageError("no plan file given (-o FILE; a plan is written to a "
-                     "file, renamed into place when complete)");
-  PlanInfo info = planInfoOf(args, model);
+  if (emit != "plan" && emit != "mlir" && emit != "exe")
+    throw UsageError("--emit takes plan, mlir or exe, got '" + emit + "'");
+  if (emit != "mlir" && (!args.has("o") || args.get("o") == "-"))
+    throw UsageError("no output file given (-o FILE; a plan or binary is "
+                     "written to a file, renamed into place when complete)");
+  PlanInfo info = planInfoOf(args, model, emit);
+  // Found before compiling, so a missing runner fails fast.
+  std::string runner = emit == "exe" ? runnerPath(args) : "";
 
   PipelineOptions options;
   options.printIRAfterAll = args.has("print-ir-after-all");
@@ -133,7 +165,19 @@ int run(const std::vector<std::string> &argv) {
     return 0;
   }
   info.sourceSha256 = sha256Of(model);
-  writePlan(args.get("o"), compiled.program, info);
+  if (emit == "plan") {
+    writePlan(args.get("o"), compiled.program, info);
+    return 0;
+  }
+  std::string plan = args.get("o") + ".plan";
+  writePlan(plan, compiled.program, info);
+  try {
+    writeExecutableWithPlan(runner, plan, args.get("o"));
+  } catch (...) {
+    std::remove(plan.c_str());
+    throw;
+  }
+  std::remove(plan.c_str());
   return 0;
 }
 

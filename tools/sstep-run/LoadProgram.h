@@ -1,5 +1,4 @@
-//===- LoadProgram.h - A model file to a runnable Program --------*- C++
-//-*-===//
+//===- LoadProgram.h - A model file to a runnable Program -------*- C++ -*-===//
 //
 // sstep-run's front door: a plan written by sstep-compile is read as is (no
 // MLIR involved); an ONNX model is compiled in memory by the same pipeline
@@ -12,17 +11,11 @@
 
 #include "runtime/core/PlanFile.h"
 #include "runtime/core/Program.h"
+#include "tools/command/RunCommand.h"
 
-#include <stdexcept>
 #include <string>
 
 namespace sstep {
-
-/// A model that cannot be read, imported or compiled; the message names the
-/// file and the node.
-struct BadModel : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 /// The Program of the plan or ONNX model at `path`; a plan's own description
 /// goes to `info` when given (an ONNX model leaves it untouched). A bad plan

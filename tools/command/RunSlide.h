@@ -7,11 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SSTEP_TOOLS_SSTEP_RUN_RUNSLIDE_H
-#define SSTEP_TOOLS_SSTEP_RUN_RUNSLIDE_H
+#ifndef SSTEP_TOOLS_COMMAND_RUNSLIDE_H
+#define SSTEP_TOOLS_COMMAND_RUNSLIDE_H
 
-#include "runtime/core/Program.h"
-#include "runtime/exec/Backend.h"
+#include "tools/command/RunCommand.h"
 #include "tools/common/Args.h"
 
 #include <string>
@@ -20,19 +19,20 @@
 
 namespace sstep {
 
-/// Whether the command's INPUT is a slide rather than a .npy tensor.
-bool isSlideInput(const tool::Args &args);
+/// Whether INPUT is a slide rather than a .npy tensor.
+bool isSlideInput(const std::string &input);
 
 /// Throws UsageError when an option only slide runs take is given.
 void rejectSlideOptions(const tool::Args &args);
 
-/// Runs `program` over the slide named by INPUT and writes `files` (output
-/// index, path). Returns the exit code; throws UsageError or RuntimeError
-/// (exit 2) for bad input.
-int runSlide(const tool::Args &args, const Program &program,
-             exec::Backend &backend, const std::string &backendName,
+/// Runs `model` over `slidePath` (progress lines name `toolName`) and writes
+/// `files` (output index, path). Returns the exit code; throws UsageError or
+/// RuntimeError (exit 2) for bad input.
+int runSlide(const tool::Args &args, const std::string &toolName,
+             const std::string &slidePath, const Model &model,
+             const std::string &backendName, const CommandDefaults &defaults,
              const std::vector<std::pair<size_t, std::string>> &files);
 
 } // namespace sstep
 
-#endif // SSTEP_TOOLS_SSTEP_RUN_RUNSLIDE_H
+#endif // SSTEP_TOOLS_COMMAND_RUNSLIDE_H

@@ -1,18 +1,17 @@
 //===- RunSlide.cpp - sstep-run MODEL SLIDE: a model over a slide ---------===//
 
-#include "tools/sstep-run/RunSlide.h"
+#include "tools/command/RunSlide.h"
 #include "runtime/core/RuntimeError.h"
-#include "tools/sstep-run/TileOptions.h"
+#include "tools/command/TileOptions.h"
 
 #include <string>
 
 #ifdef SSTEP_RUN_SLIDES
+#include "runtime/api/Slide.h"
 #include "runtime/core/ProcessMemory.h"
-#include "runtime/pipeline/SlideRun.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
-#include "runtime/slide/SlideError.h"
-#include "tools/sstep-run/WriteOutput.h"
+#include "tools/command/WriteOutput.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,10 +33,7 @@ bool endsWith(const std::string &s, const std::string &suffix) {
 
 } // namespace
 
-bool isSlideInput(const tool::Args &args) {
-  return args.positional().size() == 2 &&
-         !endsWith(args.positional()[1], ".npy");
-}
+bool isSlideInput(const std::string &input) { return !endsWith(input, ".npy"); }
 
 void rejectSlideOptions(const tool::Args &args) {
   for (const char *name : kSlideOnly)
@@ -50,8 +46,9 @@ void rejectSlideOptions(const tool::Args &args) {
 
 #ifndef SSTEP_RUN_SLIDES
 
-int sstep::runSlide(const tool::Args &, const Program &, exec::Backend &,
-                    const std::string &,
+int sstep::runSlide(const tool::Args &, const std::string &,
+                    const std::string &, const Model &, const std::string &,
+                    const CommandDefaults &,
                     const std::vector<std::pair<size_t, std::string>> &) {
   throw tool::UsageError("this build of sstep-run reads no slides (it was "
                          "built without libtiff, OpenSlide and HDF5)");
@@ -64,16 +61,6 @@ namespace {
 
 using tool::Args;
 using tool::UsageError;
-
-const char *kDefaultSlideBudget = "2GiB";
-
-/// The tile edge --tile and --memory-budget ask for, on a level of `size`.
-int64_t slideTileEdge(const Args &args, const Program &program, Size2 size) {
-  TileRequest request = parseTileRequest(args, "auto", kDefaultSlideBudget);
-  if (!request.automatic)
-    return request.edge;
-  return pipeline::chooseSlideTileEdge(program, size, request.budget);
-}
 
 void writeSlideStats(const std::string &file, const std::string &slidePath,
                      int level, const pipeline::SlideRunReport &r,
@@ -155,47 +142,35 @@ slideOptions(const Args &args, const std::string &backendName,
   return o;
 }
 
-int runSlideChecked(const Args &args, const Program &program,
-                    exec::Backend &backend, const std::string &backendName,
-                    const std::vector<std::pair<size_t, std::string>> &files) {
-  const std::string &path = args.positional()[1];
-  pipeline::SlideRunOptions options = slideOptions(args, backendName, files);
-  slide::ReaderOptions readerOptions;
-  if (args.has("threads"))
-    readerOptions.threads =
-        unsigned(std::max<int64_t>(0, args.getInt("threads", 0)));
-  auto reader = slide::SlideReader::open(path, readerOptions);
-  if (options.level < 0 || options.level >= reader->levelCount())
-    throw RuntimeError("--level=" + std::to_string(options.level) + ": " +
-                       path + " has " + std::to_string(reader->levelCount()) +
-                       " levels (0.." +
-                       std::to_string(reader->levelCount() - 1) + ")");
-  const slide::LevelInfo &level = reader->level(options.level);
-  Size2 size{level.height, level.width};
-  options.tileEdge = slideTileEdge(args, program, size);
-  pipeline::SlideRunReport report =
-      pipeline::runSlide(program, backend, *reader, options);
+} // namespace
+
+int runSlide(const Args &args, const std::string &toolName,
+             const std::string &slidePath, const Model &model,
+             const std::string &backendName, const CommandDefaults &defaults,
+             const std::vector<std::pair<size_t, std::string>> &files) {
+  SlideJob job;
+  job.backend = backendName;
+  job.threads = args.has("threads")
+                    ? int(tool::parseInt("--threads", args.get("threads")))
+                    : 0;
+  TileRequest request =
+      parseTileRequest(args, defaults.slideTile, defaults.slideBudget);
+  job.tileEdge = request.edge;
+  job.memoryBudget = request.budget;
+  job.run = slideOptions(args, backendName, files);
+  job.run.tool = toolName;
+  pipeline::SlideRunReport report = runOnSlide(model, slidePath, job);
+  const Program &program = model.program();
   for (const auto &[index, file] : files)
     if (report.outputs[index].rank() > 0 || !report.outputs[index].data.empty())
       writeOutput(file, program.outputName(index), report.outputs[index]);
-  if (args.has("stats"))
-    writeSlideStats(args.get("stats"), path, options.level, report,
+  if (args.has("stats")) {
+    Size2 size = report.level;
+    writeSlideStats(args.get("stats"), slidePath, job.run.level, report,
                     plan::predictMemory(program, plan::planStages(program),
-                                        size, options.tileEdge));
-  return 0;
-}
-
-} // namespace
-
-int runSlide(const Args &args, const Program &program, exec::Backend &backend,
-             const std::string &backendName,
-             const std::vector<std::pair<size_t, std::string>> &files) {
-  try {
-    return runSlideChecked(args, program, backend, backendName, files);
-  } catch (const slide::SlideError &e) {
-    // Unreadable slides and unwritable outputs are bad input (exit 2).
-    throw RuntimeError(e.what());
+                                        size, report.tileEdge));
   }
+  return 0;
 }
 
 } // namespace sstep

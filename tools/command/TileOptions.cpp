@@ -1,6 +1,6 @@
 //===- TileOptions.cpp - --tile and --memory-budget, parsed once ----------===//
 
-#include "tools/sstep-run/TileOptions.h"
+#include "tools/command/TileOptions.h"
 #include "runtime/plan/MemoryPlan.h"
 
 #include <stdexcept>

@@ -1,8 +1,8 @@
 //===- TileOptions.h - --tile and --memory-budget, parsed once ---*- C++
 //-*-===//
 
-#ifndef SSTEP_TOOLS_SSTEP_RUN_TILEOPTIONS_H
-#define SSTEP_TOOLS_SSTEP_RUN_TILEOPTIONS_H
+#ifndef SSTEP_TOOLS_COMMAND_TILEOPTIONS_H
+#define SSTEP_TOOLS_COMMAND_TILEOPTIONS_H
 
 #include "tools/common/Args.h"
 
@@ -28,4 +28,4 @@ TileRequest parseTileRequest(const tool::Args &args,
 
 } // namespace sstep
 
-#endif // SSTEP_TOOLS_SSTEP_RUN_TILEOPTIONS_H
+#endif // SSTEP_TOOLS_COMMAND_TILEOPTIONS_H

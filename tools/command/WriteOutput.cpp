@@ -1,6 +1,6 @@
 //===- WriteOutput.cpp - Tensors to the file the user named ---------------===//
 
-#include "tools/sstep-run/WriteOutput.h"
+#include "tools/command/WriteOutput.h"
 #include "runtime/core/Npy.h"
 #include "runtime/core/RuntimeError.h"
 

@@ -1,7 +1,7 @@
 //===- WriteOutput.h - Tensors to the file the user named -------*- C++ -*-===//
 
-#ifndef SSTEP_TOOLS_SSTEP_RUN_WRITEOUTPUT_H
-#define SSTEP_TOOLS_SSTEP_RUN_WRITEOUTPUT_H
+#ifndef SSTEP_TOOLS_COMMAND_WRITEOUTPUT_H
+#define SSTEP_TOOLS_COMMAND_WRITEOUTPUT_H
 
 #include "runtime/core/Tensor.h"
 
@@ -17,4 +17,4 @@ void writeOutput(const std::string &path, const std::string &name,
 
 } // namespace sstep
 
-#endif // SSTEP_TOOLS_SSTEP_RUN_WRITEOUTPUT_H
+#endif // SSTEP_TOOLS_COMMAND_WRITEOUTPUT_H

@@ -1,6 +1,6 @@
-//===- Backends.cpp - The backends sstep-run can run on -------------------===//
+//===- Backends.cpp - The backends a Model can run on ---------------------===//
 
-#include "tools/sstep-run/Backends.h"
+#include "runtime/api/Backends.h"
 #include "runtime/reference/Kernels.h"
 #include "runtime/reference/ReferenceBackend.h"
 #ifdef SSTEP_HAVE_DNNL

@@ -1,8 +1,7 @@
-//===- Backends.h - The backends sstep-run can run on ------------*- C++
-//-*-===//
+//===- Backends.h - The backends a Model can run on ------------*- C++ -*-===//
 
-#ifndef SSTEP_TOOLS_SSTEP_RUN_BACKENDS_H
-#define SSTEP_TOOLS_SSTEP_RUN_BACKENDS_H
+#ifndef SSTEP_RUNTIME_API_BACKENDS_H
+#define SSTEP_RUNTIME_API_BACKENDS_H
 
 #include "runtime/exec/Backend.h"
 
@@ -21,4 +20,4 @@ std::unique_ptr<exec::Backend> makeBackend(const std::string &name,
 
 } // namespace sstep
 
-#endif // SSTEP_TOOLS_SSTEP_RUN_BACKENDS_H
+#endif // SSTEP_RUNTIME_API_BACKENDS_H

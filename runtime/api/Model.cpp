@@ -1,0 +1,74 @@
+//===- Model.cpp - SSTEP's C++ API: a compiled model you can run ----------===//
+
+#include "runtime/api/Model.h"
+#include "runtime/api/Backends.h"
+#include "runtime/core/EmbeddedPlan.h"
+#include "runtime/plan/MemoryPlan.h"
+#include "runtime/plan/Stages.h"
+#include "runtime/reference/Interpreter.h"
+
+namespace sstep {
+
+Model Model::load(const std::string &path) {
+  PlanInfo info;
+  if (isPlanFile(path)) {
+    Program program = readPlan(path, &info);
+    return Model(std::move(program), std::move(info));
+  }
+  if (std::optional<EmbeddedPlanSpan> span = findEmbeddedPlan(path)) {
+    Program program = readPlanAt(path, span->offset, span->size, &info);
+    return Model(std::move(program), std::move(info));
+  }
+  throw RuntimeError(path + ": not an SSTEP plan (sstep-compile writes one "
+                            "from an ONNX model)");
+}
+
+Model::Model(Program program, PlanInfo info)
+    : program_(std::move(program)), info_(std::move(info)) {}
+
+std::vector<std::string> Model::inputNames() const {
+  std::vector<std::string> names;
+  for (int id : program_.inputs)
+    names.push_back(program_.values[id].name);
+  return names;
+}
+
+std::vector<std::string> Model::outputNames() const {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < program_.outputs.size(); ++i)
+    names.push_back(program_.outputName(i));
+  return names;
+}
+
+int64_t Model::tileEdgeFor(const std::vector<Tensor> &inputs,
+                           const RunOptions &options) const {
+  if (options.tileEdge > 0 || options.memoryBudget <= 0)
+    return options.tileEdge;
+  if (inputs.empty() || inputs[0].rank() != 4)
+    throw RuntimeError("a memory budget needs an NCHW image as the first "
+                       "input");
+  return plan::chooseTileEdge(program_, plan::planStages(program_),
+                              {inputs[0].dim(2), inputs[0].dim(3)},
+                              options.memoryBudget);
+}
+
+std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
+                               const RunOptions &options,
+                               exec::Stats *stats) const {
+  std::unique_ptr<exec::Backend> backend =
+      makeBackend(options.backend, options.threads);
+  if (!backend)
+    throw RuntimeError("unknown backend '" + options.backend +
+                       "' (this build has: " + backendNames() + ")");
+  int64_t edge = tileEdgeFor(inputs, options);
+  if (edge == 0 && options.backend == "reference" && !stats) {
+    // The oracle's whole-image interpreter: no partitioning involved.
+    return reference::run(program_, std::move(inputs));
+  }
+  exec::Options execOptions;
+  execOptions.tileEdge = edge;
+  return exec::execute(program_, *backend, std::move(inputs), execOptions,
+                       stats);
+}
+
+} // namespace sstep

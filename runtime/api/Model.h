@@ -1,0 +1,78 @@
+//===- Model.h - SSTEP's C++ API: a compiled model you can run ---*- C++
+//-*-===//
+//
+// The entry point for programs that embed SSTEP (find_package(SSTEP), target
+// SSTEP::Runtime). A Model is a plan written by `sstep-compile`; it runs on
+// NCHW float32 tensors here, and over whole slides through Slide.h:
+//
+//   sstep::Model model = sstep::Model::load("resnet18.sstep");
+//   sstep::RunOptions options;
+//   options.memoryBudget = int64_t(512) << 20; // tiles that fit 512 MiB
+//   std::vector<sstep::Tensor> out = model.run({std::move(image)}, options);
+//
+// Tiled or whole, the result equals the whole-image result. Bad input throws
+// sstep::RuntimeError with a message naming the file, input or node.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_API_MODEL_H
+#define SSTEP_RUNTIME_API_MODEL_H
+
+#include "runtime/core/PlanFile.h"
+#include "runtime/core/Program.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/core/Tensor.h"
+#include "runtime/exec/Executor.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sstep {
+
+/// How Model::run executes.
+struct RunOptions {
+  /// "cpu" (oneDNN, when built) or "reference" (plain loops, the oracle).
+  std::string backend = "cpu";
+  /// Worker threads; 0: all cores.
+  int threads = 0;
+  /// Tiles of this many input pixels a side; 0: see memoryBudget.
+  int64_t tileEdge = 0;
+  /// With tileEdge 0: the largest tiles whose working set fits this many
+  /// bytes; 0 as well: the whole image at once.
+  int64_t memoryBudget = 0;
+};
+
+class Model {
+public:
+  /// The plan file at `path`, or the plan embedded in the executable at
+  /// `path` (sstep-compile --emit=exe). Throws RuntimeError naming the file
+  /// when it is neither, or is corrupt.
+  static Model load(const std::string &path);
+
+  explicit Model(Program program, PlanInfo info = {});
+
+  const Program &program() const { return program_; }
+  /// What the plan says about itself (producer, source model, target).
+  const PlanInfo &info() const { return info_; }
+  std::vector<std::string> inputNames() const;
+  std::vector<std::string> outputNames() const;
+
+  /// Runs on `inputs` (in inputNames() order); returns the outputs in
+  /// outputNames() order. `stats`, when given, receives the executor's.
+  std::vector<Tensor> run(std::vector<Tensor> inputs,
+                          const RunOptions &options = {},
+                          exec::Stats *stats = nullptr) const;
+
+  /// The tile edge `options` asks for on `inputs` (0: whole image).
+  int64_t tileEdgeFor(const std::vector<Tensor> &inputs,
+                      const RunOptions &options) const;
+
+private:
+  Program program_;
+  PlanInfo info_;
+};
+
+} // namespace sstep
+
+#endif // SSTEP_RUNTIME_API_MODEL_H

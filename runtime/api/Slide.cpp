@@ -1,0 +1,52 @@
+//===- Slide.cpp - SSTEP's C++ API: a Model over a whole slide ------------===//
+
+#include "runtime/api/Slide.h"
+#include "runtime/api/Backends.h"
+#include "runtime/slide/SlideError.h"
+#include "runtime/slide/SlideReader.h"
+
+#include <algorithm>
+
+namespace sstep {
+namespace {
+
+pipeline::SlideRunReport
+runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
+  std::unique_ptr<exec::Backend> backend =
+      makeBackend(job.backend, job.threads);
+  if (!backend)
+    throw RuntimeError("unknown backend '" + job.backend +
+                       "' (this build has: " + backendNames() + ")");
+  slide::ReaderOptions readerOptions;
+  readerOptions.threads = unsigned(std::max(0, job.threads));
+  auto reader = slide::SlideReader::open(slidePath, readerOptions);
+  int level = job.run.level;
+  if (level < 0 || level >= reader->levelCount())
+    throw RuntimeError("--level=" + std::to_string(level) + ": " + slidePath +
+                       " has " + std::to_string(reader->levelCount()) +
+                       " levels (0.." +
+                       std::to_string(reader->levelCount() - 1) + ")");
+  const slide::LevelInfo &info = reader->level(level);
+  Size2 size{info.height, info.width};
+  job.run.tileEdge = job.tileEdge > 0
+                         ? job.tileEdge
+                         : pipeline::chooseSlideTileEdge(model.program(), size,
+                                                         job.memoryBudget);
+  if (job.run.fingerprint.empty())
+    job.run.fingerprint = job.backend;
+  return pipeline::runSlide(model.program(), *backend, *reader, job.run);
+}
+
+} // namespace
+
+pipeline::SlideRunReport
+runOnSlide(const Model &model, const std::string &slidePath, SlideJob job) {
+  try {
+    return runChecked(model, slidePath, std::move(job));
+  } catch (const slide::SlideError &e) {
+    // Unreadable slides and unwritable outputs are bad input.
+    throw RuntimeError(e.what());
+  }
+}
+
+} // namespace sstep

@@ -1,0 +1,43 @@
+//===- Slide.h - SSTEP's C++ API: a Model over a whole slide -----*- C++
+//-*-===//
+//
+// Runs a Model tiled over one level of a slide (TIFF/SVS through libtiff,
+// the rest through OpenSlide) in bounded memory, streaming image outputs into
+// pyramidal TIFF, HDF5 or .npy files (by extension) and returning the small
+// ones (a classifier's logits) in the report:
+//
+//   sstep::SlideJob job;
+//   job.run.outputs = {{0, "heatmap.tif"}};
+//   sstep::runOnSlide(model, "slide.svs", job);
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_API_SLIDE_H
+#define SSTEP_RUNTIME_API_SLIDE_H
+
+#include "runtime/api/Model.h"
+#include "runtime/pipeline/SlideRun.h"
+
+namespace sstep {
+
+struct SlideJob {
+  /// The backend and its threads, as in RunOptions.
+  std::string backend = "cpu";
+  int threads = 0;
+  /// Tiles of this many level pixels; 0: the first of 1024, 2048, 4096 that
+  /// keeps the halo small and fits memoryBudget (chooseSlideTileEdge).
+  int64_t tileEdge = 0;
+  int64_t memoryBudget = int64_t(2) << 30;
+  /// The level, normalisation, outputs, format, tissue mask, progress...;
+  /// its tileEdge is set from the two above.
+  pipeline::SlideRunOptions run;
+};
+
+/// Runs `model` over `slidePath` as `job` says. Throws RuntimeError for a
+/// bad level, an unreadable slide or an unwritable output, naming it.
+pipeline::SlideRunReport runOnSlide(const Model &model,
+                                    const std::string &slidePath, SlideJob job);
+
+} // namespace sstep
+
+#endif // SSTEP_RUNTIME_API_SLIDE_H

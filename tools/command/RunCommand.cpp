@@ -1,0 +1,350 @@
+//===- RunCommand.cpp - The sstep-run command line, shared with AOT -------===//
+//
+// MODEL is a plan or an ONNX model (sstep-run) or built in (AOT). INPUT and
+// OUTPUT are .npy (NCHW float32); an output may also be .json. An INPUT that
+// is not .npy is a slide, run tiled by RunSlide.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/command/RunCommand.h"
+#include "runtime/api/Backends.h"
+#include "runtime/core/Npy.h"
+#include "runtime/core/ProcessMemory.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/plan/MemoryPlan.h"
+#include "runtime/plan/Stages.h"
+#include "tools/command/RunSlide.h"
+#include "tools/command/TileOptions.h"
+#include "tools/command/WriteOutput.h"
+#include "tools/common/Args.h"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+namespace sstep {
+
+using tool::Args;
+using tool::UsageError;
+
+namespace {
+
+/// The usage text; an AOT binary takes no MODEL.
+std::string usageOf(const CommandSpec &spec) {
+  const std::string &n = spec.name;
+  const std::string model = spec.embedded ? "" : "MODEL ";
+  std::string text =
+      "usage: " + n + " " + model + "INPUT -o OUTPUT [options]\n" + "       " +
+      n + " " + model + "--input NAME=FILE ... --output " + "NAME=FILE ...\n\n";
+  if (spec.embedded)
+    text += "Runs the model built into " + n + " (" +
+            spec.embedded->info().source + ", target " +
+            spec.embedded->info().target + ") on INPUT\n";
+  else
+    text += "Runs MODEL (a plan from sstep-compile, .onnx or ONNX text) on "
+            "INPUT\n";
+  text +=
+      "(.npy, NCHW float32, or a slide) and writes OUTPUT (.npy, or .json\n"
+      "for small tensors; slides also .tif and .h5).\n"
+      "\n"
+      "options:\n"
+      "  -o FILE                 the output of a single-output model\n"
+      "  --input NAME=FILE       an input by name (repeatable)\n"
+      "  --output NAME=FILE      an output by name (repeatable)\n"
+      "  --backend=NAME          reference (plain loops, the oracle) or cpu\n"
+      "                          (oneDNN, all cores); default: " +
+      std::string(spec.embedded ? "the plan's target" : "reference") +
+      "\n"
+      "  --tile=none|auto|N      whole-image execution (none), or tiles of\n"
+      "                          N input pixels, or the largest tiles that\n"
+      "                          fit --memory-budget (auto); default: " +
+      std::string(spec.embedded ? "the plan's" : "none") +
+      "\n"
+      "  --memory-budget=SIZE    working-set budget for --tile=auto, such as\n"
+      "                          512MiB (default " +
+      std::string(spec.embedded ? "the plan's, else " : "") +
+      "4GiB)\n"
+      "  --stats=FILE            write the tiling, the predicted and the\n"
+      "                          measured working set as JSON\n"
+      "  --threads=N             worker threads (default: all cores)\n"
+      "  --plan-info             print what the plan says about itself\n"
+      "\n"
+      "       " +
+      n + " " + model +
+      "SLIDE -o OUT.tif|OUT.h5|OUT.npy|OUT.json [options]\n"
+      "\n"
+      "Runs the model tiled over a level of SLIDE (.tif, .svs, .ndpi, .mrxs,\n"
+      "...: any INPUT but .npy) in bounded memory; resumes after a crash.\n"
+      "Tiles are auto by default: 1024 to 4096 pixels as the halo needs,\n"
+      "within --memory-budget (default " +
+      std::string(spec.embedded ? "the plan's, else " : "") +
+      "2GiB).\n"
+      "  --level=L               the slide level (default 0)\n"
+      "  --normalize=none|imagenet|M,M,M/S,S,S\n"
+      "                          input = (rgb/255 - M) / S (default "
+      "imagenet)\n"
+      "  --output-scale=A        uint8 TIFF samples: value*A clamped to "
+      "0..255\n"
+      "                          (default: float32 samples)\n"
+      "  --compression=deflate|zstd|lzw|none|jpeg   TIFF tiles (default "
+      "deflate)\n"
+      "  --tissue-mask           skip tiles without tissue\n"
+      "  --background=V          the output of skipped tiles (default 0)\n"
+      "  --quiet                 no progress on stderr\n";
+  return text;
+}
+
+std::pair<std::string, std::string> splitBinding(const std::string &text,
+                                                 const char *option) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw UsageError(std::string(option) + " takes NAME=FILE, got \"" + text +
+                     "\"");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+/// Index in `names` of `name`, or a usage error listing them.
+size_t findByName(const std::vector<std::string> &names,
+                  const std::string &name, const char *what) {
+  std::string known;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name)
+      return i;
+    known += (i ? ", " : "") + names[i];
+  }
+  throw UsageError(std::string("the model has no ") + what + " named '" + name +
+                   "' (it has: " + known + ")");
+}
+
+std::vector<Tensor> readInputs(const Args &args,
+                               const std::vector<std::string> &positional,
+                               const Program &program) {
+  std::vector<Tensor> inputs(program.inputs.size());
+  std::vector<bool> given(program.inputs.size(), false);
+  if (positional.size() > 1) {
+    if (program.inputs.size() != 1)
+      throw UsageError("the model has " +
+                       std::to_string(program.inputs.size()) +
+                       " inputs: name each with --input NAME=FILE");
+    inputs[0] = readNpy(positional[1]);
+    given[0] = true;
+  }
+  for (const std::string &binding : args.getAll("input")) {
+    auto [name, file] = splitBinding(binding, "--input");
+    std::vector<std::string> names;
+    for (int id : program.inputs)
+      names.push_back(program.values[id].name);
+    size_t i = findByName(names, name, "input");
+    inputs[i] = readNpy(file);
+    given[i] = true;
+  }
+  for (size_t i = 0; i < given.size(); ++i)
+    if (!given[i])
+      throw UsageError("no tensor given for input '" +
+                       program.values[program.inputs[i]].name + "'");
+  return inputs;
+}
+
+/// Output index -> file, from -o and --output.
+std::vector<std::pair<size_t, std::string>>
+outputFiles(const Args &args, const Program &program) {
+  std::vector<std::pair<size_t, std::string>> files;
+  if (args.has("o")) {
+    if (program.outputs.size() != 1)
+      throw UsageError("the model has " +
+                       std::to_string(program.outputs.size()) +
+                       " outputs: name each with --output NAME=FILE");
+    files.push_back({0, args.get("o")});
+  }
+  for (const std::string &binding : args.getAll("output")) {
+    auto [name, file] = splitBinding(binding, "--output");
+    std::vector<std::string> names;
+    for (size_t i = 0; i < program.outputs.size(); ++i)
+      names.push_back(program.outputName(i));
+    files.push_back({findByName(names, name, "output"), file});
+  }
+  if (files.empty())
+    throw UsageError("no output file given (-o FILE or --output NAME=FILE)");
+  return files;
+}
+
+/// The tile edge --tile and --memory-budget ask for: 0 for none.
+int64_t tileEdgeOf(const Args &args, const Model &model,
+                   const std::vector<Tensor> &inputs,
+                   const CommandDefaults &defaults) {
+  // A budget alone asks for tiles that fit it.
+  TileRequest request = parseTileRequest(
+      args, args.has("memory-budget") ? "auto" : defaults.tensorTile,
+      defaults.tensorBudget);
+  if (!request.automatic)
+    return request.edge;
+  RunOptions options;
+  options.memoryBudget = request.budget;
+  if (inputs[0].rank() != 4)
+    throw UsageError("--tile=auto needs an NCHW image as the first input");
+  return model.tileEdgeFor(inputs, options);
+}
+
+/// Wall-clock phases of a run and the memory after loading the model.
+struct Timing {
+  double loadSeconds = 0, runSeconds = 0;
+  int64_t residentAfterLoad = 0;
+};
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+void writeStats(const std::string &file, const plan::MemoryPrediction &p,
+                const exec::Stats &stats, const std::string &backend,
+                const Timing &timing) {
+  std::ofstream out(file);
+  out << "{\n  \"tile_edge\": " << p.tileEdge << ",\n  \"grids\": [";
+  for (size_t i = 0; i < stats.grids.size(); ++i)
+    out << (i ? ", " : "") << "[" << stats.grids[i][0] << ", "
+        << stats.grids[i][1] << "]";
+  out << "],\n  \"tiles_run\": " << stats.tilesRun
+      << ",\n  \"predicted_tile_bytes\": " << p.tileBytes
+      << ",\n  \"measured_tile_bytes\": " << stats.peakTileBytes
+      << ",\n  \"weight_bytes\": " << p.weightBytes
+      << ",\n  \"stored_bytes\": " << p.storedBytes << ",\n  \"backend\": \""
+      << backend << "\""
+      << ",\n  \"load_seconds\": " << timing.loadSeconds
+      << ",\n  \"run_seconds\": " << timing.runSeconds
+      << ",\n  \"tile_seconds\": " << stats.tileSeconds
+      << ",\n  \"once_seconds\": " << stats.onceSeconds
+      << ",\n  \"resident_after_load_bytes\": " << timing.residentAfterLoad
+      << ",\n  \"peak_resident_bytes\": " << peakResidentBytes();
+  for (const auto &[name, value] : stats.counters)
+    out << ",\n  \"" << name << "\": " << value;
+  out << "\n}\n";
+  if (!out)
+    throw RuntimeError("cannot write stats to '" + file + "'");
+}
+
+void printPlanInfo(const Model &model) {
+  const PlanInfo &info = model.info();
+  if (info.producer.empty()) {
+    std::cout << "not a plan: an ONNX model compiled in memory\n";
+    return;
+  }
+  std::cout << "producer: " << info.producer << "\nsource: " << info.source
+            << "\nsource_sha256: " << info.sourceSha256
+            << "\ntarget: " << info.target
+            << "\ntile: " << (info.tile.empty() ? "-" : info.tile)
+            << "\nmemory_budget: "
+            << (info.memoryBudget ? plan::formatBytes(info.memoryBudget) : "-")
+            << "\ncreated: " << info.created << "\ninputs:";
+  for (const std::string &name : model.inputNames())
+    std::cout << " " << name;
+  std::cout << "\noutputs:";
+  for (const std::string &name : model.outputNames())
+    std::cout << " " << name;
+  std::cout << "\n";
+}
+
+/// The defaults an AOT binary takes from its plan, and sstep-run's own.
+CommandDefaults defaultsOf(const CommandSpec &spec) {
+  CommandDefaults d;
+  if (!spec.embedded)
+    return d;
+  const PlanInfo &info = spec.embedded->info();
+  d.backend = info.target.empty() ? "cpu" : info.target;
+  if (info.memoryBudget > 0) {
+    d.tensorBudget = d.slideBudget = std::to_string(info.memoryBudget);
+    d.tensorTile = "auto";
+  }
+  if (!info.tile.empty())
+    d.tensorTile = d.slideTile = info.tile;
+  return d;
+}
+
+int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
+  Args args(argv, {"help", "tissue-mask", "quiet", "plan-info"},
+            {"o", "input", "output", "backend", "tile", "threads",
+             "memory-budget", "stats", "level", "normalize", "output-scale",
+             "background", "compression"});
+  if (args.has("help")) {
+    std::cout << usageOf(spec);
+    return 0;
+  }
+  // An AOT binary's arguments are sstep-run's without MODEL.
+  std::vector<std::string> positional = args.positional();
+  if (spec.embedded)
+    positional.insert(positional.begin(), std::string());
+  if (args.has("plan-info") && positional.size() == 1 && !args.has("o")) {
+    printPlanInfo(spec.embedded ? *spec.embedded
+                                : spec.loadModel(positional[0]));
+    return 0;
+  }
+  if (positional.empty() || positional.size() > 2)
+    throw UsageError(spec.embedded ? "expected INPUT"
+                                   : "expected MODEL [INPUT]");
+  CommandDefaults defaults = defaultsOf(spec);
+  std::string backendName = args.get("backend", defaults.backend);
+  int threads =
+      args.has("threads")
+          ? static_cast<int>(tool::parseInt("--threads", args.get("threads")))
+          : 0;
+  if (!makeBackend(backendName, 1))
+    throw UsageError("unknown backend '" + backendName +
+                     "' (this build has: " + backendNames() + ")");
+
+  Timing timing;
+  auto start = std::chrono::steady_clock::now();
+  Model loaded =
+      spec.embedded ? Model(Program()) : spec.loadModel(positional[0]);
+  const Model &model = spec.embedded ? *spec.embedded : loaded;
+  const Program &program = model.program();
+  auto files = outputFiles(args, program);
+  if (positional.size() == 2 && isSlideInput(positional[1]))
+    return runSlide(args, spec.name, positional[1], model, backendName,
+                    defaults, files);
+  rejectSlideOptions(args);
+  std::vector<Tensor> inputs = readInputs(args, positional, program);
+  timing.loadSeconds = secondsSince(start);
+  timing.residentAfterLoad = residentBytes();
+  RunOptions options;
+  options.backend = backendName;
+  options.threads = threads;
+  options.tileEdge = tileEdgeOf(args, model, inputs, defaults);
+  plan::MemoryPrediction predicted;
+  if (inputs[0].rank() == 4)
+    predicted = plan::predictMemory(program, plan::planStages(program),
+                                    {inputs[0].dim(2), inputs[0].dim(3)},
+                                    options.tileEdge);
+  exec::Stats stats;
+  start = std::chrono::steady_clock::now();
+  std::vector<Tensor> outputs = model.run(std::move(inputs), options,
+                                          args.has("stats") ? &stats : nullptr);
+  timing.runSeconds = secondsSince(start);
+  if (args.has("stats"))
+    writeStats(args.get("stats"), predicted, stats, backendName, timing);
+  for (const auto &[index, file] : files)
+    writeOutput(file, program.outputName(index), outputs[index]);
+  return 0;
+}
+
+} // namespace
+
+int runCommand(int argc, char **argv, const CommandSpec &spec) {
+  const std::string &name = spec.name;
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc), spec);
+  } catch (const UsageError &e) {
+    std::cerr << name << ": error: " << e.what() << "\n\n" << usageOf(spec);
+    return 2;
+  } catch (const BadModel &e) {
+    std::cerr << name << ": error: " << e.what() << "\n";
+    return 2;
+  } catch (const RuntimeError &e) {
+    std::cerr << name << ": error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception &e) {
+    std::cerr << name << ": internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+} // namespace sstep

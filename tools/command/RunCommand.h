@@ -1,0 +1,54 @@
+//===- RunCommand.h - The sstep-run command line, shared with AOT -*- C++
+//-*-===//
+//
+// `sstep-run MODEL INPUT -o OUTPUT [options]` and an AOT binary's
+// `NAME INPUT -o OUTPUT [options]` are one command: the binary is sstep-run
+// with its model built in. This is that command, runtime only (no MLIR);
+// sstep-run supplies a loader that also compiles ONNX in memory, the AOT
+// runner supplies the plan embedded in itself.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_TOOLS_COMMAND_RUNCOMMAND_H
+#define SSTEP_TOOLS_COMMAND_RUNCOMMAND_H
+
+#include "runtime/api/Model.h"
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace sstep {
+
+/// A model that cannot be read, imported or compiled; the message names the
+/// file and the node (exit 2).
+struct BadModel : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// What the command does when an option is not given: sstep-run's own
+/// choices, or for an AOT binary what its plan recorded.
+struct CommandDefaults {
+  std::string backend = "reference";
+  std::string tensorTile = "none", tensorBudget = "4GiB";
+  std::string slideTile = "auto", slideBudget = "2GiB";
+};
+
+struct CommandSpec {
+  /// The program's name in messages and its usage.
+  std::string name;
+  /// sstep-run: MODEL (the first argument) to a Model.
+  std::function<Model(const std::string &path)> loadModel;
+  /// An AOT binary: its own model. The command then takes no MODEL, and the
+  /// plan's recorded target, --tile and --memory-budget are the defaults.
+  const Model *embedded = nullptr;
+};
+
+/// Runs the command; returns the exit status: 0 success, 2 bad input or
+/// usage (the message on stderr names the file, node or option), 1 internal
+/// error.
+int runCommand(int argc, char **argv, const CommandSpec &spec);
+
+} // namespace sstep
+
+#endif // SSTEP_TOOLS_COMMAND_RUNCOMMAND_H
