@@ -18,6 +18,10 @@ include(TableGen)
 include(AddLLVM)
 include(AddMLIR)
 include(HandleLLVMOptions)
+# `cmake --install` ships the runtime package and the tools only
+# (cmake/SSTEPInstall.cmake): keep add_mlir_library from installing the
+# compiler's static libraries too.
+set(LLVM_INSTALL_TOOLCHAIN_ONLY ON)
 
 # LLVM's headers are third-party: keep their warnings out of -Werror.
 include_directories(SYSTEM ${LLVM_INCLUDE_DIRS} ${MLIR_INCLUDE_DIRS})
