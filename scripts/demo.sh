@@ -1,38 +1,57 @@
 #!/usr/bin/env bash
-# The main job on an embedded default: installs and builds what is missing,
-# exports torchvision's ResNet-18 trunk (random weights, no download) to ONNX
-# with Debian's torch, imports it into the sstep dialect, and prints the halo
-# analysis: for every layer, how many input pixels one output pixel sees and
-# at what stride, which is the margin a tile of that layer needs.
-# Usage: scripts/demo.sh [model.onnx]
+# The main job on an embedded default: a nuclear-density heatmap of a slide.
+#
+# Installs and builds what is missing, builds a small meaningful model without
+# downloads (colour deconvolution into haematoxylin/eosin/DAB, a nuclear mask,
+# density pooling: examples/nuclei-density/export_model.py), compiles it into
+# a standalone inference binary, makes a synthetic H&E slide (or takes yours),
+# runs the binary over it with a progress bar and writes the pyramidal TIFF
+# heatmap and a PNG preview (the heatmap over the slide's thumbnail).
+#
+# Usage: scripts/demo.sh [SLIDE]   (any slide OpenSlide or libtiff reads)
+# Outputs go to build/demo/; SSTEP_DEMO_SIZE=W,H sets the synthetic slide's
+# size (default 12000,8000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/build.sh >/dev/null
 
-MODEL=${1:-}
-if [ -z "$MODEL" ]; then
-  mkdir -p build/demo
-  MODEL=build/demo/resnet18-trunk.onnx
-  if [ ! -f "$MODEL" ]; then
-    echo "Exporting torchvision's ResNet-18 trunk to $MODEL ..."
-    /usr/bin/python3 test/e2e/export_model.py resnet18-trunk "$MODEL"
+OUT=build/demo
+BIN=build/bin
+mkdir -p "$OUT"
+SLIDE=${1:-}
+if [ -z "$SLIDE" ]; then
+  SLIDE=$OUT/synthetic-he.tif
+  if [ ! -f "$SLIDE" ]; then
+    echo "demo: making a synthetic H&E slide, $SLIDE"
+    "$BIN/sstep-slide" mkslide -o "$SLIDE" --size "${SSTEP_DEMO_SIZE:-12000,8000}" \
+      --tile 512 --seed 7
   fi
 fi
+[ -r "$SLIDE" ] || { echo "demo: cannot read slide '$SLIDE'" >&2; exit 2; }
+name=$(basename "${SLIDE%.*}")
 
-echo "Importing $MODEL and analysing its receptive fields (H x W):"
-build/bin/sstep-import "$MODEL" | build/bin/sstep-opt --sstep-receptive-field |
-  /usr/bin/python3 -c '
-import re, sys
-n = 0
-for line in sys.stdin:
-    m = re.search(r"(%\w+) = (sstep\.\w+) .*after = array<i64: (\d+), (\d+)>, before = array<i64: (\d+), (\d+)>, input = (\d+) : i64, size = array<i64: (\d+), (\d+)>, stride = array<i64: (\d+), (\d+)>", line)
-    if not m:
-        continue
-    v, op, ah, aw, bh, bw, arg, sh, sw, th, tw = m.groups()
-    n += 1
-    print(f"  {v:>5} {op:<17} sees {sh:>3} x {sw:<3} input pixels, stride {th:>2} x {tw:<2}, halo {bh}/{ah} x {bw}/{aw}")
-if n == 0:
-    sys.exit("demo: no spatial op was annotated")
-print(f"{n} spatial ops. A tile of the last layer needs this halo around it to equal the whole-image result.")
-'
+echo "demo: building the nuclear-density model (stain physics, no training)"
+/usr/bin/python3 examples/nuclei-density/export_model.py "$OUT/nuclei-density.onnx"
+echo "demo: compiling it into a standalone binary, $OUT/nuclei-heatmap"
+"$BIN/sstep-compile" "$OUT/nuclei-density.onnx" --emit=exe --target=cpu \
+  -o "$OUT/nuclei-heatmap"
+
+HEATMAP=$OUT/$name-nuclei.tif
+PREVIEW=$OUT/$name-nuclei-preview.png
+echo "demo: running it over $SLIDE"
+"$OUT/nuclei-heatmap" "$SLIDE" -o "$HEATMAP" --normalize=none --output-scale=255 \
+  --stats="$OUT/$name-stats.json"
+"$BIN/sstep-slide" overlay "$SLIDE" "$HEATMAP" -o "$PREVIEW" >/dev/null
+
+/usr/bin/python3 - "$OUT/$name-stats.json" "$HEATMAP" "$PREVIEW" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+h, w = s["level_size"]
+print(f"demo: {w} x {h} pixels in {s['seconds']:.1f} s, "
+      f"{s['megapixels_per_second']:.1f} MP/s, peak memory "
+      f"{s['peak_rss_bytes'] / 2**20:.0f} MiB, {s['tiles_run']} tiles of "
+      f"{s['tile_edge']} px")
+print(f"demo: heatmap (pyramidal TIFF, 1/16 scale, 255 = crowded nuclei): {sys.argv[2]}")
+print(f"demo: preview (heatmap over the slide): {sys.argv[3]}")
+PY

@@ -138,6 +138,7 @@ void addPointwiseConverters(ConverterTable &table) {
   table["Erf"] = convertUnary<ErfOp>;
   table["Exp"] = convertUnary<ExpOp>;
   table["Sqrt"] = convertUnary<SqrtOp>;
+  table["Log"] = convertUnary<LogOp>;
   table["HardSwish"] = convertUnary<HardSwishOp>;
   table["LeakyRelu"] = convertLeakyRelu;
   table["HardSigmoid"] = convertHardSigmoid;

@@ -2,6 +2,8 @@
 
 #include "runtime/cpu/Blocks.h"
 
+#include <algorithm>
+
 namespace sstep::cpu {
 
 memory::dims dimsOf(const memory::dims &d, const Region &region) {
@@ -25,6 +27,31 @@ memory extract(Device &device, const Block &block, const Region &region,
   memory to(desc, device.engine);
   dnnl::reorder(from, to).execute(device.stream, from, to);
   return to;
+}
+
+bool hasChannelPadding(const memory::desc &desc) {
+  const dnnl_memory_desc_t &d = desc.data;
+  return d.ndims == 4 && d.format_kind == dnnl_blocked &&
+         d.padded_dims[1] != d.dims[1];
+}
+
+void zeroChannelPadding(const memory &mem) {
+  const dnnl_memory_desc_t &d = mem.get_desc().data;
+  const dnnl_blocking_desc_t &b = d.format_desc.blocking;
+  if (!hasChannelPadding(mem.get_desc()) || b.inner_nblks != 1 ||
+      b.inner_idxs[0] != 1)
+    throw dnnl::error(dnnl_unimplemented, "unexpected blocked layout");
+  const int64_t block = b.inner_blks[0];
+  const int64_t lastBlock = d.padded_dims[1] / block - 1;
+  const int64_t firstPad = d.dims[1] - lastBlock * block;
+  float *base = static_cast<float *>(mem.get_data_handle()) + d.offset0;
+  for (int64_t n = 0; n < d.dims[0]; ++n)
+    for (int64_t y = 0; y < d.dims[2]; ++y)
+      for (int64_t x = 0; x < d.dims[3]; ++x) {
+        float *lanes = base + n * b.strides[0] + lastBlock * b.strides[1] +
+                       y * b.strides[2] + x * b.strides[3];
+        std::fill(lanes + firstPad, lanes + block, 0.0f);
+      }
 }
 
 Tensor toTensor(Device &device, const Block &block, const Region &region) {

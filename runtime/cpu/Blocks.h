@@ -54,6 +54,13 @@ memory extract(Device &device, const Block &block, const Region &region,
 /// `region` of `block` as an NCHW tensor.
 Tensor toTensor(Device &device, const Block &block, const Region &region);
 
+/// Whether `desc` is channel-blocked with channels padded up to the block.
+bool hasChannelPadding(const memory::desc &desc);
+
+/// Sets the padding channels of channel-blocked `mem` back to zero, as
+/// primitives reading it expect.
+void zeroChannelPadding(const memory &mem);
+
 /// A block holding NCHW tensor `t`, which covers `region`.
 Block fromTensor(Tensor t, const Region &region, Device &device);
 

@@ -77,7 +77,7 @@ Block CpuBackend::runConv(const Step &step) {
       ops.append_sum(1.0f);
       signature += "sum,";
     } else {
-      Eltwise e = *eltwiseOf(next);
+      Eltwise e = *eltwiseOf(next, *program);
       ops.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);
       signature += next.op + ",";
     }

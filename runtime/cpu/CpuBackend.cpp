@@ -103,7 +103,7 @@ Block CpuBackend::runNode(const Node &node) {
           Step{{int(&node - program->nodes.data())}, -1, -1, node.results[0]});
     if (node.op == "max_pool2d" || node.op == "avg_pool2d")
       return runPool(node);
-    if (auto eltwise = eltwiseOf(node))
+    if (auto eltwise = eltwiseOf(node, *program))
       return runEltwise(node, *eltwise);
     if (node.op == "add" || node.op == "sub" || node.op == "mul" ||
         node.op == "div")

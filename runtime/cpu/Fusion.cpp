@@ -8,7 +8,36 @@ namespace sstep::cpu {
 
 using dnnl::algorithm;
 
-std::optional<Eltwise> eltwiseOf(const Node &node) {
+namespace {
+
+/// `x op c` for a one-element constant `c`, as oneDNN's linear alpha*x+beta:
+/// exact for add, sub and mul; for div, x * (1/c) may differ from x / c in
+/// the last bit. Exporters write these for input scaling and normalisation;
+/// oneDNN's binary primitive broadcasts a scalar at a fraction of the speed.
+std::optional<Eltwise> scalarLinear(const Node &node, const Program &program) {
+  auto c = program.constants.find(node.operands[1]);
+  if (c == program.constants.end() || c->second.data.size() != 1 ||
+      program.constants.count(node.operands[0]) ||
+      program.values[node.operands[0]].shape !=
+          program.values[node.results[0]].shape)
+    return std::nullopt;
+  float k = c->second.data[0];
+  if (node.op == "add")
+    return Eltwise{algorithm::eltwise_linear, 1.0f, k};
+  if (node.op == "sub")
+    return Eltwise{algorithm::eltwise_linear, 1.0f, -k};
+  if (node.op == "mul")
+    return Eltwise{algorithm::eltwise_linear, k, 0.0f};
+  if (node.op == "div" && k != 0)
+    return Eltwise{algorithm::eltwise_linear, 1.0f / k, 0.0f};
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<Eltwise> eltwiseOf(const Node &node, const Program &program) {
+  if (node.operands.size() == 2)
+    return scalarLinear(node, program);
   if (node.operands.size() != 1)
     return std::nullopt;
   const std::string &op = node.op;
@@ -24,6 +53,8 @@ std::optional<Eltwise> eltwiseOf(const Node &node) {
     return Eltwise{algorithm::eltwise_exp};
   if (op == "sqrt")
     return Eltwise{algorithm::eltwise_sqrt};
+  if (op == "log")
+    return Eltwise{algorithm::eltwise_log};
   if (op == "hard_swish")
     return Eltwise{algorithm::eltwise_hardswish};
   if (op == "clip")
@@ -73,7 +104,7 @@ std::vector<Step> planSteps(const Program &program, const plan::Stage &stage,
       while (i + 1 < nodes.size() && swallowable(step.result)) {
         const Node &next = program.nodes[nodes[i + 1]];
         bool fits = false;
-        if (eltwiseOf(next)) {
+        if (eltwiseOf(next, program)) {
           fits = true;
         } else if (next.op == "add" && step.sumNode < 0 &&
                    next.operands.size() == 2) {

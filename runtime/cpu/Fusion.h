@@ -28,13 +28,14 @@
 
 namespace sstep::cpu {
 
-/// The oneDNN element-wise algorithm and its parameters for a unary node,
-/// if oneDNN has one that matches the op's definition exactly.
+/// The oneDNN element-wise algorithm and its parameters for a unary node, or
+/// a binary one with a scalar constant second operand, if oneDNN has one
+/// that matches the op's definition (exactly, but for division by a scalar).
 struct Eltwise {
   dnnl::algorithm algorithm;
   float alpha = 0, beta = 0;
 };
-std::optional<Eltwise> eltwiseOf(const Node &node);
+std::optional<Eltwise> eltwiseOf(const Node &node, const Program &program);
 
 struct Step {
   /// The nodes in order; the first is the step's primary op.

@@ -84,6 +84,7 @@ void addPointwiseKernels(KernelTable &table) {
   table["erf"] = unary([](double x) { return std::erf(x); });
   table["exp"] = unary([](double x) { return std::exp(x); });
   table["sqrt"] = unary([](double x) { return std::sqrt(x); });
+  table["log"] = unary([](double x) { return std::log(x); });
   table["hard_swish"] =
       unary([](double x) { return x * clamp01(x / 6 + 0.5); });
   table["leaky_relu"] = unary([](const Node &node) -> UnaryFn {

@@ -43,6 +43,16 @@ SyntheticTissue::SyntheticTissue(int64_t width, int64_t height, uint64_t seed)
                       (0.07 + 0.13 * unit(seed, 6, i)) * scale, std::cos(angle),
                       std::sin(angle)});
   }
+  // Nuclei crowd in a few hot spots (tumour-like), thin out elsewhere
+  // (stroma-like), so a nuclear-density model has something to find.
+  int spots = 3 + int(unit(seed, 7) * 3);
+  for (int i = 0; i < spots; ++i) {
+    const Blob &in = blobs_[size_t(unit(seed, 8, i) * double(count))];
+    double r = (0.04 + 0.05 * unit(seed, 9, i)) * scale;
+    hotspots_.push_back({in.cx + (unit(seed, 11, i) - 0.5) * in.rx,
+                         in.cy + (unit(seed, 12, i) - 0.5) * in.ry, r, r, 1,
+                         0});
+  }
   waveX_ = 2 * kPi / (0.11 * scale + 1);
   waveY_ = 2 * kPi / (0.13 * scale + 1);
 }
@@ -59,11 +69,22 @@ double SyntheticTissue::density(double x, double y) const {
   return best + 0.18 * std::sin(x * waveX_) * std::sin(y * waveY_ + 1.3);
 }
 
+double SyntheticTissue::cellularity(double x, double y) const {
+  double hot = 0;
+  for (const Blob &b : hotspots_) {
+    double dx = (x - b.cx) / b.rx, dy = (y - b.cy) / b.ry;
+    hot = std::max(hot, std::exp(-(dx * dx + dy * dy)));
+  }
+  return 0.15 + 2.2 * hot;
+}
+
 void SyntheticTissue::nucleus(int64_t cx, int64_t cy, int cell, double &x,
                               double &y, double &r) const {
   uint64_t salt = uint64_t(cell);
   r = 0;
-  if (unit(seed_, 10 + salt, cx, cy) > (cell == kSmallCell ? 0.55 : 0.2))
+  double chance = (cell == kSmallCell ? 0.55 : 0.2) *
+                  cellularity((cx + 0.5) * cell, (cy + 0.5) * cell);
+  if (unit(seed_, 10 + salt, cx, cy) > chance)
     return;
   double maxR = cell == kSmallCell ? 8 : 30;
   double minR = cell == kSmallCell ? 3 : 14;

@@ -4,7 +4,8 @@
 // Tests and benchmarks need slides of any size without shipping binaries. The
 // image is H&E-like: pink tissue blobs on a near-white background, purple
 // nuclei at two scales; smooth, so it compresses like real tissue rather than
-// like noise. Every pixel is a pure function of (seed, x, y), so any band can
+// like noise. Nuclei crowd in a few hot spots and thin out elsewhere. Every
+// pixel is a pure function of (seed, x, y), so any band can
 // be rendered alone and two runs give identical files.
 //
 //===----------------------------------------------------------------------===//
@@ -27,6 +28,8 @@ public:
   void renderRows(int64_t y, int64_t rows, uint8_t *rgb) const;
   /// Tissue density at a pixel: > 0 inside tissue (before edge blending).
   double density(double x, double y) const;
+  /// How crowded nuclei are near a pixel: 0.15 (sparse) to 2.35 (hot spot).
+  double cellularity(double x, double y) const;
 
   static constexpr uint8_t kBackground[3] = {242, 241, 243};
 
@@ -48,7 +51,7 @@ private:
 
   int64_t width_;
   uint64_t seed_;
-  std::vector<Blob> blobs_;
+  std::vector<Blob> blobs_, hotspots_;
   double waveX_, waveY_;
 };
 

@@ -93,3 +93,48 @@ func.func @main(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
     CHECK(counts["onednn_nodes"] % 4 == 0);
   }
 }
+
+TEST_CASE("cpu backend runs scalar arithmetic and log on oneDNN", "[cpu]") {
+  // An RGB preprocessing prefix, log(x * a + b) - c, a conv y to 5 channels
+  // (padded to the block) that is also an output, so that the log after it
+  // runs on its own, then a conv over log(y). The scalar ops become oneDNN
+  // linear eltwise, the log on padded channels must leave the padding zero
+  // (a -inf there turns the next conv's output into NaN), and nothing falls
+  // back to the reference kernels.
+  const char *text = R"(
+func.func @main(%x: tensor<1x3x?x?xf32>) -> (tensor<1x2x?x?xf32>, tensor<1x5x?x?xf32>) {
+  %a = arith.constant dense<0.9> : tensor<f32>
+  %b = arith.constant dense<1.5> : tensor<f32>
+  %c = arith.constant dense<0.25> : tensor<f32>
+  %d = arith.constant dense<4.0> : tensor<f32>
+  %w = arith.constant dense<0.2> : tensor<5x3x3x3xf32>
+  %bias = arith.constant dense<5.0> : tensor<5xf32>
+  %w2 = arith.constant dense<0.1> : tensor<2x5x3x3xf32>
+  %0 = sstep.mul %x, %a : (tensor<1x3x?x?xf32>, tensor<f32>) -> tensor<1x3x?x?xf32>
+  %1 = sstep.add %0, %b : (tensor<1x3x?x?xf32>, tensor<f32>) -> tensor<1x3x?x?xf32>
+  %2 = sstep.log %1 : tensor<1x3x?x?xf32>
+  %3 = sstep.sub %2, %c : (tensor<1x3x?x?xf32>, tensor<f32>) -> tensor<1x3x?x?xf32>
+  %4 = sstep.conv2d %3, %w, %bias {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x?x?xf32>, tensor<5x3x3x3xf32>, tensor<5xf32>) -> tensor<1x5x?x?xf32>
+  %5 = sstep.log %4 : tensor<1x5x?x?xf32>
+  %7 = sstep.conv2d %5, %w2 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x5x?x?xf32>, tensor<2x5x3x3xf32>) -> tensor<1x2x?x?xf32>
+  %8 = sstep.div %7, %d : (tensor<1x2x?x?xf32>, tensor<f32>) -> tensor<1x2x?x?xf32>
+  %9 = sstep.sigmoid %8 : tensor<1x2x?x?xf32>
+  return %9, %4 : tensor<1x2x?x?xf32>, tensor<1x5x?x?xf32>
+}
+)";
+  Program program = compileProgram(text);
+  std::mt19937 rng(9);
+  Tensor x = randomImage(rng, 3, 37, 41);
+  std::vector<Tensor> whole = reference::run(program, {x});
+  for (int64_t edge : {0, 9, 16}) {
+    INFO("tile edge " << edge);
+    cpu::CpuBackend backend;
+    std::vector<Tensor> got = runCpu(program, x, edge, backend);
+    CHECK(relativeError(whole[0], got[0]) <= 1e-5);
+    CHECK(relativeError(whole[1], got[1]) <= 1e-5);
+    auto counts = backend.counters();
+    CHECK(counts["reference_nodes"] == 0);
+    // The division and sigmoid ride on the second convolution as post-ops.
+    CHECK(counts["fused_steps"] > 0);
+  }
+}

@@ -18,7 +18,8 @@ Program compileProgram(const std::string &text);
 /// A 1 x c x h x w tensor of uniform values in [-1, 1].
 Tensor randomImage(std::mt19937 &rng, int64_t c, int64_t h, int64_t w);
 
-/// Largest |a - b| relative to the largest |a|.
+/// Largest |a - b| relative to the largest |a|; infinite where only one of
+/// a and b is NaN.
 double relativeError(const Tensor &a, const Tensor &b);
 
 } // namespace sstep::test

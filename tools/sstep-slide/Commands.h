@@ -13,6 +13,7 @@ int runInfo(const std::vector<std::string> &args);
 int runRead(const std::vector<std::string> &args);
 int runMask(const std::vector<std::string> &args);
 int runMkslide(const std::vector<std::string> &args);
+int runOverlay(const std::vector<std::string> &args);
 
 } // namespace sstep::tool
 

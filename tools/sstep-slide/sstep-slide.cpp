@@ -26,6 +26,7 @@ const char *kUsage = R"(usage:
   sstep-slide mkslide -o OUT.tif --size W,H [--tile T]
                    [--compression jpeg|deflate|lzw|zstd|none] [--quality Q]
                    [--bigtiff] [--seed S] [--mpp M]
+  sstep-slide overlay SLIDE HEATMAP -o OUT.png [--max-side N] [--alpha A]
 Regions are in the pixel frame of their level (not OpenSlide's level-0 origin).
 )";
 
@@ -38,6 +39,8 @@ int dispatch(const std::string &command, const std::vector<std::string> &rest) {
     return tool::runMask(rest);
   if (command == "mkslide")
     return tool::runMkslide(rest);
+  if (command == "overlay")
+    return tool::runOverlay(rest);
   if (command == "-h" || command == "--help" || command == "help") {
     std::cout << kUsage;
     return 0;

@@ -29,6 +29,15 @@ LogicalResult verifyOneOf(Operation *op, StringRef name, StringRef value,
 // Pad2DOp
 //===----------------------------------------------------------------------===//
 
+OpFoldResult Pad2DOp::fold(FoldAdaptor) {
+  // PyTorch spells AvgPool2d's count_include_pad as a Pad before the pool,
+  // by zero when there is nothing to pad; running it would copy the image.
+  if (getInput().getType() == getType() &&
+      llvm::all_of(getPads(), [](int64_t p) { return p == 0; }))
+    return getInput();
+  return {};
+}
+
 LogicalResult Pad2DOp::verify() {
   if (getPads().size() != 4)
     return emitOpError() << "expects 'pads' to have 4 entries, got "

@@ -35,6 +35,8 @@ def SStep_Pad2DOp : SStep_Op<"pad2d", [
   let results = (outs SStep_FloatTensor4D:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
+  // All-zero pads (exporters write them before pools) fold to the input.
+  let hasFolder = 1;
 }
 
 def SStep_Resize2DOp : SStep_Op<"resize2d", [
