@@ -9,12 +9,13 @@ No training and no download: every weight comes from stain physics.
    inverse of the haematoxylin / eosin / DAB optical-density matrix turns
    optical density into the three stains' concentrations.
 3. Nuclei: haematoxylin stains nuclei. A 5x5 Gaussian smooths the
-   haematoxylin channel and a steep sigmoid around 0.3 (between pink stroma,
-   below 0.1, and nuclei, above 0.5) gives a soft nuclear mask.
+   haematoxylin channel and a steep sigmoid around 0.65 gives a soft nuclear
+   mask: stroma and cytoplasm stay below it (under 0.1 and about 0.3-0.55 on
+   the Aperio sample slide), nuclei above (0.8 and more).
 4. Density: two 4x4 average pools and a 9x9 Gaussian (sigma 2 at 1/16
    scale, about 100 slide pixels across) give the fraction of nuclear
-   pixels around each point at 1/16 of the slide's resolution; scaled by 4
-   and clipped, 1.0 means a quarter or more of the area is nuclei (crowded,
+   pixels around each point at 1/16 of the slide's resolution; scaled by 5
+   and clipped, 1.0 means a fifth or more of the area is nuclei (crowded,
    tumour-like), 0 means none.
 
 Usage: export_model.py OUT.onnx
@@ -31,9 +32,9 @@ from torch import nn
 STAINS = np.array([[0.65, 0.70, 0.29],   # haematoxylin
                    [0.07, 0.99, 0.11],   # eosin
                    [0.27, 0.57, 0.78]])  # DAB
-NUCLEAR_THRESHOLD = 0.3
+NUCLEAR_THRESHOLD = 0.65
 SIGMOID_GAIN = 20.0
-DENSITY_GAIN = 4.0
+DENSITY_GAIN = 5.0
 
 
 def gaussian(size, sigma):

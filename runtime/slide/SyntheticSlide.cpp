@@ -109,8 +109,10 @@ void SyntheticTissue::shadePixel(int64_t x, int64_t y, double d,
     if (dist > n.r + 1)
       continue;
     double inside = 1 - smoothstep(n.r - 1.5, n.r + 0.5, dist);
-    double core = 1 - 0.35 * std::min(dist / n.r, 1.0); // darker centre
-    double purple[3] = {70 + 40 * core, 45 + 25 * core, 125 + 30 * core};
+    // Haematoxylin-dark, lighter towards the rim (optical density of the
+    // haematoxylin stain about 1.15 at the centre, 0.75 at the rim).
+    double rim = std::min(dist / n.r, 1.0);
+    double purple[3] = {40 + 35 * rim, 22 + 25 * rim, 98 + 30 * rim};
     for (int c = 0; c < 3; ++c)
       colour[c] += inside * (purple[c] - colour[c]);
   }
