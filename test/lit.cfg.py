@@ -35,6 +35,9 @@ if getattr(config, "sstep_have_dnnl", False):
 if os.path.exists(os.path.join(config.sstep_tools_dir, "sstep-slide")):
     config.available_features.add("slide")
 config.substitutions.append(("%sstep_src_root", config.sstep_src_root))
+# Where the real Aperio sample slide may be; tests skip that part without it.
+config.substitutions.append(
+    ("%slide_data_dir", getattr(config, "sstep_slide_data_dir", "")))
 # Exported models are cached in the build tree, shared by every test.
 config.substitutions.append(
     ("%model_cache", os.path.join(config.sstep_obj_root, "test", "model-cache")))
