@@ -12,6 +12,8 @@
 # Outputs go to build/demo/; SSTEP_DEMO_SIZE=W,H sets the synthetic slide's
 # size (default 12000,8000).
 set -euo pipefail
+# A slide named relative to where the user stands, before moving to the root.
+GIVEN=${1:+$(realpath -m -- "$1")}
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/build.sh >/dev/null
@@ -19,7 +21,7 @@ bash scripts/build.sh >/dev/null
 OUT=build/demo
 BIN=build/bin
 mkdir -p "$OUT"
-SLIDE=${1:-}
+SLIDE=${GIVEN:-}
 if [ -z "$SLIDE" ]; then
   SLIDE=$OUT/synthetic-he.tif
   if [ ! -f "$SLIDE" ]; then
@@ -42,7 +44,9 @@ PREVIEW=$OUT/$name-nuclei-preview.png
 echo "demo: running it over $SLIDE"
 "$OUT/nuclei-heatmap" "$SLIDE" -o "$HEATMAP" --normalize=none --output-scale=255 \
   --stats="$OUT/$name-stats.json"
-"$BIN/sstep-slide" overlay "$SLIDE" "$HEATMAP" -o "$PREVIEW" >/dev/null
+if ! "$BIN/sstep-slide" overlay "$SLIDE" "$HEATMAP" -o "$PREVIEW" >/dev/null; then
+  PREVIEW="(none: the slide has no pyramid level small enough to preview)"
+fi
 
 /usr/bin/python3 - "$OUT/$name-stats.json" "$HEATMAP" "$PREVIEW" <<'PY'
 import json, sys

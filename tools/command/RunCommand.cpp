@@ -273,14 +273,20 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   std::vector<std::string> positional = args.positional();
   if (spec.embedded)
     positional.insert(positional.begin(), std::string());
-  if (args.has("plan-info") && positional.size() == 1 && !args.has("o")) {
+  if (args.has("plan-info")) {
+    if (positional.size() != 1 || args.has("o"))
+      throw UsageError(spec.embedded ? "--plan-info takes no INPUT and no -o"
+                                     : "--plan-info takes MODEL only");
     printPlanInfo(spec.embedded ? *spec.embedded
                                 : spec.loadModel(positional[0]));
     return 0;
   }
-  if (positional.empty() || positional.size() > 2)
-    throw UsageError(spec.embedded ? "expected INPUT"
-                                   : "expected MODEL [INPUT]");
+  // INPUT, or inputs named with --input.
+  if (positional.empty() || positional.size() > 2 ||
+      (positional.size() == 1 && !args.has("input")))
+    throw UsageError(spec.embedded ? "expected INPUT (or --input NAME=FILE)"
+                                   : "expected MODEL INPUT (or MODEL --input "
+                                     "NAME=FILE)");
   CommandDefaults defaults = defaultsOf(spec);
   std::string backendName = args.get("backend", defaults.backend);
   int threads =

@@ -115,8 +115,11 @@ PlanInfo planInfoOf(const Args &args, const std::string &model,
 /// The AOT runner: --runner, else sstep-aot-runner beside this program, else
 /// in ../libexec/sstep (an installed tree).
 std::string runnerPath(const Args &args) {
-  if (args.has("runner"))
+  if (args.has("runner")) {
+    if (!std::filesystem::is_regular_file(args.get("runner")))
+      throw RuntimeError(args.get("runner") + ": no such runner (--runner)");
     return args.get("runner");
+  }
   std::error_code ec;
   std::filesystem::path self =
       std::filesystem::read_symlink("/proc/self/exe", ec);

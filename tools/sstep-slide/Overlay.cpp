@@ -112,8 +112,16 @@ int runOverlay(const std::vector<std::string> &argv) {
   std::vector<float> rgb[3];
   for (int c = 0; c < 3; ++c)
     rgb[c] = resample(level, width, height, c);
-  RGBImage heatLevel =
-      readSmallLevel(*SlideReader::open(heatPath), heatPath, maxSide);
+  RGBImage heatLevel;
+  try {
+    heatLevel = readSmallLevel(*SlideReader::open(heatPath), heatPath, maxSide);
+  } catch (const slide::SlideError &e) {
+    throw slide::SlideError(heatPath,
+                            std::string("cannot read it as a heatmap (a "
+                                        "uint8 TIFF, such as sstep-run "
+                                        "--output-scale writes): ") +
+                                e.what());
+  }
   std::vector<float> heat = resample(heatLevel, width, height, 0);
 
   std::vector<uint8_t> png(size_t(width * height * 3));
