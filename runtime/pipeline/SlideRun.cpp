@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <memory>
 #include <sys/stat.h>
@@ -118,7 +119,11 @@ OutputOptions formatOptions(const SlideRunOptions &options,
                             const SpillFile &spill) {
   const slide::LevelInfo &info = reader.level(options.level);
   OutputOptions o = options.format;
-  double stride = double(info.width) / double(spill.width());
+  // The sizes' ratio is the model's stride only up to the flooring of the
+  // output size (1000 px at stride 16 give 62, a ratio of 16.13); strides
+  // are whole numbers or their inverses.
+  double ratio = double(info.width) / double(spill.width());
+  double stride = ratio >= 1 ? std::round(ratio) : 1 / std::round(1 / ratio);
   double mpp = reader.properties().mppX;
   o.mpp = mpp > 0 ? mpp * info.downsample * stride : 0;
   o.attributes["level"] = options.level;
