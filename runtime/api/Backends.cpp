@@ -1,6 +1,7 @@
 //===- Backends.cpp - The backends a Model can run on ---------------------===//
 
 #include "runtime/api/Backends.h"
+#include "runtime/core/RuntimeError.h"
 #include "runtime/reference/Kernels.h"
 #include "runtime/reference/ReferenceBackend.h"
 #ifdef SSTEP_HAVE_DNNL
@@ -28,6 +29,15 @@ std::unique_ptr<exec::Backend> makeBackend(const std::string &name,
     return std::make_unique<cpu::CpuBackend>(threads);
 #endif
   return nullptr;
+}
+
+std::unique_ptr<exec::Backend> requireBackend(const std::string &name,
+                                              int threads) {
+  std::unique_ptr<exec::Backend> backend = makeBackend(name, threads);
+  if (!backend)
+    throw RuntimeError("unknown backend '" + name +
+                       "' (this build has: " + backendNames() + ")");
+  return backend;
 }
 
 } // namespace sstep

@@ -18,6 +18,10 @@ std::string backendNames();
 std::unique_ptr<exec::Backend> makeBackend(const std::string &name,
                                            int threads);
 
+/// makeBackend's backend, or a RuntimeError naming the backends there are.
+std::unique_ptr<exec::Backend> requireBackend(const std::string &name,
+                                              int threads);
+
 } // namespace sstep
 
 #endif // SSTEP_RUNTIME_API_BACKENDS_H

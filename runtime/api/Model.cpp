@@ -56,10 +56,7 @@ std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
                                const RunOptions &options,
                                exec::Stats *stats) const {
   std::unique_ptr<exec::Backend> backend =
-      makeBackend(options.backend, options.threads);
-  if (!backend)
-    throw RuntimeError("unknown backend '" + options.backend +
-                       "' (this build has: " + backendNames() + ")");
+      requireBackend(options.backend, options.threads);
   int64_t edge = tileEdgeFor(inputs, options);
   if (edge == 0 && options.backend == "reference" && !stats) {
     // The oracle's whole-image interpreter: no partitioning involved.

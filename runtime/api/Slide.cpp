@@ -13,10 +13,7 @@ namespace {
 pipeline::SlideRunReport
 runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
   std::unique_ptr<exec::Backend> backend =
-      makeBackend(job.backend, job.threads);
-  if (!backend)
-    throw RuntimeError("unknown backend '" + job.backend +
-                       "' (this build has: " + backendNames() + ")");
+      requireBackend(job.backend, job.threads);
   slide::ReaderOptions readerOptions;
   readerOptions.threads = unsigned(std::max(0, job.threads));
   auto reader = slide::SlideReader::open(slidePath, readerOptions);
