@@ -18,6 +18,16 @@ std::string backendNames() {
 #endif
 }
 
+bool hasBackend(const std::string &name) {
+  if (name == "reference")
+    return true;
+#ifdef SSTEP_HAVE_DNNL
+  if (name == "cpu")
+    return true;
+#endif
+  return false;
+}
+
 std::unique_ptr<exec::Backend> makeBackend(const std::string &name,
                                            int threads) {
   if (threads > 0)

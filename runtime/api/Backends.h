@@ -13,6 +13,10 @@ namespace sstep {
 /// The names --backend accepts, comma-separated, for messages.
 std::string backendNames();
 
+/// Whether this build has a backend called `name`. Asks without making
+/// one: making one sets process-wide thread counts.
+bool hasBackend(const std::string &name);
+
 /// The backend called `name`, using `threads` worker threads (0: all
 /// cores); null when this build has none of that name.
 std::unique_ptr<exec::Backend> makeBackend(const std::string &name,

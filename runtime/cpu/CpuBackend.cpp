@@ -9,6 +9,7 @@
 // oneDNN's OpenMP runtime (libgomp); declared here so that building the
 // backend does not need the compiler's OpenMP support.
 extern "C" void omp_set_num_threads(int threads);
+extern "C" int omp_get_max_threads();
 
 namespace sstep::cpu {
 
@@ -30,7 +31,8 @@ std::map<std::string, int64_t> CpuBackend::counters() const {
   return {{"fused_steps", count.fusedSteps},
           {"onednn_nodes", count.dnnlNodes},
           {"reference_nodes", count.referenceNodes},
-          {"primitives_created", count.primitivesCreated}};
+          {"primitives_created", count.primitivesCreated},
+          {"threads", omp_get_max_threads()}};
 }
 
 std::vector<Tensor>

@@ -106,10 +106,14 @@ std::atomic<int> threadCount{0};
 
 void setThreadCount(int threads) { threadCount = std::max(0, threads); }
 
+int threadsInUse() {
+  return threadCount > 0
+             ? threadCount.load()
+             : int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 void parallelFor(int64_t n, const std::function<void(int64_t)> &fn) {
-  int64_t cores = threadCount > 0
-                      ? threadCount.load()
-                      : std::max(1u, std::thread::hardware_concurrency());
+  int64_t cores = threadsInUse();
   int64_t workers = std::min<int64_t>(n, cores);
   if (workers <= 1) {
     for (int64_t i = 0; i < n; ++i)

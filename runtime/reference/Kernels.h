@@ -92,6 +92,8 @@ Tensor broadcastTo(const Node &node, const Tensor &t, const Shape &shape,
 
 /// Worker threads of parallelFor; 0 (the default) uses every core.
 void setThreadCount(int threads);
+/// The worker threads parallelFor uses now.
+int threadsInUse();
 
 /// Runs fn(i) for i in [0, n) on the worker threads. `fn` must not throw:
 /// kernels check their operands before going parallel.

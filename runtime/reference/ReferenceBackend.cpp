@@ -106,6 +106,10 @@ Tensor runNodeBlock(const Node &node, const Program &program,
   return std::move(out);
 }
 
+std::map<std::string, int64_t> ReferenceBackend::counters() const {
+  return {{"threads", threadsInUse()}};
+}
+
 int64_t ReferenceBackend::runTile(const plan::Stage &stage,
                                   const plan::TileWindows &w,
                                   exec::TileContext &context) {

@@ -29,6 +29,7 @@ public:
                   const plan::Sizes &sizes) override;
   int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
                   exec::TileContext &context) override;
+  std::map<std::string, int64_t> counters() const override;
 
 private:
   const Tensor &block(int v, const plan::TileWindows &w,

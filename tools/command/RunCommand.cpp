@@ -293,7 +293,7 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
       args.has("threads")
           ? static_cast<int>(tool::parseInt("--threads", args.get("threads")))
           : 0;
-  if (!makeBackend(backendName, 1))
+  if (!hasBackend(backendName))
     throw UsageError("unknown backend '" + backendName +
                      "' (this build has: " + backendNames() + ")");
 
