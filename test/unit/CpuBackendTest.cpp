@@ -11,12 +11,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "runtime/cpu/Blocks.h"
 #include "runtime/cpu/CpuBackend.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/reference/Interpreter.h"
 #include "test/unit/RandomNet.h"
 #include "test/unit/TestPrograms.h"
 
+#include <cmath>
 #include <random>
 
 using namespace sstep;
@@ -97,10 +99,10 @@ func.func @main(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
 TEST_CASE("cpu backend runs scalar arithmetic and log on oneDNN", "[cpu]") {
   // An RGB preprocessing prefix, log(x * a + b) - c, a conv y to 5 channels
   // (padded to the block) that is also an output, so that the log after it
-  // runs on its own, then a conv over log(y). The scalar ops become oneDNN
-  // linear eltwise, the log on padded channels must leave the padding zero
-  // (a -inf there turns the next conv's output into NaN), and nothing falls
-  // back to the reference kernels.
+  // runs on its own on padded channels, then a conv over log(y). The scalar
+  // ops become oneDNN linear eltwise and nothing falls back to the reference
+  // kernels. (oneDNN's conv here does not read the padding, so that the
+  // log leaves it zero is checked on the block itself, below.)
   const char *text = R"(
 func.func @main(%x: tensor<1x3x?x?xf32>) -> (tensor<1x2x?x?xf32>, tensor<1x5x?x?xf32>) {
   %a = arith.constant dense<0.9> : tensor<f32>
@@ -137,4 +139,32 @@ func.func @main(%x: tensor<1x3x?x?xf32>) -> (tensor<1x2x?x?xf32>, tensor<1x5x?x?
     // The division and sigmoid ride on the second convolution as post-ops.
     CHECK(counts["fused_steps"] > 0);
   }
+}
+
+TEST_CASE("channel padding of blocked blocks is found and zeroed", "[cpu]") {
+  using dnnl::memory;
+  cpu::Device device;
+  memory::desc padded({1, 5, 3, 4}, memory::data_type::f32,
+                      memory::format_tag::nChw8c);
+  CHECK(cpu::hasChannelPadding(padded));
+  CHECK_FALSE(cpu::hasChannelPadding(memory::desc(
+      {1, 8, 3, 4}, memory::data_type::f32, memory::format_tag::nChw8c)));
+  CHECK_FALSE(cpu::hasChannelPadding(cpu::plainDesc({1, 5, 3, 4})));
+
+  // Every lane NaN, as log(0) * 0 leaves them; the real channels must keep
+  // their values and only the three padding lanes per pixel become zero.
+  memory mem(padded, device.engine);
+  float *data = static_cast<float *>(mem.get_data_handle());
+  size_t lanes = padded.get_size() / sizeof(float);
+  std::fill(data, data + lanes, std::nanf(""));
+  cpu::zeroChannelPadding(mem);
+  size_t zeros = 0, nans = 0;
+  for (size_t i = 0; i < lanes; ++i) {
+    bool padding = i % 8 >= 5;
+    CHECK((padding ? data[i] == 0.0f : std::isnan(data[i])));
+    zeros += data[i] == 0.0f;
+    nans += std::isnan(data[i]);
+  }
+  CHECK(zeros == 3 * 3 * 4);
+  CHECK(nans == 5 * 3 * 4);
 }
