@@ -97,7 +97,10 @@ void writeSlideStats(const std::string &file, const std::string &slidePath,
       << ",\n  \"measured_tile_bytes\": " << s.peakTileBytes
       << ",\n  \"weight_bytes\": " << p.weightBytes
       << ",\n  \"stored_bytes\": " << p.storedBytes
-      << ",\n  \"peak_rss_bytes\": " << peakResidentBytes() << "\n}\n";
+      << ",\n  \"peak_rss_bytes\": " << peakResidentBytes();
+  for (const auto &[name, value] : s.counters)
+    out << ",\n  \"" << name << "\": " << value;
+  out << "\n}\n";
   if (!out)
     throw RuntimeError("cannot write stats to '" + file + "'");
 }
