@@ -30,6 +30,9 @@ if subprocess.call(
 # The oneDNN CPU backend is optional (SSTEP_ENABLE_CPU).
 if getattr(config, "sstep_have_dnnl", False):
     config.available_features.add("cpu-backend")
+# The CUDA toolkit (nvcc, cuDNN's headers) was found: the CUDA parts build.
+if getattr(config, "sstep_have_cuda", False):
+    config.available_features.add("cuda")
 # sstep-slide is built (and sstep-run reads slides) when the slide libraries
 # are installed.
 if os.path.exists(os.path.join(config.sstep_tools_dir, "sstep-slide")):

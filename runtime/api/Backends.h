@@ -5,6 +5,7 @@
 
 #include "runtime/exec/Backend.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -18,13 +19,15 @@ std::string backendNames();
 bool hasBackend(const std::string &name);
 
 /// The backend called `name`, using `threads` worker threads (0: all
-/// cores); null when this build has none of that name.
-std::unique_ptr<exec::Backend> makeBackend(const std::string &name,
-                                           int threads);
+/// cores) and, for a GPU backend, `deviceMemory` bytes of device memory (0:
+/// half of what is free); null when this build has none of that name.
+std::unique_ptr<exec::Backend> makeBackend(const std::string &name, int threads,
+                                           int64_t deviceMemory = 0);
 
-/// makeBackend's backend, or a RuntimeError naming the backends there are.
-std::unique_ptr<exec::Backend> requireBackend(const std::string &name,
-                                              int threads);
+/// makeBackend's backend, or a RuntimeError naming the backends there are
+/// (or saying why the GPU backend cannot start).
+std::unique_ptr<exec::Backend>
+requireBackend(const std::string &name, int threads, int64_t deviceMemory = 0);
 
 } // namespace sstep
 

@@ -56,7 +56,7 @@ std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
                                const RunOptions &options,
                                exec::Stats *stats) const {
   std::unique_ptr<exec::Backend> backend =
-      requireBackend(options.backend, options.threads);
+      requireBackend(options.backend, options.threads, options.memoryBudget);
   int64_t edge = tileEdgeFor(inputs, options);
   if (edge == 0 && options.backend == "reference" && !stats) {
     // The oracle's whole-image interpreter: no partitioning involved.

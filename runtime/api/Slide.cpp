@@ -13,7 +13,7 @@ namespace {
 pipeline::SlideRunReport
 runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
   std::unique_ptr<exec::Backend> backend =
-      requireBackend(job.backend, job.threads);
+      requireBackend(job.backend, job.threads, job.memoryBudget);
   slide::ReaderOptions readerOptions;
   readerOptions.threads = unsigned(std::max(0, job.threads));
   auto reader = slide::SlideReader::open(slidePath, readerOptions);

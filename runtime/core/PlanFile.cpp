@@ -96,6 +96,23 @@ void putSection(ByteWriter &index, const char (&tag)[5],
   index.putBytes(body.bytes());
 }
 
+ByteWriter encodeKernels(const KernelModule &module) {
+  ByteWriter w;
+  w.putString(module.target);
+  w.putString(module.precision);
+  w.putString(module.architectures);
+  w.putString(module.image);
+  w.put(static_cast<uint32_t>(module.kernels.size()));
+  for (const GeneratedKernel &kernel : module.kernels) {
+    w.putString(kernel.symbol);
+    w.putString(kernel.kind);
+    putList(w, std::vector<int32_t>(kernel.nodes.begin(), kernel.nodes.end()));
+    putList(w,
+            std::vector<int32_t>(kernel.inputs.begin(), kernel.inputs.end()));
+  }
+  return w;
+}
+
 std::string encodeIndex(const Program &program, const PlanInfo &info,
                         std::vector<ConstantEntry> &layout,
                         uint64_t &dataSize) {
@@ -151,11 +168,13 @@ std::string encodeIndex(const Program &program, const PlanInfo &info,
   }
 
   ByteWriter index;
-  index.put(uint32_t(4));
+  index.put(uint32_t(program.kernels.empty() ? 4 : 5));
   putSection(index, "META", meta);
   putSection(index, "VALS", values);
   putSection(index, "NODE", nodes);
   putSection(index, "CNST", constants);
+  if (!program.kernels.empty())
+    putSection(index, "KERN", encodeKernels(program.kernels));
   index.padTo(kAlign);
   return index.bytes();
 }

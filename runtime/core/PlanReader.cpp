@@ -204,6 +204,32 @@ std::vector<PendingConstant> getConstants(ByteReader &r, size_t numValues,
                      ": checksum mismatch: the file is corrupt or truncated");
 }
 
+/// The generated kernels: every node and value id they name is checked, so a
+/// runtime can index the Program with them.
+KernelModule getKernels(ByteReader &r, const Program &program) {
+  KernelModule module;
+  module.target = r.getString();
+  module.precision = r.getString();
+  module.architectures = r.getString();
+  module.image = r.getString();
+  for (uint32_t n = r.getCount(16); n > 0; --n) {
+    GeneratedKernel kernel;
+    kernel.symbol = r.getString();
+    kernel.kind = r.getString();
+    for (int32_t id : getList<int32_t>(r)) {
+      if (id < 0 || size_t(id) >= program.nodes.size())
+        r.fail("kernel '" + kernel.symbol + "' names node " +
+               std::to_string(id) + ", out of range");
+      kernel.nodes.push_back(id);
+    }
+    kernel.inputs = getIds(r, program.values.size());
+    if (kernel.nodes.empty() || kernel.inputs.size() > kMaxKernelInputs)
+      r.fail("kernel '" + kernel.symbol + "' has no nodes or too many inputs");
+    module.kernels.push_back(std::move(kernel));
+  }
+  return module;
+}
+
 void readExactly(std::ifstream &in, char *into, uint64_t size,
                  const std::string &path) {
   in.read(into, static_cast<std::streamsize>(size));
@@ -292,6 +318,11 @@ Program readPlanAt(const std::string &path, uint64_t offset, uint64_t fileSize,
     program.nodes.push_back(getNode(nodes, program.values.size()));
   std::vector<PendingConstant> pending =
       getConstants(sections.at("CNST"), program.values.size(), dataSize);
+  if (auto kern = sections.find("KERN"); kern != sections.end()) {
+    program.kernels = getKernels(kern->second, program);
+    if (kern->second.remaining() != 0)
+      kern->second.fail("section 'KERN' has bytes left over");
+  }
   for (const char *tag : {"META", "VALS", "NODE", "CNST"})
     if (sections.at(tag).remaining() != 0)
       sections.at(tag).fail(std::string("section '") + tag +

@@ -16,6 +16,7 @@
 #define SSTEP_RUNTIME_CORE_PROGRAM_H
 
 #include "dialects/sstep/IR/AxisRule.h"
+#include "runtime/core/KernelModule.h"
 #include "runtime/core/Tensor.h"
 
 #include <array>
@@ -102,6 +103,8 @@ struct Program {
   /// Value id -> its constant data (weights, biases).
   std::map<int, Tensor> constants;
   std::vector<Node> nodes;
+  /// Code generated for a target (empty for the reference and cpu targets).
+  KernelModule kernels;
 
   int addValue(std::string name, Shape shape);
   /// Output `i`'s name: its own, else its value's.

@@ -253,6 +253,38 @@ TEST_CASE("A plan reads back as the Program written", "[plan]") {
   requireSameProgram(Program(), readPlan(path));
 }
 
+TEST_CASE("Generated kernels travel in the plan's KERN section", "[plan]") {
+  Program program = sampleProgram();
+  program.kernels.target = "cuda";
+  program.kernels.precision = "bf16";
+  program.kernels.architectures = "sm_80,sm_90";
+  program.kernels.image = std::string("\x50\xed\x55\xba\0fatbin", 11);
+  program.kernels.kernels = {{"sstep_k0", "epilogue", {0}, {1}},
+                             {"sstep_k1", "window", {0}, {0, 1}}};
+  std::string path = scratch("kernels.sstep");
+  writePlan(path, program, sampleInfo());
+  KernelModule back = readPlan(path).kernels;
+  CHECK(back.target == "cuda");
+  CHECK(back.precision == "bf16");
+  CHECK(back.architectures == "sm_80,sm_90");
+  CHECK(back.image == program.kernels.image);
+  REQUIRE(back.kernels.size() == 2);
+  CHECK(back.kernels[1].symbol == "sstep_k1");
+  CHECK(back.kernels[1].kind == "window");
+  CHECK(back.kernels[1].nodes == std::vector<int>{0});
+  CHECK(back.kernels[1].inputs == std::vector<int>{0, 1});
+  // A plan without generated code has no section and reads back empty.
+  writePlan(path, sampleProgram(), sampleInfo());
+  CHECK(slurp(path).find("KERN") == std::string::npos);
+  CHECK(readPlan(path).kernels.empty());
+
+  // A kernel naming a node the plan does not have is refused.
+  program.kernels.kernels[1].nodes = {99};
+  writePlan(path, program, sampleInfo());
+  CHECK_THROWS_WITH(readPlan(path),
+                    Catch::Contains("kernel 'sstep_k1' names node 99"));
+}
+
 TEST_CASE("A flipped byte anywhere is a checksum error", "[plan]") {
   auto [path, bytes] = samplePlan("corrupt.sstep");
   std::string damaged = scratch("damaged.sstep");

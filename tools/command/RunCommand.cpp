@@ -277,8 +277,9 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
     if (positional.size() != 1 || args.has("o"))
       throw UsageError(spec.embedded ? "--plan-info takes no INPUT and no -o"
                                      : "--plan-info takes MODEL only");
-    printPlanInfo(spec.embedded ? *spec.embedded
-                                : spec.loadModel(positional[0]));
+    printPlanInfo(spec.embedded
+                      ? *spec.embedded
+                      : spec.loadModel(positional[0], args.get("backend", "")));
     return 0;
   }
   // INPUT, or inputs named with --input.
@@ -299,8 +300,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
 
   Timing timing;
   auto start = std::chrono::steady_clock::now();
-  Model loaded =
-      spec.embedded ? Model(Program()) : spec.loadModel(positional[0]);
+  Model loaded = spec.embedded ? Model(Program())
+                               : spec.loadModel(positional[0], backendName);
   const Model &model = spec.embedded ? *spec.embedded : loaded;
   const Program &program = model.program();
   auto files = outputFiles(args, program);

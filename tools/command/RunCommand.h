@@ -38,7 +38,8 @@ struct CommandSpec {
   /// The program's name in messages and its usage.
   std::string name;
   /// sstep-run: MODEL (the first argument) to a Model.
-  std::function<Model(const std::string &path)> loadModel;
+  std::function<Model(const std::string &path, const std::string &backend)>
+      loadModel;
   /// An AOT binary: its own model. The command then takes no MODEL, and the
   /// plan's recorded target, --tile and --memory-budget are the defaults.
   const Model *embedded = nullptr;

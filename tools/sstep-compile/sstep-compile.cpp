@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/CudaCodegen/GenerateCuda.h"
 #include "compiler/Pipeline/Pipeline.h"
 #include "runtime/core/EmbeddedPlan.h"
 #include "runtime/core/PlanFile.h"
@@ -49,16 +50,24 @@ const char *kUsage =
     "options:\n"
     "  -o FILE                 the plan (or, with --emit=mlir, the IR; '-'\n"
     "                          or none: stdout)\n"
-    "  --target=cpu|reference  the backend the plan is meant for (default\n"
+    "  --target=cpu|reference|cuda\n"
+    "                          the backend the plan is meant for (default\n"
     "                          reference; cpu for --emit=exe), recorded in\n"
-    "                          the plan: a binary's default backend\n"
+    "                          the plan: a binary's default backend; cuda\n"
+    "                          generates the CUDA kernels and compiles them\n"
+    "                          with nvcc (SSTEP_NVCC) into the plan\n"
+    "  --precision=fp32|fp16|bf16\n"
+    "                          storage type of --target=cuda (default fp32;\n"
+    "                          arithmetic is fp32 throughout)\n"
     "  --memory-budget=SIZE    working-set budget, such as 512MiB, recorded\n"
     "                          in the plan (implies --tile=auto)\n"
     "  --tile=N|auto           tile edge in input pixels, or auto, recorded\n"
     "                          in the plan\n"
     "  --print-ir-after-all    print the IR after every pass to stderr\n"
-    "  --emit=plan|mlir|exe    write the plan (default), the partitioned\n"
-    "                          IR or an inference binary\n"
+    "  --emit=plan|mlir|exe|cuda\n"
+    "                          write the plan (default), the partitioned\n"
+    "                          IR, an inference binary or the generated\n"
+    "                          CUDA C++ (--target=cuda)\n"
     "  --runner=FILE           the AOT runner --emit=exe copies (default:\n"
     "                          sstep-aot-runner beside sstep-compile)\n";
 
@@ -92,10 +101,13 @@ PlanInfo planInfoOf(const Args &args, const std::string &model,
   PlanInfo info;
   info.producer = std::string("sstep-compile ") + SSTEP_VERSION;
   info.source = model;
-  info.target = args.get("target", emit == "exe" ? "cpu" : "reference");
-  if (info.target != "cpu" && info.target != "reference")
-    throw UsageError("--target takes cpu or reference, got '" + info.target +
-                     "'");
+  info.target = args.get("target", emit == "exe"    ? "cpu"
+                                   : emit == "cuda" ? "cuda"
+                                                    : "reference");
+  if (info.target != "cpu" && info.target != "reference" &&
+      info.target != "cuda")
+    throw UsageError("--target takes cpu, reference or cuda, got '" +
+                     info.target + "'");
   if (args.has("memory-budget")) {
     try {
       info.memoryBudget = plan::parseBytes(args.get("memory-budget"));
@@ -110,6 +122,17 @@ PlanInfo planInfoOf(const Args &args, const std::string &model,
                      info.tile);
   info.created = creationTime();
   return info;
+}
+
+/// Writes `text` to `path` ('-': stdout) through MLIR's output file, which
+/// appears only when complete.
+void writeText(const std::string &path, const std::string &text) {
+  std::string error;
+  auto output = mlir::openOutputFile(path, &error);
+  if (!output)
+    throw RuntimeError(error);
+  output->os() << text;
+  output->keep();
 }
 
 /// The AOT runner: --runner, else sstep-aot-runner beside this program, else
@@ -134,8 +157,9 @@ std::string runnerPath(const Args &args) {
 }
 
 int run(const std::vector<std::string> &argv) {
-  Args args(argv, {"help", "print-ir-after-all"},
-            {"o", "target", "memory-budget", "tile", "emit", "runner"});
+  Args args(
+      argv, {"help", "print-ir-after-all"},
+      {"o", "target", "memory-budget", "tile", "emit", "runner", "precision"});
   if (args.has("help")) {
     std::cout << kUsage;
     return 0;
@@ -144,12 +168,22 @@ int run(const std::vector<std::string> &argv) {
     throw UsageError("expected one MODEL");
   const std::string &model = args.positional()[0];
   std::string emit = args.get("emit", "plan");
-  if (emit != "plan" && emit != "mlir" && emit != "exe")
-    throw UsageError("--emit takes plan, mlir or exe, got '" + emit + "'");
-  if (emit != "mlir" && (!args.has("o") || args.get("o") == "-"))
+  if (emit != "plan" && emit != "mlir" && emit != "exe" && emit != "cuda")
+    throw UsageError("--emit takes plan, mlir, exe or cuda, got '" + emit +
+                     "'");
+  if (emit != "mlir" && emit != "cuda" &&
+      (!args.has("o") || args.get("o") == "-"))
     throw UsageError("no output file given (-o FILE; a plan or binary is "
                      "written to a file, renamed into place when complete)");
   PlanInfo info = planInfoOf(args, model, emit);
+  cuda::CudaOptions cudaOptions;
+  cudaOptions.precision = args.get("precision", "fp32");
+  if (cudaOptions.precision != "fp32" && cudaOptions.precision != "fp16" &&
+      cudaOptions.precision != "bf16")
+    throw UsageError("--precision takes fp32, fp16 or bf16, got '" +
+                     cudaOptions.precision + "'");
+  if (args.has("precision") && info.target != "cuda")
+    throw UsageError("--precision needs --target=cuda");
   // Found before compiling, so a missing runner fails fast.
   std::string runner = emit == "exe" ? runnerPath(args) : "";
 
@@ -167,6 +201,15 @@ int run(const std::vector<std::string> &argv) {
     output->keep();
     return 0;
   }
+  if (emit == "cuda") {
+    if (info.target != "cuda")
+      throw UsageError("--emit=cuda needs --target=cuda");
+    writeText(args.get("o", "-"),
+              cuda::cudaSource(compiled.program, cudaOptions.precision));
+    return 0;
+  }
+  if (info.target == "cuda")
+    cuda::generateCudaKernels(compiled.program, cudaOptions);
   info.sourceSha256 = sha256Of(model);
   if (emit == "plan") {
     writePlan(args.get("o"), compiled.program, info);

@@ -18,9 +18,11 @@
 namespace sstep {
 
 /// The Program of the plan or ONNX model at `path`; a plan's own description
-/// goes to `info` when given (an ONNX model leaves it untouched). A bad plan
-/// throws RuntimeError, a bad model BadModel.
-Program loadProgram(const std::string &path, PlanInfo *info = nullptr);
+/// goes to `info` when given (an ONNX model leaves it untouched). An ONNX
+/// model run on `backend` "cuda" gets its CUDA kernels generated (fp32). A
+/// bad plan throws RuntimeError, a bad model BadModel.
+Program loadProgram(const std::string &path, PlanInfo *info = nullptr,
+                    const std::string &backend = "");
 
 } // namespace sstep
 

@@ -13,9 +13,9 @@ int main(int argc, char **argv) {
   sstep::configureAllocatorForTiles();
   sstep::CommandSpec spec;
   spec.name = "sstep-run";
-  spec.loadModel = [](const std::string &path) {
+  spec.loadModel = [](const std::string &path, const std::string &backend) {
     sstep::PlanInfo info;
-    sstep::Program program = sstep::loadProgram(path, &info);
+    sstep::Program program = sstep::loadProgram(path, &info, backend);
     return sstep::Model(std::move(program), std::move(info));
   };
   return sstep::runCommand(argc, argv, spec);

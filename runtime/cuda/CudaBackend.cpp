@@ -1,0 +1,491 @@
+//===- CudaBackend.cpp - The CUDA backend: the tile loop ------------------===//
+
+#include "runtime/cuda/CudaBackend.h"
+#include "runtime/cuda/Check.h"
+#include "runtime/cuda/CudnnConv.h"
+#include "runtime/cuda/DeviceMemory.h"
+#include "runtime/cuda/KernelLibrary.h"
+#include "runtime/cuda/Layout.h"
+#include "runtime/plan/Stages.h"
+#include "runtime/reference/Kernels.h"
+#include "runtime/reference/ReferenceBackend.h"
+
+#include <cstring>
+#include <map>
+
+namespace sstep::cuda {
+namespace {
+
+Precision precisionOf(const KernelModule &module) {
+  if (module.precision == "fp16")
+    return Precision::F16;
+  if (module.precision == "bf16")
+    return Precision::BF16;
+  return Precision::F32;
+}
+
+/// A value's block on the device: NHWC, placed in its image by `region`.
+struct DeviceBlock {
+  Region region;
+  int64_t batch = 1, channels = 1;
+  BufferRef buffer;
+};
+
+/// What a window of `out` reads and the padding it needs on each side
+/// where it leaves the image (as runtime/cpu/ConvStep.cpp computes it).
+struct Reads {
+  Region region;
+  int64_t padL[2] = {0, 0}, padR[2] = {0, 0};
+};
+
+Reads readsOf(const Region &out, const WindowAxis axes[2], Size2 image) {
+  Reads r;
+  for (int a = 0; a < 2; ++a) {
+    int64_t lo = out.axes[a].lo * axes[a].stride - axes[a].padBegin;
+    int64_t hi = out.axes[a].hi * axes[a].stride - axes[a].padBegin +
+                 axes[a].extent() - 1;
+    r.region.axes[a] = {std::max<int64_t>(lo, 0),
+                        std::min<int64_t>(hi, image[a] - 1)};
+    r.padL[a] = r.region.axes[a].lo - lo;
+    r.padR[a] = hi - r.region.axes[a].hi;
+  }
+  return r;
+}
+
+class CudaBackend : public exec::Backend {
+public:
+  CudaBackend(int threads, uint64_t deviceMemory)
+      : memory(deviceMemory), threads(threads) {
+    SSTEP_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  }
+  ~CudaBackend() override {
+    cudaStreamSynchronize(stream);
+    tile.clear();
+    weights.clear();
+    conv.reset();
+    library.reset();
+    cudaStreamDestroy(stream);
+  }
+
+  std::string name() const override { return "cuda"; }
+
+  std::vector<Tensor> runOnce(const Node &node,
+                              const std::vector<const Tensor *> &in) override {
+    auto kernel = reference::kernels().find(node.op);
+    if (kernel == reference::kernels().end())
+      throw RuntimeError(node.describe() + ": no kernel for this op");
+    return kernel->second(node, in);
+  }
+
+  void beginStage(const Program &p, const plan::Stage &stage,
+                  const plan::Sizes &s) override;
+  int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
+                  exec::TileContext &context) override;
+  std::map<std::string, int64_t> counters() const override;
+
+private:
+  void loadProgram(const Program &p);
+  DeviceBlock newBlock(int v, const Region &region, const char *what);
+  BufferRef upload(const float *data, int64_t n, int64_t c, int64_t h,
+                   int64_t w, const char *what);
+  Tensor download(const DeviceBlock &block, const Region &region);
+  const DeviceBlock &blockOf(int v);
+  DeviceBlock globalBlock(int v);
+  const void *weightsOf(int id);
+  DeviceBlock runConv(int id);
+  DeviceBlock runHost(const Node &node);
+  void runKernel(size_t k);
+  /// Runs node `id` (not part of a kernel) into the tile.
+  void runNode(int id);
+  SStepBlock abiOf(const DeviceBlock &block, int v) const;
+
+  DeviceMemory memory;
+  int threads;
+  cudaStream_t stream = nullptr;
+  std::unique_ptr<CudnnConv> conv;
+  std::unique_ptr<KernelLibrary> library;
+  Precision precision = Precision::F32;
+  const Program *program = nullptr;
+  const plan::Sizes *sizes = nullptr;
+  /// Per node: the kernel computing it, -1 for none.
+  std::vector<int> kernelOf;
+  /// Per value: the position in the stage after which no node reads it.
+  std::map<int, size_t> lastUse;
+  std::map<int, BufferRef> weights;
+  const plan::TileWindows *w = nullptr;
+  exec::TileContext *context = nullptr;
+  std::map<int, DeviceBlock> tile;
+  int64_t convs = 0, hostNodes = 0;
+};
+
+void CudaBackend::loadProgram(const Program &p) {
+  if (p.kernels.target != "cuda")
+    throw RuntimeError("this plan was not compiled for CUDA: compile it with "
+                       "sstep-compile --target=cuda (it carries the "
+                       "generated kernels)");
+  precision = precisionOf(p.kernels);
+  library = std::make_unique<KernelLibrary>(p.kernels);
+  conv = std::make_unique<CudnnConv>(precision, memory, stream);
+  weights.clear();
+  kernelOf.assign(p.nodes.size(), -1);
+  for (size_t k = 0; k < p.kernels.kernels.size(); ++k)
+    for (int id : p.kernels.kernels[k].nodes)
+      kernelOf[id] = int(k);
+  program = &p;
+}
+
+void CudaBackend::beginStage(const Program &p, const plan::Stage &stage,
+                             const plan::Sizes &s) {
+  if (program != &p)
+    loadProgram(p);
+  sizes = &s;
+  lastUse.clear();
+  // A kernel reads its inputs when its last node's turn comes.
+  std::map<int, size_t> at;
+  for (size_t i = 0; i < stage.tileNodes.size(); ++i) {
+    int id = stage.tileNodes[i];
+    at[id] = i;
+  }
+  for (size_t i = 0; i < stage.tileNodes.size(); ++i) {
+    int id = stage.tileNodes[i];
+    size_t when = i;
+    if (kernelOf[id] >= 0)
+      when = at[p.kernels.kernels[kernelOf[id]].nodes.back()];
+    for (int v : p.nodes[id].operands)
+      lastUse[v] = std::max(lastUse[v], when);
+  }
+  for (int v : stage.sinks)
+    lastUse[v] = stage.tileNodes.size();
+}
+
+DeviceBlock CudaBackend::newBlock(int v, const Region &region,
+                                  const char *what) {
+  const Shape &shape = program->values[v].shape;
+  if (shape.size() != 4 || shape[0] < 1 || shape[1] < 1)
+    throw RuntimeError("the CUDA backend needs a static batch and channel "
+                       "count for '" +
+                       program->values[v].name + "', which has shape " +
+                       formatShape(shape));
+  DeviceBlock block{region, shape[0], shape[1], nullptr};
+  int64_t elements =
+      shape[0] * shape[1] * region.axes[0].size() * region.axes[1].size();
+  if (elements > 0)
+    block.buffer = memory.allocate(elements * elementBytes(precision),
+                                   std::string(what) + " '" +
+                                       program->values[v].name + "'");
+  return block;
+}
+
+BufferRef CudaBackend::upload(const float *data, int64_t n, int64_t c,
+                              int64_t h, int64_t w, const char *what) {
+  uint64_t count = uint64_t(n * c * h * w);
+  if (count == 0)
+    return nullptr;
+  void *staged = memory.staging(count * sizeof(float));
+  std::memcpy(staged, data, count * sizeof(float));
+  BufferRef plain = memory.allocate(count * sizeof(float), what);
+  SSTEP_CUDA(cudaMemcpyAsync(plain->data(), staged, count * sizeof(float),
+                             cudaMemcpyHostToDevice, stream));
+  memory.stagingUsedBy(stream);
+  BufferRef converted =
+      memory.allocate(count * uint64_t(elementBytes(precision)), what);
+  toDevice(precision, static_cast<const float *>(plain->data()),
+           converted->data(), n, c, h, w, stream);
+  SSTEP_CUDA(cudaGetLastError());
+  return converted;
+}
+
+Tensor CudaBackend::download(const DeviceBlock &block, const Region &region) {
+  int64_t rows = region.axes[0].size(), cols = region.axes[1].size();
+  Tensor out({block.batch, block.channels, rows, cols});
+  if (out.size() == 0)
+    return out;
+  uint64_t bytes = uint64_t(out.size()) * sizeof(float);
+  BufferRef plain = memory.allocate(bytes, "a block going to the host");
+  toHost(precision, block.buffer->data(), block.region.axes[0].size(),
+         block.region.axes[1].size(),
+         region.axes[0].lo - block.region.axes[0].lo,
+         region.axes[1].lo - block.region.axes[1].lo,
+         static_cast<float *>(plain->data()), block.batch, block.channels, rows,
+         cols, stream);
+  void *staged = memory.staging(bytes);
+  SSTEP_CUDA(cudaMemcpyAsync(staged, plain->data(), bytes,
+                             cudaMemcpyDeviceToHost, stream));
+  memory.stagingUsedBy(stream);
+  SSTEP_CUDA(cudaStreamSynchronize(stream));
+  std::memcpy(out.data.data(), staged, bytes);
+  return out;
+}
+
+const DeviceBlock &CudaBackend::blockOf(int v) {
+  auto it = tile.find(v);
+  if (it != tile.end())
+    return it->second;
+  const Region &region = w->compute[v];
+  DeviceBlock block = newBlock(v, Region{}, "an input block");
+  block.region = region;
+  if (!region.empty()) {
+    Tensor host = context->load(v, region);
+    block.buffer = upload(host.data.data(), host.dim(0), host.dim(1),
+                          host.dim(2), host.dim(3), "an input block");
+  }
+  return tile[v] = std::move(block);
+}
+
+DeviceBlock CudaBackend::globalBlock(int v) {
+  const Tensor &t = context->whole(v);
+  if (t.shape.size() != 4 || t.dim(2) != 1 || t.dim(3) != 1)
+    throw RuntimeError("a generated kernel reads '" + program->values[v].name +
+                       "' of shape " + formatShape(t.shape) +
+                       " as a per-channel global");
+  DeviceBlock block{Region{{Interval{0, 0}, Interval{0, 0}}}, t.dim(0),
+                    t.dim(1), nullptr};
+  block.buffer =
+      upload(t.data.data(), t.dim(0), t.dim(1), 1, 1, "a global operand");
+  return block;
+}
+
+SStepBlock CudaBackend::abiOf(const DeviceBlock &b, int v) const {
+  SStepBlock a{};
+  a.data = b.buffer ? b.buffer->data() : nullptr;
+  a.y0 = b.region.axes[0].lo;
+  a.x0 = b.region.axes[1].lo;
+  a.rows = b.region.axes[0].size();
+  a.cols = b.region.axes[1].size();
+  a.batch = b.batch;
+  a.channels = b.channels;
+  a.imageH = v >= 0 ? (*sizes)[v][0] : 1;
+  a.imageW = v >= 0 ? (*sizes)[v][1] : 1;
+  return a;
+}
+
+const void *CudaBackend::weightsOf(int id) {
+  auto found = weights.find(id);
+  if (found != weights.end())
+    return found->second->data();
+  const Node &node = program->nodes[id];
+  const Tensor &t = context->whole(node.operands[1]);
+  // OIHW read as NCHW and written NHWC is KRSC, cuDNN's NHWC filter layout.
+  BufferRef packed = upload(t.data.data(), t.dim(0), t.dim(1), t.dim(2),
+                            t.dim(3), "convolution weights");
+  weights[id] = packed;
+  return packed->data();
+}
+
+DeviceBlock CudaBackend::runConv(int id) {
+  const Node &node = program->nodes[id];
+  int x = node.operands[0];
+  const Tensor &weight = context->whole(node.operands[1]);
+  WindowAxis axes[2] = {reference::windowAxisOf(node, weight.dim(2), 0),
+                        reference::windowAxisOf(node, weight.dim(3), 1)};
+  const Region &out = w->compute[node.results[0]];
+  Reads reads = readsOf(out, axes, (*sizes)[x]);
+  const DeviceBlock &input = blockOf(x);
+  if (!input.region.contains(reads.region))
+    throw RuntimeError(node.describe() + ": the tile holds " +
+                       formatRegion(input.region) + " of its input but " +
+                       formatRegion(out) + " reads " +
+                       formatRegion(reads.region));
+  ConvShape shape;
+  shape.n = input.batch;
+  shape.c = input.channels;
+  shape.k = weight.dim(0);
+  shape.r = weight.dim(2);
+  shape.s = weight.dim(3);
+  shape.strideH = axes[0].stride;
+  shape.strideW = axes[1].stride;
+  shape.dilationH = axes[0].dilation;
+  shape.dilationW = axes[1].dilation;
+  shape.groups = node.getInt("groups");
+  const void *src = input.buffer->data();
+  BufferRef gathered;
+  bool symmetric =
+      reads.padL[0] == reads.padR[0] && reads.padL[1] == reads.padR[1];
+  if (symmetric && input.region == reads.region) {
+    shape.h = reads.region.axes[0].size();
+    shape.w = reads.region.axes[1].size();
+    shape.padH = reads.padL[0];
+    shape.padW = reads.padL[1];
+  } else {
+    // A border tile pads one side only (cuDNN pads both alike), and a block
+    // larger than the reads is cropped: both by one gather.
+    shape.h = reads.region.axes[0].size() + reads.padL[0] + reads.padR[0];
+    shape.w = reads.region.axes[1].size() + reads.padL[1] + reads.padR[1];
+    gathered = memory.allocate(uint64_t(shape.n * shape.h * shape.w * shape.c *
+                                        elementBytes(precision)),
+                               node.describe() + "'s padded input");
+    gatherPadded(precision, src, input.region.axes[0].lo,
+                 input.region.axes[1].lo, input.region.axes[0].size(),
+                 input.region.axes[1].size(), gathered->data(),
+                 reads.region.axes[0].lo - reads.padL[0],
+                 reads.region.axes[1].lo - reads.padL[1], shape.h, shape.w,
+                 shape.n, shape.c, stream);
+    src = gathered->data();
+  }
+  if (shape.outH() != out.axes[0].size() || shape.outW() != out.axes[1].size())
+    throw RuntimeError(node.describe() + ": cuDNN would compute " +
+                       std::to_string(shape.outH()) + "x" +
+                       std::to_string(shape.outW()) + " for block " +
+                       formatRegion(out));
+  DeviceBlock result = newBlock(node.results[0], out, "a convolution result");
+  conv->run(shape, src, weightsOf(id), result.buffer->data());
+  ++convs;
+  return result;
+}
+
+DeviceBlock CudaBackend::runHost(const Node &node) {
+  ++hostNodes;
+  reference::setThreadCount(threads);
+  std::map<int, Tensor> plain;
+  Tensor out = reference::runNodeBlock(
+      node, *program, *sizes, *w,
+      [&](int v) -> const Tensor & {
+        auto it = plain.find(v);
+        if (it == plain.end())
+          it = plain.emplace(v, download(blockOf(v), w->compute[v])).first;
+        return it->second;
+      },
+      [&](int v) -> const Tensor & { return context->whole(v); });
+  int r = node.results[0];
+  DeviceBlock block = newBlock(r, Region{}, "a host node's result");
+  block.region = w->compute[r];
+  block.buffer = upload(out.data.data(), out.dim(0), out.dim(1), out.dim(2),
+                        out.dim(3), "a host node's result");
+  return block;
+}
+
+void CudaBackend::runNode(int id) {
+  const Node &node = program->nodes[id];
+  bool emptyOperand = false;
+  for (size_t i = 0; i < node.operands.size(); ++i)
+    if (node.window && node.window->spatial[i] &&
+        w->compute[node.operands[i]].empty())
+      emptyOperand = true;
+  // Border-only reads stay with the reference kernels, which define them.
+  if (node.op == "conv2d" && node.operands.size() == 2 && !emptyOperand)
+    tile[node.results[0]] = runConv(id);
+  else
+    tile[node.results[0]] = runHost(node);
+}
+
+void CudaBackend::runKernel(size_t k) {
+  const GeneratedKernel &kernel = program->kernels.kernels[k];
+  bool emptyInput = false;
+  for (int v : kernel.inputs)
+    for (int id : kernel.nodes) {
+      const Node &node = program->nodes[id];
+      for (size_t i = 0; i < node.operands.size(); ++i)
+        if (node.operands[i] == v && node.window && node.window->spatial[i] &&
+            w->compute[v].empty())
+          emptyInput = true;
+    }
+  if (emptyInput) {
+    // One node at a time on the host; the swallowed values live briefly.
+    for (int id : kernel.nodes)
+      tile[program->nodes[id].results[0]] = runHost(program->nodes[id]);
+    for (size_t i = 0; i + 1 < kernel.nodes.size(); ++i)
+      tile.erase(program->nodes[kernel.nodes[i]].results[0]);
+    return;
+  }
+  if (kernel.kind == "epilogue")
+    tile[kernel.inputs[0]] = runConv(kernel.nodes[0]);
+  const Node &last = program->nodes[kernel.nodes.back()];
+  int r = last.results[0];
+  DeviceBlock out = newBlock(r, w->compute[r], "a kernel's result");
+  SStepArgs args{};
+  args.out = abiOf(out, r);
+  std::vector<DeviceBlock> globals;
+  for (size_t i = 0; i < kernel.inputs.size(); ++i) {
+    int v = kernel.inputs[i];
+    bool image = false;
+    for (int id : kernel.nodes) {
+      const Node &node = program->nodes[id];
+      for (size_t j = 0; j < node.operands.size(); ++j)
+        image |=
+            node.operands[j] == v && node.window && node.window->spatial[j];
+    }
+    if (kernel.kind == "epilogue" && i == 0)
+      image = true;
+    if (image) {
+      args.in[i] = abiOf(blockOf(v), v);
+    } else {
+      globals.push_back(globalBlock(v));
+      args.in[i] = abiOf(globals.back(), -1);
+    }
+  }
+  args.count = out.batch * out.channels * out.region.axes[0].size() *
+               out.region.axes[1].size();
+  library->launch(k, args, stream);
+  if (kernel.kind == "epilogue")
+    tile.erase(kernel.inputs[0]);
+  tile[r] = std::move(out);
+}
+
+int64_t CudaBackend::runTile(const plan::Stage &stage,
+                             const plan::TileWindows &windows,
+                             exec::TileContext &ctx) {
+  w = &windows;
+  context = &ctx;
+  tile.clear();
+  int64_t peak = 0;
+  for (size_t i = 0; i < stage.tileNodes.size(); ++i) {
+    int id = stage.tileNodes[i];
+    const Node &node = program->nodes[id];
+    int k = kernelOf[id];
+    bool last = k < 0 || program->kernels.kernels[k].nodes.back() == id;
+    if (last && !w->compute[node.results[0]].empty()) {
+      if (k >= 0)
+        runKernel(size_t(k));
+      else
+        runNode(id);
+    }
+    int64_t live = 0;
+    for (const auto &[v, block] : tile)
+      live += block.buffer ? int64_t(block.buffer->size()) : 0;
+    peak = std::max(peak, live);
+    for (auto it = tile.begin(); it != tile.end();)
+      it = lastUse.count(it->first) && lastUse[it->first] <= i &&
+                   it->first != node.results[0]
+               ? tile.erase(it)
+               : std::next(it);
+  }
+  for (int v : stage.sinks)
+    if (!w->owned[v].empty())
+      ctx.sink(v, download(blockOf(v), w->compute[v]));
+  SSTEP_CUDA(cudaStreamSynchronize(stream));
+  tile.clear();
+  return peak;
+}
+
+std::map<std::string, int64_t> CudaBackend::counters() const {
+  return {{"cudnn_convolutions", convs},
+          {"kernel_launches", library ? library->launches() : 0},
+          {"host_nodes", hostNodes},
+          {"conv_algorithm_searches", conv ? conv->algorithmSearches() : 0},
+          {"device_arena_bytes", int64_t(memory.arena().capacity())},
+          {"device_peak_bytes", int64_t(memory.arena().highWater())}};
+}
+
+} // namespace
+
+bool deviceAvailable(std::string *reason) {
+  int count = 0;
+  cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess || count == 0) {
+    if (reason)
+      *reason =
+          status != cudaSuccess ? cudaGetErrorString(status) : "no CUDA device";
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<exec::Backend> makeCudaBackend(int threads,
+                                               uint64_t deviceMemory) {
+  std::string reason;
+  if (!deviceAvailable(&reason))
+    throw RuntimeError("the cuda backend needs a GPU: " + reason);
+  return std::make_unique<CudaBackend>(threads, deviceMemory);
+}
+
+} // namespace sstep::cuda

@@ -1,0 +1,131 @@
+//===- CudnnConv.cpp - Convolutions of NHWC blocks on cuDNN ---------------===//
+
+#include "runtime/cuda/CudnnConv.h"
+#include "runtime/cuda/Check.h"
+
+#include <algorithm>
+
+namespace sstep::cuda {
+
+struct CudnnConv::Plan {
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  cudnnConvolutionFwdAlgo_t algorithm =
+      CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+  size_t workspace = 0;
+
+  ~Plan() {
+    cudnn().cudnnDestroyTensorDescriptor(x);
+    cudnn().cudnnDestroyTensorDescriptor(y);
+    cudnn().cudnnDestroyFilterDescriptor(w);
+    cudnn().cudnnDestroyConvolutionDescriptor(conv);
+  }
+};
+
+namespace {
+
+cudnnDataType_t dataTypeOf(Precision p) {
+  switch (p) {
+  case Precision::F16:
+    return CUDNN_DATA_HALF;
+  case Precision::BF16:
+    return CUDNN_DATA_BFLOAT16;
+  case Precision::F32:
+    break;
+  }
+  return CUDNN_DATA_FLOAT;
+}
+
+/// The most workspace an algorithm search may try: what the arena can
+/// spare, at most 1 GiB.
+uint64_t workspaceLimit(const DeviceMemory &memory) {
+  return std::min<uint64_t>(memory.arena().largestFree() / 2, 1ull << 30);
+}
+
+} // namespace
+
+CudnnConv::CudnnConv(Precision precision, DeviceMemory &memory,
+                     cudaStream_t stream)
+    : precision(precision), memory(memory) {
+  SSTEP_CUDA(cudnn().cudnnCreate(&handle));
+  SSTEP_CUDA(cudnn().cudnnSetStream(handle, stream));
+}
+
+CudnnConv::~CudnnConv() {
+  for (auto &[key, plan] : plans)
+    delete plan;
+  cudnn().cudnnDestroy(handle);
+}
+
+CudnnConv::Plan &CudnnConv::planFor(const ConvShape &s, const void *x,
+                                    const void *w, void *y) {
+  auto found = plans.find(s.key());
+  if (found != plans.end())
+    return *found->second;
+  auto plan = std::make_unique<Plan>();
+  cudnnDataType_t type = dataTypeOf(precision);
+  SSTEP_CUDA(cudnn().cudnnCreateTensorDescriptor(&plan->x));
+  SSTEP_CUDA(cudnn().cudnnCreateTensorDescriptor(&plan->y));
+  SSTEP_CUDA(cudnn().cudnnCreateFilterDescriptor(&plan->w));
+  SSTEP_CUDA(cudnn().cudnnCreateConvolutionDescriptor(&plan->conv));
+  SSTEP_CUDA(cudnn().cudnnSetTensor4dDescriptor(plan->x, CUDNN_TENSOR_NHWC,
+                                                type, int(s.n), int(s.c),
+                                                int(s.h), int(s.w)));
+  SSTEP_CUDA(cudnn().cudnnSetFilter4dDescriptor(
+      plan->w, type, CUDNN_TENSOR_NHWC, int(s.k), int(s.c / s.groups), int(s.r),
+      int(s.s)));
+  SSTEP_CUDA(cudnn().cudnnSetConvolution2dDescriptor(
+      plan->conv, int(s.padH), int(s.padW), int(s.strideH), int(s.strideW),
+      int(s.dilationH), int(s.dilationW), CUDNN_CROSS_CORRELATION,
+      CUDNN_DATA_FLOAT));
+  SSTEP_CUDA(cudnn().cudnnSetConvolutionGroupCount(plan->conv, int(s.groups)));
+  SSTEP_CUDA(cudnn().cudnnSetConvolutionMathType(
+      plan->conv,
+      precision == Precision::F32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH));
+  SSTEP_CUDA(cudnn().cudnnSetTensor4dDescriptor(plan->y, CUDNN_TENSOR_NHWC,
+                                                type, int(s.n), int(s.k),
+                                                int(s.outH()), int(s.outW())));
+
+  uint64_t limit = workspaceLimit(memory);
+  BufferRef scratch = limit ? memory.tryAllocate(limit) : nullptr;
+  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  int returned = 0;
+  ++searches;
+  SSTEP_CUDA(cudnn().cudnnFindConvolutionForwardAlgorithmEx(
+      handle, plan->x, x, plan->w, w, plan->conv, plan->y, y,
+      CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf,
+      scratch ? scratch->data() : nullptr, scratch ? scratch->size() : 0));
+  bool chosen = false;
+  for (int i = 0; i < returned && !chosen; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS &&
+        perf[i].memory <= (scratch ? scratch->size() : 0)) {
+      plan->algorithm = perf[i].algo;
+      plan->workspace = perf[i].memory;
+      chosen = true;
+    }
+  if (!chosen)
+    throw RuntimeError("cuDNN has no convolution algorithm for a " +
+                       std::to_string(s.h) + "x" + std::to_string(s.w) + "x" +
+                       std::to_string(s.c) + " block with " +
+                       std::to_string(s.k) + " filters within " +
+                       std::to_string(limit >> 20) + " MiB of workspace");
+  Plan *raw = plan.release();
+  plans[s.key()] = raw;
+  return *raw;
+}
+
+void CudnnConv::run(const ConvShape &shape, const void *x, const void *w,
+                    void *y) {
+  Plan &plan = planFor(shape, x, w, y);
+  BufferRef workspace =
+      plan.workspace ? memory.allocate(plan.workspace, "cuDNN's workspace")
+                     : nullptr;
+  float alpha = 1.0f, beta = 0.0f;
+  SSTEP_CUDA(cudnn().cudnnConvolutionForward(
+      handle, &alpha, plan.x, x, plan.w, w, plan.conv, plan.algorithm,
+      workspace ? workspace->data() : nullptr, plan.workspace, &beta, plan.y,
+      y));
+}
+
+} // namespace sstep::cuda

@@ -1,0 +1,69 @@
+//===- CudnnConv.h - Convolutions of NHWC blocks on cuDNN --------*- C++
+//-*-===//
+//
+// One convolution geometry (a tile shape of one node) gets its descriptors
+// and its algorithm once: cuDNN times its candidates on the first tile of
+// that shape (cudnnFindConvolutionForwardAlgorithmEx) and the fastest that
+// fits the workspace the arena can spare is kept for every later tile.
+// fp32 plans run with FMA math only, so no TF32 rounding creeps in; fp16 and
+// bf16 plans use tensor cores with fp32 accumulation.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_CUDA_CUDNNCONV_H
+#define SSTEP_RUNTIME_CUDA_CUDNNCONV_H
+
+#include "runtime/cuda/DeviceMemory.h"
+#include "runtime/cuda/Layout.h"
+
+#include "runtime/cuda/Cudnn.h"
+
+#include <array>
+#include <map>
+
+namespace sstep::cuda {
+
+struct ConvShape {
+  int64_t n = 1, c = 0, h = 0, w = 0; // input, NHWC
+  int64_t k = 0, r = 0, s = 0;        // filters, KRSC
+  int64_t padH = 0, padW = 0, strideH = 1, strideW = 1;
+  int64_t dilationH = 1, dilationW = 1, groups = 1;
+
+  std::array<int64_t, 14> key() const {
+    return {n,    c,    h,       w,       k,         r,         s,
+            padH, padW, strideH, strideW, dilationH, dilationW, groups};
+  }
+  int64_t outH() const {
+    return (h + 2 * padH - dilationH * (r - 1) - 1) / strideH + 1;
+  }
+  int64_t outW() const {
+    return (w + 2 * padW - dilationW * (s - 1) - 1) / strideW + 1;
+  }
+};
+
+class CudnnConv {
+public:
+  CudnnConv(Precision precision, DeviceMemory &memory, cudaStream_t stream);
+  ~CudnnConv();
+  CudnnConv(const CudnnConv &) = delete;
+  CudnnConv &operator=(const CudnnConv &) = delete;
+
+  /// y = conv(x, w): x NHWC [n, h, w, c], w KRSC, y NHWC [n, outH, outW, k].
+  void run(const ConvShape &shape, const void *x, const void *w, void *y);
+
+  int64_t algorithmSearches() const { return searches; }
+
+private:
+  struct Plan;
+  Plan &planFor(const ConvShape &shape, const void *x, const void *w, void *y);
+
+  Precision precision;
+  DeviceMemory &memory;
+  cudnnHandle_t handle = nullptr;
+  std::map<std::array<int64_t, 14>, Plan *> plans;
+  int64_t searches = 0;
+};
+
+} // namespace sstep::cuda
+
+#endif // SSTEP_RUNTIME_CUDA_CUDNNCONV_H
