@@ -23,8 +23,9 @@ if(TARGET SStepCpu)
   list(APPEND SSTEP_EXPORTED_DIRS cpu)
 endif()
 if(TARGET SStepCuda)
+  # Its headers beyond CudaBackend.h need the CUDA toolkit's; they stay in
+  # the build (installed below: the CUDA-free ones only).
   list(APPEND SSTEP_EXPORTED_LIBS SStepCudaArena SStepCuda)
-  list(APPEND SSTEP_EXPORTED_DIRS cuda)
 endif()
 if(TARGET SStepSlide)
   list(APPEND SSTEP_EXPORTED_LIBS SStepSlide SStepPipeline)
@@ -79,6 +80,13 @@ foreach(dir IN LISTS SSTEP_EXPORTED_DIRS)
     DESTINATION ${SSTEP_INSTALL_INCLUDEDIR}/runtime/${dir}
     FILES_MATCHING PATTERN "*.h" ${SSTEP_HEADER_EXCLUDES})
 endforeach()
+if(TARGET SStepCuda)
+  install(FILES
+    ${PROJECT_SOURCE_DIR}/runtime/cuda/Arena.h
+    ${PROJECT_SOURCE_DIR}/runtime/cuda/CudaBackend.h
+    ${PROJECT_SOURCE_DIR}/runtime/cuda/KernelAbi.h
+    DESTINATION ${SSTEP_INSTALL_INCLUDEDIR}/runtime/cuda)
+endif()
 # The dialect's MLIR-free rule headers, which runtime headers include.
 install(FILES
   ${PROJECT_SOURCE_DIR}/dialects/sstep/IR/AxisRule.h

@@ -55,8 +55,9 @@ int64_t Model::tileEdgeFor(const std::vector<Tensor> &inputs,
 std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
                                const RunOptions &options,
                                exec::Stats *stats) const {
-  std::unique_ptr<exec::Backend> backend =
-      requireBackend(options.backend, options.threads, options.memoryBudget);
+  std::unique_ptr<exec::Backend> backend = requireBackend(
+      options.backend, options.threads,
+      options.deviceMemory ? options.deviceMemory : options.memoryBudget);
   int64_t edge = tileEdgeFor(inputs, options);
   if (edge == 0 && options.backend == "reference" && !stats) {
     // The oracle's whole-image interpreter: no partitioning involved.

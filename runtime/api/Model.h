@@ -41,6 +41,9 @@ struct RunOptions {
   /// With tileEdge 0: the largest tiles whose working set fits this many
   /// bytes; 0 as well: the whole image at once.
   int64_t memoryBudget = 0;
+  /// Device memory for a GPU backend's arena, in bytes; 0: memoryBudget,
+  /// else half of what is free.
+  int64_t deviceMemory = 0;
 };
 
 class Model {

@@ -370,16 +370,21 @@ void CudaBackend::runNode(int id) {
 
 void CudaBackend::runKernel(size_t k) {
   const GeneratedKernel &kernel = program->kernels.kernels[k];
-  bool emptyInput = false;
-  for (int v : kernel.inputs)
-    for (int id : kernel.nodes) {
-      const Node &node = program->nodes[id];
-      for (size_t i = 0; i < node.operands.size(); ++i)
-        if (node.operands[i] == v && node.window && node.window->spatial[i] &&
-            w->compute[v].empty())
-          emptyInput = true;
+  int result = program->nodes[kernel.nodes.back()].results[0];
+  bool pointwise = kernel.kind == "epilogue" || kernel.kind == "elementwise";
+  // An empty block (border-only reads), or an image broadcast along H or W,
+  // which the element-wise kernels do not index, sends the nodes to the host.
+  bool onHost = false;
+  for (int id : kernel.nodes) {
+    const Node &node = program->nodes[id];
+    for (size_t i = 0; i < node.operands.size(); ++i) {
+      int v = node.operands[i];
+      if (node.window && node.window->spatial[i])
+        onHost |= w->compute[v].empty() || (pointwise && node.op != "conv2d" &&
+                                            (*sizes)[v] != (*sizes)[result]);
     }
-  if (emptyInput) {
+  }
+  if (onHost) {
     // One node at a time on the host; the swallowed values live briefly.
     for (int id : kernel.nodes)
       tile[program->nodes[id].results[0]] = runHost(program->nodes[id]);
@@ -389,8 +394,7 @@ void CudaBackend::runKernel(size_t k) {
   }
   if (kernel.kind == "epilogue")
     tile[kernel.inputs[0]] = runConv(kernel.nodes[0]);
-  const Node &last = program->nodes[kernel.nodes.back()];
-  int r = last.results[0];
+  int r = result;
   DeviceBlock out = newBlock(r, w->compute[r], "a kernel's result");
   SStepArgs args{};
   args.out = abiOf(out, r);

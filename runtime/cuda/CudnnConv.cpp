@@ -37,10 +37,11 @@ cudnnDataType_t dataTypeOf(Precision p) {
   return CUDNN_DATA_FLOAT;
 }
 
-/// The most workspace an algorithm search may try: what the arena can
-/// spare, at most 1 GiB.
+/// The most workspace an algorithm search may try: a quarter of what the
+/// arena can spare, at most 256 MiB (the implicit-GEMM algorithms that
+/// win on tiles need far less).
 uint64_t workspaceLimit(const DeviceMemory &memory) {
-  return std::min<uint64_t>(memory.arena().largestFree() / 2, 1ull << 30);
+  return std::min<uint64_t>(memory.arena().largestFree() / 4, 256ull << 20);
 }
 
 } // namespace

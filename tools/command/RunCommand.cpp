@@ -51,8 +51,12 @@ std::string usageOf(const CommandSpec &spec) {
       "  -o FILE                 the output of a single-output model\n"
       "  --input NAME=FILE       an input by name (repeatable)\n"
       "  --output NAME=FILE      an output by name (repeatable)\n"
-      "  --backend=NAME          reference (plain loops, the oracle) or cpu\n"
-      "                          (oneDNN, all cores); default: " +
+      "  --backend=NAME          reference (plain loops, the oracle), cpu\n"
+      "                          (oneDNN, all cores) or cuda (cuDNN and the\n"
+      "                          plan's generated kernels, one GPU; needs a\n"
+      "                          plan compiled with --target=cuda, or an\n"
+      "                          ONNX model, compiled for it in memory);\n"
+      "                          default: " +
       std::string(spec.embedded ? "the plan's target" : "reference") +
       "\n"
       "  --tile=none|auto|N      whole-image execution (none), or tiles of\n"
@@ -316,6 +320,9 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   options.backend = backendName;
   options.threads = threads;
   options.tileEdge = tileEdgeOf(args, model, inputs, defaults);
+  if (args.has("memory-budget"))
+    options.deviceMemory =
+        parseTileRequest(args, "auto", defaults.tensorBudget).budget;
   plan::MemoryPrediction predicted;
   if (inputs[0].rank() == 4)
     predicted = plan::predictMemory(program, plan::planStages(program),
