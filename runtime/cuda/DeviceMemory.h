@@ -1,5 +1,5 @@
 //===- DeviceMemory.h - The CUDA backend's memory: one arena, pinned staging -*-
-//C++ -*-===//
+// C++ -*-===//
 //
 // All device memory the backend uses comes from one cudaMalloc of its
 // budget (Arena.h does the bookkeeping); a request the budget cannot meet
