@@ -298,13 +298,7 @@ class Torch:
         with torch.no_grad():
             x = x_host.to(self.device).to(self.low).contiguous(
                 memory_format=torch.channels_last)
-
-            def fn():
-                return model(x)
-            seconds = self.timed(fn)[0]
-        del x
-        self.release()
-        return seconds
+            return self.timed(lambda: model(x))[0]
 
     def sliding(self, x_host, patch, overlap, batch):
         """MONAI's sliding_window_inference on the trunk: patches of `patch`

@@ -320,9 +320,14 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   options.backend = backendName;
   options.threads = threads;
   options.tileEdge = tileEdgeOf(args, model, inputs, defaults);
-  if (args.has("memory-budget"))
-    options.deviceMemory =
-        parseTileRequest(args, "auto", defaults.tensorBudget).budget;
+  // A GPU backend's device memory is the budget even with a fixed --tile.
+  if (args.has("memory-budget")) {
+    try {
+      options.deviceMemory = plan::parseBytes(args.get("memory-budget"));
+    } catch (const std::invalid_argument &e) {
+      throw UsageError(std::string("--memory-budget: ") + e.what());
+    }
+  }
   plan::MemoryPrediction predicted;
   if (inputs[0].rank() == 4)
     predicted = plan::predictMemory(program, plan::planStages(program),
