@@ -20,26 +20,9 @@ using dnnl::prop_kind;
 using dt = memory::data_type;
 using tag = memory::format_tag;
 
-/// The input rectangle a block of a window op's output reads and the
-/// padding it needs on each side.
-struct Reads {
-  Region region;
-  memory::dims padL{0, 0}, padR{0, 0};
-};
-
-Reads readsOf(const Region &out, const WindowAxis axes[2], Size2 image) {
-  Reads r;
-  for (int a = 0; a < 2; ++a) {
-    const WindowAxis &w = axes[a];
-    int64_t lo = out.axes[a].lo * w.stride - w.padBegin;
-    int64_t hi = out.axes[a].hi * w.stride - w.padBegin + w.extent() - 1;
-    Interval clipped{std::max<int64_t>(lo, 0),
-                     std::min<int64_t>(hi, image[a] - 1)};
-    r.region.axes[a] = clipped;
-    r.padL[a] = clipped.lo - lo;
-    r.padR[a] = hi - clipped.hi;
-  }
-  return r;
+/// oneDNN's padding dims of one side of a WindowReads.
+memory::dims padDims(const std::array<int64_t, 2> &pads) {
+  return {pads[0], pads[1]};
 }
 
 } // namespace
@@ -54,7 +37,8 @@ Block CpuBackend::runConv(const Step &step) {
   WindowAxis axes[2] = {reference::windowAxisOf(conv, weight.dim(2), 0),
                         reference::windowAxisOf(conv, weight.dim(3), 1)};
   const Region &out = w->compute[step.result];
-  Reads reads = readsOf(out, axes, (*sizes)[x]);
+  reference::WindowReads reads = reference::windowReads(out, axes, (*sizes)[x]);
+  memory::dims padL = padDims(reads.padBegin), padR = padDims(reads.padEnd);
   const Block &input = blockOf(x);
   if (!input.region.contains(reads.region))
     throw RuntimeError(conv.describe() + ": the tile holds " +
@@ -82,20 +66,18 @@ Block CpuBackend::runConv(const Step &step) {
       signature += next.op + ",";
     }
   }
-  std::string key =
-      keyOf("conv", id, in, dst, reads.padL, reads.padR, signature);
+  std::string key = keyOf("conv", id, in, dst, padL, padR, signature);
   auto found = cache->primitives.find(key);
   if (found == cache->primitives.end()) {
     memory::dims strides{axes[0].stride, axes[1].stride};
     memory::dims dilates{axes[0].dilation - 1, axes[1].dilation - 1};
     memory::desc bias =
         hasBias ? memory::desc({o}, dt::f32, tag::x) : memory::desc();
-    dnnl::convolution_forward::desc d(prop_kind::forward_inference,
-                                      algorithm::convolution_direct,
-                                      memory::desc(in, dt::f32, tag::any),
-                                      memory::desc(wdims, dt::f32, tag::any),
-                                      bias, memory::desc(dst, dt::f32, blocked),
-                                      strides, dilates, reads.padL, reads.padR);
+    dnnl::convolution_forward::desc d(
+        prop_kind::forward_inference, algorithm::convolution_direct,
+        memory::desc(in, dt::f32, tag::any),
+        memory::desc(wdims, dt::f32, tag::any), bias,
+        memory::desc(dst, dt::f32, blocked), strides, dilates, padL, padR);
     dnnl::primitive_attr attr;
     attr.set_post_ops(ops);
     dnnl::convolution_forward::primitive_desc pd(d, attr, device.engine);

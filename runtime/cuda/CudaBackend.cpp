@@ -31,27 +31,6 @@ struct DeviceBlock {
   BufferRef buffer;
 };
 
-/// What a window of `out` reads and the padding it needs on each side
-/// where it leaves the image (as runtime/cpu/ConvStep.cpp computes it).
-struct Reads {
-  Region region;
-  int64_t padL[2] = {0, 0}, padR[2] = {0, 0};
-};
-
-Reads readsOf(const Region &out, const WindowAxis axes[2], Size2 image) {
-  Reads r;
-  for (int a = 0; a < 2; ++a) {
-    int64_t lo = out.axes[a].lo * axes[a].stride - axes[a].padBegin;
-    int64_t hi = out.axes[a].hi * axes[a].stride - axes[a].padBegin +
-                 axes[a].extent() - 1;
-    r.region.axes[a] = {std::max<int64_t>(lo, 0),
-                        std::min<int64_t>(hi, image[a] - 1)};
-    r.padL[a] = r.region.axes[a].lo - lo;
-    r.padR[a] = hi - r.region.axes[a].hi;
-  }
-  return r;
-}
-
 class CudaBackend : public exec::Backend {
 public:
   CudaBackend(int threads, uint64_t deviceMemory)
@@ -279,7 +258,7 @@ DeviceBlock CudaBackend::runConv(int id) {
   WindowAxis axes[2] = {reference::windowAxisOf(node, weight.dim(2), 0),
                         reference::windowAxisOf(node, weight.dim(3), 1)};
   const Region &out = w->compute[node.results[0]];
-  Reads reads = readsOf(out, axes, (*sizes)[x]);
+  reference::WindowReads reads = reference::windowReads(out, axes, (*sizes)[x]);
   const DeviceBlock &input = blockOf(x);
   if (!input.region.contains(reads.region))
     throw RuntimeError(node.describe() + ": the tile holds " +
@@ -299,26 +278,26 @@ DeviceBlock CudaBackend::runConv(int id) {
   shape.groups = node.getInt("groups");
   const void *src = input.buffer->data();
   BufferRef gathered;
-  bool symmetric =
-      reads.padL[0] == reads.padR[0] && reads.padL[1] == reads.padR[1];
+  bool symmetric = reads.padBegin[0] == reads.padEnd[0] &&
+                   reads.padBegin[1] == reads.padEnd[1];
   if (symmetric && input.region == reads.region) {
     shape.h = reads.region.axes[0].size();
     shape.w = reads.region.axes[1].size();
-    shape.padH = reads.padL[0];
-    shape.padW = reads.padL[1];
+    shape.padH = reads.padBegin[0];
+    shape.padW = reads.padBegin[1];
   } else {
     // A border tile pads one side only (cuDNN pads both alike), and a block
     // larger than the reads is cropped: both by one gather.
-    shape.h = reads.region.axes[0].size() + reads.padL[0] + reads.padR[0];
-    shape.w = reads.region.axes[1].size() + reads.padL[1] + reads.padR[1];
+    shape.h = reads.region.axes[0].size() + reads.padBegin[0] + reads.padEnd[0];
+    shape.w = reads.region.axes[1].size() + reads.padBegin[1] + reads.padEnd[1];
     gathered = memory.allocate(uint64_t(shape.n * shape.h * shape.w * shape.c *
                                         elementBytes(precision)),
                                node.describe() + "'s padded input");
     gatherPadded(precision, src, input.region.axes[0].lo,
                  input.region.axes[1].lo, input.region.axes[0].size(),
                  input.region.axes[1].size(), gathered->data(),
-                 reads.region.axes[0].lo - reads.padL[0],
-                 reads.region.axes[1].lo - reads.padL[1], shape.h, shape.w,
+                 reads.region.axes[0].lo - reads.padBegin[0],
+                 reads.region.axes[1].lo - reads.padBegin[1], shape.h, shape.w,
                  shape.n, shape.c, stream);
     src = gathered->data();
   }

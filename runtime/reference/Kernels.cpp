@@ -42,6 +42,21 @@ WindowAxis windowAxisOf(const Node &node, int64_t kernel, int axis) {
           node.getInts("dilations")[axis], pads[axis], pads[axis + 2]};
 }
 
+WindowReads windowReads(const Region &out, const WindowAxis axes[2],
+                        Size2 image) {
+  WindowReads r;
+  for (int a = 0; a < 2; ++a) {
+    int64_t lo = out.axes[a].lo * axes[a].stride - axes[a].padBegin;
+    int64_t hi = out.axes[a].hi * axes[a].stride - axes[a].padBegin +
+                 axes[a].extent() - 1;
+    r.region.axes[a] = {std::max<int64_t>(lo, 0),
+                        std::min<int64_t>(hi, image[a] - 1)};
+    r.padBegin[a] = r.region.axes[a].lo - lo;
+    r.padEnd[a] = hi - r.region.axes[a].hi;
+  }
+  return r;
+}
+
 void expectRank(const Node &node, const Tensor &t, int64_t rank,
                 const char *what) {
   if (t.rank() != rank)

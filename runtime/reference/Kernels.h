@@ -15,6 +15,7 @@
 #include "runtime/core/Program.h"
 #include "runtime/core/Region.h"
 
+#include <array>
 #include <functional>
 #include <map>
 #include <string>
@@ -60,6 +61,17 @@ void addNormKernels(KernelTable &table);
 /// The window geometry of a sliding-window node along spatial axis `axis`
 /// (0 = H) from its strides, dilations and pads attributes.
 WindowAxis windowAxisOf(const Node &node, int64_t kernel, int axis);
+
+/// The input rectangle block `out` of a sliding window (a convolution) reads,
+/// clipped to the image, and the padding it needs before and after on each
+/// axis where it leaves the image: an interior tile pads nothing, a border
+/// tile exactly what the whole image pads on that side.
+struct WindowReads {
+  Region region;
+  std::array<int64_t, 2> padBegin{0, 0}, padEnd{0, 0};
+};
+WindowReads windowReads(const Region &out, const WindowAxis axes[2],
+                        Size2 image);
 
 /// The index of global pixel `i` (inside the image) in a block starting at
 /// `block.lo`.
