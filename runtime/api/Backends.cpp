@@ -38,6 +38,10 @@ bool hasBackend(const std::string &name) {
   return false;
 }
 
+bool backendKeepsRows(const std::string &name) {
+  return name == "cpu" && hasBackend(name);
+}
+
 std::unique_ptr<exec::Backend> makeBackend(const std::string &name, int threads,
                                            int64_t deviceMemory) {
   if (threads > 0)

@@ -18,6 +18,10 @@ std::string backendNames();
 /// one: making one sets process-wide thread counts.
 bool hasBackend(const std::string &name);
 
+/// Whether backend `name` chains tiles (exec::Backend::keepsRows), so the
+/// planner gives it short wide tiles. Asks without making one.
+bool backendKeepsRows(const std::string &name);
+
 /// The backend called `name`, using `threads` worker threads (0: all
 /// cores) and, for a GPU backend, `deviceMemory` bytes of device memory (0:
 /// half of what is free); null when this build has none of that name.

@@ -40,16 +40,17 @@ std::vector<std::string> Model::outputNames() const {
   return names;
 }
 
-int64_t Model::tileEdgeFor(const std::vector<Tensor> &inputs,
-                           const RunOptions &options) const {
+plan::TileShape Model::tileShapeFor(const std::vector<Tensor> &inputs,
+                                    const RunOptions &options) const {
   if (options.tileEdge > 0 || options.memoryBudget <= 0)
-    return options.tileEdge;
+    return {options.tileEdge, options.tileEdge > 0 ? options.tileRows : 0};
   if (inputs.empty() || inputs[0].rank() != 4)
     throw RuntimeError("a memory budget needs an NCHW image as the first "
                        "input");
-  return plan::chooseTileEdge(program_, plan::planStages(program_),
-                              {inputs[0].dim(2), inputs[0].dim(3)},
-                              options.memoryBudget);
+  return plan::chooseTiles(program_, plan::planStages(program_),
+                           {inputs[0].dim(2), inputs[0].dim(3)},
+                           options.memoryBudget,
+                           backendKeepsRows(options.backend));
 }
 
 std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
@@ -58,13 +59,14 @@ std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
   std::unique_ptr<exec::Backend> backend = requireBackend(
       options.backend, options.threads,
       options.deviceMemory ? options.deviceMemory : options.memoryBudget);
-  int64_t edge = tileEdgeFor(inputs, options);
-  if (edge == 0 && options.backend == "reference" && !stats) {
+  plan::TileShape tiles = tileShapeFor(inputs, options);
+  if (tiles.edge == 0 && options.backend == "reference" && !stats) {
     // The oracle's whole-image interpreter: no partitioning involved.
     return reference::run(program_, std::move(inputs));
   }
   exec::Options execOptions;
-  execOptions.tileEdge = edge;
+  execOptions.tileEdge = tiles.edge;
+  execOptions.tileRows = tiles.rows;
   return exec::execute(program_, *backend, std::move(inputs), execOptions,
                        stats);
 }

@@ -23,6 +23,7 @@
 #include "runtime/core/RuntimeError.h"
 #include "runtime/core/Tensor.h"
 #include "runtime/exec/Executor.h"
+#include "runtime/plan/MemoryPlan.h"
 
 #include <cstdint>
 #include <string>
@@ -38,6 +39,10 @@ struct RunOptions {
   int threads = 0;
   /// Tiles of this many input pixels a side; 0: see memoryBudget.
   int64_t tileEdge = 0;
+  /// With tileEdge: tiles of this many rows instead (short wide tiles,
+  /// which a backend that chains tiles runs without recomputing the rows
+  /// above); 0: square.
+  int64_t tileRows = 0;
   /// With tileEdge 0: the largest tiles whose working set fits this many
   /// bytes; 0 as well: the whole image at once.
   int64_t memoryBudget = 0;
@@ -67,9 +72,10 @@ public:
                           const RunOptions &options = {},
                           exec::Stats *stats = nullptr) const;
 
-  /// The tile edge `options` asks for on `inputs` (0: whole image).
-  int64_t tileEdgeFor(const std::vector<Tensor> &inputs,
-                      const RunOptions &options) const;
+  /// The tile shape `options` asks for on `inputs` (edge 0: whole image):
+  /// the one given, else the planner's for the budget and the backend.
+  plan::TileShape tileShapeFor(const std::vector<Tensor> &inputs,
+                               const RunOptions &options) const;
 
 private:
   Program program_;

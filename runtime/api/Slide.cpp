@@ -29,6 +29,7 @@ runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
                          ? job.tileEdge
                          : pipeline::chooseSlideTileEdge(model.program(), size,
                                                          job.memoryBudget);
+  job.run.tileRows = job.tileEdge > 0 ? job.tileRows : 0;
   if (job.run.fingerprint.empty())
     job.run.fingerprint = job.backend;
   return pipeline::runSlide(model.program(), *backend, *reader, job.run);

@@ -27,6 +27,8 @@ struct SlideJob {
   /// Tiles of this many level pixels; 0: the first of 1024, 2048, 4096 that
   /// keeps the halo small and fits memoryBudget (chooseSlideTileEdge).
   int64_t tileEdge = 0;
+  /// With tileEdge: rows per tile (exec::Options::tileRows); 0: square.
+  int64_t tileRows = 0;
   int64_t memoryBudget = int64_t(2) << 30;
   /// The level, normalisation, outputs, format, tissue mask, progress...;
   /// its tileEdge is set from the two above.

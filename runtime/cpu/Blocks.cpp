@@ -54,6 +54,53 @@ void zeroChannelPadding(const memory &mem) {
       }
 }
 
+namespace {
+
+/// `desc`'s layout (plain or channel-blocked) for other dims.
+memory::desc layoutLike(const memory::desc &desc, const memory::dims &dims) {
+  const dnnl_memory_desc_t &d = desc.data;
+  const dnnl_blocking_desc_t &b = d.format_desc.blocking;
+  auto tag = memory::format_tag::nchw;
+  if (d.format_kind == dnnl_blocked && b.inner_nblks == 1 &&
+      b.inner_idxs[0] == 1)
+    tag = b.inner_blks[0] == 16  ? memory::format_tag::nChw16c
+          : b.inner_blks[0] == 8 ? memory::format_tag::nChw8c
+                                 : tag;
+  return memory::desc(dims, memory::data_type::f32, tag);
+}
+
+/// Copies `from` into the rows of `to` starting at `row`.
+void copyRows(Device &device, memory from, const memory &to, int64_t row) {
+  memory::dims dims = from.get_desc().dims();
+  memory::desc sub = to.get_desc().submemory_desc(dims, {0, 0, row, 0});
+  memory into(sub, device.engine, to.get_data_handle());
+  dnnl::reorder(from, into).execute(device.stream, from, into);
+}
+
+} // namespace
+
+Block keepPart(Device &device, Block block, const Region &region) {
+  if (region == block.region)
+    return block;
+  memory::desc desc =
+      layoutLike(block.mem.get_desc(), dimsOf(block.dims(), region));
+  return Block{region, extract(device, block, region, desc), nullptr};
+}
+
+Block joinRows(Device &device, const Block &top, const Block &bottom,
+               const Region &whole) {
+  const Block &shape = bottom.mem ? bottom : top;
+  memory::desc desc =
+      layoutLike(shape.mem.get_desc(), dimsOf(shape.dims(), whole));
+  Block out{whole, memory(desc, device.engine), nullptr};
+  copyRows(device, top.mem, out.mem, 0);
+  if (bottom.mem)
+    copyRows(device, bottom.mem, out.mem, top.region.axes[0].size());
+  if (hasChannelPadding(desc))
+    zeroChannelPadding(out.mem);
+  return out;
+}
+
 Tensor toTensor(Device &device, const Block &block, const Region &region) {
   memory::dims dims = dimsOf(block.dims(), region);
   Tensor t({dims[0], dims[1], dims[2], dims[3]});

@@ -61,6 +61,15 @@ bool hasChannelPadding(const memory::desc &desc);
 /// primitives reading it expect.
 void zeroChannelPadding(const memory &mem);
 
+/// Block `region` (inside `block`, usually its bottom rows) copied out in
+/// `block`'s layout, or `block` itself when it is all of it.
+Block keepPart(Device &device, Block block, const Region &region);
+
+/// One block over `whole` from `top` and `bottom`, which hold its upper and
+/// lower rows (`bottom` may be empty), in `bottom`'s layout.
+Block joinRows(Device &device, const Block &top, const Block &bottom,
+               const Region &whole);
+
 /// A block holding NCHW tensor `t`, which covers `region`.
 Block fromTensor(Tensor t, const Region &region, Device &device);
 

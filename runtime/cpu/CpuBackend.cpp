@@ -32,6 +32,7 @@ std::map<std::string, int64_t> CpuBackend::counters() const {
           {"onednn_nodes", count.dnnlNodes},
           {"reference_nodes", count.referenceNodes},
           {"primitives_created", count.primitivesCreated},
+          {"kept_blocks", count.keptBlocks},
           {"threads", omp_get_max_threads()}};
 }
 
@@ -54,6 +55,9 @@ void CpuBackend::beginStage(const Program &p, const plan::Stage &stage,
   sizes = &s;
   steps = planSteps(p, stage, stages, s);
   lastUse.clear();
+  computed.clear();
+  for (int id : stage.tileNodes)
+    computed.insert(p.nodes[id].results[0]);
   for (size_t i = 0; i < steps.size(); ++i)
     for (int id : steps[i].nodes)
       for (int v : p.nodes[id].operands)
@@ -74,7 +78,70 @@ const Block &CpuBackend::blockOf(int v) {
         {std::max<int64_t>(shape[0], 1), std::max<int64_t>(shape[1], 1), 0, 0});
     return tile[v] = fromTensor(std::move(none), region, device);
   }
-  return tile[v] = fromTensor(context->load(v, region), region, device);
+  return tile[v] = produce(v, {v}, [&] {
+           const Region &part = w->compute[v];
+           return fromTensor(context->load(v, part), part, device);
+         });
+}
+
+Block CpuBackend::produce(int v, const std::vector<int> &results,
+                          const std::function<Block()> &compute) {
+  Region full = w->compute[v];
+  if (w->fresh.empty() || w->fresh[v] == full)
+    return compute();
+  Region fresh = w->fresh[v], above = full;
+  if (!fresh.empty())
+    above.axes[0].hi = fresh.axes[0].lo - 1;
+  auto it = kept.find(v);
+  if (it == kept.end() || !(it->second.region == above))
+    throw RuntimeError("internal error: the tile above did not keep rows " +
+                       formatRegion(above) + " of '" + program->values[v].name +
+                       "'");
+  Block top = std::move(it->second);
+  kept.erase(it);
+  if (fresh.empty())
+    return top;
+  for (int r : results)
+    windows.compute[r] = w->fresh[r];
+  Block part;
+  try {
+    part = compute();
+  } catch (...) {
+    for (int r : results)
+      windows.compute[r] = full;
+    throw;
+  }
+  for (int r : results)
+    windows.compute[r] = full;
+  ++count.keptBlocks;
+  Block joined = joinRows(device, top, part, full);
+  // The join holds both halves and the whole at once.
+  peak =
+      std::max(peak, liveBytes() + top.bytes() + part.bytes() + joined.bytes());
+  return joined;
+}
+
+void CpuBackend::release(int v) {
+  bool keep = !w->keep.empty() && !w->keep[v].empty();
+  // A value loaded from outside the stage that this tile did not read
+  // (its readers' rows were all kept) still moves on for the tile below.
+  if (keep && !tile.count(v) && !computed.count(v))
+    blockOf(v);
+  auto it = tile.find(v);
+  if (it == tile.end())
+    return;
+  if (keep)
+    kept[v] = keepPart(device, it->second, w->keep[v]);
+  tile.erase(it);
+}
+
+int64_t CpuBackend::liveBytes() const {
+  int64_t live = 0;
+  for (const auto &[v, block] : tile)
+    live += block.bytes();
+  for (const auto &[v, block] : kept)
+    live += block.bytes();
+  return live;
 }
 
 Block CpuBackend::runReference(const Node &node) {
@@ -141,16 +208,21 @@ Block CpuBackend::runStep(const Step &step) {
 }
 
 int64_t CpuBackend::runTile(const plan::Stage &stage,
-                            const plan::TileWindows &windows,
+                            const plan::TileWindows &tileWindows,
                             exec::TileContext &ctx) {
-  w = &windows;
+  windows = tileWindows;
   context = &ctx;
   tile.clear();
-  int64_t peak = 0;
+  if (windows.fresh.empty())
+    kept.clear(); // the tile above did not run just before
+  peak = liveBytes();
   for (size_t i = 0; i < steps.size(); ++i) {
     const Step &step = steps[i];
     if (!w->compute[step.result].empty()) {
-      Block out = runStep(step);
+      std::vector<int> results;
+      for (int id : step.nodes)
+        results.push_back(program->nodes[id].results[0]);
+      Block out = produce(step.result, results, [&] { return runStep(step); });
       Size2 extent = w->compute[step.result].extent();
       memory::dims dims = out.dims();
       if (dims.size() != 4 || dims[2] != extent[0] || dims[3] != extent[1])
@@ -159,19 +231,22 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
                            formatRegion(w->compute[step.result]));
       tile[step.result] = std::move(out);
     }
-    int64_t live = 0;
-    for (const auto &[v, block] : tile)
-      live += block.bytes();
-    peak = std::max(peak, live);
+    peak = std::max(peak, liveBytes());
+    std::set<int> done;
     for (int id : step.nodes)
       for (int v : program->nodes[id].operands)
         if (lastUse[v] == i)
-          tile.erase(v);
+          done.insert(v);
+    for (int v : done)
+      release(v);
   }
   device.stream.wait();
   for (int v : stage.sinks)
     if (!w->owned[v].empty())
       ctx.sink(v, toTensor(device, blockOf(v), w->compute[v]));
+  for (int v : stage.sinks)
+    release(v);
+  device.stream.wait();
   tile.clear();
   return peak;
 }

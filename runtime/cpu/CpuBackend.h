@@ -18,7 +18,9 @@
 #include "runtime/cpu/Fusion.h"
 #include "runtime/exec/Backend.h"
 
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 namespace sstep::cpu {
@@ -29,6 +31,7 @@ struct CpuCounters {
   int64_t dnnlNodes = 0;      ///< Node executions on oneDNN.
   int64_t referenceNodes = 0; ///< Node executions on the reference kernels.
   int64_t primitivesCreated = 0;
+  int64_t keptBlocks = 0; ///< Blocks completed from rows kept from above.
 };
 
 class CpuBackend : public exec::Backend {
@@ -44,6 +47,7 @@ public:
                   const plan::Sizes &sizes) override;
   int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
                   exec::TileContext &context) override;
+  bool keepsRows() const override { return true; }
 
   std::map<std::string, int64_t> counters() const override;
 
@@ -61,6 +65,14 @@ private:
   Block runReference(const Node &node);
   /// Runs `node` on oneDNN when it can, else on the reference kernels.
   Block runNode(const Node &node);
+  /// Value `v`'s block over its window; `compute` makes the block of the
+  /// window it finds in `w`, which is narrowed to the fresh rows of `results`
+  /// when the tile above kept the others.
+  Block produce(int v, const std::vector<int> &results,
+                const std::function<Block()> &compute);
+  /// Drops `v`'s block, keeping the rows the tile below reuses.
+  void release(int v);
+  int64_t liveBytes() const;
 
   Device device;
   std::unique_ptr<Cache> cache;
@@ -72,10 +84,17 @@ private:
   const Program *stagesOf = nullptr;
   std::vector<Step> steps;
   std::map<int, size_t> lastUse;
-  /// The current tile.
-  const plan::TileWindows *w = nullptr;
+  /// Values the stage computes (the others are loaded).
+  std::set<int> computed;
+  /// The current tile: its windows, narrowed while a step computes fresh
+  /// rows only, its blocks, and the rows kept from the tile above.
+  plan::TileWindows windows;
+  const plan::TileWindows *w = &windows;
   exec::TileContext *context = nullptr;
   std::map<int, Block> tile;
+  std::map<int, Block> kept;
+  /// The most bytes of blocks held at once in the current tile.
+  int64_t peak = 0;
 };
 
 } // namespace sstep::cpu

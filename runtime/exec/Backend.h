@@ -60,6 +60,11 @@ public:
   virtual int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
                           TileContext &context) = 0;
 
+  /// Whether the backend honours TileWindows::fresh and ::keep: it keeps
+  /// the `keep` part of each value after a tile and, in the next tile,
+  /// computes or loads only the `fresh` part.
+  virtual bool keepsRows() const { return false; }
+
   /// Named counts for --stats ("fused_steps"), backend-specific.
   virtual std::map<std::string, int64_t> counters() const { return {}; }
 };

@@ -79,6 +79,7 @@ public:
 private:
   void bindInputs(std::vector<Tensor> &inputs);
   void runStage(int index);
+  void runTiles(int index, const plan::StageTiling &tiling);
   void runOnce(int id);
   void store(int v, Tensor t);
   std::vector<Region> sourceReads(const plan::Stage &stage,
@@ -198,6 +199,44 @@ void Run::runOnce(int id) {
     store(node.results[r], std::move(results[r]));
 }
 
+/// The tiles of a stage in the order they run: row by row, or column by
+/// column, top to bottom, when the backend chains each tile to the one
+/// above it (StageTiling::windowsBelow).
+class TileOrder {
+public:
+  TileOrder(const plan::StageTiling &tiling, bool chained)
+      : tiling(tiling), chained(chained) {}
+
+  int64_t count() const { return tiling.tiles(); }
+  /// The `i`-th tile to run; its index stays the row-major one.
+  TileId at(int stage, int64_t i) const {
+    Size2 grid = tiling.grid();
+    int64_t row = chained ? i % grid[0] : i / grid[1];
+    int64_t col = chained ? i / grid[0] : i % grid[1];
+    return {stage, row, col, row * grid[1] + col, count()};
+  }
+  plan::TileWindows windows(const TileId &id) const {
+    return tiling.windows(id.row, id.col);
+  }
+  /// Whether tile `i + 1` is chained to tile `i`; if so, sets `below` to its
+  /// windows and `above.keep` to what it reuses.
+  bool chain(int stage, int64_t i, plan::TileWindows &above,
+             plan::TileWindows &below) const {
+    if (!chained || i + 1 >= count())
+      return false;
+    TileId now = at(stage, i), next = at(stage, i + 1);
+    if (now.col != next.col || now.row + 1 != next.row)
+      return false;
+    below = tiling.windowsBelow(above, next.row, next.col);
+    plan::keepFor(above, below);
+    return true;
+  }
+
+private:
+  const plan::StageTiling &tiling;
+  bool chained;
+};
+
 std::vector<Region> Run::sourceReads(const plan::Stage &stage,
                                      const plan::StageTiling &tiling) {
   std::vector<int> streamed;
@@ -208,10 +247,45 @@ std::vector<Region> Run::sourceReads(const plan::Stage &stage,
   std::vector<Region> reads;
   if (streamed.size() != 1)
     return reads; // read-ahead serves the one-slide case
-  for (int64_t r = 0; r < tiling.grid()[0]; ++r)
-    for (int64_t c = 0; c < tiling.grid()[1]; ++c)
-      reads.push_back(tiling.windows(r, c).compute[streamed[0]]);
+  TileOrder order(tiling, backend.keepsRows());
+  plan::TileWindows w, next;
+  bool chained = false;
+  for (int64_t i = 0; i < order.count(); ++i) {
+    w = chained ? std::move(next) : order.windows(order.at(0, i));
+    const auto &read = chained ? w.fresh : w.compute;
+    if (!read[streamed[0]].empty())
+      reads.push_back(read[streamed[0]]);
+    chained = order.chain(0, i, w, next);
+  }
   return reads;
+}
+
+void Run::runTiles(int index, const plan::StageTiling &tiling) {
+  const plan::Stage &current = stages.stages[index];
+  TileOrder order(tiling, backend.keepsRows());
+  plan::TileWindows w, next;
+  bool chained = false; // tile i reuses what tile i - 1 computed
+  for (int64_t i = 0; i < order.count(); ++i) {
+    TileId id = order.at(index, i);
+    w = chained ? std::move(next) : order.windows(id);
+    bool reused = chained;
+    chained = order.chain(index, i, w, next);
+    bool ran = !options.wanted || options.wanted(id, w);
+    if (ran) {
+      window = &w;
+      auto start = Clock::now();
+      stats.peakTileBytes =
+          std::max(stats.peakTileBytes, backend.runTile(current, w, *this));
+      stats.tileSeconds += since(start);
+      ++stats.tilesRun;
+      stats.tilesChained += reused;
+    } else {
+      ++stats.tilesSkipped;
+      chained = false; // the tile below starts afresh
+    }
+    if (options.progress)
+      options.progress(id, ran);
+  }
 }
 
 void Run::runStage(int index) {
@@ -220,7 +294,10 @@ void Run::runStage(int index) {
   for (int id : current.globalNodes)
     runOnce(id);
   plan::inferTileSizes(program, current, sizes);
-  plan::StageTiling tiling(program, current, sizes, options.tileEdge);
+  plan::StageTiling tiling(
+      program, current, sizes,
+      Size2{options.tileRows > 0 ? options.tileRows : options.tileEdge,
+            options.tileEdge});
   stats.grids.push_back(tiling.grid());
   backend.beginStage(program, current, sizes);
   reducers.clear();
@@ -233,24 +310,7 @@ void Run::runStage(int index) {
       if (s && !reads.empty())
         s->expect(reads);
   }
-  TileId id{index, 0, 0, 0, tiling.tiles()};
-  for (id.row = 0; id.row < tiling.grid()[0]; ++id.row)
-    for (id.col = 0; id.col < tiling.grid()[1]; ++id.col, ++id.index) {
-      plan::TileWindows w = tiling.windows(id.row, id.col);
-      bool ran = !options.wanted || options.wanted(id, w);
-      if (ran) {
-        window = &w;
-        auto start = Clock::now();
-        stats.peakTileBytes =
-            std::max(stats.peakTileBytes, backend.runTile(current, w, *this));
-        stats.tileSeconds += since(start);
-        ++stats.tilesRun;
-      } else {
-        ++stats.tilesSkipped;
-      }
-      if (options.progress)
-        options.progress(id, ran);
-    }
+  runTiles(index, tiling);
   for (int id : current.reduceNodes)
     store(program.nodes[id].results[0], reducers[id].finish(program.nodes[id]));
   for (int id : current.wholeNodes)

@@ -62,6 +62,11 @@ struct TileId {
 struct Options {
   /// Tile edge in pixels of the first input; 0: one tile per stage.
   int64_t tileEdge = 0;
+  /// Tile rows in pixels of the first input; 0: tileEdge (square tiles).
+  /// With a backend that keeps rows (Backend::keepsRows), tiles run column
+  /// by column, top to bottom, each reusing the rows the tile above computed,
+  /// so short wide tiles recompute only their side halos.
+  int64_t tileRows = 0;
   /// Streamed inputs, by input index; their tensors are not given.
   std::map<size_t, InputSource *> sources;
   /// Streamed outputs, by output index; they are returned empty.
@@ -79,6 +84,8 @@ struct Stats {
   std::vector<Size2> grids;
   int64_t tilesRun = 0;
   int64_t tilesSkipped = 0;
+  /// Tiles that reused the rows of the tile above.
+  int64_t tilesChained = 0;
   /// The largest working set of one tile (the backend's figure).
   int64_t peakTileBytes = 0;
   /// Seconds in the backend's tiles, in once-nodes, reading sources and

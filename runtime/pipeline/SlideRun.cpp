@@ -104,7 +104,8 @@ std::string fingerprintOf(const Program &program,
   f.add(reader.path()).add(int64_t(st.st_size));
   f.add(int64_t(st.st_mtim.tv_sec)).add(int64_t(st.st_mtim.tv_nsec));
   f.add(options.level).add(options.normalization.str());
-  f.add(options.tileEdge).add(tiling.grid()[0]).add(tiling.grid()[1]);
+  f.add(options.tileEdge).add(options.tileRows);
+  f.add(tiling.grid()[0]).add(tiling.grid()[1]);
   f.add(options.tissueMask).add(&options.background, sizeof(float));
   float scale = options.format.scale.value_or(-1.0f);
   f.add(&scale, sizeof scale);
@@ -196,7 +197,10 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
   }
 
   const plan::Stage &first = stages.stages[0];
-  plan::StageTiling tiling(program, first, sizes, options.tileEdge);
+  plan::StageTiling tiling(
+      program, first, sizes,
+      Size2{options.tileRows > 0 ? options.tileRows : options.tileEdge,
+            options.tileEdge});
   const bool singleStage = stages.stages.size() == 1;
   report.resumable = singleStage && first.reduceNodes.empty() &&
                      first.wholeNodes.empty() && allStreamedTiles;
@@ -307,6 +311,7 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
       size_t(std::clamp<int64_t>(options.readAheadBytes / regionBytes, 1, 4)));
   exec::Options exec;
   exec.tileEdge = options.tileEdge;
+  exec.tileRows = options.tileRows;
   exec.sources[0] = &source;
   for (OutputPlan &o : outs)
     if (o.sink)

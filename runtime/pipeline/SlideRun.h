@@ -42,6 +42,8 @@ struct SlideRunOptions {
   Normalization normalization;
   /// Tile edge in level pixels; 0: the level as one tile.
   int64_t tileEdge = 0;
+  /// Tile rows in level pixels; 0: tileEdge (exec::Options::tileRows).
+  int64_t tileRows = 0;
   std::vector<SlideOutputFile> outputs;
   /// TIFF sample type and compression, HDF5 attributes (the pipeline adds
   /// the resolution).

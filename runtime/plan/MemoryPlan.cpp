@@ -32,24 +32,49 @@ int64_t tileWorkingSet(const Program &program, const Stage &stage,
   }
   for (int v : stage.sinks)
     lastUse[v] = stage.tileNodes.size();
+  auto full = [&](int v) { return blockBytes(program, v, w.compute[v]); };
+  auto fresh = [&](int v) {
+    return w.fresh.empty() ? full(v) : blockBytes(program, v, w.fresh[v]);
+  };
+  // Rows kept by the tile above until the value is completed, and rows
+  // kept for the tile below from the value's last reader on.
+  auto keptIn = [&](int v) { return full(v) - fresh(v); };
+  auto keptOut = [&](int v) {
+    return w.keep.empty() ? 0 : blockBytes(program, v, w.keep[v]);
+  };
   int64_t live = 0;
-  // Cropped values from outside the stage are read in at the tile's start.
+  for (size_t v = 0; v < w.compute.size(); ++v)
+    live += keptIn(int(v));
+  // Values from outside the stage are read in at the tile's start.
   for (const auto &[v, step] : lastUse)
     if (!produced.count(v) && !w.compute[v].empty())
-      live += blockBytes(program, v, w.compute[v]);
+      live += fresh(v);
   int64_t peak = live;
+  auto release = [&](int v) {
+    if (!w.compute[v].empty())
+      live += keptOut(v) - full(v);
+  };
   for (size_t step = 0; step < stage.tileNodes.size(); ++step) {
     const Node &node = program.nodes[stage.tileNodes[step]];
-    live += blockBytes(program, node.results[0], w.compute[node.results[0]]);
+    int r = node.results[0];
+    // A completed block is joined from the kept rows and the fresh ones.
+    live += fresh(r) + (keptIn(r) > 0 ? full(r) : 0);
     peak = std::max(peak, live);
+    if (keptIn(r) > 0)
+      live -= fresh(r) + keptIn(r);
     for (int v : node.operands)
-      if (lastUse[v] == step && !w.compute[v].empty())
-        live -= blockBytes(program, v, w.compute[v]);
+      if (lastUse[v] == step)
+        release(v);
   }
+  for (int v : stage.sinks)
+    release(v);
   return peak;
 }
 
 namespace {
+/// Chained tiles walked from each sampled start.
+constexpr int64_t kWalk = 12;
+
 std::vector<int64_t> sampled(int64_t count) {
   std::set<int64_t> picks{0, std::min<int64_t>(1, count - 1), count / 2,
                           count - 1};
@@ -58,9 +83,11 @@ std::vector<int64_t> sampled(int64_t count) {
 } // namespace
 
 MemoryPrediction predictMemory(const Program &program, const Stages &stages,
-                               Size2 input, int64_t tileEdge) {
+                               Size2 input, int64_t tileEdge,
+                               const TileRows &rows) {
   MemoryPrediction p;
   p.tileEdge = tileEdge;
+  p.tileRows = rows.rows > 0 ? rows.rows : tileEdge;
   Sizes sizes = predictSizes(program, stages, input);
   for (const auto &[v, tensor] : program.constants)
     p.weightBytes += tensor.size() * int64_t(sizeof(float));
@@ -69,14 +96,40 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
       p.storedBytes +=
           blockBytes(program, static_cast<int>(v), Region::whole(sizes[v]));
   for (const Stage &stage : stages.stages) {
-    StageTiling tiling(program, stage, sizes, tileEdge);
+    StageTiling tiling(program, stage, sizes, Size2{p.tileRows, tileEdge});
     p.grids.push_back(tiling.grid());
     if (tiling.tiles() == 0)
       continue;
-    for (int64_t r : sampled(tiling.grid()[0]))
-      for (int64_t c : sampled(tiling.grid()[1]))
-        p.tileBytes = std::max(
-            p.tileBytes, tileWorkingSet(program, stage, tiling.windows(r, c)));
+    for (int64_t c : sampled(tiling.grid()[1])) {
+      if (!rows.chained) {
+        for (int64_t r : sampled(tiling.grid()[0]))
+          p.tileBytes =
+              std::max(p.tileBytes,
+                       tileWorkingSet(program, stage, tiling.windows(r, c)));
+        continue;
+      }
+      // A chained tile's windows depend on the tiles above it. They settle
+      // within a tile or two of a chain's start, so walking a few from the
+      // top, the middle and the bottom meets every kind.
+      int64_t rowsOf = tiling.grid()[0];
+      for (int64_t start : {int64_t(0), rowsOf / 2, rowsOf - kWalk}) {
+        start = std::max<int64_t>(start, 0);
+        TileWindows w = tiling.windows(start, c);
+        for (int64_t r = start; r < std::min(rowsOf, start + kWalk); ++r) {
+          TileWindows below;
+          if (r + 1 < rowsOf) {
+            below = tiling.windowsBelow(w, r + 1, c);
+            keepFor(w, below);
+          }
+          // A walk's first tile computes its whole halo, as no tile below
+          // a column's top does.
+          if (r == 0 || r > start)
+            p.tileBytes =
+                std::max(p.tileBytes, tileWorkingSet(program, stage, w));
+          w = std::move(below);
+        }
+      }
+    }
   }
   return p;
 }
@@ -104,6 +157,26 @@ int64_t chooseTileEdge(const Program &program, const Stages &stages,
     (fits(mid) ? lo : hi) = mid;
   }
   return lo;
+}
+
+TileShape chooseTiles(const Program &program, const Stages &stages, Size2 input,
+                      int64_t budgetBytes, bool chained) {
+  int64_t whole = std::max(input[0], input[1]);
+  auto predict = [&](int64_t edge) {
+    TileRows rows{std::min(edge, kChainedTileRows), true};
+    return predictMemory(program, stages, input, edge, rows);
+  };
+  if (!chained ||
+      predictMemory(program, stages, input, whole).workingSet() <= budgetBytes)
+    return {chooseTileEdge(program, stages, input, budgetBytes), 0};
+  if (predict(1).workingSet() > budgetBytes)
+    return {chooseTileEdge(program, stages, input, budgetBytes), 0};
+  int64_t lo = 1, hi = whole + 1; // fits(lo), !fits(hi)
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    (predict(mid).workingSet() <= budgetBytes ? lo : hi) = mid;
+  }
+  return {lo, std::min(lo, kChainedTileRows)};
 }
 
 std::string formatBytes(int64_t bytes) {

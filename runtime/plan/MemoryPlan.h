@@ -24,12 +24,22 @@ namespace sstep::plan {
 /// block's pixels).
 int64_t blockBytes(const Program &program, int value, const Region &region);
 
-/// Peak bytes live while one tile with windows `w` runs its stage's nodes.
+/// Peak bytes live while one tile with windows `w` runs its stage's nodes,
+/// counting the rows it keeps for the tile below and those kept for it.
 int64_t tileWorkingSet(const Program &program, const Stage &stage,
                        const TileWindows &w);
 
+/// How tiles are cut along rows and whether each reuses the rows of the
+/// tile above (exec::Backend::keepsRows).
+struct TileRows {
+  /// Tile rows in input pixels; 0: the tile edge (square tiles).
+  int64_t rows = 0;
+  bool chained = false;
+};
+
 struct MemoryPrediction {
   int64_t tileEdge = 0;
+  int64_t tileRows = 0;
   /// The largest tile working set over sampled tiles of every stage.
   int64_t tileBytes = 0;
   int64_t weightBytes = 0;
@@ -46,12 +56,30 @@ struct MemoryPrediction {
 /// input pixels (0: the whole image as one tile). Samples the first, second,
 /// middle and last tile rows and columns, where windows differ.
 MemoryPrediction predictMemory(const Program &program, const Stages &stages,
-                               Size2 input, int64_t tileEdge);
+                               Size2 input, int64_t tileEdge,
+                               const TileRows &rows = {});
 
 /// The largest tile edge whose working set fits `budgetBytes`. Throws
 /// RuntimeError saying what the smallest tile needs when none fits.
 int64_t chooseTileEdge(const Program &program, const Stages &stages,
                        Size2 input, int64_t budgetBytes);
+
+/// A tile shape in input pixels: `rows` 0 means square tiles of `edge`.
+struct TileShape {
+  int64_t edge = 0;
+  int64_t rows = 0;
+};
+
+/// Rows of the short wide tiles `chooseTiles` picks for a backend that
+/// chains tiles: enough for oneDNN to keep its vector units busy, few
+/// enough that the tile's blocks stay small.
+constexpr int64_t kChainedTileRows = 64;
+
+/// The tile shape for `budgetBytes`: the whole image when it fits, else
+/// for a backend that chains tiles (`chained`) tiles of kChainedTileRows
+/// rows and the largest width that fits, else chooseTileEdge's squares.
+TileShape chooseTiles(const Program &program, const Stages &stages, Size2 input,
+                      int64_t budgetBytes, bool chained);
 
 /// "1.5 GiB" style.
 std::string formatBytes(int64_t bytes);

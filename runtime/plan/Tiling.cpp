@@ -84,7 +84,7 @@ Sizes predictSizes(const Program &program, const Stages &stages, Size2 input) {
 }
 
 StageTiling::StageTiling(const Program &program, const Stage &stage,
-                         const Sizes &sizes, int64_t tileEdge)
+                         const Sizes &sizes, Size2 tileShape)
     : program(program), stage(stage), sizes(sizes) {
   for (int v : stage.sinks) {
     if (sizes[v][0] < 0)
@@ -99,9 +99,9 @@ StageTiling::StageTiling(const Program &program, const Stage &stage,
   Size2 anchorSize = sizes[anchorValue];
   Size2 input = program.inputs.empty() ? anchorSize : sizes[program.inputs[0]];
   for (unsigned axis = 0; axis < 2; ++axis) {
-    int64_t edge = tileEdge <= 0 ? anchorSize[axis]
-                                 : tileEdge * anchorSize[axis] /
-                                       std::max<int64_t>(input[axis], 1);
+    int64_t edge = tileShape[axis] <= 0 ? anchorSize[axis]
+                                        : tileShape[axis] * anchorSize[axis] /
+                                              std::max<int64_t>(input[axis], 1);
     tile[axis] = std::clamp<int64_t>(edge, 1, anchorSize[axis]);
     count[axis] = (anchorSize[axis] + tile[axis] - 1) / tile[axis];
   }
@@ -164,6 +164,80 @@ TileWindows StageTiling::windows(int64_t row, int64_t col) const {
     if (w.compute[v].empty() && !need[v].empty())
       w.compute[v] = clip(static_cast<int>(v));
   return w;
+}
+
+namespace {
+
+/// The rows of `window` below `above` (the same value's window in the tile
+/// above), or all of `window` when `above` does not hold its top rows.
+Region freshRows(const Region &window, const Region &above) {
+  if (window.empty() || above.empty() || window.axes[1] != above.axes[1] ||
+      window.axes[0].lo < above.axes[0].lo ||
+      above.axes[0].hi < window.axes[0].lo)
+    return window;
+  Region fresh = window;
+  fresh.axes[0].lo = above.axes[0].hi + 1;
+  return fresh.axes[0].empty() ? Region{} : fresh;
+}
+
+} // namespace
+
+TileWindows StageTiling::windowsBelow(const TileWindows &above, int64_t row,
+                                      int64_t col) const {
+  TileWindows w;
+  size_t values = program.values.size();
+  w.compute.assign(values, Region{});
+  w.owned.assign(values, Region{});
+  w.fresh.assign(values, Region{});
+  std::vector<Region> need(values, Region{});
+  for (int v : stage.sinks) {
+    w.owned[v] = share(v, row, col);
+    need[v] = w.owned[v];
+  }
+  auto clip = [&](int v) { return need[v].intersect(Region::whole(sizes[v])); };
+  for (auto it = stage.tileNodes.rbegin(); it != stage.tileNodes.rend(); ++it) {
+    const Node &node = program.nodes[*it];
+    int result = node.results[0];
+    w.compute[result] = clip(result);
+    // Only the fresh rows are computed, so only they read the operands.
+    Region out = w.fresh[result] =
+        freshRows(w.compute[result], above.compute[result]);
+    if (out.empty())
+      continue;
+    for (size_t i = 0; i < node.operands.size(); ++i) {
+      if (!node.window->spatial[i])
+        continue;
+      int v = node.operands[i];
+      Region in;
+      for (unsigned axis = 0; axis < 2; ++axis)
+        in.axes[axis] =
+            sizes[v][axis] == 1 && sizes[result][axis] != 1
+                ? Interval{0, 0}
+                : node.window->axes[axis].inputInterval(
+                      out.axes[axis], sizes[v][axis], sizes[result][axis]);
+      need[v] = need[v].hull(in);
+    }
+  }
+  w.need = need;
+  for (size_t v = 0; v < values; ++v)
+    if (w.compute[v].empty() && !need[v].empty()) {
+      w.compute[v] = clip(static_cast<int>(v));
+      w.fresh[v] = freshRows(w.compute[v], above.compute[v]);
+    }
+  return w;
+}
+
+void keepFor(TileWindows &above, const TileWindows &below) {
+  above.keep.assign(below.compute.size(), Region{});
+  for (size_t v = 0; v < below.compute.size(); ++v) {
+    Region kept = below.compute[v];
+    const Region &fresh = below.fresh[v];
+    if (kept.empty() || fresh == kept)
+      continue;
+    if (!fresh.empty())
+      kept.axes[0].hi = fresh.axes[0].lo - 1;
+    above.keep[v] = kept;
+  }
 }
 
 } // namespace sstep::plan

@@ -53,15 +53,29 @@ struct TileWindows {
   /// Per value: what the tile's consumers ask for before clipping to the
   /// image; the part outside is border, supplied by the consumers' rules.
   std::vector<Region> need;
+  /// Chained tiles (StageTiling::windowsBelow), else both empty. Per value:
+  /// the rows of `compute` the tile computes or loads (the rows above them
+  /// were computed by the tile above and kept), and the rows of `compute`
+  /// to keep for the tile below.
+  std::vector<Region> fresh;
+  std::vector<Region> keep;
 };
 
-/// The tile grid of one stage and the windows of its tiles.
+/// Sets `above.keep` to what `below`, chained to it, reuses: per value, the
+/// rows of `below.compute` above `below.fresh`.
+void keepFor(TileWindows &above, const TileWindows &below);
+
 class StageTiling {
 public:
-  /// `tileEdge` is the tile's edge in pixels of the program's first input
-  /// (0: one tile); it is scaled to the stage's largest sink (the anchor).
+  /// `tile` is the tile's rows and columns in pixels of the program's first
+  /// input (0: the whole axis); it is scaled to the stage's largest sink
+  /// (the anchor).
   StageTiling(const Program &program, const Stage &stage, const Sizes &sizes,
-              int64_t tileEdge);
+              Size2 tile);
+  /// Square tiles of `tileEdge` (0: one tile).
+  StageTiling(const Program &program, const Stage &stage, const Sizes &sizes,
+              int64_t tileEdge)
+      : StageTiling(program, stage, sizes, Size2{tileEdge, tileEdge}) {}
 
   /// Tiles along H and W.
   Size2 grid() const { return count; }
@@ -71,6 +85,20 @@ public:
   Size2 tileSize() const { return tile; }
 
   TileWindows windows(int64_t row, int64_t col) const;
+
+  /// Tile (row, col)'s windows when it runs right after `above`, the tile
+  /// above it in the same column, and reuses what `above` computed: each
+  /// value's fresh rows are those below `above`'s window of it that its
+  /// readers' fresh rows need, and its window only adds the rows above
+  /// those that its readers read again. A stream of such tiles computes
+  /// every row once and holds a few rows of each value, like line buffers.
+  ///
+  /// Example: y = conv3x3(x), z = conv3x3(y), 4 output rows per tile on a
+  /// 16-row axis. Tile 0 (unchained) computes z[0, 3], y[0, 4], x[0, 5].
+  /// Tile 1 computes z[4, 7] (fresh), which reads y[3, 8]: y[3, 4] is kept,
+  /// y[5, 8] fresh, which reads x[4, 9]: x[4, 5] kept, x[6, 9] fresh.
+  TileWindows windowsBelow(const TileWindows &above, int64_t row,
+                           int64_t col) const;
 
   /// Tile (row, col)'s share of `value`: the anchor's tile block scaled to
   /// the value's size. A sink's share is the block the tile owns; what a

@@ -64,6 +64,10 @@ std::string usageOf(const CommandSpec &spec) {
       "                          fit --memory-budget (auto); default: " +
       std::string(spec.embedded ? "the plan's" : "none") +
       "\n"
+      "  --tile-rows=N           with --tile=N: tiles of N rows instead; the\n"
+      "                          cpu backend runs short wide tiles top to\n"
+      "                          bottom, reusing the rows above (default:\n"
+      "                          square, or the planner's with auto)\n"
       "  --memory-budget=SIZE    working-set budget for --tile=auto, such as\n"
       "                          512MiB (default " +
       std::string(spec.embedded ? "the plan's, else " : "") +
@@ -172,21 +176,24 @@ outputFiles(const Args &args, const Program &program) {
   return files;
 }
 
-/// The tile edge --tile and --memory-budget ask for: 0 for none.
-int64_t tileEdgeOf(const Args &args, const Model &model,
-                   const std::vector<Tensor> &inputs,
-                   const CommandDefaults &defaults) {
+/// The tiles --tile, --tile-rows and --memory-budget ask for: edge 0 for
+/// none.
+plan::TileShape tileShapeOf(const Args &args, const Model &model,
+                            const std::vector<Tensor> &inputs,
+                            const std::string &backend,
+                            const CommandDefaults &defaults) {
   // A budget alone asks for tiles that fit it.
   TileRequest request = parseTileRequest(
       args, args.has("memory-budget") ? "auto" : defaults.tensorTile,
       defaults.tensorBudget);
   if (!request.automatic)
-    return request.edge;
+    return {request.edge, request.rows};
   RunOptions options;
+  options.backend = backend;
   options.memoryBudget = request.budget;
   if (inputs[0].rank() != 4)
     throw UsageError("--tile=auto needs an NCHW image as the first input");
-  return model.tileEdgeFor(inputs, options);
+  return model.tileShapeFor(inputs, options);
 }
 
 /// Wall-clock phases of a run and the memory after loading the model.
@@ -204,11 +211,13 @@ void writeStats(const std::string &file, const plan::MemoryPrediction &p,
                 const exec::Stats &stats, const std::string &backend,
                 const Timing &timing) {
   std::ofstream out(file);
-  out << "{\n  \"tile_edge\": " << p.tileEdge << ",\n  \"grids\": [";
+  out << "{\n  \"tile_edge\": " << p.tileEdge
+      << ",\n  \"tile_rows\": " << p.tileRows << ",\n  \"grids\": [";
   for (size_t i = 0; i < stats.grids.size(); ++i)
     out << (i ? ", " : "") << "[" << stats.grids[i][0] << ", "
         << stats.grids[i][1] << "]";
   out << "],\n  \"tiles_run\": " << stats.tilesRun
+      << ",\n  \"tiles_chained\": " << stats.tilesChained
       << ",\n  \"predicted_tile_bytes\": " << p.tileBytes
       << ",\n  \"measured_tile_bytes\": " << stats.peakTileBytes
       << ",\n  \"weight_bytes\": " << p.weightBytes
@@ -266,7 +275,7 @@ CommandDefaults defaultsOf(const CommandSpec &spec) {
 
 int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   Args args(argv, {"help", "tissue-mask", "quiet", "plan-info"},
-            {"o", "input", "output", "backend", "tile", "threads",
+            {"o", "input", "output", "backend", "tile", "tile-rows", "threads",
              "memory-budget", "stats", "level", "normalize", "output-scale",
              "background", "compression"});
   if (args.has("help")) {
@@ -319,7 +328,10 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   RunOptions options;
   options.backend = backendName;
   options.threads = threads;
-  options.tileEdge = tileEdgeOf(args, model, inputs, defaults);
+  plan::TileShape tiles =
+      tileShapeOf(args, model, inputs, backendName, defaults);
+  options.tileEdge = tiles.edge;
+  options.tileRows = tiles.rows;
   // A GPU backend's device memory is the budget even with a fixed --tile.
   if (args.has("memory-budget")) {
     try {
@@ -330,9 +342,10 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   }
   plan::MemoryPrediction predicted;
   if (inputs[0].rank() == 4)
-    predicted = plan::predictMemory(program, plan::planStages(program),
-                                    {inputs[0].dim(2), inputs[0].dim(3)},
-                                    options.tileEdge);
+    predicted = plan::predictMemory(
+        program, plan::planStages(program),
+        {inputs[0].dim(2), inputs[0].dim(3)}, options.tileEdge,
+        {options.tileRows, backendKeepsRows(backendName)});
   exec::Stats stats;
   start = std::chrono::steady_clock::now();
   std::vector<Tensor> outputs = model.run(std::move(inputs), options,

@@ -1,6 +1,7 @@
 //===- RunSlide.cpp - sstep-run MODEL SLIDE: a model over a slide ---------===//
 
 #include "tools/command/RunSlide.h"
+#include "runtime/api/Backends.h"
 #include "runtime/core/RuntimeError.h"
 #include "tools/command/TileOptions.h"
 
@@ -70,11 +71,13 @@ void writeSlideStats(const std::string &file, const std::string &slidePath,
   std::ofstream out(file);
   out << "{\n  \"slide\": \"" << slidePath << "\",\n  \"level\": " << level
       << ",\n  \"level_size\": [" << r.level[0] << ", " << r.level[1]
-      << "],\n  \"tile_edge\": " << r.tileEdge << ",\n  \"grids\": [";
+      << "],\n  \"tile_edge\": " << r.tileEdge
+      << ",\n  \"tile_rows\": " << p.tileRows << ",\n  \"grids\": [";
   for (size_t i = 0; i < s.grids.size(); ++i)
     out << (i ? ", " : "") << "[" << s.grids[i][0] << ", " << s.grids[i][1]
         << "]";
   out << "],\n  \"tiles_run\": " << s.tilesRun
+      << ",\n  \"tiles_chained\": " << s.tilesChained
       << ",\n  \"tiles_skipped\": " << s.tilesSkipped
       << ",\n  \"tiles_resumed\": " << r.tilesResumed
       << ",\n  \"tiles_background\": " << r.tilesBackground
@@ -159,6 +162,7 @@ int runSlide(const Args &args, const std::string &toolName,
   TileRequest request =
       parseTileRequest(args, defaults.slideTile, defaults.slideBudget);
   job.tileEdge = request.edge;
+  job.tileRows = request.rows;
   job.memoryBudget = request.budget;
   job.run = slideOptions(args, backendName, files);
   job.run.tool = toolName;
@@ -169,9 +173,11 @@ int runSlide(const Args &args, const std::string &toolName,
       writeOutput(file, program.outputName(index), report.outputs[index]);
   if (args.has("stats")) {
     Size2 size = report.level;
-    writeSlideStats(args.get("stats"), slidePath, job.run.level, report,
-                    plan::predictMemory(program, plan::planStages(program),
-                                        size, report.tileEdge));
+    writeSlideStats(
+        args.get("stats"), slidePath, job.run.level, report,
+        plan::predictMemory(program, plan::planStages(program), size,
+                            report.tileEdge,
+                            {job.tileRows, backendKeepsRows(backendName)}));
   }
   return 0;
 }

@@ -14,6 +14,8 @@ TileRequest parseTileRequest(const tool::Args &args,
                              const std::string &defaultBudget) {
   TileRequest request;
   std::string tile = args.get("tile", defaultTile);
+  if (args.has("tile-rows") && (tile == "auto" || tile == "none"))
+    throw UsageError("--tile-rows needs a fixed --tile=N");
   if (tile == "none") {
     if (args.has("memory-budget"))
       throw UsageError("--memory-budget needs --tile=auto");
@@ -25,6 +27,13 @@ TileRequest parseTileRequest(const tool::Args &args,
       throw UsageError("--tile takes none, auto or a positive edge in "
                        "pixels, got " +
                        tile);
+    if (args.has("tile-rows")) {
+      request.rows = tool::parseInt("--tile-rows", args.get("tile-rows"));
+      if (request.rows < 1)
+        throw UsageError("--tile-rows takes a positive number of pixels, "
+                         "got " +
+                         args.get("tile-rows"));
+    }
     return request;
   }
   request.automatic = true;

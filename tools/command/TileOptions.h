@@ -15,6 +15,8 @@ namespace sstep {
 struct TileRequest {
   /// A fixed edge in pixels; 0 for none (whole image) or auto.
   int64_t edge = 0;
+  /// --tile-rows with a fixed edge: rows per tile; 0: square.
+  int64_t rows = 0;
   /// --tile=auto: the planner picks the largest tile within `budget`.
   bool automatic = false;
   int64_t budget = 0;
