@@ -2,28 +2,30 @@
 # The oneDNN CPU backend beside PyTorch on the CPU, one run: the same model
 # (random weights, BatchNorm folded by the importer), the same input, the
 # same thread count. PyTorch runs the whole image under torch.no_grad();
-# SSTEP runs it whole (--tile=none), at fixed tile edges and at the tile the
-# planner picks for a memory budget. Prints inference seconds (model loading
+# SSTEP runs it whole (--tile=none), at fixed tile edges, in chained tiles as
+# wide as the image and 64 rows tall (--tile-rows: each reuses the rows the
+# tile above computed), and at the tiles the planner picks for a memory
+# budget. Prints inference seconds (model loading
 # excluded on both sides), throughput in input megapixels per second, the
 # ratio to PyTorch's throughput, peak RSS of the whole process, and the
 # largest difference from PyTorch's output.
 #
 # usage: bench/cpu-vs-torch.sh [BUILD] [SIZE] [THREADS] [MODELS] [TILES] [BUDGET]
-#   defaults: build 2048 $(nproc) "resnet18-trunk resnet50-trunk" "512 1024" 256MiB
+#   defaults: build 2048 $(nproc) "resnet18-trunk resnet50-trunk" "512" 256MiB
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 SIZE=${2:-2048}
 THREADS=${3:-$(nproc)}
 MODELS=${4:-resnet18-trunk resnet50-trunk}
-TILES=${5:-512 1024}
+TILES=${5:-512}
 BUDGET=${6:-256MiB}
 PY=/usr/bin/python3
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 echo "input 1x3x${SIZE}x${SIZE}, $THREADS threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-printf '%-16s %-24s %7s %9s %7s %9s %9s\n' model run "tiles" "infer (s)" "MP/s" "vs torch" "RSS (MiB)"
+printf '%-16s %-26s %7s %9s %7s %9s %9s\n' model run "tiles" "infer (s)" "MP/s" "vs torch" "RSS (MiB)"
 for MODEL in $MODELS; do
   PYTHONPATH=test/e2e $PY - "$MODEL" "$WORK" "$SIZE" <<'PY'
 import sys, numpy as np, torch, models
@@ -60,8 +62,9 @@ PY
   }
   run whole --tile=none
   for t in $TILES; do run "tile$t" --tile="$t"; done
+  run strip --tile="$SIZE" --tile-rows=64
   run budget --memory-budget="$BUDGET"
-  names="torch whole $(for t in $TILES; do echo -n "tile$t "; done) budget"
+  names="torch whole $(for t in $TILES; do echo -n "tile$t "; done) strip budget"
   $PY - "$WORK" "$MODEL" "$SIZE" "$BUDGET" $names <<'PY'
 import sys, json, numpy as np
 work, model, size, budget, names = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:]
@@ -74,12 +77,13 @@ for name in names:
         label, tiles, err = "PyTorch (whole image)", "-", ""
     else:
         label = {"whole": "SSTEP cpu --tile=none",
+                 "strip": f"SSTEP cpu {size}x64 chained",
                  "budget": f"SSTEP cpu budget {budget}"}.get(
                      name, f"SSTEP cpu --tile={name[4:]}")
         tiles = "x".join(str(v) for v in s["grids"][-1])
         out = np.load(f"{work}/{name}.npy")
         err = f"  err {np.abs(out - ref).max() / np.abs(ref).max():.1e}"
-    print(f"{model:<16} {label:<24} {tiles:>7} {s['run_seconds']:>9.2f} "
+    print(f"{model:<16} {label:<26} {tiles:>7} {s['run_seconds']:>9.2f} "
           f"{mps:>7.2f} {mps / torch_mps:>8.2f}x "
           f"{s['peak_resident_bytes'] / 2**20:>9.0f}{err}")
 PY

@@ -44,11 +44,31 @@ plan::TileShape Model::tileShapeFor(const std::vector<Tensor> &inputs,
                                     const RunOptions &options) const {
   if (options.tileEdge > 0 || options.memoryBudget <= 0)
     return {options.tileEdge, options.tileEdge > 0 ? options.tileRows : 0};
+  auto source = options.sources.find(0);
+  if (source != options.sources.end()) {
+    Shape shape = source->second->shape();
+    return tileShapeFor(Size2{shape[2], shape[3]}, options);
+  }
   if (inputs.empty() || inputs[0].rank() != 4)
     throw RuntimeError("a memory budget needs an NCHW image as the first "
                        "input");
-  return plan::chooseTiles(program_, plan::planStages(program_),
-                           {inputs[0].dim(2), inputs[0].dim(3)},
+  return tileShapeFor(Size2{inputs[0].dim(2), inputs[0].dim(3)}, options);
+}
+
+bool Model::streamable(size_t index) const {
+  int v = program_.inputs.at(index);
+  for (const Node &node : program_.nodes)
+    for (int operand : node.operands)
+      if (operand == v && node.role != Role::Tile)
+        return false;
+  return true;
+}
+
+plan::TileShape Model::tileShapeFor(Size2 size,
+                                    const RunOptions &options) const {
+  if (options.tileEdge > 0 || options.memoryBudget <= 0)
+    return {options.tileEdge, options.tileEdge > 0 ? options.tileRows : 0};
+  return plan::chooseTiles(program_, plan::planStages(program_), size,
                            options.memoryBudget,
                            backendKeepsRows(options.backend));
 }
@@ -60,6 +80,8 @@ std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
       options.backend, options.threads,
       options.deviceMemory ? options.deviceMemory : options.memoryBudget);
   plan::TileShape tiles = tileShapeFor(inputs, options);
+  if (tiles.edge == 0 && !options.sources.empty())
+    throw RuntimeError("an input read a region at a time needs a tiled run");
   if (tiles.edge == 0 && options.backend == "reference" && !stats) {
     // The oracle's whole-image interpreter: no partitioning involved.
     return reference::run(program_, std::move(inputs));
@@ -67,6 +89,7 @@ std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
   exec::Options execOptions;
   execOptions.tileEdge = tiles.edge;
   execOptions.tileRows = tiles.rows;
+  execOptions.sources = options.sources;
   return exec::execute(program_, *backend, std::move(inputs), execOptions,
                        stats);
 }

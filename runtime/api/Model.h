@@ -26,6 +26,7 @@
 #include "runtime/plan/MemoryPlan.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ struct RunOptions {
   /// With tileEdge 0: the largest tiles whose working set fits this many
   /// bytes; 0 as well: the whole image at once.
   int64_t memoryBudget = 0;
+  /// Inputs read a region at a time (by input index); their tensors are
+  /// passed empty. The run must be tiled.
+  std::map<size_t, exec::InputSource *> sources;
   /// Device memory for a GPU backend's arena, in bytes; 0: memoryBudget,
   /// else half of what is free.
   int64_t deviceMemory = 0;
@@ -76,6 +80,12 @@ public:
   /// the one given, else the planner's for the budget and the backend.
   plan::TileShape tileShapeFor(const std::vector<Tensor> &inputs,
                                const RunOptions &options) const;
+  /// Whether input `index` is read by tiled nodes only, so that it can come
+  /// from an exec::InputSource in RunOptions::sources.
+  bool streamable(size_t index) const;
+
+  /// The same for a first input of `size` (height, width).
+  plan::TileShape tileShapeFor(Size2 size, const RunOptions &options) const;
 
 private:
   Program program_;

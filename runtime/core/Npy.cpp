@@ -5,8 +5,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <regex>
+#include <unistd.h>
 
 namespace sstep {
 namespace {
@@ -83,7 +85,9 @@ void writeNpy(const std::string &path, const std::vector<int64_t> &shape,
     throw npyError(path, "cannot rename " + part + " to it");
 }
 
-Tensor readNpy(const std::string &path) {
+Tensor readNpy(const std::string &path) { return NpyFile(path).readAll(); }
+
+NpyFile::NpyFile(const std::string &path) : path_(path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw npyError(path, "cannot open");
@@ -104,13 +108,56 @@ Tensor readNpy(const std::string &path) {
     throw npyError(path, "only little-endian float32 ('<f4') is supported");
   if (header.find("'fortran_order': False") == std::string::npos)
     throw npyError(path, "only C-order arrays are supported");
-  Tensor a;
-  a.shape = parseShape(header, path);
-  a.data.resize(std::size_t(elementCount(a.shape, path)));
-  if (!in.read(reinterpret_cast<char *>(a.data.data()),
-               std::streamsize(a.data.size() * 4)))
+  shape_ = parseShape(header, path);
+  dataOffset_ = 8 + lenBytes + int64_t(len);
+  in.seekg(0, std::ios::end);
+  if (int64_t(in.tellg()) < dataOffset_ + elementCount(shape_, path) * 4)
     throw npyError(path, "truncated .npy data");
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0)
+    throw npyError(path, "cannot open");
+}
+
+NpyFile::~NpyFile() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+void NpyFile::readAt(int64_t element, int64_t count, float *into) const {
+  char *to = reinterpret_cast<char *>(into);
+  int64_t offset = dataOffset_ + element * 4, left = count * 4;
+  while (left > 0) {
+    ssize_t got = ::pread(fd_, to, size_t(left), off_t(offset));
+    if (got <= 0)
+      throw npyError(path_, "truncated .npy data");
+    to += got;
+    offset += got;
+    left -= got;
+  }
+}
+
+Tensor NpyFile::readAll() const {
+  Tensor a;
+  a.shape = shape_;
+  a.data.resize(std::size_t(elementCount(shape_, path_)));
+  readAt(0, int64_t(a.data.size()), a.data.data());
   return a;
+}
+
+Tensor NpyFile::readBlock(int64_t row, int64_t rows, int64_t col,
+                          int64_t cols) const {
+  if (shape_.size() != 4 || row < 0 || col < 0 || rows < 0 || cols < 0 ||
+      row + rows > shape_[2] || col + cols > shape_[3])
+    throw npyError(path_, "no block of " + std::to_string(rows) + "x" +
+                              std::to_string(cols) + " at (" +
+                              std::to_string(row) + ", " + std::to_string(col) +
+                              ") in an array of shape " + formatShape(shape_));
+  Tensor t({shape_[0], shape_[1], rows, cols});
+  float *to = t.data.data();
+  for (int64_t plane = 0; plane < shape_[0] * shape_[1]; ++plane)
+    for (int64_t y = row; y < row + rows; ++y, to += cols)
+      readAt((plane * shape_[2] + y) * shape_[3] + col, cols, to);
+  return t;
 }
 
 } // namespace sstep

@@ -25,6 +25,34 @@ void writeNpy(const std::string &path, const std::vector<int64_t> &shape,
 /// naming the file and why.
 Tensor readNpy(const std::string &path);
 
+/// An open .npy file read a block at a time, so that a large NCHW input
+/// never has to be in memory whole (the tiles read their windows from it).
+class NpyFile {
+public:
+  /// Opens and checks the header as readNpy does, and that the data is all
+  /// there. Throws RuntimeError naming the file.
+  explicit NpyFile(const std::string &path);
+  ~NpyFile();
+  NpyFile(const NpyFile &) = delete;
+  NpyFile &operator=(const NpyFile &) = delete;
+
+  const std::string &path() const { return path_; }
+  const std::vector<int64_t> &shape() const { return shape_; }
+  /// The whole array.
+  Tensor readAll() const;
+  /// Rows [row, row + rows) and columns [col, col + cols) of a rank-4
+  /// array, all of N and C: one read per (n, c, row).
+  Tensor readBlock(int64_t row, int64_t rows, int64_t col, int64_t cols) const;
+
+private:
+  void readAt(int64_t element, int64_t count, float *into) const;
+
+  std::string path_;
+  std::vector<int64_t> shape_;
+  int64_t dataOffset_ = 0;
+  int fd_ = -1;
+};
+
 } // namespace sstep
 
 #endif // SSTEP_RUNTIME_CORE_NPY_H

@@ -3,8 +3,66 @@
 #include "runtime/cpu/Blocks.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 
 namespace sstep::cpu {
+
+BufferPool::~BufferPool() {
+  for (auto &[bytes, entry] : idle)
+    std::free(entry.buffer);
+}
+
+std::shared_ptr<void> BufferPool::take(size_t bytes) {
+  // Size classes an eighth of a power of two apart, so blocks a row or two
+  // apart share buffers (at most 12.5% unused).
+  size_t step = 64;
+  while (step * 16 <= bytes)
+    step *= 2;
+  bytes = std::max<size_t>((bytes + step - 1) / step * step, 64);
+  void *buffer = nullptr;
+  auto it = idle.find(bytes);
+  if (it != idle.end()) {
+    buffer = it->second.buffer;
+    idle.erase(it);
+    idleBytes -= bytes;
+  } else {
+    while (!idle.empty() && usedBytes + idleBytes + bytes > peakBytes) {
+      auto oldest = std::min_element(
+          idle.begin(), idle.end(), [](const auto &a, const auto &b) {
+            return a.second.returned < b.second.returned;
+          });
+      std::free(oldest->second.buffer);
+      idleBytes -= oldest->first;
+      idle.erase(oldest);
+    }
+    buffer = std::aligned_alloc(64, bytes);
+    if (!buffer)
+      throw std::bad_alloc();
+  }
+  usedBytes += bytes;
+  peakBytes = std::max(peakBytes, usedBytes + idleBytes);
+  // The pool lives as long as a buffer it gave out.
+  return std::shared_ptr<void>(buffer, [pool = shared_from_this(), bytes](
+                                           void *p) { pool->give(p, bytes); });
+}
+
+void BufferPool::give(void *buffer, size_t bytes) {
+  usedBytes -= bytes;
+  idle.emplace(bytes, Idle{buffer, ++clock});
+  idleBytes += bytes;
+}
+
+Block newBlock(Device &device, const Region &region, const memory::desc &desc) {
+  std::shared_ptr<void> buffer = device.pool->take(desc.get_size());
+  return Block{region, memory(desc, device.engine, buffer.get()), buffer};
+}
+
+memory scratchMemory(Device &device, const memory::desc &desc) {
+  std::shared_ptr<void> buffer = device.pool->take(desc.get_size());
+  device.scratch.push_back(buffer);
+  return memory(desc, device.engine, buffer.get());
+}
 
 memory::dims dimsOf(const memory::dims &d, const Region &region) {
   return {d[0], d[1], region.axes[0].size(), region.axes[1].size()};
@@ -24,7 +82,7 @@ memory extract(Device &device, const Block &block, const Region &region,
       dims, {0, 0, region.axes[0].lo - block.region.axes[0].lo,
              region.axes[1].lo - block.region.axes[1].lo});
   memory from(sub, device.engine, block.mem.get_data_handle());
-  memory to(desc, device.engine);
+  memory to = scratchMemory(device, desc);
   dnnl::reorder(from, to).execute(device.stream, from, to);
   return to;
 }
@@ -84,7 +142,13 @@ Block keepPart(Device &device, Block block, const Region &region) {
     return block;
   memory::desc desc =
       layoutLike(block.mem.get_desc(), dimsOf(block.dims(), region));
-  return Block{region, extract(device, block, region, desc), nullptr};
+  Block part = newBlock(device, region, desc);
+  memory::desc sub = block.mem.get_desc().submemory_desc(
+      part.dims(), {0, 0, region.axes[0].lo - block.region.axes[0].lo,
+                    region.axes[1].lo - block.region.axes[1].lo});
+  memory from(sub, device.engine, block.mem.get_data_handle());
+  dnnl::reorder(from, part.mem).execute(device.stream, from, part.mem);
+  return part;
 }
 
 Block joinRows(Device &device, const Block &top, const Block &bottom,
@@ -92,7 +156,7 @@ Block joinRows(Device &device, const Block &top, const Block &bottom,
   const Block &shape = bottom.mem ? bottom : top;
   memory::desc desc =
       layoutLike(shape.mem.get_desc(), dimsOf(shape.dims(), whole));
-  Block out{whole, memory(desc, device.engine), nullptr};
+  Block out = newBlock(device, whole, desc);
   copyRows(device, top.mem, out.mem, 0);
   if (bottom.mem)
     copyRows(device, bottom.mem, out.mem, top.region.axes[0].size());
@@ -119,10 +183,11 @@ Tensor toTensor(Device &device, const Block &block, const Region &region) {
 Block fromTensor(Tensor t, const Region &region, Device &device) {
   Block b;
   b.region = region;
-  b.owner = std::make_shared<Tensor>(std::move(t));
-  const Shape &s = b.owner->shape;
+  auto tensor = std::make_shared<Tensor>(std::move(t));
+  const Shape &s = tensor->shape;
   b.mem = memory(plainDesc({s[0], s[1], s[2], s[3]}), device.engine,
-                 b.owner->data.data());
+                 tensor->data.data());
+  b.owner = tensor;
   return b;
 }
 

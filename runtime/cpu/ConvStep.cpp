@@ -113,7 +113,7 @@ Block CpuBackend::runConv(const Step &step) {
                     const_cast<float *>(whole(conv.operands[2]).data.data()));
     args[DNNL_ARG_BIAS] = bias;
   }
-  Block result{out, memory(prim.dst, device.engine), nullptr};
+  Block result = newBlock(device, out, prim.dst);
   if (step.sumValue >= 0) {
     // The sum post-op accumulates onto what the destination holds.
     memory residual = extract(device, blockOf(step.sumValue), out, prim.dst);

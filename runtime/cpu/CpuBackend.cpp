@@ -232,6 +232,8 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
       tile[step.result] = std::move(out);
     }
     peak = std::max(peak, liveBytes());
+    device.stream.wait();
+    device.scratch.clear();
     std::set<int> done;
     for (int id : step.nodes)
       for (int v : program->nodes[id].operands)
@@ -247,6 +249,7 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
   for (int v : stage.sinks)
     release(v);
   device.stream.wait();
+  device.scratch.clear();
   tile.clear();
   return peak;
 }

@@ -77,7 +77,7 @@ Block CpuBackend::runPool(const Node &node) {
             .first;
   }
   const Primitive &prim = found->second;
-  Block result{out, memory(prim.dst, device.engine), nullptr};
+  Block result = newBlock(device, out, prim.dst);
   prim.primitive.execute(
       device.stream, {{DNNL_ARG_SRC, extract(device, input, reads, prim.src)},
                       {DNNL_ARG_DST, result.mem}});
@@ -120,7 +120,7 @@ Block CpuBackend::runEltwise(const Node &node, const Eltwise &e) {
             .emplace(key, Primitive{dnnl::eltwise_forward(pd), run, {}, run})
             .first;
   }
-  Block result{out, memory(desc, device.engine), nullptr};
+  Block result = newBlock(device, out, desc);
   memory src = extract(device, input, out, desc);
   found->second.primitive.execute(
       device.stream,
@@ -186,7 +186,7 @@ Block CpuBackend::runBinary(const Node &node) {
         cache->primitives.emplace(key, Primitive{dnnl::binary(pd), to, {}, to})
             .first;
   }
-  Block result{out, memory(to, device.engine), nullptr};
+  Block result = newBlock(device, out, to);
   found->second.primitive.execute(device.stream, {{DNNL_ARG_SRC_0, srcs[0]},
                                                   {DNNL_ARG_SRC_1, srcs[1]},
                                                   {DNNL_ARG_DST, result.mem}});
@@ -216,7 +216,7 @@ Block CpuBackend::runConcat(const Node &node) {
     dst[1] += d.dims()[1];
   memory::desc to(dst, dt::f32, blocked);
   dnnl::concat::primitive_desc pd(to, 1, descs, device.engine);
-  Block result{out, memory(to, device.engine), nullptr};
+  Block result = newBlock(device, out, to);
   std::unordered_map<int, memory> args{{DNNL_ARG_DST, result.mem}};
   for (size_t i = 0; i < srcs.size(); ++i)
     args[DNNL_ARG_MULTIPLE_SRC + int(i)] = srcs[i];

@@ -124,34 +124,45 @@ size_t findByName(const std::vector<std::string> &names,
                    "' (it has: " + known + ")");
 }
 
-std::vector<Tensor> readInputs(const Args &args,
-                               const std::vector<std::string> &positional,
-                               const Program &program) {
-  std::vector<Tensor> inputs(program.inputs.size());
-  std::vector<bool> given(program.inputs.size(), false);
+/// The .npy file of each input, opened (headers read).
+std::vector<std::unique_ptr<NpyFile>>
+openInputs(const Args &args, const std::vector<std::string> &positional,
+           const Program &program) {
+  std::vector<std::unique_ptr<NpyFile>> files(program.inputs.size());
   if (positional.size() > 1) {
     if (program.inputs.size() != 1)
       throw UsageError("the model has " +
                        std::to_string(program.inputs.size()) +
                        " inputs: name each with --input NAME=FILE");
-    inputs[0] = readNpy(positional[1]);
-    given[0] = true;
+    files[0] = std::make_unique<NpyFile>(positional[1]);
   }
   for (const std::string &binding : args.getAll("input")) {
     auto [name, file] = splitBinding(binding, "--input");
     std::vector<std::string> names;
     for (int id : program.inputs)
       names.push_back(program.values[id].name);
-    size_t i = findByName(names, name, "input");
-    inputs[i] = readNpy(file);
-    given[i] = true;
+    files[findByName(names, name, "input")] = std::make_unique<NpyFile>(file);
   }
-  for (size_t i = 0; i < given.size(); ++i)
-    if (!given[i])
+  for (size_t i = 0; i < files.size(); ++i)
+    if (!files[i])
       throw UsageError("no tensor given for input '" +
                        program.values[program.inputs[i]].name + "'");
-  return inputs;
+  return files;
 }
+
+/// An NCHW .npy input read one tile window at a time.
+class NpySource : public exec::InputSource {
+public:
+  explicit NpySource(const NpyFile &file) : file(file) {}
+  Shape shape() const override { return file.shape(); }
+  Tensor read(const Region &r) override {
+    return file.readBlock(r.axes[0].lo, r.axes[0].size(), r.axes[1].lo,
+                          r.axes[1].size());
+  }
+
+private:
+  const NpyFile &file;
+};
 
 /// Output index -> file, from -o and --output.
 std::vector<std::pair<size_t, std::string>>
@@ -179,8 +190,7 @@ outputFiles(const Args &args, const Program &program) {
 /// The tiles --tile, --tile-rows and --memory-budget ask for: edge 0 for
 /// none.
 plan::TileShape tileShapeOf(const Args &args, const Model &model,
-                            const std::vector<Tensor> &inputs,
-                            const std::string &backend,
+                            const Shape &input, const std::string &backend,
                             const CommandDefaults &defaults) {
   // A budget alone asks for tiles that fit it.
   TileRequest request = parseTileRequest(
@@ -191,9 +201,9 @@ plan::TileShape tileShapeOf(const Args &args, const Model &model,
   RunOptions options;
   options.backend = backend;
   options.memoryBudget = request.budget;
-  if (inputs[0].rank() != 4)
+  if (input.size() != 4)
     throw UsageError("--tile=auto needs an NCHW image as the first input");
-  return model.tileShapeFor(inputs, options);
+  return model.tileShapeFor(Size2{input[2], input[3]}, options);
 }
 
 /// Wall-clock phases of a run and the memory after loading the model.
@@ -322,16 +332,29 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
     return runSlide(args, spec.name, positional[1], model, backendName,
                     defaults, files);
   rejectSlideOptions(args);
-  std::vector<Tensor> inputs = readInputs(args, positional, program);
-  timing.loadSeconds = secondsSince(start);
-  timing.residentAfterLoad = residentBytes();
+  auto npy = openInputs(args, positional, program);
   RunOptions options;
   options.backend = backendName;
   options.threads = threads;
+  const Shape &first = npy[0]->shape();
   plan::TileShape tiles =
-      tileShapeOf(args, model, inputs, backendName, defaults);
+      tileShapeOf(args, model, first, backendName, defaults);
   options.tileEdge = tiles.edge;
   options.tileRows = tiles.rows;
+  // Tiles read their windows from the file: a large image is never in
+  // memory whole.
+  std::vector<Tensor> inputs(npy.size());
+  std::vector<std::unique_ptr<NpySource>> sources;
+  for (size_t i = 0; i < npy.size(); ++i) {
+    if (tiles.edge > 0 && npy[i]->shape().size() == 4 && model.streamable(i)) {
+      sources.push_back(std::make_unique<NpySource>(*npy[i]));
+      options.sources[i] = sources.back().get();
+    } else {
+      inputs[i] = npy[i]->readAll();
+    }
+  }
+  timing.loadSeconds = secondsSince(start);
+  timing.residentAfterLoad = residentBytes();
   // A GPU backend's device memory is the budget even with a fixed --tile.
   if (args.has("memory-budget")) {
     try {
@@ -341,11 +364,10 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
     }
   }
   plan::MemoryPrediction predicted;
-  if (inputs[0].rank() == 4)
+  if (first.size() == 4)
     predicted = plan::predictMemory(
-        program, plan::planStages(program),
-        {inputs[0].dim(2), inputs[0].dim(3)}, options.tileEdge,
-        {options.tileRows, backendKeepsRows(backendName)});
+        program, plan::planStages(program), {first[2], first[3]},
+        options.tileEdge, {options.tileRows, backendKeepsRows(backendName)});
   exec::Stats stats;
   start = std::chrono::steady_clock::now();
   std::vector<Tensor> outputs = model.run(std::move(inputs), options,
