@@ -57,9 +57,11 @@ plan::TileShape Model::tileShapeFor(const std::vector<Tensor> &inputs,
 
 bool Model::streamable(size_t index) const {
   int v = program_.inputs.at(index);
+  // A tiled node may still read an operand whole (a resize's size source).
   for (const Node &node : program_.nodes)
-    for (int operand : node.operands)
-      if (operand == v && node.role != Role::Tile)
+    for (size_t i = 0; i < node.operands.size(); ++i)
+      if (node.operands[i] == v &&
+          (node.role != Role::Tile || !node.window || !node.window->spatial[i]))
         return false;
   return true;
 }

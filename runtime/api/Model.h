@@ -80,7 +80,7 @@ public:
   /// the one given, else the planner's for the budget and the backend.
   plan::TileShape tileShapeFor(const std::vector<Tensor> &inputs,
                                const RunOptions &options) const;
-  /// Whether input `index` is read by tiled nodes only, so that it can come
+  /// Whether input `index` is read as tile windows only, so that it can come
   /// from an exec::InputSource in RunOptions::sources.
   bool streamable(size_t index) const;
 

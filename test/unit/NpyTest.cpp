@@ -56,3 +56,29 @@ TEST_CASE(".npy rejects other dtypes and truncation", "[npy]") {
   CHECK_THROWS_WITH(readNpy(scratch("cut.npy")),
                     Catch::Contains("truncated .npy data"));
 }
+
+TEST_CASE(".npy blocks are read in place", "[npy]") {
+  std::vector<int64_t> shape = {1, 2, 6, 5};
+  std::vector<float> data(60);
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] = float(i);
+  std::string path = scratch("blocks.npy");
+  writeNpy(path, shape, data.data());
+  NpyFile file(path);
+  CHECK(file.shape() == shape);
+  // Rows [2, 4) and columns [1, 4) of both channels.
+  Tensor block = file.readBlock(2, 2, 1, 3);
+  CHECK(block.shape == Shape{1, 2, 2, 3});
+  CHECK(block.data ==
+        std::vector<float>{11, 12, 13, 16, 17, 18, 41, 42, 43, 46, 47, 48});
+  CHECK_THROWS_WITH(file.readBlock(5, 2, 0, 1),
+                    Catch::Contains("blocks.npy") &&
+                        Catch::Contains("no block of 2x1 at (5, 0)"));
+  // A file cut short is refused when opened, not in the middle of a run.
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::ofstream(scratch("short.npy"), std::ios::binary)
+      << bytes.substr(0, bytes.size() - 4);
+  CHECK_THROWS_WITH(NpyFile(scratch("short.npy")),
+                    Catch::Contains("truncated .npy data"));
+}
