@@ -104,6 +104,12 @@ foreach(tool sstep-run sstep-compile sstep-import sstep-opt sstep-slide)
     install(TARGETS ${tool} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   endif()
 endforeach()
+# sstep-run opens its ONNX compiler from ../lib (tools/sstep-run/LoadPlan.cpp).
+if(TARGET SStepCompileInMemory)
+  set_target_properties(SStepCompileInMemory PROPERTIES
+    INSTALL_RPATH_USE_LINK_PATH ON)
+  install(TARGETS SStepCompileInMemory LIBRARY DESTINATION lib)
+endif()
 set_target_properties(sstep-aot-runner PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
 install(TARGETS sstep-aot-runner RUNTIME DESTINATION ${SSTEP_INSTALL_LIBEXECDIR})
 

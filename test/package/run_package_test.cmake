@@ -27,7 +27,8 @@ file(MAKE_DIRECTORY ${WORK})
 step("install into ${prefix}" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 foreach(file lib/cmake/SSTEP/SSTEPConfig.cmake lib/cmake/SSTEP/SSTEPConfigVersion.cmake
              lib/cmake/SSTEP/SSTEPTargets.cmake include/sstep/runtime/api/Model.h
-             bin/sstep-compile bin/sstep-run libexec/sstep/sstep-aot-runner)
+             bin/sstep-compile bin/sstep-run libexec/sstep/sstep-aot-runner
+             lib/SStepCompileInMemory.so)
   if(NOT EXISTS ${prefix}/${file})
     message(FATAL_ERROR "package: the install lacks ${file}")
   endif()
@@ -43,6 +44,13 @@ endforeach()
 
 # The installed tools run from the prefix: sstep-compile --emit=exe finds
 # the AOT runner in ../libexec/sstep.
+# The installed sstep-run finds its compiler module in ../lib.
+step("sstep-run an ONNX model" ${prefix}/bin/sstep-run ${SOURCE_DIR}/se.onnxtxt
+  --plan-info)
+if(NOT step_output MATCHES "an ONNX model compiled in memory")
+  message(FATAL_ERROR "package: sstep-run did not compile the model:\n"
+    "${step_output}")
+endif()
 step("sstep-compile a plan" ${prefix}/bin/sstep-compile ${SOURCE_DIR}/se.onnxtxt
      -o ${WORK}/se.sstep)
 step("sstep-compile an executable" ${prefix}/bin/sstep-compile ${SOURCE_DIR}/se.onnxtxt

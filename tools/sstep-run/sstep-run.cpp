@@ -1,7 +1,8 @@
 //===- sstep-run.cpp - Runs a model on an image, tensor or slide ----------===//
 //
 // sstep-run MODEL INPUT -o OUTPUT [options]: RunCommand.h is the command;
-// this adds what needs the compiler, an ONNX MODEL compiled in memory.
+// this adds an ONNX MODEL compiled in memory, by a module opened on demand
+// (LoadPlan.cpp).
 //
 //===----------------------------------------------------------------------===//
 
