@@ -123,11 +123,42 @@ Region StageTiling::share(int value, int64_t row, int64_t col) const {
   return {{ownedInterval(value, 0, row), ownedInterval(value, 1, col)}};
 }
 
+namespace {
+
+/// The rows of `window` below `above` (the same value's window in the tile
+/// above), or all of `window` when `above` does not hold its top rows.
+Region freshRows(const Region &window, const Region &above) {
+  // Windows usually move down with the tile, but not always (an edge pad's
+  // border rows read the image's first row): reuse needs the kept rows to
+  // be the top of the window.
+  if (window.empty() || above.empty() || window.axes[1] != above.axes[1] ||
+      window.axes[0].lo < above.axes[0].lo ||
+      above.axes[0].hi < window.axes[0].lo)
+    return window;
+  Region fresh = window;
+  fresh.axes[0].lo = above.axes[0].hi + 1;
+  return fresh.axes[0].empty() ? Region{} : fresh;
+}
+
+} // namespace
+
 TileWindows StageTiling::windows(int64_t row, int64_t col) const {
+  return infer(row, col, nullptr);
+}
+
+TileWindows StageTiling::windowsBelow(const TileWindows &above, int64_t row,
+                                      int64_t col) const {
+  return infer(row, col, &above);
+}
+
+TileWindows StageTiling::infer(int64_t row, int64_t col,
+                               const TileWindows *above) const {
   TileWindows w;
   size_t values = program.values.size();
   w.compute.assign(values, Region{});
   w.owned.assign(values, Region{});
+  if (above)
+    w.fresh.assign(values, Region{});
   std::vector<Region> need(values, Region{});
   for (int v : stage.sinks) {
     w.owned[v] = share(v, row, col);
@@ -137,8 +168,11 @@ TileWindows StageTiling::windows(int64_t row, int64_t col) const {
   for (auto it = stage.tileNodes.rbegin(); it != stage.tileNodes.rend(); ++it) {
     const Node &node = program.nodes[*it];
     int result = node.results[0];
-    Region out = clip(result);
-    w.compute[result] = out;
+    Region out = w.compute[result] = clip(result);
+    // Chained, only the fresh rows are computed, so only they read the
+    // operands.
+    if (above)
+      out = w.fresh[result] = freshRows(out, above->compute[result]);
     if (out.empty())
       continue;
     for (size_t i = 0; i < node.operands.size(); ++i) {
@@ -161,68 +195,10 @@ TileWindows StageTiling::windows(int64_t row, int64_t col) const {
   // Values from outside the stage (inputs, stored values, constants) are
   // cropped to what the tile reads.
   for (size_t v = 0; v < values; ++v)
-    if (w.compute[v].empty() && !need[v].empty())
-      w.compute[v] = clip(static_cast<int>(v));
-  return w;
-}
-
-namespace {
-
-/// The rows of `window` below `above` (the same value's window in the tile
-/// above), or all of `window` when `above` does not hold its top rows.
-Region freshRows(const Region &window, const Region &above) {
-  if (window.empty() || above.empty() || window.axes[1] != above.axes[1] ||
-      window.axes[0].lo < above.axes[0].lo ||
-      above.axes[0].hi < window.axes[0].lo)
-    return window;
-  Region fresh = window;
-  fresh.axes[0].lo = above.axes[0].hi + 1;
-  return fresh.axes[0].empty() ? Region{} : fresh;
-}
-
-} // namespace
-
-TileWindows StageTiling::windowsBelow(const TileWindows &above, int64_t row,
-                                      int64_t col) const {
-  TileWindows w;
-  size_t values = program.values.size();
-  w.compute.assign(values, Region{});
-  w.owned.assign(values, Region{});
-  w.fresh.assign(values, Region{});
-  std::vector<Region> need(values, Region{});
-  for (int v : stage.sinks) {
-    w.owned[v] = share(v, row, col);
-    need[v] = w.owned[v];
-  }
-  auto clip = [&](int v) { return need[v].intersect(Region::whole(sizes[v])); };
-  for (auto it = stage.tileNodes.rbegin(); it != stage.tileNodes.rend(); ++it) {
-    const Node &node = program.nodes[*it];
-    int result = node.results[0];
-    w.compute[result] = clip(result);
-    // Only the fresh rows are computed, so only they read the operands.
-    Region out = w.fresh[result] =
-        freshRows(w.compute[result], above.compute[result]);
-    if (out.empty())
-      continue;
-    for (size_t i = 0; i < node.operands.size(); ++i) {
-      if (!node.window->spatial[i])
-        continue;
-      int v = node.operands[i];
-      Region in;
-      for (unsigned axis = 0; axis < 2; ++axis)
-        in.axes[axis] =
-            sizes[v][axis] == 1 && sizes[result][axis] != 1
-                ? Interval{0, 0}
-                : node.window->axes[axis].inputInterval(
-                      out.axes[axis], sizes[v][axis], sizes[result][axis]);
-      need[v] = need[v].hull(in);
-    }
-  }
-  w.need = need;
-  for (size_t v = 0; v < values; ++v)
     if (w.compute[v].empty() && !need[v].empty()) {
       w.compute[v] = clip(static_cast<int>(v));
-      w.fresh[v] = freshRows(w.compute[v], above.compute[v]);
+      if (above)
+        w.fresh[v] = freshRows(w.compute[v], above->compute[v]);
     }
   return w;
 }

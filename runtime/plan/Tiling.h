@@ -106,6 +106,8 @@ public:
   Region share(int value, int64_t row, int64_t col) const;
 
 private:
+  /// windows() when `above` is null, else windowsBelow().
+  TileWindows infer(int64_t row, int64_t col, const TileWindows *above) const;
   /// Block `index` of `value` along `axis`.
   Interval ownedInterval(int value, unsigned axis, int64_t index) const;
 
