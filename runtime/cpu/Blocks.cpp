@@ -72,18 +72,28 @@ memory::desc plainDesc(const memory::dims &dims) {
   return memory::desc(dims, memory::data_type::f32, memory::format_tag::nchw);
 }
 
+namespace {
+
+/// Copies `region` of `block` (which contains it) into `to`, whose dims are
+/// the region's, by one reorder from a sub-memory view.
+void copyRegion(Device &device, const Block &block, const Region &region,
+                memory to) {
+  memory::desc sub = block.mem.get_desc().submemory_desc(
+      dimsOf(block.dims(), region),
+      {0, 0, region.axes[0].lo - block.region.axes[0].lo,
+       region.axes[1].lo - block.region.axes[1].lo});
+  memory from(sub, device.engine, block.mem.get_data_handle());
+  dnnl::reorder(from, to).execute(device.stream, from, to);
+}
+
+} // namespace
+
 memory extract(Device &device, const Block &block, const Region &region,
                const memory::desc &desc) {
-  memory::desc have = block.mem.get_desc();
-  if (region == block.region && have == desc)
+  if (region == block.region && block.mem.get_desc() == desc)
     return block.mem;
-  memory::dims dims = dimsOf(have.dims(), region);
-  memory::desc sub = have.submemory_desc(
-      dims, {0, 0, region.axes[0].lo - block.region.axes[0].lo,
-             region.axes[1].lo - block.region.axes[1].lo});
-  memory from(sub, device.engine, block.mem.get_data_handle());
   memory to = scratchMemory(device, desc);
-  dnnl::reorder(from, to).execute(device.stream, from, to);
+  copyRegion(device, block, region, to);
   return to;
 }
 
@@ -143,11 +153,7 @@ Block keepPart(Device &device, Block block, const Region &region) {
   memory::desc desc =
       layoutLike(block.mem.get_desc(), dimsOf(block.dims(), region));
   Block part = newBlock(device, region, desc);
-  memory::desc sub = block.mem.get_desc().submemory_desc(
-      part.dims(), {0, 0, region.axes[0].lo - block.region.axes[0].lo,
-                    region.axes[1].lo - block.region.axes[1].lo});
-  memory from(sub, device.engine, block.mem.get_data_handle());
-  dnnl::reorder(from, part.mem).execute(device.stream, from, part.mem);
+  copyRegion(device, block, region, part.mem);
   return part;
 }
 
@@ -170,12 +176,8 @@ Tensor toTensor(Device &device, const Block &block, const Region &region) {
   Tensor t({dims[0], dims[1], dims[2], dims[3]});
   if (t.size() == 0)
     return t;
-  memory::desc sub = block.mem.get_desc().submemory_desc(
-      dims, {0, 0, region.axes[0].lo - block.region.axes[0].lo,
-             region.axes[1].lo - block.region.axes[1].lo});
-  memory from(sub, device.engine, block.mem.get_data_handle());
-  memory to(plainDesc(dims), device.engine, t.data.data());
-  dnnl::reorder(from, to).execute(device.stream, from, to);
+  copyRegion(device, block, region,
+             memory(plainDesc(dims), device.engine, t.data.data()));
   device.stream.wait();
   return t;
 }

@@ -54,16 +54,26 @@ void CpuBackend::beginStage(const Program &p, const plan::Stage &stage,
   program = &p;
   sizes = &s;
   steps = planSteps(p, stage, stages, s);
-  lastUse.clear();
   computed.clear();
   for (int id : stage.tileNodes)
     computed.insert(p.nodes[id].results[0]);
+  // Per step, once per stage rather than per tile: the values it computes
+  // and those whose last reader it is (sinks stay to the tile's end).
+  std::map<int, size_t> lastUse;
   for (size_t i = 0; i < steps.size(); ++i)
     for (int id : steps[i].nodes)
       for (int v : p.nodes[id].operands)
         lastUse[v] = i;
   for (int v : stage.sinks)
     lastUse[v] = steps.size();
+  stepResults.assign(steps.size(), {});
+  releasedAfter.assign(steps.size(), {});
+  for (size_t i = 0; i < steps.size(); ++i)
+    for (int id : steps[i].nodes)
+      stepResults[i].push_back(p.nodes[id].results[0]);
+  for (const auto &[v, step] : lastUse)
+    if (step < steps.size())
+      releasedAfter[step].push_back(v);
 }
 
 const Block &CpuBackend::blockOf(int v) {
@@ -219,10 +229,8 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
   for (size_t i = 0; i < steps.size(); ++i) {
     const Step &step = steps[i];
     if (!w->compute[step.result].empty()) {
-      std::vector<int> results;
-      for (int id : step.nodes)
-        results.push_back(program->nodes[id].results[0]);
-      Block out = produce(step.result, results, [&] { return runStep(step); });
+      Block out =
+          produce(step.result, stepResults[i], [&] { return runStep(step); });
       Size2 extent = w->compute[step.result].extent();
       memory::dims dims = out.dims();
       if (dims.size() != 4 || dims[2] != extent[0] || dims[3] != extent[1])
@@ -234,12 +242,7 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
     peak = std::max(peak, liveBytes());
     device.stream.wait();
     device.scratch.clear();
-    std::set<int> done;
-    for (int id : step.nodes)
-      for (int v : program->nodes[id].operands)
-        if (lastUse[v] == i)
-          done.insert(v);
-    for (int v : done)
+    for (int v : releasedAfter[i])
       release(v);
   }
   device.stream.wait();

@@ -83,7 +83,8 @@ private:
   plan::Stages stages;
   const Program *stagesOf = nullptr;
   std::vector<Step> steps;
-  std::map<int, size_t> lastUse;
+  /// Per step: the results of its nodes, and the values released after it.
+  std::vector<std::vector<int>> stepResults, releasedAfter;
   /// Values the stage computes (the others are loaded).
   std::set<int> computed;
   /// The current tile: its windows, narrowed while a step computes fresh
