@@ -239,8 +239,10 @@ void emitElementwise(std::ostringstream &decls, std::ostringstream &os,
   auto operand = [&](int v, const Node &reader) -> std::string {
     if (auto it = computed.find(v); it != computed.end())
       return it->second;
-    if (auto c = program.constants.find(v); c != program.constants.end())
-      return constantOperand(decls, v, c->second, c->second.shape);
+    if (program.constants.contains(v)) {
+      const Tensor &c = program.constants.get(v);
+      return constantOperand(decls, v, c, c.shape);
+    }
     for (size_t k = 0; k < kernel.inputs.size(); ++k)
       if (kernel.inputs[k] == v) {
         const Shape &shape = program.values[v].shape;
@@ -259,7 +261,7 @@ void emitElementwise(std::ostringstream &decls, std::ostringstream &os,
     std::string value = loadImage(0, program.values[r].shape);
     if (conv.operands.size() > 2) {
       // The bias is per output channel, whatever its rank.
-      const Tensor &bias = program.constants.at(conv.operands[2]);
+      const Tensor &bias = program.constants.get(conv.operands[2]);
       value += " + " + constantOperand(decls, conv.operands[2], bias,
                                        {1, bias.size(), 1, 1});
     }

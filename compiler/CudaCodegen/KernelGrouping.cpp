@@ -24,9 +24,10 @@ bool readableOperand(const Node &node, size_t i, const Program &program) {
   const Shape &shape = program.values[v].shape;
   if (node.window && node.window->spatial[i])
     return shape.size() == 4;
-  if (auto c = program.constants.find(v); c != program.constants.end())
-    return c->second.shape.size() <= 4 &&
-           c->second.size() <= kMaxEmbeddedConstant;
+  if (program.constants.contains(v)) {
+    const Shape &shape = program.constants.shape(v);
+    return shape.size() <= 4 && numElements(shape) <= kMaxEmbeddedConstant;
+  }
   // A per-channel global (a squeeze-and-excitation gate): [N|1, C|1, 1, 1].
   return shape.size() == 4 && shape[2] == 1 && shape[3] == 1;
 }
@@ -59,7 +60,7 @@ struct Grouper {
   /// embedded in the source.
   void addOperands(GeneratedKernel &kernel, const Node &node) {
     for (int v : node.operands)
-      if (!program.constants.count(v))
+      if (!program.constants.contains(v))
         addInput(kernel, v);
   }
 

@@ -85,7 +85,6 @@ void putNode(ByteWriter &w, const Node &node) {
 /// Where one constant's bytes lie in the data section.
 struct ConstantEntry {
   int id = 0;
-  const Tensor *tensor = nullptr;
   uint64_t offset = 0;
 };
 
@@ -153,18 +152,14 @@ std::string encodeIndex(const Program &program, const PlanInfo &info,
   ByteWriter constants;
   constants.put(static_cast<uint32_t>(program.constants.size()));
   dataSize = 0;
-  for (const auto &[id, tensor] : program.constants) {
-    if (tensor.size() != numElements(tensor.shape))
-      throw RuntimeError("constant " + std::to_string(id) + " has " +
-                         std::to_string(tensor.size()) +
-                         " elements, its shape " + formatShape(tensor.shape) +
-                         " says otherwise");
-    layout.push_back({id, &tensor, dataSize});
+  for (const auto &[id, shape] : program.constants.shapes()) {
+    layout.push_back({id, dataSize});
     constants.put(static_cast<int32_t>(id));
-    putList(constants, tensor.shape);
+    putList(constants, shape);
     constants.put(dataSize);
-    constants.put(static_cast<uint64_t>(tensor.size()));
-    dataSize = alignUp(dataSize + tensor.data.size() * sizeof(float));
+    uint64_t count = static_cast<uint64_t>(numElements(shape));
+    constants.put(count);
+    dataSize = alignUp(dataSize + count * sizeof(float));
   }
 
   ByteWriter index;
@@ -211,8 +206,9 @@ void writePlan(const std::string &path, const Program &program,
   };
   for (const ConstantEntry &entry : layout) {
     emit(zeros, entry.offset - pos);
-    emit(reinterpret_cast<const char *>(entry.tensor->data.data()),
-         entry.tensor->data.size() * sizeof(float));
+    std::shared_ptr<const Tensor> tensor = program.constants.read(entry.id);
+    emit(reinterpret_cast<const char *>(tensor->data.data()),
+         tensor->data.size() * sizeof(float));
   }
   emit(zeros, dataSize - pos);
 

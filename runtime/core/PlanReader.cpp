@@ -3,12 +3,14 @@
 // Nothing in the file is trusted before it is checked: the header's own CRC,
 // then the file size it promises, then the index's CRC before the index is
 // parsed (every length and id bounds-checked all the same), then the data's
-// CRC as the weights stream straight into their tensors, never held twice.
+// CRC. The weights are not kept: each constant remembers its place and its
+// own CRC, and is read again, checked, when a kernel asks (Constants.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/core/ByteIO.h"
 #include "runtime/core/PlanFile.h"
+#include "runtime/core/RuntimeError.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -328,29 +330,30 @@ Program readPlanAt(const std::string &path, uint64_t offset, uint64_t fileSize,
       sections.at(tag).fail(std::string("section '") + tag +
                             "' has bytes left over");
 
-  // The weights go straight from the file into their tensors; the padding
-  // between them is read only to be checksummed.
+  // The weights are checksummed here and read again when a kernel needs
+  // them (Constants), so loading a plan holds none of them.
+  auto file = std::make_shared<const ConstantFile>(path, offset + kHeaderBytes +
+                                                             indexSize);
   uint32_t crc = 0;
   uint64_t pos = 0;
-  std::vector<char> gap(kAlign);
-  auto skipTo = [&](uint64_t target) {
-    for (; pos < target; pos += gap.size()) {
-      gap.resize(std::min<uint64_t>(target - pos, 1 << 16));
-      readExactly(in, gap.data(), gap.size(), path);
-      crc = crc32Update(crc, gap.data(), gap.size());
+  std::vector<char> chunk;
+  auto readTo = [&](uint64_t target, uint32_t *part) {
+    while (pos < target) {
+      chunk.resize(std::min<uint64_t>(target - pos, 1 << 20));
+      readExactly(in, chunk.data(), chunk.size(), path);
+      crc = crc32Update(crc, chunk.data(), chunk.size());
+      if (part)
+        *part = crc32Update(*part, chunk.data(), chunk.size());
+      pos += chunk.size();
     }
-    pos = target;
   };
   for (PendingConstant &c : pending) {
-    skipTo(c.offset);
-    Tensor tensor(std::move(c.shape));
-    char *bytes = reinterpret_cast<char *>(tensor.data.data());
-    readExactly(in, bytes, c.bytes, path);
-    crc = crc32Update(crc, bytes, c.bytes);
-    pos += c.bytes;
-    program.constants[c.id] = std::move(tensor);
+    readTo(c.offset, nullptr);
+    uint32_t own = 0;
+    readTo(c.offset + c.bytes, &own);
+    program.constants.setInFile(c.id, std::move(c.shape), file, c.offset, own);
   }
-  skipTo(dataSize);
+  readTo(dataSize, nullptr);
   if (crc != dataCrc)
     corrupt(path);
   if (info)

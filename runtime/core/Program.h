@@ -16,6 +16,7 @@
 #define SSTEP_RUNTIME_CORE_PROGRAM_H
 
 #include "dialects/sstep/IR/AxisRule.h"
+#include "runtime/core/Constants.h"
 #include "runtime/core/KernelModule.h"
 #include "runtime/core/Tensor.h"
 
@@ -101,7 +102,7 @@ struct Program {
   /// output may be an input or a constant, or be returned twice.
   std::vector<std::string> outputNames;
   /// Value id -> its constant data (weights, biases).
-  std::map<int, Tensor> constants;
+  Constants constants;
   std::vector<Node> nodes;
   /// Code generated for a target (empty for the reference and cpu targets).
   KernelModule kernels;

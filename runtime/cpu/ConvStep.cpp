@@ -27,15 +27,39 @@ memory::dims padDims(const std::array<int64_t, 2> &pads) {
 
 } // namespace
 
+memory CpuBackend::packedWeights(int id, const memory::desc &layout,
+                                 const memory::desc &plain) {
+  std::vector<std::pair<memory::desc, memory>> &copies = cache->weights[id];
+  for (auto &[desc, mem] : copies)
+    if (desc == layout)
+      return mem;
+  memory packed(layout, device.engine);
+  if (!copies.empty()) {
+    // Another tile shape took another layout: repack the first copy rather
+    // than read the plain weights again.
+    dnnl::reorder(copies.front().second, packed)
+        .execute(device.stream, copies.front().second, packed);
+  } else {
+    // Read for this one reorder and dropped after it: a plan's weights are
+    // then held once, packed.
+    std::shared_ptr<const Tensor> weight =
+        program->constants.read(program->nodes[id].operands[1]);
+    memory user(plain, device.engine, const_cast<float *>(weight->data.data()));
+    dnnl::reorder(user, packed).execute(device.stream, user, packed);
+  }
+  copies.push_back({layout, packed});
+  return packed;
+}
+
 Block CpuBackend::runConv(const Step &step) {
   const Node &conv = program->nodes[step.nodes[0]];
   int id = step.nodes[0];
   int x = conv.operands[0];
-  const Tensor &weight = whole(conv.operands[1]);
+  const Shape &weight = program->constants.shape(conv.operands[1]);
   bool hasBias = conv.operands.size() > 2;
   int64_t groups = conv.getInt("groups");
-  WindowAxis axes[2] = {reference::windowAxisOf(conv, weight.dim(2), 0),
-                        reference::windowAxisOf(conv, weight.dim(3), 1)};
+  WindowAxis axes[2] = {reference::windowAxisOf(conv, weight[2], 0),
+                        reference::windowAxisOf(conv, weight[3], 1)};
   const Region &out = w->compute[step.result];
   reference::WindowReads reads = reference::windowReads(out, axes, (*sizes)[x]);
   memory::dims padL = padDims(reads.padBegin), padR = padDims(reads.padEnd);
@@ -46,12 +70,12 @@ Block CpuBackend::runConv(const Step &step) {
                        formatRegion(out) + " reads " +
                        formatRegion(reads.region));
   memory::dims in = dimsOf(input.dims(), reads.region);
-  int64_t o = weight.dim(0);
+  int64_t o = weight[0];
   memory::dims dst{in[0], o, out.axes[0].size(), out.axes[1].size()};
   memory::dims wdims =
-      groups > 1 ? memory::dims{groups, o / groups, weight.dim(1),
-                                weight.dim(2), weight.dim(3)}
-                 : memory::dims{o, weight.dim(1), weight.dim(2), weight.dim(3)};
+      groups > 1
+          ? memory::dims{groups, o / groups, weight[1], weight[2], weight[3]}
+          : memory::dims{o, weight[1], weight[2], weight[3]};
 
   dnnl::post_ops ops;
   std::string signature;
@@ -90,22 +114,12 @@ Block CpuBackend::runConv(const Step &step) {
   }
   const Primitive &prim = found->second;
 
-  // Weights, packed once per layout.
-  memory packed;
-  for (auto &[desc, mem] : cache->weights[id])
-    if (desc == prim.weights)
-      packed = mem;
-  if (!packed) {
-    memory user(
-        memory::desc(wdims, dt::f32, groups > 1 ? tag::goihw : tag::oihw),
-        device.engine, const_cast<float *>(weight.data.data()));
-    packed = memory(prim.weights, device.engine);
-    dnnl::reorder(user, packed).execute(device.stream, user, packed);
-    cache->weights[id].push_back({prim.weights, packed});
-  }
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, extract(device, input, reads.region, prim.src)},
-      {DNNL_ARG_WEIGHTS, packed}};
+      {DNNL_ARG_WEIGHTS,
+       packedWeights(
+           id, prim.weights,
+           memory::desc(wdims, dt::f32, groups > 1 ? tag::goihw : tag::oihw))}};
   if (hasBias) {
     memory &bias = cache->bias[id];
     if (!bias)

@@ -58,6 +58,10 @@ private:
   const Tensor &whole(int v) { return context->whole(v); }
   Block runStep(const Step &step);
   Block runConv(const Step &step);
+  /// Convolution node `id`'s weights in `layout`, packed once per layout
+  /// from its weights constant, which is in `plain` layout.
+  memory packedWeights(int id, const memory::desc &layout,
+                       const memory::desc &plain);
   Block runPool(const Node &node);
   Block runEltwise(const Node &node, const Eltwise &eltwise);
   Block runBinary(const Node &node);

@@ -15,13 +15,14 @@ namespace {
 /// the last bit. Exporters write these for input scaling and normalisation;
 /// oneDNN's binary primitive broadcasts a scalar at a fraction of the speed.
 std::optional<Eltwise> scalarLinear(const Node &node, const Program &program) {
-  auto c = program.constants.find(node.operands[1]);
-  if (c == program.constants.end() || c->second.data.size() != 1 ||
-      program.constants.count(node.operands[0]) ||
+  int c = node.operands[1];
+  if (!program.constants.contains(c) ||
+      numElements(program.constants.shape(c)) != 1 ||
+      program.constants.contains(node.operands[0]) ||
       program.values[node.operands[0]].shape !=
           program.values[node.results[0]].shape)
     return std::nullopt;
-  float k = c->second.data[0];
+  float k = program.constants.get(c).data[0];
   if (node.op == "add")
     return Eltwise{algorithm::eltwise_linear, 1.0f, k};
   if (node.op == "sub")

@@ -106,9 +106,8 @@ private:
 };
 
 const Tensor &Run::whole(int v) {
-  auto constant = program.constants.find(v);
-  if (constant != program.constants.end())
-    return constant->second;
+  if (program.constants.contains(v))
+    return program.constants.get(v);
   if (source[v])
     throw RuntimeError("internal error: streamed input '" +
                        program.values[v].name + "' is read whole");
@@ -349,9 +348,9 @@ std::vector<Tensor> Run::run(std::vector<Tensor> inputs) {
   streamedAs.assign(values, {});
   readWhole.assign(values, false);
   begun.assign(program.outputs.size(), false);
-  for (const auto &[v, tensor] : program.constants)
-    if (tensor.rank() == 4)
-      sizes[v] = {tensor.dim(2), tensor.dim(3)};
+  for (const auto &[v, shape] : program.constants.shapes())
+    if (shape.size() == 4)
+      sizes[v] = {shape[2], shape[3]};
   for (const auto &[output, out] : options.sinks)
     streamedAs.at(program.outputs.at(output)).push_back(output);
   for (const Node &node : program.nodes)

@@ -89,8 +89,7 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
   p.tileEdge = tileEdge;
   p.tileRows = rows.rows > 0 ? rows.rows : tileEdge;
   Sizes sizes = predictSizes(program, stages, input);
-  for (const auto &[v, tensor] : program.constants)
-    p.weightBytes += tensor.size() * int64_t(sizeof(float));
+  p.weightBytes = program.constants.bytes();
   for (size_t v = 0; v < program.values.size(); ++v)
     if (stages.stored[v] && stages.producer[v] >= 0 && sizes[v][0] > 0)
       p.storedBytes +=

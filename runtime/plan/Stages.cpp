@@ -28,7 +28,7 @@ Stages planStages(const Program &program) {
   result.producer.assign(values, -1);
   for (int v : program.inputs)
     result.stored[v] = true;
-  for (const auto &[v, tensor] : program.constants)
+  for (const auto &[v, shape] : program.constants.shapes())
     result.stored[v] = true;
 
   int last = 0;

@@ -65,7 +65,7 @@ Sizes predictSizes(const Program &program, const Stages &stages, Size2 input) {
   Sizes sizes(program.values.size(), unknown);
   for (int v : program.inputs)
     sizes[v] = input;
-  for (const auto &[v, tensor] : program.constants)
+  for (const auto &[v, shape] : program.constants.shapes())
     sizes[v] = shapeSize(program.values[v]);
   for (const Stage &stage : stages.stages) {
     inferTileSizes(program, stage, sizes);

@@ -56,9 +56,8 @@ std::vector<Tensor> run(const Program &program, std::vector<Tensor> inputs) {
       throw RuntimeError(node.describe() + ": no reference kernel for this op");
     Operands operands;
     for (int v : node.operands) {
-      auto constant = program.constants.find(v);
-      if (constant != program.constants.end())
-        operands.push_back(&constant->second);
+      if (program.constants.contains(v))
+        operands.push_back(&program.constants.get(v));
       else if (ready[v])
         operands.push_back(&values[v]);
       else
@@ -80,9 +79,8 @@ std::vector<Tensor> run(const Program &program, std::vector<Tensor> inputs) {
 
   std::vector<Tensor> outputs;
   for (int v : program.outputs) {
-    auto constant = program.constants.find(v);
-    if (constant != program.constants.end())
-      outputs.push_back(constant->second);
+    if (program.constants.contains(v))
+      outputs.push_back(program.constants.get(v));
     else if (ready[v])
       outputs.push_back(values[v]);
     else

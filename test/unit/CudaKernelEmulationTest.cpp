@@ -131,7 +131,7 @@ TEST_CASE("Generated kernels compute what the reference computes",
         Tensor t = values.count(v) ? values.at(v) : Tensor();
         if (kernel.kind == "epilogue" && k == 0 && first.operands.size() > 2) {
           // The convolution's raw result: without its bias.
-          const Tensor &bias = program.constants.at(first.operands[2]);
+          const Tensor &bias = program.constants.get(first.operands[2]);
           int64_t plane = t.dim(2) * t.dim(3);
           for (int64_t i = 0; i < t.size(); ++i)
             t.data[i] -= bias.data[(i / plane) % t.dim(1)];

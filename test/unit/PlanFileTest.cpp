@@ -55,11 +55,12 @@ Program sampleProgram() {
   std::vector<float> weights(4 * 3 * 3 * 3);
   for (size_t i = 0; i < weights.size(); ++i)
     weights[i] = 1234.5f + float(i) * 0.25f;
-  p.constants[w] = Tensor({4, 3, 3, 3}, weights);
-  p.constants[b] = Tensor({4}, {-1.0f, 0.0f, -0.0f, 1e-38f});
-  p.constants[s] = Tensor(
-      Shape{}, std::vector<float>{std::numeric_limits<float>::infinity()});
-  p.constants[e] = Tensor({0, 2});
+  p.constants.set(w, Tensor({4, 3, 3, 3}, weights));
+  p.constants.set(b, Tensor({4}, {-1.0f, 0.0f, -0.0f, 1e-38f}));
+  p.constants.set(
+      s, Tensor(Shape{},
+                std::vector<float>{std::numeric_limits<float>::infinity()}));
+  p.constants.set(e, Tensor({0, 2}));
 
   Node conv;
   conv.op = "conv2d";
@@ -172,9 +173,12 @@ void requireSameProgram(const Program &a, const Program &b) {
   CHECK(a.outputs == b.outputs);
   CHECK(a.outputNames == b.outputNames);
   REQUIRE(a.constants.size() == b.constants.size());
-  for (const auto &[id, tensor] : a.constants) {
-    REQUIRE(b.constants.count(id));
-    const Tensor &other = b.constants.at(id);
+  for (const auto &[id, shape] : a.constants.shapes()) {
+    REQUIRE(b.constants.contains(id));
+    CHECK(b.constants.shape(id) == shape);
+    CHECK(b.constants.crc(id) == a.constants.crc(id));
+    const Tensor &tensor = a.constants.get(id);
+    const Tensor &other = b.constants.get(id);
     CHECK(tensor.shape == other.shape);
     REQUIRE(tensor.data.size() == other.data.size());
     CHECK(std::memcmp(tensor.data.data(), other.data.data(),
@@ -240,7 +244,8 @@ TEST_CASE("A plan reads back as the Program written", "[plan]") {
 
   // Weights are stored raw, at a 64-byte boundary of the file.
   std::string bytes = slurp(path);
-  const auto &weights = program.constants.begin()->second.data;
+  const auto &weights =
+      program.constants.get(program.constants.shapes().begin()->first).data;
   std::string raw(reinterpret_cast<const char *>(weights.data()),
                   weights.size() * sizeof(float));
   size_t at = bytes.find(raw);
@@ -251,6 +256,46 @@ TEST_CASE("A plan reads back as the Program written", "[plan]") {
   // An empty program round-trips too.
   writePlan(path, Program(), PlanInfo());
   requireSameProgram(Program(), readPlan(path));
+}
+
+TEST_CASE("A plan's weights stay in the file until read, checked", "[plan]") {
+  Program program = sampleProgram();
+  int w = program.constants.shapes().begin()->first;
+  const Tensor &want = program.constants.get(w);
+  auto [path, bytes] = samplePlan("lazy.sstep");
+  Program loaded = readPlan(path);
+  CHECK(loaded.constants.crc(w) == program.constants.crc(w));
+  CHECK(loaded.constants.bytes() == program.constants.bytes());
+
+  SECTION("read() gives the data without keeping it") {
+    std::shared_ptr<const Tensor> once = loaded.constants.read(w);
+    CHECK(once->data == want.data);
+    CHECK(loaded.constants.read(w) != once);
+    CHECK(&loaded.constants.get(w) == &loaded.constants.get(w));
+    CHECK(loaded.constants.read(w).get() == &loaded.constants.get(w));
+  }
+  SECTION("a plan replaced by a new one is still read as loaded") {
+    Program other = sampleProgram();
+    Tensor changed = other.constants.get(w);
+    changed.data[0] = -1.0f;
+    other.constants.set(w, std::move(changed));
+    writePlan(path, other, PlanInfo());
+    CHECK(loaded.constants.get(w).data == want.data);
+  }
+  SECTION("a plan rewritten in place is refused by name") {
+    size_t at = bytes.find(std::string(
+        reinterpret_cast<const char *>(want.data.data()), sizeof(float) * 4));
+    REQUIRE(at != std::string::npos);
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(std::streamoff(at));
+    file.put(static_cast<char>(bytes[at] ^ 0x01));
+    file.close();
+    CHECK_THROWS_WITH(loaded.constants.get(w),
+                      Catch::Contains("lazy.sstep: the weights of constant " +
+                                      std::to_string(w) +
+                                      " changed on disk since the plan was "
+                                      "loaded"));
+  }
 }
 
 TEST_CASE("Generated kernels travel in the plan's KERN section", "[plan]") {
