@@ -3,7 +3,7 @@
 # (random weights, BatchNorm folded by the importer), the same input, the
 # same thread count. PyTorch runs the whole image under torch.no_grad();
 # SSTEP runs it whole (--tile=none), at fixed tile edges, in chained tiles as
-# wide as the image and 64 rows tall (--tile-rows: each reuses the rows the
+# wide as the image and 32 rows tall (--tile-rows: each reuses the rows the
 # tile above computed), and at the tiles the planner picks for a memory
 # budget. Prints inference seconds (model loading
 # excluded on both sides), throughput in input megapixels per second, the
@@ -62,7 +62,7 @@ PY
   }
   run whole --tile=none
   for t in $TILES; do run "tile$t" --tile="$t"; done
-  run strip --tile="$SIZE" --tile-rows=64
+  run strip --tile="$SIZE" --tile-rows=32
   run budget --memory-budget="$BUDGET"
   names="torch whole $(for t in $TILES; do echo -n "tile$t "; done) strip budget"
   $PY - "$WORK" "$MODEL" "$SIZE" "$BUDGET" $names <<'PY'
@@ -70,6 +70,8 @@ import sys, json, numpy as np
 work, model, size, budget, names = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:]
 ref = np.load(f"{work}/torch.npy")
 torch_mps = size * size / 1e6 / json.load(open(f"{work}/torch.json"))["run_seconds"]
+torch_peak = json.load(open(f"{work}/torch.json"))["peak_resident_bytes"]
+met = []
 for name in names:
     s = json.load(open(f"{work}/{name}.json"))
     mps = size * size / 1e6 / s["run_seconds"]
@@ -77,7 +79,7 @@ for name in names:
         label, tiles, err = "PyTorch (whole image)", "-", ""
     else:
         label = {"whole": "SSTEP cpu --tile=none",
-                 "strip": f"SSTEP cpu {size}x64 chained",
+                 "strip": f"SSTEP cpu {size}x32 chained",
                  "budget": f"SSTEP cpu budget {budget}"}.get(
                      name, f"SSTEP cpu --tile={name[4:]}")
         tiles = "x".join(str(v) for v in s["grids"][-1])
@@ -86,5 +88,11 @@ for name in names:
     print(f"{model:<16} {label:<26} {tiles:>7} {s['run_seconds']:>9.2f} "
           f"{mps:>7.2f} {mps / torch_mps:>8.2f}x "
           f"{s['peak_resident_bytes'] / 2**20:>9.0f}{err}")
+    if (name != "torch" and mps / torch_mps >= 1.3
+            and s["peak_resident_bytes"] * 8 <= torch_peak):
+        met.append(label)
+print(f"{model:<16} goal >= 1.3x at <= 1/8 of PyTorch's peak "
+      f"({torch_peak / 8 / 2**20:.0f} MiB): "
+      + (f"met by {', '.join(met)}" if met else "not met"))
 PY
 done

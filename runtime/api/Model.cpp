@@ -84,7 +84,8 @@ std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
   plan::TileShape tiles = tileShapeFor(inputs, options);
   if (tiles.edge == 0 && !options.sources.empty())
     throw RuntimeError("an input read a region at a time needs a tiled run");
-  if (tiles.edge == 0 && options.backend == "reference" && !stats) {
+  if (tiles.edge == 0 && options.backend == "reference" && !stats &&
+      options.sinks.empty()) {
     // The oracle's whole-image interpreter: no partitioning involved.
     return reference::run(program_, std::move(inputs));
   }
@@ -92,6 +93,7 @@ std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
   execOptions.tileEdge = tiles.edge;
   execOptions.tileRows = tiles.rows;
   execOptions.sources = options.sources;
+  execOptions.sinks = options.sinks;
   return exec::execute(program_, *backend, std::move(inputs), execOptions,
                        stats);
 }

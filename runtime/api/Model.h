@@ -50,6 +50,9 @@ struct RunOptions {
   /// Inputs read a region at a time (by input index); their tensors are
   /// passed empty. The run must be tiled.
   std::map<size_t, exec::InputSource *> sources;
+  /// Outputs written a block at a time (by output index), each an NCHW
+  /// image; they are returned empty.
+  std::map<size_t, exec::OutputSink *> sinks;
   /// Device memory for a GPU backend's arena, in bytes; 0: memoryBudget,
   /// else half of what is free.
   int64_t deviceMemory = 0;

@@ -3,6 +3,7 @@
 #include "runtime/core/Npy.h"
 #include "runtime/core/RuntimeError.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -60,23 +61,27 @@ std::vector<int64_t> parseShape(const std::string &header,
   return shape;
 }
 
+/// Magic, version 1.0, the header's length and the header.
+std::string preamble(const std::vector<int64_t> &shape) {
+  std::string header = headerText(shape);
+  uint16_t len = uint16_t(header.size());
+  std::string bytes(kMagic, 6);
+  bytes += {char(1), char(0), char(len & 0xFF), char(len >> 8)};
+  return bytes + header;
+}
+
 } // namespace
 
 void writeNpy(const std::string &path, const std::vector<int64_t> &shape,
               const float *data) {
   static_assert(sizeof(float) == 4, "float32 expected");
   int64_t n = elementCount(shape, path);
-  std::string header = headerText(shape);
   std::string part = path + ".part";
   {
     std::ofstream out(part, std::ios::binary);
     if (!out)
       throw npyError(path, "cannot create " + part);
-    uint16_t len = uint16_t(header.size());
-    out.write(kMagic, 6);
-    out.put(1).put(0);
-    out.put(char(len & 0xFF)).put(char(len >> 8));
-    out << header;
+    out << preamble(shape);
     out.write(reinterpret_cast<const char *>(data), std::streamsize(n * 4));
     if (!out.flush())
       throw npyError(path, "cannot write " + part);
@@ -158,6 +163,80 @@ Tensor NpyFile::readBlock(int64_t row, int64_t rows, int64_t col,
     for (int64_t y = row; y < row + rows; ++y, to += cols)
       readAt((plane * shape_[2] + y) * shape_[3] + col, cols, to);
   return t;
+}
+
+NpyWriter::NpyWriter(const std::string &path, const std::vector<int64_t> &shape)
+    : path_(path), part_(path + ".part"), shape_(shape) {
+  if (shape.size() != 4)
+    throw npyError(path, "only NCHW arrays are written a block at a time");
+  std::string head = preamble(shape);
+  dataOffset_ = int64_t(head.size());
+  fd_ = ::open(part_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw npyError(path,
+                   "cannot create " + part_ + ": " + std::strerror(errno));
+  // The full size at once: blocks of any order land in place, and a disk
+  // too small for the array fails here on most file systems' quota rather
+  // than mid-run.
+  if (::pwrite(fd_, head.data(), head.size(), 0) != ssize_t(head.size()) ||
+      ::ftruncate(fd_, off_t(dataOffset_ + elementCount(shape, path) * 4)) !=
+          0) {
+    std::string why = std::strerror(errno);
+    ::close(fd_);
+    ::unlink(part_.c_str());
+    fd_ = -1;
+    throw npyError(path, "cannot write " + part_ + ": " + why);
+  }
+}
+
+NpyWriter::~NpyWriter() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(part_.c_str());
+  }
+}
+
+void NpyWriter::writeBlock(int64_t row, int64_t col, const Tensor &block) {
+  if (fd_ < 0 || block.rank() != 4 || block.dim(0) != shape_[0] ||
+      block.dim(1) != shape_[1] || row < 0 || col < 0 ||
+      row + block.dim(2) > shape_[2] || col + block.dim(3) > shape_[3])
+    throw npyError(path_, "no block of shape " + formatShape(block.shape) +
+                              " at (" + std::to_string(row) + ", " +
+                              std::to_string(col) + ") in an array of shape " +
+                              formatShape(shape_));
+  int64_t rows = block.dim(2), cols = block.dim(3);
+  const float *from = block.data.data();
+  for (int64_t plane = 0; plane < shape_[0] * shape_[1]; ++plane)
+    for (int64_t y = row; y < row + rows; ++y, from += cols) {
+      off_t at =
+          off_t(dataOffset_ + ((plane * shape_[2] + y) * shape_[3] + col) * 4);
+      const char *bytes = reinterpret_cast<const char *>(from);
+      for (size_t done = 0, size = size_t(cols) * 4; done < size;) {
+        ssize_t n = ::pwrite(fd_, bytes + done, size - done, at + off_t(done));
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n <= 0)
+          throw npyError(path_,
+                         "cannot write " + part_ + ": " + std::strerror(errno));
+        done += size_t(n);
+      }
+    }
+}
+
+void NpyWriter::finish() {
+  if (fd_ < 0)
+    throw npyError(path_, "finished twice");
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) {
+    ::unlink(part_.c_str());
+    throw npyError(path_,
+                   "cannot write " + part_ + ": " + std::strerror(errno));
+  }
+  if (std::rename(part_.c_str(), path_.c_str()) != 0) {
+    ::unlink(part_.c_str());
+    throw npyError(path_, "cannot rename " + part_ + " to it");
+  }
 }
 
 } // namespace sstep

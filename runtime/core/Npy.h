@@ -53,6 +53,32 @@ private:
   int fd_ = -1;
 };
 
+/// A rank-4 .npy file written a block at a time, so that a large output is
+/// never in memory whole: `path.part` holds the header and the array's full
+/// size from the start, blocks land in place, and finish() renames it to
+/// `path`. Dropped unfinished (an error), the `.part` is removed.
+class NpyWriter {
+public:
+  /// Creates `path.part` for an array of `shape` (rank 4). Throws
+  /// RuntimeError naming the file.
+  NpyWriter(const std::string &path, const std::vector<int64_t> &shape);
+  ~NpyWriter();
+  NpyWriter(const NpyWriter &) = delete;
+  NpyWriter &operator=(const NpyWriter &) = delete;
+
+  /// Writes `block` (all of N and C) with its top left corner at (`row`,
+  /// `col`); one write per (n, c, row).
+  void writeBlock(int64_t row, int64_t col, const Tensor &block);
+  /// Completes the file and renames it into place.
+  void finish();
+
+private:
+  std::string path_, part_;
+  std::vector<int64_t> shape_;
+  int64_t dataOffset_ = 0;
+  int fd_ = -1;
+};
+
 } // namespace sstep
 
 #endif // SSTEP_RUNTIME_CORE_NPY_H

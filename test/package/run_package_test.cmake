@@ -37,10 +37,15 @@ endforeach()
 # The runtime's libraries only: the compiler's stay in the build.
 file(GLOB libs RELATIVE ${prefix}/lib ${prefix}/lib/*.a)
 foreach(lib IN LISTS libs)
-  if(NOT lib MATCHES "^libSStep(Core|Plan|Exec|Reference|Cpu|Cuda|CudaArena|Slide|Pipeline|Runtime)\\.a$")
+  if(NOT lib MATCHES "^libSStep(Core|Plan|Exec|Reference|Cpu|Cuda|CudaArena|Slide|Pipeline|Model|Runtime)\\.a$")
     message(FATAL_ERROR "package: the install has ${lib}, not a runtime library")
   endif()
 endforeach()
+
+# sstep-run runs slides through its module in ../lib.
+if(EXPECT_SLIDE AND NOT EXISTS ${prefix}/lib/SStepRunSlide.so)
+  message(FATAL_ERROR "package: the install lacks lib/SStepRunSlide.so")
+endif()
 
 # The installed tools run from the prefix: sstep-compile --emit=exe finds
 # the AOT runner in ../libexec/sstep.

@@ -4,6 +4,7 @@
 
 #include "runtime/core/Npy.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -81,4 +82,52 @@ TEST_CASE(".npy blocks are read in place", "[npy]") {
       << bytes.substr(0, bytes.size() - 4);
   CHECK_THROWS_WITH(NpyFile(scratch("short.npy")),
                     Catch::Contains("truncated .npy data"));
+}
+
+TEST_CASE(".npy blocks are written in place, the file appears when done",
+          "[npy]") {
+  std::vector<int64_t> shape = {2, 3, 5, 7};
+  Tensor want(shape);
+  for (size_t i = 0; i < want.data.size(); ++i)
+    want.data[i] = float(i) - 50.5f;
+  // Disjoint blocks covering the array, written out of order.
+  auto block = [&](int64_t row, int64_t rows, int64_t col, int64_t cols) {
+    Tensor b({2, 3, rows, cols});
+    size_t k = 0;
+    for (int64_t p = 0; p < 6; ++p)
+      for (int64_t y = row; y < row + rows; ++y)
+        for (int64_t x = col; x < col + cols; ++x)
+          b.data[k++] = want.data[size_t((p * 5 + y) * 7 + x)];
+    return b;
+  };
+  std::string path = scratch("blocks.npy");
+  std::remove(path.c_str());
+  {
+    NpyWriter out(path, shape);
+    out.writeBlock(3, 4, block(3, 2, 4, 3));
+    out.writeBlock(0, 0, block(0, 3, 0, 4));
+    out.writeBlock(3, 0, block(3, 2, 0, 4));
+    CHECK_FALSE(std::ifstream(path).good());
+    CHECK(std::ifstream(path + ".part").good());
+    out.writeBlock(0, 4, block(0, 3, 4, 3));
+    CHECK_THROWS_WITH(out.writeBlock(4, 4, block(3, 2, 4, 3)),
+                      Catch::Contains("blocks.npy: no block of shape "
+                                      "2x3x2x3 at (4, 4) in an array of "
+                                      "shape 2x3x5x7"));
+    out.finish();
+  }
+  CHECK_FALSE(std::ifstream(path + ".part").good());
+  Tensor back = readNpy(path);
+  CHECK(back.shape == shape);
+  CHECK(back.data == want.data);
+
+  // Unfinished, nothing is left behind and nothing replaces the old file.
+  {
+    NpyWriter out(path, {1, 1, 2, 2});
+    out.writeBlock(0, 0, Tensor({1, 1, 1, 1}, 3.0f));
+  }
+  CHECK_FALSE(std::ifstream(path + ".part").good());
+  CHECK(readNpy(path).data == want.data);
+  CHECK_THROWS_WITH(NpyWriter(scratch("no-such-dir/x.npy"), {1, 1, 1, 1}),
+                    Catch::Contains("no-such-dir/x.npy: cannot create"));
 }

@@ -13,7 +13,7 @@
 #include "runtime/core/RuntimeError.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
-#include "tools/command/RunSlide.h"
+#include "tools/command/NpyStreams.h"
 #include "tools/command/TileOptions.h"
 #include "tools/command/WriteOutput.h"
 #include "tools/common/Args.h"
@@ -150,20 +150,6 @@ openInputs(const Args &args, const std::vector<std::string> &positional,
   return files;
 }
 
-/// An NCHW .npy input read one tile window at a time.
-class NpySource : public exec::InputSource {
-public:
-  explicit NpySource(const NpyFile &file) : file(file) {}
-  Shape shape() const override { return file.shape(); }
-  Tensor read(const Region &r) override {
-    return file.readBlock(r.axes[0].lo, r.axes[0].size(), r.axes[1].lo,
-                          r.axes[1].size());
-  }
-
-private:
-  const NpyFile &file;
-};
-
 /// Output index -> file, from -o and --output.
 std::vector<std::pair<size_t, std::string>>
 outputFiles(const Args &args, const Program &program) {
@@ -185,6 +171,35 @@ outputFiles(const Args &args, const Program &program) {
   if (files.empty())
     throw UsageError("no output file given (-o FILE or --output NAME=FILE)");
   return files;
+}
+
+bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// Whether INPUT is a slide rather than a .npy tensor.
+bool isSlideInput(const std::string &input) { return !endsWith(input, ".npy"); }
+
+/// Throws UsageError when an option only slide runs take is given.
+void rejectSlideOptions(const Args &args) {
+  for (const char *name : {"level", "normalize", "output-scale", "background",
+                           "compression", "tissue-mask"})
+    if (args.has(name))
+      throw UsageError(std::string("--") + name +
+                       " applies to slide inputs only");
+}
+
+/// Whether output `index` of a tiled run goes to `file` block by block: an
+/// NCHW image written to one .npy file only.
+bool streamsToFile(const Program &program,
+                   const std::vector<std::pair<size_t, std::string>> &files,
+                   size_t index, const std::string &file) {
+  int bound = 0;
+  for (const auto &binding : files)
+    bound += binding.first == index;
+  return bound == 1 && endsWith(file, ".npy") &&
+         program.values[program.outputs[index]].shape.size() == 4;
 }
 
 /// The tiles --tile, --tile-rows and --memory-budget ask for: edge 0 for
@@ -328,9 +343,14 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   const Model &model = spec.embedded ? *spec.embedded : loaded;
   const Program &program = model.program();
   auto files = outputFiles(args, program);
-  if (positional.size() == 2 && isSlideInput(positional[1]))
-    return runSlide(args, spec.name, positional[1], model, backendName,
-                    defaults, files);
+  if (positional.size() == 2 && isSlideInput(positional[1])) {
+    if (!spec.runSlide)
+      throw UsageError("this build of " + spec.name +
+                       " reads no slides (it "
+                       "was built without libtiff, OpenSlide and HDF5)");
+    return spec.runSlide({&args, spec.name, positional[1], &model, backendName,
+                          defaults, files});
+  }
   rejectSlideOptions(args);
   auto npy = openInputs(args, positional, program);
   RunOptions options;
@@ -353,6 +373,14 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
       inputs[i] = npy[i]->readAll();
     }
   }
+  // And write the blocks they own straight into an output file.
+  std::map<size_t, std::unique_ptr<NpySink>> sinks;
+  if (tiles.edge > 0)
+    for (const auto &[index, file] : files)
+      if (streamsToFile(program, files, index, file)) {
+        sinks[index] = std::make_unique<NpySink>(file);
+        options.sinks[index] = sinks[index].get();
+      }
   timing.loadSeconds = secondsSince(start);
   timing.residentAfterLoad = residentBytes();
   // A GPU backend's device memory is the budget even with a fixed --tile.
@@ -376,7 +404,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   if (args.has("stats"))
     writeStats(args.get("stats"), predicted, stats, backendName, timing);
   for (const auto &[index, file] : files)
-    writeOutput(file, program.outputName(index), outputs[index]);
+    if (!sinks.count(index))
+      writeOutput(file, program.outputName(index), outputs[index]);
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #define SSTEP_TOOLS_COMMAND_RUNCOMMAND_H
 
 #include "runtime/api/Model.h"
+#include "tools/common/Args.h"
 
 #include <functional>
 #include <stdexcept>
@@ -34,6 +35,19 @@ struct CommandDefaults {
   std::string slideTile = "auto", slideBudget = "2GiB";
 };
 
+/// A slide run, handed from the command to its slide side (RunSlide.h).
+struct SlideCall {
+  const tool::Args *args = nullptr;
+  /// The program's name, for progress lines.
+  std::string toolName;
+  std::string slidePath;
+  const Model *model = nullptr;
+  std::string backend;
+  CommandDefaults defaults;
+  /// (output index, path) of each output.
+  std::vector<std::pair<size_t, std::string>> files;
+};
+
 struct CommandSpec {
   /// The program's name in messages and its usage.
   std::string name;
@@ -43,6 +57,9 @@ struct CommandSpec {
   /// An AOT binary: its own model. The command then takes no MODEL, and the
   /// plan's recorded target, --tile and --memory-budget are the defaults.
   const Model *embedded = nullptr;
+  /// Runs a slide (RunSlide.h's runSlide, or sstep-run's module); returns
+  /// the exit status. Unset: this build reads no slides.
+  std::function<int(const SlideCall &)> runSlide;
 };
 
 /// Runs the command; returns the exit status: 0 success, 2 bad input or

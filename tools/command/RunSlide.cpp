@@ -2,60 +2,19 @@
 
 #include "tools/command/RunSlide.h"
 #include "runtime/api/Backends.h"
-#include "runtime/core/RuntimeError.h"
-#include "tools/command/TileOptions.h"
-
-#include <string>
-
-#ifdef SSTEP_RUN_SLIDES
 #include "runtime/api/Slide.h"
 #include "runtime/core/ProcessMemory.h"
+#include "runtime/core/RuntimeError.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
+#include "tools/command/TileOptions.h"
 #include "tools/command/WriteOutput.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <string>
 #include <unistd.h>
-#endif
-
-namespace sstep {
-namespace {
-
-/// Options that only slide runs take.
-const char *const kSlideOnly[] = {"level",      "normalize",   "output-scale",
-                                  "background", "compression", "tissue-mask"};
-
-bool endsWith(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-} // namespace
-
-bool isSlideInput(const std::string &input) { return !endsWith(input, ".npy"); }
-
-void rejectSlideOptions(const tool::Args &args) {
-  for (const char *name : kSlideOnly)
-    if (args.has(name))
-      throw tool::UsageError(std::string("--") + name +
-                             " applies to slide inputs only");
-}
-
-} // namespace sstep
-
-#ifndef SSTEP_RUN_SLIDES
-
-int sstep::runSlide(const tool::Args &, const std::string &,
-                    const std::string &, const Model &, const std::string &,
-                    const CommandDefaults &,
-                    const std::vector<std::pair<size_t, std::string>> &) {
-  throw tool::UsageError("this build of sstep-run reads no slides (it was "
-                         "built without libtiff, OpenSlide and HDF5)");
-}
-
-#else
 
 namespace sstep {
 namespace {
@@ -150,23 +109,24 @@ slideOptions(const Args &args, const std::string &backendName,
 
 } // namespace
 
-int runSlide(const Args &args, const std::string &toolName,
-             const std::string &slidePath, const Model &model,
-             const std::string &backendName, const CommandDefaults &defaults,
-             const std::vector<std::pair<size_t, std::string>> &files) {
+int runSlide(const SlideCall &call) {
+  const Args &args = *call.args;
+  const Model &model = *call.model;
+  const std::string &backendName = call.backend;
+  const auto &files = call.files;
   SlideJob job;
   job.backend = backendName;
   job.threads = args.has("threads")
                     ? int(tool::parseInt("--threads", args.get("threads")))
                     : 0;
-  TileRequest request =
-      parseTileRequest(args, defaults.slideTile, defaults.slideBudget);
+  TileRequest request = parseTileRequest(args, call.defaults.slideTile,
+                                         call.defaults.slideBudget);
   job.tileEdge = request.edge;
   job.tileRows = request.rows;
   job.memoryBudget = request.budget;
   job.run = slideOptions(args, backendName, files);
-  job.run.tool = toolName;
-  pipeline::SlideRunReport report = runOnSlide(model, slidePath, job);
+  job.run.tool = call.toolName;
+  pipeline::SlideRunReport report = runOnSlide(model, call.slidePath, job);
   const Program &program = model.program();
   for (const auto &[index, file] : files)
     if (report.outputs[index].rank() > 0 || !report.outputs[index].data.empty())
@@ -174,7 +134,7 @@ int runSlide(const Args &args, const std::string &toolName,
   if (args.has("stats")) {
     Size2 size = report.level;
     writeSlideStats(
-        args.get("stats"), slidePath, job.run.level, report,
+        args.get("stats"), call.slidePath, job.run.level, report,
         plan::predictMemory(program, plan::planStages(program), size,
                             report.tileEdge,
                             {job.tileRows, backendKeepsRows(backendName)}));
@@ -183,5 +143,3 @@ int runSlide(const Args &args, const std::string &toolName,
 }
 
 } // namespace sstep
-
-#endif // SSTEP_RUN_SLIDES

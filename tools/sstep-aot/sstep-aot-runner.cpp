@@ -12,6 +12,9 @@
 #include "runtime/core/EmbeddedPlan.h"
 #include "runtime/core/ProcessMemory.h"
 #include "tools/command/RunCommand.h"
+#ifdef SSTEP_AOT_SLIDES
+#include "tools/command/RunSlide.h"
+#endif
 
 #include <filesystem>
 #include <iostream>
@@ -50,5 +53,8 @@ int main(int argc, char **argv) {
   sstep::CommandSpec spec;
   spec.name = name;
   spec.embedded = &*model;
+#ifdef SSTEP_AOT_SLIDES
+  spec.runSlide = sstep::runSlide;
+#endif
   return sstep::runCommand(argc, argv, spec);
 }

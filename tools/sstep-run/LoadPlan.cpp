@@ -9,10 +9,7 @@
 
 #include "runtime/core/PlanFile.h"
 #include "tools/sstep-run/LoadProgram.h"
-
-#include <dlfcn.h>
-#include <limits.h>
-#include <unistd.h>
+#include "tools/sstep-run/Modules.h"
 
 namespace sstep {
 namespace {
@@ -20,21 +17,10 @@ namespace {
 using CompileFn = bool (*)(const std::string &, const std::string &, Program *,
                            std::string *);
 
-/// The compiler module's entry point, or null when there is none: it sits
-/// in lib/ beside bin/, in the build tree and when installed.
+/// The compiler module's entry point, or null when there is none.
 CompileFn compilerModule() {
-  char exe[PATH_MAX] = {};
-  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0)
-    return nullptr;
-  std::string dir(exe, size_t(n));
-  dir = dir.substr(0, dir.rfind('/'));
-  std::string path =
-      dir.substr(0, dir.rfind('/')) + "/lib/" + SSTEP_COMPILER_MODULE;
-  void *module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!module)
-    return nullptr;
-  return reinterpret_cast<CompileFn>(::dlsym(module, "sstepCompileInMemory"));
+  return reinterpret_cast<CompileFn>(
+      moduleSymbol(SSTEP_COMPILER_MODULE, "sstepCompileInMemory"));
 }
 
 } // namespace

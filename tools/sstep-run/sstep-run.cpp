@@ -1,14 +1,15 @@
 //===- sstep-run.cpp - Runs a model on an image, tensor or slide ----------===//
 //
 // sstep-run MODEL INPUT -o OUTPUT [options]: RunCommand.h is the command;
-// this adds an ONNX MODEL compiled in memory, by a module opened on demand
-// (LoadPlan.cpp).
+// this adds an ONNX MODEL compiled in memory and slides, each by a module
+// opened on demand (Modules.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/core/ProcessMemory.h"
 #include "tools/command/RunCommand.h"
 #include "tools/sstep-run/LoadProgram.h"
+#include "tools/sstep-run/Modules.h"
 
 int main(int argc, char **argv) {
   sstep::configureAllocatorForTiles();
@@ -19,5 +20,6 @@ int main(int argc, char **argv) {
     sstep::Program program = sstep::loadProgram(path, &info, backend);
     return sstep::Model(std::move(program), std::move(info));
   };
+  spec.runSlide = sstep::runSlideInModule;
   return sstep::runCommand(argc, argv, spec);
 }

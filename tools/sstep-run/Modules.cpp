@@ -1,0 +1,56 @@
+//===- Modules.cpp - sstep-run's parts opened on demand -------------------===//
+
+#include "tools/sstep-run/Modules.h"
+#include "runtime/core/RuntimeError.h"
+#include "tools/sstep-run/SlideModule.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <unistd.h>
+
+namespace sstep {
+
+void *moduleSymbol(const std::string &file, const char *symbol,
+                   std::string *why) {
+  char exe[PATH_MAX] = {};
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0)
+    return nullptr;
+  std::string dir(exe, size_t(n));
+  dir = dir.substr(0, dir.rfind('/'));
+  std::string path = dir.substr(0, dir.rfind('/')) + "/lib/" + file;
+  void *module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!module) {
+    if (why)
+      *why = ::dlerror();
+    return nullptr;
+  }
+  return ::dlsym(module, symbol);
+}
+
+int runSlideInModule(const SlideCall &call) {
+  std::string why;
+  auto run = reinterpret_cast<RunSlideFn>(
+      moduleSymbol(SSTEP_SLIDE_MODULE, "sstepRunSlide", &why));
+  if (!run)
+    throw tool::UsageError(
+        "this build of sstep-run reads no slides: its slide module " +
+        std::string(SSTEP_SLIDE_MODULE) +
+        " is missing (built without libtiff, OpenSlide and HDF5?)" +
+        (why.empty() ? "" : ": " + why));
+  SlideResult result;
+  run(call, &result);
+  switch (result.error) {
+  case SlideResult::None:
+    return result.status;
+  case SlideResult::Usage:
+    throw tool::UsageError(result.message);
+  case SlideResult::Input:
+    throw RuntimeError(result.message);
+  case SlideResult::Internal:
+    break;
+  }
+  throw std::runtime_error(result.message);
+}
+
+} // namespace sstep
