@@ -38,6 +38,8 @@ public:
   /// A 64-byte aligned buffer of `bytes`, given back when the last copy of
   /// the pointer goes.
   std::shared_ptr<void> take(size_t bytes);
+  /// The most bytes the pool has held, in use and idle.
+  size_t peak() const { return peakBytes; }
 
 private:
   void give(void *buffer, size_t bytes);

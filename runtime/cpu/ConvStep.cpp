@@ -48,6 +48,7 @@ memory CpuBackend::packedWeights(int id, const memory::desc &layout,
     dnnl::reorder(user, packed).execute(device.stream, user, packed);
   }
   copies.push_back({layout, packed});
+  count.packedWeightBytes += int64_t(layout.get_size());
   return packed;
 }
 

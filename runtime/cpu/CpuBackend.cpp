@@ -33,6 +33,8 @@ std::map<std::string, int64_t> CpuBackend::counters() const {
           {"reference_nodes", count.referenceNodes},
           {"primitives_created", count.primitivesCreated},
           {"kept_blocks", count.keptBlocks},
+          {"packed_weight_bytes", count.packedWeightBytes},
+          {"pool_peak_bytes", int64_t(device.pool->peak())},
           {"threads", omp_get_max_threads()}};
 }
 

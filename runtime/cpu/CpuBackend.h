@@ -32,6 +32,7 @@ struct CpuCounters {
   int64_t referenceNodes = 0; ///< Node executions on the reference kernels.
   int64_t primitivesCreated = 0;
   int64_t keptBlocks = 0; ///< Blocks completed from rows kept from above.
+  int64_t packedWeightBytes = 0; ///< All layouts of all weights packed.
 };
 
 class CpuBackend : public exec::Backend {
