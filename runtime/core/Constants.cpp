@@ -31,9 +31,11 @@ void ConstantFile::read(uint64_t offset, char *into, uint64_t size) const {
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
-      throw RuntimeError(path_ + ": cannot read the weights at byte " +
+      throw RuntimeError(path_ + ": cannot read byte " +
                          std::to_string(base_ + offset + done) + ": " +
-                         (n < 0 ? std::strerror(errno) : "end of file"));
+                         (n < 0 ? std::strerror(errno)
+                                : "the file is shorter (it changed while "
+                                  "being read?)"));
     done += uint64_t(n);
   }
 }

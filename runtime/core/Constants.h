@@ -25,8 +25,8 @@
 
 namespace sstep {
 
-/// A file the constants are read from: `path` (for messages), open as `fd`,
-/// its data section starting at byte `base`.
+/// The file constants are read from: `path` (for messages), opened once, the
+/// plan starting at byte `base` of it (an executable may carry one).
 class ConstantFile {
 public:
   /// Opens `path`; throws RuntimeError naming it.
@@ -35,7 +35,7 @@ public:
   ConstantFile(const ConstantFile &) = delete;
   ConstantFile &operator=(const ConstantFile &) = delete;
 
-  /// Reads `size` bytes at `offset` of the data section into `into`.
+  /// Reads `size` bytes at `offset` of the plan into `into`.
   void read(uint64_t offset, char *into, uint64_t size) const;
   const std::string &path() const { return path_; }
 
@@ -49,7 +49,7 @@ class Constants {
 public:
   /// Constant `v`, held in memory.
   void set(int v, Tensor tensor);
-  /// Constant `v` of `shape`: the bytes at `offset` of `file`'s data, whose
+  /// Constant `v` of `shape`: the bytes at `offset` of `file`'s plan, whose
   /// CRC-32 is `crc`.
   void setInFile(int v, Shape shape, std::shared_ptr<const ConstantFile> file,
                  uint64_t offset, uint32_t crc);

@@ -171,16 +171,14 @@ NpyWriter::NpyWriter(const std::string &path, const std::vector<int64_t> &shape)
     throw npyError(path, "only NCHW arrays are written a block at a time");
   std::string head = preamble(shape);
   dataOffset_ = int64_t(head.size());
+  int64_t bytes = elementCount(shape, path) * 4;
   fd_ = ::open(part_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0)
     throw npyError(path,
                    "cannot create " + part_ + ": " + std::strerror(errno));
-  // The full size at once: blocks of any order land in place, and a disk
-  // too small for the array fails here on most file systems' quota rather
-  // than mid-run.
+  // The full size at once (sparse), so blocks of any order land in place.
   if (::pwrite(fd_, head.data(), head.size(), 0) != ssize_t(head.size()) ||
-      ::ftruncate(fd_, off_t(dataOffset_ + elementCount(shape, path) * 4)) !=
-          0) {
+      ::ftruncate(fd_, off_t(dataOffset_ + bytes)) != 0) {
     std::string why = std::strerror(errno);
     ::close(fd_);
     ::unlink(part_.c_str());

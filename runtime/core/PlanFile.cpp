@@ -204,11 +204,18 @@ void writePlan(const std::string &path, const Program &program,
     dataCrc = crc32Update(dataCrc, bytes, size);
     pos += size;
   };
-  for (const ConstantEntry &entry : layout) {
-    emit(zeros, entry.offset - pos);
-    std::shared_ptr<const Tensor> tensor = program.constants.read(entry.id);
-    emit(reinterpret_cast<const char *>(tensor->data.data()),
-         tensor->data.size() * sizeof(float));
+  try {
+    for (const ConstantEntry &entry : layout) {
+      emit(zeros, entry.offset - pos);
+      std::shared_ptr<const Tensor> tensor = program.constants.read(entry.id);
+      emit(reinterpret_cast<const char *>(tensor->data.data()),
+           tensor->data.size() * sizeof(float));
+    }
+  } catch (const RuntimeError &) {
+    // Weights read back from another plan can fail; leave no half file.
+    out.close();
+    std::remove(part.c_str());
+    throw;
   }
   emit(zeros, dataSize - pos);
 

@@ -232,14 +232,6 @@ KernelModule getKernels(ByteReader &r, const Program &program) {
   return module;
 }
 
-void readExactly(std::ifstream &in, char *into, uint64_t size,
-                 const std::string &path) {
-  in.read(into, static_cast<std::streamsize>(size));
-  if (static_cast<uint64_t>(in.gcount()) != size)
-    throw RuntimeError(path + ": the file is truncated (it changed while "
-                              "being read?)");
-}
-
 } // namespace
 
 Program readPlan(const std::string &path, PlanInfo *info) {
@@ -252,13 +244,17 @@ Program readPlan(const std::string &path, PlanInfo *info) {
 
 Program readPlanAt(const std::string &path, uint64_t offset, uint64_t fileSize,
                    PlanInfo *info) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw RuntimeError(path + ": cannot open: " + std::strerror(errno));
-  in.seekg(static_cast<std::streamoff>(offset));
+  // One open file for the checks and for the weights read later, so a plan
+  // replaced by a rename meanwhile cannot mix two files.
+  auto file = std::make_shared<const ConstantFile>(path, offset);
+  uint64_t pos = 0;
+  auto readNext = [&](char *into, uint64_t size) {
+    file->read(pos, into, size);
+    pos += size;
+  };
 
   char headerBytes[kHeaderBytes] = {};
-  in.read(headerBytes, kHeaderBytes);
+  readNext(headerBytes, std::min<uint64_t>(fileSize, kHeaderBytes));
   ByteReader header(headerBytes, kHeaderBytes, path);
   if (fileSize < sizeof(kPlanMagic) ||
       !std::equal(kPlanMagic, kPlanMagic + sizeof(kPlanMagic), headerBytes))
@@ -289,7 +285,7 @@ Program readPlanAt(const std::string &path, uint64_t offset, uint64_t fileSize,
                        std::to_string(kHeaderBytes + indexSize + dataSize));
 
   std::string indexBytes(indexSize, '\0');
-  readExactly(in, indexBytes.data(), indexSize, path);
+  readNext(indexBytes.data(), indexSize);
   if (crc32Update(0, indexBytes.data(), indexSize) != indexCrc)
     corrupt(path);
 
@@ -332,26 +328,24 @@ Program readPlanAt(const std::string &path, uint64_t offset, uint64_t fileSize,
 
   // The weights are checksummed here and read again when a kernel needs
   // them (Constants), so loading a plan holds none of them.
-  auto file = std::make_shared<const ConstantFile>(path, offset + kHeaderBytes +
-                                                             indexSize);
+  const uint64_t dataStart = kHeaderBytes + indexSize;
   uint32_t crc = 0;
-  uint64_t pos = 0;
   std::vector<char> chunk;
   auto readTo = [&](uint64_t target, uint32_t *part) {
-    while (pos < target) {
-      chunk.resize(std::min<uint64_t>(target - pos, 1 << 20));
-      readExactly(in, chunk.data(), chunk.size(), path);
+    while (pos < dataStart + target) {
+      chunk.resize(std::min<uint64_t>(dataStart + target - pos, 1 << 20));
+      readNext(chunk.data(), chunk.size());
       crc = crc32Update(crc, chunk.data(), chunk.size());
       if (part)
         *part = crc32Update(*part, chunk.data(), chunk.size());
-      pos += chunk.size();
     }
   };
   for (PendingConstant &c : pending) {
     readTo(c.offset, nullptr);
     uint32_t own = 0;
     readTo(c.offset + c.bytes, &own);
-    program.constants.setInFile(c.id, std::move(c.shape), file, c.offset, own);
+    program.constants.setInFile(c.id, std::move(c.shape), file,
+                                dataStart + c.offset, own);
   }
   readTo(dataSize, nullptr);
   if (crc != dataCrc)

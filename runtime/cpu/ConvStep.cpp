@@ -46,6 +46,7 @@ memory CpuBackend::packedWeights(int id, const memory::desc &layout,
         program->constants.read(program->nodes[id].operands[1]);
     memory user(plain, device.engine, const_cast<float *>(weight->data.data()));
     dnnl::reorder(user, packed).execute(device.stream, user, packed);
+    device.stream.wait(); // before `weight` goes
   }
   copies.push_back({layout, packed});
   count.packedWeightBytes += int64_t(layout.get_size());
@@ -56,6 +57,12 @@ Block CpuBackend::runConv(const Step &step) {
   const Node &conv = program->nodes[step.nodes[0]];
   int id = step.nodes[0];
   int x = conv.operands[0];
+  // Weights computed in the graph or given as an input run on the reference
+  // kernels (runNode falls back on a dnnl::error).
+  if (!program->constants.contains(conv.operands[1]) ||
+      (conv.operands.size() > 2 &&
+       !program->constants.contains(conv.operands[2])))
+    throw dnnl::error(dnnl_unimplemented, "weights are not constants");
   const Shape &weight = program->constants.shape(conv.operands[1]);
   bool hasBias = conv.operands.size() > 2;
   int64_t groups = conv.getInt("groups");

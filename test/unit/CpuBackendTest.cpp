@@ -141,6 +141,36 @@ func.func @main(%x: tensor<1x3x?x?xf32>) -> (tensor<1x2x?x?xf32>, tensor<1x5x?x?
   }
 }
 
+TEST_CASE("cpu backend runs a convolution whose weights are an input",
+          "[cpu]") {
+  // ONNX models may pass weights as graph inputs; oneDNN packs constants
+  // only, so such a convolution runs on the reference kernels, correctly.
+  const char *text = R"(
+func.func @main(%x: tensor<1x4x?x?xf32>, %w: tensor<6x4x3x3xf32>) -> tensor<1x6x?x?xf32> {
+  %b = arith.constant dense<0.1> : tensor<6xf32>
+  %c = sstep.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x?x?xf32>, tensor<6x4x3x3xf32>, tensor<6xf32>) -> tensor<1x6x?x?xf32>
+  %r = sstep.relu %c : tensor<1x6x?x?xf32>
+  return %r : tensor<1x6x?x?xf32>
+}
+)";
+  Program program = compileProgram(text);
+  std::mt19937 rng(11);
+  Tensor x = randomImage(rng, 4, 19, 23);
+  Tensor w({6, 4, 3, 3});
+  for (float &v : w.data)
+    v = std::uniform_real_distribution<float>(-0.5f, 0.5f)(rng);
+  std::vector<Tensor> whole = reference::run(program, {x, w});
+  for (int64_t edge : {0, 8}) {
+    INFO("tile edge " << edge);
+    cpu::CpuBackend backend;
+    exec::Options options;
+    options.tileEdge = edge;
+    std::vector<Tensor> got = exec::execute(program, backend, {x, w}, options);
+    CHECK(relativeError(whole[0], got[0]) <= 1e-5);
+    CHECK(backend.counters()["reference_nodes"] > 0);
+  }
+}
+
 TEST_CASE("channel padding of blocked blocks is found and zeroed", "[cpu]") {
   using dnnl::memory;
   cpu::Device device;

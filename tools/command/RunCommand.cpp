@@ -170,6 +170,11 @@ outputFiles(const Args &args, const Program &program) {
   }
   if (files.empty())
     throw UsageError("no output file given (-o FILE or --output NAME=FILE)");
+  for (size_t i = 0; i < files.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (files[i].second == files[j].second)
+        throw UsageError("output file '" + files[i].second +
+                         "' is given twice");
   return files;
 }
 

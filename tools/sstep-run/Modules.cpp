@@ -14,18 +14,21 @@ void *moduleSymbol(const std::string &file, const char *symbol,
                    std::string *why) {
   char exe[PATH_MAX] = {};
   ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0)
+  if (n <= 0) {
+    if (why)
+      *why = "cannot find this executable (/proc/self/exe)";
     return nullptr;
+  }
   std::string dir(exe, size_t(n));
   dir = dir.substr(0, dir.rfind('/'));
   std::string path = dir.substr(0, dir.rfind('/')) + "/lib/" + file;
   void *module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!module) {
-    if (why)
-      *why = ::dlerror();
-    return nullptr;
+  void *found = module ? ::dlsym(module, symbol) : nullptr;
+  if (!found && why) {
+    const char *error = ::dlerror();
+    *why = error ? error : path + ": no symbol " + symbol;
   }
-  return ::dlsym(module, symbol);
+  return found;
 }
 
 int runSlideInModule(const SlideCall &call) {
@@ -34,10 +37,11 @@ int runSlideInModule(const SlideCall &call) {
       moduleSymbol(SSTEP_SLIDE_MODULE, "sstepRunSlide", &why));
   if (!run)
     throw tool::UsageError(
-        "this build of sstep-run reads no slides: its slide module " +
+        "this sstep-run cannot read slides: its slide module lib/" +
         std::string(SSTEP_SLIDE_MODULE) +
-        " is missing (built without libtiff, OpenSlide and HDF5?)" +
-        (why.empty() ? "" : ": " + why));
+        " does not load (a build without libtiff, OpenSlide and HDF5 has "
+        "none): " +
+        why);
   SlideResult result;
   run(call, &result);
   switch (result.error) {

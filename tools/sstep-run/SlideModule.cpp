@@ -26,5 +26,8 @@ sstepRunSlide(const sstep::SlideCall &call, sstep::SlideResult *out) {
     result = {SlideResult::Input, 2, e.what()};
   } catch (const std::exception &e) {
     result = {SlideResult::Internal, 1, e.what()};
+  } catch (...) {
+    result = {SlideResult::Internal, 1,
+              call.slidePath + ": the slide run failed"};
   }
 }
