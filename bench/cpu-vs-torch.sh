@@ -3,7 +3,7 @@
 # (random weights, BatchNorm folded by the importer), the same input, the
 # same thread count. PyTorch runs the whole image under torch.no_grad();
 # SSTEP runs it whole (--tile=none), at fixed tile edges, in chained tiles as
-# wide as the image and 32 rows tall (--tile-rows: each reuses the rows the
+# wide as the image and as half of it, 32 rows tall (--tile-rows: each reuses the rows the
 # tile above computed), and at the tiles the planner picks for a memory
 # budget. Prints inference seconds (model loading
 # excluded on both sides), throughput in input megapixels per second, the
@@ -63,8 +63,9 @@ PY
   run whole --tile=none
   for t in $TILES; do run "tile$t" --tile="$t"; done
   run strip --tile="$SIZE" --tile-rows=32
+  run halfstrip --tile=$((SIZE / 2)) --tile-rows=32
   run budget --memory-budget="$BUDGET"
-  names="torch whole $(for t in $TILES; do echo -n "tile$t "; done) strip budget"
+  names="torch whole $(for t in $TILES; do echo -n "tile$t "; done) strip halfstrip budget"
   $PY - "$WORK" "$MODEL" "$SIZE" "$BUDGET" $names <<'PY'
 import sys, json, numpy as np
 work, model, size, budget, names = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:]
@@ -80,6 +81,7 @@ for name in names:
     else:
         label = {"whole": "SSTEP cpu --tile=none",
                  "strip": f"SSTEP cpu {size}x32 chained",
+                 "halfstrip": f"SSTEP cpu {size // 2}x32 chained",
                  "budget": f"SSTEP cpu budget {budget}"}.get(
                      name, f"SSTEP cpu --tile={name[4:]}")
         tiles = "x".join(str(v) for v in s["grids"][-1])

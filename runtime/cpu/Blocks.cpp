@@ -6,11 +6,44 @@
 #include <cstdlib>
 #include <new>
 
+#include <sys/mman.h>
+
 namespace sstep::cpu {
+namespace {
+
+/// Buffers this large are mapped on their own. From malloc they would land
+/// on the heap once glibc raises its mapping threshold to the size of the
+/// first one freed, and a heap only shrinks from its top: a run whose tile
+/// shapes change (a wider interior column) would keep the old ones' pages.
+constexpr size_t kMappedBytes = size_t(256) << 10;
+
+void *allocate(size_t bytes) {
+  void *buffer = nullptr;
+  if (bytes >= kMappedBytes) {
+    buffer = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buffer == MAP_FAILED)
+      buffer = nullptr;
+  } else {
+    buffer = std::aligned_alloc(64, bytes);
+  }
+  if (!buffer)
+    throw std::bad_alloc();
+  return buffer;
+}
+
+void release(void *buffer, size_t bytes) {
+  if (bytes >= kMappedBytes)
+    munmap(buffer, bytes);
+  else
+    std::free(buffer);
+}
+
+} // namespace
 
 BufferPool::~BufferPool() {
   for (auto &[bytes, entry] : idle)
-    std::free(entry.buffer);
+    release(entry.buffer, bytes);
 }
 
 std::shared_ptr<void> BufferPool::take(size_t bytes) {
@@ -32,13 +65,11 @@ std::shared_ptr<void> BufferPool::take(size_t bytes) {
           idle.begin(), idle.end(), [](const auto &a, const auto &b) {
             return a.second.returned < b.second.returned;
           });
-      std::free(oldest->second.buffer);
+      release(oldest->second.buffer, oldest->first);
       idleBytes -= oldest->first;
       idle.erase(oldest);
     }
-    buffer = std::aligned_alloc(64, bytes);
-    if (!buffer)
-      throw std::bad_alloc();
+    buffer = allocate(bytes);
   }
   usedBytes += bytes;
   peakBytes = std::max(peakBytes, usedBytes + idleBytes);
@@ -64,6 +95,11 @@ memory scratchMemory(Device &device, const memory::desc &desc) {
   return memory(desc, device.engine, buffer.get());
 }
 
+void reorder(Device &device, const memory &from, const memory &to) {
+  device.primitives.reorder(device.engine, from.get_desc(), to.get_desc())
+      .execute(device.stream, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
+}
+
 memory::dims dimsOf(const memory::dims &d, const Region &region) {
   return {d[0], d[1], region.axes[0].size(), region.axes[1].size()};
 }
@@ -72,10 +108,6 @@ memory::desc plainDesc(const memory::dims &dims) {
   return memory::desc(dims, memory::data_type::f32, memory::format_tag::nchw);
 }
 
-namespace {
-
-/// Copies `region` of `block` (which contains it) into `to`, whose dims are
-/// the region's, by one reorder from a sub-memory view.
 void copyRegion(Device &device, const Block &block, const Region &region,
                 memory to) {
   memory::desc sub = block.mem.get_desc().submemory_desc(
@@ -83,10 +115,8 @@ void copyRegion(Device &device, const Block &block, const Region &region,
       {0, 0, region.axes[0].lo - block.region.axes[0].lo,
        region.axes[1].lo - block.region.axes[1].lo});
   memory from(sub, device.engine, block.mem.get_data_handle());
-  dnnl::reorder(from, to).execute(device.stream, from, to);
+  reorder(device, from, to);
 }
-
-} // namespace
 
 memory extract(Device &device, const Block &block, const Region &region,
                const memory::desc &desc) {
@@ -142,7 +172,7 @@ void copyRows(Device &device, memory from, const memory &to, int64_t row) {
   memory::dims dims = from.get_desc().dims();
   memory::desc sub = to.get_desc().submemory_desc(dims, {0, 0, row, 0});
   memory into(sub, device.engine, to.get_data_handle());
-  dnnl::reorder(from, into).execute(device.stream, from, into);
+  reorder(device, from, into);
 }
 
 } // namespace

@@ -15,6 +15,7 @@
 #define SSTEP_RUNTIME_CPU_BLOCKS_H
 
 #include "runtime/core/Region.h"
+#include "runtime/cpu/PrimitiveCache.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -58,6 +59,7 @@ struct Device {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   std::shared_ptr<BufferPool> pool = std::make_shared<BufferPool>();
+  PrimitiveCache primitives;
   /// Temporaries (operands reordered for one primitive) until the step
   /// that made them ends.
   std::vector<std::shared_ptr<void>> scratch;
@@ -79,11 +81,20 @@ Block newBlock(Device &device, const Region &region, const memory::desc &desc);
 /// Memory in layout `desc` from the pool, kept in `device.scratch`.
 memory scratchMemory(Device &device, const memory::desc &desc);
 
+/// Copies `from` into `to` (another layout, or a sub-memory view) by a
+/// cached reorder.
+void reorder(Device &device, const memory &from, const memory &to);
+
 /// dims {N, C, rows, cols} of `region` with the batch and channels of `d`.
 memory::dims dimsOf(const memory::dims &d, const Region &region);
 
 /// An f32 memory descriptor of `dims` in NCHW.
 memory::desc plainDesc(const memory::dims &dims);
+
+/// Copies `region` of `block` (which contains it) into `to`, whose dims are
+/// the region's, by one reorder from a sub-memory view.
+void copyRegion(Device &device, const Block &block, const Region &region,
+                memory to);
 
 /// `region` of `block` (which must contain it) in layout `desc`, whose dims
 /// are those of the region. Returns `block.mem` itself when nothing changes.

@@ -12,6 +12,9 @@
 #include "runtime/cpu/CpuBackend.h"
 #include "runtime/reference/Kernels.h"
 
+#include <algorithm>
+#include <optional>
+
 namespace sstep::cpu {
 namespace {
 
@@ -51,6 +54,22 @@ memory CpuBackend::packedWeights(int id, const memory::desc &layout,
   copies.push_back({layout, packed});
   count.packedWeightBytes += int64_t(layout.get_size());
   return packed;
+}
+
+std::optional<Block> CpuBackend::takeDying(int v, const Region &region,
+                                           const memory::desc &desc) {
+  auto it = tile.find(v);
+  if (it == tile.end() || !(it->second.region == region) ||
+      it->second.mem.get_desc() != desc || it->second.owner.use_count() != 1)
+    return std::nullopt;
+  if (!w->keep.empty() && !w->keep[v].empty())
+    return std::nullopt; // the tile below reads rows of it
+  const std::vector<int> &dying = releasedAfter[currentStep];
+  if (std::find(dying.begin(), dying.end(), v) == dying.end())
+    return std::nullopt;
+  Block block = std::move(it->second);
+  tile.erase(it);
+  return block;
 }
 
 Block CpuBackend::runConv(const Step &step) {
@@ -95,14 +114,16 @@ Block CpuBackend::runConv(const Step &step) {
     } else {
       Eltwise e = *eltwiseOf(next, *program);
       ops.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);
-      signature += next.op + ",";
+      signature += keyOf(int(e.algorithm), e.alpha, e.beta);
     }
   }
-  std::string key = keyOf("conv", id, in, dst, padL, padR, signature);
-  auto found = cache->primitives.find(key);
-  if (found == cache->primitives.end()) {
-    memory::dims strides{axes[0].stride, axes[1].stride};
-    memory::dims dilates{axes[0].dilation - 1, axes[1].dilation - 1};
+  // Not keyed by node: the convolutions of a ResNet stage share their
+  // shapes, and a primitive (its JIT code) takes its weights as an argument.
+  memory::dims strides{axes[0].stride, axes[1].stride};
+  memory::dims dilates{axes[0].dilation - 1, axes[1].dilation - 1};
+  std::string key = keyOf("conv", in, dst, wdims, strides, dilates, padL, padR,
+                          hasBias, signature);
+  const Primitive &prim = device.primitives.get(key, [&] {
     memory::desc bias =
         hasBias ? memory::desc({o}, dt::f32, tag::x) : memory::desc();
     dnnl::convolution_forward::desc d(
@@ -113,14 +134,9 @@ Block CpuBackend::runConv(const Step &step) {
     dnnl::primitive_attr attr;
     attr.set_post_ops(ops);
     dnnl::convolution_forward::primitive_desc pd(d, attr, device.engine);
-    ++count.primitivesCreated;
-    found = cache->primitives
-                .emplace(key,
-                         Primitive{dnnl::convolution_forward(pd), pd.src_desc(),
-                                   pd.weights_desc(), pd.dst_desc()})
-                .first;
-  }
-  const Primitive &prim = found->second;
+    return Primitive{dnnl::convolution_forward(pd), pd.src_desc(),
+                     pd.weights_desc(), pd.dst_desc()};
+  });
 
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, extract(device, input, reads.region, prim.src)},
@@ -135,15 +151,29 @@ Block CpuBackend::runConv(const Step &step) {
                     const_cast<float *>(whole(conv.operands[2]).data.data()));
     args[DNNL_ARG_BIAS] = bias;
   }
-  Block result = newBlock(device, out, prim.dst);
-  if (step.sumValue >= 0) {
-    // The sum post-op accumulates onto what the destination holds.
-    memory residual = extract(device, blockOf(step.sumValue), out, prim.dst);
-    dnnl::reorder(residual, result.mem)
-        .execute(device.stream, residual, result.mem);
+  // The sum post-op accumulates onto what the destination holds: the
+  // residual's own block when this step is its last reader, else a copy.
+  Block result;
+  std::optional<Block> taken;
+  if (step.sumValue >= 0 && step.sumValue != x)
+    taken = takeDying(step.sumValue, out, prim.dst);
+  if (taken) {
+    result = *taken;
+    ++count.inPlaceSums;
+  } else {
+    result = newBlock(device, out, prim.dst);
+    if (step.sumValue >= 0)
+      copyRegion(device, blockOf(step.sumValue), out, result.mem);
   }
   args[DNNL_ARG_DST] = result.mem;
-  prim.primitive.execute(device.stream, args);
+  try {
+    prim.primitive.execute(device.stream, args);
+  } catch (...) {
+    // Refused before it wrote: the residual is as it was.
+    if (taken)
+      tile[step.sumValue] = std::move(*taken);
+    throw;
+  }
   count.dnnlNodes += int64_t(step.nodes.size());
   return result;
 }

@@ -6,6 +6,8 @@
 #include "runtime/reference/Kernels.h"
 #include "runtime/reference/ReferenceBackend.h"
 
+#include <cstdlib>
+
 // oneDNN's OpenMP runtime (libgomp); declared here so that building the
 // backend does not need the compiler's OpenMP support.
 extern "C" void omp_set_num_threads(int threads);
@@ -23,6 +25,13 @@ CpuBackend::CpuBackend(int threads) : cache(std::make_unique<Cache>()) {
   blocked = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core
                 ? memory::format_tag::nChw16c
                 : memory::format_tag::nChw8c;
+  // The backend caches its primitives itself, within a bound; oneDNN's
+  // own cache (1024 primitives) would keep every one it ever made alive,
+  // which on a large image is most of the backend's memory. A capacity
+  // set in the environment is the user's choice and stays.
+  if (!std::getenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY") &&
+      !std::getenv("DNNL_PRIMITIVE_CACHE_CAPACITY"))
+    dnnl::set_primitive_cache_capacity(0);
 }
 
 CpuBackend::~CpuBackend() = default;
@@ -31,9 +40,12 @@ std::map<std::string, int64_t> CpuBackend::counters() const {
   return {{"fused_steps", count.fusedSteps},
           {"onednn_nodes", count.dnnlNodes},
           {"reference_nodes", count.referenceNodes},
-          {"primitives_created", count.primitivesCreated},
+          {"primitives_created", device.primitives.created()},
+          {"primitives_evicted", device.primitives.evicted()},
+          {"primitives_cached_peak", device.primitives.peakSize()},
           {"kept_blocks", count.keptBlocks},
           {"packed_weight_bytes", count.packedWeightBytes},
+          {"in_place_sums", count.inPlaceSums},
           {"pool_peak_bytes", int64_t(device.pool->peak())},
           {"threads", omp_get_max_threads()}};
 }
@@ -230,6 +242,7 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
   peak = liveBytes();
   for (size_t i = 0; i < steps.size(); ++i) {
     const Step &step = steps[i];
+    currentStep = i;
     if (!w->compute[step.result].empty()) {
       Block out =
           produce(step.result, stepResults[i], [&] { return runStep(step); });
@@ -256,6 +269,7 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
   device.stream.wait();
   device.scratch.clear();
   tile.clear();
+  device.primitives.endTile();
   return peak;
 }
 

@@ -6,8 +6,9 @@
 // fused as post-ops, pooling, element-wise and binary ops, and channel
 // concatenation, in one channel-blocked layout kept across the whole tile.
 // Primitives and pre-packed weights are created once per tile shape and
-// reused. Ops oneDNN lacks (resize, pad, transposed convolution, norms, ...)
-// run on the reference kernels for that block, so every program runs.
+// reused, within a bound (PrimitiveCache.h). Ops oneDNN lacks (resize, pad,
+// transposed convolution, norms, ...) run on the reference kernels for that
+// block, so every program runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +21,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -30,9 +32,9 @@ struct CpuCounters {
   int64_t fusedSteps = 0;     ///< Steps with post-ops, per tile.
   int64_t dnnlNodes = 0;      ///< Node executions on oneDNN.
   int64_t referenceNodes = 0; ///< Node executions on the reference kernels.
-  int64_t primitivesCreated = 0;
-  int64_t keptBlocks = 0; ///< Blocks completed from rows kept from above.
+  int64_t keptBlocks = 0;     ///< Blocks completed from rows kept from above.
   int64_t packedWeightBytes = 0; ///< All layouts of all weights packed.
+  int64_t inPlaceSums = 0;       ///< Residual sums into the residual's block.
 };
 
 class CpuBackend : public exec::Backend {
@@ -63,6 +65,11 @@ private:
   /// from its weights constant, which is in `plain` layout.
   memory packedWeights(int id, const memory::desc &layout,
                        const memory::desc &plain);
+  /// Value `v`'s block, taken out of the tile to be overwritten, when it is
+  /// exactly `region` in layout `desc`, nothing else holds it, and no later
+  /// step or tile reads it.
+  std::optional<Block> takeDying(int v, const Region &region,
+                                 const memory::desc &desc);
   Block runPool(const Node &node);
   Block runEltwise(const Node &node, const Eltwise &eltwise);
   Block runBinary(const Node &node);
@@ -99,6 +106,8 @@ private:
   exec::TileContext *context = nullptr;
   std::map<int, Block> tile;
   std::map<int, Block> kept;
+  /// The step of `steps` running.
+  size_t currentStep = 0;
   /// The most bytes of blocks held at once in the current tile.
   int64_t peak = 0;
 };

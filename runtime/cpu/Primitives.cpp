@@ -60,8 +60,7 @@ Block CpuBackend::runPool(const Node &node) {
   memory::dims dst = dimsOf(input.dims(), out);
   std::string key = keyOf("pool", node.op, countPad, in, dst, padL, padR,
                           kernel[0], kernel[1], strides[0], strides[1]);
-  auto found = cache->primitives.find(key);
-  if (found == cache->primitives.end()) {
+  const Primitive &prim = device.primitives.get(key, [&] {
     algorithm alg = max        ? algorithm::pooling_max
                     : countPad ? algorithm::pooling_avg_include_padding
                                : algorithm::pooling_avg_exclude_padding;
@@ -70,13 +69,8 @@ Block CpuBackend::runPool(const Node &node) {
         prop_kind::forward_inference, alg, src, to, {strides[0], strides[1]},
         {kernel[0], kernel[1]}, {0, 0}, padL, padR);
     dnnl::pooling_v2_forward::primitive_desc pd(d, device.engine);
-    ++count.primitivesCreated;
-    found =
-        cache->primitives
-            .emplace(key, Primitive{dnnl::pooling_v2_forward(pd), src, {}, to})
-            .first;
-  }
-  const Primitive &prim = found->second;
+    return Primitive{dnnl::pooling_v2_forward(pd), src, {}, to};
+  });
   Block result = newBlock(device, out, prim.dst);
   prim.primitive.execute(
       device.stream, {{DNNL_ARG_SRC, extract(device, input, reads, prim.src)},
@@ -109,20 +103,15 @@ Block CpuBackend::runEltwise(const Node &node, const Eltwise &e) {
       keyOf("eltwise", int(e.algorithm), e.alpha, e.beta, run.dims(),
             memory::dims(layout.strides, layout.strides + run.data.ndims),
             layout.inner_nblks ? layout.inner_blks[0] : 0);
-  auto found = cache->primitives.find(key);
-  if (found == cache->primitives.end()) {
+  const Primitive &prim = device.primitives.get(key, [&] {
     dnnl::eltwise_forward::desc d(prop_kind::forward_inference, e.algorithm,
                                   run, e.alpha, e.beta);
     dnnl::eltwise_forward::primitive_desc pd(d, device.engine);
-    ++count.primitivesCreated;
-    found =
-        cache->primitives
-            .emplace(key, Primitive{dnnl::eltwise_forward(pd), run, {}, run})
-            .first;
-  }
+    return Primitive{dnnl::eltwise_forward(pd), run, {}, run};
+  });
   Block result = newBlock(device, out, desc);
   memory src = extract(device, input, out, desc);
-  found->second.primitive.execute(
+  prim.primitive.execute(
       device.stream,
       {{DNNL_ARG_SRC, memory(run, device.engine, src.get_data_handle())},
        {DNNL_ARG_DST,
@@ -177,19 +166,15 @@ Block CpuBackend::runBinary(const Node &node) {
   memory::desc src1 = srcs[1].get_desc();
   std::string key = keyOf("binary", int(alg), dst, src1.dims(),
                           src1 == to ? "blocked" : "plain");
-  auto found = cache->primitives.find(key);
-  if (found == cache->primitives.end()) {
+  const Primitive &prim = device.primitives.get(key, [&] {
     dnnl::binary::desc d(alg, srcs[0].get_desc(), src1, to);
     dnnl::binary::primitive_desc pd(d, device.engine);
-    ++count.primitivesCreated;
-    found =
-        cache->primitives.emplace(key, Primitive{dnnl::binary(pd), to, {}, to})
-            .first;
-  }
+    return Primitive{dnnl::binary(pd), to, {}, to};
+  });
   Block result = newBlock(device, out, to);
-  found->second.primitive.execute(device.stream, {{DNNL_ARG_SRC_0, srcs[0]},
-                                                  {DNNL_ARG_SRC_1, srcs[1]},
-                                                  {DNNL_ARG_DST, result.mem}});
+  prim.primitive.execute(device.stream, {{DNNL_ARG_SRC_0, srcs[0]},
+                                         {DNNL_ARG_SRC_1, srcs[1]},
+                                         {DNNL_ARG_DST, result.mem}});
   ++count.dnnlNodes;
   return result;
 }
@@ -215,12 +200,18 @@ Block CpuBackend::runConcat(const Node &node) {
   for (const auto &d : descs)
     dst[1] += d.dims()[1];
   memory::desc to(dst, dt::f32, blocked);
-  dnnl::concat::primitive_desc pd(to, 1, descs, device.engine);
+  std::string key = keyOf("concat", descKey(to));
+  for (const auto &d : descs)
+    key += descKey(d) + "|";
+  const Primitive &prim = device.primitives.get(key, [&] {
+    dnnl::concat::primitive_desc pd(to, 1, descs, device.engine);
+    return Primitive{dnnl::concat(pd), {}, {}, to};
+  });
   Block result = newBlock(device, out, to);
   std::unordered_map<int, memory> args{{DNNL_ARG_DST, result.mem}};
   for (size_t i = 0; i < srcs.size(); ++i)
     args[DNNL_ARG_MULTIPLE_SRC + int(i)] = srcs[i];
-  dnnl::concat(pd).execute(device.stream, args);
+  prim.primitive.execute(device.stream, args);
   ++count.dnnlNodes;
   return result;
 }

@@ -96,6 +96,54 @@ func.func @main(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
   }
 }
 
+TEST_CASE("cpu backend sums a dying residual in place", "[cpu]") {
+  // A bottleneck: %a feeds two convolutions and is added to the second's
+  // output. When that sum is %a's last read, the convolution accumulates
+  // into %a's own block; when %a is read once more (%t), into a copy.
+  auto program = [](bool readAgain) {
+    std::string text = R"(
+func.func @main(%x: tensor<1x3x?x?xf32>) -> tensor<1x8x?x?xf32> {
+  %w0 = arith.constant dense<0.2> : tensor<8x3x3x3xf32>
+  %w1 = arith.constant dense<0.05> : tensor<8x8x3x3xf32>
+  %w2 = arith.constant dense<-0.04> : tensor<8x8x1x1xf32>
+  %a = sstep.conv2d %x, %w0 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x?x?xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x?x?xf32>
+  %b = sstep.conv2d %a, %w1 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x8x?x?xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x?x?xf32>
+  %c = sstep.conv2d %b, %w2 : (tensor<1x8x?x?xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x?x?xf32>
+  %s = sstep.add %c, %a : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+)";
+    text +=
+        readAgain
+            ? R"(  %t = sstep.mul %s, %a : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+  return %t : tensor<1x8x?x?xf32>
+}
+)"
+            : R"(  return %s : tensor<1x8x?x?xf32>
+}
+)";
+    return compileProgram(text);
+  };
+  std::mt19937 rng(17);
+  Tensor x = randomImage(rng, 3, 27, 31);
+  for (bool readAgain : {false, true}) {
+    Program p = program(readAgain);
+    std::vector<Tensor> whole = reference::run(p, {x});
+    for (int64_t edge : {0, 8}) {
+      INFO("read again " << readAgain << ", tile edge " << edge);
+      cpu::CpuBackend backend;
+      std::vector<Tensor> got = runCpu(p, x, edge, backend);
+      CHECK(relativeError(whole[0], got[0]) <= 1e-5);
+      auto counts = backend.counters();
+      CHECK(counts["reference_nodes"] == 0);
+      // Whole, %a's block is exactly the sum's region; tiled it is wider
+      // (%b reads a halo of it) and is copied.
+      if (readAgain || edge > 0)
+        CHECK(counts["in_place_sums"] == 0);
+      else
+        CHECK(counts["in_place_sums"] == 1);
+    }
+  }
+}
+
 TEST_CASE("cpu backend runs scalar arithmetic and log on oneDNN", "[cpu]") {
   // An RGB preprocessing prefix, log(x * a + b) - c, a conv y to 5 channels
   // (padded to the block) that is also an output, so that the log after it
