@@ -159,7 +159,6 @@ Block CpuBackend::runConv(const Step &step) {
     taken = takeDying(step.sumValue, out, prim.dst);
   if (taken) {
     result = *taken;
-    ++count.inPlaceSums;
   } else {
     result = newBlock(device, out, prim.dst);
     if (step.sumValue >= 0)
@@ -175,6 +174,7 @@ Block CpuBackend::runConv(const Step &step) {
     throw;
   }
   count.dnnlNodes += int64_t(step.nodes.size());
+  count.inPlaceSums += taken.has_value();
   return result;
 }
 

@@ -20,8 +20,14 @@ const Primitive &PrimitiveCache::get(const std::string &key,
       entries.pop_back();
       ++evictedCount;
     }
-    entries.push_front(Entry{key, std::move(made), 0});
-    index[key] = entries.begin();
+    auto slot = index.emplace(key, entries.end()).first;
+    try {
+      entries.push_front(Entry{key, std::move(made), 0});
+    } catch (...) {
+      index.erase(slot);
+      throw;
+    }
+    slot->second = entries.begin();
     ++createdCount;
     peak = std::max(peak, int64_t(entries.size()));
   }

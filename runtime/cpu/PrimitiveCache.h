@@ -82,9 +82,11 @@ inline std::ostream &operator<<(std::ostream &out, const memory::dims &dims) {
   return out;
 }
 
-/// A cache key from anything streamable.
+/// A cache key from anything streamable. Floats are written exactly: a
+/// post-op's alpha is compiled into the primitive's code.
 template <typename... Parts> std::string keyOf(const Parts &...parts) {
   std::ostringstream out;
+  out << std::hexfloat;
   ((out << parts << '|'), ...);
   return out.str();
 }

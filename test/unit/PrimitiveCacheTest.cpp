@@ -4,6 +4,7 @@
 
 #include "runtime/cpu/PrimitiveCache.h"
 
+#include <cmath>
 #include <string>
 
 using namespace sstep::cpu;
@@ -75,6 +76,14 @@ TEST_CASE("small tiles keep the minimum bound", "[cpu][cache]") {
   }
   CHECK(cache.size() == PrimitiveCache::kMinimumBound);
   CHECK(cache.created() == 90);
+}
+
+TEST_CASE("keys hold floats exactly", "[cpu][cache]") {
+  // Two convolutions of one shape share a primitive unless their post-ops'
+  // constants differ, in any bit.
+  CHECK(keyOf(1.0f, 6.0f) == keyOf(1.0f, 6.0f));
+  CHECK(keyOf(1.0f) != keyOf(1.0000001f));
+  CHECK(keyOf(6.0f) != keyOf(std::nextafter(6.0f, 7.0f)));
 }
 
 TEST_CASE("reorder keys tell layouts and views apart", "[cpu][cache]") {
