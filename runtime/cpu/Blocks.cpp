@@ -54,13 +54,21 @@ std::shared_ptr<void> BufferPool::take(size_t bytes) {
     step *= 2;
   bytes = std::max<size_t>((bytes + step - 1) / step * step, 64);
   void *buffer = nullptr;
-  auto it = idle.find(bytes);
-  if (it != idle.end()) {
+  // Or an idle buffer up to half as large again: a pool bounded by its peak
+  // use would otherwise unmap and map (and fault in) buffers every tile
+  // when the sizes a tile asks for shift a little from step to step.
+  auto it = idle.lower_bound(bytes);
+  if (it != idle.end() && it->first <= bytes + bytes / 2) {
+    bytes = it->first;
     buffer = it->second.buffer;
     idle.erase(it);
     idleBytes -= bytes;
   } else {
-    while (!idle.empty() && usedBytes + idleBytes + bytes > peakBytes) {
+    // Idle buffers beyond half as much again as the most ever in use go,
+    // oldest first.
+    size_t bound = std::max(peakUsed, usedBytes + bytes);
+    bound += bound / 2;
+    while (!idle.empty() && usedBytes + idleBytes + bytes > bound) {
       auto oldest = std::min_element(
           idle.begin(), idle.end(), [](const auto &a, const auto &b) {
             return a.second.returned < b.second.returned;
@@ -72,6 +80,7 @@ std::shared_ptr<void> BufferPool::take(size_t bytes) {
     buffer = allocate(bytes);
   }
   usedBytes += bytes;
+  peakUsed = std::max(peakUsed, usedBytes);
   peakBytes = std::max(peakBytes, usedBytes + idleBytes);
   // The pool lives as long as a buffer it gave out.
   return std::shared_ptr<void>(buffer, [pool = shared_from_this(), bytes](

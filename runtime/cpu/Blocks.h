@@ -30,9 +30,12 @@ using dnnl::memory;
 /// Block memory reused from tile to tile. A tile loop asks for the same
 /// sizes tile after tile; a fresh mapping each time costs page faults and
 /// zeroing, a quarter of a chained ResNet run on 2 cores, while glibc's heap
-/// fragments under blocks of varying size. Buffers in use and idle together
-/// never exceed the most bytes in use at once so far: a new buffer first
-/// frees the idle buffers returned longest ago.
+/// fragments under blocks of varying size. A request takes an idle buffer
+/// of its size class or up to half as large again. Buffers in use and idle
+/// together stay within half as much again as the most bytes in use at once
+/// so far: a new buffer first frees the idle buffers returned longest ago.
+/// (With no slack, tiles whose steps ask for slightly shifting sizes unmap
+/// and fault in buffers every tile: four times the page faults.)
 class BufferPool : public std::enable_shared_from_this<BufferPool> {
 public:
   ~BufferPool();
@@ -51,7 +54,7 @@ private:
   };
   std::multimap<size_t, Idle> idle;
   uint64_t clock = 0;
-  size_t idleBytes = 0, usedBytes = 0, peakBytes = 0;
+  size_t idleBytes = 0, usedBytes = 0, peakUsed = 0, peakBytes = 0;
 };
 
 /// The engine and stream every primitive of the backend runs on.

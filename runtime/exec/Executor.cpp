@@ -84,6 +84,7 @@ private:
   void store(int v, Tensor t);
   std::vector<Region> sourceReads(const plan::Stage &stage,
                                   const plan::StageTiling &tiling);
+  class TileOrder orderOf(const plan::StageTiling &tiling) const;
   void stream(size_t output, const Region &region, const Tensor &block);
 
   const Program &program;
@@ -200,12 +201,55 @@ void Run::runOnce(int id) {
 
 /// The tiles of a stage in the order they run: row by row, or column by
 /// column, top to bottom, when the backend chains each tile to the one
-/// above it (StageTiling::windowsBelow).
+/// above it (StageTiling::windowsBelow). A chain's first tile runs after
+/// its priming tiles (StageTiling::primingWindows), so that no tile holds
+/// its whole halo at once.
 class TileOrder {
 public:
-  TileOrder(const plan::StageTiling &tiling, bool chained)
-      : tiling(tiling), chained(chained) {}
+  TileOrder(const plan::StageTiling &tiling, bool chained, int64_t rows)
+      : tiling(tiling), chained(chained), primingRows(rows) {}
 
+  /// What `walk` gives for each tile: the tile, and its windows. `ran` is
+  /// what `wanted` said (or true); a priming tile comes with its chain's
+  /// first tile's id and `priming` set.
+  struct Visit {
+    TileId id;
+    plan::TileWindows *windows;
+    bool ran, reused, priming;
+  };
+
+  /// Calls `visit` for every tile of stage `stage` in order, priming tiles
+  /// included, and skips the tiles `wanted` refuses (a chain then restarts
+  /// below them).
+  template <typename Wanted, typename Visitor>
+  void walk(int stage, const Wanted &wanted, const Visitor &visit) const {
+    plan::TileWindows w, next;
+    bool reused = false; // tile i reuses what tile i - 1 computed
+    for (int64_t i = 0; i < count(); ++i) {
+      TileId id = at(stage, i);
+      w = reused ? std::move(next) : tiling.windows(id.row, id.col);
+      bool ran = wanted(id, w);
+      if (ran && !reused && chained) {
+        std::vector<plan::TileWindows> primes =
+            tiling.primingWindows(id.row, id.col, primingRows);
+        for (size_t k = 0; k < primes.size(); ++k) {
+          plan::TileWindows &prime = primes[k];
+          if (k + 1 < primes.size())
+            plan::keepFor(prime, primes[k + 1]);
+          else {
+            w = tiling.windowsBelow(prime, id.row, id.col);
+            plan::keepFor(prime, w);
+          }
+          visit(Visit{id, &prime, true, k > 0, true});
+        }
+      }
+      bool chainedBelow = ran && chain(stage, i, w, next);
+      visit(Visit{id, &w, ran, reused, false});
+      reused = chainedBelow;
+    }
+  }
+
+private:
   int64_t count() const { return tiling.tiles(); }
   /// The `i`-th tile to run; its index stays the row-major one.
   TileId at(int stage, int64_t i) const {
@@ -213,9 +257,6 @@ public:
     int64_t row = chained ? i % grid[0] : i / grid[1];
     int64_t col = chained ? i / grid[0] : i % grid[1];
     return {stage, row, col, row * grid[1] + col, count()};
-  }
-  plan::TileWindows windows(const TileId &id) const {
-    return tiling.windows(id.row, id.col);
   }
   /// Whether tile `i + 1` is chained to tile `i`; if so, sets `below` to its
   /// windows and `above.keep` to what it reuses.
@@ -231,10 +272,15 @@ public:
     return true;
   }
 
-private:
   const plan::StageTiling &tiling;
   bool chained;
+  int64_t primingRows;
 };
+
+TileOrder Run::orderOf(const plan::StageTiling &tiling) const {
+  int64_t rows = options.tileRows > 0 ? options.tileRows : options.tileEdge;
+  return TileOrder(tiling, backend.keepsRows(), rows);
+}
 
 std::vector<Region> Run::sourceReads(const plan::Stage &stage,
                                      const plan::StageTiling &tiling) {
@@ -246,45 +292,41 @@ std::vector<Region> Run::sourceReads(const plan::Stage &stage,
   std::vector<Region> reads;
   if (streamed.size() != 1)
     return reads; // read-ahead serves the one-slide case
-  TileOrder order(tiling, backend.keepsRows());
-  plan::TileWindows w, next;
-  bool chained = false;
-  for (int64_t i = 0; i < order.count(); ++i) {
-    w = chained ? std::move(next) : order.windows(order.at(0, i));
-    const auto &read = chained ? w.fresh : w.compute;
-    if (!read[streamed[0]].empty())
-      reads.push_back(read[streamed[0]]);
-    chained = order.chain(0, i, w, next);
-  }
+  orderOf(tiling).walk(
+      0, [](const TileId &, const plan::TileWindows &) { return true; },
+      [&](const TileOrder::Visit &t) {
+        const plan::TileWindows &w = *t.windows;
+        const auto &read = w.fresh.empty() ? w.compute : w.fresh;
+        if (!read[streamed[0]].empty())
+          reads.push_back(read[streamed[0]]);
+      });
   return reads;
 }
 
 void Run::runTiles(int index, const plan::StageTiling &tiling) {
   const plan::Stage &current = stages.stages[index];
-  TileOrder order(tiling, backend.keepsRows());
-  plan::TileWindows w, next;
-  bool chained = false; // tile i reuses what tile i - 1 computed
-  for (int64_t i = 0; i < order.count(); ++i) {
-    TileId id = order.at(index, i);
-    w = chained ? std::move(next) : order.windows(id);
-    bool reused = chained;
-    chained = order.chain(index, i, w, next);
-    bool ran = !options.wanted || options.wanted(id, w);
-    if (ran) {
-      window = &w;
+  auto wanted = [&](const TileId &id, const plan::TileWindows &w) {
+    return !options.wanted || options.wanted(id, w);
+  };
+  orderOf(tiling).walk(index, wanted, [&](const TileOrder::Visit &t) {
+    if (t.ran) {
+      window = t.windows;
       auto start = Clock::now();
-      stats.peakTileBytes =
-          std::max(stats.peakTileBytes, backend.runTile(current, w, *this));
+      stats.peakTileBytes = std::max(
+          stats.peakTileBytes, backend.runTile(current, *t.windows, *this));
       stats.tileSeconds += since(start);
+      if (t.priming) {
+        ++stats.tilesPriming;
+        return;
+      }
       ++stats.tilesRun;
-      stats.tilesChained += reused;
+      stats.tilesChained += t.reused;
     } else {
       ++stats.tilesSkipped;
-      chained = false; // the tile below starts afresh
     }
     if (options.progress)
-      options.progress(id, ran);
-  }
+      options.progress(t.id, t.ran);
+  });
 }
 
 void Run::runStage(int index) {

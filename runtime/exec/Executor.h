@@ -86,6 +86,9 @@ struct Stats {
   int64_t tilesSkipped = 0;
   /// Tiles that reused the rows of the tile above.
   int64_t tilesChained = 0;
+  /// Tiles run before a chain's first tile to compute its halo a few rows
+  /// at a time (plan::StageTiling::primingWindows); not in tilesRun.
+  int64_t tilesPriming = 0;
   /// The largest working set of one tile (the backend's figure).
   int64_t peakTileBytes = 0;
   /// Seconds in the backend's tiles, in once-nodes, reading sources and

@@ -114,6 +114,22 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
       for (int64_t start : {int64_t(0), rowsOf / 2, rowsOf - kWalk}) {
         start = std::max<int64_t>(start, 0);
         TileWindows w = tiling.windows(start, c);
+        if (start == 0) {
+          // A column's top runs after its priming tiles, as the executor
+          // runs it.
+          std::vector<TileWindows> primes =
+              tiling.primingWindows(0, c, p.tileRows);
+          for (size_t k = 0; k < primes.size(); ++k) {
+            TileWindows next = k + 1 < primes.size()
+                                   ? primes[k + 1]
+                                   : tiling.windowsBelow(primes[k], 0, c);
+            keepFor(primes[k], next);
+            p.tileBytes = std::max(p.tileBytes,
+                                   tileWorkingSet(program, stage, primes[k]));
+            if (k + 1 == primes.size())
+              w = std::move(next);
+          }
+        }
         for (int64_t r = start; r < std::min(rowsOf, start + kWalk); ++r) {
           TileWindows below;
           if (r + 1 < rowsOf) {
@@ -121,7 +137,7 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
             keepFor(w, below);
           }
           // A walk's first tile computes its whole halo, as no tile below
-          // a column's top does.
+          // a column's top does (the top itself is primed, above).
           if (r == 0 || r > start)
             p.tileBytes =
                 std::max(p.tileBytes, tileWorkingSet(program, stage, w));

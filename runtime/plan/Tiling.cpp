@@ -4,6 +4,7 @@
 #include "runtime/core/RuntimeError.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace sstep::plan {
 namespace {
@@ -142,6 +143,16 @@ Region freshRows(const Region &window, const Region &above) {
 
 } // namespace
 
+Interval StageTiling::readAxis(const Node &node, size_t operand, unsigned axis,
+                               Interval out) const {
+  int v = node.operands[operand], result = node.results[0];
+  // A 1-pixel axis broadcast over the output is read whole.
+  if (sizes[v][axis] == 1 && sizes[result][axis] != 1)
+    return {0, 0};
+  return node.window->axes[axis].inputInterval(out, sizes[v][axis],
+                                               sizes[result][axis]);
+}
+
 TileWindows StageTiling::windows(int64_t row, int64_t col) const {
   return infer(row, col, nullptr);
 }
@@ -179,15 +190,8 @@ TileWindows StageTiling::infer(int64_t row, int64_t col,
       if (!node.window->spatial[i])
         continue;
       int v = node.operands[i];
-      Region in;
-      for (unsigned axis = 0; axis < 2; ++axis) {
-        // A 1-pixel axis broadcast over the output is read whole.
-        in.axes[axis] =
-            sizes[v][axis] == 1 && sizes[result][axis] != 1
-                ? Interval{0, 0}
-                : node.window->axes[axis].inputInterval(
-                      out.axes[axis], sizes[v][axis], sizes[result][axis]);
-      }
+      Region in{
+          {readRows(node, i, out.axes[0]), readAxis(node, i, 1, out.axes[1])}};
       need[v] = need[v].hull(in);
     }
   }
@@ -201,6 +205,172 @@ TileWindows StageTiling::infer(int64_t row, int64_t col,
         w.fresh[v] = freshRows(w.compute[v], above->compute[v]);
     }
   return w;
+}
+
+std::vector<TileWindows> StageTiling::primingWindows(int64_t row, int64_t col,
+                                                     int64_t rows) const {
+  std::vector<TileWindows> steps;
+  if (rows <= 0 || anchorValue < 0)
+    return steps;
+  const TileWindows first = windows(row, col);
+  size_t values = program.values.size();
+  std::vector<bool> computed(values, false);
+  for (int id : stage.tileNodes)
+    computed[program.nodes[id].results[0]] = true;
+  int64_t inputRows = program.inputs.empty()
+                          ? sizes[anchorValue][0]
+                          : std::max<int64_t>(sizes[program.inputs[0]][0], 1);
+  auto rowsOf = [&](int v) { return first.compute[v].axes[0]; };
+  std::vector<bool> pointwiseOnly(values, false), readAtAll(values, false);
+  for (int id : stage.tileNodes) {
+    const Node &node = program.nodes[id];
+    for (size_t i = 0; i < node.operands.size(); ++i) {
+      int v = node.operands[i];
+      if (!node.window->spatial[i])
+        continue;
+      bool pointwise = node.window->axes[0].kind == AxisRule::Kind::Identity;
+      pointwiseOnly[v] = (readAtAll[v] ? pointwiseOnly[v] : true) && pointwise;
+      readAtAll[v] = true;
+    }
+  }
+  for (int v : stage.sinks)
+    pointwiseOnly[v] = false;
+
+  // The last row of each value that the first `limit` input rows of the
+  // tile determine: loaded values in proportion, computed ones as far as
+  // their operands' rows so far reach. Returns whether any loaded value
+  // still has rows beyond (else the tile itself is what is left).
+  std::vector<int64_t> last(values);
+  auto reach = [&](int64_t limit) {
+    bool more = false;
+    for (size_t v = 0; v < values; ++v) {
+      Interval r = rowsOf(int(v));
+      last[v] = r.lo - 1;
+      if (r.empty() || computed[v])
+        continue;
+      int64_t share = (limit * sizes[v][0] + inputRows - 1) / inputRows;
+      last[v] = std::min(r.hi, r.lo + share - 1);
+      more |= last[v] < r.hi;
+    }
+    for (int id : stage.tileNodes) {
+      const Node &node = program.nodes[id];
+      int result = node.results[0];
+      Interval r = rowsOf(result);
+      auto determined = [&](int64_t hi) {
+        for (size_t i = 0; i < node.operands.size(); ++i) {
+          int v = node.operands[i];
+          if (!node.window->spatial[i] || rowsOf(v).empty())
+            continue;
+          Interval in = readRows(node, i, {r.lo, hi});
+          if (std::min(in.hi, sizes[v][0] - 1) > last[v])
+            return false;
+        }
+        return true;
+      };
+      int64_t lo = r.lo - 1, hi = r.hi; // determined(lo) holds
+      while (hi > lo) {
+        int64_t mid = lo + (hi - lo + 1) / 2;
+        if (determined(mid))
+          lo = mid;
+        else
+          hi = mid - 1;
+      }
+      last[result] = r.empty() ? r.lo - 1 : lo;
+    }
+    // Then values read only pixel by pixel (a convolution's output under
+    // its activation and residual add, which a backend fuses into one
+    // step) no further than their readers, so that they keep their
+    // readers' rows; loaded values no further than read.
+    std::vector<int64_t> read(values);
+    for (size_t v = 0; v < values; ++v)
+      read[v] = rowsOf(int(v)).lo - 1;
+    for (auto it = stage.tileNodes.rbegin(); it != stage.tileNodes.rend();
+         ++it) {
+      const Node &node = program.nodes[*it];
+      int result = node.results[0];
+      if (pointwiseOnly[result])
+        last[result] = std::min(last[result], read[result]);
+      if (last[result] < rowsOf(result).lo)
+        continue;
+      for (size_t i = 0; i < node.operands.size(); ++i) {
+        int v = node.operands[i];
+        if (!node.window->spatial[i] || rowsOf(v).empty())
+          continue;
+        Interval in = readRows(node, i, {rowsOf(result).lo, last[result]});
+        read[v] = std::max(read[v], std::min(in.hi, sizes[v][0] - 1));
+      }
+    }
+    for (size_t v = 0; v < values; ++v)
+      if (!computed[v])
+        last[v] = std::min(last[v], read[v]);
+    return more;
+  };
+
+  // Per step, each value's rows computed up to (`ends`); the tile itself is
+  // the step after the last.
+  std::vector<std::vector<int64_t>> ends;
+  for (int64_t p = 1; reach(p * rows); ++p)
+    if (ends.empty() || last != ends.back())
+      ends.push_back(last);
+  if (ends.empty())
+    return steps;
+  std::vector<int64_t> tileEnd(values);
+  for (size_t v = 0; v < values; ++v)
+    tileEnd[v] = rowsOf(int(v)).hi;
+  ends.push_back(tileEnd);
+
+  // Fresh rows per step, and the lowest row of each value any step from
+  // this one on reads: a step keeps those for the next.
+  size_t count = ends.size();
+  auto freshOf = [&](size_t s, int v) {
+    int64_t from = s == 0 ? rowsOf(v).lo : ends[s - 1][v] + 1;
+    return Interval{from, ends[s][v]};
+  };
+  std::vector<std::vector<int64_t>> lowest(count + 1,
+                                           std::vector<int64_t>(values));
+  for (size_t v = 0; v < values; ++v)
+    lowest[count][v] = std::numeric_limits<int64_t>::max();
+  // The tile itself owns all of a sink's rows: steps keep what they made.
+  for (int v : stage.sinks)
+    lowest[count][v] = rowsOf(v).lo;
+  for (size_t s = count; s-- > 0;) {
+    lowest[s] = lowest[s + 1];
+    for (int id : stage.tileNodes) {
+      const Node &node = program.nodes[id];
+      Interval out = freshOf(s, node.results[0]);
+      if (out.empty())
+        continue;
+      for (size_t i = 0; i < node.operands.size(); ++i) {
+        int v = node.operands[i];
+        if (!node.window->spatial[i] || rowsOf(v).empty())
+          continue;
+        int64_t lo = std::max<int64_t>(readRows(node, i, out).lo, 0);
+        lowest[s][v] = std::min(lowest[s][v], lo);
+      }
+    }
+  }
+  for (size_t s = 0; s + 1 < count; ++s) {
+    TileWindows w;
+    w.compute.assign(values, Region{});
+    w.owned.assign(values, Region{});
+    if (s > 0)
+      w.fresh.assign(values, Region{});
+    for (size_t v = 0; v < values; ++v) {
+      const Region &whole = first.compute[v];
+      Interval fresh = freshOf(s, int(v));
+      Interval rows{std::min(fresh.empty() ? fresh.hi + 1 : fresh.lo,
+                             std::max(lowest[s][v], whole.axes[0].lo)),
+                    ends[s][v]};
+      if (whole.empty() || rows.empty())
+        continue;
+      w.compute[v] = {{rows, whole.axes[1]}};
+      if (s > 0 && !fresh.empty())
+        w.fresh[v] = {{fresh, whole.axes[1]}};
+    }
+    w.need = w.compute;
+    steps.push_back(std::move(w));
+  }
+  return steps;
 }
 
 void keepFor(TileWindows &above, const TileWindows &below) {

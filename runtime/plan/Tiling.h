@@ -100,6 +100,25 @@ public:
   TileWindows windowsBelow(const TileWindows &above, int64_t row,
                            int64_t col) const;
 
+  /// Tiles that run just before tile (row, col) when it starts a chain (the
+  /// top of a column, or the first tile run after a skipped one), owning
+  /// nothing: each computes what the next `rows` input rows of the tile's
+  /// windows determine, keeping the rows the next reads again, so that the
+  /// tile itself, run as windowsBelow(the last of them), computes only what
+  /// is left. Without them the chain's first tile computes its whole halo
+  /// at once: for ResNet-50 in 2048 x 32 strips, 3.4 times the blocks of
+  /// the tiles below it. Chain them with keepFor like any tiles; the first
+  /// has no `fresh` (nothing is kept for it). Empty when the tile's input
+  /// window is no more than `rows` tall.
+  ///
+  /// Example: y = conv3x3(x), z = conv3x3(y), stride 1, 16 rows, tiles of 4
+  /// rows, rows = 2. Tile 0 computes x[0, 5], y[0, 4], z[0, 3]. Priming 1:
+  /// x[0, 1], y[0, 0] (row 1 of y reads x[2]). Priming 2: x[2, 3] fresh,
+  /// y[1, 2] fresh reading x[0, 3] (x[0, 1] kept), z[0, 1] fresh. Tile 0
+  /// then computes x[4, 5], y[3, 4] and z[2, 3] fresh.
+  std::vector<TileWindows> primingWindows(int64_t row, int64_t col,
+                                          int64_t rows) const;
+
   /// Tile (row, col)'s share of `value`: the anchor's tile block scaled to
   /// the value's size. A sink's share is the block the tile owns; what a
   /// tile computes beyond a value's share is its halo.
@@ -108,6 +127,13 @@ public:
 private:
   /// windows() when `above` is null, else windowsBelow().
   TileWindows infer(int64_t row, int64_t col, const TileWindows *above) const;
+  /// The interval of operand `operand` of `node` that its output interval
+  /// `out` along `axis` reads, unclipped.
+  Interval readAxis(const Node &node, size_t operand, unsigned axis,
+                    Interval out) const;
+  Interval readRows(const Node &node, size_t operand, Interval out) const {
+    return readAxis(node, operand, 0, out);
+  }
   /// Block `index` of `value` along `axis`.
   Interval ownedInterval(int value, unsigned axis, int64_t index) const;
 

@@ -84,6 +84,45 @@ TEST_CASE("chained tiles compute each row once", "[tiling]") {
   CHECK(freshX == 16);
 }
 
+TEST_CASE("a chain's first tile is primed a few rows at a time", "[tiling]") {
+  // The worked example of StageTiling::primingWindows.
+  Program program = compileProgram(twoConvs);
+  plan::Stages stages = plan::planStages(program);
+  plan::Sizes sizes = plan::predictSizes(program, stages, {16, 16});
+  plan::StageTiling tiling(program, stages.stages[0], sizes, Size2{4, 16});
+  int x = program.inputs[0], z = program.outputs[0];
+  int y = program.nodes[stages.stages[0].tileNodes[0]].results[0];
+
+  std::vector<plan::TileWindows> primes = tiling.primingWindows(0, 0, 2);
+  REQUIRE(primes.size() == 2);
+  CHECK(primes[0].fresh.empty());
+  CHECK(rows(primes[0].compute[x]) == Interval{0, 1});
+  CHECK(rows(primes[0].compute[y]) == Interval{0, 0});
+  CHECK(primes[0].compute[z].empty());
+  CHECK(rows(primes[1].fresh[x]) == Interval{2, 3});
+  CHECK(rows(primes[1].compute[x]) == Interval{0, 3});
+  CHECK(rows(primes[1].fresh[y]) == Interval{1, 2});
+  CHECK(rows(primes[1].compute[y]) == Interval{0, 2});
+  CHECK(rows(primes[1].fresh[z]) == Interval{0, 1});
+  for (const plan::TileWindows &w : primes)
+    for (const Region &owned : w.owned)
+      CHECK(owned.empty());
+
+  plan::keepFor(primes[0], primes[1]);
+  CHECK(rows(primes[0].keep[x]) == Interval{0, 1});
+  CHECK(rows(primes[0].keep[y]) == Interval{0, 0});
+  plan::TileWindows first = tiling.windowsBelow(primes[1], 0, 0);
+  plan::keepFor(primes[1], first);
+  CHECK(rows(first.fresh[z]) == Interval{2, 3});
+  CHECK(rows(first.fresh[y]) == Interval{3, 4});
+  CHECK(rows(first.fresh[x]) == Interval{4, 5});
+  CHECK(rows(primes[1].keep[z]) == Interval{0, 1});
+  CHECK(rows(primes[1].keep[y]) == Interval{1, 2});
+  CHECK(rows(primes[1].keep[x]) == Interval{2, 3});
+  // A tile no taller than the step needs none.
+  CHECK(tiling.primingWindows(0, 0, 6).empty());
+}
+
 TEST_CASE("the planner counts what chained tiles hold", "[tiling]") {
   // Eight 3x3 convs: a 2-row strip computed alone needs 16 rows of halo; a
   // chained one holds 2 kept rows of most values.
@@ -128,7 +167,7 @@ TEST_CASE("the planner counts what chained tiles hold", "[tiling]") {
 TEST_CASE("chained cpu tiles equal the reference on random networks",
           "[cpu][tiling]") {
   std::mt19937 rng(20261123);
-  int64_t keptBlocks = 0;
+  int64_t keptBlocks = 0, priming = 0;
   for (uint32_t seed = 1; seed <= 100; ++seed) {
     std::array<int64_t, 2> image{
         std::uniform_int_distribution<int64_t>(5, 40)(rng),
@@ -170,8 +209,10 @@ TEST_CASE("chained cpu tiles equal the reference on random networks",
       CHECK(relativeError(want[i], got[i]) <= 1e-4);
     }
     keptBlocks += backend.counters()["kept_blocks"];
+    priming += stats.tilesPriming;
     if (!skips && stats.grids.size() == 1 && stats.grids[0][0] > 1)
       CHECK(stats.tilesChained == stats.grids[0][1] * (stats.grids[0][0] - 1));
   }
   CHECK(keptBlocks > 0);
+  CHECK(priming > 0);
 }

@@ -248,6 +248,7 @@ void writeStats(const std::string &file, const plan::MemoryPrediction &p,
         << stats.grids[i][1] << "]";
   out << "],\n  \"tiles_run\": " << stats.tilesRun
       << ",\n  \"tiles_chained\": " << stats.tilesChained
+      << ",\n  \"tiles_priming\": " << stats.tilesPriming
       << ",\n  \"predicted_tile_bytes\": " << p.tileBytes
       << ",\n  \"measured_tile_bytes\": " << stats.peakTileBytes
       << ",\n  \"weight_bytes\": " << p.weightBytes

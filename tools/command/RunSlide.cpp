@@ -37,6 +37,7 @@ void writeSlideStats(const std::string &file, const std::string &slidePath,
         << "]";
   out << "],\n  \"tiles_run\": " << s.tilesRun
       << ",\n  \"tiles_chained\": " << s.tilesChained
+      << ",\n  \"tiles_priming\": " << s.tilesPriming
       << ",\n  \"tiles_skipped\": " << s.tilesSkipped
       << ",\n  \"tiles_resumed\": " << r.tilesResumed
       << ",\n  \"tiles_background\": " << r.tilesBackground
