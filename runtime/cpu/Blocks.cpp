@@ -17,6 +17,10 @@ namespace {
 /// shapes change (a wider interior column) would keep the old ones' pages.
 constexpr size_t kMappedBytes = size_t(256) << 10;
 
+/// The most idle memory kept beyond the peak use: enough for a strip's
+/// shifting sizes, little beside a whole image's blocks.
+constexpr size_t kIdleSlackBytes = size_t(32) << 20;
+
 void *allocate(size_t bytes) {
   void *buffer = nullptr;
   if (bytes >= kMappedBytes) {
@@ -67,7 +71,7 @@ std::shared_ptr<void> BufferPool::take(size_t bytes) {
     // Idle buffers beyond half as much again as the most ever in use go,
     // oldest first.
     size_t bound = std::max(peakUsed, usedBytes + bytes);
-    bound += bound / 2;
+    bound += std::min(bound / 2, kIdleSlackBytes);
     while (!idle.empty() && usedBytes + idleBytes + bytes > bound) {
       auto oldest = std::min_element(
           idle.begin(), idle.end(), [](const auto &a, const auto &b) {

@@ -32,10 +32,11 @@ using dnnl::memory;
 /// zeroing, a quarter of a chained ResNet run on 2 cores, while glibc's heap
 /// fragments under blocks of varying size. A request takes an idle buffer
 /// of its size class or up to half as large again. Buffers in use and idle
-/// together stay within half as much again as the most bytes in use at once
-/// so far: a new buffer first frees the idle buffers returned longest ago.
-/// (With no slack, tiles whose steps ask for slightly shifting sizes unmap
-/// and fault in buffers every tile: four times the page faults.)
+/// together stay within half as much again (at most 32 MiB more) as the most
+/// bytes in use at once so far: a new buffer first frees the idle buffers
+/// returned longest ago. (With no slack, tiles whose steps ask for slightly
+/// shifting sizes unmap and fault in buffers every tile: four times the page
+/// faults.)
 class BufferPool : public std::enable_shared_from_this<BufferPool> {
 public:
   ~BufferPool();
