@@ -79,7 +79,10 @@ struct Grouper {
         reads |= v == result;
       if (!reads)
         continue;
-      if (!isElementwise(next, program) || !isImageOperand(next, result))
+      // Two convolutions summed: the first one's epilogue already took the
+      // add, and a node computed by two kernels would be written twice.
+      if (kernelOf[id] >= 0 || !isElementwise(next, program) ||
+          !isImageOperand(next, result))
         return;
       GeneratedKernel grown = kernel;
       grown.nodes.push_back(id);

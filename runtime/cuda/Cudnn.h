@@ -33,6 +33,7 @@ namespace sstep::cuda {
   X(cudnnSetConvolutionGroupCount)                                             \
   X(cudnnSetConvolutionMathType)                                               \
   X(cudnnFindConvolutionForwardAlgorithmEx)                                    \
+  X(cudnnGetConvolutionForwardWorkspaceSize)                                   \
   X(cudnnConvolutionForward)
 
 struct CudnnApi {

@@ -44,7 +44,20 @@ uint64_t workspaceLimit(const DeviceMemory &memory) {
   return std::min<uint64_t>(memory.arena().largestFree() / 4, 256ull << 20);
 }
 
+std::string pair(int64_t a, int64_t b) {
+  return std::to_string(a) + "," + std::to_string(b);
+}
+
 } // namespace
+
+std::string ConvShape::describe() const {
+  return std::to_string(n) + "x" + std::to_string(h) + "x" + std::to_string(w) +
+         "x" + std::to_string(c) + " by " + std::to_string(k) + " " +
+         std::to_string(r) + "x" + std::to_string(s) + " filters, pad " +
+         pair(padH, padW) + ", stride " + pair(strideH, strideW) +
+         ", dilation " + pair(dilationH, dilationW) + ", groups " +
+         std::to_string(groups);
+}
 
 CudnnConv::CudnnConv(Precision precision, DeviceMemory &memory,
                      cudaStream_t stream)
@@ -98,18 +111,27 @@ CudnnConv::Plan &CudnnConv::planFor(const ConvShape &s, const void *x,
       CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf,
       scratch ? scratch->data() : nullptr, scratch ? scratch->size() : 0));
   bool chosen = false;
-  for (int i = 0; i < returned && !chosen; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS &&
-        perf[i].memory <= (scratch ? scratch->size() : 0)) {
+  for (int i = 0; i < returned && !chosen; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS)
+      continue;
+    // The search may report less workspace than the convolution then
+    // demands (seen on cuDNN 9.14: 0 bytes for implicit precomputed GEMM
+    // on a 4101x4311x3 block, which then failed with BAD_PARAM).
+    size_t required = 0;
+    if (cudnn().cudnnGetConvolutionForwardWorkspaceSize(
+            handle, plan->x, plan->w, plan->conv, plan->y, perf[i].algo,
+            &required) != CUDNN_STATUS_SUCCESS)
+      continue;
+    size_t need = std::max(perf[i].memory, required);
+    if (need <= (scratch ? scratch->size() : 0)) {
       plan->algorithm = perf[i].algo;
-      plan->workspace = perf[i].memory;
+      plan->workspace = need;
       chosen = true;
     }
+  }
   if (!chosen)
     throw RuntimeError("cuDNN has no convolution algorithm for a " +
-                       std::to_string(s.h) + "x" + std::to_string(s.w) + "x" +
-                       std::to_string(s.c) + " block with " +
-                       std::to_string(s.k) + " filters within " +
+                       s.describe() + " within " +
                        std::to_string(limit >> 20) + " MiB of workspace");
   Plan *raw = plan.release();
   plans[s.key()] = raw;
@@ -123,10 +145,16 @@ void CudnnConv::run(const ConvShape &shape, const void *x, const void *w,
       plan.workspace ? memory.allocate(plan.workspace, "cuDNN's workspace")
                      : nullptr;
   float alpha = 1.0f, beta = 0.0f;
-  SSTEP_CUDA(cudnn().cudnnConvolutionForward(
+  cudnnStatus_t status = cudnn().cudnnConvolutionForward(
       handle, &alpha, plan.x, x, plan.w, w, plan.conv, plan.algorithm,
       workspace ? workspace->data() : nullptr, plan.workspace, &beta, plan.y,
-      y));
+      y);
+  if (status != CUDNN_STATUS_SUCCESS)
+    throw RuntimeError("cuDNN: the convolution of a " + shape.describe() +
+                       " with algorithm " + std::to_string(int(plan.algorithm)) +
+                       " and " + std::to_string(plan.workspace) +
+                       " bytes of workspace failed: " +
+                       cudnn().cudnnGetErrorString(status));
 }
 
 } // namespace sstep::cuda

@@ -20,6 +20,7 @@
 
 #include <array>
 #include <map>
+#include <string>
 
 namespace sstep::cuda {
 
@@ -39,6 +40,9 @@ struct ConvShape {
   int64_t outW() const {
     return (w + 2 * padW - dilationW * (s - 1) - 1) / strideW + 1;
   }
+  /// "1x35x35x64 by 64 3x3 filters, pad 1,1, stride 1,1, dilation 1,1,
+  /// groups 1", for errors.
+  std::string describe() const;
 };
 
 class CudnnConv {

@@ -81,6 +81,29 @@ TEST_CASE("Generated CUDA compiles for random networks", "[cuda-codegen]") {
   CHECK(kinds.size() >= 3);
 }
 
+TEST_CASE("Two convolutions summed share one epilogue", "[cuda-codegen]") {
+  // Each conv's result is read only by the add, so either epilogue could
+  // take it; the first one does and the second stops before it.
+  Program program = test::compileProgram(R"(
+func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {
+  %w = arith.constant dense<0.1> : tensor<2x2x3x3xf32>
+  %b = arith.constant dense<0.5> : tensor<2xf32>
+  %p = sstep.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x?x?xf32>, tensor<2x2x3x3xf32>, tensor<2xf32>) -> tensor<1x2x?x?xf32>
+  %q = sstep.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x?x?xf32>, tensor<2x2x3x3xf32>, tensor<2xf32>) -> tensor<1x2x?x?xf32>
+  %s = sstep.add %p, %q : (tensor<1x2x?x?xf32>, tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32>
+  return %s : tensor<1x2x?x?xf32>
+}
+)");
+  std::vector<GeneratedKernel> kernels = cuda::groupKernels(program);
+  REQUIRE(kernels.size() == 2);
+  CHECK(kernels[0].kind == "epilogue");
+  CHECK(kernels[0].nodes.size() == 2);
+  CHECK(kernels[1].kind == "epilogue");
+  CHECK(kernels[1].nodes.size() == 1);
+  // The add reads the second convolution's result from its block.
+  CHECK(kernels[0].inputs.size() == 2);
+}
+
 TEST_CASE("Random-network cases for the GPU tests", "[.gpu-cases]") {
   const char *out = std::getenv("SSTEP_GPU_CASES_OUT");
   REQUIRE(out);
