@@ -203,13 +203,17 @@ void NpyWriter::writeBlock(int64_t row, int64_t col, const Tensor &block) {
                               std::to_string(col) + ") in an array of shape " +
                               formatShape(shape_));
   int64_t rows = block.dim(2), cols = block.dim(3);
+  // A block as wide as the array is one run per plane in the file: one
+  // write each instead of one per row (a 2048-channel block of 128 rows is
+  // 262144 writes, 0.6 s, row by row).
+  int64_t run = cols == shape_[3] ? rows : 1;
   const float *from = block.data.data();
   for (int64_t plane = 0; plane < shape_[0] * shape_[1]; ++plane)
-    for (int64_t y = row; y < row + rows; ++y, from += cols) {
+    for (int64_t y = row; y < row + rows; y += run, from += run * cols) {
       off_t at =
           off_t(dataOffset_ + ((plane * shape_[2] + y) * shape_[3] + col) * 4);
       const char *bytes = reinterpret_cast<const char *>(from);
-      for (size_t done = 0, size = size_t(cols) * 4; done < size;) {
+      for (size_t done = 0, size = size_t(run * cols) * 4; done < size;) {
         ssize_t n = ::pwrite(fd_, bytes + done, size - done, at + off_t(done));
         if (n < 0 && errno == EINTR)
           continue;

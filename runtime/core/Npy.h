@@ -67,7 +67,8 @@ public:
   NpyWriter &operator=(const NpyWriter &) = delete;
 
   /// Writes `block` (all of N and C) with its top left corner at (`row`,
-  /// `col`); one write per (n, c, row).
+  /// `col`); one write per (n, c, row), or per (n, c) when the block is as
+  /// wide as the array.
   void writeBlock(int64_t row, int64_t col, const Tensor &block);
   /// Completes the file and renames it into place.
   void finish();

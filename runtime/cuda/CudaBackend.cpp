@@ -10,6 +10,8 @@
 #include "runtime/reference/Kernels.h"
 #include "runtime/reference/ReferenceBackend.h"
 
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -23,6 +25,36 @@ Precision precisionOf(const KernelModule &module) {
     return Precision::BF16;
   return Precision::F32;
 }
+
+/// With SSTEP_CUDA_PROFILE set, each phase of a tile synchronises the
+/// stream and adds its wall time to a counter (`profile_<phase>_us`), so
+/// that a slow run says where its time goes. Off, it costs nothing.
+class PhaseTimer {
+public:
+  PhaseTimer(std::map<std::string, int64_t> *totals, const char *phase,
+             cudaStream_t stream)
+      : totals(totals), phase(phase), stream(stream) {
+    if (totals) {
+      cudaStreamSynchronize(stream);
+      start = std::chrono::steady_clock::now();
+    }
+  }
+  ~PhaseTimer() {
+    if (!totals)
+      return;
+    cudaStreamSynchronize(stream);
+    (*totals)[std::string("profile_") + phase + "_us"] +=
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start)
+            .count();
+  }
+
+private:
+  std::map<std::string, int64_t> *totals;
+  const char *phase;
+  cudaStream_t stream;
+  std::chrono::steady_clock::time_point start;
+};
 
 /// A value's block on the device: NHWC, placed in its image by `region`.
 struct DeviceBlock {
@@ -95,6 +127,11 @@ private:
   exec::TileContext *context = nullptr;
   std::map<int, DeviceBlock> tile;
   int64_t convs = 0, hostNodes = 0;
+  std::map<std::string, int64_t> profile;
+  std::map<std::string, int64_t> *profiling =
+      std::getenv("SSTEP_CUDA_PROFILE") && *std::getenv("SSTEP_CUDA_PROFILE")
+          ? &profile
+          : nullptr;
 };
 
 void CudaBackend::loadProgram(const Program &p) {
@@ -175,6 +212,7 @@ BufferRef CudaBackend::upload(const float *data, int64_t n, int64_t c,
 }
 
 Tensor CudaBackend::download(const DeviceBlock &block, const Region &region) {
+  PhaseTimer timer(profiling, "download", stream);
   int64_t rows = region.axes[0].size(), cols = region.axes[1].size();
   Tensor out({block.batch, block.channels, rows, cols});
   if (out.size() == 0)
@@ -204,7 +242,12 @@ const DeviceBlock &CudaBackend::blockOf(int v) {
   DeviceBlock block = newBlock(v, Region{}, "an input block");
   block.region = region;
   if (!region.empty()) {
-    Tensor host = context->load(v, region);
+    Tensor host;
+    {
+      PhaseTimer timer(profiling, "host_load", stream);
+      host = context->load(v, region);
+    }
+    PhaseTimer timer(profiling, "upload", stream);
     block.buffer = upload(host.data.data(), host.dim(0), host.dim(1),
                           host.dim(2), host.dim(3), "an input block");
   }
@@ -307,12 +350,15 @@ DeviceBlock CudaBackend::runConv(int id) {
                        std::to_string(shape.outW()) + " for block " +
                        formatRegion(out));
   DeviceBlock result = newBlock(node.results[0], out, "a convolution result");
-  conv->run(shape, src, weightsOf(id), result.buffer->data());
+  const void *filters = weightsOf(id);
+  PhaseTimer timer(profiling, "convolution", stream);
+  conv->run(shape, src, filters, result.buffer->data());
   ++convs;
   return result;
 }
 
 DeviceBlock CudaBackend::runHost(const Node &node) {
+  PhaseTimer timer(profiling, "host_nodes", stream);
   ++hostNodes;
   reference::setThreadCount(threads);
   std::map<int, Tensor> plain;
@@ -398,7 +444,10 @@ void CudaBackend::runKernel(size_t k) {
   }
   args.count = out.batch * out.channels * out.region.axes[0].size() *
                out.region.axes[1].size();
-  library->launch(k, args, stream);
+  {
+    PhaseTimer timer(profiling, "kernels", stream);
+    library->launch(k, args, stream);
+  }
   if (kernel.kind == "epilogue")
     tile.erase(kernel.inputs[0]);
   tile[r] = std::move(out);
@@ -441,12 +490,16 @@ int64_t CudaBackend::runTile(const plan::Stage &stage,
 }
 
 std::map<std::string, int64_t> CudaBackend::counters() const {
-  return {{"cudnn_convolutions", convs},
-          {"kernel_launches", library ? library->launches() : 0},
-          {"host_nodes", hostNodes},
-          {"conv_algorithm_searches", conv ? conv->algorithmSearches() : 0},
-          {"device_arena_bytes", int64_t(memory.arena().capacity())},
-          {"device_peak_bytes", int64_t(memory.arena().highWater())}};
+  std::map<std::string, int64_t> all = profile;
+  all.merge(std::map<std::string, int64_t>{
+      {"cudnn_convolutions", convs},
+      {"kernel_launches", library ? library->launches() : 0},
+      {"host_nodes", hostNodes},
+      {"conv_algorithm_searches", conv ? conv->algorithmSearches() : 0},
+      {"device_arena_bytes", int64_t(memory.arena().capacity())},
+      {"device_peak_bytes", int64_t(memory.arena().highWater())},
+      {"conv_search_us", conv ? conv->searchMicroseconds() : 0}});
+  return all;
 }
 
 } // namespace

@@ -4,6 +4,8 @@
 #include "runtime/cuda/Check.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 
 namespace sstep::cuda {
 
@@ -101,13 +103,50 @@ CudnnConv::Plan &CudnnConv::planFor(const ConvShape &s, const void *x,
                                                 type, int(s.n), int(s.k),
                                                 int(s.outH()), int(s.outW())));
 
+  // The algorithm depends on the channels and the filter far more than on
+  // the block's extent, and border tiles come in many extents: one timed
+  // search per geometry, its winner reused for every extent it supports.
+  auto known = algorithms.find(s.geometry());
+  if (known != algorithms.end()) {
+    size_t need = workspaceFor(*plan, known->second);
+    if (need <= workspaceLimit(memory)) {
+      plan->algorithm = known->second;
+      plan->workspace = need;
+      return keep(s, std::move(plan));
+    }
+  }
+  search(s, *plan, x, w, y);
+  algorithms[s.geometry()] = plan->algorithm;
+  return keep(s, std::move(plan));
+}
+
+size_t CudnnConv::workspaceFor(const Plan &plan,
+                               cudnnConvolutionFwdAlgo_t algorithm) {
+  size_t bytes = 0;
+  if (cudnn().cudnnGetConvolutionForwardWorkspaceSize(
+          handle, plan.x, plan.w, plan.conv, plan.y, algorithm, &bytes) !=
+      CUDNN_STATUS_SUCCESS)
+    return SIZE_MAX;
+  return bytes;
+}
+
+CudnnConv::Plan &CudnnConv::keep(const ConvShape &s,
+                                 std::unique_ptr<Plan> plan) {
+  Plan *raw = plan.release();
+  plans[s.key()] = raw;
+  return *raw;
+}
+
+void CudnnConv::search(const ConvShape &s, Plan &plan, const void *x,
+                       const void *w, void *y) {
+  auto start = std::chrono::steady_clock::now();
   uint64_t limit = workspaceLimit(memory);
   BufferRef scratch = limit ? memory.tryAllocate(limit) : nullptr;
   cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
   int returned = 0;
   ++searches;
   SSTEP_CUDA(cudnn().cudnnFindConvolutionForwardAlgorithmEx(
-      handle, plan->x, x, plan->w, w, plan->conv, plan->y, y,
+      handle, plan.x, x, plan.w, w, plan.conv, plan.y, y,
       CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf,
       scratch ? scratch->data() : nullptr, scratch ? scratch->size() : 0));
   bool chosen = false;
@@ -117,27 +156,21 @@ CudnnConv::Plan &CudnnConv::planFor(const ConvShape &s, const void *x,
     // The search may report less workspace than the convolution then
     // demands (seen on cuDNN 9.14: 0 bytes for implicit precomputed GEMM
     // on a 4101x4311x3 block, which then failed with BAD_PARAM).
-    size_t required = 0;
-    if (cudnn().cudnnGetConvolutionForwardWorkspaceSize(
-            handle, plan->x, plan->w, plan->conv, plan->y, perf[i].algo,
-            &required) != CUDNN_STATUS_SUCCESS)
-      continue;
-    size_t need = std::max(perf[i].memory, required);
+    size_t need = std::max(perf[i].memory, workspaceFor(plan, perf[i].algo));
     if (need <= (scratch ? scratch->size() : 0)) {
-      plan->algorithm = perf[i].algo;
-      plan->workspace = need;
+      plan.algorithm = perf[i].algo;
+      plan.workspace = need;
       chosen = true;
     }
   }
+  searchTime += std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
   if (!chosen)
     throw RuntimeError("cuDNN has no convolution algorithm for a " +
-                       s.describe() + " within " +
-                       std::to_string(limit >> 20) + " MiB of workspace");
-  Plan *raw = plan.release();
-  plans[s.key()] = raw;
-  return *raw;
+                       s.describe() + " within " + std::to_string(limit >> 20) +
+                       " MiB of workspace");
 }
-
 void CudnnConv::run(const ConvShape &shape, const void *x, const void *w,
                     void *y) {
   Plan &plan = planFor(shape, x, w, y);
@@ -150,11 +183,11 @@ void CudnnConv::run(const ConvShape &shape, const void *x, const void *w,
       workspace ? workspace->data() : nullptr, plan.workspace, &beta, plan.y,
       y);
   if (status != CUDNN_STATUS_SUCCESS)
-    throw RuntimeError("cuDNN: the convolution of a " + shape.describe() +
-                       " with algorithm " + std::to_string(int(plan.algorithm)) +
-                       " and " + std::to_string(plan.workspace) +
-                       " bytes of workspace failed: " +
-                       cudnn().cudnnGetErrorString(status));
+    throw RuntimeError(
+        "cuDNN: the convolution of a " + shape.describe() + " with algorithm " +
+        std::to_string(int(plan.algorithm)) + " and " +
+        std::to_string(plan.workspace) +
+        " bytes of workspace failed: " + cudnn().cudnnGetErrorString(status));
 }
 
 } // namespace sstep::cuda

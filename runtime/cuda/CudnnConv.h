@@ -20,6 +20,7 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <string>
 
 namespace sstep::cuda {
@@ -33,6 +34,11 @@ struct ConvShape {
   std::array<int64_t, 14> key() const {
     return {n,    c,    h,       w,       k,         r,         s,
             padH, padW, strideH, strideW, dilationH, dilationW, groups};
+  }
+  /// The key without the block's extent.
+  std::array<int64_t, 12> geometry() const {
+    return {n,    c,       k,       r,         s,         padH,
+            padW, strideH, strideW, dilationH, dilationW, groups};
   }
   int64_t outH() const {
     return (h + 2 * padH - dilationH * (r - 1) - 1) / strideH + 1;
@@ -56,16 +62,24 @@ public:
   void run(const ConvShape &shape, const void *x, const void *w, void *y);
 
   int64_t algorithmSearches() const { return searches; }
+  int64_t searchMicroseconds() const { return searchTime; }
 
 private:
   struct Plan;
   Plan &planFor(const ConvShape &shape, const void *x, const void *w, void *y);
+  /// Times cuDNN's candidates on this block and keeps the fastest that fits.
+  void search(const ConvShape &shape, Plan &plan, const void *x, const void *w,
+              void *y);
+  /// The workspace `algorithm` needs for `plan`; SIZE_MAX if unsupported.
+  size_t workspaceFor(const Plan &plan, cudnnConvolutionFwdAlgo_t algorithm);
+  Plan &keep(const ConvShape &shape, std::unique_ptr<Plan> plan);
 
   Precision precision;
   DeviceMemory &memory;
   cudnnHandle_t handle = nullptr;
   std::map<std::array<int64_t, 14>, Plan *> plans;
-  int64_t searches = 0;
+  std::map<std::array<int64_t, 12>, cudnnConvolutionFwdAlgo_t> algorithms;
+  int64_t searches = 0, searchTime = 0;
 };
 
 } // namespace sstep::cuda

@@ -121,6 +121,16 @@ TEST_CASE(".npy blocks are written in place, the file appears when done",
   CHECK(back.shape == shape);
   CHECK(back.data == want.data);
 
+  // Strips as wide as the array go one write per plane; the same bytes.
+  std::string strips = scratch("strips.npy");
+  {
+    NpyWriter out(strips, shape);
+    out.writeBlock(2, 0, block(2, 3, 0, 7));
+    out.writeBlock(0, 0, block(0, 2, 0, 7));
+    out.finish();
+  }
+  CHECK(readNpy(strips).data == want.data);
+
   // Unfinished, nothing is left behind and nothing replaces the old file.
   {
     NpyWriter out(path, {1, 1, 2, 2});

@@ -258,6 +258,8 @@ void writeStats(const std::string &file, const plan::MemoryPrediction &p,
       << ",\n  \"run_seconds\": " << timing.runSeconds
       << ",\n  \"tile_seconds\": " << stats.tileSeconds
       << ",\n  \"once_seconds\": " << stats.onceSeconds
+      << ",\n  \"read_seconds\": " << stats.readSeconds
+      << ",\n  \"write_seconds\": " << stats.writeSeconds
       << ",\n  \"resident_after_load_bytes\": " << timing.residentAfterLoad
       << ",\n  \"peak_resident_bytes\": " << peakResidentBytes();
   for (const auto &[name, value] : stats.counters)
