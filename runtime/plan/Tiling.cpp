@@ -128,6 +128,24 @@ namespace {
 
 /// The rows of `window` below `above` (the same value's window in the tile
 /// above), or all of `window` when `above` does not hold its top rows.
+/// `window` widened to the columns of `above` when those contain it and the
+/// rows chain (see freshRows): the kept rows then serve it. A reader that
+/// skips columns (a 1x1 stride-2 convolution reads columns 0, 2, ..., 126
+/// of 128) can ask the bottom tile for fewer columns than the tile above
+/// computed; read as a new window, the value and everything before it were
+/// computed again, back to the input (a ResNet-18 column's bottom tile
+/// took twice a strip's memory).
+Region alignColumns(const Region &window, const Region &above) {
+  if (window.empty() || above.empty() ||
+      !above.axes[1].contains(window.axes[1]) ||
+      window.axes[0].lo < above.axes[0].lo ||
+      above.axes[0].hi < window.axes[0].lo)
+    return window;
+  Region wide = window;
+  wide.axes[1] = above.axes[1];
+  return wide;
+}
+
 Region freshRows(const Region &window, const Region &above) {
   // Windows usually move down with the tile, but not always (an edge pad's
   // border rows read the image's first row): reuse needs the kept rows to
@@ -179,9 +197,12 @@ TileWindows StageTiling::infer(int64_t row, int64_t col,
   for (auto it = stage.tileNodes.rbegin(); it != stage.tileNodes.rend(); ++it) {
     const Node &node = program.nodes[*it];
     int result = node.results[0];
-    Region out = w.compute[result] = clip(result);
+    Region out = clip(result);
     // Chained, only the fresh rows are computed, so only they read the
     // operands.
+    if (above)
+      out = alignColumns(out, above->compute[result]);
+    w.compute[result] = out;
     if (above)
       out = w.fresh[result] = freshRows(out, above->compute[result]);
     if (out.empty())
@@ -201,8 +222,10 @@ TileWindows StageTiling::infer(int64_t row, int64_t col,
   for (size_t v = 0; v < values; ++v)
     if (w.compute[v].empty() && !need[v].empty()) {
       w.compute[v] = clip(static_cast<int>(v));
-      if (above)
+      if (above) {
+        w.compute[v] = alignColumns(w.compute[v], above->compute[v]);
         w.fresh[v] = freshRows(w.compute[v], above->compute[v]);
+      }
     }
   return w;
 }

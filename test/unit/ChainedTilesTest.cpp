@@ -84,6 +84,50 @@ TEST_CASE("chained tiles compute each row once", "[tiling]") {
   CHECK(freshX == 16);
 }
 
+TEST_CASE("a reader that skips columns still chains", "[tiling]") {
+  // ResNet's downsample: %c, a 1x1 stride-2 convolution, reads columns 0,
+  // 2, ..., 14 of %a's 16 and lags the 3x3 path by rows. At the bottom only
+  // %c still needs %a; its window is narrower than the rows kept from the
+  // tile above, and must be served by them, not computed again (which
+  // recomputed everything back to the input).
+  Program program = compileProgram(R"(
+func.func @main(%x: tensor<1x1x?x?xf32>) -> tensor<1x1x?x?xf32> {
+  %w = arith.constant dense<0.1> : tensor<1x1x3x3xf32>
+  %k = arith.constant dense<0.5> : tensor<1x1x1x1xf32>
+  %a = sstep.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x?x?xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x?x?xf32>
+  %b = sstep.conv2d %a, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x1x?x?xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x?x?xf32>
+  %b2 = sstep.conv2d %b, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x?x?xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x?x?xf32>
+  %c = sstep.conv2d %a, %k {strides = array<i64: 2, 2>} : (tensor<1x1x?x?xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x?x?xf32>
+  %d = sstep.add %b2, %c : (tensor<1x1x?x?xf32>, tensor<1x1x?x?xf32>) -> tensor<1x1x?x?xf32>
+  return %d : tensor<1x1x?x?xf32>
+}
+)");
+  plan::Stages stages = plan::planStages(program);
+  REQUIRE(stages.stages.size() == 1);
+  plan::Sizes sizes = plan::predictSizes(program, stages, {16, 16});
+  // One output row (two input rows) per tile.
+  plan::StageTiling tiling(program, stages.stages[0], sizes, Size2{2, 16});
+  REQUIRE(tiling.grid() == Size2{8, 1});
+  int x = program.inputs[0];
+  int a = program.nodes[stages.stages[0].tileNodes[0]].results[0];
+  plan::TileWindows above = tiling.windows(0, 0);
+  int64_t freshA = rows(above.compute[a]).size();
+  int64_t freshX = rows(above.compute[x]).size();
+  for (int64_t r = 1; r < 8; ++r) {
+    plan::TileWindows below = tiling.windowsBelow(above, r, 0);
+    INFO("tile " << r);
+    // Every window of %a spans the columns the tile above kept.
+    if (!below.compute[a].empty())
+      CHECK(below.compute[a].axes[1] == Interval{0, 15});
+    freshA += rows(below.fresh[a]).size();
+    freshX += rows(below.fresh[x]).size();
+    plan::keepFor(above, below);
+    above = below;
+  }
+  CHECK(freshA == 16);
+  CHECK(freshX == 16);
+}
+
 TEST_CASE("a chain's first tile is primed a few rows at a time", "[tiling]") {
   // The worked example of StageTiling::primingWindows.
   Program program = compileProgram(twoConvs);
