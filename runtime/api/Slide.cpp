@@ -2,6 +2,8 @@
 
 #include "runtime/api/Slide.h"
 #include "runtime/api/Backends.h"
+#include "runtime/plan/MemoryPlan.h"
+#include "runtime/plan/Stages.h"
 #include "runtime/slide/SlideError.h"
 #include "runtime/slide/SlideReader.h"
 
@@ -25,11 +27,23 @@ runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
                        std::to_string(reader->levelCount() - 1) + ")");
   const slide::LevelInfo &info = reader->level(level);
   Size2 size{info.height, info.width};
-  job.run.tileEdge = job.tileEdge > 0
-                         ? job.tileEdge
-                         : pipeline::chooseSlideTileEdge(model.program(), size,
-                                                         job.memoryBudget);
-  job.run.tileRows = job.tileEdge > 0 ? job.tileRows : 0;
+  if (job.tileEdge > 0) {
+    job.run.tileEdge = job.tileEdge;
+    job.run.tileRows = job.tileRows;
+  } else if (backendKeepsRows(job.backend)) {
+    // Chained strips compute every row once: no halo to trade against the
+    // tile size, so the widest strip that fits the budget, and short
+    // enough to read ahead, report progress and resume by.
+    plan::TileShape tiles =
+        plan::chooseStrips(model.program(), plan::planStages(model.program()),
+                           size, job.memoryBudget);
+    job.run.tileEdge = tiles.edge;
+    job.run.tileRows = tiles.rows;
+  } else {
+    job.run.tileEdge =
+        pipeline::chooseSlideTileEdge(model.program(), size, job.memoryBudget);
+    job.run.tileRows = 0;
+  }
   if (job.run.fingerprint.empty())
     job.run.fingerprint = job.backend;
   return pipeline::runSlide(model.program(), *backend, *reader, job.run);

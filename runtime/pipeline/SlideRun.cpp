@@ -153,6 +153,7 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
   const slide::LevelInfo &info = reader.level(options.level);
   report.level = {info.height, info.width};
   report.tileEdge = options.tileEdge;
+  report.tileRows = options.tileRows;
   plan::Stages stages = plan::planStages(program);
   if (stages.stages.empty())
     throw RuntimeError("the model computes nothing from its input");

@@ -75,6 +75,8 @@ struct SlideRunReport {
   std::vector<Tensor> outputs;
   Size2 level{0, 0};
   int64_t tileEdge = 0;
+  /// Rows per tile as run; 0: square tiles of tileEdge.
+  int64_t tileRows = 0;
   /// Whether the run could resume; how its journal started; tiles found
   /// done in it, skipped for lack of tissue, and left to run.
   bool resumable = false;

@@ -174,16 +174,13 @@ int64_t chooseTileEdge(const Program &program, const Stages &stages,
   return lo;
 }
 
-TileShape chooseTiles(const Program &program, const Stages &stages, Size2 input,
-                      int64_t budgetBytes, bool chained) {
+TileShape chooseStrips(const Program &program, const Stages &stages,
+                       Size2 input, int64_t budgetBytes) {
   int64_t whole = std::max(input[0], input[1]);
   auto predict = [&](int64_t edge) {
     TileRows rows{std::min(edge, kChainedTileRows), true};
     return predictMemory(program, stages, input, edge, rows);
   };
-  if (!chained ||
-      predictMemory(program, stages, input, whole).workingSet() <= budgetBytes)
-    return {chooseTileEdge(program, stages, input, budgetBytes), 0};
   if (predict(1).workingSet() > budgetBytes)
     return {chooseTileEdge(program, stages, input, budgetBytes), 0};
   int64_t lo = 1, hi = whole + 1; // fits(lo), !fits(hi)
@@ -192,6 +189,15 @@ TileShape chooseTiles(const Program &program, const Stages &stages, Size2 input,
     (predict(mid).workingSet() <= budgetBytes ? lo : hi) = mid;
   }
   return {lo, std::min(lo, kChainedTileRows)};
+}
+
+TileShape chooseTiles(const Program &program, const Stages &stages, Size2 input,
+                      int64_t budgetBytes, bool chained) {
+  int64_t whole = std::max(input[0], input[1]);
+  if (!chained ||
+      predictMemory(program, stages, input, whole).workingSet() <= budgetBytes)
+    return {chooseTileEdge(program, stages, input, budgetBytes), 0};
+  return chooseStrips(program, stages, input, budgetBytes);
 }
 
 std::string formatBytes(int64_t bytes) {

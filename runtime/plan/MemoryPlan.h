@@ -78,6 +78,12 @@ struct TileShape {
 /// network's stride (32) are rounded up to it by the tile grid.)
 constexpr int64_t kChainedTileRows = 32;
 
+/// Chained strips for `budgetBytes`: kChainedTileRows rows and the largest
+/// width that fits (the whole width when it does); chooseTileEdge's squares
+/// when not even a one-pixel-wide strip fits.
+TileShape chooseStrips(const Program &program, const Stages &stages,
+                       Size2 input, int64_t budgetBytes);
+
 /// The tile shape for `budgetBytes`: the whole image when it fits, else
 /// for a backend that chains tiles (`chained`) tiles of kChainedTileRows
 /// rows and the largest width that fits, else chooseTileEdge's squares.

@@ -138,7 +138,7 @@ int runSlide(const SlideCall &call) {
         args.get("stats"), call.slidePath, job.run.level, report,
         plan::predictMemory(program, plan::planStages(program), size,
                             report.tileEdge,
-                            {job.tileRows, backendKeepsRows(backendName)}));
+                            {report.tileRows, backendKeepsRows(backendName)}));
   }
   return 0;
 }
