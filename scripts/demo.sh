@@ -55,7 +55,7 @@ h, w = s["level_size"]
 print(f"demo: {w} x {h} pixels in {s['seconds']:.1f} s, "
       f"{s['megapixels_per_second']:.1f} MP/s, peak memory "
       f"{s['peak_rss_bytes'] / 2**20:.0f} MiB, {s['tiles_run']} tiles of "
-      f"{s['tile_edge']} px")
+      f"{s['tile_edge']} x {s['tile_rows']} px")
 print(f"demo: heatmap (pyramidal TIFF, 1/16 scale, 255 = crowded nuclei): {sys.argv[2]}")
 print(f"demo: preview (heatmap over the slide): {sys.argv[3]}")
 PY
