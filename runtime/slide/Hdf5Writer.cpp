@@ -43,6 +43,9 @@ Hdf5FeatureWriter::Hdf5FeatureWriter(const std::string &path, int64_t channels,
   Id space{H5Screate_simple(3, dims, nullptr), H5Sclose};
   Id props{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
   H5Pset_chunk(props.id, 3, chunk);
+  // No modification time in the object header: the same run writes the
+  // same bytes, and a resumed run the bytes of one never interrupted.
+  H5Pset_obj_track_times(props.id, false);
   if (options.deflateLevel > 0) {
     H5Pset_shuffle(props.id); // byte shuffle: floats deflate much better
     H5Pset_deflate(props.id, unsigned(options.deflateLevel));
