@@ -2,6 +2,7 @@
 
 #include "runtime/pipeline/OutputFormat.h"
 #include "runtime/core/Npy.h"
+#include "runtime/core/Paths.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/slide/Hdf5Writer.h"
 
@@ -16,11 +17,6 @@
 
 namespace sstep::pipeline {
 namespace {
-
-bool endsWith(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 uint8_t toByte(float v, float scale) {
   float s = v * scale;

@@ -9,6 +9,7 @@
 #include "tools/command/RunCommand.h"
 #include "runtime/api/Backends.h"
 #include "runtime/core/Npy.h"
+#include "runtime/core/Paths.h"
 #include "runtime/core/ProcessMemory.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/plan/MemoryPlan.h"
@@ -176,11 +177,6 @@ outputFiles(const Args &args, const Program &program) {
         throw UsageError("output file '" + files[i].second +
                          "' is given twice");
   return files;
-}
-
-bool endsWith(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 /// Whether INPUT is a slide rather than a .npy tensor.

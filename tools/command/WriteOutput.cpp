@@ -2,6 +2,7 @@
 
 #include "tools/command/WriteOutput.h"
 #include "runtime/core/Npy.h"
+#include "runtime/core/Paths.h"
 #include "runtime/core/RuntimeError.h"
 
 #include <cmath>
@@ -11,11 +12,6 @@
 
 namespace sstep {
 namespace {
-
-bool endsWith(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 void writeJson(const std::string &path, const std::string &name,
                const Tensor &tensor) {
