@@ -76,7 +76,11 @@ std::string usageOf(const CommandSpec &spec) {
       "  --stats=FILE            write the tiling, the predicted and the\n"
       "                          measured working set as JSON\n"
       "  --threads=N             worker threads (default: all cores)\n"
-      "  --plan-info             print what the plan says about itself\n"
+      "  --plan-info             print what the plan says about itself\n";
+  if (!spec.runSlide)
+    return text + "\nThis build reads no slides (it was built without "
+                  "libtiff, OpenSlide and HDF5).\n";
+  text +=
       "\n"
       "       " +
       n + " " + model +
@@ -84,8 +88,9 @@ std::string usageOf(const CommandSpec &spec) {
       "\n"
       "Runs the model tiled over a level of SLIDE (.tif, .svs, .ndpi, .mrxs,\n"
       "...: any INPUT but .npy) in bounded memory; resumes after a crash.\n"
-      "Tiles are auto by default: 1024 to 4096 pixels as the halo needs,\n"
-      "within --memory-budget (default " +
+      "Tiles are auto by default: on the cpu backend strips of 32 rows as\n"
+      "wide as fit, else 1024 to 4096 pixels as the halo needs, within\n"
+      "--memory-budget (default " +
       std::string(spec.embedded ? "the plan's, else " : "") +
       "2GiB).\n"
       "  --level=L               the slide level (default 0)\n"

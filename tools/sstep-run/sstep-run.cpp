@@ -20,6 +20,8 @@ int main(int argc, char **argv) {
     sstep::Program program = sstep::loadProgram(path, &info, backend);
     return sstep::Model(std::move(program), std::move(info));
   };
+#ifdef SSTEP_HAVE_SLIDE_MODULE
   spec.runSlide = sstep::runSlideInModule;
+#endif
   return sstep::runCommand(argc, argv, spec);
 }
