@@ -82,7 +82,7 @@ private:
   void runTiles(int index, const plan::StageTiling &tiling);
   void runOnce(int id);
   void store(int v, Tensor t);
-  std::vector<Region> sourceReads(const plan::Stage &stage,
+  std::vector<Region> sourceReads(int index, const plan::Stage &stage,
                                   const plan::StageTiling &tiling);
   class TileOrder orderOf(const plan::StageTiling &tiling) const;
   void stream(size_t output, const Region &region, const Tensor &block);
@@ -282,7 +282,7 @@ TileOrder Run::orderOf(const plan::StageTiling &tiling) const {
   return TileOrder(tiling, backend.keepsRows(), rows);
 }
 
-std::vector<Region> Run::sourceReads(const plan::Stage &stage,
+std::vector<Region> Run::sourceReads(int index, const plan::Stage &stage,
                                      const plan::StageTiling &tiling) {
   std::vector<int> streamed;
   for (int id : stage.tileNodes)
@@ -293,7 +293,10 @@ std::vector<Region> Run::sourceReads(const plan::Stage &stage,
   if (streamed.size() != 1)
     return reads; // read-ahead serves the one-slide case
   orderOf(tiling).walk(
-      0, [](const TileId &, const plan::TileWindows &) { return true; },
+      index,
+      [&](const TileId &id, const plan::TileWindows &) {
+        return !options.willRun || options.willRun(id);
+      },
       [&](const TileOrder::Visit &t) {
         const plan::TileWindows &w = *t.windows;
         const auto &read = w.fresh.empty() ? w.compute : w.fresh;
@@ -345,8 +348,8 @@ void Run::runStage(int index) {
   for (int id : current.reduceNodes)
     reducers[id].mean = program.nodes[id].reduction == "mean";
 
-  if (!options.wanted) {
-    std::vector<Region> reads = sourceReads(current, tiling);
+  if (!options.wanted || options.willRun) {
+    std::vector<Region> reads = sourceReads(index, current, tiling);
     for (InputSource *s : source)
       if (s && !reads.empty())
         s->expect(reads);

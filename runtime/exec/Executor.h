@@ -75,6 +75,11 @@ struct Options {
   /// outputs get no block from it, stored values keep zeros there and
   /// reductions do not see it. Given the tile's window of each value.
   std::function<bool(const TileId &, const plan::TileWindows &)> wanted;
+  /// With `wanted`: the same decision, without its side effects, so that
+  /// the executor can tell its sources what it will read and in which order
+  /// (chains restarted and primed after skipped tiles included). Without
+  /// it, a run with `wanted` reads on demand.
+  std::function<bool(const TileId &)> willRun;
   /// Called after each tile, run or skipped.
   std::function<void(const TileId &, bool ran)> progress;
 };

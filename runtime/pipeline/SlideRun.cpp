@@ -334,13 +334,12 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
       }
       return s == TileState::Run;
     };
-    // The executor reads ahead only when it runs every tile.
-    std::vector<Region> reads;
-    for (int64_t r = 0, i = 0; r < tiling.grid()[0]; ++r)
-      for (int64_t c = 0; c < tiling.grid()[1]; ++c, ++i)
-        if (state[size_t(i)] == TileState::Run)
-          reads.push_back(tiling.windows(r, c).compute[input]);
-    source.expect(reads);
+    // The same decision, so that the executor tells the source what it
+    // will read, in its own order (chained strips read fresh rows, column
+    // by column, and restart primed after a skipped tile).
+    exec.willRun = [&](const exec::TileId &id) {
+      return id.stage != 0 || state[size_t(id.index)] == TileState::Run;
+    };
   }
 
   int tiledStages = 0;
