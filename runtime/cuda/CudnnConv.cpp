@@ -16,6 +16,8 @@ struct CudnnConv::Plan {
   cudnnConvolutionFwdAlgo_t algorithm =
       CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   size_t workspace = 0;
+  /// Whether `algorithm` was timed on this extent, not reused from another.
+  bool searched = false;
 
   ~Plan() {
     cudnn().cudnnDestroyTensorDescriptor(x);
@@ -116,6 +118,7 @@ CudnnConv::Plan &CudnnConv::planFor(const ConvShape &s, const void *x,
     }
   }
   search(s, *plan, x, w, y);
+  plan->searched = true;
   algorithms[s.geometry()] = plan->algorithm;
   return keep(s, std::move(plan));
 }
@@ -171,17 +174,30 @@ void CudnnConv::search(const ConvShape &s, Plan &plan, const void *x,
                        s.describe() + " within " + std::to_string(limit >> 20) +
                        " MiB of workspace");
 }
-void CudnnConv::run(const ConvShape &shape, const void *x, const void *w,
-                    void *y) {
-  Plan &plan = planFor(shape, x, w, y);
+
+cudnnStatus_t CudnnConv::forward(const Plan &plan, const void *x, const void *w,
+                                 void *y) {
   BufferRef workspace =
       plan.workspace ? memory.allocate(plan.workspace, "cuDNN's workspace")
                      : nullptr;
   float alpha = 1.0f, beta = 0.0f;
-  cudnnStatus_t status = cudnn().cudnnConvolutionForward(
+  return cudnn().cudnnConvolutionForward(
       handle, &alpha, plan.x, x, plan.w, w, plan.conv, plan.algorithm,
       workspace ? workspace->data() : nullptr, plan.workspace, &beta, plan.y,
       y);
+}
+
+void CudnnConv::run(const ConvShape &shape, const void *x, const void *w,
+                    void *y) {
+  Plan &plan = planFor(shape, x, w, y);
+  cudnnStatus_t status = forward(plan, x, w, y);
+  if (status != CUDNN_STATUS_SUCCESS && !plan.searched) {
+    // An algorithm reused from another extent that fails on this one: time
+    // the candidates on this extent after all.
+    search(shape, plan, x, w, y);
+    plan.searched = true;
+    status = forward(plan, x, w, y);
+  }
   if (status != CUDNN_STATUS_SUCCESS)
     throw RuntimeError(
         "cuDNN: the convolution of a " + shape.describe() + " with algorithm " +

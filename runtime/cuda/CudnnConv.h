@@ -73,6 +73,8 @@ private:
   /// The workspace `algorithm` needs for `plan`; SIZE_MAX if unsupported.
   size_t workspaceFor(const Plan &plan, cudnnConvolutionFwdAlgo_t algorithm);
   Plan &keep(const ConvShape &shape, std::unique_ptr<Plan> plan);
+  cudnnStatus_t forward(const Plan &plan, const void *x, const void *w,
+                        void *y);
 
   Precision precision;
   DeviceMemory &memory;
