@@ -70,10 +70,10 @@ install(TARGETS ${SSTEP_EXPORTED_LIBS} EXPORT SSTEPTargets
 # --- Headers ---------------------------------------------------------------------
 # Only the folders of installed libraries: runtime/cuda's headers belong to a
 # library the package does not ship, and runtime/api/Slide.h needs the slide
-# pipeline's.
-set(SSTEP_HEADER_EXCLUDES)
+# pipeline's. Hdf5Util.h is the slide writers' own (it includes hdf5.h).
+set(SSTEP_HEADER_EXCLUDES PATTERN Hdf5Util.h EXCLUDE)
 if(NOT TARGET SStepSlide)
-  set(SSTEP_HEADER_EXCLUDES PATTERN Slide.h EXCLUDE)
+  list(APPEND SSTEP_HEADER_EXCLUDES PATTERN Slide.h EXCLUDE)
 endif()
 foreach(dir IN LISTS SSTEP_EXPORTED_DIRS)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/${dir}/

@@ -12,20 +12,25 @@
 namespace sstep {
 namespace {
 
-pipeline::SlideRunReport
-runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
-  std::unique_ptr<exec::Backend> backend =
-      requireBackend(job.backend, job.threads, job.memoryBudget);
+std::unique_ptr<slide::SlideReader> openLevel(const std::string &slidePath,
+                                              int level, int threads) {
   slide::ReaderOptions readerOptions;
-  readerOptions.threads = unsigned(std::max(0, job.threads));
+  readerOptions.threads = unsigned(std::max(0, threads));
   auto reader = slide::SlideReader::open(slidePath, readerOptions);
-  int level = job.run.level;
   if (level < 0 || level >= reader->levelCount())
     throw RuntimeError("--level=" + std::to_string(level) + ": " + slidePath +
                        " has " + std::to_string(reader->levelCount()) +
                        " levels (0.." +
                        std::to_string(reader->levelCount() - 1) + ")");
-  const slide::LevelInfo &info = reader->level(level);
+  return reader;
+}
+
+pipeline::SlideRunReport
+runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
+  std::unique_ptr<exec::Backend> backend =
+      requireBackend(job.backend, job.threads, job.memoryBudget);
+  auto reader = openLevel(slidePath, job.run.level, job.threads);
+  const slide::LevelInfo &info = reader->level(job.run.level);
   Size2 size{info.height, info.width};
   if (job.tileEdge > 0) {
     job.run.tileEdge = job.tileEdge;
@@ -49,7 +54,40 @@ runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
   return pipeline::runSlide(model.program(), *backend, *reader, job.run);
 }
 
+pipeline::PatchRunReport runPatchesChecked(const Model &model,
+                                           const std::string &slidePath,
+                                           PatchJob job) {
+  std::unique_ptr<exec::Backend> backend =
+      requireBackend(job.backend, job.threads, job.memoryBudget);
+  auto reader = openLevel(slidePath, job.run.level, job.threads);
+  RunOptions run;
+  run.backend = job.backend;
+  run.tileEdge = job.tileEdge;
+  run.tileRows = job.tileRows;
+  run.memoryBudget = job.memoryBudget;
+  plan::TileShape tiles =
+      model.tileShapeFor(Size2{job.run.size, job.run.size}, run);
+  // A tile as large as the patch is the whole patch.
+  bool whole = tiles.edge >= job.run.size &&
+               (tiles.rows == 0 || tiles.rows >= job.run.size);
+  job.run.tileEdge = whole ? 0 : tiles.edge;
+  job.run.tileRows = whole ? 0 : tiles.rows;
+  if (job.run.fingerprint.empty())
+    job.run.fingerprint = job.backend;
+  return pipeline::runPatches(model.program(), *backend, *reader, job.run);
+}
+
 } // namespace
+
+pipeline::PatchRunReport runPatchesOnSlide(const Model &model,
+                                           const std::string &slidePath,
+                                           PatchJob job) {
+  try {
+    return runPatchesChecked(model, slidePath, std::move(job));
+  } catch (const slide::SlideError &e) {
+    throw RuntimeError(e.what());
+  }
+}
 
 pipeline::SlideRunReport
 runOnSlide(const Model &model, const std::string &slidePath, SlideJob job) {

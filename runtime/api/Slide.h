@@ -16,6 +16,7 @@
 #define SSTEP_RUNTIME_API_SLIDE_H
 
 #include "runtime/api/Model.h"
+#include "runtime/pipeline/PatchRun.h"
 #include "runtime/pipeline/SlideRun.h"
 
 namespace sstep {
@@ -41,6 +42,26 @@ struct SlideJob {
 /// bad level, an unreadable slide or an unwritable output, naming it.
 pipeline::SlideRunReport runOnSlide(const Model &model,
                                     const std::string &slidePath, SlideJob job);
+
+struct PatchJob {
+  std::string backend = "cpu";
+  int threads = 0;
+  /// Each patch's run: tiles of this many pixels (tileRows: rows); 0: whole
+  /// when it fits memoryBudget, else the tiles that do.
+  int64_t tileEdge = 0;
+  int64_t tileRows = 0;
+  int64_t memoryBudget = int64_t(2) << 30;
+  /// The level, patch size and stride, outputs, layout, tissue mask...; its
+  /// tile shape is set from the above.
+  pipeline::PatchRunOptions run;
+};
+
+/// Runs `model` on each patch of `slidePath` as `job` says
+/// (pipeline::runPatches). Throws RuntimeError naming the bad level, slide
+/// or output.
+pipeline::PatchRunReport runPatchesOnSlide(const Model &model,
+                                           const std::string &slidePath,
+                                           PatchJob job);
 
 } // namespace sstep
 

@@ -1,10 +1,11 @@
-//===- Paths.h - File names: what their extension says -----------*- C++
-//-*-===//
+//===- Paths.h - File names and sizes ---------------------------*- C++ -*-===//
 
 #ifndef SSTEP_RUNTIME_CORE_PATHS_H
 #define SSTEP_RUNTIME_CORE_PATHS_H
 
+#include <cstdint>
 #include <string>
+#include <sys/stat.h>
 
 namespace sstep {
 
@@ -13,6 +14,12 @@ namespace sstep {
 inline bool endsWith(const std::string &path, const std::string &suffix) {
   return path.size() >= suffix.size() &&
          path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// The size of the file at `path`, -1 when there is none.
+inline int64_t fileSize(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? int64_t(st.st_size) : -1;
 }
 
 } // namespace sstep

@@ -34,25 +34,26 @@ std::string formatDuration(double seconds) {
 std::string formatProgress(int stage, int stages, int64_t done, int64_t total,
                            double tilesPerSecond, double megapixelsPerSecond,
                            double seconds, bool finished,
-                           const std::string &tool) {
+                           const std::string &tool, const std::string &unit) {
   char text[200];
   char where[32] = "";
   if (stages > 1)
     std::snprintf(where, sizeof where, "stage %d/%d, ", stage + 1, stages);
   std::snprintf(text, sizeof text,
-                "%s: %stiles %lld/%lld (%.0f%%), %.3g tiles/s, "
+                "%s: %s%s %lld/%lld (%.0f%%), %.3g %s/s, "
                 "%.3g MP/s, %s %s",
-                tool.c_str(), where, (long long)done, (long long)total,
+                tool.c_str(), where, unit.c_str(), (long long)done,
+                (long long)total,
                 total ? 100.0 * double(done) / double(total) : 100.0,
-                tilesPerSecond, megapixelsPerSecond,
+                tilesPerSecond, unit.c_str(), megapixelsPerSecond,
                 finished ? "done in" : "ETA", formatDuration(seconds).c_str());
   return text;
 }
 
 Progress::Progress(std::FILE *out, bool enabled, bool terminal, int stages,
-                   std::string tool)
+                   std::string tool, std::string unit)
     : out_(out), enabled_(enabled), terminal_(terminal), stages_(stages),
-      tool_(std::move(tool)), stageStart_(Clock::now()),
+      tool_(std::move(tool)), unit_(std::move(unit)), stageStart_(Clock::now()),
       lastPrint_(stageStart_) {}
 
 void Progress::tile(const exec::TileId &id, bool ran, double inputPixels) {
@@ -92,7 +93,7 @@ void Progress::print(bool final) {
   double mps = elapsed > 0 ? pixels_ / 1e6 / elapsed : 0;
   double eta = rate > 0 ? double(toRun_ - ran_) / rate : -1;
   std::string line = formatProgress(ordinal_, stages_, done_, total_, rate, mps,
-                                    final ? elapsed : eta, final, tool_);
+                                    final ? elapsed : eta, final, tool_, unit_);
   if (terminal_) {
     // Pad over the previous line's tail; the newline comes with end().
     size_t width = line.size();

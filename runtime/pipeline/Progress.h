@@ -23,11 +23,13 @@ namespace sstep::pipeline {
 
 /// One progress line (without a newline). `stages` > 1 adds "stage s/S"
 /// (`stage` counts from 0). A finished stage shows its time, not an ETA.
-/// The line starts with `tool`'s name.
+/// The line starts with `tool`'s name and counts `unit` ("tiles",
+/// "patches").
 std::string formatProgress(int stage, int stages, int64_t done, int64_t total,
                            double tilesPerSecond, double megapixelsPerSecond,
                            double seconds, bool finished,
-                           const std::string &tool = "sstep-run");
+                           const std::string &tool = "sstep-run",
+                           const std::string &unit = "tiles");
 
 /// "4.5s", "45s", "3m05s", "2h07m"; "?" for a negative or infinite time.
 std::string formatDuration(double seconds);
@@ -37,7 +39,7 @@ public:
   /// Writes to `out` (stderr) when `enabled`; `terminal` rewrites one line.
   /// `stages` counts the stages that have tiles.
   Progress(std::FILE *out, bool enabled, bool terminal, int stages,
-           std::string tool = "sstep-run");
+           std::string tool = "sstep-run", std::string unit = "tiles");
 
   /// Of stage 0's tiles, how many will run (the others are skipped); by
   /// default all of them.
@@ -54,7 +56,7 @@ private:
   std::FILE *out_;
   bool enabled_, terminal_;
   int stages_;
-  std::string tool_;
+  std::string tool_, unit_;
   int64_t firstStageToRun_ = -1;
   /// The executor's stage, and how many stages with tiles came before.
   int stage_ = -1, ordinal_ = -1;

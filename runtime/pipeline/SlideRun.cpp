@@ -1,6 +1,7 @@
 //===- SlideRun.cpp - A model run over a whole slide level ----------------===//
 
 #include "runtime/pipeline/SlideRun.h"
+#include "runtime/core/Paths.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/pipeline/Progress.h"
 #include "runtime/pipeline/SpillWriter.h"
@@ -40,12 +41,6 @@ struct OutputPlan {
   /// from memory; streamed ones tell their sink).
   std::vector<Region> background;
 };
-
-/// Size of the file at `path`, -1 when there is none.
-int64_t fileSize(const std::string &path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 ? int64_t(st.st_size) : -1;
-}
 
 void note(const SlideRunOptions &options, const std::string &text) {
   std::fprintf(options.log, "%s: note: %s\n", options.tool.c_str(),
@@ -99,10 +94,7 @@ std::string fingerprintOf(const Program &program,
   Fingerprint f;
   f.add("sstep slide run 1").add(options.fingerprint);
   addProgram(f, program);
-  struct stat st {};
-  ::stat(reader.path().c_str(), &st);
-  f.add(reader.path()).add(int64_t(st.st_size));
-  f.add(int64_t(st.st_mtim.tv_sec)).add(int64_t(st.st_mtim.tv_nsec));
+  addFile(f, reader.path());
   f.add(options.level).add(options.normalization.str());
   f.add(options.tileEdge).add(options.tileRows);
   f.add(tiling.grid()[0]).add(tiling.grid()[1]);
@@ -429,6 +421,13 @@ void addProgram(Fingerprint &f, const Program &program) {
     f.add(v)
         .add(shape.data(), shape.size() * 8)
         .add(int64_t(program.constants.crc(v)));
+}
+
+void addFile(Fingerprint &f, const std::string &path) {
+  struct stat st {};
+  ::stat(path.c_str(), &st);
+  f.add(path).add(int64_t(st.st_size));
+  f.add(int64_t(st.st_mtim.tv_sec)).add(int64_t(st.st_mtim.tv_nsec));
 }
 
 int64_t chooseSlideTileEdge(const Program &program, Size2 size,

@@ -112,6 +112,9 @@ int64_t chooseSlideTileEdge(const Program &program, Size2 size,
 
 /// A fingerprint of everything in `program` that affects its results.
 void addProgram(Fingerprint &fingerprint, const Program &program);
+/// A fingerprint of the file at `path`: its name, size and modification
+/// time (a slide replaced by another of the same name differs).
+void addFile(Fingerprint &fingerprint, const std::string &path);
 
 } // namespace sstep::pipeline
 

@@ -3,25 +3,14 @@
 #include "runtime/slide/Hdf5Writer.h"
 #include "runtime/slide/SlideError.h"
 
-#include <hdf5.h>
+#include "runtime/slide/Hdf5Util.h"
 
 #include <algorithm>
 #include <cstdio>
 
 namespace sstep::slide {
-namespace {
 
-/// Closes an HDF5 id of any kind when it leaves scope.
-struct Id {
-  hid_t id;
-  herr_t (*closer)(hid_t);
-  ~Id() {
-    if (id >= 0)
-      closer(id);
-  }
-};
-
-} // namespace
+using hdf5::Id;
 
 Hdf5FeatureWriter::Hdf5FeatureWriter(const std::string &path, int64_t channels,
                                      int64_t height, int64_t width,
@@ -41,11 +30,8 @@ Hdf5FeatureWriter::Hdf5FeatureWriter(const std::string &path, int64_t channels,
                       hsize_t(std::min(options.chunk, height)),
                       hsize_t(std::min(options.chunk, width))};
   Id space{H5Screate_simple(3, dims, nullptr), H5Sclose};
-  Id props{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+  Id props{hdf5::untimedProperties(H5P_DATASET_CREATE), H5Pclose};
   H5Pset_chunk(props.id, 3, chunk);
-  // No modification time in the object header: the same run writes the
-  // same bytes, and a resumed run the bytes of one never interrupted.
-  H5Pset_obj_track_times(props.id, false);
   if (options.deflateLevel > 0) {
     H5Pset_shuffle(props.id); // byte shuffle: floats deflate much better
     H5Pset_deflate(props.id, unsigned(options.deflateLevel));
@@ -97,11 +83,7 @@ void Hdf5FeatureWriter::writeRegion(int64_t y, int64_t x, int64_t h, int64_t w,
 }
 
 void Hdf5FeatureWriter::setAttribute(const std::string &name, double value) {
-  Id space{H5Screate(H5S_SCALAR), H5Sclose};
-  Id attr{H5Acreate2(dataset_, name.c_str(), H5T_IEEE_F64LE, space.id,
-                     H5P_DEFAULT, H5P_DEFAULT),
-          H5Aclose};
-  if (attr.id < 0 || H5Awrite(attr.id, H5T_NATIVE_DOUBLE, &value) < 0)
+  if (!hdf5::setNumber(dataset_, name, value))
     throw SlideError(path_, "HDF5 cannot write attribute \"" + name + "\"");
 }
 

@@ -153,18 +153,34 @@ double TissueMask::tissueFraction() const {
   return double(summed_.back()) / double(mask_.size());
 }
 
-bool TissueMask::anyTissue(int64_t x0, int64_t y0, int64_t x1,
-                           int64_t y1) const {
+int64_t TissueMask::tissueIn(int64_t x0, int64_t y0, int64_t x1,
+                             int64_t y1) const {
   x0 = std::clamp<int64_t>(x0, 0, width_);
   x1 = std::clamp<int64_t>(x1, 0, width_);
   y0 = std::clamp<int64_t>(y0, 0, height_);
   y1 = std::clamp<int64_t>(y1, 0, height_);
   if (x0 >= x1 || y0 >= y1)
-    return false;
+    return 0;
   const int64_t W = width_ + 1;
-  int64_t s = int64_t(summed_[y1 * W + x1]) - summed_[y0 * W + x1] -
-              summed_[y1 * W + x0] + summed_[y0 * W + x0];
-  return s > 0;
+  return int64_t(summed_[y1 * W + x1]) - summed_[y0 * W + x1] -
+         summed_[y1 * W + x0] + summed_[y0 * W + x0];
+}
+
+double TissueMask::tissueShare(int64_t levelW, int64_t levelH, int64_t x,
+                               int64_t y, int64_t w, int64_t h) const {
+  const double sx = double(width_) / double(levelW);
+  const double sy = double(height_) / double(levelH);
+  int64_t x0 =
+      std::clamp<int64_t>(int64_t(std::floor(double(x) * sx)), 0, width_);
+  int64_t y0 =
+      std::clamp<int64_t>(int64_t(std::floor(double(y) * sy)), 0, height_);
+  int64_t x1 =
+      std::clamp<int64_t>(int64_t(std::ceil(double(x + w) * sx)), 0, width_);
+  int64_t y1 =
+      std::clamp<int64_t>(int64_t(std::ceil(double(y + h) * sy)), 0, height_);
+  if (x0 >= x1 || y0 >= y1)
+    return 0;
+  return double(tissueIn(x0, y0, x1, y1)) / double((x1 - x0) * (y1 - y0));
 }
 
 std::vector<uint8_t> TissueMask::tileGrid(int64_t levelW, int64_t levelH,

@@ -56,10 +56,19 @@ public:
   /// `margin` level pixels on each side, overlaps a tissue mask pixel.
   std::vector<uint8_t> tileGrid(int64_t levelW, int64_t levelH, int64_t tileW,
                                 int64_t tileH, int64_t margin) const;
+  /// The share of tissue in the mask pixels that rectangle [x, x+w) x
+  /// [y, y+h) of a level of levelW x levelH pixels overlaps: 0 for glass,
+  /// 1 for a rectangle wholly inside tissue.
+  double tissueShare(int64_t levelW, int64_t levelH, int64_t x, int64_t y,
+                     int64_t w, int64_t h) const;
 
 private:
   /// Any tissue in mask pixels [x0, x1) x [y0, y1), by the summed table.
-  bool anyTissue(int64_t x0, int64_t y0, int64_t x1, int64_t y1) const;
+  bool anyTissue(int64_t x0, int64_t y0, int64_t x1, int64_t y1) const {
+    return tissueIn(x0, y0, x1, y1) > 0;
+  }
+  /// Tissue pixels in mask pixels [x0, x1) x [y0, y1), clamped to the mask.
+  int64_t tissueIn(int64_t x0, int64_t y0, int64_t x1, int64_t y1) const;
 
   int64_t width_ = 0, height_ = 0;
   std::vector<uint8_t> mask_;

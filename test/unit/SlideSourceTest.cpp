@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "SlideTestUtil.h"
+#include "runtime/pipeline/PatchRun.h"
 #include "runtime/pipeline/Progress.h"
 #include "runtime/pipeline/SlideSource.h"
 
@@ -132,6 +133,9 @@ TEST_CASE("progress lines", "[pipeline]") {
         "sstep-run: stage 2/3, tiles 4/4 (100%), 2 tiles/s, 1 MP/s, done in "
         "2.0s");
 
+  CHECK(formatProgress(0, 1, 3, 4, 2, 1, 2, true, "tool", "patches") ==
+        "tool: patches 3/4 (75%), 2 patches/s, 1 MP/s, done in 2.0s");
+
   std::FILE *log = std::tmpfile();
   Progress progress(log, true, false, 1);
   progress.setTilesToRun(2);
@@ -151,4 +155,23 @@ TEST_CASE("progress lines", "[pipeline]") {
   quiet.end();
   CHECK(std::ftell(log) == 0);
   std::fclose(log);
+}
+
+TEST_CASE("patches lie wholly inside the level, row-major", "[pipeline]") {
+  // 1100 x 1500 with 256-pixel patches: 5 columns (the last 220 pixels
+  // hold no whole patch) and 4 rows.
+  std::vector<Size2> grid = patchOrigins({1100, 1500}, 256, 256);
+  REQUIRE(grid.size() == 20);
+  CHECK(grid[0] == Size2{0, 0});
+  CHECK(grid[4] == Size2{0, 1024});
+  CHECK(grid[5] == Size2{256, 0});
+  CHECK(grid[19] == Size2{768, 1024});
+  // Overlapping patches: stride 100 over 300 pixels fits origins 0..200.
+  CHECK(patchOrigins({300, 300}, 100, 100).size() == 9);
+  CHECK(patchOrigins({300, 300}, 200, 50).size() == 9);
+  // Exactly one patch, none, and no patches for a bad size or stride.
+  CHECK(patchOrigins({256, 256}, 256, 256).size() == 1);
+  CHECK(patchOrigins({255, 1000}, 256, 256).empty());
+  CHECK(patchOrigins({1000, 1000}, 0, 256).empty());
+  CHECK(patchOrigins({1000, 1000}, 256, 0).empty());
 }

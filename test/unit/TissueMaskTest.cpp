@@ -110,3 +110,24 @@ TEST_CASE("tile grids count tiles touching tissue, widened by the margin",
   CHECK(TissueMask::fromSaturation(sat, 100, 100, 10.0, o).tissueFraction() ==
         0);
 }
+
+TEST_CASE("a rectangle's tissue share counts the mask pixels it overlaps",
+          "[slide][mask]") {
+  // Tissue in mask columns [0, 50) of a 100^2 mask over a 1000^2 level.
+  std::vector<uint8_t> sat(100 * 100, 0);
+  for (int y = 0; y < 100; ++y)
+    for (int x = 0; x < 50; ++x)
+      sat[size_t(y * 100 + x)] = 200;
+  TissueMaskOptions o;
+  o.openRadius = o.closeRadius = 0;
+  TissueMask mask = TissueMask::fromSaturation(sat, 100, 100, 10.0, o);
+  CHECK(mask.tissueShare(1000, 1000, 0, 0, 256, 256) == 1.0);
+  CHECK(mask.tissueShare(1000, 1000, 600, 0, 256, 256) == 0.0);
+  // Level columns [400, 600): mask columns 40..59, half of them tissue.
+  CHECK(mask.tissueShare(1000, 1000, 400, 100, 200, 200) == 0.5);
+  // A patch not on mask pixel borders counts every pixel it touches:
+  // columns 495..505 touch mask columns 49 and 50.
+  CHECK(mask.tissueShare(1000, 1000, 495, 0, 10, 10) == 0.5);
+  // On a level twice as coarse, the same share.
+  CHECK(mask.tissueShare(500, 500, 200, 50, 100, 100) == 0.5);
+}

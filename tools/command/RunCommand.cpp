@@ -104,7 +104,24 @@ std::string usageOf(const CommandSpec &spec) {
       "deflate)\n"
       "  --tissue-mask           skip tiles without tissue\n"
       "  --background=V          the output of skipped tiles (default 0)\n"
-      "  --quiet                 no progress on stderr\n";
+      "  --quiet                 no progress on stderr\n"
+      "\n"
+      "       " +
+      n + " " + model +
+      "SLIDE -o OUT.h5 --patches=N [options]\n"
+      "\n"
+      "Runs the model on each whole N x N patch of the level as an image of\n"
+      "its own and writes one output per patch, with the patch's level-0\n"
+      "coordinates, as an HDF5 table; resumes after a crash. --level,\n"
+      "--normalize, --tile, --memory-budget (a patch too large for it runs\n"
+      "tiled), --tissue-mask and --quiet apply as above.\n"
+      "  --patch-stride=S        pixels between patches (default N)\n"
+      "  --patch-layout=table|groups\n"
+      "                          /features [patches, ...] and /coords\n"
+      "                          (default), or a group per patch with its\n"
+      "                          coordinates as attributes\n"
+      "  --min-tissue=F          with --tissue-mask: keep patches whose\n"
+      "                          tissue share is at least F (default: any)\n";
   return text;
 }
 
@@ -189,8 +206,9 @@ bool isSlideInput(const std::string &input) { return !endsWith(input, ".npy"); }
 
 /// Throws UsageError when an option only slide runs take is given.
 void rejectSlideOptions(const Args &args) {
-  for (const char *name : {"level", "normalize", "output-scale", "background",
-                           "compression", "tissue-mask"})
+  for (const char *name :
+       {"level", "normalize", "output-scale", "background", "compression",
+        "tissue-mask", "patches", "patch-stride", "patch-layout", "min-tissue"})
     if (args.has(name))
       throw UsageError(std::string("--") + name +
                        " applies to slide inputs only");
@@ -311,7 +329,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   Args args(argv, {"help", "tissue-mask", "quiet", "plan-info"},
             {"o", "input", "output", "backend", "tile", "tile-rows", "threads",
              "memory-budget", "stats", "level", "normalize", "output-scale",
-             "background", "compression"});
+             "background", "compression", "patches", "patch-stride",
+             "patch-layout", "min-tissue"});
   if (args.has("help")) {
     std::cout << usageOf(spec);
     return 0;

@@ -7,6 +7,7 @@
 #include "runtime/core/RuntimeError.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
+#include "tools/command/RunPatches.h"
 #include "tools/command/TileOptions.h"
 #include "tools/command/WriteOutput.h"
 
@@ -112,6 +113,11 @@ slideOptions(const Args &args, const std::string &backendName,
 
 int runSlide(const SlideCall &call) {
   const Args &args = *call.args;
+  if (args.has("patches"))
+    return runPatchCommand(call);
+  for (const char *name : {"patch-stride", "patch-layout", "min-tissue"})
+    if (args.has(name))
+      throw UsageError(std::string("--") + name + " needs --patches");
   const Model &model = *call.model;
   const std::string &backendName = call.backend;
   const auto &files = call.files;
