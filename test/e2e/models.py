@@ -115,12 +115,22 @@ def _trunk(model, drop):
     return torch.nn.Sequential(*list(model.children())[:-drop])
 
 
+def _clam_encoder():
+    """CLAM's patch encoder: ResNet-50 through layer3, average-pooled to a
+    1024-vector per patch (1 x 1024 x 1 x 1)."""
+    r = torchvision.models.resnet50()
+    return torch.nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool, r.layer1,
+                               r.layer2, r.layer3,
+                               torch.nn.AdaptiveAvgPool2d(1))
+
+
 # name -> (constructor, an input height and width that the tests use)
 MODELS = {
     "resnet18-trunk": (lambda: _trunk(torchvision.models.resnet18(), 2),
                        (67, 93)),
     "resnet50-trunk": (lambda: _trunk(torchvision.models.resnet50(), 2),
                        (67, 93)),
+    "resnet50-clam": (_clam_encoder, (67, 93)),
     "densenet121-features":
         (lambda: torchvision.models.densenet121().features, (75, 97)),
     "mobilenetv2-features":
