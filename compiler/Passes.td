@@ -47,6 +47,43 @@ def ReceptiveField : Pass<"sstep-receptive-field", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::sstep::SStepDialect"];
 }
 
+def SinkTransposes : Pass<"sstep-sink-transposes", "::mlir::func::FuncOp"> {
+  let summary = "Turn channels-last blocks between transposes into channel ops on NCHW";
+  let description = [{
+    Exporters write channel-wise layers in channels-last form (ConvNeXt's
+    `permute -> LayerNorm -> Linear -> GELU -> Linear -> permute`, a
+    channels-first LayerNorm as `Transpose -> LayerNormalization ->
+    Transpose`). Transposes are non-local, so each would end a tile group.
+    This pass moves every transpose below the ops it can pass (pointwise
+    ops, add/sub/mul/div by a constant or by the same transpose of another
+    value, layer_norm/softmax with constant scale and bias, a matmul by a
+    constant matrix after the channels-last permutation, which becomes a 1x1
+    convolution) until it meets its inverse and both vanish.
+
+    ```mlir
+    %t = sstep.transpose %x {perm = array<i64: 0, 2, 3, 1>}
+        : tensor<1x8x?x?xf32> -> tensor<1x?x?x8xf32>
+    %n = sstep.layer_norm %t, %s {axes = array<i64: 3>}
+        : (tensor<1x?x?x8xf32>, tensor<8xf32>) -> tensor<1x?x?x8xf32>
+    %y = sstep.transpose %n {perm = array<i64: 0, 3, 1, 2>}
+        : tensor<1x?x?x8xf32> -> tensor<1x8x?x?xf32>
+    ```
+
+    becomes a layer norm over the channels of NCHW, which is pointwise in
+    space:
+
+    ```mlir
+    %y = sstep.layer_norm %x, %s2 {axes = array<i64: 1>}
+        : (tensor<1x8x?x?xf32>, tensor<8x1x1xf32>) -> tensor<1x8x?x?xf32>
+    ```
+
+    The importer runs the same rewrites, so `sstep-import` prints the clean
+    form; this pass serves IR written by hand or by other tools.
+  }];
+  let dependentDialects = ["::sstep::SStepDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def Partition : Pass<"sstep-partition", "::mlir::ModuleOp"> {
   let summary = "Split the network into tile groups bounded by non-local ops";
   let description = [{

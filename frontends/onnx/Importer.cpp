@@ -5,6 +5,7 @@
 #include "frontends/onnx/OpConverters.h"
 
 #include "dialects/sstep/IR/SStepDialect.h"
+#include "dialects/sstep/Transforms/SinkTransposes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -203,7 +204,13 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &context,
                                   const onnx::ModelProto &model,
                                   const ImportOptions &options) {
   loadImportDialects(context);
-  return GraphImporter(context, model, options).run();
+  OwningOpRef<ModuleOp> module = GraphImporter(context, model, options).run();
+  // Channels-last blocks (Transpose -> LayerNorm/MatMul -> Transpose) come
+  // out as channel ops on NCHW, as BatchNorm comes out folded.
+  if (failed(sinkTransposes(*module)))
+    throw ImportError("rewriting the transposes of the imported graph did "
+                      "not converge");
+  return module;
 }
 
 } // namespace sstep::onnx_import

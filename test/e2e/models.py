@@ -131,6 +131,8 @@ MODELS = {
     "resnet50-trunk": (lambda: _trunk(torchvision.models.resnet50(), 2),
                        (67, 93)),
     "resnet50-clam": (_clam_encoder, (67, 93)),
+    "convnext-tiny-features":
+        (lambda: torchvision.models.convnext_tiny().features, (67, 93)),
     "densenet121-features":
         (lambda: torchvision.models.densenet121().features, (75, 97)),
     "mobilenetv2-features":
@@ -147,7 +149,7 @@ MODELS = {
 # Models whose output is a vector per image, not an image.
 VECTOR_OUTPUT = {"googlenet", "head-ops"}
 # Opset 17 for LayerNormalization; the rest export as opset 13.
-OPSET = {"se-ops": 17, "head-ops": 17}
+OPSET = {"se-ops": 17, "head-ops": 17, "convnext-tiny-features": 17}
 
 
 def build(name):
