@@ -114,6 +114,17 @@ void checkOptions(const Program &program, const PatchRunOptions &options,
                        std::to_string(options.level) + " (" +
                        std::to_string(level[1]) + " x " +
                        std::to_string(level[0]) + ")");
+  const Shape &input = program.values[program.inputs[0]].shape;
+  if (input.size() != 4 || (input[1] > 0 && input[1] != 3))
+    throw RuntimeError("a slide feeds a model whose input is 1x3xHxW; this "
+                       "one takes " +
+                       formatShape(input));
+  for (int axis : {2, 3})
+    if (input[axis] > 0 && input[axis] != options.size)
+      throw RuntimeError(
+          "the model takes " + formatShape(input) + " images only, not " +
+          std::to_string(options.size) +
+          "-pixel patches: use --patches=" + std::to_string(input[axis]));
   if (options.outputs.empty())
     throw RuntimeError("a patch run needs an .h5 output");
   for (const SlideOutputFile &file : options.outputs)
@@ -194,7 +205,8 @@ PatchRunReport run(const Program &program, exec::Backend &backend,
   if (journal->start() == Journal::Start::Resumed) {
     bool spilled = true;
     for (const OutputPlan &o : outs)
-      spilled = spilled && fileSize(o.spillPath) == n * o.rowValues * 4;
+      spilled = spilled && fileSize(o.spillPath) ==
+                               std::max<int64_t>(n, 1) * o.rowValues * 4;
     if (!spilled) {
       note(options,
            journalPath + " has lost its spill file: starting from scratch");
@@ -228,7 +240,11 @@ PatchRunReport run(const Program &program, exec::Backend &backend,
     regions.push_back(Region{{Interval{o[0], o[0] + options.size - 1},
                               Interval{o[1], o[1] + options.size - 1}}});
   }
-  SlideSource source(reader, options.level, options.normalization, 4);
+  // Patches decoded ahead: up to 4, within 256 MiB (at least one).
+  const int64_t patchBytes = 3 * 4 * options.size * options.size;
+  SlideSource source(
+      reader, options.level, options.normalization,
+      size_t(std::clamp<int64_t>((int64_t(256) << 20) / patchBytes, 1, 4)));
   source.expect(regions);
   exec::Options exec;
   exec.tileEdge = options.tileEdge;
@@ -252,7 +268,8 @@ PatchRunReport run(const Program &program, exec::Backend &backend,
         exec::execute(program, backend, std::move(inputs), exec, &stats);
     accumulate(report.stats, stats);
     for (OutputPlan &o : outs) {
-      Tensor &t = results.at(o.file.index);
+      // A copy: two files may take the same output.
+      Tensor t = results.at(o.file.index);
       if (int64_t(t.data.size()) != o.rowValues)
         throw RuntimeError(o.file.path + ": patch " + std::to_string(i) +
                            " gave " + formatShape(t.shape) +
@@ -280,6 +297,7 @@ PatchRunReport run(const Program &program, exec::Backend &backend,
   table.layout = options.layout;
   table.level = options.level;
   table.size = options.size;
+  table.masked = options.tissueMask;
   table.tissue = std::move(tissue);
   for (const Size2 &o : origins) {
     table.levelCoords.push_back({o[1], o[0]});

@@ -74,7 +74,8 @@ Hdf5PatchWriter::Hdf5PatchWriter(const std::string &path,
   }
   const int64_t n = int64_t(table.coords.size());
   if (table.levelCoords.size() != table.coords.size() ||
-      (!table.tissue.empty() && int64_t(table.tissue.size()) != n))
+      (table.masked && int64_t(table.tissue.size()) != n) ||
+      (!table.masked && !table.tissue.empty()))
     throw SlideError(path, "patch coordinates and tissue shares disagree");
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors come back as ids
   file_ = H5Fcreate(partPath_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
@@ -102,11 +103,11 @@ Hdf5PatchWriter::Hdf5PatchWriter(const std::string &path,
   if (!describe(file_, table) || !describe(coordSet.id, table))
     throw fail("the run's attributes");
 
-  if (!table.tissue.empty()) {
+  if (table.masked) {
     Id tissue{createFloats(file_, "tissue", {hsize_t(n)}, chunkRows(1, n)),
               H5Dclose};
     if (tissue.id < 0 ||
-        !writeAll(tissue.id, H5T_NATIVE_FLOAT, table.tissue.data()))
+        (n > 0 && !writeAll(tissue.id, H5T_NATIVE_FLOAT, table.tissue.data())))
       throw fail("dataset \"tissue\"");
   }
 
@@ -171,9 +172,12 @@ void Hdf5PatchWriter::writeRows(int64_t first, int64_t count,
   }
   std::vector<hsize_t> dims(table_.rowShape.begin(), table_.rowShape.end());
   Id groupProps{hdf5::untimedProperties(H5P_GROUP_CREATE), H5Pclose};
+  // Names sort as the rows do: as wide as the largest index, 6 at least.
+  const int width =
+      std::max<int>(6, int(std::to_string(table_.coords.size() - 1).size()));
   for (int64_t i = first; i < first + count; ++i) {
-    char name[32];
-    std::snprintf(name, sizeof name, "patches/%06lld", (long long)i);
+    char name[48];
+    std::snprintf(name, sizeof name, "patches/%0*lld", width, (long long)i);
     Id group{H5Gcreate2(file_, name, H5P_DEFAULT, groupProps.id, H5P_DEFAULT),
              H5Gclose};
     const auto &xy = table_.coords[size_t(i)];
@@ -184,7 +188,7 @@ void Hdf5PatchWriter::writeRows(int64_t first, int64_t count,
               hdf5::setInteger(group.id, "level_y", lxy[1]) &&
               hdf5::setInteger(group.id, "level", table_.level) &&
               hdf5::setInteger(group.id, "size", table_.size);
-    if (ok && !table_.tissue.empty())
+    if (ok && table_.masked)
       ok = hdf5::setNumber(group.id, "tissue", table_.tissue[size_t(i)]);
     if (ok) {
       // Rows are small: stored contiguous, uncompressed.
@@ -207,7 +211,7 @@ void Hdf5PatchWriter::finish() {
     return;
   bool ok = H5Fflush(file_, H5F_SCOPE_GLOBAL) >= 0;
   close();
-  if (!ok)
+  if (!ok || !hdf5::syncFile(partPath_))
     throw SlideError(path_, "HDF5 cannot flush " + partPath_);
   if (std::rename(partPath_.c_str(), path_.c_str()) != 0)
     throw SlideError(path_, "cannot rename " + partPath_ + " to it");

@@ -8,7 +8,8 @@
 //           /coords    int64   [N, 2]       level-0 x, y of each patch
 //           /tissue    float32 [N]          tissue share (when masked)
 //   groups: /coords    as above (an index)
-//           /patches/000000 ... one group per patch, with attributes x, y
+//           /patches/000000 ... one group per patch (names as wide as the
+//           largest index needs, 6 digits at least), with attributes x, y
 //           (level 0), level_x, level_y, level, size (and tissue), holding
 //           its row as dataset "features"
 //
@@ -43,7 +44,8 @@ struct PatchTable {
   int level = 0;
   /// Patch edge in level pixels.
   int64_t size = 0;
-  /// Per patch, its tissue share; empty when no mask was used.
+  /// Whether a tissue mask chose the patches, and each one's share.
+  bool masked = false;
   std::vector<float> tissue;
   std::map<std::string, int64_t> integers;
   std::map<std::string, double> numbers;

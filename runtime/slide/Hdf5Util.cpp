@@ -2,6 +2,9 @@
 
 #include "runtime/slide/Hdf5Util.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace sstep::slide::hdf5 {
 namespace {
 
@@ -37,6 +40,14 @@ hid_t untimedProperties(hid_t propertyClass) {
   hid_t props = H5Pcreate(propertyClass);
   H5Pset_obj_track_times(props, false);
   return props;
+}
+
+bool syncFile(const std::string &path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  bool ok = ::fsync(fd) == 0;
+  return ::close(fd) == 0 && ok;
 }
 
 } // namespace sstep::slide::hdf5

@@ -38,6 +38,10 @@ bool setText(hid_t object, const std::string &name, const std::string &value);
 /// writes the same bytes, and a resumed run those of one never interrupted.
 hid_t untimedProperties(hid_t propertyClass);
 
+/// Makes the closed file at `path` durable (fsync), so that a run may delete
+/// what it would resume from once the output is renamed; false on failure.
+bool syncFile(const std::string &path);
+
 } // namespace sstep::slide::hdf5
 
 #endif // SSTEP_RUNTIME_SLIDE_HDF5UTIL_H

@@ -92,7 +92,7 @@ void Hdf5FeatureWriter::finish() {
     return;
   bool ok = H5Fflush(file_, H5F_SCOPE_GLOBAL) >= 0;
   close();
-  if (!ok)
+  if (!ok || !hdf5::syncFile(partPath_))
     throw SlideError(path_, "HDF5 cannot flush " + partPath_);
   if (std::rename(partPath_.c_str(), path_.c_str()) != 0)
     throw SlideError(path_, "cannot rename " + partPath_ + " to it");

@@ -168,16 +168,17 @@ int64_t TissueMask::tissueIn(int64_t x0, int64_t y0, int64_t x1,
 
 double TissueMask::tissueShare(int64_t levelW, int64_t levelH, int64_t x,
                                int64_t y, int64_t w, int64_t h) const {
-  const double sx = double(width_) / double(levelW);
-  const double sy = double(height_) / double(levelH);
-  int64_t x0 =
-      std::clamp<int64_t>(int64_t(std::floor(double(x) * sx)), 0, width_);
-  int64_t y0 =
-      std::clamp<int64_t>(int64_t(std::floor(double(y) * sy)), 0, height_);
-  int64_t x1 =
-      std::clamp<int64_t>(int64_t(std::ceil(double(x + w) * sx)), 0, width_);
-  int64_t y1 =
-      std::clamp<int64_t>(int64_t(std::ceil(double(y + h) * sy)), 0, height_);
+  // Integer arithmetic: level pixel x lies in mask pixel x * width / levelW,
+  // exactly (30 * 0.1 in floating point is 3.0000000000000004).
+  auto lo = [](int64_t v, int64_t mask, int64_t level) {
+    return std::clamp<int64_t>(v * mask / level, 0, mask);
+  };
+  auto hi = [](int64_t v, int64_t mask, int64_t level) {
+    return std::clamp<int64_t>((v * mask + level - 1) / level, 0, mask);
+  };
+  int64_t x0 = lo(std::max<int64_t>(x, 0), width_, levelW);
+  int64_t y0 = lo(std::max<int64_t>(y, 0), height_, levelH);
+  int64_t x1 = hi(x + w, width_, levelW), y1 = hi(y + h, height_, levelH);
   if (x0 >= x1 || y0 >= y1)
     return 0;
   return double(tissueIn(x0, y0, x1, y1)) / double((x1 - x0) * (y1 - y0));

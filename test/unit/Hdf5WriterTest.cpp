@@ -68,6 +68,7 @@ TEST_CASE("HDF5 patch tables in both layouts read back through h5py",
   t.size = 64;
   t.coords = {{0, 0}, {128, 0}, {0, 128}};
   t.levelCoords = {{0, 0}, {64, 0}, {0, 64}};
+  t.masked = true;
   t.tissue = {1.0f, 0.5f, 0.25f};
   t.integers["patch_stride"] = 64;
   t.texts["slide"] = "s.tif";
@@ -108,14 +109,17 @@ TEST_CASE("HDF5 patch tables in both layouts read back through h5py",
         "\"";
     CHECK(std::system(check.c_str()) == 0);
   }
-  // No patches (a slide without tissue): a valid, empty table.
+  // No patches (a slide without tissue): a valid, empty table, with the
+  // empty tissue shares a masked run promises.
   PatchTable none;
   none.rowShape = {8};
+  none.masked = true;
   std::string path = scratch("empty.h5");
   Hdf5PatchWriter(path, none).finish();
   std::string check = std::string(SSTEP_TEST_PYTHON) +
                       " -c \"import h5py; f = h5py.File('" + path +
                       "', 'r'); assert f['features'].shape == (0, 8); "
-                      "assert f['coords'].shape == (0, 2)\"";
+                      "assert f['coords'].shape == (0, 2); "
+                      "assert f['tissue'].shape == (0,)\"";
   CHECK(std::system(check.c_str()) == 0);
 }

@@ -130,4 +130,14 @@ TEST_CASE("a rectangle's tissue share counts the mask pixels it overlaps",
   CHECK(mask.tissueShare(1000, 1000, 495, 0, 10, 10) == 0.5);
   // On a level twice as coarse, the same share.
   CHECK(mask.tissueShare(500, 500, 200, 50, 100, 100) == 0.5);
+
+  // Mask pixel edges are computed exactly: in floating point, 30 level
+  // pixels at 0.1 mask pixels each end at 3.0000000000000004, which would
+  // round up into glass column 3. Tissue in mask columns 0..2 only:
+  std::vector<uint8_t> narrow(100 * 100, 0);
+  for (int y = 0; y < 100; ++y)
+    for (int x = 0; x < 3; ++x)
+      narrow[size_t(y * 100 + x)] = 200;
+  TissueMask edge = TissueMask::fromSaturation(narrow, 100, 100, 10.0, o);
+  CHECK(edge.tissueShare(1000, 1000, 0, 0, 30, 30) == 1.0);
 }
