@@ -171,14 +171,32 @@ void convertConstantOfShape(NodeContext &ctx) {
            "image size is not supported");
 }
 
-/// a * b or a / b on one pair of elements, kept exact.
-SymInt combine(NodeContext &ctx, SymInt a, SymInt b, bool divide) {
+/// a op b on one pair of elements, kept exact: any arithmetic of constants;
+/// an image size times or divided by a positive constant, or plus 0.
+SymInt combine(NodeContext &ctx, SymInt a, SymInt b, char op) {
   if (a.isConstant() && b.isConstant()) {
-    if (divide && b.constant == 0)
+    if (op == '/' && b.constant == 0)
       ctx.fail("division by zero in a shape computation");
-    return SymInt::of(divide ? a.constant / b.constant
-                             : a.constant * b.constant);
+    switch (op) {
+    case '*':
+      return SymInt::of(a.constant * b.constant);
+    case '/':
+      return SymInt::of(a.constant / b.constant);
+    case '+':
+      return SymInt::of(a.constant + b.constant);
+    default:
+      return SymInt::of(a.constant - b.constant);
+    }
   }
+  if (op == '+' || op == '-') {
+    if (b.isConstant() && b.constant == 0)
+      return a;
+    if (op == '+' && a.isConstant() && a.constant == 0)
+      return b;
+    ctx.fail("a sum involving an image size is not supported in shape "
+             "computations (only sums of constants)");
+  }
+  const bool divide = op == '/';
   if (a.isConstant() && !divide)
     std::swap(a, b);
   if (a.isConstant() || !b.isConstant() || b.constant <= 0)
@@ -196,7 +214,7 @@ SymInt combine(NodeContext &ctx, SymInt a, SymInt b, bool divide) {
 
 } // namespace
 
-void foldShapeProduct(NodeContext &ctx, bool divide) {
+void foldShapeArithmetic(NodeContext &ctx, char op) {
   std::optional<ShapeExpr> a = ctx.shapeInput(0), b = ctx.shapeInput(1);
   if (!a || !b)
     ctx.fail("both operands must be shapes or integer constants");
@@ -208,8 +226,7 @@ void foldShapeProduct(NodeContext &ctx, bool divide) {
   size_t n = std::max(a->elems.size(), b->elems.size());
   for (size_t i = 0; i < n; ++i)
     out.elems.push_back(combine(ctx, a->elems[a->elems.size() == 1 ? 0 : i],
-                                b->elems[b->elems.size() == 1 ? 0 : i],
-                                divide));
+                                b->elems[b->elems.size() == 1 ? 0 : i], op));
   ctx.setShapeOutput(0, out);
 }
 

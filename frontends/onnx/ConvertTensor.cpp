@@ -11,6 +11,8 @@
 
 #include "dialects/sstep/IR/SStepOps.h"
 #include "dialects/sstep/IR/VerifyUtils.h"
+#include "dialects/sstep/Transforms/SizeOrigin.h"
+#include "frontends/onnx/ShapeExpr.h"
 
 using namespace mlir;
 
@@ -60,12 +62,52 @@ void convertFlatten(NodeContext &ctx) {
       0, b.create<FlattenOp>(ctx.loc(), type, x, b.getI64IntegerAttr(axis)));
 }
 
+/// A target computed from sizes of `x` itself (or of values whose sizes it
+/// copies) as reshape entries: constants, 0 or kInputDim(d). Nothing for
+/// any other size or a scaled one.
+std::optional<std::vector<int64_t>> targetFromSizes(const ShapeExpr &target,
+                                                    Value x, bool allowZero) {
+  const int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  std::vector<int64_t> entries;
+  for (size_t i = 0; i < target.elems.size(); ++i) {
+    const SymInt &e = target.elems[i];
+    if (e.isConstant()) {
+      entries.push_back(e.constant);
+      continue;
+    }
+    if (e.num != 1 || e.den != 1)
+      return std::nullopt;
+    std::pair<Value, int64_t> origin = originOf(e.source, e.axis);
+    int64_t found = -1;
+    for (int64_t k = 0; k < rank && found < 0; ++k)
+      if (originOf(x, k) == origin)
+        found = k;
+    if (found < 0)
+      return std::nullopt;
+    entries.push_back(
+        found == int64_t(i) && !allowZero ? 0 : shape::kInputDim(found));
+  }
+  return entries;
+}
+
 void convertReshape(NodeContext &ctx) {
   ctx.checkAttrs({"allowzero"});
-  if (convertShapeArithmetic(ctx))
-    return;
-  std::vector<int64_t> target = requireShapeInput(ctx, 1, "the target shape");
   bool allowZero = ctx.opset() >= 14 && ctx.intAttr("allowzero", 0) != 0;
+  std::optional<ShapeExpr> computed = ctx.shapeInput(1);
+  std::vector<int64_t> target;
+  if (computed && !computed->isConstant() && !ctx.shapeInput(0) &&
+      isa<FloatType>(getElementTypeOrSelf(ctx.input(0).getType()))) {
+    std::optional<std::vector<int64_t>> entries =
+        targetFromSizes(*computed, ctx.input(0), allowZero);
+    if (!entries)
+      ctx.fail("the target shape is computed from sizes other than the "
+               "input's own (unscaled); only those are supported");
+    target = *entries;
+  } else {
+    if (convertShapeArithmetic(ctx))
+      return;
+    target = requireShapeInput(ctx, 1, "the target shape");
+  }
   Value x = ctx.input(0);
   RankedTensorType xType = tensorType(ctx, x);
   RankedTensorType type =

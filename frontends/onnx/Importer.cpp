@@ -206,8 +206,9 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &context,
   loadImportDialects(context);
   OwningOpRef<ModuleOp> module = GraphImporter(context, model, options).run();
   // Channels-last blocks (Transpose -> LayerNorm/MatMul -> Transpose) come
-  // out as channel ops on NCHW, as BatchNorm comes out folded.
-  if (failed(sinkTransposes(*module)))
+  // out as channel ops on NCHW and channel shuffles as one op, as BatchNorm
+  // comes out folded.
+  if (failed(cleanUpImport(*module)))
     throw ImportError("rewriting the transposes of the imported graph did "
                       "not converge");
   return module;

@@ -48,8 +48,9 @@ bool foldConstantNode(NodeContext &ctx);
 /// Add/Sub/Mul/Div) call it first. What cannot be folded exactly fails.
 bool convertShapeArithmetic(NodeContext &ctx);
 
-/// Mul (or Div) of shape expressions (see ShapeExpr.h), folded.
-void foldShapeProduct(NodeContext &ctx, bool divide);
+/// Mul, Div, Add or Sub (`op`: '*', '/', '+', '-') of shape expressions
+/// (see ShapeExpr.h), folded.
+void foldShapeArithmetic(NodeContext &ctx, char op);
 /// Concat of 1-D shape expressions, folded.
 void foldShapeConcat(NodeContext &ctx);
 

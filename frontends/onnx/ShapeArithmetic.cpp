@@ -10,6 +10,8 @@
 
 #include "frontends/onnx/OpConverters.h"
 
+#include <map>
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/TypeUtilities.h"
 
@@ -48,8 +50,10 @@ bool convertShapeArithmetic(NodeContext &ctx) {
   if (reason.empty())
     return false;
   const std::string &op = ctx.node().op_type();
-  if (op == "Mul" || op == "Div") {
-    foldShapeProduct(ctx, op == "Div");
+  static const std::map<std::string, char> arithmetic = {
+      {"Mul", '*'}, {"Div", '/'}, {"Add", '+'}, {"Sub", '-'}};
+  if (auto it = arithmetic.find(op); it != arithmetic.end()) {
+    foldShapeArithmetic(ctx, it->second);
     return true;
   }
   if (op == "Concat") {

@@ -44,6 +44,27 @@ std::vector<Tensor> reshape(const Node &node, const Operands &in) {
   return {Tensor(shape, in[0]->data)};
 }
 
+/// Output channel j * groups + i is input channel i * (C / groups) + j.
+std::vector<Tensor> channelShuffle(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0];
+  const int64_t groups = node.getInt("groups");
+  if (x.rank() != 4 || groups <= 0 || x.dim(1) % groups != 0)
+    throw RuntimeError(node.describe() + ": cannot shuffle " +
+                       formatShape(x.shape) + " in " + std::to_string(groups) +
+                       " groups");
+  const int64_t c = x.dim(1), per = c / groups;
+  const int64_t plane = x.dim(2) * x.dim(3);
+  Tensor out(x.shape);
+  for (int64_t n = 0; n < x.dim(0); ++n)
+    for (int64_t i = 0; i < groups; ++i)
+      for (int64_t j = 0; j < per; ++j) {
+        const float *src = x.data.data() + (n * c + i * per + j) * plane;
+        std::copy(src, src + plane,
+                  out.data.data() + (n * c + j * groups + i) * plane);
+      }
+  return {std::move(out)};
+}
+
 /// Output element i reads the input at i's index permuted back.
 std::vector<Tensor> transpose(const Node &node, const Operands &in) {
   const Tensor &x = *in[0];
@@ -60,6 +81,7 @@ std::vector<Tensor> transpose(const Node &node, const Operands &in) {
 } // namespace
 
 void addTensorKernels(KernelTable &table) {
+  table["channel_shuffle"] = channelShuffle;
   table["concat"] = concat;
   table["flatten"] = flatten;
   table["reshape"] = reshape;

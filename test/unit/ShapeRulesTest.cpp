@@ -13,6 +13,27 @@
 using namespace sstep;
 using Dims = shape::Dims;
 
+TEST_CASE("reshape entries copy input dimensions anywhere", "[shape]") {
+  using shape::kInputDim;
+  // ShuffleNet's split of NCHW into N x g x C/g x H x W: H and W move one
+  // place right, and -1 is still inferred because they cancel.
+  CHECK(shape::reshape({1, 8, -1, -1}, {0, 2, -1, kInputDim(2), kInputDim(3)},
+                       false)
+            .dims == Dims{1, 2, 4, -1, -1});
+  // And back: N x C/g x g x H x W to N x C x H x W.
+  CHECK(shape::reshape({1, 4, 2, -1, -1}, {0, -1, kInputDim(3), kInputDim(4)},
+                       false)
+            .dims == Dims{1, 8, -1, -1});
+  // Known sizes need no cancelling; a dimension copied twice counts once.
+  CHECK(shape::reshape({1, 8, 4, 5}, {kInputDim(0), 2, -1, kInputDim(3)}, false)
+            .dims == Dims{1, 2, 16, 5});
+  CHECK(shape::reshape({1, 8, -1, -1}, {kInputDim(2), kInputDim(2), -1}, false)
+            .dims == Dims{-1, -1, -1});
+  CHECK(shape::reshape({1, 8}, {kInputDim(2)}, false).error ==
+        "shape entry -4 copies input dimension 2, which the input (rank 2) "
+        "lacks");
+}
+
 TEST_CASE("reshape resolves 0 and -1, unknown where H or W enters", "[shape]") {
   CHECK(shape::reshape({1, 8, -1, -1}, {0, 0, -1}, false).dims ==
         Dims{1, 8, -1});

@@ -55,6 +55,26 @@ TEST_CASE("flatten, reshape and transpose", "[reference][tensor]") {
   CHECK(t.data == std::vector<float>{0, 3, 1, 4, 2, 5});
 }
 
+TEST_CASE("channel shuffle deals each group's channels out in turn",
+          "[reference][tensor]") {
+  // Six channels of one pixel each, in 2 groups of 3: [0 1 2 | 3 4 5] become
+  // 0 3 1 4 2 5; in 3 groups of 2: [0 1 | 2 3 | 4 5] become 0 2 4 1 3 5.
+  Tensor x = iota({1, 6, 1, 1});
+  CHECK(runNode(makeNode("channel_shuffle", {{"groups", int64_t(2)}}), {x})
+            .data == std::vector<float>{0, 3, 1, 4, 2, 5});
+  CHECK(runNode(makeNode("channel_shuffle", {{"groups", int64_t(3)}}), {x})
+            .data == std::vector<float>{0, 2, 4, 1, 3, 5});
+  // Whole planes move: channel 1 of the result is channel 2 of the input.
+  Tensor y = iota({1, 4, 2, 3});
+  Tensor s =
+      runNode(makeNode("channel_shuffle", {{"groups", int64_t(2)}}), {y});
+  CHECK(std::vector<float>(s.data.begin() + 6, s.data.begin() + 12) ==
+        std::vector<float>(y.data.begin() + 12, y.data.begin() + 18));
+  CHECK_THROWS_WITH(
+      runNode(makeNode("channel_shuffle", {{"groups", int64_t(4)}}), {x}),
+      Catch::Contains("cannot shuffle 1x6x1x1 in 4 groups"));
+}
+
 TEST_CASE("gemm with alpha, beta, transposes and a broadcast C",
           "[reference][matrix]") {
   // A = [[0 1 2] [3 4 5]], B = [[1 0] [0 1] [1 1]]: AB = [[2 3] [8 9]];

@@ -96,6 +96,11 @@ inline Result transpose(const Dims &in, const Dims &perm) {
 
 /// ONNX Reshape's target shape with each 0 resolved (a copy of the input's
 /// dimension unless `allowZero`) and -1 left in place.
+/// The reshape entry that copies input dimension `d` to any position: -2 for
+/// dimension 0, -3 for 1, ... (ONNX's 0 copies only to the same position; a
+/// view(n, g, c, h, w) of NCHW moves H and W).
+constexpr int64_t kInputDim(int64_t d) { return -2 - d; }
+
 inline Result reshapeEntries(const Dims &in, const Dims &target,
                              bool allowZero) {
   Dims out;
@@ -103,8 +108,17 @@ inline Result reshapeEntries(const Dims &in, const Dims &target,
   bool zero = false;
   for (size_t i = 0; i < target.size(); ++i) {
     int64_t t = target[i];
-    if (t < -1)
-      return fail("shape entry " + std::to_string(t) + " is invalid");
+    if (t <= kInputDim(0)) {
+      // SSTEP's own entry: input dimension -t - 2, wherever it goes.
+      int64_t from = -t - 2;
+      if (from >= int64_t(in.size()))
+        return fail("shape entry " + std::to_string(t) +
+                    " copies input dimension " + std::to_string(from) +
+                    ", which the input (rank " + std::to_string(in.size()) +
+                    ") lacks");
+      out.push_back(in[from]);
+      continue;
+    }
     inferred += t == -1;
     zero |= t == 0;
     if (t == 0 && !allowZero && i >= in.size())
@@ -121,16 +135,37 @@ inline Result reshapeEntries(const Dims &in, const Dims &target,
 }
 
 /// ONNX Reshape: 0 copies the input's dimension (unless `allowZero`), one -1
-/// takes what is left of the element count.
+/// takes what is left of the element count; kInputDim(d) copies dimension d.
 inline Result reshape(const Dims &in, const Dims &target, bool allowZero) {
   Result r = reshapeEntries(in, target, allowZero);
   if (!r.ok())
     return r;
-  int64_t total = product(in, 0, in.size()), rest = 1;
+  // An unknown input dimension copied to the output (0 or kInputDim) is a
+  // factor of both counts: it cancels, so 1x8x?x? to [0, 2, -1, -4, -5]
+  // still infers 4.
+  auto copiedFrom = [&](size_t i) -> int64_t {
+    if (target[i] <= kInputDim(0))
+      return -target[i] - 2;
+    return target[i] == 0 && !allowZero ? int64_t(i) : -1;
+  };
+  std::vector<bool> cancelled(in.size(), false);
+  for (size_t i = 0; i < target.size(); ++i) {
+    int64_t from = copiedFrom(i);
+    if (from >= 0 && !known(in[from]))
+      cancelled[from] = true;
+  }
+  int64_t total = 1, rest = 1;
+  for (size_t d = 0; d < in.size(); ++d)
+    if (!cancelled[d])
+      total = known(in[d]) && total >= 0 ? total * in[d] : -1;
+  std::vector<bool> used(in.size(), false);
   int64_t inferAt = -1;
   for (size_t i = 0; i < r.dims.size(); ++i) {
+    int64_t from = copiedFrom(i);
     if (target[i] == -1)
       inferAt = i;
+    else if (from >= 0 && cancelled[from] && !used[from])
+      used[from] = true; // cancelled against the input's factor
     else if (!known(r.dims[i]) || rest < 0)
       rest = -1;
     else

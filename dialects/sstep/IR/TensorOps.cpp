@@ -46,6 +46,16 @@ LogicalResult ReshapeOp::verify() {
                            getOutput().getType());
 }
 
+LogicalResult ChannelShuffleOp::verify() {
+  int64_t channels = getInput().getType().getDimSize(1);
+  if (ShapedType::isDynamic(channels))
+    return emitOpError("needs a known channel count");
+  if (channels % getGroups() != 0)
+    return emitOpError("cannot deal ")
+           << channels << " channels into " << getGroups() << " groups";
+  return success();
+}
+
 LogicalResult TransposeOp::verify() {
   if (getInput().getType().getElementType() !=
       getOutput().getType().getElementType())

@@ -77,6 +77,28 @@ def SStep_ReshapeOp : SStep_Op<"reshape", [Pure, NonLocalOpInterface]> {
   let hasVerifier = 1;
 }
 
+def SStep_ChannelShuffleOp : SStep_Op<"channel_shuffle", [Pure,
+    SameOperandsAndResultType, SpatialOpInterface]> {
+  let summary = "ShuffleNet's channel shuffle of an NCHW image";
+  let description = [{
+    With C channels in `groups` groups of C / groups, output channel
+    `j * groups + i` is input channel `i * (C / groups) + j`: the channels
+    of each group dealt out in turn. Exporters write it as Reshape to
+    N x groups x C/groups x H x W, Transpose [0, 2, 1, 3, 4], Reshape back;
+    the importer recognises that. A pure data movement, so exact, and
+    pointwise in space (each output pixel reads the same input pixel).
+
+    ```mlir
+    %y = sstep.channel_shuffle %x {groups = 2 : i64} : tensor<1x4x?x?xf32>
+    ```
+  }];
+  let arguments = (ins SStep_FloatTensor4D:$input,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$groups);
+  let results = (outs SStep_FloatTensor4D:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
 def SStep_TransposeOp : SStep_Op<"transpose", [Pure, NonLocalOpInterface]> {
   let summary = "Permutation of dimensions (ONNX Transpose)";
   let description = [{

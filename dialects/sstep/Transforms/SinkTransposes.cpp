@@ -2,6 +2,7 @@
 
 #include "dialects/sstep/Transforms/SinkTransposes.h"
 #include "dialects/sstep/IR/SStepOps.h"
+#include "dialects/sstep/Transforms/ChannelShuffle.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -277,6 +278,13 @@ void populateSinkTransposesPatterns(RewritePatternSet &patterns) {
 LogicalResult sinkTransposes(Operation *root) {
   RewritePatternSet patterns(root->getContext());
   populateSinkTransposesPatterns(patterns);
+  return applyPatternsAndFoldGreedily(root, std::move(patterns));
+}
+
+LogicalResult cleanUpImport(Operation *root) {
+  RewritePatternSet patterns(root->getContext());
+  populateSinkTransposesPatterns(patterns);
+  populateChannelShufflePatterns(patterns);
   return applyPatternsAndFoldGreedily(root, std::move(patterns));
 }
 

@@ -36,6 +36,10 @@ void populateSinkTransposesPatterns(mlir::RewritePatternSet &patterns);
 /// Applies the patterns to everything under `root` until none applies.
 mlir::LogicalResult sinkTransposes(mlir::Operation *root);
 
+/// What the importer runs on a converted graph: these patterns and the
+/// channel shuffle's (ChannelShuffle.h).
+mlir::LogicalResult cleanUpImport(mlir::Operation *root);
+
 } // namespace sstep
 
 #endif // SSTEP_DIALECT_TRANSFORMS_SINKTRANSPOSES_H
