@@ -1,15 +1,20 @@
 //===- ConvertShape.cpp - Shape arithmetic folded at import ---------------===//
 //
 // Shape, Gather, Slice, Concat, Unsqueeze, Squeeze, Cast, ConstantOfShape and
-// integer Mul/Div on shapes never become ops: they evaluate on ShapeExprs
-// (see ShapeExpr.h), symbolically where a size is dynamic. What cannot stay
-// exact (a product after a division, a cast to float) is an error.
+// integer Mul/Div/Add/Sub on shapes never become ops: they evaluate on
+// ShapeExprs (see ShapeExpr.h), symbolically where a size is dynamic. What
+// cannot stay exact (a product after a division, a cast to float) is an
+// error. A Slice of a float tensor is the one real op here (sstep.slice).
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontends/onnx/OpConverters.h"
 
+#include "dialects/sstep/IR/SStepOps.h"
+#include "dialects/sstep/IR/VerifyUtils.h"
+
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 
@@ -66,9 +71,60 @@ void convertGather(NodeContext &ctx) {
   ctx.setShapeOutput(0, out);
 }
 
+/// Slice of a float tensor (x.chunk(2, dim=1)): constant bounds, axes made
+/// non-negative, one step per axis.
+void convertTensorSlice(NodeContext &ctx, std::vector<int64_t> starts,
+                        std::vector<int64_t> ends, std::vector<int64_t> axes,
+                        std::vector<int64_t> steps, bool axesGiven,
+                        bool stepsGiven) {
+  Value x = ctx.input(0);
+  RankedTensorType xType = tensorType(ctx, x);
+  if (!axesGiven) {
+    axes.clear();
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(int64_t(i));
+  }
+  if (!stepsGiven)
+    steps.assign(starts.size(), 1);
+  for (int64_t &a : axes)
+    a = normalizeAxis(ctx, a, xType.getRank(), true);
+  RankedTensorType type =
+      ruleType(ctx, shape::slice(dimsOf(xType), starts, ends, axes, steps),
+               xType.getElementType());
+  OpBuilder &b = ctx.builder();
+  ctx.setOutput(0, b.create<SliceOp>(ctx.loc(), type, x,
+                                     b.getDenseI64ArrayAttr(starts),
+                                     b.getDenseI64ArrayAttr(ends),
+                                     b.getDenseI64ArrayAttr(axes),
+                                     b.getDenseI64ArrayAttr(steps)));
+}
+
 void convertSlice(NodeContext &ctx) {
-  ShapeExpr data = requireShape(ctx, 0, "data");
   std::vector<int64_t> starts, ends, axes = {0}, steps = {1};
+  bool axesGiven = false, stepsGiven = false;
+  if (!ctx.shapeInput(0) &&
+      isa<FloatType>(getElementTypeOrSelf(ctx.input(0).getType()))) {
+    if (ctx.opset() < 10) {
+      ctx.checkAttrs({"starts", "ends", "axes"});
+      starts = ctx.intsAttr("starts", {});
+      ends = ctx.intsAttr("ends", {});
+      axesGiven = ctx.hasAttr("axes");
+      axes = ctx.intsAttr("axes", {});
+    } else {
+      ctx.checkAttrs({});
+      starts = requireShapeInput(ctx, 1, "starts");
+      ends = requireShapeInput(ctx, 2, "ends");
+      axesGiven = ctx.hasInput(3);
+      if (axesGiven)
+        axes = requireShapeInput(ctx, 3, "axes");
+      stepsGiven = ctx.hasInput(4);
+      if (stepsGiven)
+        steps = requireShapeInput(ctx, 4, "steps");
+    }
+    convertTensorSlice(ctx, starts, ends, axes, steps, axesGiven, stepsGiven);
+    return;
+  }
+  ShapeExpr data = requireShape(ctx, 0, "data");
   if (ctx.opset() < 10) {
     ctx.checkAttrs({"starts", "ends", "axes"});
     starts = ctx.intsAttr("starts", {});

@@ -44,6 +44,33 @@ std::vector<Tensor> reshape(const Node &node, const Operands &in) {
   return {Tensor(shape, in[0]->data)};
 }
 
+/// Output index k along a sliced axis reads first + k * step there.
+std::vector<Tensor> slice(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0];
+  const std::vector<int64_t> &axes = node.getInts("axes"),
+                             &starts = node.getInts("starts"),
+                             &ends = node.getInts("ends"),
+                             &steps = node.getInts("steps");
+  Tensor out(checkRule(node, shape::slice(x.shape, starts, ends, axes, steps)));
+  const size_t rank = x.shape.size();
+  std::vector<int64_t> first(rank, 0), step(rank, 1);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    shape::SliceRange r =
+        shape::sliceRange(x.dim(axes[i]), starts[i], ends[i], steps[i]);
+    first[axes[i]] = r.first;
+    step[axes[i]] = steps[i];
+  }
+  std::vector<int64_t> own = stridesOf(x.shape), strides(rank);
+  int64_t base = 0;
+  for (size_t d = 0; d < rank; ++d) {
+    base += first[d] * own[d];
+    strides[d] = own[d] * step[d];
+  }
+  for (int64_t i = 0; i < out.size(); ++i)
+    out.data[i] = x.data[base + offsetAt(i, out.shape, strides)];
+  return {std::move(out)};
+}
+
 /// Output channel j * groups + i is input channel i * (C / groups) + j.
 std::vector<Tensor> channelShuffle(const Node &node, const Operands &in) {
   const Tensor &x = *in[0];
@@ -83,6 +110,7 @@ std::vector<Tensor> transpose(const Node &node, const Operands &in) {
 void addTensorKernels(KernelTable &table) {
   table["channel_shuffle"] = channelShuffle;
   table["concat"] = concat;
+  table["slice"] = slice;
   table["flatten"] = flatten;
   table["reshape"] = reshape;
   table["transpose"] = transpose;

@@ -115,6 +115,13 @@ def _trunk(model, drop):
     return torch.nn.Sequential(*list(model.children())[:-drop])
 
 
+def _shufflenet_trunk():
+    """ShuffleNetV2 x0.5 through conv5: channel shuffles sized at run time."""
+    m = torchvision.models.shufflenet_v2_x0_5()
+    return torch.nn.Sequential(m.conv1, m.maxpool, m.stage2, m.stage3,
+                               m.stage4, m.conv5)
+
+
 def _clam_encoder():
     """CLAM's patch encoder: ResNet-50 through layer3, average-pooled to a
     1024-vector per patch (1 x 1024 x 1 x 1)."""
@@ -133,6 +140,7 @@ MODELS = {
     "resnet50-clam": (_clam_encoder, (67, 93)),
     "convnext-tiny-features":
         (lambda: torchvision.models.convnext_tiny().features, (67, 93)),
+    "shufflenetv2-trunk": (_shufflenet_trunk, (67, 93)),
     "densenet121-features":
         (lambda: torchvision.models.densenet121().features, (75, 97)),
     "mobilenetv2-features":

@@ -13,6 +13,20 @@
 using namespace sstep;
 using Dims = shape::Dims;
 
+TEST_CASE("slice clamps as ONNX does; unknown sizes stay unknown", "[shape]") {
+  CHECK(shape::slice({1, 116, -1, -1}, {0}, {58}, {1}, {1}).dims ==
+        Dims{1, 58, -1, -1});
+  CHECK(shape::slice({1, 116, 9, 9}, {-3, 100}, {INT64_MAX, -100}, {1, 2},
+                     {1, -1})
+            .dims == Dims{1, 3, 9, 9});
+  CHECK(shape::slice({1, 8, -1, -1}, {0}, {4}, {2}, {1}).dims ==
+        Dims{1, 8, -1, -1});
+  CHECK(shape::sliceRange(10, 1, 8, 3).count == 3);     // 1, 4, 7
+  CHECK(shape::sliceRange(10, -1, -11, -4).count == 3); // 9, 5, 1
+  CHECK(shape::slice({1, 8}, {0}, {1}, {1}, {0}).error == "a step of 0");
+  CHECK_FALSE(shape::slice({1, 8}, {0}, {1}, {2}, {1}).ok());
+}
+
 TEST_CASE("reshape entries copy input dimensions anywhere", "[shape]") {
   using shape::kInputDim;
   // ShuffleNet's split of NCHW into N x g x C/g x H x W: H and W move one

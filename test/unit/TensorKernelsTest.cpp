@@ -75,6 +75,33 @@ TEST_CASE("channel shuffle deals each group's channels out in turn",
       Catch::Contains("cannot shuffle 1x6x1x1 in 4 groups"));
 }
 
+TEST_CASE("slice takes strided ranges with ONNX's clamping",
+          "[reference][tensor]") {
+  Tensor x = iota({1, 4, 2, 3});
+  auto slice = [&](Ints starts, Ints ends, Ints axes, Ints steps) {
+    return runNode(makeNode("slice", {{"starts", starts},
+                                      {"ends", ends},
+                                      {"axes", axes},
+                                      {"steps", steps}}),
+                   {x});
+  };
+  // The second half of the channels (x.chunk(2, dim=1)[1]).
+  Tensor c = slice({2}, {INT64_MAX}, {1}, {1});
+  CHECK(c.shape == Shape{1, 2, 2, 3});
+  CHECK(c.data.front() == 12);
+  CHECK(c.data.back() == 23);
+  // Columns backwards from the last, every other one: 2, 0.
+  Tensor w = slice({-1}, {-10}, {3}, {-2});
+  CHECK(w.shape == Shape{1, 4, 2, 2});
+  CHECK(std::vector<float>(w.data.begin(), w.data.begin() + 4) ==
+        std::vector<float>{2, 0, 5, 3});
+  // Two axes at once; an empty range.
+  Tensor b = slice({1, 1}, {3, 2}, {1, 2}, {1, 1});
+  CHECK(b.shape == Shape{1, 2, 1, 3});
+  CHECK(b.data == std::vector<float>{9, 10, 11, 15, 16, 17});
+  CHECK(slice({3}, {1}, {1}, {1}).shape == Shape{1, 0, 2, 3});
+}
+
 TEST_CASE("gemm with alpha, beta, transposes and a broadcast C",
           "[reference][matrix]") {
   // A = [[0 1 2] [3 4 5]], B = [[1 0] [0 1] [1 1]]: AB = [[2 3] [8 9]];

@@ -94,12 +94,60 @@ inline Result transpose(const Dims &in, const Dims &perm) {
   return {out, ""};
 }
 
-/// ONNX Reshape's target shape with each 0 resolved (a copy of the input's
-/// dimension unless `allowZero`) and -1 left in place.
+/// ONNX Slice along one axis of size `size`: the first index taken and how
+/// many, with ONNX's clamping (negative indices count from the end).
+struct SliceRange {
+  int64_t first = 0, count = 0;
+};
+inline SliceRange sliceRange(int64_t size, int64_t start, int64_t end,
+                             int64_t step) {
+  auto resolve = [&](int64_t i, int64_t lo, int64_t hi) {
+    if (i < 0)
+      i += size;
+    return std::clamp(i, lo, hi);
+  };
+  SliceRange r;
+  if (step > 0) {
+    r.first = resolve(start, 0, size);
+    int64_t e = resolve(end, 0, size);
+    r.count = e > r.first ? (e - r.first + step - 1) / step : 0;
+  } else {
+    r.first = resolve(start, 0, size - 1);
+    int64_t e = resolve(end, -1, size - 1);
+    r.count = r.first > e ? (r.first - e - step - 1) / -step : 0;
+  }
+  return r;
+}
+
+/// ONNX Slice with constant starts, ends, axes (non-negative) and steps: an
+/// unknown dimension sliced stays unknown.
+inline Result slice(const Dims &in, const Dims &starts, const Dims &ends,
+                    const Dims &axes, const Dims &steps) {
+  if (starts.size() != axes.size() || ends.size() != axes.size() ||
+      steps.size() != axes.size())
+    return fail("starts, ends, axes and steps differ in length");
+  Dims out = in;
+  std::vector<bool> seen(in.size(), false);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t a = axes[i];
+    if (a < 0 || a >= int64_t(in.size()) || seen[a])
+      return fail("axis " + std::to_string(a) + " is out of range or repeated");
+    seen[a] = true;
+    if (steps[i] == 0)
+      return fail("a step of 0");
+    if (known(in[a]))
+      out[a] = sliceRange(in[a], starts[i], ends[i], steps[i]).count;
+  }
+  return {out, ""};
+}
+
 /// The reshape entry that copies input dimension `d` to any position: -2 for
 /// dimension 0, -3 for 1, ... (ONNX's 0 copies only to the same position; a
 /// view(n, g, c, h, w) of NCHW moves H and W).
 constexpr int64_t kInputDim(int64_t d) { return -2 - d; }
+
+/// ONNX Reshape's target shape with each 0 resolved (a copy of the input's
+/// dimension unless `allowZero`) and -1 left in place.
 
 inline Result reshapeEntries(const Dims &in, const Dims &target,
                              bool allowZero) {

@@ -56,6 +56,28 @@ LogicalResult ChannelShuffleOp::verify() {
   return success();
 }
 
+LogicalResult SliceOp::verify() {
+  if (getInput().getType().getElementType() !=
+      getOutput().getType().getElementType())
+    return emitOpError("expects input and output of one element type");
+  return verifyResultShape(
+      *this,
+      shape::slice(dimsOf(getInput().getType()), shape::Dims(getStarts()),
+                   shape::Dims(getEnds()), shape::Dims(getAxes()),
+                   shape::Dims(getSteps())),
+      getOutput().getType());
+}
+
+bool SliceOp::isNonLocal() {
+  // Cutting H or W moves pixels; a slice of channels (or batch) does not.
+  if (getInput().getType().getRank() != 4)
+    return true;
+  for (int64_t a : getAxes())
+    if (a >= 2)
+      return true;
+  return false;
+}
+
 LogicalResult TransposeOp::verify() {
   if (getInput().getType().getElementType() !=
       getOutput().getType().getElementType())

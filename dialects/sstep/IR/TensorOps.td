@@ -99,6 +99,31 @@ def SStep_ChannelShuffleOp : SStep_Op<"channel_shuffle", [Pure,
   let hasVerifier = 1;
 }
 
+def SStep_SliceOp : SStep_Op<"slice", [Pure, SpatialOpInterface,
+    DeclareOpInterfaceMethods<NonLocalOpInterface, ["isNonLocal"]>]> {
+  let summary = "Strided slice with constant bounds (ONNX Slice)";
+  let description = [{
+    Along each of `axes` (non-negative, distinct), takes every `steps`-th
+    element from `starts` up to `ends` (exclusive), with ONNX's rules:
+    negative indices count from the end and bounds clamp to the dimension,
+    resolved again at run time when the size is dynamic. Along channels
+    alone of an NCHW image (`x.chunk(2, dim=1)`) it is pointwise in space;
+    a slice that cuts H or W is non-local.
+
+    ```mlir
+    %y = sstep.slice %x {axes = array<i64: 1>, ends = array<i64: 58>,
+                         starts = array<i64: 0>, steps = array<i64: 1>}
+        : tensor<1x116x?x?xf32> -> tensor<1x58x?x?xf32>
+    ```
+  }];
+  let arguments = (ins SStep_FloatTensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$ends, DenseI64ArrayAttr:$axes,
+                       DenseI64ArrayAttr:$steps);
+  let results = (outs SStep_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
 def SStep_TransposeOp : SStep_Op<"transpose", [Pure, NonLocalOpInterface]> {
   let summary = "Permutation of dimensions (ONNX Transpose)";
   let description = [{
