@@ -68,9 +68,6 @@ void convertLayerNormalization(NodeContext &ctx) {
   ctx.checkAttrs({"axis", "epsilon", "stash_type"});
   if (ctx.opset() < 17)
     ctx.fail("LayerNormalization is an ai.onnx op from opset 17");
-  for (size_t i = 1; i < ctx.numOutputs(); ++i)
-    if (ctx.outputUsed(i))
-      ctx.fail("the Mean and InvStdDev outputs are training-only");
   Value x = ctx.input(0), scale = ctx.input(1);
   Value bias = ctx.hasInput(2) ? ctx.input(2) : Value();
   RankedTensorType type = floatInput(ctx, x);
@@ -87,10 +84,25 @@ void convertLayerNormalization(NodeContext &ctx) {
       ctx.fail("Scale and B must broadcast to the input: " + fits.error);
   }
   OpBuilder &b = ctx.builder();
-  ctx.setOutput(0, b.create<LayerNormOp>(
-                       ctx.loc(), type, x, scale, bias,
-                       b.getDenseI64ArrayAttr(axesFrom(axis, type.getRank())),
-                       b.getF32FloatAttr(ctx.floatAttr("epsilon", 1e-5f))));
+  DenseI64ArrayAttr axes =
+      b.getDenseI64ArrayAttr(axesFrom(axis, type.getRank()));
+  FloatAttr epsilon = b.getF32FloatAttr(ctx.floatAttr("epsilon", 1e-5f));
+  ctx.setOutput(
+      0, b.create<LayerNormOp>(ctx.loc(), type, x, scale, bias, axes, epsilon));
+  // The optional Mean and InvStdDev outputs: the input's shape with the
+  // normalised dimensions set to 1.
+  if ((ctx.numOutputs() > 1 && ctx.outputUsed(1)) ||
+      (ctx.numOutputs() > 2 && ctx.outputUsed(2))) {
+    SmallVector<int64_t> kept(type.getShape());
+    for (int64_t d = axis; d < type.getRank(); ++d)
+      kept[d] = 1;
+    auto statsType = RankedTensorType::get(kept, type.getElementType());
+    auto stats = b.create<NormStatsOp>(ctx.loc(), statsType, statsType, x, axes,
+                                       epsilon);
+    ctx.setOutput(1, stats.getMean());
+    if (ctx.numOutputs() > 2)
+      ctx.setOutput(2, stats.getInvStdDev());
+  }
 }
 
 } // namespace

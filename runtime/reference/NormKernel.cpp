@@ -106,6 +106,33 @@ std::vector<Tensor> layerNorm(const Node &node, const Operands &in) {
   return {std::move(out)};
 }
 
+/// Per group, in row-major order of the kept dimensions: its mean and
+/// 1 / sqrt(variance + epsilon).
+std::vector<Tensor> normStats(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0];
+  const std::vector<int64_t> &axes = node.getInts("axes");
+  Groups g = groupsOf(node, x.shape, axes);
+  Shape kept = x.shape;
+  for (int64_t a : axes)
+    kept[a] = 1;
+  Tensor mean(kept), inv(kept);
+  const double epsilon = node.getFloat("epsilon");
+  for (size_t k = 0; k < g.starts.size(); ++k) {
+    double sum = 0, var = 0;
+    for (int64_t m : g.members)
+      sum += x.data[g.starts[k] + m];
+    double mu = sum / double(g.members.size());
+    for (int64_t m : g.members) {
+      double d = x.data[g.starts[k] + m] - mu;
+      var += d * d;
+    }
+    mean.data[k] = float(mu);
+    inv.data[k] =
+        float(1 / std::sqrt(var / double(g.members.size()) + epsilon));
+  }
+  return {std::move(mean), std::move(inv)};
+}
+
 std::vector<Tensor> instanceNorm(const Node &node, const Operands &in) {
   const Tensor &x = *in[0], &scale = *in[1], &bias = *in[2];
   if (x.rank() < 3 || scale.shape != Shape{x.dim(1)} ||
@@ -134,6 +161,7 @@ void addNormKernels(KernelTable &table) {
   table["softmax"] = softmax<false>;
   table["log_softmax"] = softmax<true>;
   table["layer_norm"] = layerNorm;
+  table["norm_stats"] = normStats;
   table["instance_norm"] = instanceNorm;
 }
 

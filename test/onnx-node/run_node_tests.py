@@ -52,7 +52,8 @@ TIMEOUT_S = 120
 # data set before import, and the report says so.
 PARAM_SLOTS = {"Pad": {1, 2}, "Resize": {1, 2, 3}, "Upsample": {1}, "Clip": {1, 2},
                "Dropout": {1, 2}, "Reshape": {1}, "Unsqueeze": {1}, "Squeeze": {1},
-               "Slice": {1, 2, 3, 4}, "Expand": {1}, "Tile": {1}, "ConstantOfShape": {0}}
+               "Slice": {1, 2, 3, 4}, "Expand": {1}, "Tile": {1}, "ConstantOfShape": {0},
+               "BatchNormalization": {1, 2, 3, 4}, "Pow": {1}}
 
 
 class Test:

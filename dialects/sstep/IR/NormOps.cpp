@@ -86,6 +86,23 @@ LogicalResult LayerNormOp::verify() {
   return success();
 }
 
+LogicalResult NormStatsOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(verifyAxes(*this, getAxes(), input.getRank())))
+    return failure();
+  SmallVector<int64_t> kept(input.getShape());
+  for (int64_t a : getAxes())
+    kept[a] = 1;
+  for (Value result : {getMean(), getInvStdDev()}) {
+    auto type = cast<RankedTensorType>(result.getType());
+    if (type.getElementType() != input.getElementType() ||
+        !verifyCompatibleShape(type.getShape(), kept).succeeded())
+      return emitOpError() << "expects results of the input's shape with the "
+                              "normalised dimensions set to 1";
+  }
+  return success();
+}
+
 bool LayerNormOp::isNonLocal() {
   return normalisesOverSpace(getInput().getType(), getAxes());
 }

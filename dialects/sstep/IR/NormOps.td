@@ -100,4 +100,29 @@ def SStep_LayerNormOp : SStep_Op<"layer_norm", [Pure,
   let hasVerifier = 1;
 }
 
+def SStep_NormStatsOp : SStep_Op<"norm_stats", [Pure, NonLocalOpInterface]> {
+  let summary = "Mean and 1 / sqrt(variance + epsilon) over `axes`";
+  let description = [{
+    The statistics a layer norm over the same `axes` (strictly increasing)
+    and `epsilon` uses, as ONNX LayerNormalization's optional Mean and
+    InvStdDev outputs define them: the input's shape with the normalised
+    dimensions set to 1; fp64 sums, biased variance. Non-local.
+
+    ```mlir
+    %m, %r = sstep.norm_stats %x {axes = array<i64: 2, 3>,
+                                  epsilon = 1.0e-05 : f32}
+        : tensor<1x4x5x6xf32> -> (tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>)
+    ```
+  }];
+  let arguments = (ins SStep_FloatTensor:$input, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
+  let results = (outs SStep_FloatTensor:$mean,
+                      SStep_FloatTensor:$inv_std_dev);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` `(` type($mean) `,`
+    type($inv_std_dev) `)`
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // SSTEP_NORM_OPS_TD
