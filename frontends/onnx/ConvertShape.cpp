@@ -71,6 +71,12 @@ void convertGather(NodeContext &ctx) {
   ctx.setShapeOutput(0, out);
 }
 
+/// Whether input 0 is a float tensor rather than a shape.
+bool floatData(NodeContext &ctx) {
+  return !ctx.shapeInput(0) &&
+         isa<FloatType>(getElementTypeOrSelf(ctx.input(0).getType()));
+}
+
 /// Slice of a float tensor (x.chunk(2, dim=1)): constant bounds, axes made
 /// non-negative, one step per axis.
 void convertTensorSlice(NodeContext &ctx, std::vector<int64_t> starts,
@@ -102,8 +108,7 @@ void convertTensorSlice(NodeContext &ctx, std::vector<int64_t> starts,
 void convertSlice(NodeContext &ctx) {
   std::vector<int64_t> starts, ends, axes = {0}, steps = {1};
   bool axesGiven = false, stepsGiven = false;
-  if (!ctx.shapeInput(0) &&
-      isa<FloatType>(getElementTypeOrSelf(ctx.input(0).getType()))) {
+  if (floatData(ctx)) {
     if (ctx.opset() < 10) {
       ctx.checkAttrs({"starts", "ends", "axes"});
       starts = ctx.intsAttr("starts", {});
@@ -177,14 +182,71 @@ void foldShapeConcat(NodeContext &ctx) {
 
 namespace {
 
-void convertUnsqueeze(NodeContext &ctx) {
-  std::vector<int64_t> axes;
+/// Unsqueeze or Squeeze of a float tensor: a reshape whose entries copy each
+/// kept dimension (kInputDim) and put 1 where an axis is inserted.
+void convertFloatSqueeze(NodeContext &ctx, std::vector<int64_t> axes,
+                         bool insert) {
+  Value x = ctx.input(0);
+  RankedTensorType xType = tensorType(ctx, x);
+  const int64_t inRank = xType.getRank();
+  const int64_t outRank = insert ? inRank + int64_t(axes.size()) : inRank;
+  std::vector<bool> marked(size_t(outRank), false);
+  for (int64_t a : axes) {
+    int64_t axis = normalizeAxis(ctx, a, outRank, true);
+    if (marked[axis])
+      ctx.fail("axis " + std::to_string(a) + " is given twice");
+    marked[axis] = true;
+  }
+  if (!insert && axes.empty()) // Squeeze without axes: every known 1
+    for (int64_t d = 0; d < inRank; ++d) {
+      if (ShapedType::isDynamic(xType.getDimSize(d)))
+        ctx.fail("squeezing without axes needs every dimension known");
+      marked[d] = xType.getDimSize(d) == 1;
+    }
+  std::vector<int64_t> target;
+  for (int64_t d = 0, k = 0; d < outRank; ++d) {
+    if (insert && marked[d]) {
+      target.push_back(1);
+      continue;
+    }
+    if (!insert && marked[d]) {
+      if (xType.getDimSize(d) != 1 &&
+          !ShapedType::isDynamic(xType.getDimSize(d)))
+        ctx.fail("axis " + std::to_string(d) + " has size " +
+                 std::to_string(xType.getDimSize(d)) + ", not 1");
+      continue;
+    }
+    int64_t from = insert ? k++ : d;
+    target.push_back(from == int64_t(target.size()) ? 0
+                                                    : shape::kInputDim(from));
+  }
+  RankedTensorType type =
+      ruleType(ctx, shape::reshape(dimsOf(xType), target, false),
+               xType.getElementType());
+  OpBuilder &b = ctx.builder();
+  ctx.setOutput(0, b.create<ReshapeOp>(ctx.loc(), type, x,
+                                       b.getDenseI64ArrayAttr(target),
+                                       b.getBoolAttr(false)));
+}
+
+/// Squeeze/Unsqueeze axes: the attribute before opset 13, else input 1.
+std::vector<int64_t> squeezeAxes(NodeContext &ctx) {
   if (ctx.opset() < 13) {
     ctx.checkAttrs({"axes"});
-    axes = ctx.intsAttr("axes", {});
-  } else {
-    ctx.checkAttrs({});
-    axes = requireShapeInput(ctx, 1, "axes");
+    return ctx.intsAttr("axes", {});
+  }
+  ctx.checkAttrs({});
+  return ctx.hasInput(1) ? requireShapeInput(ctx, 1, "axes")
+                         : std::vector<int64_t>{};
+}
+
+void convertUnsqueeze(NodeContext &ctx) {
+  std::vector<int64_t> axes = squeezeAxes(ctx);
+  if (floatData(ctx)) {
+    if (axes.empty())
+      ctx.fail("Unsqueeze needs axes");
+    convertFloatSqueeze(ctx, axes, true);
+    return;
   }
   ShapeExpr e = requireShape(ctx, 0, "data");
   if (!e.scalar || axes.size() != 1 || (axes[0] != 0 && axes[0] != -1))
@@ -194,6 +256,11 @@ void convertUnsqueeze(NodeContext &ctx) {
 }
 
 void convertSqueeze(NodeContext &ctx) {
+  std::vector<int64_t> axes = squeezeAxes(ctx);
+  if (floatData(ctx)) {
+    convertFloatSqueeze(ctx, axes, false);
+    return;
+  }
   ShapeExpr e = requireShape(ctx, 0, "data");
   if (e.scalar || e.elems.size() != 1)
     ctx.fail("only squeezing a 1-element shape to a scalar is supported");
