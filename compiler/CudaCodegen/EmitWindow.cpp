@@ -1,4 +1,4 @@
-//===- EmitWindow.cpp - CUDA C++ for pooling, pad, resize and concat ------===//
+//===- EmitWindow.cpp - CUDA C++ for windows, concat and channel moves ----===//
 //
 // Each output element maps to input image coordinates exactly as the
 // reference kernels (runtime/reference) map them, borders included, so a
@@ -148,6 +148,30 @@ void emitConcat(std::ostringstream &os, const Node &node,
   closeKernel(os, "(" + chain + "0.0f)");
 }
 
+/// channel_shuffle and a slice of channels: output channel c reads one input
+/// channel at the same pixel.
+void emitChannelMove(std::ostringstream &os, const Node &node,
+                     const Shape &shape) {
+  const int64_t channels = shape[1];
+  std::string from;
+  if (node.op == "channel_shuffle") {
+    int64_t groups = node.getInt("groups"), per = channels / groups;
+    from = "(c % " + std::to_string(groups) + ") * " + std::to_string(per) +
+           " + c / " + std::to_string(groups);
+  } else {
+    int64_t step = node.getInts("steps")[0];
+    shape::SliceRange r = shape::sliceRange(channels, node.getInts("starts")[0],
+                                            node.getInts("ends")[0], step);
+    from = std::to_string(r.first) + " + c * (" + std::to_string(step) + ")";
+  }
+  std::string load = loadImage(0, shape);
+  // loadImage indexes channel c (or 0 for one channel, which maps to itself).
+  size_t at = load.find(", c,");
+  if (at != std::string::npos)
+    load.replace(at, 4, ", " + from + ",");
+  closeKernel(os, load);
+}
+
 } // namespace
 
 void emitWindowKernel(std::ostringstream &os, const GeneratedKernel &kernel,
@@ -163,6 +187,8 @@ void emitWindowKernel(std::ostringstream &os, const GeneratedKernel &kernel,
     emitResize(os, node, shape);
   else if (node.op == "concat")
     emitConcat(os, node, program);
+  else if (node.op == "channel_shuffle" || node.op == "slice")
+    emitChannelMove(os, node, shape);
   else
     throw RuntimeError(node.describe() + ": no CUDA rule for this op");
 }

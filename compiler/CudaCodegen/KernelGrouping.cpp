@@ -32,6 +32,17 @@ bool readableOperand(const Node &node, size_t i, const Program &program) {
   return shape.size() == 4 && shape[2] == 1 && shape[3] == 1;
 }
 
+/// A channel shuffle, or a slice of channels only: each output pixel reads
+/// one channel of the same input pixel.
+bool movesChannels(const Node &node, const Program &program) {
+  if (node.results.size() != 1 || node.operands.empty() ||
+      program.values[node.operands[0]].shape.size() != 4)
+    return false;
+  if (node.op == "channel_shuffle")
+    return true;
+  return node.op == "slice" && node.getInts("axes") == std::vector<int64_t>{1};
+}
+
 struct Grouper {
   const Program &program;
   plan::Stages stages = plan::planStages(program);
@@ -115,6 +126,10 @@ struct Grouper {
         extend(kernel, tileNodes, i + 1);
       } else if (kWindow.count(node.op) && node.results.size() == 1 &&
                  program.values[node.operands[0]].shape.size() == 4) {
+        kernel.kind = "window";
+        kernel.nodes = {id};
+        kernel.inputs = {node.operands[0]};
+      } else if (movesChannels(node, program)) {
         kernel.kind = "window";
         kernel.nodes = {id};
         kernel.inputs = {node.operands[0]};

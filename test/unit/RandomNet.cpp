@@ -282,11 +282,45 @@ bool RandomNet::instanceNorm(const Val &in) {
   return true;
 }
 
+bool RandomNet::channelMove(const Val &in) {
+  const int64_t c = in.channels;
+  std::string y = fresh();
+  if (c >= 2 && chance(0.5)) {
+    std::vector<int64_t> groups;
+    for (int64_t g = 2; g <= c; ++g)
+      if (c % g == 0)
+        groups.push_back(g);
+    int64_t g = groups[size_t(pick(0, int64_t(groups.size()) - 1))];
+    body += "  " + y + " = sstep.channel_shuffle " + in.name +
+            " {groups = " + std::to_string(g) + " : i64} : " + type(in) + "\n";
+    define(y, c, in.size);
+    return true;
+  }
+  // A channel range, forwards or backwards (x.chunk, x[:, ::-1]).
+  int64_t step = chance(0.7) ? pick(1, 2) : -pick(1, 2);
+  int64_t start = pick(0, c - 1), end, count;
+  if (step > 0) {
+    end = pick(start + 1, c);
+    count = (end - start + step - 1) / step;
+  } else {
+    end = pick(-1, start - 1);
+    count = (start - end - step - 1) / -step;
+    end = end < 0 ? -c - 1 : end; // -1 would mean the last channel
+  }
+  Val result{y, count, in.size};
+  body += "  " + y + " = sstep.slice " + in.name + " {axes = " + ints({1}) +
+          ", ends = " + ints({end}) + ", starts = " + ints({start}) +
+          ", steps = " + ints({step}) + "} : " + type(in) + " -> " +
+          type(result) + "\n";
+  define(y, count, in.size);
+  return true;
+}
+
 std::string RandomNet::build(int ops) {
   for (int added = 0; added < ops;) {
     Val in = anyValue();
     bool ok = false;
-    switch (pick(0, 11)) {
+    switch (pick(0, 12)) {
     case 0:
     case 1:
     case 2:
@@ -316,6 +350,9 @@ std::string RandomNet::build(int ops) {
       break;
     case 11:
       ok = chance(0.3) && instanceNorm(in);
+      break;
+    case 12:
+      ok = channelMove(in);
       break;
     }
     added += ok;

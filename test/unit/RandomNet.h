@@ -3,7 +3,8 @@
 //
 // Writes a random DAG of sstep ops as MLIR text: convolutions, pools,
 // transposed convolutions, resizes, pads, pointwise ops, adds and concats of
-// equal-sized values, squeeze-and-excitation blocks and instance norms, with
+// equal-sized values, squeeze-and-excitation blocks, instance norms, channel
+// shuffles and channel slices, with
 // random strides, dilations, asymmetric pads, ceil modes, scales and
 // coordinate modes. It tracks every value's size at the test's image size so
 // that merges line up and no value vanishes.
@@ -54,6 +55,7 @@ private:
   bool merge(const Val &in);
   bool squeezeExcite(const Val &in);
   bool instanceNorm(const Val &in);
+  bool channelMove(const Val &in);
 
   std::mt19937 rng;
   std::string body;
