@@ -96,7 +96,10 @@ void convertLayerNormalization(NodeContext &ctx) {
     SmallVector<int64_t> kept(type.getShape());
     for (int64_t d = axis; d < type.getRank(); ++d)
       kept[d] = 1;
-    auto statsType = RankedTensorType::get(kept, type.getElementType());
+    // ONNX types them by stash_type (1, float, by default).
+    Type stash = ctx.intAttr("stash_type", 1) == 1 ? Type(b.getF32Type())
+                                                   : type.getElementType();
+    auto statsType = RankedTensorType::get(kept, stash);
     auto stats = b.create<NormStatsOp>(ctx.loc(), statsType, statsType, x, axes,
                                        epsilon);
     ctx.setOutput(1, stats.getMean());

@@ -108,6 +108,12 @@ void convertReshape(NodeContext &ctx) {
       return;
     target = requireShapeInput(ctx, 1, "the target shape");
   }
+  // Entries below -1 are SSTEP's own (copies of input dimensions), which
+  // only a computed target yields; in a model they are invalid.
+  for (size_t i = 0; i < target.size(); ++i)
+    if (target[i] < -1 && !(computed && !computed->isConstant() &&
+                            !computed->elems[i].isConstant()))
+      ctx.fail("shape entry " + std::to_string(target[i]) + " is invalid");
   Value x = ctx.input(0);
   RankedTensorType xType = tensorType(ctx, x);
   RankedTensorType type =

@@ -95,3 +95,22 @@ func.func @stays(%x: tensor<1x2x3x4xf32>, %y: tensor<1x3x4x2xf32>, %w: tensor<2x
   %u = sstep.transpose %t {perm = array<i64: 0, 2, 1, 3>} : tensor<1x3x4x2xf32> -> tensor<1x4x3x2xf32>
   return %a, %m, %n, %u : tensor<1x3x4x2xf32>, tensor<1x3x4x5xf32>, tensor<1x3x4x2xf32>, tensor<1x4x3x2xf32>
 }
+
+// -----
+
+// A layer norm whose bias is not a constant cannot move, and the pattern
+// leaves no constant behind (it would otherwise never converge). A constant
+// that varies over H and W keeps its rank when re-laid out.
+// CHECK-LABEL: func.func @bias_not_constant
+// CHECK-NOT: tensor<2x1x1xf32>
+// CHECK: %[[T:.*]] = sstep.transpose %arg0
+// CHECK: sstep.layer_norm %[[T]], %{{.*}}, %arg1 {axes = array<i64: 3>}
+// CHECK: sstep.add %arg0, %{{.*}} : (tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+func.func @bias_not_constant(%x: tensor<1x2x3x4xf32>, %b: tensor<2xf32>) -> (tensor<1x3x4x2xf32>, tensor<1x3x4x2xf32>) {
+  %s = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %c = arith.constant dense<0.5> : tensor<1x3x4x2xf32>
+  %t = sstep.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x2x3x4xf32> -> tensor<1x3x4x2xf32>
+  %n = sstep.layer_norm %t, %s, %b {axes = array<i64: 3>} : (tensor<1x3x4x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x3x4x2xf32>
+  %a = sstep.add %t, %c : (tensor<1x3x4x2xf32>, tensor<1x3x4x2xf32>) -> tensor<1x3x4x2xf32>
+  return %n, %a : tensor<1x3x4x2xf32>, tensor<1x3x4x2xf32>
+}

@@ -23,6 +23,9 @@ TEST_CASE("slice clamps as ONNX does; unknown sizes stay unknown", "[shape]") {
         Dims{1, 8, -1, -1});
   CHECK(shape::sliceRange(10, 1, 8, 3).count == 3);     // 1, 4, 7
   CHECK(shape::sliceRange(10, -1, -11, -4).count == 3); // 9, 5, 1
+  CHECK(shape::sliceRange(0, -1, -11, -1).count == 0);
+  CHECK(shape::sliceRange(10, 0, 10, INT64_MAX).count == 1);
+  CHECK(shape::sliceRange(10, 9, -11, INT64_MIN).count == 1);
   CHECK(shape::slice({1, 8}, {0}, {1}, {1}, {0}).error == "a step of 0");
   CHECK_FALSE(shape::slice({1, 8}, {0}, {1}, {2}, {1}).ok());
 }

@@ -95,8 +95,7 @@ LogicalResult NormStatsOp::verify() {
     kept[a] = 1;
   for (Value result : {getMean(), getInvStdDev()}) {
     auto type = cast<RankedTensorType>(result.getType());
-    if (type.getElementType() != input.getElementType() ||
-        !verifyCompatibleShape(type.getShape(), kept).succeeded())
+    if (!verifyCompatibleShape(type.getShape(), kept).succeeded())
       return emitOpError() << "expects results of the input's shape with the "
                               "normalised dimensions set to 1";
   }

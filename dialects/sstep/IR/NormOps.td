@@ -106,7 +106,8 @@ def SStep_NormStatsOp : SStep_Op<"norm_stats", [Pure, NonLocalOpInterface]> {
     The statistics a layer norm over the same `axes` (strictly increasing)
     and `epsilon` uses, as ONNX LayerNormalization's optional Mean and
     InvStdDev outputs define them: the input's shape with the normalised
-    dimensions set to 1; fp64 sums, biased variance. Non-local.
+    dimensions set to 1, of any float type (ONNX's `stash_type`, float by
+    default); fp64 sums, biased variance. Non-local.
 
     ```mlir
     %m, %r = sstep.norm_stats %x {axes = array<i64: 2, 3>,

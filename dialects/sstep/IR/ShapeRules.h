@@ -107,14 +107,17 @@ inline SliceRange sliceRange(int64_t size, int64_t start, int64_t end,
     return std::clamp(i, lo, hi);
   };
   SliceRange r;
+  if (size <= 0)
+    return r;
   if (step > 0) {
     r.first = resolve(start, 0, size);
     int64_t e = resolve(end, 0, size);
-    r.count = e > r.first ? (e - r.first + step - 1) / step : 0;
+    r.count = e > r.first ? 1 + (e - r.first - 1) / step : 0;
   } else {
     r.first = resolve(start, 0, size - 1);
     int64_t e = resolve(end, -1, size - 1);
-    r.count = r.first > e ? (r.first - e - step - 1) / -step : 0;
+    // -(step + 1) + 1 is |step| without overflowing at INT64_MIN.
+    r.count = r.first > e ? 1 + (r.first - e - 1) / (-(step + 1) + 1) : 0;
   }
   return r;
 }

@@ -57,6 +57,12 @@ constantOf(Value v) {
       std::vector<float>(dense.value_begin<float>(), dense.value_end<float>()));
 }
 
+/// Whether relayout() can re-lay `c` out for a transpose of rank `rank`.
+bool relayoutable(Value c, size_t rank) {
+  auto constant = constantOf(c);
+  return constant && constant->first.size() <= rank;
+}
+
 /// A constant `c` broadcast (NumPy) against the result of a transpose by
 /// `perm`, laid out for the transpose's input instead: right-aligned to the
 /// rank, permuted back, leading 1s dropped. A [C] scale of NHWC becomes the
@@ -92,12 +98,13 @@ Value relayout(PatternRewriter &rewriter, Location loc, Value c,
     }
     out[size_t(o)] = values[flat];
   }
-  size_t lead = 0;
-  while (lead + 1 < outShape.size() && outShape[lead] == 1)
-    ++lead;
-  llvm::SmallVector<int64_t, 4> trimmed(outShape.begin() + lead,
-                                        outShape.end());
-  auto type = RankedTensorType::get(trimmed, rewriter.getF32Type());
+  // A per-channel constant of NCHW as C x 1 x 1, the form the kernels and
+  // the locality rules know; anything else keeps its rank, so a constant
+  // that varies over H or W stays recognisably spatial.
+  if (outShape.size() == 4 && outShape[0] == 1 && outShape[2] == 1 &&
+      outShape[3] == 1)
+    outShape.erase(outShape.begin());
+  auto type = RankedTensorType::get(outShape, rewriter.getF32Type());
   return rewriter.create<arith::ConstantOp>(
       loc, DenseElementsAttr::get(type, ArrayRef<float>(out)));
 }
@@ -213,6 +220,11 @@ template <typename Op> struct SinkThroughNormalization : OpRewritePattern<Op> {
     if (!t)
       return failure();
     ArrayRef<int64_t> perm = t.getPerm();
+    // Check every parameter before creating any constant: a pattern that
+    // fails must leave the IR as it found it.
+    for (unsigned i = 1; i < op->getNumOperands(); ++i)
+      if (!relayoutable(op->getOperand(i), perm.size()))
+        return failure();
     llvm::SmallVector<Value, 3> operands{t.getInput()};
     for (unsigned i = 1; i < op->getNumOperands(); ++i) {
       Value v = relayout(rewriter, op.getLoc(), op->getOperand(i), perm);
