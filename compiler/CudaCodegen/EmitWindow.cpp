@@ -172,6 +172,29 @@ void emitChannelMove(std::ostringstream &os, const Node &node,
   closeKernel(os, load);
 }
 
+/// A reduction over the channels of each pixel (one output channel).
+void emitChannelReduce(std::ostringstream &os, const Node &node,
+                       const Shape &shape) {
+  const std::string &kind = node.getString("kind");
+  std::string load = loadImage(0, {shape[0], 2, 1, 1});
+  load.replace(load.find(", c,"), 4, ", k,");
+  const std::string channels = std::to_string(shape[1]);
+  if (kind == "mean" || kind == "sum") {
+    os << "    float acc = 0.0f;\n    for (int k = 0; k < " << channels
+       << "; ++k)\n      acc += " << load << ";\n";
+    closeKernel(os, kind == "mean" ? "acc / " + channels + ".0f" : "acc");
+    return;
+  }
+  // NaN wins, as in the reference.
+  const char *pick = kind == "max" ? "v > acc" : "v < acc";
+  os << "    int k = 0;\n    float acc = " << load << ";\n"
+     << "    for (k = 1; k < " << channels << "; ++k) {\n"
+     << "      float v = " << load << ";\n"
+     << "      if (isnan(v) || (!isnan(acc) && " << pick << "))\n"
+     << "        acc = v;\n    }\n";
+  closeKernel(os, "acc");
+}
+
 } // namespace
 
 void emitWindowKernel(std::ostringstream &os, const GeneratedKernel &kernel,
@@ -189,6 +212,8 @@ void emitWindowKernel(std::ostringstream &os, const GeneratedKernel &kernel,
     emitConcat(os, node, program);
   else if (node.op == "channel_shuffle" || node.op == "slice")
     emitChannelMove(os, node, shape);
+  else if (node.op == "reduce")
+    emitChannelReduce(os, node, shape);
   else
     throw RuntimeError(node.describe() + ": no CUDA rule for this op");
 }

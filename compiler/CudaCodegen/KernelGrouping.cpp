@@ -32,14 +32,17 @@ bool readableOperand(const Node &node, size_t i, const Program &program) {
   return shape.size() == 4 && shape[2] == 1 && shape[3] == 1;
 }
 
-/// A channel shuffle, or a slice of channels only: each output pixel reads
-/// one channel of the same input pixel.
+/// A channel shuffle, a slice of channels only, a reduction over channels:
+/// each output pixel reads channels of the same input pixel.
 bool movesChannels(const Node &node, const Program &program) {
   if (node.results.size() != 1 || node.operands.empty() ||
       program.values[node.operands[0]].shape.size() != 4)
     return false;
   if (node.op == "channel_shuffle")
     return true;
+  if (node.op == "reduce")
+    return node.getInts("axes") == std::vector<int64_t>{1} &&
+           node.getInt("keepdims") != 0;
   return node.op == "slice" && node.getInts("axes") == std::vector<int64_t>{1};
 }
 

@@ -2,7 +2,7 @@
 //
 // ReduceMean and ReduceMax over H and W with keepdims (what exporters write
 // for `x.mean((2, 3), keepdim=True)` in squeeze-and-excitation blocks) are
-// global pools; other reductions are not supported.
+// global pools; other reductions (and ReduceSum, ReduceMin) are sstep.reduce.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +12,7 @@
 #include "dialects/sstep/IR/VerifyUtils.h"
 
 #include <algorithm>
+#include <type_traits>
 
 using namespace mlir;
 
@@ -88,22 +89,50 @@ template <typename Op> void convertGlobalPool(NodeContext &ctx) {
                 ctx.builder().create<Op>(ctx.loc(), globalPoolType(ctx, x), x));
 }
 
-/// ReduceMean/ReduceMax over exactly H and W of a 4-D input, with keepdims.
-/// The axes are an attribute up to opset 17 and an input from opset 18.
-template <typename Op> void convertSpatialReduce(NodeContext &ctx) {
-  ctx.checkAttrs({"axes", "keepdims"});
+/// ReduceMean/Sum/Max/Min. Over exactly H and W of a 4-D input with keepdims
+/// (squeeze-and-excitation's `x.mean((2, 3), keepdim=True)`) it is a global
+/// pool, which tiles reduce piecewise; anything else is an sstep.reduce. The
+/// axes are an attribute, or an input (ReduceSum from opset 13); none means
+/// all of them, or no reduction with `noop_with_empty_axes`.
+template <typename GlobalPool>
+void convertReduce(NodeContext &ctx, const char *kind) {
+  ctx.checkAttrs({"axes", "keepdims", "noop_with_empty_axes"});
   Value x = ctx.input(0);
-  RankedTensorType type = globalPoolType(ctx, x);
+  RankedTensorType type = tensorType(ctx, x);
+  if (!isa<FloatType>(type.getElementType()))
+    ctx.fail("expects a float input");
   std::vector<int64_t> axes = ctx.hasInput(1)
                                   ? requireShapeInput(ctx, 1, "axes")
                                   : ctx.intsAttr("axes", {});
+  const int64_t rank = type.getRank();
+  if (axes.empty()) {
+    if (ctx.intAttr("noop_with_empty_axes", 0) != 0) {
+      ctx.setOutput(0, x);
+      return;
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
   for (int64_t &axis : axes)
-    axis = normalizeAxis(ctx, axis, 4, ctx.opset() >= 11, "reduction axis");
+    axis = normalizeAxis(ctx, axis, rank, ctx.opset() >= 11, "reduction axis");
   std::sort(axes.begin(), axes.end());
-  if (axes != std::vector<int64_t>{2, 3} || ctx.intAttr("keepdims", 1) != 1)
-    ctx.fail("only a reduction over axes [2, 3] with keepdims=1 (a global "
-             "pool) is supported");
-  ctx.setOutput(0, ctx.builder().create<Op>(ctx.loc(), type, x));
+  for (size_t i = 1; i < axes.size(); ++i)
+    if (axes[i] == axes[i - 1])
+      ctx.fail("reduction axis " + std::to_string(axes[i]) + " is given twice");
+  const bool keep = ctx.intAttr("keepdims", 1) != 0;
+  OpBuilder &b = ctx.builder();
+  if constexpr (!std::is_same_v<GlobalPool, void>) {
+    if (rank == 4 && keep && axes == std::vector<int64_t>{2, 3}) {
+      ctx.setOutput(0,
+                    b.create<GlobalPool>(ctx.loc(), globalPoolType(ctx, x), x));
+      return;
+    }
+  }
+  RankedTensorType result = ruleType(
+      ctx, shape::reduce(dimsOf(type), axes, keep), type.getElementType());
+  ctx.setOutput(
+      0, b.create<ReduceOp>(ctx.loc(), result, x, b.getStringAttr(kind),
+                            b.getDenseI64ArrayAttr(axes), b.getBoolAttr(keep)));
 }
 
 } // namespace
@@ -113,8 +142,18 @@ void addPoolConverters(ConverterTable &table) {
   table["AveragePool"] = convertAveragePool;
   table["GlobalAveragePool"] = convertGlobalPool<GlobalAvgPool2DOp>;
   table["GlobalMaxPool"] = convertGlobalPool<GlobalMaxPool2DOp>;
-  table["ReduceMean"] = convertSpatialReduce<GlobalAvgPool2DOp>;
-  table["ReduceMax"] = convertSpatialReduce<GlobalMaxPool2DOp>;
+  table["ReduceMean"] = [](NodeContext &ctx) {
+    convertReduce<GlobalAvgPool2DOp>(ctx, "mean");
+  };
+  table["ReduceMax"] = [](NodeContext &ctx) {
+    convertReduce<GlobalMaxPool2DOp>(ctx, "max");
+  };
+  table["ReduceMin"] = [](NodeContext &ctx) {
+    convertReduce<void>(ctx, "min");
+  };
+  table["ReduceSum"] = [](NodeContext &ctx) {
+    convertReduce<void>(ctx, "sum");
+  };
 }
 
 } // namespace sstep::onnx_import

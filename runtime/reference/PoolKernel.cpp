@@ -162,6 +162,44 @@ std::vector<Tensor> globalMaxPool(const Node &node, const Operands &in) {
   });
 }
 
+/// ONNX Reduce{Mean,Sum,Max,Min}: each input element folds into the output
+/// element at its index with the reduced axes set to 0.
+std::vector<Tensor> reduce(const Node &node, const Operands &in) {
+  const Tensor &x = *in[0];
+  const std::vector<int64_t> &axes = node.getInts("axes");
+  const bool keep = node.getInt("keepdims") != 0;
+  const std::string &kind = node.getString("kind");
+  Tensor out(checkRule(node, shape::reduce(x.shape, axes, keep)));
+  // The output offset of each input index: strides of the kept shape, 0
+  // along reduced axes.
+  Shape kept = x.shape;
+  for (int64_t a : axes)
+    kept[a] = 1;
+  std::vector<int64_t> strides = stridesOf(kept);
+  for (int64_t a : axes)
+    strides[a] = 0;
+  const bool extreme = kind == "max" || kind == "min";
+  std::vector<double> acc(size_t(out.size()),
+                          !extreme ? 0.0
+                          : kind == "max"
+                              ? -std::numeric_limits<double>::infinity()
+                              : std::numeric_limits<double>::infinity());
+  for (int64_t i = 0; i < x.size(); ++i) {
+    double v = x.data[i], &a = acc[size_t(offsetAt(i, x.shape, strides))];
+    if (!extreme)
+      a += v;
+    else if (std::isnan(v) || std::isnan(a))
+      a = std::numeric_limits<double>::quiet_NaN(); // NaN wins
+    else
+      a = kind == "max" ? std::max(a, v) : std::min(a, v);
+  }
+  const double count = out.size() ? double(x.size()) / double(out.size()) : 0.0;
+  for (int64_t i = 0; i < out.size(); ++i)
+    out.data[i] =
+        float(kind == "mean" ? acc[size_t(i)] / count : acc[size_t(i)]);
+  return {std::move(out)};
+}
+
 } // namespace
 
 void addPoolKernels(KernelTable &table, RegionKernelTable &regions) {
@@ -171,6 +209,7 @@ void addPoolKernels(KernelTable &table, RegionKernelTable &regions) {
   table["avg_pool2d"] = wholePool(avgPoolRegion);
   table["global_avg_pool2d"] = globalAvgPool;
   table["global_max_pool2d"] = globalMaxPool;
+  table["reduce"] = reduce;
 }
 
 } // namespace sstep::reference

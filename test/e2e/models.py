@@ -111,6 +111,32 @@ class HeadOps(torch.nn.Module):
         return self.fc(t.flatten(1))
 
 
+class CbamNet(torch.nn.Module):
+    """Convolutions with CBAM attention, as many pathology CNNs use: channel
+    attention (an MLP on the average- and max-pooled channels) and spatial
+    attention (a 7x7 convolution of the channels' mean and maximum, which
+    export as ReduceMean/ReduceMax over axis 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = torch.nn.Conv2d(3, 16, 3, padding=1)
+        self.mlp = torch.nn.Sequential(torch.nn.Conv2d(16, 4, 1),
+                                       torch.nn.ReLU(),
+                                       torch.nn.Conv2d(4, 16, 1))
+        self.spatial = torch.nn.Conv2d(2, 1, 7, padding=3)
+        self.c2 = torch.nn.Conv2d(16, 8, 3, padding=1, stride=2)
+
+    def forward(self, x):
+        x = torch.relu(self.c1(x))
+        gate = self.mlp(F.adaptive_avg_pool2d(x, 1)) + \
+            self.mlp(F.adaptive_max_pool2d(x, 1))
+        x = x * torch.sigmoid(gate)
+        pooled = torch.cat([x.mean(1, keepdim=True),
+                            x.amax(1, keepdim=True)], 1)
+        x = x * torch.sigmoid(self.spatial(pooled))
+        return self.c2(x)
+
+
 def _trunk(model, drop):
     return torch.nn.Sequential(*list(model.children())[:-drop])
 
@@ -141,6 +167,7 @@ MODELS = {
     "convnext-tiny-features":
         (lambda: torchvision.models.convnext_tiny().features, (67, 93)),
     "shufflenetv2-trunk": (_shufflenet_trunk, (67, 93)),
+    "cbam-net": (CbamNet, (37, 45)),
     "densenet121-features":
         (lambda: torchvision.models.densenet121().features, (75, 97)),
     "mobilenetv2-features":

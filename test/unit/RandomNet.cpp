@@ -296,6 +296,15 @@ bool RandomNet::channelMove(const Val &in) {
     define(y, c, in.size);
     return true;
   }
+  if (chance(0.25)) { // CBAM's x.mean(1, keepdim=True) and kin
+    const char *kinds[] = {"mean", "max", "min", "sum"};
+    Val result{y, 1, in.size};
+    body += "  " + y + " = sstep.reduce " + in.name + " {axes = " + ints({1}) +
+            ", keepdims = true, kind = \"" + kinds[pick(0, 3)] +
+            "\"} : " + type(in) + " -> " + type(result) + "\n";
+    define(y, 1, in.size);
+    return true;
+  }
   // A channel range, forwards or backwards (x.chunk, x[:, ::-1]).
   int64_t step = chance(0.7) ? pick(1, 2) : -pick(1, 2);
   int64_t start = pick(0, c - 1), end, count;

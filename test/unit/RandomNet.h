@@ -4,7 +4,7 @@
 // Writes a random DAG of sstep ops as MLIR text: convolutions, pools,
 // transposed convolutions, resizes, pads, pointwise ops, adds and concats of
 // equal-sized values, squeeze-and-excitation blocks, instance norms, channel
-// shuffles and channel slices, with
+// shuffles, channel slices and reductions over channels, with
 // random strides, dilations, asymmetric pads, ceil modes, scales and
 // coordinate modes. It tracks every value's size at the test's image size so
 // that merges line up and no value vanishes.

@@ -123,4 +123,24 @@ llvm::StringRef GlobalAvgPool2DOp::getTileReduction() { return "mean"; }
 
 llvm::StringRef GlobalMaxPool2DOp::getTileReduction() { return "max"; }
 
+LogicalResult ReduceOp::verify() {
+  StringRef kind = getKind();
+  if (kind != "mean" && kind != "sum" && kind != "max" && kind != "min")
+    return emitOpError() << "kind must be mean, sum, max or min, got '" << kind
+                         << "'";
+  if (getInput().getType().getElementType() !=
+      getOutput().getType().getElementType())
+    return emitOpError("expects input and output of one element type");
+  return verifyResultShape(*this,
+                           shape::reduce(dimsOf(getInput().getType()),
+                                         shape::Dims(getAxes()), getKeepdims()),
+                           getOutput().getType());
+}
+
+bool ReduceOp::isNonLocal() {
+  // Channels of an image, kept as one channel: each pixel reduces its own.
+  return !(getInput().getType().getRank() == 4 && getKeepdims() &&
+           getAxes() == ArrayRef<int64_t>{1});
+}
+
 } // namespace sstep

@@ -105,4 +105,29 @@ def SStep_GlobalMaxPool2DOp : SStep_GlobalPool2DOp<"global_max_pool2d"> {
   }];
 }
 
+def SStep_ReduceOp : SStep_Op<"reduce", [Pure, SpatialOpInterface,
+    DeclareOpInterfaceMethods<NonLocalOpInterface, ["isNonLocal"]>]> {
+  let summary = "Mean, sum, maximum or minimum over `axes` (ONNX Reduce*)";
+  let description = [{
+    Reduces over `axes` (non-negative, distinct): `kind` is `mean` or `sum`
+    (fp64 sums), `max` or `min` (NaN wins, as in PyTorch). With `keepdims`
+    the reduced dimensions stay as 1, else they go. Over channels alone of
+    an NCHW image with `keepdims` (CBAM's `x.mean(1, keepdim=True)`) it is
+    pointwise in space; any other reduction of an image is non-local. The
+    reduction over H and W with `keepdims` imports as a global pool instead,
+    which tiles reduce piecewise.
+
+    ```mlir
+    %y = sstep.reduce %x {axes = array<i64: 1>, keepdims = true,
+                          kind = "max"}
+        : tensor<1x64x?x?xf32> -> tensor<1x1x?x?xf32>
+    ```
+  }];
+  let arguments = (ins SStep_FloatTensor:$input, StrAttr:$kind,
+                       DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
+  let results = (outs SStep_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
 #endif // SSTEP_POOL_OPS_TD

@@ -144,6 +144,24 @@ inline Result slice(const Dims &in, const Dims &starts, const Dims &ends,
   return {out, ""};
 }
 
+/// A reduction over `axes` (non-negative, distinct): those dimensions become
+/// 1 with `keepDims`, else disappear.
+inline Result reduce(const Dims &in, const Dims &axes, bool keepDims) {
+  std::vector<bool> reduced(in.size(), false);
+  for (int64_t a : axes) {
+    if (a < 0 || a >= int64_t(in.size()) || reduced[a])
+      return fail("axis " + std::to_string(a) + " is out of range or repeated");
+    reduced[a] = true;
+  }
+  Dims out;
+  for (size_t d = 0; d < in.size(); ++d)
+    if (!reduced[d])
+      out.push_back(in[d]);
+    else if (keepDims)
+      out.push_back(1);
+  return {out, ""};
+}
+
 /// The reshape entry that copies input dimension `d` to any position: -2 for
 /// dimension 0, -3 for 1, ... (ONNX's 0 copies only to the same position; a
 /// view(n, g, c, h, w) of NCHW moves H and W).
