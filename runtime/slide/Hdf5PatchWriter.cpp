@@ -66,7 +66,7 @@ PatchLayout parsePatchLayout(const std::string &text) {
 
 Hdf5PatchWriter::Hdf5PatchWriter(const std::string &path,
                                  const PatchTable &table)
-    : path_(path), partPath_(path + ".part"), table_(table) {
+    : path_(path), table_(table) {
   for (int64_t d : table.rowShape) {
     if (d <= 0)
       throw SlideError(path, "bad patch output shape");
@@ -77,13 +77,10 @@ Hdf5PatchWriter::Hdf5PatchWriter(const std::string &path,
       (table.masked && int64_t(table.tissue.size()) != n) ||
       (!table.masked && !table.tissue.empty()))
     throw SlideError(path, "patch coordinates and tissue shares disagree");
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors come back as ids
-  file_ = H5Fcreate(partPath_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (file_ < 0)
-    throw SlideError(path, "HDF5 cannot create " + partPath_);
+  file_ = std::make_unique<hdf5::PartFile>(path);
+  const hid_t file = file_->id();
+  // A throw removes the partial file (the datasets opened here close first).
   auto fail = [&](const std::string &what) {
-    close();
-    std::remove(partPath_.c_str());
     return SlideError(path, "HDF5 cannot write " + what);
   };
 
@@ -94,17 +91,17 @@ Hdf5PatchWriter::Hdf5PatchWriter(const std::string &path,
   hsize_t coordDims[2] = {hsize_t(n), 2};
   Id coordSpace{H5Screate_simple(2, coordDims, nullptr), H5Sclose};
   Id coordProps{hdf5::untimedProperties(H5P_DATASET_CREATE), H5Pclose};
-  Id coordSet{H5Dcreate2(file_, "coords", H5T_STD_I64LE, coordSpace.id,
+  Id coordSet{H5Dcreate2(file, "coords", H5T_STD_I64LE, coordSpace.id,
                          H5P_DEFAULT, coordProps.id, H5P_DEFAULT),
               H5Dclose};
   if (coordSet.id < 0 ||
       (n > 0 && !writeAll(coordSet.id, H5T_NATIVE_INT64, coords.data())))
     throw fail("dataset \"coords\"");
-  if (!describe(file_, table) || !describe(coordSet.id, table))
+  if (!describe(file, table) || !describe(coordSet.id, table))
     throw fail("the run's attributes");
 
   if (table.masked) {
-    Id tissue{createFloats(file_, "tissue", {hsize_t(n)}, chunkRows(1, n)),
+    Id tissue{createFloats(file, "tissue", {hsize_t(n)}, chunkRows(1, n)),
               H5Dclose};
     if (tissue.id < 0 ||
         (n > 0 && !writeAll(tissue.id, H5T_NATIVE_FLOAT, table.tissue.data())))
@@ -115,37 +112,28 @@ Hdf5PatchWriter::Hdf5PatchWriter(const std::string &path,
     std::vector<hsize_t> dims{hsize_t(n)};
     for (int64_t d : table.rowShape)
       dims.push_back(hsize_t(d));
-    features_ = createFloats(file_, "features", dims, chunkRows(rowValues_, n));
+    features_ = createFloats(file, "features", dims, chunkRows(rowValues_, n));
     if (features_ < 0)
       throw fail("dataset \"features\"");
   } else {
     Id props{hdf5::untimedProperties(H5P_GROUP_CREATE), H5Pclose};
-    Id patches{H5Gcreate2(file_, "patches", H5P_DEFAULT, props.id, H5P_DEFAULT),
+    Id patches{H5Gcreate2(file, "patches", H5P_DEFAULT, props.id, H5P_DEFAULT),
                H5Gclose};
     if (patches.id < 0)
       throw fail("group \"patches\"");
   }
 }
 
+// The dataset closes before the file (which an unfinished run removes).
 Hdf5PatchWriter::~Hdf5PatchWriter() {
-  if (!finished_) {
-    close();
-    std::remove(partPath_.c_str());
-  }
-}
-
-void Hdf5PatchWriter::close() {
   if (features_ >= 0)
     H5Dclose(features_);
-  if (file_ >= 0)
-    H5Fclose(file_);
-  features_ = file_ = -1;
 }
 
 void Hdf5PatchWriter::writeRows(int64_t first, int64_t count,
                                 const float *data) {
   const int64_t n = int64_t(table_.coords.size());
-  if (first < 0 || count < 0 || first + count > n || file_ < 0)
+  if (first < 0 || count < 0 || first + count > n)
     throw SlideError(path_, "patch rows " + std::to_string(first) + ".." +
                                 std::to_string(first + count) +
                                 " are outside the table of " +
@@ -178,8 +166,9 @@ void Hdf5PatchWriter::writeRows(int64_t first, int64_t count,
   for (int64_t i = first; i < first + count; ++i) {
     char name[48];
     std::snprintf(name, sizeof name, "patches/%0*lld", width, (long long)i);
-    Id group{H5Gcreate2(file_, name, H5P_DEFAULT, groupProps.id, H5P_DEFAULT),
-             H5Gclose};
+    Id group{
+        H5Gcreate2(file_->id(), name, H5P_DEFAULT, groupProps.id, H5P_DEFAULT),
+        H5Gclose};
     const auto &xy = table_.coords[size_t(i)];
     const auto &lxy = table_.levelCoords[size_t(i)];
     bool ok = group.id >= 0 && hdf5::setInteger(group.id, "x", xy[0]) &&
@@ -207,15 +196,10 @@ void Hdf5PatchWriter::writeRows(int64_t first, int64_t count,
 }
 
 void Hdf5PatchWriter::finish() {
-  if (finished_)
-    return;
-  bool ok = H5Fflush(file_, H5F_SCOPE_GLOBAL) >= 0;
-  close();
-  if (!ok || !hdf5::syncFile(partPath_))
-    throw SlideError(path_, "HDF5 cannot flush " + partPath_);
-  if (std::rename(partPath_.c_str(), path_.c_str()) != 0)
-    throw SlideError(path_, "cannot rename " + partPath_ + " to it");
-  finished_ = true;
+  if (features_ >= 0)
+    H5Dclose(features_);
+  features_ = -1;
+  file_->commit();
 }
 
 } // namespace sstep::slide

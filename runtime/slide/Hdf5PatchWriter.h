@@ -25,10 +25,14 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace sstep::slide {
+namespace hdf5 {
+class PartFile;
+} // namespace hdf5
 
 enum class PatchLayout { Table, Groups };
 
@@ -68,13 +72,11 @@ public:
   void finish();
 
 private:
-  void close();
-
-  std::string path_, partPath_;
+  std::string path_;
   const PatchTable &table_;
   int64_t rowValues_ = 1;
-  int64_t file_ = -1, features_ = -1; // hid_t, kept out of this header
-  bool finished_ = false;
+  std::unique_ptr<hdf5::PartFile> file_;
+  int64_t features_ = -1; // hid_t, kept out of this header
 };
 
 } // namespace sstep::slide

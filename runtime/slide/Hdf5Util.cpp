@@ -1,7 +1,9 @@
 //===- Hdf5Util.cpp - Scoped HDF5 ids and attributes (internal) -----------===//
 
 #include "runtime/slide/Hdf5Util.h"
+#include "runtime/slide/SlideError.h"
 
+#include <cstdio>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -42,12 +44,45 @@ hid_t untimedProperties(hid_t propertyClass) {
   return props;
 }
 
+namespace {
+
 bool syncFile(const std::string &path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return false;
   bool ok = ::fsync(fd) == 0;
   return ::close(fd) == 0 && ok;
+}
+
+} // namespace
+
+PartFile::PartFile(std::string path)
+    : path_(std::move(path)), partPath_(path_ + ".part") {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors come back as ids
+  file_ = H5Fcreate(partPath_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file_ < 0)
+    throw SlideError(path_, "HDF5 cannot create " + partPath_);
+}
+
+PartFile::~PartFile() {
+  if (committed_)
+    return;
+  if (file_ >= 0)
+    H5Fclose(file_);
+  std::remove(partPath_.c_str());
+}
+
+void PartFile::commit() {
+  if (committed_)
+    return;
+  bool ok = H5Fflush(file_, H5F_SCOPE_GLOBAL) >= 0;
+  ok = H5Fclose(file_) >= 0 && ok;
+  file_ = -1;
+  if (!ok || !syncFile(partPath_))
+    throw SlideError(path_, "HDF5 cannot flush " + partPath_);
+  if (std::rename(partPath_.c_str(), path_.c_str()) != 0)
+    throw SlideError(path_, "cannot rename " + partPath_ + " to it");
+  committed_ = true;
 }
 
 } // namespace sstep::slide::hdf5

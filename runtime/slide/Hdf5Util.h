@@ -12,6 +12,7 @@
 
 #include <hdf5.h>
 
+#include <cstdint>
 #include <string>
 
 namespace sstep::slide::hdf5 {
@@ -38,9 +39,29 @@ bool setText(hid_t object, const std::string &name, const std::string &value);
 /// writes the same bytes, and a resumed run those of one never interrupted.
 hid_t untimedProperties(hid_t propertyClass);
 
-/// Makes the closed file at `path` durable (fsync), so that a run may delete
-/// what it would resume from once the output is renamed; false on failure.
-bool syncFile(const std::string &path);
+/// An HDF5 file written as `path.part` and renamed to `path` when complete,
+/// so that an output file exists only whole; removed when abandoned.
+class PartFile {
+public:
+  /// Creates `path.part`. Throws SlideError naming `path`.
+  explicit PartFile(std::string path);
+  /// Without commit(), closes and removes the partial file.
+  ~PartFile();
+  PartFile(const PartFile &) = delete;
+  PartFile &operator=(const PartFile &) = delete;
+
+  hid_t id() const { return file_; }
+  const std::string &path() const { return path_; }
+  /// Flushes, closes, makes it durable (fsync: a run may then delete what
+  /// it would resume from) and renames it into place. Close every dataset
+  /// first: an open one keeps the file open. Throws SlideError.
+  void commit();
+
+private:
+  std::string path_, partPath_;
+  hid_t file_ = -1;
+  bool committed_ = false;
+};
 
 } // namespace sstep::slide::hdf5
 

@@ -1,12 +1,10 @@
 //===- Hdf5Writer.cpp - Chunked float32 feature maps in HDF5 --------------===//
 
 #include "runtime/slide/Hdf5Writer.h"
+#include "runtime/slide/Hdf5Util.h"
 #include "runtime/slide/SlideError.h"
 
-#include "runtime/slide/Hdf5Util.h"
-
 #include <algorithm>
-#include <cstdio>
 
 namespace sstep::slide {
 
@@ -15,16 +13,12 @@ using hdf5::Id;
 Hdf5FeatureWriter::Hdf5FeatureWriter(const std::string &path, int64_t channels,
                                      int64_t height, int64_t width,
                                      const Hdf5Options &options)
-    : path_(path), partPath_(path + ".part"), channels_(channels),
-      height_(height), width_(width) {
+    : path_(path), channels_(channels), height_(height), width_(width) {
   if (channels <= 0 || height <= 0 || width <= 0 || options.chunk <= 0)
     throw SlideError(path, "bad feature map shape " + std::to_string(channels) +
                                "x" + std::to_string(height) + "x" +
                                std::to_string(width));
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors come back as ids
-  file_ = H5Fcreate(partPath_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (file_ < 0)
-    throw SlideError(path, "HDF5 cannot create " + partPath_);
+  file_ = std::make_unique<hdf5::PartFile>(path);
   hsize_t dims[3] = {hsize_t(channels), hsize_t(height), hsize_t(width)};
   hsize_t chunk[3] = {hsize_t(channels),
                       hsize_t(std::min(options.chunk, height)),
@@ -36,28 +30,17 @@ Hdf5FeatureWriter::Hdf5FeatureWriter(const std::string &path, int64_t channels,
     H5Pset_shuffle(props.id); // byte shuffle: floats deflate much better
     H5Pset_deflate(props.id, unsigned(options.deflateLevel));
   }
-  dataset_ = H5Dcreate2(file_, options.dataset.c_str(), H5T_IEEE_F32LE,
+  dataset_ = H5Dcreate2(file_->id(), options.dataset.c_str(), H5T_IEEE_F32LE,
                         space.id, H5P_DEFAULT, props.id, H5P_DEFAULT);
-  if (dataset_ < 0) {
-    close();
+  if (dataset_ < 0)
     throw SlideError(path,
                      "HDF5 cannot create dataset \"" + options.dataset + "\"");
-  }
 }
 
+// The dataset closes before the file (which an unfinished run removes).
 Hdf5FeatureWriter::~Hdf5FeatureWriter() {
-  if (!finished_) {
-    close();
-    std::remove(partPath_.c_str());
-  }
-}
-
-void Hdf5FeatureWriter::close() {
   if (dataset_ >= 0)
     H5Dclose(dataset_);
-  if (file_ >= 0)
-    H5Fclose(file_);
-  dataset_ = file_ = -1;
 }
 
 void Hdf5FeatureWriter::writeRegion(int64_t y, int64_t x, int64_t h, int64_t w,
@@ -88,15 +71,10 @@ void Hdf5FeatureWriter::setAttribute(const std::string &name, double value) {
 }
 
 void Hdf5FeatureWriter::finish() {
-  if (finished_)
-    return;
-  bool ok = H5Fflush(file_, H5F_SCOPE_GLOBAL) >= 0;
-  close();
-  if (!ok || !hdf5::syncFile(partPath_))
-    throw SlideError(path_, "HDF5 cannot flush " + partPath_);
-  if (std::rename(partPath_.c_str(), path_.c_str()) != 0)
-    throw SlideError(path_, "cannot rename " + partPath_ + " to it");
-  finished_ = true;
+  if (dataset_ >= 0)
+    H5Dclose(dataset_);
+  dataset_ = -1;
+  file_->commit();
 }
 
 } // namespace sstep::slide

@@ -13,9 +13,13 @@
 #define SSTEP_RUNTIME_SLIDE_HDF5WRITER_H
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace sstep::slide {
+namespace hdf5 {
+class PartFile;
+} // namespace hdf5
 
 struct Hdf5Options {
   std::string dataset = "features";
@@ -46,12 +50,10 @@ public:
   void finish();
 
 private:
-  void close();
-
-  std::string path_, partPath_;
+  std::string path_;
   int64_t channels_, height_, width_;
-  int64_t file_ = -1, dataset_ = -1; // hid_t, kept out of this header
-  bool finished_ = false;
+  std::unique_ptr<hdf5::PartFile> file_;
+  int64_t dataset_ = -1; // hid_t, kept out of this header
 };
 
 } // namespace sstep::slide
