@@ -4,11 +4,10 @@
 #include "runtime/api/Slide.h"
 #include "runtime/core/ProcessMemory.h"
 #include "runtime/core/RuntimeError.h"
+#include "tools/command/SlideOptions.h"
 #include "tools/command/TileOptions.h"
 
-#include <cstdlib>
 #include <fstream>
-#include <unistd.h>
 
 namespace sstep {
 namespace {
@@ -57,7 +56,7 @@ pipeline::PatchRunOptions patchOptions(const SlideCall &call) {
       throw UsageError(std::string("--") + name +
                        " does not apply to --patches (an HDF5 table)");
   pipeline::PatchRunOptions o;
-  o.level = int(args.getInt("level", 0));
+  setSharedSlideOptions(call, o, o.abortAfterPatches);
   o.size = tool::parseInt("--patches", args.get("patches"));
   o.stride = args.has("patch-stride")
                  ? tool::parseInt("--patch-stride", args.get("patch-stride"))
@@ -65,17 +64,10 @@ pipeline::PatchRunOptions patchOptions(const SlideCall &call) {
   if (o.size <= 0 || o.stride <= 0)
     throw UsageError("--patches and --patch-stride must be positive");
   try {
-    o.normalization =
-        pipeline::Normalization::parse(args.get("normalize", "imagenet"));
-  } catch (const std::invalid_argument &e) {
-    throw UsageError(std::string("--normalize: ") + e.what());
-  }
-  try {
     o.layout = slide::parsePatchLayout(args.get("patch-layout", "table"));
   } catch (const std::invalid_argument &e) {
     throw UsageError(std::string("--patch-layout: ") + e.what());
   }
-  o.tissueMask = args.has("tissue-mask");
   if (args.has("min-tissue")) {
     if (!o.tissueMask)
       throw UsageError("--min-tissue needs --tissue-mask");
@@ -84,14 +76,6 @@ pipeline::PatchRunOptions patchOptions(const SlideCall &call) {
       throw UsageError("--min-tissue takes a share from 0 to 1, got " +
                        args.get("min-tissue"));
   }
-  o.progress = !args.has("quiet");
-  o.terminal = ::isatty(STDERR_FILENO) != 0;
-  o.tool = call.toolName;
-  o.fingerprint = call.backend;
-  for (const auto &[index, path] : call.files)
-    o.outputs.push_back({index, path});
-  if (const char *abort = std::getenv("SSTEP_TEST_ABORT_AFTER_TILES"))
-    o.abortAfterPatches = std::atoll(abort);
   return o;
 }
 

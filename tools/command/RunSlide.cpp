@@ -8,14 +8,13 @@
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
 #include "tools/command/RunPatches.h"
+#include "tools/command/SlideOptions.h"
 #include "tools/command/TileOptions.h"
 #include "tools/command/WriteOutput.h"
 
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 namespace sstep {
 namespace {
@@ -69,17 +68,10 @@ void writeSlideStats(const std::string &file, const std::string &slidePath,
     throw RuntimeError("cannot write stats to '" + file + "'");
 }
 
-pipeline::SlideRunOptions
-slideOptions(const Args &args, const std::string &backendName,
-             const std::vector<std::pair<size_t, std::string>> &files) {
+pipeline::SlideRunOptions slideOptions(const SlideCall &call) {
+  const Args &args = *call.args;
   pipeline::SlideRunOptions o;
-  o.level = int(args.getInt("level", 0));
-  try {
-    o.normalization =
-        pipeline::Normalization::parse(args.get("normalize", "imagenet"));
-  } catch (const std::invalid_argument &e) {
-    throw UsageError(std::string("--normalize: ") + e.what());
-  }
+  setSharedSlideOptions(call, o, o.abortAfterTiles);
   if (args.has("output-scale")) {
     double scale =
         tool::parseDouble("--output-scale", args.get("output-scale"));
@@ -98,14 +90,6 @@ slideOptions(const Args &args, const std::string &backendName,
       args.has("background")
           ? float(tool::parseDouble("--background", args.get("background")))
           : 0.0f;
-  o.tissueMask = args.has("tissue-mask");
-  o.progress = !args.has("quiet");
-  o.terminal = ::isatty(STDERR_FILENO) != 0;
-  o.fingerprint = backendName;
-  for (const auto &[index, path] : files)
-    o.outputs.push_back({index, path});
-  if (const char *abort = std::getenv("SSTEP_TEST_ABORT_AFTER_TILES"))
-    o.abortAfterTiles = std::atoll(abort);
   return o;
 }
 
@@ -131,8 +115,7 @@ int runSlide(const SlideCall &call) {
   job.tileEdge = request.edge;
   job.tileRows = request.rows;
   job.memoryBudget = request.budget;
-  job.run = slideOptions(args, backendName, files);
-  job.run.tool = call.toolName;
+  job.run = slideOptions(call);
   pipeline::SlideRunReport report = runOnSlide(model, call.slidePath, job);
   const Program &program = model.program();
   for (const auto &[index, file] : files)

@@ -1,0 +1,50 @@
+//===- SlideOptions.h - Options slide and patch runs share ------*- C++ -*-===//
+//
+// `sstep-run MODEL SLIDE` tiles a level, `--patches` runs each patch alone;
+// both read the level, normalisation and tissue mask the same way, report
+// progress on stderr, fingerprint the command for resume and take the
+// test's kill hook. One parser fills those fields of either options struct.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_TOOLS_COMMAND_SLIDEOPTIONS_H
+#define SSTEP_TOOLS_COMMAND_SLIDEOPTIONS_H
+
+#include "runtime/pipeline/SlideSource.h"
+#include "tools/command/RunCommand.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace sstep {
+
+/// Fills the shared fields of `o` (pipeline::SlideRunOptions or
+/// PatchRunOptions) from `call`; `abortAfter` is its kill-hook count.
+/// Throws tool::UsageError for a bad --normalize.
+template <typename RunOptions>
+void setSharedSlideOptions(const SlideCall &call, RunOptions &o,
+                           int64_t &abortAfter) {
+  const tool::Args &args = *call.args;
+  o.level = int(args.getInt("level", 0));
+  try {
+    o.normalization =
+        pipeline::Normalization::parse(args.get("normalize", "imagenet"));
+  } catch (const std::invalid_argument &e) {
+    throw tool::UsageError(std::string("--normalize: ") + e.what());
+  }
+  o.tissueMask = args.has("tissue-mask");
+  o.progress = !args.has("quiet");
+  o.terminal = ::isatty(STDERR_FILENO) != 0;
+  o.tool = call.toolName;
+  o.fingerprint = call.backend;
+  for (const auto &[index, path] : call.files)
+    o.outputs.push_back({index, path});
+  if (const char *abort = std::getenv("SSTEP_TEST_ABORT_AFTER_TILES"))
+    abortAfter = std::atoll(abort);
+}
+
+} // namespace sstep
+
+#endif // SSTEP_TOOLS_COMMAND_SLIDEOPTIONS_H
