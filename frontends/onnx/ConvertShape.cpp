@@ -220,13 +220,7 @@ void convertFloatSqueeze(NodeContext &ctx, std::vector<int64_t> axes,
     target.push_back(from == int64_t(target.size()) ? 0
                                                     : shape::kInputDim(from));
   }
-  RankedTensorType type =
-      ruleType(ctx, shape::reshape(dimsOf(xType), target, false),
-               xType.getElementType());
-  OpBuilder &b = ctx.builder();
-  ctx.setOutput(0, b.create<ReshapeOp>(ctx.loc(), type, x,
-                                       b.getDenseI64ArrayAttr(target),
-                                       b.getBoolAttr(false)));
+  setReshapeOutput(ctx, x, target, false);
 }
 
 /// Squeeze/Unsqueeze axes: the attribute before opset 13, else input 1.

@@ -114,15 +114,7 @@ void convertReshape(NodeContext &ctx) {
     if (target[i] < -1 && !(computed && !computed->isConstant() &&
                             !computed->elems[i].isConstant()))
       ctx.fail("shape entry " + std::to_string(target[i]) + " is invalid");
-  Value x = ctx.input(0);
-  RankedTensorType xType = tensorType(ctx, x);
-  RankedTensorType type =
-      ruleType(ctx, shape::reshape(dimsOf(xType), target, allowZero),
-               xType.getElementType());
-  OpBuilder &b = ctx.builder();
-  ctx.setOutput(0, b.create<ReshapeOp>(ctx.loc(), type, x,
-                                       b.getDenseI64ArrayAttr(target),
-                                       b.getBoolAttr(allowZero)));
+  setReshapeOutput(ctx, ctx.input(0), target, allowZero);
 }
 
 void convertTranspose(NodeContext &ctx) {

@@ -2,7 +2,9 @@
 
 #include "frontends/onnx/OpConverters.h"
 
+#include "dialects/sstep/IR/SStepOps.h"
 #include "dialects/sstep/IR/SpatialRules.h"
+#include "dialects/sstep/IR/VerifyUtils.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -52,6 +54,18 @@ RankedTensorType ruleType(NodeContext &ctx, const shape::Result &rule,
   for (int64_t d : rule.dims)
     dims.push_back(shape::known(d) ? d : ShapedType::kDynamic);
   return RankedTensorType::get(dims, element);
+}
+
+void setReshapeOutput(NodeContext &ctx, Value x,
+                      const std::vector<int64_t> &target, bool allowZero) {
+  RankedTensorType xType = tensorType(ctx, x);
+  RankedTensorType type =
+      ruleType(ctx, shape::reshape(dimsOf(xType), target, allowZero),
+               xType.getElementType());
+  OpBuilder &b = ctx.builder();
+  ctx.setOutput(0, b.create<ReshapeOp>(ctx.loc(), type, x,
+                                       b.getDenseI64ArrayAttr(target),
+                                       b.getBoolAttr(allowZero)));
 }
 
 /// SAME_UPPER/SAME_LOWER pads for one axis: the total makes the output

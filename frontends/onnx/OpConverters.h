@@ -73,6 +73,11 @@ int64_t normalizeAxis(NodeContext &ctx, int64_t axis, int64_t rank,
 mlir::RankedTensorType ruleType(NodeContext &ctx, const shape::Result &rule,
                                 mlir::Type element);
 
+/// Sets output 0 to `x` reshaped to `target` (ONNX entries, or SSTEP's
+/// kInputDim copies), its type from the reshape rule.
+void setReshapeOutput(NodeContext &ctx, mlir::Value x,
+                      const std::vector<int64_t> &target, bool allowZero);
+
 /// ONNX's 2-D window attributes: kernel from `kernel_shape` (or the weight),
 /// strides, dilations, pads as [top, left, bottom, right] with auto_pad
 /// resolved. Fails on anything but two spatial axes.
