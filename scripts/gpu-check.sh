@@ -25,7 +25,8 @@ if [ "${1:-}" = "--prepare" ]; then
   SSTEP_GPU_CASES_OUT=.deps/gpu-cases SSTEP_GPU_CASES_COUNT=${CASES:-24} \
     "$BUILD/bin/sstep-unit-tests" "[gpu-cases]" >/dev/null
   # The exported models the end-to-end tests cached, at a small size.
-  for model in small-unet se-ops geometry-net mobilenetv3-small-features; do
+  for model in small-unet se-ops geometry-net mobilenetv3-small-features \
+    shufflenetv2-trunk cbam-net; do
     onnx=$(ls "$BUILD"/test/model-cache/"$model"-*.onnx 2>/dev/null | head -1)
     [ -n "$onnx" ] || continue
     dir=.deps/gpu-cases/model-$model-fp32
