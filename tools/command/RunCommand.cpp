@@ -281,11 +281,7 @@ void writeStats(const std::string &file, const plan::MemoryPrediction &p,
       << ",\n  \"write_seconds\": " << stats.writeSeconds
       << ",\n  \"resident_after_load_bytes\": " << timing.residentAfterLoad
       << ",\n  \"peak_resident_bytes\": " << peakResidentBytes();
-  for (const auto &[name, value] : stats.counters)
-    out << ",\n  \"" << name << "\": " << value;
-  out << "\n}\n";
-  if (!out)
-    throw RuntimeError("cannot write stats to '" + file + "'");
+  endStats(out, stats.counters, file);
 }
 
 void printPlanInfo(const Model &model) {

@@ -3,9 +3,9 @@
 #include "tools/command/RunPatches.h"
 #include "runtime/api/Slide.h"
 #include "runtime/core/ProcessMemory.h"
-#include "runtime/core/RuntimeError.h"
 #include "tools/command/SlideOptions.h"
 #include "tools/command/TileOptions.h"
+#include "tools/command/WriteOutput.h"
 
 #include <fstream>
 
@@ -42,11 +42,7 @@ void writePatchStats(const std::string &file, const std::string &slidePath,
       << (r.seconds > 0 ? megapixels / r.seconds : 0)
       << ",\n  \"measured_tile_bytes\": " << s.peakTileBytes
       << ",\n  \"peak_rss_bytes\": " << peakResidentBytes();
-  for (const auto &[name, value] : s.counters)
-    out << ",\n  \"" << name << "\": " << value;
-  out << "\n}\n";
-  if (!out)
-    throw RuntimeError("cannot write stats to '" + file + "'");
+  endStats(out, s.counters, file);
 }
 
 pipeline::PatchRunOptions patchOptions(const SlideCall &call) {

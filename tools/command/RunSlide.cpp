@@ -4,7 +4,6 @@
 #include "runtime/api/Backends.h"
 #include "runtime/api/Slide.h"
 #include "runtime/core/ProcessMemory.h"
-#include "runtime/core/RuntimeError.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
 #include "tools/command/RunPatches.h"
@@ -61,11 +60,7 @@ void writeSlideStats(const std::string &file, const std::string &slidePath,
       << ",\n  \"weight_bytes\": " << p.weightBytes
       << ",\n  \"stored_bytes\": " << p.storedBytes
       << ",\n  \"peak_rss_bytes\": " << peakResidentBytes();
-  for (const auto &[name, value] : s.counters)
-    out << ",\n  \"" << name << "\": " << value;
-  out << "\n}\n";
-  if (!out)
-    throw RuntimeError("cannot write stats to '" + file + "'");
+  endStats(out, s.counters, file);
 }
 
 pipeline::SlideRunOptions slideOptions(const SlideCall &call) {

@@ -53,4 +53,14 @@ void writeOutput(const std::string &path, const std::string &name,
     throw RuntimeError(path + ": unknown output type (use .npy or .json)");
 }
 
+void endStats(std::ostream &out, const std::map<std::string, int64_t> &counters,
+              const std::string &file) {
+  for (const auto &[name, value] : counters)
+    out << ",\n  \"" << name << "\": " << value;
+  out << "\n}\n";
+  out.flush();
+  if (!out)
+    throw RuntimeError("cannot write stats to '" + file + "'");
+}
+
 } // namespace sstep

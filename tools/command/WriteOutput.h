@@ -5,6 +5,9 @@
 
 #include "runtime/core/Tensor.h"
 
+#include <cstdint>
+#include <map>
+#include <ostream>
 #include <string>
 
 namespace sstep {
@@ -14,6 +17,11 @@ namespace sstep {
 /// only when complete. Throws RuntimeError for another extension.
 void writeOutput(const std::string &path, const std::string &name,
                  const Tensor &tensor);
+
+/// Ends a --stats JSON object on `out`: the backend's `counters` as fields,
+/// the closing brace. Throws RuntimeError naming `file` when it failed.
+void endStats(std::ostream &out, const std::map<std::string, int64_t> &counters,
+              const std::string &file);
 
 } // namespace sstep
 
