@@ -40,19 +40,27 @@ std::vector<std::string> Model::outputNames() const {
   return names;
 }
 
-plan::TileShape Model::tileShapeFor(const std::vector<Tensor> &inputs,
-                                    const RunOptions &options) const {
-  if (options.tileEdge > 0 || options.memoryBudget <= 0)
-    return {options.tileEdge, options.tileEdge > 0 ? options.tileRows : 0};
-  auto source = options.sources.find(0);
-  if (source != options.sources.end()) {
-    Shape shape = source->second->shape();
-    return tileShapeFor(Size2{shape[2], shape[3]}, options);
-  }
-  if (inputs.empty() || inputs[0].rank() != 4)
+plan::ExecutionPlan Model::planFor(Size2 size, const RunOptions &options,
+                                   bool slide) const {
+  const BackendInfo &backend = backendInfo(options.backend);
+  plan::TileRequest request;
+  request.fixed = {options.tileEdge,
+                   options.tileEdge > 0 ? options.tileRows : 0};
+  request.memoryBudget = options.memoryBudget;
+  request.slide = slide;
+  if (request.fixed.edge <= 0 && request.memoryBudget > 0 &&
+      (size[0] <= 0 || size[1] <= 0))
     throw RuntimeError("a memory budget needs an NCHW image as the first "
                        "input");
-  return tileShapeFor(Size2{inputs[0].dim(2), inputs[0].dim(3)}, options);
+  return plan::planExecution(program_, size,
+                             {backend.keepsRows, &backend.model()}, request);
+}
+
+plan::TileShape Model::tileShapeFor(const std::vector<Tensor> &inputs,
+                                    const RunOptions &options) const {
+  exec::Options sources;
+  sources.sources = options.sources;
+  return planFor(exec::firstInputSize(inputs, sources), options).tiles;
 }
 
 bool Model::streamable(size_t index) const {
@@ -68,11 +76,7 @@ bool Model::streamable(size_t index) const {
 
 plan::TileShape Model::tileShapeFor(Size2 size,
                                     const RunOptions &options) const {
-  if (options.tileEdge > 0 || options.memoryBudget <= 0)
-    return {options.tileEdge, options.tileEdge > 0 ? options.tileRows : 0};
-  return plan::chooseTiles(program_, plan::planStages(program_), size,
-                           options.memoryBudget,
-                           backendKeepsRows(options.backend));
+  return planFor(size, options).tiles;
 }
 
 std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
@@ -81,20 +85,29 @@ std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
   std::unique_ptr<exec::Backend> backend = requireBackend(
       options.backend, options.threads,
       options.deviceMemory ? options.deviceMemory : options.memoryBudget);
-  plan::TileShape tiles = tileShapeFor(inputs, options);
-  if (tiles.edge == 0 && !options.sources.empty())
+  return runOn(*backend, std::move(inputs), options, stats);
+}
+
+std::vector<Tensor> Model::runOn(exec::Backend &backend,
+                                 std::vector<Tensor> inputs,
+                                 const RunOptions &options,
+                                 exec::Stats *stats) const {
+  if (backend.name() != options.backend)
+    throw RuntimeError("internal error: options for the " + options.backend +
+                       " backend given with the " + backend.name() + " one");
+  exec::Options execOptions;
+  execOptions.sources = options.sources;
+  execOptions.sinks = options.sinks;
+  plan::ExecutionPlan plan =
+      planFor(exec::firstInputSize(inputs, execOptions), options);
+  if (plan.tiles.whole() && !options.sources.empty())
     throw RuntimeError("an input read a region at a time needs a tiled run");
-  if (tiles.edge == 0 && options.backend == "reference" && !stats &&
+  if (plan.tiles.whole() && options.backend == "reference" && !stats &&
       options.sinks.empty()) {
     // The oracle's whole-image interpreter: no partitioning involved.
     return reference::run(program_, std::move(inputs));
   }
-  exec::Options execOptions;
-  execOptions.tileEdge = tiles.edge;
-  execOptions.tileRows = tiles.rows;
-  execOptions.sources = options.sources;
-  execOptions.sinks = options.sinks;
-  return exec::execute(program_, *backend, std::move(inputs), execOptions,
+  return exec::execute(program_, plan, backend, std::move(inputs), execOptions,
                        stats);
 }
 

@@ -79,6 +79,18 @@ public:
                           const RunOptions &options = {},
                           exec::Stats *stats = nullptr) const;
 
+  /// The same on `backend`, which the caller holds (a Session's); it must
+  /// be the one `options.backend` names.
+  std::vector<Tensor> runOn(exec::Backend &backend, std::vector<Tensor> inputs,
+                            const RunOptions &options,
+                            exec::Stats *stats = nullptr) const;
+
+  /// The plan of a run on a first input of `size` (height, width) as
+  /// `options` ask (plan::planExecution's policy for the backend's traits);
+  /// `slide`: the input streams from a slide.
+  plan::ExecutionPlan planFor(Size2 size, const RunOptions &options,
+                              bool slide = false) const;
+
   /// The tile shape `options` asks for on `inputs` (edge 0: whole image):
   /// the one given, else the planner's for the budget and the backend.
   plan::TileShape tileShapeFor(const std::vector<Tensor> &inputs,
@@ -91,6 +103,8 @@ public:
   plan::TileShape tileShapeFor(Size2 size, const RunOptions &options) const;
 
 private:
+  friend class Session; // replaces weights in its own copy
+
   Program program_;
   PlanInfo info_;
 };

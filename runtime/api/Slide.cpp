@@ -25,33 +25,28 @@ std::unique_ptr<slide::SlideReader> openLevel(const std::string &slidePath,
   return reader;
 }
 
+/// The model's run options for a job's backend, tiles and budget.
+template <typename Job> RunOptions runOptionsOf(const Job &job) {
+  RunOptions run;
+  run.backend = job.backend;
+  run.threads = job.threads;
+  run.tileEdge = job.tileEdge;
+  run.tileRows = job.tileRows;
+  run.memoryBudget = job.memoryBudget;
+  return run;
+}
+
 pipeline::SlideRunReport
 runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
   std::unique_ptr<exec::Backend> backend =
       requireBackend(job.backend, job.threads, job.memoryBudget);
   auto reader = openLevel(slidePath, job.run.level, job.threads);
   const slide::LevelInfo &info = reader->level(job.run.level);
-  Size2 size{info.height, info.width};
-  if (job.tileEdge > 0) {
-    job.run.tileEdge = job.tileEdge;
-    job.run.tileRows = job.tileRows;
-  } else if (backendKeepsRows(job.backend)) {
-    // Chained strips compute every row once: no halo to trade against the
-    // tile size, so the widest strip that fits the budget, and short
-    // enough to read ahead, report progress and resume by.
-    plan::TileShape tiles =
-        plan::chooseStrips(model.program(), plan::planStages(model.program()),
-                           size, job.memoryBudget);
-    job.run.tileEdge = tiles.edge;
-    job.run.tileRows = tiles.rows;
-  } else {
-    job.run.tileEdge =
-        pipeline::chooseSlideTileEdge(model.program(), size, job.memoryBudget);
-    job.run.tileRows = 0;
-  }
+  plan::ExecutionPlan plan = model.planFor(Size2{info.height, info.width},
+                                           runOptionsOf(job), /*slide=*/true);
   if (job.run.fingerprint.empty())
     job.run.fingerprint = job.backend;
-  return pipeline::runSlide(model.program(), *backend, *reader, job.run);
+  return pipeline::runSlide(model.program(), plan, *backend, *reader, job.run);
 }
 
 pipeline::PatchRunReport runPatchesChecked(const Model &model,
@@ -60,21 +55,17 @@ pipeline::PatchRunReport runPatchesChecked(const Model &model,
   std::unique_ptr<exec::Backend> backend =
       requireBackend(job.backend, job.threads, job.memoryBudget);
   auto reader = openLevel(slidePath, job.run.level, job.threads);
-  RunOptions run;
-  run.backend = job.backend;
-  run.tileEdge = job.tileEdge;
-  run.tileRows = job.tileRows;
-  run.memoryBudget = job.memoryBudget;
-  plan::TileShape tiles =
-      model.tileShapeFor(Size2{job.run.size, job.run.size}, run);
+  // One plan for every patch.
+  Size2 patch{job.run.size, job.run.size};
+  plan::ExecutionPlan plan = model.planFor(patch, runOptionsOf(job));
   // A tile as large as the patch is the whole patch.
-  bool whole = tiles.edge >= job.run.size &&
-               (tiles.rows == 0 || tiles.rows >= job.run.size);
-  job.run.tileEdge = whole ? 0 : tiles.edge;
-  job.run.tileRows = whole ? 0 : tiles.rows;
+  Size2 tile = plan.tiles.extent();
+  if (tile[1] >= patch[1] && tile[0] >= patch[0])
+    plan.tiles = {};
   if (job.run.fingerprint.empty())
     job.run.fingerprint = job.backend;
-  return pipeline::runPatches(model.program(), *backend, *reader, job.run);
+  return pipeline::runPatches(model.program(), plan, *backend, *reader,
+                              job.run);
 }
 
 } // namespace

@@ -28,7 +28,7 @@ struct SlideJob {
   /// Tiles of this many level pixels; 0: chosen to fit memoryBudget, as
   /// chained strips (plan::chooseTiles) for a backend that keeps rows, else
   /// the first of 1024, 2048, 4096 that keeps the halo small
-  /// (chooseSlideTileEdge).
+  /// (plan::chooseSlideTileEdge).
   int64_t tileEdge = 0;
   /// With tileEdge: rows per tile (exec::Options::tileRows); 0: square.
   int64_t tileRows = 0;

@@ -48,6 +48,7 @@ memory CpuBackend::packedWeights(int id, const memory::desc &layout,
     std::shared_ptr<const Tensor> weight =
         program->constants.read(program->nodes[id].operands[1]);
     memory user(plain, device.engine, const_cast<float *>(weight->data.data()));
+    ++count.weightReads;
     dnnl::reorder(user, packed).execute(device.stream, user, packed);
     device.stream.wait(); // before `weight` goes
   }
@@ -64,7 +65,7 @@ std::optional<Block> CpuBackend::takeDying(int v, const Region &region,
     return std::nullopt;
   if (!w->keep.empty() && !w->keep[v].empty())
     return std::nullopt; // the tile below reads rows of it
-  const std::vector<int> &dying = releasedAfter[currentStep];
+  const std::vector<int> &dying = stageSchedule.releasedAfter[currentStep];
   if (std::find(dying.begin(), dying.end(), v) == dying.end())
     return std::nullopt;
   Block block = std::move(it->second);

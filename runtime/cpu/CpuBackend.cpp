@@ -22,9 +22,8 @@ CpuBackend::CpuBackend(int threads) : cache(std::make_unique<Cache>()) {
   }
   // One layout for every block: the channel block of the widest vector
   // unit, so a tile's values never change layout between primitives.
-  blocked = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core
-                ? memory::format_tag::nChw16c
-                : memory::format_tag::nChw8c;
+  blocked = model.channelBlock() == 16 ? memory::format_tag::nChw16c
+                                       : memory::format_tag::nChw8c;
   // The backend caches its primitives itself, within a bound; oneDNN's
   // own cache (1024 primitives) would keep every one it ever made alive,
   // which on a large image is most of the backend's memory. A capacity
@@ -45,6 +44,7 @@ std::map<std::string, int64_t> CpuBackend::counters() const {
           {"primitives_cached_peak", device.primitives.peakSize()},
           {"kept_blocks", count.keptBlocks},
           {"packed_weight_bytes", count.packedWeightBytes},
+          {"weight_reads", count.weightReads},
           {"in_place_sums", count.inPlaceSums},
           {"pool_peak_bytes", int64_t(device.pool->peak())},
           {"threads", omp_get_max_threads()}};
@@ -59,35 +59,37 @@ CpuBackend::runOnce(const Node &node,
   return kernel->second(node, operands);
 }
 
-void CpuBackend::beginStage(const Program &p, const plan::Stage &stage,
+void CpuBackend::constantsChanged(const std::vector<int> &values) {
+  if (!program)
+    return;
+  std::set<int> changed(values.begin(), values.end());
+  auto reads = [&](int id) {
+    for (int v : program->nodes[id].operands)
+      if (changed.count(v))
+        return true;
+    return false;
+  };
+  for (auto it = cache->weights.begin(); it != cache->weights.end();)
+    it = reads(it->first) ? cache->weights.erase(it) : std::next(it);
+  // A bias wraps the constant's own memory, which the change freed.
+  for (auto it = cache->bias.begin(); it != cache->bias.end();)
+    it = reads(it->first) ? cache->bias.erase(it) : std::next(it);
+}
+
+void CpuBackend::beginStage(const Program &p, const plan::Stage &,
+                            const plan::StageSchedule &schedule,
                             const plan::Sizes &s) {
-  if (stagesOf != &p) {
-    stages = plan::planStages(p);
-    stagesOf = &p;
+  if (program != &p) {
+    // Weights are cached by node: another program's are not these.
+    cache->weights.clear();
+    cache->bias.clear();
   }
   program = &p;
   sizes = &s;
-  steps = planSteps(p, stage, stages, s);
-  computed.clear();
-  for (int id : stage.tileNodes)
-    computed.insert(p.nodes[id].results[0]);
-  // Per step, once per stage rather than per tile: the values it computes
-  // and those whose last reader it is (sinks stay to the tile's end).
-  std::map<int, size_t> lastUse;
-  for (size_t i = 0; i < steps.size(); ++i)
-    for (int id : steps[i].nodes)
-      for (int v : p.nodes[id].operands)
-        lastUse[v] = i;
-  for (int v : stage.sinks)
-    lastUse[v] = steps.size();
-  stepResults.assign(steps.size(), {});
-  releasedAfter.assign(steps.size(), {});
-  for (size_t i = 0; i < steps.size(); ++i)
-    for (int id : steps[i].nodes)
-      stepResults[i].push_back(p.nodes[id].results[0]);
-  for (const auto &[v, step] : lastUse)
-    if (step < steps.size())
-      releasedAfter[step].push_back(v);
+  stageSchedule = schedule;
+  steps.clear();
+  for (const plan::StageSchedule::Step &step : schedule.steps)
+    steps.push_back(stepOf(p, step.nodes));
 }
 
 const Block &CpuBackend::blockOf(int v) {
@@ -149,7 +151,7 @@ void CpuBackend::release(int v) {
   bool keep = !w->keep.empty() && !w->keep[v].empty();
   // A value loaded from outside the stage that this tile did not read
   // (its readers' rows were all kept) still moves on for the tile below.
-  if (keep && !tile.count(v) && !computed.count(v))
+  if (keep && !tile.count(v) && stageSchedule.loaded.count(v))
     blockOf(v);
   auto it = tile.find(v);
   if (it == tile.end())
@@ -170,16 +172,9 @@ int64_t CpuBackend::liveBytes() const {
 
 Block CpuBackend::runReference(const Node &node) {
   ++count.referenceNodes;
-  std::map<int, Tensor> plain;
-  Tensor out = reference::runNodeBlock(
+  Tensor out = reference::runNodeOnHost(
       node, *program, *sizes, *w,
-      [&](int v) -> const Tensor & {
-        auto it = plain.find(v);
-        if (it == plain.end())
-          it = plain.emplace(v, toTensor(device, blockOf(v), w->compute[v]))
-                   .first;
-        return it->second;
-      },
+      [&](int v) { return toTensor(device, blockOf(v), w->compute[v]); },
       [&](int v) -> const Tensor & { return whole(v); });
   return fromTensor(std::move(out), w->compute[node.results[0]], device);
 }
@@ -244,8 +239,8 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
     const Step &step = steps[i];
     currentStep = i;
     if (!w->compute[step.result].empty()) {
-      Block out =
-          produce(step.result, stepResults[i], [&] { return runStep(step); });
+      Block out = produce(step.result, stageSchedule.steps[i].results,
+                          [&] { return runStep(step); });
       Size2 extent = w->compute[step.result].extent();
       memory::dims dims = out.dims();
       if (dims.size() != 4 || dims[2] != extent[0] || dims[3] != extent[1])
@@ -257,7 +252,7 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
     peak = std::max(peak, liveBytes());
     device.stream.wait();
     device.scratch.clear();
-    for (int v : releasedAfter[i])
+    for (int v : stageSchedule.releasedAfter[i])
       release(v);
   }
   device.stream.wait();

@@ -16,6 +16,7 @@
 #define SSTEP_RUNTIME_CPU_CPUBACKEND_H
 
 #include "runtime/cpu/Blocks.h"
+#include "runtime/cpu/CpuTileModel.h"
 #include "runtime/cpu/Fusion.h"
 #include "runtime/exec/Backend.h"
 
@@ -34,6 +35,7 @@ struct CpuCounters {
   int64_t referenceNodes = 0; ///< Node executions on the reference kernels.
   int64_t keptBlocks = 0;     ///< Blocks completed from rows kept from above.
   int64_t packedWeightBytes = 0; ///< All layouts of all weights packed.
+  int64_t weightReads = 0;       ///< Weights read from the plan and packed.
   int64_t inPlaceSums = 0;       ///< Residual sums into the residual's block.
 };
 
@@ -46,11 +48,22 @@ public:
   std::string name() const override { return "cpu"; }
   std::vector<Tensor> runOnce(const Node &node,
                               const std::vector<const Tensor *> &) override;
+  plan::StageSchedule schedule(const Program &program, const plan::Stage &stage,
+                               const plan::Stages &stages,
+                               const plan::Sizes &sizes) const override {
+    return model.schedule(program, stage, stages, sizes);
+  }
+  plan::BlockLayout layout(const Program &program,
+                           const plan::StageSchedule &schedule) const override {
+    return model.layout(program, schedule);
+  }
   void beginStage(const Program &program, const plan::Stage &stage,
+                  const plan::StageSchedule &schedule,
                   const plan::Sizes &sizes) override;
   int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
                   exec::TileContext &context) override;
   bool keepsRows() const override { return true; }
+  void constantsChanged(const std::vector<int> &values) override;
 
   std::map<std::string, int64_t> counters() const override;
 
@@ -86,19 +99,17 @@ private:
   void release(int v);
   int64_t liveBytes() const;
 
+  CpuTileModel model;
   Device device;
   std::unique_ptr<Cache> cache;
   CpuCounters count;
   memory::format_tag blocked;
   const Program *program = nullptr;
   const plan::Sizes *sizes = nullptr;
-  plan::Stages stages;
-  const Program *stagesOf = nullptr;
+  /// The stage's steps (the schedule's, with their residual sums) and what
+  /// each releases.
+  plan::StageSchedule stageSchedule;
   std::vector<Step> steps;
-  /// Per step: the results of its nodes, and the values released after it.
-  std::vector<std::vector<int>> stepResults, releasedAfter;
-  /// Values the stage computes (the others are loaded).
-  std::set<int> computed;
   /// The current tile: its windows, narrowed while a step computes fresh
   /// rows only, its blocks, and the rows kept from the tile above.
   plan::TileWindows windows;

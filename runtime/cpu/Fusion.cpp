@@ -136,4 +136,20 @@ std::vector<Step> planSteps(const Program &program, const plan::Stage &stage,
   return steps;
 }
 
+Step stepOf(const Program &program, const std::vector<int> &nodes) {
+  Step step;
+  for (int id : nodes) {
+    const Node &node = program.nodes[id];
+    if (!step.nodes.empty() && !eltwiseOf(node, program)) {
+      // The residual add: the operand that is not the chain's value.
+      step.sumNode = id;
+      step.sumValue =
+          node.operands[0] == step.result ? node.operands[1] : node.operands[0];
+    }
+    step.nodes.push_back(id);
+    step.result = node.results[0];
+  }
+  return step;
+}
+
 } // namespace sstep::cpu

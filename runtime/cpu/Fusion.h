@@ -51,6 +51,10 @@ std::vector<Step> planSteps(const Program &program, const plan::Stage &stage,
                             const plan::Stages &stages,
                             const plan::Sizes &sizes);
 
+/// The step planSteps made of `nodes` (a convolution and the nodes fused
+/// into it, or one node), its residual sum found again.
+Step stepOf(const Program &program, const std::vector<int> &nodes);
+
 } // namespace sstep::cpu
 
 #endif // SSTEP_RUNTIME_CPU_FUSION_H

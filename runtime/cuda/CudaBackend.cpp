@@ -10,6 +10,7 @@
 #include "runtime/reference/Kernels.h"
 #include "runtime/reference/ReferenceBackend.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -89,7 +90,21 @@ public:
   }
 
   void beginStage(const Program &p, const plan::Stage &stage,
+                  const plan::StageSchedule &schedule,
                   const plan::Sizes &s) override;
+  void constantsChanged(const std::vector<int> &values) override {
+    if (!program)
+      return;
+    // Uploaded weights are the only device copies of constants.
+    for (auto it = weights.begin(); it != weights.end();) {
+      const std::vector<int> &reads = program->nodes[it->first].operands;
+      bool stale = false;
+      for (int v : values)
+        stale =
+            stale || std::find(reads.begin(), reads.end(), v) != reads.end();
+      it = stale ? weights.erase(it) : std::next(it);
+    }
+  }
   int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
                   exec::TileContext &context) override;
   std::map<std::string, int64_t> counters() const override;
@@ -151,6 +166,7 @@ void CudaBackend::loadProgram(const Program &p) {
 }
 
 void CudaBackend::beginStage(const Program &p, const plan::Stage &stage,
+                             const plan::StageSchedule &,
                              const plan::Sizes &s) {
   if (program != &p)
     loadProgram(p);
@@ -361,15 +377,9 @@ DeviceBlock CudaBackend::runHost(const Node &node) {
   PhaseTimer timer(profiling, "host_nodes", stream);
   ++hostNodes;
   reference::setThreadCount(threads);
-  std::map<int, Tensor> plain;
-  Tensor out = reference::runNodeBlock(
+  Tensor out = reference::runNodeOnHost(
       node, *program, *sizes, *w,
-      [&](int v) -> const Tensor & {
-        auto it = plain.find(v);
-        if (it == plain.end())
-          it = plain.emplace(v, download(blockOf(v), w->compute[v])).first;
-        return it->second;
-      },
+      [&](int v) { return download(blockOf(v), w->compute[v]); },
       [&](int v) -> const Tensor & { return context->whole(v); });
   int r = node.results[0];
   DeviceBlock block = newBlock(r, Region{}, "a host node's result");

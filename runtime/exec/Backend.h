@@ -9,7 +9,15 @@
 //
 // A tile's exchange format is NCHW float32 blocks in image coordinates; how a
 // backend keeps its blocks between the nodes of one tile (oneDNN's blocked
-// layouts, a GPU buffer) is its own business.
+// layouts, a GPU buffer) is its own business, but it tells the planner what
+// it holds (plan::TileModel: its steps and block layout) and runs the steps
+// of the schedule it is given, so the planner's prediction is its figure.
+//
+// Tiles reach a backend as jobs: the executor loads a job's blocks from
+// outside the stage, submits it, and routes its sinks when it completes,
+// in submission order whatever order jobs complete in. Up to inFlight()
+// jobs may be outstanding, so a GPU backend can upload one tile while it
+// computes another; the default runs each job at once through runTile.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,14 +26,44 @@
 
 #include "runtime/core/Program.h"
 #include "runtime/core/Region.h"
+#include "runtime/plan/ExecutionPlan.h"
 #include "runtime/plan/Stages.h"
+#include "runtime/plan/TileModel.h"
 #include "runtime/plan/Tiling.h"
 
+#include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace sstep::exec {
+
+/// The rows of value `v` a tile loads from outside its stage: its fresh rows
+/// when it reuses those of the tile above (none when all are kept), else its
+/// whole window.
+inline const Region &loadRegion(const plan::TileWindows &w, int v) {
+  return w.fresh.empty() ? w.compute[v] : w.fresh[v];
+}
+
+/// One tile handed to a backend.
+struct TileJob {
+  /// Its place in the executor's order (the backend leaves it alone).
+  int64_t sequence = 0;
+  const plan::Stage *stage = nullptr;
+  plan::TileWindows windows;
+  /// Blocks of the values read from outside the stage, loaded before
+  /// submission, over `region` (loadRegion).
+  struct Block {
+    Region region;
+    Tensor tensor;
+  };
+  std::map<int, Block> inputs;
+  /// Filled by the backend: each sink's block over windows.compute.
+  std::map<int, Tensor> sinks;
+  /// The most bytes of blocks the tile held at once.
+  int64_t peakBytes = 0;
+};
 
 /// The executor's side of one tile.
 class TileContext {
@@ -41,7 +79,7 @@ public:
   virtual void sink(int value, const Tensor &block) = 0;
 };
 
-class Backend {
+class Backend : public plan::TileModel {
 public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
@@ -50,8 +88,11 @@ public:
   virtual std::vector<Tensor> runOnce(const Node &node,
                                       const std::vector<const Tensor *> &) = 0;
 
-  /// Called once before a stage's tiles, with every value's image size.
+  /// Called once before a stage's tiles, with every value's image size and
+  /// the stage's schedule (this backend's TileModel::schedule), which the
+  /// backend's tiles follow.
   virtual void beginStage(const Program &program, const plan::Stage &stage,
+                          const plan::StageSchedule &schedule,
                           const plan::Sizes &sizes) = 0;
 
   /// Computes the stage's tile nodes over the windows `w` and hands every
@@ -60,13 +101,38 @@ public:
   virtual int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
                           TileContext &context) = 0;
 
+  /// Starts `job`; `context` serves whole values (and any block the job
+  /// lacks) until the job completes. The default runs it now, through
+  /// runTile, reading the job's loaded blocks.
+  virtual void submit(std::unique_ptr<TileJob> job, TileContext &context);
+  /// A submitted job, done; null when none is outstanding. Jobs may
+  /// complete in any order.
+  virtual std::unique_ptr<TileJob> complete();
+  /// How many jobs may be outstanding at once.
+  virtual int inFlight() const { return 1; }
+
   /// Whether the backend honours TileWindows::fresh and ::keep: it keeps
   /// the `keep` part of each value after a tile and, in the next tile,
   /// computes or loads only the `fresh` part.
   virtual bool keepsRows() const { return false; }
 
+  /// Constants `values` of the program it runs were replaced (new weights
+  /// for a training step): drops what it derived from them (packed or
+  /// uploaded weights), so that the next tile reads the new ones. A backend
+  /// serves one program at a time; constants change only through this.
+  virtual void constantsChanged(const std::vector<int> &values) {
+    (void)values;
+  }
+
   /// Named counts for --stats ("fused_steps"), backend-specific.
   virtual std::map<std::string, int64_t> counters() const { return {}; }
+
+  /// What an execution plan for this backend needs to know of it.
+  plan::BackendTraits traits() const { return {keepsRows(), this}; }
+
+private:
+  /// Jobs the default submit ran, until complete() hands them back.
+  std::deque<std::unique_ptr<TileJob>> done;
 };
 
 } // namespace sstep::exec

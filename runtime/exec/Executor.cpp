@@ -2,9 +2,12 @@
 
 #include "runtime/exec/Executor.h"
 #include "runtime/core/RuntimeError.h"
+#include "runtime/exec/Reducer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <limits>
 
 namespace sstep::exec {
@@ -15,43 +18,6 @@ using Clock = std::chrono::steady_clock;
 double since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-/// Per-tile partial results of one reduce node: fp64 sums or maxima per
-/// (batch, channel), so the result does not depend on the tiling.
-struct Reducer {
-  bool mean = true;
-  Shape shape;
-  std::vector<double> acc;
-  int64_t pixels = 0;
-
-  void add(const Tensor &block) {
-    int64_t planes = block.dim(0) * block.dim(1);
-    int64_t n = block.dim(2) * block.dim(3);
-    if (acc.empty()) {
-      shape = {block.dim(0), block.dim(1), 1, 1};
-      acc.assign(planes, mean ? 0.0 : -std::numeric_limits<double>::infinity());
-    }
-    for (int64_t p = 0; p < planes; ++p)
-      for (int64_t i = 0; i < n; ++i) {
-        double v = block.data[p * n + i];
-        if (mean)
-          acc[p] += v;
-        else if (v > acc[p] || std::isnan(v))
-          acc[p] = std::isnan(acc[p]) ? acc[p] : v;
-      }
-    pixels += n;
-  }
-
-  Tensor finish(const Node &node) const {
-    if (acc.empty())
-      throw RuntimeError(node.describe() +
-                         ": every tile it reduces was skipped");
-    Tensor out(shape);
-    for (size_t p = 0; p < acc.size(); ++p)
-      out.data[p] = float(mean ? acc[p] / double(pixels) : acc[p]);
-    return out;
-  }
-};
 
 void checkShape(const ValueInfo &info, const Shape &shape) {
   bool fits = info.shape.size() == shape.size();
@@ -65,10 +31,10 @@ void checkShape(const ValueInfo &info, const Shape &shape) {
 
 class Run : public TileContext {
 public:
-  Run(const Program &program, Backend &backend, const Options &options,
-      Stats &stats)
-      : program(program), backend(backend), options(options), stats(stats),
-        stages(plan::planStages(program)) {}
+  Run(const Program &program, const plan::ExecutionPlan &plan, Backend &backend,
+      const Options &options, Stats &stats)
+      : program(program), plan(plan), backend(backend), options(options),
+        stats(stats), stages(plan.stages) {}
 
   std::vector<Tensor> run(std::vector<Tensor> inputs);
 
@@ -78,8 +44,18 @@ public:
 
 private:
   void bindInputs(std::vector<Tensor> &inputs);
+  /// Routes sink `v`'s block of a completed tile with windows `w` of
+  /// `stage` to stored values, reductions and streamed outputs.
+  void route(const plan::Stage &stage, const plan::TileWindows &w, int v,
+             const Tensor &block);
+  /// A job for a tile with windows `w`, its blocks from outside the stage
+  /// loaded.
+  std::unique_ptr<TileJob> jobFor(const plan::Stage &stage,
+                                  const std::vector<int> &blockInputs,
+                                  const plan::TileWindows &w);
   void runStage(int index);
-  void runTiles(int index, const plan::StageTiling &tiling);
+  void runTiles(int index, const plan::StageTiling &tiling,
+                const plan::StageSchedule &schedule);
   void runOnce(int id);
   void store(int v, Tensor t);
   std::vector<Region> sourceReads(int index, const plan::Stage &stage,
@@ -88,10 +64,11 @@ private:
   void stream(size_t output, const Region &region, const Tensor &block);
 
   const Program &program;
+  const plan::ExecutionPlan &plan;
   Backend &backend;
   const Options &options;
   Stats &stats;
-  plan::Stages stages;
+  const plan::Stages &stages;
   std::vector<Tensor> stored;
   plan::Sizes sizes;
   /// Per value: the source it streams from, the outputs it streams to,
@@ -101,9 +78,7 @@ private:
   std::vector<bool> readWhole;
   std::vector<bool> begun;
   std::map<int, Reducer> reducers;
-  /// The current tile.
-  const plan::TileWindows *window = nullptr;
-  const plan::Stage *stage = nullptr;
+  int64_t sequence = 0;
 };
 
 const Tensor &Run::whole(int v) {
@@ -154,11 +129,17 @@ void Run::stream(size_t output, const Region &region, const Tensor &block) {
   stats.writeSeconds += since(start);
 }
 
-void Run::sink(int v, const Tensor &block) {
-  const Region &owned = window->owned[v];
+void Run::sink(int v, const Tensor &) {
+  throw RuntimeError("internal error: the block of '" + program.values[v].name +
+                     "' was handed over outside its tile job");
+}
+
+void Run::route(const plan::Stage &stage, const plan::TileWindows &w, int v,
+                const Tensor &block) {
+  const Region &owned = w.owned[v];
   if (owned.empty())
     return;
-  const Region &computed = window->compute[v];
+  const Region &computed = w.compute[v];
   if (block.rank() != 4 || block.dim(2) != computed.axes[0].size() ||
       block.dim(3) != computed.axes[1].size())
     throw RuntimeError("internal error: the tile's block of '" +
@@ -172,12 +153,12 @@ void Run::sink(int v, const Tensor &block) {
     paste(all, Region::whole(sizes[v]), block, computed, owned);
   }
   bool reduced = false;
-  for (int id : stage->reduceNodes)
+  for (int id : stage.reduceNodes)
     reduced |= program.nodes[id].operands[0] == v;
   if (!reduced && streamedAs[v].empty())
     return;
   Tensor part = crop(block, computed, owned);
-  for (int id : stage->reduceNodes)
+  for (int id : stage.reduceNodes)
     if (program.nodes[id].operands[0] == v)
       reducers[id].add(part);
   for (size_t output : streamedAs[v])
@@ -278,8 +259,7 @@ private:
 };
 
 TileOrder Run::orderOf(const plan::StageTiling &tiling) const {
-  int64_t rows = options.tileRows > 0 ? options.tileRows : options.tileEdge;
-  return TileOrder(tiling, backend.keepsRows(), rows);
+  return TileOrder(tiling, plan.chained, plan.tiles.extent()[0]);
 }
 
 std::vector<Region> Run::sourceReads(int index, const plan::Stage &stage,
@@ -306,47 +286,130 @@ std::vector<Region> Run::sourceReads(int index, const plan::Stage &stage,
   return reads;
 }
 
-void Run::runTiles(int index, const plan::StageTiling &tiling) {
+std::unique_ptr<TileJob> Run::jobFor(const plan::Stage &stage,
+                                     const std::vector<int> &blockInputs,
+                                     const plan::TileWindows &w) {
+  auto job = std::make_unique<TileJob>();
+  job->sequence = sequence++;
+  job->stage = &stage;
+  job->windows = w;
+  for (int v : blockInputs) {
+    const Region &region = loadRegion(w, v);
+    if (!region.empty())
+      job->inputs[v] = TileJob::Block{region, load(v, region)};
+  }
+  return job;
+}
+
+/// The values `stage`'s tiles read in blocks from outside the stage: model
+/// inputs and stored values that a tile node reads as an image operand.
+std::vector<int> blockInputsOf(const Program &program, const plan::Stage &stage,
+                               const plan::StageSchedule &schedule) {
+  std::vector<int> blocks;
+  for (int v : schedule.loaded) {
+    bool image = false;
+    for (int id : stage.tileNodes) {
+      const Node &node = program.nodes[id];
+      for (size_t i = 0; i < node.operands.size(); ++i)
+        image = image || (node.operands[i] == v && node.window &&
+                          node.window->spatial[i]);
+    }
+    if (image && !program.constants.contains(v))
+      blocks.push_back(v);
+  }
+  return blocks;
+}
+
+void Run::runTiles(int index, const plan::StageTiling &tiling,
+                   const plan::StageSchedule &schedule) {
+  const std::vector<int> blockInputs =
+      blockInputsOf(program, stages.stages[index], schedule);
   const plan::Stage &current = stages.stages[index];
   auto wanted = [&](const TileId &id, const plan::TileWindows &w) {
     return !options.wanted || options.wanted(id, w);
   };
-  orderOf(tiling).walk(index, wanted, [&](const TileOrder::Visit &t) {
-    if (t.ran) {
-      window = t.windows;
-      auto start = Clock::now();
-      stats.peakTileBytes = std::max(
-          stats.peakTileBytes, backend.runTile(current, *t.windows, *this));
-      stats.tileSeconds += since(start);
-      if (t.priming) {
-        ++stats.tilesPriming;
-        return;
+  // Tiles in walk order. A completed job waits here until every tile
+  // before it is retired, so outputs, reductions and progress see the
+  // tiles in one order whatever order the backend completes them in.
+  struct Pending {
+    TileOrder::Visit visit;
+    int64_t sequence = -1;        // of its job; -1: skipped
+    std::unique_ptr<TileJob> job; // once completed
+  };
+  std::deque<Pending> pending;
+  int64_t outstanding = 0;
+  auto retire = [&] {
+    while (!pending.empty() &&
+           (pending.front().sequence < 0 || pending.front().job)) {
+      Pending p = std::move(pending.front());
+      pending.pop_front();
+      const TileOrder::Visit &t = p.visit;
+      if (t.ran) {
+        for (const auto &[v, block] : p.job->sinks)
+          route(current, p.job->windows, v, block);
+        stats.peakTileBytes = std::max(stats.peakTileBytes, p.job->peakBytes);
+        if (t.priming) {
+          ++stats.tilesPriming;
+          continue;
+        }
+        ++stats.tilesRun;
+        stats.tilesChained += t.reused;
+      } else {
+        ++stats.tilesSkipped;
       }
-      ++stats.tilesRun;
-      stats.tilesChained += t.reused;
-    } else {
-      ++stats.tilesSkipped;
+      if (options.progress)
+        options.progress(t.id, t.ran);
     }
-    if (options.progress)
-      options.progress(t.id, t.ran);
+  };
+  auto completeOne = [&] {
+    auto start = Clock::now();
+    std::unique_ptr<TileJob> job = backend.complete();
+    stats.tileSeconds += since(start);
+    auto slot = std::find_if(pending.begin(), pending.end(), [&](auto &p) {
+      return job && p.sequence == job->sequence && !p.job;
+    });
+    if (slot == pending.end())
+      throw RuntimeError("internal error: the " + backend.name() +
+                         " backend lost a tile or completed one twice");
+    slot->job = std::move(job);
+    --outstanding;
+    retire();
+  };
+  const int64_t most = std::max(1, backend.inFlight());
+  orderOf(tiling).walk(index, wanted, [&](const TileOrder::Visit &t) {
+    pending.push_back(Pending{t, -1, nullptr});
+    pending.back().visit.windows = nullptr; // the walk's, about to change
+    if (!t.ran) {
+      retire();
+      return;
+    }
+    std::unique_ptr<TileJob> job = jobFor(current, blockInputs, *t.windows);
+    pending.back().sequence = job->sequence;
+    auto start = Clock::now();
+    backend.submit(std::move(job), *this);
+    stats.tileSeconds += since(start);
+    ++outstanding;
+    while (outstanding >= most)
+      completeOne();
   });
+  while (outstanding > 0)
+    completeOne();
+  retire();
 }
 
 void Run::runStage(int index) {
   const plan::Stage &current = stages.stages[index];
-  stage = &current;
   for (int id : current.globalNodes)
     runOnce(id);
   plan::inferTileSizes(program, current, sizes);
-  plan::StageTiling tiling(
-      program, current, sizes,
-      Size2{options.tileRows > 0 ? options.tileRows : options.tileEdge,
-            options.tileEdge});
+  plan::StageTiling tiling = plan.tiling(program, size_t(index), sizes);
   stats.grids.push_back(tiling.grid());
-  backend.beginStage(program, current, sizes);
+  plan::StageSchedule schedule =
+      backend.schedule(program, current, stages, sizes);
+  backend.beginStage(program, current, schedule, sizes);
   reducers.clear();
   for (int id : current.reduceNodes)
-    reducers[id].mean = program.nodes[id].reduction == "mean";
+    reducers[id] = Reducer(reduceKindOf(program.nodes[id]));
 
   if (!options.wanted || options.willRun) {
     std::vector<Region> reads = sourceReads(index, current, tiling);
@@ -354,7 +417,7 @@ void Run::runStage(int index) {
       if (s && !reads.empty())
         s->expect(reads);
   }
-  runTiles(index, tiling);
+  runTiles(index, tiling, schedule);
   for (int id : current.reduceNodes)
     store(program.nodes[id].results[0], reducers[id].finish(program.nodes[id]));
   for (int id : current.wholeNodes)
@@ -441,15 +504,43 @@ std::vector<Tensor> Run::run(std::vector<Tensor> inputs) {
 
 } // namespace
 
-std::vector<Tensor> execute(const Program &program, Backend &backend,
+std::vector<Tensor> execute(const Program &program,
+                            const plan::ExecutionPlan &plan, Backend &backend,
                             std::vector<Tensor> inputs, const Options &options,
                             Stats *stats) {
+  if (plan.chained && !backend.keepsRows())
+    throw RuntimeError("internal error: a plan of chained tiles for the " +
+                       backend.name() + " backend, which does not chain them");
   Stats local;
   Stats &into = stats ? *stats : local;
-  Run run(program, backend, options, into);
+  into.tiles = plan.tiles;
+  into.predicted = plan.memory;
+  Run run(program, plan, backend, options, into);
   std::vector<Tensor> outputs = run.run(std::move(inputs));
   into.counters = backend.counters();
   return outputs;
+}
+
+Size2 firstInputSize(const std::vector<Tensor> &inputs,
+                     const Options &options) {
+  auto source = options.sources.find(0);
+  if (source != options.sources.end()) {
+    Shape shape = source->second->shape();
+    return shape.size() == 4 ? Size2{shape[2], shape[3]} : Size2{0, 0};
+  }
+  if (!inputs.empty() && inputs[0].rank() == 4)
+    return {inputs[0].dim(2), inputs[0].dim(3)};
+  return {0, 0};
+}
+
+std::vector<Tensor> execute(const Program &program, Backend &backend,
+                            std::vector<Tensor> inputs, const Options &options,
+                            Stats *stats) {
+  plan::TileRequest request;
+  request.fixed = {options.tileEdge, options.tileRows};
+  plan::ExecutionPlan plan = plan::planExecution(
+      program, firstInputSize(inputs, options), backend.traits(), request);
+  return execute(program, plan, backend, std::move(inputs), options, stats);
 }
 
 } // namespace sstep::exec

@@ -60,12 +60,14 @@ struct TileId {
 };
 
 struct Options {
-  /// Tile edge in pixels of the first input; 0: one tile per stage.
+  /// For execute() without a plan: tile edge in pixels of the first input;
+  /// 0: one tile per stage.
   int64_t tileEdge = 0;
-  /// Tile rows in pixels of the first input; 0: tileEdge (square tiles).
-  /// With a backend that keeps rows (Backend::keepsRows), tiles run column
-  /// by column, top to bottom, each reusing the rows the tile above computed,
-  /// so short wide tiles recompute only their side halos.
+  /// For execute() without a plan: tile rows in pixels of the first input;
+  /// 0: tileEdge (square tiles). With a backend that keeps rows
+  /// (Backend::keepsRows), tiles run column by column, top to bottom, each
+  /// reusing the rows the tile above computed, so short wide tiles
+  /// recompute only their side halos.
   int64_t tileRows = 0;
   /// Streamed inputs, by input index; their tensors are not given.
   std::map<size_t, InputSource *> sources;
@@ -101,15 +103,30 @@ struct Stats {
   double tileSeconds = 0, onceSeconds = 0, readSeconds = 0, writeSeconds = 0;
   /// The backend's own counters at the end of the run (Backend::counters).
   std::map<std::string, int64_t> counters;
+  /// The plan's tiles and prediction (peakTileBytes's predicted twin).
+  plan::TileShape tiles;
+  plan::MemoryPrediction predicted;
 };
 
-/// Runs `program`, which the partitioner has annotated, on `backend`.
-/// `inputs` holds one tensor per input (empty for streamed ones). Returns
-/// one tensor per output (empty for streamed ones). Throws RuntimeError.
+/// Runs `program`, which the partitioner has annotated, on `backend` as
+/// `plan` (made for this program and the backend's traits) says. `inputs`
+/// holds one tensor per input (empty for streamed ones). Returns one tensor
+/// per output (empty for streamed ones). Throws RuntimeError.
+std::vector<Tensor> execute(const Program &program,
+                            const plan::ExecutionPlan &plan, Backend &backend,
+                            std::vector<Tensor> inputs,
+                            const Options &options = {},
+                            Stats *stats = nullptr);
+
+/// The same with a plan of tiles options.tileEdge x options.tileRows.
 std::vector<Tensor> execute(const Program &program, Backend &backend,
                             std::vector<Tensor> inputs,
                             const Options &options = {},
                             Stats *stats = nullptr);
+
+/// The first input's size (rows, columns), from its source or its tensor;
+/// {0, 0} when it is not an image.
+Size2 firstInputSize(const std::vector<Tensor> &inputs, const Options &options);
 
 } // namespace sstep::exec
 

@@ -68,13 +68,14 @@ std::vector<int64_t> rowShapeOf(const Program &program, int v,
 std::string fingerprintOf(const Program &program,
                           const slide::SlideReader &reader,
                           const PatchRunOptions &o,
+                          const plan::TileShape &tiles,
                           const std::vector<OutputPlan> &outs) {
   Fingerprint f;
   f.add("sstep patch run 1").add(o.fingerprint);
   addProgram(f, program);
   addFile(f, reader.path());
   f.add(o.level).add(o.normalization.str()).add(o.size).add(o.stride);
-  f.add(o.tileEdge).add(o.tileRows).add(o.tissueMask);
+  f.add(tiles.edge).add(tiles.rows).add(o.tissueMask);
   f.add(&o.minTissue, sizeof o.minTissue).add(int64_t(o.layout));
   for (const OutputPlan &out : outs)
     f.add(int64_t(out.file.index)).add(out.file.path);
@@ -165,15 +166,15 @@ void accumulate(exec::Stats &total, const exec::Stats &s) {
   total.counters = s.counters;
 }
 
-PatchRunReport run(const Program &program, exec::Backend &backend,
-                   const slide::SlideReader &reader,
+PatchRunReport run(const Program &program, const plan::ExecutionPlan &plan,
+                   exec::Backend &backend, const slide::SlideReader &reader,
                    const PatchRunOptions &options) {
   auto start = Clock::now();
   PatchRunReport report;
   const slide::LevelInfo &info = reader.level(options.level);
   report.level = {info.height, info.width};
-  report.tileEdge = options.tileEdge;
-  report.tileRows = options.tileRows;
+  report.tileEdge = plan.tiles.edge;
+  report.tileRows = plan.tiles.rows;
   checkOptions(program, options, report.level);
   std::vector<Size2> origins =
       patchOrigins(report.level, options.size, options.stride);
@@ -183,9 +184,12 @@ PatchRunReport run(const Program &program, exec::Backend &backend,
   const int64_t n = int64_t(origins.size());
   report.patches = n;
 
-  plan::Stages stages = plan::planStages(program);
-  plan::Sizes sizes =
-      plan::predictSizes(program, stages, Size2{options.size, options.size});
+  if (plan.input != Size2{options.size, options.size})
+    throw RuntimeError("internal error: a plan for " +
+                       std::to_string(plan.input[1]) + " x " +
+                       std::to_string(plan.input[0]) +
+                       " pixels run on patches of another size");
+  plan::Sizes sizes = plan::predictSizes(program, plan.stages, plan.input);
   std::vector<OutputPlan> outs(options.outputs.size());
   for (size_t i = 0; i < outs.size(); ++i) {
     OutputPlan &o = outs[i];
@@ -200,7 +204,8 @@ PatchRunReport run(const Program &program, exec::Backend &backend,
 
   // The journal: rows already durable in the spill files.
   const std::string journalPath = outs[0].file.path + ".journal";
-  const std::string fingerprint = fingerprintOf(program, reader, options, outs);
+  const std::string fingerprint =
+      fingerprintOf(program, reader, options, plan.tiles, outs);
   auto journal = std::make_unique<Journal>(journalPath, fingerprint);
   if (journal->start() == Journal::Start::Resumed) {
     bool spilled = true;
@@ -247,8 +252,6 @@ PatchRunReport run(const Program &program, exec::Backend &backend,
       size_t(std::clamp<int64_t>((int64_t(256) << 20) / patchBytes, 1, 4)));
   source.expect(regions);
   exec::Options exec;
-  exec.tileEdge = options.tileEdge;
-  exec.tileRows = options.tileRows;
   Progress progress(options.log, options.progress, options.terminal, 1,
                     options.tool, "patches");
   progress.setTilesToRun(int64_t(toRun.size()));
@@ -265,7 +268,7 @@ PatchRunReport run(const Program &program, exec::Backend &backend,
     inputs.push_back(source.read(regions[k]));
     exec::Stats stats;
     std::vector<Tensor> results =
-        exec::execute(program, backend, std::move(inputs), exec, &stats);
+        exec::execute(program, plan, backend, std::move(inputs), exec, &stats);
     accumulate(report.stats, stats);
     for (OutputPlan &o : outs) {
       // A copy: two files may take the same output.
@@ -340,11 +343,13 @@ std::vector<Size2> patchOrigins(Size2 level, int64_t size, int64_t stride) {
   return origins;
 }
 
-PatchRunReport runPatches(const Program &program, exec::Backend &backend,
+PatchRunReport runPatches(const Program &program,
+                          const plan::ExecutionPlan &plan,
+                          exec::Backend &backend,
                           const slide::SlideReader &reader,
                           const PatchRunOptions &options) {
   // A failed run keeps its spill files and journal: a rerun resumes.
-  return run(program, backend, reader, options);
+  return run(program, plan, backend, reader, options);
 }
 
 } // namespace sstep::pipeline

@@ -41,9 +41,6 @@ struct PatchRunOptions {
   /// Patch edge and the step between patches, in level pixels.
   int64_t size = 256;
   int64_t stride = 256;
-  /// Each patch's run, tiled (exec::Options); 0: whole.
-  int64_t tileEdge = 0;
-  int64_t tileRows = 0;
   /// Program outputs and their .h5 files.
   std::vector<SlideOutputFile> outputs;
   slide::PatchLayout layout = slide::PatchLayout::Table;
@@ -79,10 +76,13 @@ struct PatchRunReport {
 /// apart from (0, 0), over a level of `level` (height, width), row-major.
 std::vector<Size2> patchOrigins(Size2 level, int64_t size, int64_t stride);
 
-/// Runs `program` on each patch of level `options.level` of `reader` and
-/// writes `options.outputs`. Throws RuntimeError (bad input) or
-/// slide::SlideError (unreadable slide, unwritable output).
-PatchRunReport runPatches(const Program &program, exec::Backend &backend,
+/// Runs `program` on each patch of level `options.level` of `reader` as
+/// `plan` (made once for a patch's size) says, and writes
+/// `options.outputs`. Throws RuntimeError (bad input) or slide::SlideError
+/// (unreadable slide, unwritable output).
+PatchRunReport runPatches(const Program &program,
+                          const plan::ExecutionPlan &plan,
+                          exec::Backend &backend,
                           const slide::SlideReader &reader,
                           const PatchRunOptions &options);
 

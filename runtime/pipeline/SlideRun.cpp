@@ -89,6 +89,7 @@ std::vector<uint8_t> tissueTiles(const slide::SlideReader &reader, int level,
 std::string fingerprintOf(const Program &program,
                           const slide::SlideReader &reader,
                           const SlideRunOptions &options,
+                          const plan::TileShape &tiles,
                           const plan::StageTiling &tiling,
                           const std::vector<OutputPlan> &outs) {
   Fingerprint f;
@@ -96,7 +97,7 @@ std::string fingerprintOf(const Program &program,
   addProgram(f, program);
   addFile(f, reader.path());
   f.add(options.level).add(options.normalization.str());
-  f.add(options.tileEdge).add(options.tileRows);
+  f.add(tiles.edge).add(tiles.rows);
   f.add(tiling.grid()[0]).add(tiling.grid()[1]);
   f.add(options.tissueMask).add(&options.background, sizeof(float));
   float scale = options.format.scale.value_or(-1.0f);
@@ -133,8 +134,8 @@ struct Leftovers {
   bool resumable = false;
 };
 
-SlideRunReport run(const Program &program, exec::Backend &backend,
-                   const slide::SlideReader &reader,
+SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
+                   exec::Backend &backend, const slide::SlideReader &reader,
                    const SlideRunOptions &options, Leftovers &leftovers) {
   auto start = Clock::now();
   SlideRunReport report;
@@ -144,9 +145,14 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
                        std::to_string(program.inputs.size()) + " inputs");
   const slide::LevelInfo &info = reader.level(options.level);
   report.level = {info.height, info.width};
-  report.tileEdge = options.tileEdge;
-  report.tileRows = options.tileRows;
-  plan::Stages stages = plan::planStages(program);
+  report.tileEdge = plan.tiles.edge;
+  report.tileRows = plan.tiles.rows;
+  if (plan.input != report.level)
+    throw RuntimeError("internal error: a plan for " +
+                       std::to_string(plan.input[1]) + " x " +
+                       std::to_string(plan.input[0]) +
+                       " pixels run on a level of another size");
+  const plan::Stages &stages = plan.stages;
   if (stages.stages.empty())
     throw RuntimeError("the model computes nothing from its input");
   plan::Sizes sizes = plan::predictSizes(program, stages, report.level);
@@ -190,10 +196,9 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
   }
 
   const plan::Stage &first = stages.stages[0];
-  plan::StageTiling tiling(
-      program, first, sizes,
-      Size2{options.tileRows > 0 ? options.tileRows : options.tileEdge,
-            options.tileEdge});
+  // The executor's tiling of the first stage: the journal's and the tissue
+  // mask's tile indices are its tiles.
+  plan::StageTiling tiling = plan.tiling(program, 0, sizes);
   const bool singleStage = stages.stages.size() == 1;
   report.resumable = singleStage && first.reduceNodes.empty() &&
                      first.wholeNodes.empty() && allStreamedTiles;
@@ -240,7 +245,8 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
       ::unlink(journalPath.c_str());
     }
     journal = std::make_unique<Journal>(
-        journalPath, fingerprintOf(program, reader, options, tiling, outs));
+        journalPath,
+        fingerprintOf(program, reader, options, plan.tiles, tiling, outs));
     report.journal = journal->start();
     if (report.journal == Journal::Start::Mismatch)
       note(options, journalPath +
@@ -303,8 +309,6 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
       reader, options.level, options.normalization,
       size_t(std::clamp<int64_t>(options.readAheadBytes / regionBytes, 1, 4)));
   exec::Options exec;
-  exec.tileEdge = options.tileEdge;
-  exec.tileRows = options.tileRows;
   exec.sources[0] = &source;
   for (OutputPlan &o : outs)
     if (o.sink)
@@ -357,8 +361,8 @@ SlideRunReport run(const Program &program, exec::Backend &backend,
   };
 
   std::vector<Tensor> inputs(1);
-  report.outputs =
-      exec::execute(program, backend, std::move(inputs), exec, &report.stats);
+  report.outputs = exec::execute(program, plan, backend, std::move(inputs),
+                                 exec, &report.stats);
   progress.end();
   writer.drain();
 
@@ -430,36 +434,13 @@ void addFile(Fingerprint &f, const std::string &path) {
   f.add(int64_t(st.st_mtim.tv_sec)).add(int64_t(st.st_mtim.tv_nsec));
 }
 
-int64_t chooseSlideTileEdge(const Program &program, Size2 size,
-                            int64_t budgetBytes) {
-  plan::Stages stages = plan::planStages(program);
-  int64_t fits = plan::chooseTileEdge(program, stages, size, budgetBytes);
-  if (stages.stages.empty() || program.inputs.size() != 1)
-    return fits;
-  plan::Sizes sizes = plan::predictSizes(program, stages, size);
-  const int input = program.inputs[0];
-  int64_t edge = 4096;
-  for (int64_t candidate : {1024, 2048}) {
-    plan::StageTiling tiling(program, stages.stages[0], sizes, candidate);
-    if (tiling.tiles() == 0)
-      break;
-    int64_t r = std::min<int64_t>(1, tiling.grid()[0] - 1);
-    int64_t c = std::min<int64_t>(1, tiling.grid()[1] - 1);
-    double window = double(tiling.windows(r, c).compute[input].pixels());
-    if (window <= 1.2 * double(tiling.share(input, r, c).pixels())) {
-      edge = candidate;
-      break;
-    }
-  }
-  return std::min(edge, fits);
-}
-
-SlideRunReport runSlide(const Program &program, exec::Backend &backend,
+SlideRunReport runSlide(const Program &program, const plan::ExecutionPlan &plan,
+                        exec::Backend &backend,
                         const slide::SlideReader &reader,
                         const SlideRunOptions &options) {
   Leftovers leftovers;
   try {
-    return run(program, backend, reader, options, leftovers);
+    return run(program, plan, backend, reader, options, leftovers);
   } catch (...) {
     // run()'s writer has stopped. A run that cannot resume leaves nothing.
     if (!leftovers.resumable)

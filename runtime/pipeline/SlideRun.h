@@ -40,10 +40,6 @@ struct SlideOutputFile {
 struct SlideRunOptions {
   int level = 0;
   Normalization normalization;
-  /// Tile edge in level pixels; 0: the level as one tile.
-  int64_t tileEdge = 0;
-  /// Tile rows in level pixels; 0: tileEdge (exec::Options::tileRows).
-  int64_t tileRows = 0;
   std::vector<SlideOutputFile> outputs;
   /// TIFF sample type and compression, HDF5 attributes (the pipeline adds
   /// the resolution).
@@ -93,22 +89,14 @@ struct SlideRunReport {
   int64_t bandsEarly = 0;
 };
 
-/// Runs `program` (partitioned) on `backend` over level `options.level` of
+/// Runs `program` (partitioned) on `backend` as `plan` says (made for the
+/// level's size with TileRequest::slide) over level `options.level` of
 /// `reader`, writing `options.outputs`. Throws RuntimeError (bad input) or
 /// slide::SlideError (unreadable slide).
-SlideRunReport runSlide(const Program &program, exec::Backend &backend,
+SlideRunReport runSlide(const Program &program, const plan::ExecutionPlan &plan,
+                        exec::Backend &backend,
                         const slide::SlideReader &reader,
                         const SlideRunOptions &options);
-
-/// The tile edge `--tile=auto` takes on a slide level of `size`: no larger
-/// than plan::chooseTileEdge allows for `budgetBytes`, and no larger than it
-/// needs to be: the first of 1024, 2048 and 4096 level pixels whose interior
-/// tile recomputes at most 20% of its share as halo. Smaller tiles stay in
-/// cache, bound the memory beside the budget and give a slide tiles to read
-/// ahead, report progress and resume by. Throws RuntimeError when no tile
-/// fits the budget.
-int64_t chooseSlideTileEdge(const Program &program, Size2 size,
-                            int64_t budgetBytes);
 
 /// A fingerprint of everything in `program` that affects its results.
 void addProgram(Fingerprint &fingerprint, const Program &program);

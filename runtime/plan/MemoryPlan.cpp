@@ -12,62 +12,48 @@
 
 namespace sstep::plan {
 
-int64_t blockBytes(const Program &program, int value, const Region &region) {
-  const Shape &shape = program.values[value].shape;
-  int64_t planes = 1;
-  for (size_t d = 0; d + 2 < shape.size(); ++d)
-    planes *= std::max<int64_t>(shape[d], 1);
-  return planes * region.pixels() * int64_t(sizeof(float));
-}
-
-int64_t tileWorkingSet(const Program &program, const Stage &stage,
-                       const TileWindows &w) {
-  std::map<int, size_t> lastUse;
-  std::set<int> produced;
-  for (size_t step = 0; step < stage.tileNodes.size(); ++step) {
-    const Node &node = program.nodes[stage.tileNodes[step]];
-    for (int v : node.operands)
-      lastUse[v] = step;
-    produced.insert(node.results[0]);
-  }
-  for (int v : stage.sinks)
-    lastUse[v] = stage.tileNodes.size();
-  auto full = [&](int v) { return blockBytes(program, v, w.compute[v]); };
+int64_t tileWorkingSet(const Program &program, const StageSchedule &schedule,
+                       const BlockLayout &layout, const TileWindows &w) {
+  auto full = [&](int v) { return layout.bytes(program, v, w.compute[v]); };
   auto fresh = [&](int v) {
-    return w.fresh.empty() ? full(v) : blockBytes(program, v, w.fresh[v]);
+    return w.fresh.empty() ? full(v) : layout.bytes(program, v, w.fresh[v]);
   };
   // Rows kept by the tile above until the value is completed, and rows
-  // kept for the tile below from the value's last reader on.
-  auto keptIn = [&](int v) { return full(v) - fresh(v); };
+  // kept for the tile below from the value's last reader on. Inner values
+  // of a step are never held, so never kept.
+  auto keptIn = [&](int v) {
+    return schedule.held(v) ? full(v) - fresh(v) : 0;
+  };
   auto keptOut = [&](int v) {
-    return w.keep.empty() ? 0 : blockBytes(program, v, w.keep[v]);
+    return w.keep.empty() ? 0 : layout.bytes(program, v, w.keep[v]);
   };
   int64_t live = 0;
   for (size_t v = 0; v < w.compute.size(); ++v)
     live += keptIn(int(v));
   // Values from outside the stage are read in at the tile's start.
-  for (const auto &[v, step] : lastUse)
-    if (!produced.count(v) && !w.compute[v].empty())
+  for (int v : schedule.loaded)
+    if (!w.compute[v].empty())
       live += fresh(v);
   int64_t peak = live;
   auto release = [&](int v) {
-    if (!w.compute[v].empty())
+    if (schedule.held(v) && !w.compute[v].empty())
       live += keptOut(v) - full(v);
   };
-  for (size_t step = 0; step < stage.tileNodes.size(); ++step) {
-    const Node &node = program.nodes[stage.tileNodes[step]];
-    int r = node.results[0];
-    // A completed block is joined from the kept rows and the fresh ones.
-    live += fresh(r) + (keptIn(r) > 0 ? full(r) : 0);
-    peak = std::max(peak, live);
-    if (keptIn(r) > 0)
-      live -= fresh(r) + keptIn(r);
-    for (int v : node.operands)
-      if (lastUse[v] == step)
-        release(v);
+  for (size_t i = 0; i < schedule.steps.size(); ++i) {
+    int r = schedule.steps[i].result;
+    if (!w.compute[r].empty()) {
+      // A completed block is joined from the kept rows and the fresh ones.
+      live += fresh(r) + (keptIn(r) > 0 ? full(r) : 0);
+      peak = std::max(peak, live);
+      if (keptIn(r) > 0)
+        live -= fresh(r) + keptIn(r);
+    }
+    for (int v : schedule.releasedAfter[i])
+      release(v);
   }
-  for (int v : stage.sinks)
-    release(v);
+  for (const auto &[v, step] : schedule.lastUse)
+    if (step == schedule.steps.size())
+      release(v);
   return peak;
 }
 
@@ -84,7 +70,7 @@ std::vector<int64_t> sampled(int64_t count) {
 
 MemoryPrediction predictMemory(const Program &program, const Stages &stages,
                                Size2 input, int64_t tileEdge,
-                               const TileRows &rows) {
+                               const TileRows &rows, const TileModel &model) {
   MemoryPrediction p;
   p.tileEdge = tileEdge;
   p.tileRows = rows.rows > 0 ? rows.rows : tileEdge;
@@ -92,19 +78,22 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
   p.weightBytes = program.constants.bytes();
   for (size_t v = 0; v < program.values.size(); ++v)
     if (stages.stored[v] && stages.producer[v] >= 0 && sizes[v][0] > 0)
-      p.storedBytes +=
-          blockBytes(program, static_cast<int>(v), Region::whole(sizes[v]));
+      p.storedBytes += BlockLayout().bytes(program, static_cast<int>(v),
+                                           Region::whole(sizes[v]));
   for (const Stage &stage : stages.stages) {
     StageTiling tiling(program, stage, sizes, Size2{p.tileRows, tileEdge});
+    StageSchedule schedule = model.schedule(program, stage, stages, sizes);
+    BlockLayout layout = model.layout(program, schedule);
+    auto workingSet = [&](const TileWindows &w) {
+      return tileWorkingSet(program, schedule, layout, w);
+    };
     p.grids.push_back(tiling.grid());
     if (tiling.tiles() == 0)
       continue;
     for (int64_t c : sampled(tiling.grid()[1])) {
       if (!rows.chained) {
         for (int64_t r : sampled(tiling.grid()[0]))
-          p.tileBytes =
-              std::max(p.tileBytes,
-                       tileWorkingSet(program, stage, tiling.windows(r, c)));
+          p.tileBytes = std::max(p.tileBytes, workingSet(tiling.windows(r, c)));
         continue;
       }
       // A chained tile's windows depend on the tiles above it. They settle
@@ -124,8 +113,7 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
                                    ? primes[k + 1]
                                    : tiling.windowsBelow(primes[k], 0, c);
             keepFor(primes[k], next);
-            p.tileBytes = std::max(p.tileBytes,
-                                   tileWorkingSet(program, stage, primes[k]));
+            p.tileBytes = std::max(p.tileBytes, workingSet(primes[k]));
             if (k + 1 == primes.size())
               w = std::move(next);
           }
@@ -139,8 +127,7 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
           // A walk's first tile computes its whole halo, as no tile below
           // a column's top does (the top itself is primed, above).
           if (r == 0 || r > start)
-            p.tileBytes =
-                std::max(p.tileBytes, tileWorkingSet(program, stage, w));
+            p.tileBytes = std::max(p.tileBytes, workingSet(w));
           w = std::move(below);
         }
       }
@@ -150,17 +137,19 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
 }
 
 int64_t chooseTileEdge(const Program &program, const Stages &stages,
-                       Size2 input, int64_t budgetBytes) {
+                       Size2 input, int64_t budgetBytes,
+                       const TileModel &model) {
   auto fits = [&](int64_t edge) {
-    return predictMemory(program, stages, input, edge).workingSet() <=
-           budgetBytes;
+    return predictMemory(program, stages, input, edge, {}, model)
+               .workingSet() <= budgetBytes;
   };
   int64_t whole = std::max(input[0], input[1]);
   if (fits(whole))
     return whole;
   // The smallest legal tile: one pixel of every stage's anchor.
   int64_t smallest = 1;
-  MemoryPrediction least = predictMemory(program, stages, input, smallest);
+  MemoryPrediction least =
+      predictMemory(program, stages, input, smallest, {}, model);
   if (least.workingSet() > budgetBytes)
     throw RuntimeError("a memory budget of " + formatBytes(budgetBytes) +
                        " cannot be met: the smallest tile needs " +
@@ -175,14 +164,15 @@ int64_t chooseTileEdge(const Program &program, const Stages &stages,
 }
 
 TileShape chooseStrips(const Program &program, const Stages &stages,
-                       Size2 input, int64_t budgetBytes) {
+                       Size2 input, int64_t budgetBytes,
+                       const TileModel &model) {
   int64_t whole = std::max(input[0], input[1]);
   auto predict = [&](int64_t edge) {
     TileRows rows{std::min(edge, kChainedTileRows), true};
-    return predictMemory(program, stages, input, edge, rows);
+    return predictMemory(program, stages, input, edge, rows, model);
   };
   if (predict(1).workingSet() > budgetBytes)
-    return {chooseTileEdge(program, stages, input, budgetBytes), 0};
+    return {chooseTileEdge(program, stages, input, budgetBytes, model), 0};
   int64_t lo = 1, hi = whole + 1; // fits(lo), !fits(hi)
   while (hi - lo > 1) {
     int64_t mid = lo + (hi - lo) / 2;
@@ -192,12 +182,14 @@ TileShape chooseStrips(const Program &program, const Stages &stages,
 }
 
 TileShape chooseTiles(const Program &program, const Stages &stages, Size2 input,
-                      int64_t budgetBytes, bool chained) {
+                      int64_t budgetBytes, bool chained,
+                      const TileModel &model) {
   int64_t whole = std::max(input[0], input[1]);
   if (!chained ||
-      predictMemory(program, stages, input, whole).workingSet() <= budgetBytes)
-    return {chooseTileEdge(program, stages, input, budgetBytes), 0};
-  return chooseStrips(program, stages, input, budgetBytes);
+      predictMemory(program, stages, input, whole, {}, model).workingSet() <=
+          budgetBytes)
+    return {chooseTileEdge(program, stages, input, budgetBytes, model), 0};
+  return chooseStrips(program, stages, input, budgetBytes, model);
 }
 
 std::string formatBytes(int64_t bytes) {

@@ -1,11 +1,12 @@
 //===- MemoryPlan.h - Predicted memory of a tiled run ------------*- C++
 //-*-===//
 //
-// A backend-neutral cost: the bytes of the windows a tile keeps live while
-// its nodes run one after another (each value from the node computing it, or
-// the tile's start for cropped stored values, to its last reader; sinks to
-// the tile's end), plus the weights. Values stored whole between stages are
-// counted apart: they live in host memory or on disk, not in the working set.
+// The bytes of the windows a tile keeps live while a backend runs its steps
+// one after another (each value from the step computing it, or the tile's
+// start for cropped stored values, to its last reader; sinks to the tile's
+// end), in the backend's block layout (TileModel.h), plus the weights.
+// Values stored whole between stages are counted apart: they live in host
+// memory or on disk, not in the working set.
 //
 // The planner picks the largest tile edge whose predicted peak fits a budget
 // and refuses a budget that even the smallest tile exceeds, saying how much
@@ -16,18 +17,16 @@
 #ifndef SSTEP_RUNTIME_PLAN_MEMORYPLAN_H
 #define SSTEP_RUNTIME_PLAN_MEMORYPLAN_H
 
+#include "runtime/plan/TileModel.h"
 #include "runtime/plan/Tiling.h"
 
 namespace sstep::plan {
 
-/// Bytes of one float32 block of `value` (its batch and channels times the
-/// block's pixels).
-int64_t blockBytes(const Program &program, int value, const Region &region);
-
-/// Peak bytes live while one tile with windows `w` runs its stage's nodes,
-/// counting the rows it keeps for the tile below and those kept for it.
-int64_t tileWorkingSet(const Program &program, const Stage &stage,
-                       const TileWindows &w);
+/// Peak bytes live while one tile with windows `w` runs the steps of
+/// `schedule` with blocks in `layout`, counting the rows it keeps for the
+/// tile below and those kept for it.
+int64_t tileWorkingSet(const Program &program, const StageSchedule &schedule,
+                       const BlockLayout &layout, const TileWindows &w);
 
 /// How tiles are cut along rows and whether each reuses the rows of the
 /// tile above (exec::Backend::keepsRows).
@@ -54,21 +53,18 @@ struct MemoryPrediction {
 
 /// The prediction for an input of size `input` cut into tiles of `tileEdge`
 /// input pixels (0: the whole image as one tile). Samples the first, second,
-/// middle and last tile rows and columns, where windows differ.
+/// middle and last tile rows and columns, where windows differ. `model`:
+/// the backend's steps and block layout.
 MemoryPrediction predictMemory(const Program &program, const Stages &stages,
                                Size2 input, int64_t tileEdge,
-                               const TileRows &rows = {});
+                               const TileRows &rows = {},
+                               const TileModel &model = plainModel());
 
 /// The largest tile edge whose working set fits `budgetBytes`. Throws
 /// RuntimeError saying what the smallest tile needs when none fits.
 int64_t chooseTileEdge(const Program &program, const Stages &stages,
-                       Size2 input, int64_t budgetBytes);
-
-/// A tile shape in input pixels: `rows` 0 means square tiles of `edge`.
-struct TileShape {
-  int64_t edge = 0;
-  int64_t rows = 0;
-};
+                       Size2 input, int64_t budgetBytes,
+                       const TileModel &model = plainModel());
 
 /// Rows of the short wide tiles `chooseTiles` picks for a backend that
 /// chains tiles: enough for oneDNN to keep its vector units busy, few
@@ -82,13 +78,15 @@ constexpr int64_t kChainedTileRows = 32;
 /// width that fits (the whole width when it does); chooseTileEdge's squares
 /// when not even a one-pixel-wide strip fits.
 TileShape chooseStrips(const Program &program, const Stages &stages,
-                       Size2 input, int64_t budgetBytes);
+                       Size2 input, int64_t budgetBytes,
+                       const TileModel &model = plainModel());
 
 /// The tile shape for `budgetBytes`: the whole image when it fits, else
 /// for a backend that chains tiles (`chained`) tiles of kChainedTileRows
 /// rows and the largest width that fits, else chooseTileEdge's squares.
 TileShape chooseTiles(const Program &program, const Stages &stages, Size2 input,
-                      int64_t budgetBytes, bool chained);
+                      int64_t budgetBytes, bool chained,
+                      const TileModel &model = plainModel());
 
 /// "1.5 GiB" style.
 std::string formatBytes(int64_t bytes);

@@ -42,6 +42,20 @@ void inferTileSizes(const Program &program, const Stage &stage, Sizes &sizes);
 /// measures the real size).
 Sizes predictSizes(const Program &program, const Stages &stages, Size2 input);
 
+/// A tile shape in pixels of the program's first input: tiles of `rows` x
+/// `edge` (`rows` 0: square); `edge` 0: the whole image as one tile.
+struct TileShape {
+  int64_t edge = 0;
+  int64_t rows = 0;
+
+  bool whole() const { return edge <= 0; }
+  /// Rows and columns, as StageTiling takes them.
+  Size2 extent() const { return {rows > 0 ? rows : edge, edge}; }
+  bool operator==(const TileShape &o) const {
+    return edge == o.edge && extent() == o.extent();
+  }
+};
+
 /// What one tile computes.
 struct TileWindows {
   /// Per value: the block computed (or cropped from a stored value) for this
@@ -76,6 +90,9 @@ public:
   StageTiling(const Program &program, const Stage &stage, const Sizes &sizes,
               int64_t tileEdge)
       : StageTiling(program, stage, sizes, Size2{tileEdge, tileEdge}) {}
+  StageTiling(const Program &program, const Stage &stage, const Sizes &sizes,
+              TileShape shape)
+      : StageTiling(program, stage, sizes, shape.extent()) {}
 
   /// Tiles along H and W.
   Size2 grid() const { return count; }

@@ -21,16 +21,12 @@ ReferenceBackend::runOnce(const Node &node,
   return runKernel(node, operands);
 }
 
-void ReferenceBackend::beginStage(const Program &p, const plan::Stage &stage,
-                                  const plan::Sizes &s) {
+void ReferenceBackend::beginStage(const Program &p, const plan::Stage &,
+                                  const plan::StageSchedule &s,
+                                  const plan::Sizes &z) {
   program = &p;
-  sizes = &s;
-  lastUse.clear();
-  for (size_t step = 0; step < stage.tileNodes.size(); ++step)
-    for (int v : p.nodes[stage.tileNodes[step]].operands)
-      lastUse[v] = step;
-  for (int v : stage.sinks)
-    lastUse[v] = stage.tileNodes.size();
+  sizes = &z;
+  schedule = s;
 }
 
 const Tensor &ReferenceBackend::block(int v, const plan::TileWindows &w,
@@ -106,6 +102,22 @@ Tensor runNodeBlock(const Node &node, const Program &program,
   return std::move(out);
 }
 
+Tensor runNodeOnHost(const Node &node, const Program &program,
+                     const plan::Sizes &sizes, const plan::TileWindows &w,
+                     const std::function<Tensor(int)> &toPlain,
+                     const std::function<const Tensor &(int)> &wholeOf) {
+  std::map<int, Tensor> plain;
+  return runNodeBlock(
+      node, program, sizes, w,
+      [&](int v) -> const Tensor & {
+        auto it = plain.find(v);
+        if (it == plain.end())
+          it = plain.emplace(v, toPlain(v)).first;
+        return it->second;
+      },
+      wholeOf);
+}
+
 std::map<std::string, int64_t> ReferenceBackend::counters() const {
   return {{"threads", threadsInUse()}};
 }
@@ -115,20 +127,21 @@ int64_t ReferenceBackend::runTile(const plan::Stage &stage,
                                   exec::TileContext &context) {
   tile.clear();
   int64_t peak = 0;
-  for (size_t step = 0; step < stage.tileNodes.size(); ++step) {
-    const Node &node = program->nodes[stage.tileNodes[step]];
-    if (!w.compute[node.results[0]].empty())
-      tile[node.results[0]] = runNodeBlock(
-          node, *program, *sizes, w,
-          [&](int v) -> const Tensor & { return block(v, w, context); },
-          [&](int v) -> const Tensor & { return context.whole(v); });
+  for (size_t step = 0; step < schedule.steps.size(); ++step) {
+    for (int id : schedule.steps[step].nodes) {
+      const Node &node = program->nodes[id];
+      if (!w.compute[node.results[0]].empty())
+        tile[node.results[0]] = runNodeBlock(
+            node, *program, *sizes, w,
+            [&](int v) -> const Tensor & { return block(v, w, context); },
+            [&](int v) -> const Tensor & { return context.whole(v); });
+    }
     int64_t live = 0;
     for (const auto &[v, held] : tile)
       live += held.size() * int64_t(sizeof(float));
     peak = std::max(peak, live);
-    for (int v : node.operands)
-      if (lastUse[v] == step)
-        tile.erase(v);
+    for (int v : schedule.releasedAfter[step])
+      tile.erase(v);
   }
   for (int v : stage.sinks)
     if (!w.owned[v].empty())

@@ -26,6 +26,7 @@ public:
   std::vector<Tensor> runOnce(const Node &node,
                               const std::vector<const Tensor *> &) override;
   void beginStage(const Program &program, const plan::Stage &stage,
+                  const plan::StageSchedule &schedule,
                   const plan::Sizes &sizes) override;
   int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
                   exec::TileContext &context) override;
@@ -37,9 +38,8 @@ private:
 
   const Program *program = nullptr;
   const plan::Sizes *sizes = nullptr;
-  /// Per value read in the stage: the step of its last reader (sinks: past
-  /// the end), after which the tile drops it.
-  std::map<int, size_t> lastUse;
+  /// One node a step; what each step releases.
+  plan::StageSchedule schedule;
   /// The current tile's blocks, by value.
   std::map<int, Tensor> tile;
 };
@@ -52,6 +52,15 @@ Tensor runNodeBlock(const Node &node, const Program &program,
                     const plan::Sizes &sizes, const plan::TileWindows &w,
                     const std::function<const Tensor &(int)> &blockOf,
                     const std::function<const Tensor &(int)> &wholeOf);
+
+/// runNodeBlock for a backend that holds its blocks in a form of its own
+/// (oneDNN's blocked layouts, device memory): each image operand is
+/// converted to an NCHW tensor once, by `toPlain(v)`. The host fallback of
+/// every backend for the ops it has no kernel of its own for.
+Tensor runNodeOnHost(const Node &node, const Program &program,
+                     const plan::Sizes &sizes, const plan::TileWindows &w,
+                     const std::function<Tensor(int)> &toPlain,
+                     const std::function<const Tensor &(int)> &wholeOf);
 
 /// Runs partitioned `program` on `inputs` in tiles of `tileEdge` pixels of
 /// its first input (0: one tile per stage) on the reference kernels.

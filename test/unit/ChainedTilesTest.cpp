@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/cpu/CpuBackend.h"
+#include "runtime/cpu/CpuTileModel.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/reference/Interpreter.h"
@@ -181,8 +182,9 @@ TEST_CASE("the planner counts what chained tiles hold", "[tiling]") {
   text += "  return %v8 : tensor<1x8x?x?xf32>\n}\n";
   Program program = compileProgram(text);
   plan::Stages stages = plan::planStages(program);
-  plan::MemoryPrediction chained = plan::predictMemory(
-      program, stages, {64, 64}, 64, plan::TileRows{2, true});
+  plan::TileRows chainedRows{2, true};
+  plan::MemoryPrediction chained =
+      plan::predictMemory(program, stages, {64, 64}, 64, chainedRows);
   plan::MemoryPrediction alone = plan::predictMemory(
       program, stages, {64, 64}, 64, plan::TileRows{2, false});
   CHECK(chained.tileRows == 2);
@@ -193,7 +195,19 @@ TEST_CASE("the planner counts what chained tiles hold", "[tiling]") {
   CHECK(chained.tileBytes == 24 * 64 * 8 * 4);
   CHECK(chained.tileBytes < alone.tileBytes);
 
-  // And the CPU backend holds what was predicted.
+  // In the cpu backend's layouts: with 8-channel blocks (AVX2) nothing is
+  // padded; with 16-channel blocks (AVX-512) the convolutions' results are
+  // padded to 16 channels, the 2 kept rows of the loaded input are not.
+  int64_t block8 = plan::predictMemory(program, stages, {64, 64}, 64,
+                                       chainedRows, cpu::CpuTileModel(8))
+                       .tileBytes;
+  int64_t block16 = plan::predictMemory(program, stages, {64, 64}, 64,
+                                        chainedRows, cpu::CpuTileModel(16))
+                        .tileBytes;
+  CHECK(block8 == 24 * 64 * 8 * 4);
+  CHECK(block16 == (2 * 8 + 22 * 16) * 64 * 4);
+
+  // And the CPU backend holds what its model predicts, whatever its block.
   std::mt19937 rng(3);
   Tensor x = randomImage(rng, 8, 64, 64);
   exec::Options options;
@@ -205,7 +219,11 @@ TEST_CASE("the planner counts what chained tiles hold", "[tiling]") {
       exec::execute(program, backend, {x}, options, &stats);
   CHECK(relativeError(reference::run(program, {x})[0], got[0]) <= 1e-5);
   CHECK(stats.tilesChained == 31);
-  CHECK(stats.peakTileBytes == chained.tileBytes);
+  CHECK(stats.peakTileBytes ==
+        plan::predictMemory(program, stages, {64, 64}, 64, chainedRows, backend)
+            .tileBytes);
+  CHECK(stats.peakTileBytes ==
+        (cpu::nativeChannelBlock() == 16 ? block16 : block8));
 }
 
 TEST_CASE("chained cpu tiles equal the reference on random networks",

@@ -415,18 +415,13 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
       throw UsageError(std::string("--memory-budget: ") + e.what());
     }
   }
-  plan::MemoryPrediction predicted;
-  if (first.size() == 4)
-    predicted = plan::predictMemory(
-        program, plan::planStages(program), {first[2], first[3]},
-        options.tileEdge, {options.tileRows, backendKeepsRows(backendName)});
   exec::Stats stats;
   start = std::chrono::steady_clock::now();
   std::vector<Tensor> outputs = model.run(std::move(inputs), options,
                                           args.has("stats") ? &stats : nullptr);
   timing.runSeconds = secondsSince(start);
   if (args.has("stats"))
-    writeStats(args.get("stats"), predicted, stats, backendName, timing);
+    writeStats(args.get("stats"), stats.predicted, stats, backendName, timing);
   for (const auto &[index, file] : files)
     if (!sinks.count(index))
       writeOutput(file, program.outputName(index), outputs[index]);

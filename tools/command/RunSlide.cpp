@@ -116,14 +116,9 @@ int runSlide(const SlideCall &call) {
   for (const auto &[index, file] : files)
     if (report.outputs[index].rank() > 0 || !report.outputs[index].data.empty())
       writeOutput(file, program.outputName(index), report.outputs[index]);
-  if (args.has("stats")) {
-    Size2 size = report.level;
-    writeSlideStats(
-        args.get("stats"), call.slidePath, job.run.level, report,
-        plan::predictMemory(program, plan::planStages(program), size,
-                            report.tileEdge,
-                            {report.tileRows, backendKeepsRows(backendName)}));
-  }
+  if (args.has("stats"))
+    writeSlideStats(args.get("stats"), call.slidePath, job.run.level, report,
+                    report.stats.predicted);
   return 0;
 }
 

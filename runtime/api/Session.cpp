@@ -1,0 +1,68 @@
+//===- Session.cpp - A loaded plan and a live backend, reused across runs -===//
+
+#include "runtime/api/Session.h"
+#include "runtime/api/Backends.h"
+
+#include <set>
+
+namespace sstep {
+
+Session::Session(Model model, SessionOptions options)
+    : model_(std::move(model)), options_(std::move(options)) {
+  backend_ =
+      requireBackend(options_.backend, options_.threads, options_.deviceMemory);
+  ++created_;
+}
+
+Session::~Session() = default;
+Session::Session(Session &&) noexcept = default;
+Session &Session::operator=(Session &&) noexcept = default;
+
+std::vector<Tensor> Session::run(std::vector<Tensor> inputs,
+                                 const RunOptions &options,
+                                 exec::Stats *stats) {
+  RunOptions own = options;
+  own.backend = options_.backend;
+  own.threads = options_.threads;
+  own.deviceMemory = options_.deviceMemory;
+  ++runs_;
+  return model_.runOn(*backend_, std::move(inputs), own, stats);
+}
+
+std::map<std::string, Shape> Session::weights() const {
+  const Program &program = model_.program_;
+  std::map<std::string, Shape> named;
+  for (const auto &[v, shape] : program.constants.shapes())
+    if (!program.values[v].name.empty() && numElements(shape) > 1)
+      named[program.values[v].name] = shape;
+  return named;
+}
+
+void Session::setWeights(const std::map<std::string, Tensor> &given) {
+  Program &program = model_.program_;
+  std::map<std::string, int> byName;
+  for (const auto &[v, shape] : program.constants.shapes())
+    if (!program.values[v].name.empty() && numElements(shape) > 1)
+      byName[program.values[v].name] = v;
+  // Every check before the first replacement: a bad call changes nothing.
+  for (const auto &[name, tensor] : given) {
+    auto found = byName.find(name);
+    if (found == byName.end())
+      throw RuntimeError("the model has no weight '" + name + "'");
+    const Shape &shape = program.constants.shape(found->second);
+    if (tensor.shape != shape ||
+        int64_t(tensor.data.size()) != numElements(shape))
+      throw RuntimeError("weight '" + name + "' has shape " +
+                         formatShape(shape) + ", given " +
+                         formatShape(tensor.shape));
+  }
+  std::vector<int> changed;
+  for (const auto &[name, tensor] : given) {
+    int v = byName.at(name);
+    program.constants.set(v, tensor);
+    changed.push_back(v);
+  }
+  backend_->constantsChanged(changed);
+}
+
+} // namespace sstep

@@ -1,0 +1,148 @@
+//===- ExecutionPlanTest.cpp - one tile policy for every kind of run ------===//
+//
+// plan::planExecution against the three policies it replaced (tensor runs,
+// slide runs, patch runs; their code kept here as the oracle) on random
+// networks, for a backend that chains tiles and one that does not; and the
+// properties the policy promises: a budget's tiles fit it, a tensor that
+// fits runs whole, a slide always runs in tiles, an impossible budget names
+// what the smallest tile needs.
+//
+//===----------------------------------------------------------------------===//
+
+#include <catch2/catch.hpp>
+
+#include "runtime/core/RuntimeError.h"
+#include "runtime/cpu/CpuTileModel.h"
+#include "runtime/plan/ExecutionPlan.h"
+#include "test/unit/RandomNet.h"
+#include "test/unit/TestPrograms.h"
+
+#include <algorithm>
+
+using namespace sstep;
+
+namespace {
+
+/// pipeline::chooseSlideTileEdge as it was.
+int64_t oldSlideEdge(const Program &program, const plan::Stages &stages,
+                     Size2 size, int64_t budget) {
+  int64_t fits = plan::chooseTileEdge(program, stages, size, budget);
+  if (stages.stages.empty() || program.inputs.size() != 1)
+    return fits;
+  plan::Sizes sizes = plan::predictSizes(program, stages, size);
+  int input = program.inputs[0];
+  int64_t edge = 4096;
+  for (int64_t candidate : {1024, 2048}) {
+    plan::StageTiling tiling(program, stages.stages[0], sizes, candidate);
+    if (tiling.tiles() == 0)
+      break;
+    int64_t r = std::min<int64_t>(1, tiling.grid()[0] - 1);
+    int64_t c = std::min<int64_t>(1, tiling.grid()[1] - 1);
+    double window = double(tiling.windows(r, c).compute[input].pixels());
+    if (window <= 1.2 * double(tiling.share(input, r, c).pixels())) {
+      edge = candidate;
+      break;
+    }
+  }
+  return std::min(edge, fits);
+}
+
+/// Model::tileShapeFor as it was.
+plan::TileShape oldTensorShape(const Program &program,
+                               const plan::Stages &stages, Size2 size,
+                               int64_t budget, bool chained,
+                               const plan::TileModel &model) {
+  if (budget <= 0)
+    return {};
+  return plan::chooseTiles(program, stages, size, budget, chained, model);
+}
+
+/// runtime/api/Slide.cpp's branch as it was.
+plan::TileShape oldSlideShape(const Program &program,
+                              const plan::Stages &stages, Size2 size,
+                              int64_t budget, bool chained,
+                              const plan::TileModel &model) {
+  if (chained)
+    return plan::chooseStrips(program, stages, size, budget, model);
+  return {oldSlideEdge(program, stages, size, budget), 0};
+}
+
+} // namespace
+
+TEST_CASE("one tile policy gives the shapes of the three it replaced",
+          "[plan]") {
+  cpu::CpuTileModel cpuModel;
+  for (uint32_t seed = 300; seed < 316; ++seed) {
+    Size2 size{72, 96};
+    test::RandomNet net(seed, {size[0], size[1]}, 3);
+    std::string text = net.build(7);
+    INFO("seed " << seed << "\n" << text);
+    Program program = test::compileProgram(text);
+    plan::Stages stages = plan::planStages(program);
+    for (bool chained : {false, true}) {
+      const plan::TileModel &model =
+          chained ? static_cast<const plan::TileModel &>(cpuModel)
+                  : plan::plainModel();
+      plan::BackendTraits traits{chained, &model};
+      plan::MemoryPrediction whole =
+          plan::predictMemory(program, stages, size, 0, {0, chained}, model);
+      plan::MemoryPrediction least =
+          plan::predictMemory(program, stages, size, 1, {1, chained}, model);
+      for (double share : {0.3, 0.7, 1.5}) {
+        int64_t budget =
+            least.workingSet() +
+            int64_t(share * double(whole.workingSet() - least.workingSet()));
+        INFO("chained " << chained << " budget " << budget);
+        plan::TileRequest tensor{{}, budget, false};
+        plan::ExecutionPlan p =
+            plan::planExecution(program, size, traits, tensor);
+        CHECK(p.tiles ==
+              oldTensorShape(program, stages, size, budget, chained, model));
+        CHECK(p.chained == chained);
+        CHECK(p.input == size);
+        CHECK(p.memory.workingSet() <= budget);
+        if (whole.workingSet() <= budget)
+          CHECK(p.tiles.extent()[1] >= std::max(size[0], size[1]));
+
+        plan::TileRequest slide{{}, budget, true};
+        plan::ExecutionPlan s =
+            plan::planExecution(program, size, traits, slide);
+        CHECK(s.tiles ==
+              oldSlideShape(program, stages, size, budget, chained, model));
+        CHECK_FALSE(s.tiles.whole());
+        CHECK(s.memory.workingSet() <= budget);
+      }
+      // Fixed tiles are taken as given, with their prediction.
+      plan::ExecutionPlan fixed = plan::planExecution(
+          program, size, traits, plan::TileRequest{{24, 8}, 0, false});
+      CHECK(fixed.tiles == plan::TileShape{24, 8});
+      CHECK(fixed.memory.tileBytes ==
+            plan::predictMemory(program, stages, size, 24, {8, chained}, model)
+                .tileBytes);
+      // No budget: the whole image (tensors); a slide needs one.
+      CHECK(plan::planExecution(program, size, traits, {}).tiles.whole());
+      CHECK_THROWS_AS(plan::planExecution(program, size, traits,
+                                          plan::TileRequest{{}, 0, true}),
+                      RuntimeError);
+      CHECK_THROWS_WITH(plan::planExecution(program, size, traits,
+                                            plan::TileRequest{{}, 1, false}),
+                        Catch::Contains("the smallest tile needs"));
+    }
+  }
+}
+
+TEST_CASE("a plan's stage tilings are the plan's tiles", "[plan]") {
+  Program program = test::compileProgram(R"(
+func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {
+  %w = arith.constant dense<0.1> : tensor<2x2x3x3xf32>
+  %y = sstep.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x?x?xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x?x?xf32>
+  return %y : tensor<1x2x?x?xf32>
+}
+)");
+  plan::ExecutionPlan p = plan::planExecution(
+      program, {40, 64}, {}, plan::TileRequest{{16, 8}, 0, false});
+  plan::Sizes sizes = plan::predictSizes(program, p.stages, p.input);
+  plan::StageTiling tiling = p.tiling(program, 0, sizes);
+  CHECK(tiling.grid() == Size2{5, 4});
+  CHECK(p.memory.grids == std::vector<Size2>{Size2{5, 4}});
+}
