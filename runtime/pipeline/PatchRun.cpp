@@ -166,6 +166,80 @@ void accumulate(exec::Stats &total, const exec::Stats &s) {
   total.counters = s.counters;
 }
 
+/// The journal of rows already durable in the spill files (void when a
+/// spill file is gone or of another size); the patches left to run.
+std::unique_ptr<Journal>
+openJournal(const Program &program, const plan::ExecutionPlan &plan,
+            const slide::SlideReader &reader, const PatchRunOptions &options,
+            const std::vector<OutputPlan> &outs, int64_t n,
+            PatchRunReport &report, std::vector<int64_t> &toRun) {
+  const std::string journalPath = outs[0].file.path + ".journal";
+  const std::string fingerprint =
+      fingerprintOf(program, reader, options, plan.tiles, outs);
+  auto journal = std::make_unique<Journal>(journalPath, fingerprint);
+  if (journal->start() == Journal::Start::Resumed) {
+    bool spilled = true;
+    for (const OutputPlan &o : outs)
+      spilled = spilled && fileSize(o.spillPath) ==
+                               std::max<int64_t>(n, 1) * o.rowValues * 4;
+    if (!spilled) {
+      note(options,
+           journalPath + " has lost its spill file: starting from scratch");
+      journal->remove();
+      journal = std::make_unique<Journal>(journalPath, fingerprint);
+    }
+  }
+  report.journal = journal->start();
+  if (report.journal == Journal::Start::Mismatch)
+    note(options, journalPath + " is from a different command (model, slide, "
+                                "level, patches or options): starting from "
+                                "scratch");
+  for (int64_t i = 0; i < n; ++i)
+    if (journal->done(i))
+      ++report.patchesResumed;
+    else
+      toRun.push_back(i);
+  if (report.journal == Journal::Start::Resumed)
+    note(options, "resuming from " + journalPath + ": " +
+                      std::to_string(report.patchesResumed) + " of " +
+                      std::to_string(n) + " patches done");
+  return journal;
+}
+
+/// The HDF5 tables (or groups) of every output, from the spill files, with
+/// each patch's coordinates and the run's description.
+void writeTables(const Program &program, const slide::SlideReader &reader,
+                 const PatchRunOptions &options,
+                 const std::vector<Size2> &origins, std::vector<float> tissue,
+                 const std::vector<OutputPlan> &outs) {
+  const slide::LevelInfo &info = reader.level(options.level);
+  slide::PatchTable table;
+  table.layout = options.layout;
+  table.level = options.level;
+  table.size = options.size;
+  table.masked = options.tissueMask;
+  table.tissue = std::move(tissue);
+  for (const Size2 &o : origins) {
+    table.levelCoords.push_back({o[1], o[0]});
+    table.coords.push_back({int64_t(double(o[1]) * info.downsample + 0.5),
+                            int64_t(double(o[0]) * info.downsample + 0.5)});
+  }
+  table.integers["patch_stride"] = options.stride;
+  table.integers["level_width"] = info.width;
+  table.integers["level_height"] = info.height;
+  table.numbers["downsample"] = info.downsample;
+  if (reader.properties().mppX > 0)
+    table.numbers["mpp"] = reader.properties().mppX * info.downsample;
+  if (options.tissueMask)
+    table.numbers["min_tissue"] = options.minTissue;
+  table.texts["slide"] = reader.path();
+  table.texts["normalization"] = options.normalization.str();
+  for (const OutputPlan &o : outs) {
+    table.texts["output"] = program.outputName(o.file.index);
+    writeTable(o, table);
+  }
+}
+
 PatchRunReport run(const Program &program, const plan::ExecutionPlan &plan,
                    exec::Backend &backend, const slide::SlideReader &reader,
                    const PatchRunOptions &options) {
@@ -202,38 +276,9 @@ PatchRunReport run(const Program &program, const plan::ExecutionPlan &plan,
     report.rowShapes.push_back(o.rowShape);
   }
 
-  // The journal: rows already durable in the spill files.
-  const std::string journalPath = outs[0].file.path + ".journal";
-  const std::string fingerprint =
-      fingerprintOf(program, reader, options, plan.tiles, outs);
-  auto journal = std::make_unique<Journal>(journalPath, fingerprint);
-  if (journal->start() == Journal::Start::Resumed) {
-    bool spilled = true;
-    for (const OutputPlan &o : outs)
-      spilled = spilled && fileSize(o.spillPath) ==
-                               std::max<int64_t>(n, 1) * o.rowValues * 4;
-    if (!spilled) {
-      note(options,
-           journalPath + " has lost its spill file: starting from scratch");
-      journal->remove();
-      journal = std::make_unique<Journal>(journalPath, fingerprint);
-    }
-  }
-  report.journal = journal->start();
-  if (report.journal == Journal::Start::Mismatch)
-    note(options, journalPath + " is from a different command (model, slide, "
-                                "level, patches or options): starting from "
-                                "scratch");
   std::vector<int64_t> toRun;
-  for (int64_t i = 0; i < n; ++i)
-    if (journal->done(i))
-      ++report.patchesResumed;
-    else
-      toRun.push_back(i);
-  if (report.journal == Journal::Start::Resumed)
-    note(options, "resuming from " + journalPath + ": " +
-                      std::to_string(report.patchesResumed) + " of " +
-                      std::to_string(n) + " patches done");
+  std::unique_ptr<Journal> journal =
+      openJournal(program, plan, reader, options, outs, n, report, toRun);
   bool keep = report.journal == Journal::Start::Resumed;
   for (OutputPlan &o : outs)
     o.spill = std::make_unique<SpillFile>(
@@ -296,31 +341,7 @@ PatchRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   writer.drain();
 
   auto finishStart = Clock::now();
-  slide::PatchTable table;
-  table.layout = options.layout;
-  table.level = options.level;
-  table.size = options.size;
-  table.masked = options.tissueMask;
-  table.tissue = std::move(tissue);
-  for (const Size2 &o : origins) {
-    table.levelCoords.push_back({o[1], o[0]});
-    table.coords.push_back({int64_t(double(o[1]) * info.downsample + 0.5),
-                            int64_t(double(o[0]) * info.downsample + 0.5)});
-  }
-  table.integers["patch_stride"] = options.stride;
-  table.integers["level_width"] = info.width;
-  table.integers["level_height"] = info.height;
-  table.numbers["downsample"] = info.downsample;
-  if (reader.properties().mppX > 0)
-    table.numbers["mpp"] = reader.properties().mppX * info.downsample;
-  if (options.tissueMask)
-    table.numbers["min_tissue"] = options.minTissue;
-  table.texts["slide"] = reader.path();
-  table.texts["normalization"] = options.normalization.str();
-  for (const OutputPlan &o : outs) {
-    table.texts["output"] = program.outputName(o.file.index);
-    writeTable(o, table);
-  }
+  writeTables(program, reader, options, origins, std::move(tissue), outs);
   // The tables are in place: only now may the journal and spills go.
   journal->remove();
   for (OutputPlan &o : outs)

@@ -134,36 +134,20 @@ struct Leftovers {
   bool resumable = false;
 };
 
-SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
-                   exec::Backend &backend, const slide::SlideReader &reader,
-                   const SlideRunOptions &options, Leftovers &leftovers) {
-  auto start = Clock::now();
-  SlideRunReport report;
-  if (program.inputs.size() != 1)
-    throw RuntimeError("a slide feeds a model with one image input; this "
-                       "model has " +
-                       std::to_string(program.inputs.size()) + " inputs");
-  const slide::LevelInfo &info = reader.level(options.level);
-  report.level = {info.height, info.width};
-  report.tileEdge = plan.tiles.edge;
-  report.tileRows = plan.tiles.rows;
-  if (plan.input != report.level)
-    throw RuntimeError("internal error: a plan for " +
-                       std::to_string(plan.input[1]) + " x " +
-                       std::to_string(plan.input[0]) +
-                       " pixels run on a level of another size");
-  const plan::Stages &stages = plan.stages;
-  if (stages.stages.empty())
-    throw RuntimeError("the model computes nothing from its input");
-  plan::Sizes sizes = plan::predictSizes(program, stages, report.level);
-  const int input = program.inputs[0];
-
-  // Which outputs stream to spill files and which are written from memory.
-  std::vector<OutputPlan> outs(options.outputs.size());
-  std::string journalPath; // beside the first streamed output
+/// The run's outputs: which stream to spill files (the journal goes beside
+/// the first of them) and which are written from memory.
+struct Outputs {
+  std::vector<OutputPlan> plans;
+  std::string journalPath;
   bool allStreamedTiles = true;
-  for (size_t i = 0; i < outs.size(); ++i) {
-    OutputPlan &o = outs[i];
+};
+
+Outputs planOutputs(const Program &program, const plan::Stages &stages,
+                    const SlideRunOptions &options, Leftovers &leftovers) {
+  Outputs outputs;
+  outputs.plans.resize(options.outputs.size());
+  for (size_t i = 0; i < outputs.plans.size(); ++i) {
+    OutputPlan &o = outputs.plans[i];
     o.file = options.outputs[i];
     o.value = program.outputs.at(o.file.index);
     std::optional<OutputFormat> format = formatOf(o.file.path);
@@ -189,79 +173,49 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
         throw RuntimeError(o.file.path + ": " + why);
       o.spillPath = o.file.path + ".partial";
       leftovers.spills.push_back(o.spillPath);
-      if (journalPath.empty())
-        journalPath = o.file.path + ".journal";
+      if (outputs.journalPath.empty())
+        outputs.journalPath = o.file.path + ".journal";
     }
-    allStreamedTiles = allStreamedTiles && o.streamed && tiled;
+    outputs.allStreamedTiles = outputs.allStreamedTiles && o.streamed && tiled;
   }
+  return outputs;
+}
 
-  const plan::Stage &first = stages.stages[0];
-  // The executor's tiling of the first stage: the journal's and the tissue
-  // mask's tile indices are its tiles.
-  plan::StageTiling tiling = plan.tiling(program, 0, sizes);
-  const bool singleStage = stages.stages.size() == 1;
-  report.resumable = singleStage && first.reduceNodes.empty() &&
-                     first.wholeNodes.empty() && allStreamedTiles;
-  // Skipped tiles leave zeros in stored images: only reductions (which see
-  // the tiles that ran) and heads on them may follow the first stage.
+/// Refuses a tissue mask for a model that would read skipped tiles: they
+/// leave zeros in stored images, so only reductions (which see the tiles
+/// that ran) and heads on them may follow the first stage.
+void checkMaskable(const plan::Stages &stages) {
   bool maskable = true;
   for (size_t i = 0; i < stages.stages.size(); ++i)
     maskable = maskable && stages.stages[i].wholeNodes.empty() &&
                (i == 0 || stages.stages[i].tileNodes.empty());
-  if (options.tissueMask && !maskable)
+  if (!maskable)
     throw RuntimeError("the tissue mask needs a model whose tiles all run in "
                        "its first stage, followed by nothing but reductions "
                        "and heads; this one has " +
                        std::to_string(stages.stages.size()) +
                        " stages or whole-image nodes, which would read the "
                        "skipped tiles");
+}
 
-  std::vector<TileState> state(size_t(tiling.tiles()), TileState::Run);
-  if (options.tissueMask) {
-    std::vector<uint8_t> tissue =
-        tissueTiles(reader, options.level, tiling, input);
-    for (size_t i = 0; i < state.size(); ++i)
-      if (!tissue[i]) {
-        state[i] = TileState::Background;
-        ++report.tilesBackground;
-      }
-  }
-
-  // The journal, for runs that can resume.
+/// Each tile of the first stage: to run, done by an earlier run (its
+/// journal's), or background (no tissue); and the journal of a run that
+/// can resume.
+struct TilePlan {
+  std::vector<TileState> state;
   std::unique_ptr<Journal> journal;
-  leftovers.resumable = report.resumable;
-  if (report.resumable) {
-    // A journal whose spill files are gone or of another size is void.
-    bool spilled = true;
-    for (const OutputPlan &o : outs) {
-      const Shape &shape = program.values[o.value].shape;
-      Size2 size = sizes[o.value];
-      spilled =
-          spilled && fileSize(o.spillPath) == shape[1] * size[0] * size[1] * 4;
-    }
-    if (!spilled && fileSize(journalPath) >= 0) {
-      note(options,
-           journalPath + " has lost its spill file: starting from scratch");
-      ::unlink(journalPath.c_str());
-    }
-    journal = std::make_unique<Journal>(
-        journalPath,
-        fingerprintOf(program, reader, options, plan.tiles, tiling, outs));
-    report.journal = journal->start();
-    if (report.journal == Journal::Start::Mismatch)
-      note(options, journalPath +
-                        " is from a different command (model, slide, level, "
-                        "tile or options): starting from scratch");
-    for (size_t i = 0; i < state.size(); ++i)
-      if (state[i] == TileState::Run && journal->done(int64_t(i))) {
-        state[i] = TileState::Done;
-        ++report.tilesResumed;
-      }
-    if (report.journal == Journal::Start::Resumed)
-      note(options, "resuming from " + journalPath + ": " +
-                        std::to_string(report.tilesResumed) + " of " +
-                        std::to_string(state.size()) + " tiles done");
-  } else {
+};
+
+/// Opens the journal of a resumable run and marks the tiles it has done;
+/// else removes what a killed run left.
+void openJournal(const Program &program, const plan::ExecutionPlan &plan,
+                 const slide::SlideReader &reader,
+                 const SlideRunOptions &options,
+                 const plan::StageTiling &tiling, const plan::Sizes &sizes,
+                 const Outputs &outputs, TilePlan &tiles,
+                 SlideRunReport &report, const Leftovers &leftovers) {
+  const std::string &journalPath = outputs.journalPath;
+  if (!report.resumable) {
     // Left by a killed run of a model that cannot resume, or of another
     // command: the spill files are emptied as they are opened.
     bool left = !journalPath.empty() && fileSize(journalPath) >= 0;
@@ -273,13 +227,70 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
                     "outputs kept in memory): starting from scratch");
     if (!journalPath.empty())
       ::unlink(journalPath.c_str());
+    return;
   }
-  for (TileState s : state)
-    report.tilesToRun += s == TileState::Run;
+  // A journal whose spill files are gone or of another size is void.
+  bool spilled = true;
+  for (const OutputPlan &o : outputs.plans) {
+    const Shape &shape = program.values[o.value].shape;
+    Size2 size = sizes[o.value];
+    spilled =
+        spilled && fileSize(o.spillPath) == shape[1] * size[0] * size[1] * 4;
+  }
+  if (!spilled && fileSize(journalPath) >= 0) {
+    note(options,
+         journalPath + " has lost its spill file: starting from scratch");
+    ::unlink(journalPath.c_str());
+  }
+  tiles.journal = std::make_unique<Journal>(
+      journalPath, fingerprintOf(program, reader, options, plan.tiles, tiling,
+                                 outputs.plans));
+  report.journal = tiles.journal->start();
+  if (report.journal == Journal::Start::Mismatch)
+    note(options, journalPath +
+                      " is from a different command (model, slide, level, "
+                      "tile or options): starting from scratch");
+  for (size_t i = 0; i < tiles.state.size(); ++i)
+    if (tiles.state[i] == TileState::Run && tiles.journal->done(int64_t(i))) {
+      tiles.state[i] = TileState::Done;
+      ++report.tilesResumed;
+    }
+  if (report.journal == Journal::Start::Resumed)
+    note(options, "resuming from " + journalPath + ": " +
+                      std::to_string(report.tilesResumed) + " of " +
+                      std::to_string(tiles.state.size()) + " tiles done");
+}
 
-  // Declared after the sinks, so its thread stops before their files close.
-  SpillWriter writer(journal.get());
-  bool keep = journal && journal->start() == Journal::Start::Resumed;
+TilePlan planTiles(const Program &program, const plan::ExecutionPlan &plan,
+                   const slide::SlideReader &reader,
+                   const SlideRunOptions &options,
+                   const plan::StageTiling &tiling, const plan::Sizes &sizes,
+                   const Outputs &outputs, SlideRunReport &report,
+                   Leftovers &leftovers) {
+  TilePlan tiles;
+  tiles.state.assign(size_t(tiling.tiles()), TileState::Run);
+  if (options.tissueMask) {
+    std::vector<uint8_t> tissue =
+        tissueTiles(reader, options.level, tiling, program.inputs[0]);
+    for (size_t i = 0; i < tiles.state.size(); ++i)
+      if (!tissue[i]) {
+        tiles.state[i] = TileState::Background;
+        ++report.tilesBackground;
+      }
+  }
+  leftovers.resumable = report.resumable;
+  openJournal(program, plan, reader, options, tiling, sizes, outputs, tiles,
+              report, leftovers);
+  for (TileState s : tiles.state)
+    report.tilesToRun += s == TileState::Run;
+  return tiles;
+}
+
+/// A sink per streamed output, writing spill files through `writer` and
+/// encoding bands of them as they fill.
+void openSinks(std::vector<OutputPlan> &outs, SpillWriter &writer, bool keep,
+               const SlideRunOptions &options,
+               const slide::SlideReader &reader) {
   for (OutputPlan &o : outs)
     if (o.streamed) {
       std::string spillPath = o.spillPath, path = o.file.path;
@@ -295,6 +306,104 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
                 spill, path, format, formatOptions(options, reader, spill));
           });
     }
+}
+
+/// Tells the executor which tiles to skip (resumed or background), filling
+/// their output blocks, and which it will run (for the source's read-ahead).
+void skipTiles(exec::Options &exec, const std::vector<TileState> &state,
+               std::vector<OutputPlan> &outs, const SlideRunOptions &options) {
+  exec.wanted = [&](const exec::TileId &id, const plan::TileWindows &w) {
+    if (id.stage != 0)
+      return true;
+    TileState s = state[size_t(id.index)];
+    bool fill = s == TileState::Background && options.background != 0;
+    for (OutputPlan &o : outs) {
+      const Region &owned = w.owned[o.value];
+      if (s == TileState::Run || owned.empty())
+        continue;
+      if (o.sink) // a resumed block is in the spill file already
+        o.sink->skip(owned, fill, options.background);
+      else if (s == TileState::Background)
+        o.background.push_back(owned);
+    }
+    return s == TileState::Run;
+  };
+  // The same decision, so that the executor tells the source what it will
+  // read, in its own order (chained strips read fresh rows, column by
+  // column, and restart primed after a skipped tile).
+  exec.willRun = [&](const exec::TileId &id) {
+    return id.stage != 0 || state[size_t(id.index)] == TileState::Run;
+  };
+}
+
+/// Background blocks into outputs from memory; streamed outputs completed
+/// into their files; then, the outputs in place, the journal and spills go.
+void finishOutputs(std::vector<OutputPlan> &outs, Journal *journal,
+                   std::vector<Tensor> &results, const SlideRunOptions &options,
+                   SlideRunReport &report) {
+  for (OutputPlan &o : outs) {
+    if (!o.streamed) {
+      Tensor &t = results[o.file.index];
+      for (const Region &region : o.background)
+        for (int64_t c = 0; c < t.dim(1); ++c)
+          for (int64_t y = region.axes[0].lo; y <= region.axes[0].hi; ++y)
+            for (int64_t x = region.axes[1].lo; x <= region.axes[1].hi; ++x)
+              t.data[size_t((c * t.dim(2) + y) * t.dim(3) + x)] =
+                  options.background;
+      continue;
+    }
+    o.sink->complete();
+    report.bandsEarly += o.sink->encoder()->bandsEarly();
+  }
+  if (journal)
+    journal->remove();
+  for (OutputPlan &o : outs)
+    if (o.sink)
+      o.sink->file()->remove();
+}
+
+SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
+                   exec::Backend &backend, const slide::SlideReader &reader,
+                   const SlideRunOptions &options, Leftovers &leftovers) {
+  auto start = Clock::now();
+  SlideRunReport report;
+  if (program.inputs.size() != 1)
+    throw RuntimeError("a slide feeds a model with one image input; this "
+                       "model has " +
+                       std::to_string(program.inputs.size()) + " inputs");
+  const slide::LevelInfo &info = reader.level(options.level);
+  report.level = {info.height, info.width};
+  report.tileEdge = plan.tiles.edge;
+  report.tileRows = plan.tiles.rows;
+  if (plan.input != report.level)
+    throw RuntimeError("internal error: a plan for " +
+                       std::to_string(plan.input[1]) + " x " +
+                       std::to_string(plan.input[0]) +
+                       " pixels run on a level of another size");
+  const plan::Stages &stages = plan.stages;
+  if (stages.stages.empty())
+    throw RuntimeError("the model computes nothing from its input");
+  plan::Sizes sizes = plan::predictSizes(program, stages, report.level);
+  const int input = program.inputs[0];
+
+  Outputs outputs = planOutputs(program, stages, options, leftovers);
+  std::vector<OutputPlan> &outs = outputs.plans;
+  const plan::Stage &first = stages.stages[0];
+  report.resumable = stages.stages.size() == 1 && first.reduceNodes.empty() &&
+                     first.wholeNodes.empty() && outputs.allStreamedTiles;
+  if (options.tissueMask)
+    checkMaskable(stages);
+  // The executor's tiling of the first stage: the journal's and the tissue
+  // mask's tile indices are its tiles.
+  plan::StageTiling tiling = plan.tiling(program, 0, sizes);
+  TilePlan tiles = planTiles(program, plan, reader, options, tiling, sizes,
+                             outputs, report, leftovers);
+
+  // Declared after the sinks, so its thread stops before their files close.
+  SpillWriter writer(tiles.journal.get());
+  openSinks(outs, writer,
+            tiles.journal && tiles.journal->start() == Journal::Start::Resumed,
+            options, reader);
 
   // An interior tile's window (tile and halo) is the largest region read.
   Region largest =
@@ -313,30 +422,8 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   for (OutputPlan &o : outs)
     if (o.sink)
       exec.sinks[o.file.index] = o.sink.get();
-  if (report.tilesToRun != int64_t(state.size())) {
-    exec.wanted = [&](const exec::TileId &id, const plan::TileWindows &w) {
-      if (id.stage != 0)
-        return true;
-      TileState s = state[size_t(id.index)];
-      bool fill = s == TileState::Background && options.background != 0;
-      for (OutputPlan &o : outs) {
-        const Region &owned = w.owned[o.value];
-        if (s == TileState::Run || owned.empty())
-          continue;
-        if (o.sink) // a resumed block is in the spill file already
-          o.sink->skip(owned, fill, options.background);
-        else if (s == TileState::Background)
-          o.background.push_back(owned);
-      }
-      return s == TileState::Run;
-    };
-    // The same decision, so that the executor tells the source what it
-    // will read, in its own order (chained strips read fresh rows, column
-    // by column, and restart primed after a skipped tile).
-    exec.willRun = [&](const exec::TileId &id) {
-      return id.stage != 0 || state[size_t(id.index)] == TileState::Run;
-    };
-  }
+  if (report.tilesToRun != int64_t(tiles.state.size()))
+    skipTiles(exec, tiles.state, outs, options);
 
   int tiledStages = 0;
   for (const plan::Stage &stage : stages.stages)
@@ -346,6 +433,7 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   progress.setTilesToRun(report.tilesToRun);
   const double levelPixels = double(info.width) * double(info.height);
   int64_t ranHere = 0;
+  Journal *journal = tiles.journal.get();
   exec.progress = [&](const exec::TileId &id, bool ran) {
     if (ran && journal && id.stage == 0)
       writer.tileDone(id.index);
@@ -367,26 +455,7 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   writer.drain();
 
   auto finishStart = Clock::now();
-  for (OutputPlan &o : outs) {
-    if (!o.streamed) {
-      Tensor &t = report.outputs[o.file.index];
-      for (const Region &region : o.background)
-        for (int64_t c = 0; c < t.dim(1); ++c)
-          for (int64_t y = region.axes[0].lo; y <= region.axes[0].hi; ++y)
-            for (int64_t x = region.axes[1].lo; x <= region.axes[1].hi; ++x)
-              t.data[size_t((c * t.dim(2) + y) * t.dim(3) + x)] =
-                  options.background;
-      continue;
-    }
-    o.sink->complete();
-    report.bandsEarly += o.sink->encoder()->bandsEarly();
-  }
-  // The outputs are in place: only now may the journal and spills go.
-  if (journal)
-    journal->remove();
-  for (OutputPlan &o : outs)
-    if (o.sink)
-      o.sink->file()->remove();
+  finishOutputs(outs, journal, report.outputs, options, report);
   report.finishSeconds = since(finishStart);
   report.decodeSeconds = source.decodeSeconds();
   report.prefetchedReads = source.prefetched();
