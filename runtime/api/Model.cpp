@@ -40,7 +40,7 @@ std::vector<std::string> Model::outputNames() const {
   return names;
 }
 
-plan::ExecutionPlan Model::planFor(Size2 size, const RunOptions &options,
+plan::ExecutionPlan Model::planFor(Size2 size, const ExecutionOptions &options,
                                    bool slide) const {
   const BackendInfo &backend = backendInfo(options.backend);
   plan::TileRequest request;
@@ -75,16 +75,15 @@ bool Model::streamable(size_t index) const {
 }
 
 plan::TileShape Model::tileShapeFor(Size2 size,
-                                    const RunOptions &options) const {
+                                    const ExecutionOptions &options) const {
   return planFor(size, options).tiles;
 }
 
 std::vector<Tensor> Model::run(std::vector<Tensor> inputs,
                                const RunOptions &options,
                                exec::Stats *stats) const {
-  std::unique_ptr<exec::Backend> backend = requireBackend(
-      options.backend, options.threads,
-      options.deviceMemory ? options.deviceMemory : options.memoryBudget);
+  std::unique_ptr<exec::Backend> backend =
+      requireBackend(options.backend, options.threads, options.deviceBytes());
   return runOn(*backend, std::move(inputs), options, stats);
 }
 

@@ -32,9 +32,12 @@
 
 namespace sstep {
 
-/// How Model::run executes.
-struct RunOptions {
-  /// "cpu" (oneDNN, when built) or "reference" (plain loops, the oracle).
+/// How any run executes: the backend, its threads, the tiles or the
+/// memory budget. Tensor runs (RunOptions), slide and patch jobs (Slide.h)
+/// and the bindings all take it.
+struct ExecutionOptions {
+  /// A backend of this build (Backends.h): "cpu" (oneDNN), "reference"
+  /// (plain loops, the oracle), "cuda".
   std::string backend = "cpu";
   /// Worker threads; 0: all cores.
   int threads = 0;
@@ -45,17 +48,26 @@ struct RunOptions {
   /// above); 0: square.
   int64_t tileRows = 0;
   /// With tileEdge 0: the largest tiles whose working set fits this many
-  /// bytes; 0 as well: the whole image at once.
+  /// bytes; 0 as well: the whole image at once (tensors).
   int64_t memoryBudget = 0;
+  /// Device memory for a GPU backend's arena, in bytes; 0: memoryBudget,
+  /// else half of what is free.
+  int64_t deviceMemory = 0;
+
+  /// The GPU arena's bytes these options ask for (0: half of what is free).
+  int64_t deviceBytes() const {
+    return deviceMemory > 0 ? deviceMemory : memoryBudget;
+  }
+};
+
+/// How Model::run executes.
+struct RunOptions : ExecutionOptions {
   /// Inputs read a region at a time (by input index); their tensors are
   /// passed empty. The run must be tiled.
   std::map<size_t, exec::InputSource *> sources;
   /// Outputs written a block at a time (by output index), each an NCHW
   /// image; they are returned empty.
   std::map<size_t, exec::OutputSink *> sinks;
-  /// Device memory for a GPU backend's arena, in bytes; 0: memoryBudget,
-  /// else half of what is free.
-  int64_t deviceMemory = 0;
 };
 
 class Model {
@@ -88,7 +100,7 @@ public:
   /// The plan of a run on a first input of `size` (height, width) as
   /// `options` ask (plan::planExecution's policy for the backend's traits);
   /// `slide`: the input streams from a slide.
-  plan::ExecutionPlan planFor(Size2 size, const RunOptions &options,
+  plan::ExecutionPlan planFor(Size2 size, const ExecutionOptions &options,
                               bool slide = false) const;
 
   /// The tile shape `options` asks for on `inputs` (edge 0: whole image):
@@ -100,7 +112,8 @@ public:
   bool streamable(size_t index) const;
 
   /// The same for a first input of `size` (height, width).
-  plan::TileShape tileShapeFor(Size2 size, const RunOptions &options) const;
+  plan::TileShape tileShapeFor(Size2 size,
+                               const ExecutionOptions &options) const;
 
 private:
   friend class Session; // replaces weights in its own copy

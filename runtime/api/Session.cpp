@@ -57,11 +57,11 @@ void Session::setWeights(const std::map<std::string, Tensor> &given) {
                          formatShape(tensor.shape));
   }
   std::vector<int> changed;
-  for (const auto &[name, tensor] : given) {
-    int v = byName.at(name);
-    program.constants.set(v, tensor);
-    changed.push_back(v);
-  }
+  for (const auto &[name, tensor] : given)
+    changed.push_back(byName.at(name));
+  backend_->checkReplaceable(program, changed);
+  for (const auto &[name, tensor] : given)
+    program.constants.set(byName.at(name), tensor);
   backend_->constantsChanged(changed);
 }
 

@@ -25,25 +25,14 @@ std::unique_ptr<slide::SlideReader> openLevel(const std::string &slidePath,
   return reader;
 }
 
-/// The model's run options for a job's backend, tiles and budget.
-template <typename Job> RunOptions runOptionsOf(const Job &job) {
-  RunOptions run;
-  run.backend = job.backend;
-  run.threads = job.threads;
-  run.tileEdge = job.tileEdge;
-  run.tileRows = job.tileRows;
-  run.memoryBudget = job.memoryBudget;
-  return run;
-}
-
 pipeline::SlideRunReport
 runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
   std::unique_ptr<exec::Backend> backend =
-      requireBackend(job.backend, job.threads, job.memoryBudget);
+      requireBackend(job.backend, job.threads, job.deviceBytes());
   auto reader = openLevel(slidePath, job.run.level, job.threads);
   const slide::LevelInfo &info = reader->level(job.run.level);
-  plan::ExecutionPlan plan = model.planFor(Size2{info.height, info.width},
-                                           runOptionsOf(job), /*slide=*/true);
+  plan::ExecutionPlan plan =
+      model.planFor(Size2{info.height, info.width}, job, /*slide=*/true);
   if (job.run.fingerprint.empty())
     job.run.fingerprint = job.backend;
   return pipeline::runSlide(model.program(), plan, *backend, *reader, job.run);
@@ -53,11 +42,11 @@ pipeline::PatchRunReport runPatchesChecked(const Model &model,
                                            const std::string &slidePath,
                                            PatchJob job) {
   std::unique_ptr<exec::Backend> backend =
-      requireBackend(job.backend, job.threads, job.memoryBudget);
+      requireBackend(job.backend, job.threads, job.deviceBytes());
   auto reader = openLevel(slidePath, job.run.level, job.threads);
   // One plan for every patch.
   Size2 patch{job.run.size, job.run.size};
-  plan::ExecutionPlan plan = model.planFor(patch, runOptionsOf(job));
+  plan::ExecutionPlan plan = model.planFor(patch, job);
   // A tile as large as the patch is the whole patch.
   Size2 tile = plan.tiles.extent();
   if (tile[1] >= patch[1] && tile[0] >= patch[0])

@@ -21,20 +21,14 @@
 
 namespace sstep {
 
-struct SlideJob {
-  /// The backend and its threads, as in RunOptions.
-  std::string backend = "cpu";
-  int threads = 0;
-  /// Tiles of this many level pixels; 0: chosen to fit memoryBudget, as
-  /// chained strips (plan::chooseTiles) for a backend that keeps rows, else
-  /// the first of 1024, 2048, 4096 that keeps the halo small
-  /// (plan::chooseSlideTileEdge).
-  int64_t tileEdge = 0;
-  /// With tileEdge: rows per tile (exec::Options::tileRows); 0: square.
-  int64_t tileRows = 0;
-  int64_t memoryBudget = int64_t(2) << 30;
-  /// The level, normalisation, outputs, format, tissue mask, progress...;
-  /// its tileEdge is set from the two above.
+/// A run over a slide level. Its ExecutionOptions' tiles are level pixels;
+/// with tileEdge 0 they are chosen to fit memoryBudget (2 GiB unless set),
+/// as chained strips for a backend that keeps rows, else the first of 1024,
+/// 2048, 4096 that keeps the halo small (plan::planExecution's slide
+/// policy).
+struct SlideJob : ExecutionOptions {
+  SlideJob() { memoryBudget = int64_t(2) << 30; }
+  /// The level, normalisation, outputs, format, tissue mask, progress...
   pipeline::SlideRunOptions run;
 };
 
@@ -43,16 +37,12 @@ struct SlideJob {
 pipeline::SlideRunReport runOnSlide(const Model &model,
                                     const std::string &slidePath, SlideJob job);
 
-struct PatchJob {
-  std::string backend = "cpu";
-  int threads = 0;
-  /// Each patch's run: tiles of this many pixels (tileRows: rows); 0: whole
-  /// when it fits memoryBudget, else the tiles that do.
-  int64_t tileEdge = 0;
-  int64_t tileRows = 0;
-  int64_t memoryBudget = int64_t(2) << 30;
-  /// The level, patch size and stride, outputs, layout, tissue mask...; its
-  /// tile shape is set from the above.
+/// The model on each patch of a slide. Its ExecutionOptions are each
+/// patch's run: fixed tiles, or whole when the patch fits memoryBudget (2
+/// GiB unless set), else the tiles that do.
+struct PatchJob : ExecutionOptions {
+  PatchJob() { memoryBudget = int64_t(2) << 30; }
+  /// The level, patch size and stride, outputs, layout, tissue mask...
   pipeline::PatchRunOptions run;
 };
 

@@ -15,11 +15,9 @@ extern "C" int omp_get_max_threads();
 
 namespace sstep::cpu {
 
-CpuBackend::CpuBackend(int threads) : cache(std::make_unique<Cache>()) {
-  if (threads > 0) {
-    omp_set_num_threads(threads);
-    reference::setThreadCount(threads);
-  }
+CpuBackend::CpuBackend(int threads)
+    : threads(threads), cache(std::make_unique<Cache>()) {
+  useThreads();
   // One layout for every block: the channel block of the widest vector
   // unit, so a tile's values never change layout between primitives.
   blocked = model.channelBlock() == 16 ? memory::format_tag::nChw16c
@@ -50,9 +48,20 @@ std::map<std::string, int64_t> CpuBackend::counters() const {
           {"threads", omp_get_max_threads()}};
 }
 
+void CpuBackend::useThreads() const {
+  // OpenMP's thread count is the calling thread's setting, and the
+  // reference kernels' is global: each backend sets its own before it
+  // runs, so sessions with different counts take turns in one process.
+  if (threads > 0) {
+    omp_set_num_threads(threads);
+    reference::setThreadCount(threads);
+  }
+}
+
 std::vector<Tensor>
 CpuBackend::runOnce(const Node &node,
                     const std::vector<const Tensor *> &operands) {
+  useThreads();
   auto kernel = reference::kernels().find(node.op);
   if (kernel == reference::kernels().end())
     throw RuntimeError(node.describe() + ": no kernel for this op");
@@ -79,6 +88,7 @@ void CpuBackend::constantsChanged(const std::vector<int> &values) {
 void CpuBackend::beginStage(const Program &p, const plan::Stage &,
                             const plan::StageSchedule &schedule,
                             const plan::Sizes &s) {
+  useThreads();
   if (program != &p) {
     // Weights are cached by node: another program's are not these.
     cache->weights.clear();

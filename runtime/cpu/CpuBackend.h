@@ -41,7 +41,8 @@ struct CpuCounters {
 
 class CpuBackend : public exec::Backend {
 public:
-  /// `threads` > 0 caps oneDNN's and the reference kernels' threads.
+  /// `threads` > 0 caps oneDNN's and the reference kernels' threads while
+  /// this backend runs.
   explicit CpuBackend(int threads = 0);
   ~CpuBackend() override;
 
@@ -99,7 +100,10 @@ private:
   void release(int v);
   int64_t liveBytes() const;
 
+  void useThreads() const;
+
   CpuTileModel model;
+  int threads = 0;
   Device device;
   std::unique_ptr<Cache> cache;
   CpuCounters count;

@@ -17,9 +17,16 @@ plan::StageSchedule CpuTileModel::schedule(const Program &program,
                                            const plan::Stages &stages,
                                            const plan::Sizes &sizes) const {
   std::vector<std::vector<int>> groups;
-  for (const Step &step : planSteps(program, stage, stages, sizes))
+  std::vector<Step> steps = planSteps(program, stage, stages, sizes);
+  for (const Step &step : steps)
     groups.push_back(step.nodes);
-  return plan::scheduleStage(program, stage, groups);
+  plan::StageSchedule schedule = plan::scheduleStage(program, stage, groups);
+  // CpuBackend::takeDying: a residual that is not the convolution's input.
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (steps[i].sumValue >= 0 &&
+        steps[i].sumValue != program.nodes[steps[i].nodes[0]].operands[0])
+      schedule.steps[i].overwrites = steps[i].sumValue;
+  return schedule;
 }
 
 namespace {

@@ -92,6 +92,27 @@ public:
   void beginStage(const Program &p, const plan::Stage &stage,
                   const plan::StageSchedule &schedule,
                   const plan::Sizes &s) override;
+  void checkReplaceable(const Program &p,
+                        const std::vector<int> &values) const override {
+    // Small constants read by a generated kernel are compiled into its
+    // source (KernelGrouping's kMaxEmbeddedConstant); the plan's fatbin
+    // cannot change.
+    // An epilogue's convolution runs on cuDNN with weights uploaded at run
+    // time (weightsOf); its bias and the rest are the kernel's.
+    for (const GeneratedKernel &kernel : p.kernels.kernels)
+      for (int id : kernel.nodes)
+        for (size_t i = 0; i < p.nodes[id].operands.size(); ++i) {
+          int v = p.nodes[id].operands[i];
+          bool uploaded =
+              kernel.kind == "epilogue" && id == kernel.nodes.front() && i == 1;
+          if (!uploaded &&
+              std::find(values.begin(), values.end(), v) != values.end())
+            throw RuntimeError("weight '" + p.values[v].name +
+                               "' is compiled into the plan's CUDA kernels; "
+                               "replacing it needs a new plan "
+                               "(sstep-compile --target=cuda)");
+        }
+  }
   void constantsChanged(const std::vector<int> &values) override {
     if (!program)
       return;

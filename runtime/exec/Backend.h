@@ -116,6 +116,14 @@ public:
   /// computes or loads only the `fresh` part.
   virtual bool keepsRows() const { return false; }
 
+  /// Throws RuntimeError naming the constant when one of `values` cannot be
+  /// replaced without a new plan (it is compiled into generated code).
+  virtual void checkReplaceable(const Program &program,
+                                const std::vector<int> &values) const {
+    (void)program;
+    (void)values;
+  }
+
   /// Constants `values` of the program it runs were replaced (new weights
   /// for a training step): drops what it derived from them (packed or
   /// uploaded weights), so that the next tile reads the new ones. A backend

@@ -12,6 +12,30 @@
 
 namespace sstep::plan {
 
+namespace {
+/// Whether step `i` computes its result into the block of the value it
+/// overwrites (CpuBackend::takeDying): the step is that value's last
+/// reader, the tile below keeps none of it, and its block is exactly the
+/// result's block as computed (the fresh rows when `joined`), in the same
+/// layout.
+bool overwrites(const StageSchedule &schedule, const BlockLayout &layout,
+                const TileWindows &w, const StageSchedule::Step &step, size_t i,
+                bool joined) {
+  int s = step.overwrites, r = step.result;
+  if (s < 0 || !schedule.held(s) || w.compute[s].empty())
+    return false;
+  auto last = schedule.lastUse.find(s);
+  if (last == schedule.lastUse.end() || last->second != i)
+    return false;
+  if (!w.keep.empty() && !w.keep[s].empty())
+    return false;
+  bool blocked = size_t(s) < layout.blocked.size() && layout.blocked[s];
+  bool blockedResult = size_t(r) < layout.blocked.size() && layout.blocked[r];
+  const Region &computed = joined ? w.fresh[r] : w.compute[r];
+  return blocked && blockedResult && w.compute[s] == computed;
+}
+} // namespace
+
 int64_t tileWorkingSet(const Program &program, const StageSchedule &schedule,
                        const BlockLayout &layout, const TileWindows &w) {
   auto full = [&](int v) { return layout.bytes(program, v, w.compute[v]); };
@@ -35,18 +59,31 @@ int64_t tileWorkingSet(const Program &program, const StageSchedule &schedule,
     if (!w.compute[v].empty())
       live += fresh(v);
   int64_t peak = live;
+  std::set<int> overwritten;
   auto release = [&](int v) {
-    if (schedule.held(v) && !w.compute[v].empty())
+    if (schedule.held(v) && !w.compute[v].empty() && !overwritten.count(v))
       live += keptOut(v) - full(v);
   };
   for (size_t i = 0; i < schedule.steps.size(); ++i) {
-    int r = schedule.steps[i].result;
+    const StageSchedule::Step &step = schedule.steps[i];
+    int r = step.result;
     if (!w.compute[r].empty()) {
-      // A completed block is joined from the kept rows and the fresh ones.
-      live += fresh(r) + (keptIn(r) > 0 ? full(r) : 0);
-      peak = std::max(peak, live);
-      if (keptIn(r) > 0)
-        live -= fresh(r) + keptIn(r);
+      bool joined = keptIn(r) > 0;
+      if (overwrites(schedule, layout, w, step, i, joined)) {
+        // The result takes the dying value's block: nothing new, but for
+        // the join, which then frees the kept rows and that block.
+        overwritten.insert(step.overwrites);
+        live += joined ? full(r) : 0;
+        peak = std::max(peak, live);
+        if (joined)
+          live -= keptIn(r) + full(step.overwrites);
+      } else {
+        // A completed block is joined from the kept rows and the fresh ones.
+        live += fresh(r) + (joined ? full(r) : 0);
+        peak = std::max(peak, live);
+        if (joined)
+          live -= fresh(r) + keptIn(r);
+      }
     }
     for (int v : schedule.releasedAfter[i])
       release(v);

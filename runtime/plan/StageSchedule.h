@@ -33,6 +33,11 @@ struct StageSchedule {
     int result = -1;
     /// The results of all its nodes (inner ones and the result).
     std::vector<int> results;
+    /// A value the step writes its result into, in place, when the step is
+    /// its last reader and its block is exactly the result's (the cpu
+    /// backend's residual sum accumulates onto the residual's own block);
+    /// -1: none.
+    int overwrites = -1;
   };
   std::vector<Step> steps;
   /// Per step: the values no later step reads and that are not sinks.

@@ -148,3 +148,45 @@ func.func @main(%x: tensor<1x3x?x?xf32>) -> tensor<1x12x?x?xf32> {
     CHECK(stats.peakTileBytes == predicted.tileBytes);
   }
 }
+
+TEST_CASE("the planner counts a residual summed in place once",
+          "[schedule][cpu]") {
+  // A bottleneck: %c accumulates onto %a's own block when it is %a's last
+  // reader and the tile below keeps none of %a.
+  Program program = compileProgram(R"(
+func.func @main(%x: tensor<1x3x?x?xf32>) -> tensor<1x8x?x?xf32> {
+  %w0 = arith.constant dense<0.2> : tensor<8x3x3x3xf32>
+  %w1 = arith.constant dense<0.05> : tensor<8x8x3x3xf32>
+  %w2 = arith.constant dense<-0.04> : tensor<8x8x1x1xf32>
+  %a = sstep.conv2d %x, %w0 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x?x?xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x?x?xf32>
+  %b = sstep.conv2d %a, %w1 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x8x?x?xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x?x?xf32>
+  %c = sstep.conv2d %b, %w2 : (tensor<1x8x?x?xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x?x?xf32>
+  %s = sstep.add %c, %a : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+  %r = sstep.relu %s : tensor<1x8x?x?xf32>
+  return %r : tensor<1x8x?x?xf32>
+}
+)");
+  plan::Stages stages = plan::planStages(program);
+  std::mt19937 rng(12);
+  Tensor x = test::randomImage(rng, 3, 30, 44);
+  std::vector<Tensor> whole = reference::run(program, {x});
+  int64_t inPlace = 0;
+  for (auto [edge, rows] : {std::pair<int64_t, int64_t>{0, 0}, {16, 0},
+                            {44, 4}}) {
+    INFO("tile " << edge << " rows " << rows);
+    cpu::CpuBackend backend;
+    exec::Options options;
+    options.tileEdge = edge;
+    options.tileRows = rows;
+    exec::Stats stats;
+    std::vector<Tensor> got =
+        exec::execute(program, backend, {x}, options, &stats);
+    CHECK(test::relativeError(whole[0], got[0]) <= 1e-5);
+    inPlace += backend.counters()["in_place_sums"];
+    CHECK(stats.peakTileBytes == plan::predictMemory(program, stages, {30, 44},
+                                                     edge, {rows, edge > 0},
+                                                     backend)
+                                     .tileBytes);
+  }
+  CHECK(inPlace > 0);
+}
