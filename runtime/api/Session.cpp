@@ -8,7 +8,8 @@
 namespace sstep {
 
 Session::Session(Model model, SessionOptions options)
-    : model_(std::move(model)), options_(std::move(options)) {
+    : model_(std::make_unique<Model>(std::move(model))),
+      options_(std::move(options)) {
   backend_ =
       requireBackend(options_.backend, options_.threads, options_.deviceMemory);
   ++created_;
@@ -26,11 +27,11 @@ std::vector<Tensor> Session::run(std::vector<Tensor> inputs,
   own.threads = options_.threads;
   own.deviceMemory = options_.deviceMemory;
   ++runs_;
-  return model_.runOn(*backend_, std::move(inputs), own, stats);
+  return model_->runOn(*backend_, std::move(inputs), own, stats);
 }
 
 std::map<std::string, Shape> Session::weights() const {
-  const Program &program = model_.program_;
+  const Program &program = model_->program_;
   std::map<std::string, Shape> named;
   for (const auto &[v, shape] : program.constants.shapes())
     if (!program.values[v].name.empty() && numElements(shape) > 1)
@@ -39,7 +40,7 @@ std::map<std::string, Shape> Session::weights() const {
 }
 
 void Session::setWeights(const std::map<std::string, Tensor> &given) {
-  Program &program = model_.program_;
+  Program &program = model_->program_;
   std::map<std::string, int> byName;
   for (const auto &[v, shape] : program.constants.shapes())
     if (!program.values[v].name.empty() && numElements(shape) > 1)
@@ -60,9 +61,11 @@ void Session::setWeights(const std::map<std::string, Tensor> &given) {
   for (const auto &[name, tensor] : given)
     changed.push_back(byName.at(name));
   backend_->checkReplaceable(program, changed);
+  // What the backend derived from the old weights goes first: it may wrap
+  // their memory, which replacing them frees.
+  backend_->constantsChanged(changed);
   for (const auto &[name, tensor] : given)
     program.constants.set(byName.at(name), tensor);
-  backend_->constantsChanged(changed);
 }
 
 } // namespace sstep

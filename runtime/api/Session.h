@@ -48,7 +48,7 @@ public:
   Session(Session &&) noexcept;
   Session &operator=(Session &&) noexcept;
 
-  const Model &model() const { return model_; }
+  const Model &model() const { return *model_; }
   const SessionOptions &options() const { return options_; }
   exec::Backend &backend() { return *backend_; }
 
@@ -71,7 +71,9 @@ public:
   int64_t runs() const { return runs_; }
 
 private:
-  Model model_;
+  /// On the heap: the backend keeps pointers into its program, which must
+  /// not move when the session does.
+  std::unique_ptr<Model> model_;
   SessionOptions options_;
   std::unique_ptr<exec::Backend> backend_;
   int64_t created_ = 0, runs_ = 0;

@@ -165,9 +165,6 @@ void zeroChannelPadding(const memory &mem) {
       }
 }
 
-namespace {
-
-/// `desc`'s layout (plain or channel-blocked) for other dims.
 memory::desc layoutLike(const memory::desc &desc, const memory::dims &dims) {
   const dnnl_memory_desc_t &d = desc.data;
   const dnnl_blocking_desc_t &b = d.format_desc.blocking;
@@ -179,6 +176,8 @@ memory::desc layoutLike(const memory::desc &desc, const memory::dims &dims) {
                                  : tag;
   return memory::desc(dims, memory::data_type::f32, tag);
 }
+
+namespace {
 
 /// Copies `from` into the rows of `to` starting at `row`.
 void copyRows(Device &device, memory from, const memory &to, int64_t row) {

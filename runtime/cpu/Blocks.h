@@ -108,6 +108,9 @@ memory extract(Device &device, const Block &block, const Region &region,
 /// `region` of `block` as an NCHW tensor.
 Tensor toTensor(Device &device, const Block &block, const Region &region);
 
+/// `desc`'s layout (plain or channel-blocked) for other dims.
+memory::desc layoutLike(const memory::desc &desc, const memory::dims &dims);
+
 /// Whether `desc` is channel-blocked with channels padded up to the block.
 bool hasChannelPadding(const memory::desc &desc);
 

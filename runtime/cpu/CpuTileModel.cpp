@@ -30,14 +30,31 @@ plan::StageSchedule CpuTileModel::schedule(const Program &program,
 }
 
 namespace {
+/// Whether image operand `i` of `node` has its result's height and width
+/// (not a broadcast one), as far as the program's shapes tell.
+bool fullSize(const Program &program, const Node &node, size_t i) {
+  const Shape &a = program.values[node.operands[i]].shape;
+  const Shape &r = program.values[node.results[0]].shape;
+  return node.window && node.window->spatial[i] && a.size() == 4 &&
+         r.size() == 4 && a[2] == r[2] && a[3] == r[3];
+}
+
 /// Whether the backend runs `node` alone on a oneDNN primitive writing the
-/// blocked layout (CpuBackend::runNode's choice, for blocks inside the
-/// image).
-bool writesBlocked(const Node &node) {
+/// blocked layout (CpuBackend::runNode's choice and its runBinary and
+/// runConcat refusals, for blocks inside the image).
+bool writesBlocked(const Program &program, const Node &node) {
   const std::string &op = node.op;
-  return op == "conv2d" || op == "max_pool2d" || op == "avg_pool2d" ||
-         op == "add" || op == "sub" || op == "mul" || op == "div" ||
-         op == "concat";
+  if (op == "conv2d" || op == "max_pool2d" || op == "avg_pool2d")
+    return true;
+  if (op == "add" || op == "sub" || op == "mul" || op == "div")
+    return node.operands.size() == 2 && fullSize(program, node, 0);
+  if (op == "concat") {
+    bool all = node.getInt("axis") == 1;
+    for (size_t i = 0; all && i < node.operands.size(); ++i)
+      all = fullSize(program, node, i);
+    return all;
+  }
+  return false;
 }
 } // namespace
 
@@ -54,7 +71,7 @@ plan::BlockLayout CpuTileModel::layout(const Program &program,
     else if (eltwiseOf(node, program))
       blocked = layout.blocked[node.operands[0]];
     else
-      blocked = writesBlocked(node);
+      blocked = writesBlocked(program, node);
     layout.blocked[step.result] = blocked;
   }
   return layout;

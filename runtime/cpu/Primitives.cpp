@@ -82,12 +82,13 @@ Block CpuBackend::runPool(const Node &node) {
 Block CpuBackend::runEltwise(const Node &node, const Eltwise &e) {
   const Region &out = w->compute[node.results[0]];
   const Block &input = blockOf(node.operands[0]);
-  // An op on the whole of its input keeps the input's layout: the plain
-  // NCHW of a 3-channel image is 8/3 times smaller than it blocked.
+  // An element-wise op keeps its input's layout: the plain NCHW of a
+  // 3-channel image is 8/3 times smaller than it blocked, and the planner
+  // (CpuTileModel) counts it so.
   memory::desc desc =
       input.region == out
           ? input.mem.get_desc()
-          : memory::desc(dimsOf(input.dims(), out), dt::f32, blocked);
+          : layoutLike(input.mem.get_desc(), dimsOf(input.dims(), out));
   // On a layout whose channels are padded to the block size, oneDNN runs an
   // op that does not map 0 to 0 (log, exp, x + c, ...) through its slow
   // reference kernel to keep the padding zero (the ten times slower path a

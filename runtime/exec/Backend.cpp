@@ -21,8 +21,8 @@ public:
     return block;
   }
   const Tensor &whole(int value) override { return executor.whole(value); }
-  void sink(int value, const Tensor &block) override {
-    job.sinks[value] = block;
+  void sink(int value, Tensor block) override {
+    job.sinks[value] = std::move(block);
   }
 
 private:

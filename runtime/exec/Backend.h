@@ -76,7 +76,7 @@ public:
   virtual const Tensor &whole(int value) = 0;
   /// The tile's block of sink `value`; it covers the tile's window of the
   /// value (TileWindows::compute) and the executor keeps the owned part.
-  virtual void sink(int value, const Tensor &block) = 0;
+  virtual void sink(int value, Tensor block) = 0;
 };
 
 class Backend : public plan::TileModel {
@@ -124,10 +124,11 @@ public:
     (void)values;
   }
 
-  /// Constants `values` of the program it runs were replaced (new weights
-  /// for a training step): drops what it derived from them (packed or
-  /// uploaded weights), so that the next tile reads the new ones. A backend
-  /// serves one program at a time; constants change only through this.
+  /// Constants `values` of the program it runs are about to be replaced
+  /// (new weights for a training step): drops what it derived from them
+  /// (packed or uploaded weights, memory wrapping them), so that the next
+  /// tile reads the new ones. A backend serves one program at a time, whose
+  /// address does not change; its constants change only after this.
   virtual void constantsChanged(const std::vector<int> &values) {
     (void)values;
   }

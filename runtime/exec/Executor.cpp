@@ -40,7 +40,7 @@ public:
 
   Tensor load(int value, const Region &region) override;
   const Tensor &whole(int value) override;
-  void sink(int value, const Tensor &block) override;
+  void sink(int value, Tensor block) override;
 
 private:
   void bindInputs(std::vector<Tensor> &inputs);
@@ -129,7 +129,7 @@ void Run::stream(size_t output, const Region &region, const Tensor &block) {
   stats.writeSeconds += since(start);
 }
 
-void Run::sink(int v, const Tensor &) {
+void Run::sink(int v, Tensor) {
   throw RuntimeError("internal error: the block of '" + program.values[v].name +
                      "' was handed over outside its tile job");
 }
@@ -376,25 +376,42 @@ void Run::runTiles(int index, const plan::StageTiling &tiling,
     retire();
   };
   const int64_t most = std::max(1, backend.inFlight());
-  orderOf(tiling).walk(index, wanted, [&](const TileOrder::Visit &t) {
-    pending.push_back(Pending{t, -1, nullptr});
-    pending.back().visit.windows = nullptr; // the walk's, about to change
-    if (!t.ran) {
-      retire();
-      return;
-    }
-    std::unique_ptr<TileJob> job = jobFor(current, blockInputs, *t.windows);
-    pending.back().sequence = job->sequence;
-    auto start = Clock::now();
-    backend.submit(std::move(job), *this);
-    stats.tileSeconds += since(start);
-    ++outstanding;
-    while (outstanding >= most)
+  auto walk = [&] {
+    orderOf(tiling).walk(index, wanted, [&](const TileOrder::Visit &t) {
+      pending.push_back(Pending{t, -1, nullptr});
+      pending.back().visit.windows = nullptr; // the walk's, about to change
+      if (!t.ran) {
+        retire();
+        return;
+      }
+      std::unique_ptr<TileJob> job = jobFor(current, blockInputs, *t.windows);
+      pending.back().sequence = job->sequence;
+      auto start = Clock::now();
+      backend.submit(std::move(job), *this);
+      stats.tileSeconds += since(start);
+      ++outstanding;
+      while (outstanding >= most)
+        completeOne();
+    });
+    while (outstanding > 0)
       completeOne();
-  });
-  while (outstanding > 0)
-    completeOne();
-  retire();
+    retire();
+  };
+  try {
+    walk();
+  } catch (...) {
+    // Jobs left in the backend must not complete into a later run.
+    while (outstanding > 0) {
+      try {
+        if (!backend.complete())
+          break;
+      } catch (...) {
+        break;
+      }
+      --outstanding;
+    }
+    throw;
+  }
 }
 
 void Run::runStage(int index) {

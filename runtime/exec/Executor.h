@@ -76,13 +76,18 @@ struct Options {
   /// When set and false for a tile, the tile is not computed: streamed
   /// outputs get no block from it, stored values keep zeros there and
   /// reductions do not see it. Given the tile's window of each value.
+  /// Asked in the order tiles are handed out, which with a backend that
+  /// keeps several in flight (Backend::inFlight) is before the blocks of
+  /// the tiles ahead of it are routed: its side effects (a sink told to
+  /// fill a skipped block) must not depend on those.
   std::function<bool(const TileId &, const plan::TileWindows &)> wanted;
   /// With `wanted`: the same decision, without its side effects, so that
   /// the executor can tell its sources what it will read and in which order
   /// (chains restarted and primed after skipped tiles included). Without
   /// it, a run with `wanted` reads on demand.
   std::function<bool(const TileId &)> willRun;
-  /// Called after each tile, run or skipped.
+  /// Called after each tile, run or skipped, in order, once its blocks are
+  /// routed.
   std::function<void(const TileId &, bool ran)> progress;
 };
 
