@@ -14,6 +14,8 @@ PACKAGES=(
   # tests and tools
   catch2 openslide-tools libvips-tools libtiff-tools hdf5-tools
   python3 python3-numpy python3-onnx python3-torch python3-torchvision python3-h5py python3-openslide python3-pil
+  # the Python package
+  python3-dev pybind11-dev python3-pytest
 )
 
 missing=()

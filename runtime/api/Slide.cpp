@@ -65,7 +65,7 @@ pipeline::PatchRunReport runPatchesOnSlide(const Model &model,
   try {
     return runPatchesChecked(model, slidePath, std::move(job));
   } catch (const slide::SlideError &e) {
-    throw RuntimeError(e.what());
+    throw SlideRunError(e.what());
   }
 }
 
@@ -75,7 +75,7 @@ runOnSlide(const Model &model, const std::string &slidePath, SlideJob job) {
     return runChecked(model, slidePath, std::move(job));
   } catch (const slide::SlideError &e) {
     // Unreadable slides and unwritable outputs are bad input.
-    throw RuntimeError(e.what());
+    throw SlideRunError(e.what());
   }
 }
 

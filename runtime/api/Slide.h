@@ -26,6 +26,13 @@ namespace sstep {
 /// as chained strips for a backend that keeps rows, else the first of 1024,
 /// 2048, 4096 that keeps the halo small (plan::planExecution's slide
 /// policy).
+/// An unreadable slide or an unwritable output found by a slide or patch
+/// run: bad input, as RuntimeError says, and of the slide's making.
+class SlideRunError : public RuntimeError {
+public:
+  using RuntimeError::RuntimeError;
+};
+
 struct SlideJob : ExecutionOptions {
   SlideJob() { memoryBudget = int64_t(2) << 30; }
   /// The level, normalisation, outputs, format, tissue mask, progress...
@@ -33,7 +40,8 @@ struct SlideJob : ExecutionOptions {
 };
 
 /// Runs `model` over `slidePath` as `job` says. Throws RuntimeError for a
-/// bad level, an unreadable slide or an unwritable output, naming it.
+/// bad level, SlideRunError (a RuntimeError) for an unreadable slide or an
+/// unwritable output, naming it.
 pipeline::SlideRunReport runOnSlide(const Model &model,
                                     const std::string &slidePath, SlideJob job);
 

@@ -21,6 +21,12 @@ public:
       : std::runtime_error(message) {}
 };
 
+/// A memory budget no tile fits; the message says what the smallest needs.
+class BudgetError : public RuntimeError {
+public:
+  using RuntimeError::RuntimeError;
+};
+
 } // namespace sstep
 
 #endif // SSTEP_RUNTIME_CORE_RUNTIMEERROR_H

@@ -432,7 +432,9 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
                     tiledStages, options.tool);
   progress.setTilesToRun(report.tilesToRun);
   const double levelPixels = double(info.width) * double(info.height);
-  int64_t ranHere = 0;
+  int64_t ranHere = 0, doneInStage = 0;
+  int stageNow = -1;
+  double pixelsRun = 0;
   Journal *journal = tiles.journal.get();
   exec.progress = [&](const exec::TileId &id, bool ran) {
     if (ran && journal && id.stage == 0)
@@ -441,6 +443,14 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
                         ? double(tiling.share(input, id.row, id.col).pixels())
                         : levelPixels / double(id.count);
     progress.tile(id, ran, pixels);
+    if (options.onTile) {
+      if (id.stage != stageNow) {
+        stageNow = id.stage;
+        doneInStage = 0;
+      }
+      pixelsRun += ran ? pixels : 0;
+      options.onTile(++doneInStage, id.count, pixelsRun / 1e6 / since(start));
+    }
     if (ran && ++ranHere == options.abortAfterTiles) {
       writer.drain();
       std::fflush(nullptr);
@@ -449,8 +459,20 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   };
 
   std::vector<Tensor> inputs(1);
-  report.outputs = exec::execute(program, plan, backend, std::move(inputs),
-                                 exec, &report.stats);
+  try {
+    report.outputs = exec::execute(program, plan, backend, std::move(inputs),
+                                   exec, &report.stats);
+  } catch (...) {
+    // A run stopped on purpose (Ctrl-C in Python, a failing tile) keeps
+    // every block already handed to the writer, journaled, for a resume.
+    if (journal) {
+      try {
+        writer.drain();
+      } catch (...) {
+      }
+    }
+    throw;
+  }
   progress.end();
   writer.drain();
 

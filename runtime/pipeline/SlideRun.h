@@ -26,6 +26,7 @@
 #include "runtime/slide/SlideReader.h"
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,10 @@ struct SlideRunOptions {
   std::FILE *log = stderr;
   /// More of the command that must match for a resume (the backend's name).
   std::string fingerprint;
+  /// Called after each tile, run or skipped, with the tiles done and in all
+  /// of its stage and the input megapixels per second so far. An exception
+  /// it throws stops the run; a resumable run keeps what it has written.
+  std::function<void(int64_t done, int64_t total, double mps)> onTile;
   /// Test hook: after this many tiles have run (0: never), wait until their
   /// blocks are journaled, then kill the process with SIGKILL.
   int64_t abortAfterTiles = 0;

@@ -1,0 +1,58 @@
+//===- Arrays.h - numpy arrays and runtime tensors, without copies -*- C++
+//-*-===//
+//
+// A returned array owns the runtime's buffer: the tensor moves into a
+// capsule that the array keeps as its base, so nothing is copied at the
+// boundary. An input array is read in place: a tiled run reads each tile's
+// window straight from the caller's buffer (ArraySource); only a run of the
+// whole image copies it into a tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_PYTHON_ARRAYS_H
+#define SSTEP_PYTHON_ARRAYS_H
+
+#include "runtime/core/Region.h"
+#include "runtime/core/Tensor.h"
+#include "runtime/exec/Executor.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace sstep::python {
+
+using FloatArray = pybind11::array_t<float, pybind11::array::c_style |
+                                                pybind11::array::forcecast>;
+
+/// An array viewing `tensor`'s data, which moves into the array's base.
+pybind11::array_t<float> toArray(Tensor tensor);
+
+/// An array viewing `pixels` (height x width x 3 bytes), moved into its base.
+pybind11::array_t<uint8_t> toArray(std::vector<uint8_t> pixels, int64_t height,
+                                   int64_t width);
+
+/// A copy of `array` as a tensor.
+Tensor toTensor(const FloatArray &array);
+
+/// An NCHW float32 array read one window at a time, in place. The array
+/// must stay alive and unchanged while the run reads it.
+class ArraySource : public exec::InputSource {
+public:
+  explicit ArraySource(FloatArray array);
+  Shape shape() const override { return shape_; }
+  Tensor read(const Region &region) override;
+  /// The address of the first element, which reads come from.
+  const float *data() const { return data_; }
+
+private:
+  FloatArray array_;
+  Shape shape_;
+  const float *data_;
+};
+
+} // namespace sstep::python
+
+#endif // SSTEP_PYTHON_ARRAYS_H

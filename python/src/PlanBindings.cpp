@@ -1,0 +1,397 @@
+//===- PlanBindings.cpp - sstep.Plan: load, compile, save and run ---------===//
+//
+// A Plan is a Model with one Session per (backend, threads) it has run on,
+// so a second run reuses the backend, its packed weights and caches. Runs
+// release the GIL. Inputs are read in place when the run is tiled
+// (ArraySource); outputs are returned without a copy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "python/src/Arrays.h"
+#include "python/src/Errors.h"
+#include "runtime/api/Backends.h"
+#include "runtime/api/Session.h"
+#include "runtime/plan/MemoryPlan.h"
+
+#ifdef SSTEP_HAVE_SLIDE
+#include "runtime/api/Slide.h"
+#endif
+
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+
+#include <dlfcn.h>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace py = pybind11;
+
+namespace sstep::python {
+namespace {
+
+class Plan {
+public:
+  explicit Plan(Model model) : model(std::move(model)) {}
+
+  /// The session for `backend` and `threads`, made on first use.
+  Session &session(const std::string &backend, int threads) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto key = std::make_pair(backend, threads);
+    auto it = sessions.find(key);
+    if (it == sessions.end())
+      it = sessions
+               .emplace(key, std::make_unique<Session>(
+                                 model, SessionOptions{backend, threads, 0}))
+               .first;
+    return *it->second;
+  }
+
+  Model model;
+  /// Plan.run's memory_budget when it is not given: bytes or a size text.
+  py::object memoryBudget = py::none();
+  std::mutex mutex;
+  std::map<std::pair<std::string, int>, std::unique_ptr<Session>> sessions;
+};
+
+/// Dimensions with None for the dynamic ones.
+py::tuple shapeOf(const Shape &shape) {
+  py::tuple t(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i)
+    t[i] = shape[i] < 0 ? py::object(py::none()) : py::int_(shape[i]);
+  return t;
+}
+
+py::list describe(const Program &program, const std::vector<int> &values,
+                  bool outputs) {
+  py::list list;
+  for (size_t i = 0; i < values.size(); ++i) {
+    py::dict d;
+    d["name"] =
+        outputs ? program.outputName(i) : program.values[values[i]].name;
+    d["shape"] = shapeOf(program.values[values[i]].shape);
+    list.append(d);
+  }
+  return list;
+}
+
+/// RunOptions from the keyword arguments of Plan.run.
+RunOptions runOptions(const std::string &backend, const py::object &tile,
+                      const py::object &budget, const py::object &threads) {
+  RunOptions o;
+  o.backend = backend;
+  o.threads = threads.is_none() ? 0 : threads.cast<int>();
+  if (!budget.is_none()) {
+    try {
+      o.memoryBudget = py::isinstance<py::str>(budget)
+                           ? plan::parseBytes(budget.cast<std::string>())
+                           : budget.cast<int64_t>();
+    } catch (const std::invalid_argument &e) {
+      throw py::value_error(std::string("memory_budget: ") + e.what());
+    }
+    if (o.memoryBudget <= 0)
+      throw py::value_error("memory_budget must be positive");
+  }
+  if (py::isinstance<py::str>(tile)) {
+    std::string t = tile.cast<std::string>();
+    if (t != "auto" && t != "none")
+      throw py::value_error("tile must be 'auto', 'none' or an edge in "
+                            "pixels, not '" +
+                            t + "'");
+    if (t == "none")
+      o.memoryBudget = 0;
+  } else {
+    o.tileEdge = tile.cast<int64_t>();
+    if (o.tileEdge <= 0)
+      throw py::value_error("tile must be a positive edge in pixels");
+  }
+  return o;
+}
+
+/// A torch CPU tensor as the numpy array viewing its memory; anything else
+/// as it is.
+py::object viewOf(const py::handle &x) {
+  if (py::hasattr(x, "detach") && py::hasattr(x, "numpy"))
+    return x.attr("detach")().attr("numpy")();
+  return py::reinterpret_borrow<py::object>(x);
+}
+
+py::object run(Plan &plan, const py::object &x, const std::string &backend,
+               const py::object &tile, const py::object &budget,
+               const py::object &threads) {
+  const Model &model = plan.model;
+  const Program &program = model.program();
+  RunOptions options = runOptions(
+      backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
+  // Inputs by position, from one array or a dict by name.
+  std::vector<FloatArray> arrays(program.inputs.size());
+  if (py::isinstance<py::dict>(x)) {
+    py::dict given = x.cast<py::dict>();
+    for (size_t i = 0; i < program.inputs.size(); ++i) {
+      std::string name = program.values[program.inputs[i]].name;
+      if (!given.contains(name))
+        throw RuntimeError("input '" + name + "' is not given");
+      arrays[i] = FloatArray::ensure(viewOf(given[name.c_str()]));
+    }
+    if (py::len(given) != program.inputs.size())
+      throw RuntimeError("the model takes " +
+                         std::to_string(program.inputs.size()) +
+                         " inputs, given " + std::to_string(py::len(given)));
+  } else {
+    if (program.inputs.size() != 1)
+      throw RuntimeError("the model takes " +
+                         std::to_string(program.inputs.size()) +
+                         " inputs: give a dict by name");
+    arrays[0] = FloatArray::ensure(viewOf(x));
+  }
+  for (size_t i = 0; i < arrays.size(); ++i)
+    if (!arrays[i])
+      throw py::type_error("input " + std::to_string(i) +
+                           " is not convertible to a float32 array");
+  Size2 size{0, 0};
+  if (arrays[0].ndim() == 4)
+    size = {arrays[0].shape(2), arrays[0].shape(3)};
+  plan::TileShape tiles = model.planFor(size, options).tiles;
+  options.tileEdge = tiles.edge;
+  options.tileRows = tiles.rows;
+  options.memoryBudget = 0;
+  std::vector<Tensor> inputs(arrays.size());
+  std::vector<std::unique_ptr<ArraySource>> sources;
+  for (size_t i = 0; i < arrays.size(); ++i) {
+    if (!tiles.whole() && arrays[i].ndim() == 4 && model.streamable(i)) {
+      sources.push_back(std::make_unique<ArraySource>(arrays[i]));
+      options.sources[i] = sources.back().get();
+    } else {
+      inputs[i] = toTensor(arrays[i]);
+    }
+  }
+  Session &session = plan.session(backend, options.threads);
+  std::vector<Tensor> outputs;
+  {
+    py::gil_scoped_release unlocked;
+    outputs = session.run(std::move(inputs), options);
+  }
+  if (outputs.size() == 1)
+    return toArray(std::move(outputs[0]));
+  py::dict named;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    named[py::str(program.outputName(i))] = toArray(std::move(outputs[i]));
+  return named;
+}
+
+#ifdef SSTEP_HAVE_SLIDE
+/// Plan.run_slide: the job `sstep-run PLAN SLIDE -o OUT` runs, with the GIL
+/// released; `progress` is called with the GIL held, and a KeyboardInterrupt
+/// (Ctrl-C) or an exception from it stops the run at that tile, which a
+/// rerun resumes from.
+py::dict runSlide(Plan &plan, const std::string &slidePath,
+                  const py::object &out, int level, const std::string &backend,
+                  const py::object &tile, const py::object &budget,
+                  const py::object &threads, bool tissueMask,
+                  const std::string &normalize, const py::object &progress) {
+  const Program &program = plan.model.program();
+  RunOptions options = runOptions(
+      backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
+  SlideJob job;
+  job.backend = options.backend;
+  job.threads = options.threads;
+  job.tileEdge = options.tileEdge;
+  if (options.memoryBudget > 0)
+    job.memoryBudget = options.memoryBudget;
+  job.run.level = level;
+  job.run.tissueMask = tissueMask;
+  job.run.progress = false;
+  try {
+    job.run.normalization = pipeline::Normalization::parse(normalize);
+  } catch (const std::invalid_argument &e) {
+    throw py::value_error(std::string("normalize: ") + e.what());
+  }
+  if (py::isinstance<py::dict>(out)) {
+    for (auto [name, path] : out.cast<py::dict>()) {
+      std::string wanted = name.cast<std::string>();
+      size_t index = 0;
+      while (index < program.outputs.size() &&
+             program.outputName(index) != wanted)
+        ++index;
+      if (index == program.outputs.size())
+        throw RuntimeError("the model has no output '" + wanted + "'");
+      job.run.outputs.push_back({index, py::str(path).cast<std::string>()});
+    }
+  } else {
+    job.run.outputs.push_back({0, py::str(out).cast<std::string>()});
+  }
+  job.run.onTile = [&](int64_t done, int64_t total, double mps) {
+    py::gil_scoped_acquire held;
+    if (!progress.is_none())
+      progress(done, total, mps);
+    if (PyErr_CheckSignals() != 0)
+      throw py::error_already_set();
+  };
+  pipeline::SlideRunReport report;
+  {
+    py::gil_scoped_release unlocked;
+    report = runOnSlide(plan.model, slidePath, job);
+  }
+  py::dict stats;
+  stats["level_size"] = py::make_tuple(report.level[0], report.level[1]);
+  stats["tile_edge"] = report.tileEdge;
+  stats["tile_rows"] = report.tileRows;
+  stats["tiles_run"] = report.stats.tilesRun;
+  stats["tiles_skipped"] = report.stats.tilesSkipped;
+  stats["tiles_resumed"] = report.tilesResumed;
+  stats["tiles_background"] = report.tilesBackground;
+  stats["resumable"] = report.resumable;
+  stats["seconds"] = report.seconds;
+  stats["megapixels_per_second"] =
+      report.seconds > 0 ? double(report.level[0]) * double(report.level[1]) /
+                               1e6 / report.seconds
+                         : 0.0;
+  stats["predicted_tile_bytes"] = report.stats.predicted.tileBytes;
+  stats["measured_tile_bytes"] = report.stats.peakTileBytes;
+  py::dict small;
+  for (size_t i = 0; i < report.outputs.size(); ++i)
+    if (!report.outputs[i].data.empty())
+      small[py::str(program.outputName(i))] =
+          toArray(std::move(report.outputs[i]));
+  stats["outputs"] = small;
+  return stats;
+}
+#endif
+
+/// The in-memory compiler module beside the build's tools (lib/ next to
+/// python/): it links LLVM and MLIR, which `import sstep` should not map
+/// until a model is compiled.
+using CompileFn = bool (*)(const std::string &, const std::string &, Program *,
+                           std::string *);
+
+CompileFn compiler() {
+  static CompileFn fn = [] {
+    Dl_info self{};
+    if (!::dladdr(reinterpret_cast<void *>(&compiler), &self) ||
+        !self.dli_fname)
+      throw ModelError("cannot find the sstep module's own file");
+    std::string dir(self.dli_fname);
+    dir = dir.substr(0, dir.rfind('/')); // .../python/sstep
+    dir = dir.substr(0, dir.rfind('/')); // .../python
+    dir = dir.substr(0, dir.rfind('/')); // the build or install prefix
+    std::string path = dir + "/lib/SStepCompileInMemory.so";
+    void *module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    void *symbol = module ? ::dlsym(module, "sstepCompileInMemory") : nullptr;
+    if (!symbol) {
+      const char *why = ::dlerror();
+      throw ModelError("this sstep cannot compile ONNX models: " + path +
+                       " does not load (" + (why ? why : "no symbol") +
+                       "); load a plan written by sstep-compile instead");
+    }
+    return reinterpret_cast<CompileFn>(symbol);
+  }();
+  return fn;
+}
+
+std::unique_ptr<Plan> compileOnnx(const std::string &path,
+                                  const std::string &target) {
+  if (!hasBackend(target))
+    throw RuntimeError("unknown target '" + target +
+                       "' (this build has: " + backendNames() + ")");
+  CompileFn compile = compiler();
+  Program program;
+  std::string error;
+  bool ok = false;
+  {
+    py::gil_scoped_release unlocked;
+    ok = compile(path, target, &program, &error);
+  }
+  if (!ok)
+    throw ModelError(error);
+  PlanInfo info;
+  info.producer = "sstep (Python)";
+  info.source = path;
+  info.target = target;
+  return std::make_unique<Plan>(Model(std::move(program), std::move(info)));
+}
+
+std::unique_ptr<Plan> load(const std::string &path) {
+  try {
+    return std::make_unique<Plan>(Model::load(path));
+  } catch (const RuntimeError &e) {
+    throw ModelError(e.what());
+  }
+}
+
+} // namespace
+
+void registerPlan(py::module_ &m) {
+  py::class_<Plan> plan(m, "Plan",
+                        "A compiled model: run it on arrays, save it as a plan "
+                        "file. Made by sstep.compile and sstep.load.");
+  plan.def_property_readonly(
+          "inputs",
+          [](const Plan &p) {
+            return describe(p.model.program(), p.model.program().inputs, false);
+          },
+          "The inputs: a list of {'name', 'shape'}, None for sizes given "
+          "at run time.")
+      .def_property_readonly(
+          "outputs",
+          [](const Plan &p) {
+            return describe(p.model.program(), p.model.program().outputs, true);
+          },
+          "The outputs: a list of {'name', 'shape'}.")
+      .def_property_readonly(
+          "target", [](const Plan &p) { return p.model.info().target; },
+          "The backend the plan was compiled for.")
+      .def_property(
+          "memory_budget", [](const Plan &p) { return p.memoryBudget; },
+          [](Plan &p, py::object budget) { p.memoryBudget = budget; },
+          "run()'s memory_budget when none is given (bytes, '512MiB', or "
+          "None: the whole image).")
+      .def(
+          "save",
+          [](const Plan &p, const std::string &path) {
+            PlanInfo info = p.model.info();
+            if (info.producer.empty())
+              info.producer = "sstep (Python)";
+            writePlan(path, p.model.program(), info);
+          },
+          py::arg("path"),
+          "Writes the plan to `path` (sstep-run and sstep.load read it).")
+      .def("run", &run, py::arg("x"), py::kw_only(), py::arg("backend") = "cpu",
+           py::arg("tile") = "auto", py::arg("memory_budget") = py::none(),
+           py::arg("threads") = py::none(),
+           "Runs the model on `x`, an NCHW float32 array (or a dict of them "
+           "by input name); returns an array (a dict by output name for "
+           "several outputs). tile: 'auto' (tiles that fit memory_budget, "
+           "else the whole image), 'none', or an edge in pixels. "
+           "memory_budget: bytes or a size such as '512MiB'. Tiled or whole, "
+           "the result equals the whole-image result.");
+#ifdef SSTEP_HAVE_SLIDE
+  plan.def("run_slide", &runSlide, py::arg("slide"), py::arg("out"),
+           py::kw_only(), py::arg("level") = 0, py::arg("backend") = "cpu",
+           py::arg("tile") = "auto", py::arg("memory_budget") = py::none(),
+           py::arg("threads") = py::none(), py::arg("tissue_mask") = false,
+           py::arg("normalize") = "imagenet", py::arg("progress") = py::none(),
+           "Runs the model over level `level` of the slide at `slide`, tile "
+           "by tile in bounded memory (2 GiB unless memory_budget says), "
+           "writing output 0 to `out` (or a dict of output name to path): "
+           ".tif (pyramidal TIFF), .h5, .npy or .json by extension, as "
+           "sstep-run does. progress(tiles_done, tiles_total, mp_per_s) is "
+           "called after each tile; Ctrl-C stops at the next tile and a "
+           "rerun resumes. Returns the run's statistics.");
+#endif
+  m.def("load", &load, py::arg("path"),
+        "Opens a plan file (sstep-compile's) or an inference binary "
+        "(sstep-compile --emit=exe).");
+  m.def("_compile_onnx", &compileOnnx, py::arg("path"),
+        py::arg("target") = "cpu");
+  m.def(
+      "backends",
+      [] {
+        py::list names;
+        for (const BackendInfo &b : backends())
+          names.append(b.name);
+        return names;
+      },
+      "The backends this build has.");
+}
+
+} // namespace sstep::python

@@ -1,0 +1,87 @@
+//===- SlideBindings.cpp - sstep.Slide: levels and regions of a slide -----===//
+
+#include "python/src/Arrays.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/slide/SlideReader.h"
+
+#include <pybind11/stl.h>
+
+#include <mutex>
+
+namespace py = pybind11;
+
+namespace sstep::python {
+namespace {
+
+class Slide {
+public:
+  explicit Slide(const std::string &path)
+      : reader(slide::SlideReader::open(path)) {}
+
+  const slide::SlideReader &open() const {
+    if (!reader)
+      throw RuntimeError("the slide is closed");
+    return *reader;
+  }
+
+  std::unique_ptr<slide::SlideReader> reader;
+  /// Reads take turns: the reader's tile cache is shared.
+  std::mutex mutex;
+};
+
+} // namespace
+
+void registerSlide(py::module_ &m) {
+  py::class_<Slide>(m, "Slide",
+                    "A whole-slide image (tiled TIFF, BigTIFF, Aperio SVS, "
+                    "OME-TIFF; other formats through OpenSlide). A context "
+                    "manager.")
+      .def(py::init<const std::string &>(), py::arg("path"),
+           "Opens the slide at `path`; raises SlideError naming the file.")
+      .def_property_readonly("path",
+                             [](const Slide &s) { return s.open().path(); })
+      .def_property_readonly(
+          "levels",
+          [](const Slide &s) {
+            const slide::SlideReader &r = s.open();
+            py::list levels;
+            for (const slide::LevelInfo &l : r.levels()) {
+              py::dict d;
+              d["width"] = l.width;
+              d["height"] = l.height;
+              d["downsample"] = l.downsample;
+              double mpp = r.properties().mppX;
+              d["mpp"] = mpp > 0 ? py::object(py::float_(mpp * l.downsample))
+                                 : py::object(py::none());
+              levels.append(d);
+            }
+            return levels;
+          },
+          "Per level: width, height, downsample (level-0 pixels per pixel) "
+          "and mpp (microns per pixel, None when unknown).")
+      .def(
+          "read_region",
+          [](Slide &s, int level, int64_t x, int64_t y, int64_t w, int64_t h) {
+            const slide::SlideReader &r = s.open();
+            slide::RGBImage image;
+            {
+              py::gil_scoped_release unlocked;
+              std::lock_guard<std::mutex> lock(s.mutex);
+              image = r.readRegion(level, x, y, w, h);
+            }
+            return toArray(std::move(image.pixels), image.height, image.width);
+          },
+          py::arg("level"), py::arg("x"), py::arg("y"), py::arg("w"),
+          py::arg("h"),
+          "The w x h region at (x, y) in the pixel frame of `level` (not "
+          "level 0's, unlike OpenSlide), as a uint8 array (h, w, 3).")
+      .def(
+          "close", [](Slide &s) { s.reader.reset(); },
+          "Closes the file; later calls raise Error.")
+      .def(
+          "__enter__", [](Slide &s) -> Slide & { return s; },
+          py::return_value_policy::reference)
+      .def("__exit__", [](Slide &s, const py::args &) { s.reader.reset(); });
+}
+
+} // namespace sstep::python

@@ -1,0 +1,86 @@
+"""SSTEP from Python: compile a CNN, run it on arrays of any size in a memory
+budget with results equal to the whole-image run, and read whole-slide images.
+
+    import sstep
+    plan = sstep.compile("resnet18_trunk.onnx")      # or a torch.nn.Module
+    features = plan.run(image, memory_budget="512MiB")
+    plan.save("resnet18.sstep")                       # sstep-run reads it
+    with sstep.Slide("slide.svs") as slide:
+        tile = slide.read_region(level=1, x=0, y=0, w=512, h=512)
+"""
+
+import io
+import os
+import tempfile
+
+from ._sstep import (BudgetError, Error, ModelError, Plan, Slide, SlideError,
+                     backends, load)
+from ._sstep import _compile_onnx
+
+__all__ = ["compile", "load", "Plan", "Slide", "backends", "Error",
+           "ModelError", "SlideError", "BudgetError"]
+
+
+def _onnx_bytes_of_module(module, example_input):
+    """Exports `module` to ONNX with dynamic height and width."""
+    import torch
+
+    if example_input is None:
+        raise ValueError("compiling a torch.nn.Module needs an example_input "
+                         "(an NCHW tensor)")
+    if not isinstance(example_input, torch.Tensor):
+        example_input = torch.as_tensor(example_input)
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            output = module(example_input)
+        output_axes = ({2: "h", 3: "w"} if getattr(output, "dim", lambda: 0)() == 4
+                       else {0: "n"})
+        buffer = io.BytesIO()
+        with torch.no_grad():
+            torch.onnx.export(
+                module, example_input, buffer, input_names=["image"],
+                output_names=["output"], opset_version=17,
+                dynamic_axes={"image": {2: "H", 3: "W"},
+                              "output": output_axes})
+    finally:
+        module.train(was_training)
+    return buffer.getvalue()
+
+
+def compile(model, example_input=None, *, target="cpu", precision="fp32",
+            memory_budget=None):
+    """Compiles `model` into a Plan.
+
+    model: a path to an ONNX file, the bytes of one, or a torch.nn.Module
+    (exported through torch.onnx with dynamic height and width; give an
+    `example_input`). target: a backend of this build (sstep.backends()).
+    precision: "fp32" (reduced precisions are the cuda backend's, through
+    sstep-compile --precision). memory_budget: the default of Plan.run.
+    Raises ModelError naming the node and op of a model that cannot be
+    compiled.
+    """
+    if precision != "fp32":
+        raise ValueError("precision '%s': compile with sstep-compile "
+                         "--precision for reduced precisions" % precision)
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        data = bytes(model)
+    elif isinstance(model, (str, os.PathLike)):
+        data = None
+        path = os.fspath(model)
+    else:
+        data = _onnx_bytes_of_module(model, example_input)
+    if data is None:
+        plan = _compile_onnx(path, target)
+    else:
+        fd, path = tempfile.mkstemp(suffix=".onnx")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            plan = _compile_onnx(path, target)
+        finally:
+            os.unlink(path)
+    if memory_budget is not None:
+        plan.memory_budget = memory_budget
+    return plan

@@ -1,0 +1,124 @@
+"""sstep.compile, sstep.load, Plan.run and Plan.save against sstep-run and
+PyTorch; zero-copy at the boundary; errors as typed exceptions."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+import sstep
+from conftest import sstep_run
+
+
+def test_compile_from_path_bytes_and_module_equal_torch(net, onnx_path, image):
+    want = net(torch.from_numpy(image)).detach().numpy()
+    with open(onnx_path, "rb") as f:
+        data = f.read()
+    for model, example in [(onnx_path, None), (data, None),
+                           (net, torch.randn(1, 3, 32, 32))]:
+        plan = sstep.compile(model, example)
+        got = plan.run(image)
+        assert got.shape == want.shape
+        assert np.abs(got - want).max() <= 1e-5 * np.abs(want).max()
+
+
+def test_inputs_and_outputs_describe_the_model(onnx_path):
+    plan = sstep.compile(onnx_path)
+    assert plan.inputs == [{"name": "image", "shape": (1, 3, None, None)}]
+    assert plan.outputs[0]["name"] == "output"
+    assert plan.outputs[0]["shape"][:2] == (1, 4)
+    assert "cpu" in sstep.backends() and "reference" in sstep.backends()
+
+
+def test_saved_plan_runs_bit_identical_to_sstep_run(onnx_path, image,
+                                                    tmp_path):
+    plan = sstep.compile(onnx_path)
+    plan.save(str(tmp_path / "net.sstep"))
+    np.save(tmp_path / "in.npy", image)
+    loaded = sstep.load(str(tmp_path / "net.sstep"))
+    for backend in ["reference", "cpu"]:
+        for tile in ["none", "24"]:
+            sstep_run(str(tmp_path / "net.sstep"), str(tmp_path / "in.npy"),
+                      "-o", str(tmp_path / "out.npy"), "--tile=" + tile,
+                      "--backend=" + backend)
+            want = np.load(tmp_path / "out.npy")
+            edge = "none" if tile == "none" else int(tile)
+            assert np.array_equal(loaded.run(image, backend=backend,
+                                             tile=edge), want)
+            # A torch tensor gives the same bits as the array it views.
+            assert np.array_equal(loaded.run(torch.from_numpy(image),
+                                             backend=backend, tile=edge),
+                                  want)
+
+
+def test_tiled_equals_whole_on_every_backend(onnx_path, image):
+    plan = sstep.compile(onnx_path)
+    whole = plan.run(image, backend="reference", tile="none")
+    for backend in ["reference", "cpu"]:
+        for tile in [16, 40]:
+            got = plan.run(image, backend=backend, tile=tile)
+            assert np.abs(got - whole).max() <= 1e-5 * np.abs(whole).max()
+    budget = plan.run(image, memory_budget="200KiB")
+    assert np.abs(budget - whole).max() <= 1e-5 * np.abs(whole).max()
+
+
+def test_outputs_are_returned_without_a_copy(onnx_path, image):
+    plan = sstep.compile(onnx_path)
+    out = plan.run(image)
+    # The array views the runtime's buffer, kept alive by its base.
+    assert not out.flags.owndata
+    assert out.base is not None
+    assert out.flags.c_contiguous and out.dtype == np.float32
+
+
+def test_runs_release_the_gil(onnx_path):
+    plan = sstep.compile(onnx_path)
+    big = np.random.default_rng(1).standard_normal(
+        (1, 3, 768, 768)).astype(np.float32)
+    ticks = []
+    done = threading.Event()
+
+    def count():
+        while not done.is_set():
+            ticks.append(1)
+            done.wait(0.001)
+
+    t = threading.Thread(target=count)
+    t.start()
+    try:
+        before = len(ticks)
+        plan.run(big, backend="reference", tile=256)
+        during = len(ticks) - before
+    finally:
+        done.set()
+        t.join()
+    assert during > 5
+
+
+def test_bad_input_raises_typed_errors(onnx_path, image, tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(sstep.ModelError):
+        sstep.compile(str(bad))
+    with pytest.raises(sstep.ModelError, match="not an SSTEP plan"):
+        sstep.load(str(bad))
+    plan = sstep.compile(onnx_path)
+    with pytest.raises(sstep.BudgetError, match="smallest tile needs"):
+        plan.run(image, memory_budget=100)
+    with pytest.raises(sstep.Error, match="unknown backend 'abacus'"):
+        plan.run(image, backend="abacus")
+    with pytest.raises(sstep.Error, match="shape"):
+        plan.run(image[:, :2])
+    with pytest.raises(ValueError):
+        plan.run(image, tile="sometimes")
+    assert issubclass(sstep.BudgetError, sstep.Error)
+
+
+def test_compile_time_budget_is_run_default(onnx_path, image):
+    plan = sstep.compile(onnx_path, memory_budget="200KiB")
+    assert plan.memory_budget == "200KiB"
+    with pytest.raises(sstep.BudgetError):
+        sstep.compile(onnx_path, memory_budget=64).run(image)
+    whole = plan.run(image, tile="none")
+    assert np.abs(plan.run(image) - whole).max() <= 1e-5 * np.abs(whole).max()
