@@ -256,6 +256,64 @@ py::dict runSlide(Plan &plan, const std::string &slidePath,
   stats["outputs"] = small;
   return stats;
 }
+
+/// Plan.run_patches: `sstep-run PLAN SLIDE --patches=N -o OUT.h5`.
+py::dict runPatches(Plan &plan, const std::string &slidePath,
+                    const std::string &out, int64_t patch,
+                    const py::object &stride, int level,
+                    const std::string &backend, const py::object &tile,
+                    const py::object &budget, const py::object &threads,
+                    bool tissueMask, double minTissue,
+                    const std::string &layout, const std::string &normalize,
+                    const py::object &progress) {
+  RunOptions options = runOptions(
+      backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
+  if (patch <= 0 || (!stride.is_none() && stride.cast<int64_t>() <= 0))
+    throw py::value_error("patch and stride must be positive");
+  if (!(minTissue >= 0 && minTissue <= 1))
+    throw py::value_error("min_tissue is a share from 0 to 1");
+  PatchJob job;
+  job.backend = options.backend;
+  job.threads = options.threads;
+  job.tileEdge = options.tileEdge;
+  if (options.memoryBudget > 0)
+    job.memoryBudget = options.memoryBudget;
+  job.run.level = level;
+  job.run.size = patch;
+  job.run.stride = stride.is_none() ? patch : stride.cast<int64_t>();
+  job.run.tissueMask = tissueMask;
+  job.run.minTissue = minTissue;
+  job.run.progress = false;
+  job.run.outputs.push_back({0, out});
+  try {
+    job.run.normalization = pipeline::Normalization::parse(normalize);
+    job.run.layout = slide::parsePatchLayout(layout);
+  } catch (const std::invalid_argument &e) {
+    throw py::value_error(e.what());
+  }
+  job.run.onPatch = [&](int64_t done, int64_t total, double mps) {
+    py::gil_scoped_acquire held;
+    if (!progress.is_none())
+      progress(done, total, mps);
+    if (PyErr_CheckSignals() != 0)
+      throw py::error_already_set();
+  };
+  pipeline::PatchRunReport report;
+  {
+    py::gil_scoped_release unlocked;
+    report = runPatchesOnSlide(plan.model, slidePath, job);
+  }
+  py::dict stats;
+  stats["level_size"] = py::make_tuple(report.level[0], report.level[1]);
+  stats["patches_in_grid"] = report.patchesInGrid;
+  stats["patches"] = report.patches;
+  stats["patches_run"] = report.patchesRun;
+  stats["patches_resumed"] = report.patchesResumed;
+  stats["tile_edge"] = report.tileEdge;
+  stats["seconds"] = report.seconds;
+  stats["row_shapes"] = report.rowShapes;
+  return stats;
+}
 #endif
 
 /// The in-memory compiler module beside the build's tools (lib/ next to
@@ -377,6 +435,21 @@ void registerPlan(py::module_ &m) {
            "sstep-run does. progress(tiles_done, tiles_total, mp_per_s) is "
            "called after each tile; Ctrl-C stops at the next tile and a "
            "rerun resumes. Returns the run's statistics.");
+  plan.def("run_patches", &runPatches, py::arg("slide"), py::arg("out"),
+           py::arg("patch"), py::kw_only(), py::arg("stride") = py::none(),
+           py::arg("level") = 0, py::arg("backend") = "cpu",
+           py::arg("tile") = "auto", py::arg("memory_budget") = py::none(),
+           py::arg("threads") = py::none(), py::arg("tissue_mask") = false,
+           py::arg("min_tissue") = 0.0, py::arg("layout") = "table",
+           py::arg("normalize") = "imagenet", py::arg("progress") = py::none(),
+           "Runs the model on each whole patch x patch patch of level "
+           "`level`, `stride` apart (default: patch), alone, and writes one "
+           "row per patch to the HDF5 file `out` (layout 'table' or "
+           "'groups', with coordinates; CLAM reads it), as sstep-run "
+           "--patches does. tissue_mask keeps patches with tissue (at least "
+           "min_tissue of them). progress(done, total, mp_per_s) after each "
+           "patch; Ctrl-C stops and a rerun resumes. Returns the run's "
+           "statistics.");
 #endif
   m.def("load", &load, py::arg("path"),
         "Opens a plan file (sstep-compile's) or an inference binary "

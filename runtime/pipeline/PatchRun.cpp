@@ -307,35 +307,49 @@ PatchRunReport run(const Program &program, const plan::ExecutionPlan &plan,
 
   SpillWriter writer(journal.get());
   const double patchPixels = double(options.size) * double(options.size);
-  for (size_t k = 0; k < toRun.size(); ++k) {
-    const int64_t i = toRun[k];
-    std::vector<Tensor> inputs;
-    inputs.push_back(source.read(regions[k]));
-    exec::Stats stats;
-    std::vector<Tensor> results =
-        exec::execute(program, plan, backend, std::move(inputs), exec, &stats);
-    accumulate(report.stats, stats);
-    for (OutputPlan &o : outs) {
-      // A copy: two files may take the same output.
-      Tensor t = results.at(o.file.index);
-      if (int64_t(t.data.size()) != o.rowValues)
-        throw RuntimeError(o.file.path + ": patch " + std::to_string(i) +
-                           " gave " + formatShape(t.shape) +
-                           " values, not the predicted " +
-                           std::to_string(o.rowValues));
-      t.shape = {1, 1, 1, o.rowValues};
-      writer.write(*o.spill,
-                   Region{{Interval{i, i}, Interval{0, o.rowValues - 1}}},
-                   std::move(t));
+  // A run stopped on purpose (Ctrl-C in Python, a failing patch) keeps the
+  // rows already handed to the writer, journaled, for a resume.
+  try {
+    for (size_t k = 0; k < toRun.size(); ++k) {
+      const int64_t i = toRun[k];
+      std::vector<Tensor> inputs;
+      inputs.push_back(source.read(regions[k]));
+      exec::Stats stats;
+      std::vector<Tensor> results = exec::execute(
+          program, plan, backend, std::move(inputs), exec, &stats);
+      accumulate(report.stats, stats);
+      for (OutputPlan &o : outs) {
+        // A copy: two files may take the same output.
+        Tensor t = results.at(o.file.index);
+        if (int64_t(t.data.size()) != o.rowValues)
+          throw RuntimeError(o.file.path + ": patch " + std::to_string(i) +
+                             " gave " + formatShape(t.shape) +
+                             " values, not the predicted " +
+                             std::to_string(o.rowValues));
+        t.shape = {1, 1, 1, o.rowValues};
+        writer.write(*o.spill,
+                     Region{{Interval{i, i}, Interval{0, o.rowValues - 1}}},
+                     std::move(t));
+      }
+      writer.tileDone(i);
+      ++report.patchesRun;
+      progress.tile({0, 0, i, i, n}, true, patchPixels);
+      if (options.onPatch)
+        options.onPatch(report.patchesResumed + report.patchesRun, n,
+                        double(report.patchesRun) * patchPixels / 1e6 /
+                            since(start));
+      if (report.patchesRun == options.abortAfterPatches) {
+        writer.drain();
+        std::fflush(nullptr);
+        ::raise(SIGKILL);
+      }
     }
-    writer.tileDone(i);
-    ++report.patchesRun;
-    progress.tile({0, 0, i, i, n}, true, patchPixels);
-    if (report.patchesRun == options.abortAfterPatches) {
+  } catch (...) {
+    try {
       writer.drain();
-      std::fflush(nullptr);
-      ::raise(SIGKILL);
+    } catch (...) {
     }
+    throw;
   }
   progress.end();
   writer.drain();

@@ -30,6 +30,7 @@
 #include "runtime/slide/Hdf5PatchWriter.h"
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ struct PatchRunOptions {
   std::FILE *log = stderr;
   std::string fingerprint;
   int64_t abortAfterPatches = 0;
+  /// Called after each patch with the patches done and in all and the
+  /// input megapixels per second so far; an exception it throws stops the
+  /// run, which a rerun resumes.
+  std::function<void(int64_t done, int64_t total, double mps)> onPatch;
 };
 
 struct PatchRunReport {

@@ -87,3 +87,37 @@ def test_bad_slide_runs_raise(onnx_path, slide_path, tmp_path):
         plan.run_slide(slide_path, str(tmp_path / "o.xyz"))
     with pytest.raises(ValueError):
         plan.run_slide(slide_path, str(tmp_path / "o.npy"), normalize="odd")
+
+
+def test_run_patches_equals_sstep_run_and_resumes(onnx_path, slide_path,
+                                                  tmp_path):
+    import h5py
+
+    plan = sstep.compile(onnx_path)
+    plan.save(str(tmp_path / "net.sstep"))
+    sstep_run(str(tmp_path / "net.sstep"), slide_path, "-o",
+              str(tmp_path / "cli.h5"), "--backend=cpu", "--patches=128",
+              "--patch-stride=160")
+    seen = []
+    stats = plan.run_patches(slide_path, str(tmp_path / "py.h5"), 128,
+                             stride=160, progress=lambda *a: seen.append(a))
+    with h5py.File(tmp_path / "cli.h5") as a, h5py.File(tmp_path / "py.h5") as b:
+        assert np.array_equal(a["features"][...], b["features"][...])
+        assert np.array_equal(a["coords"][...], b["coords"][...])
+    assert stats["patches"] == stats["patches_run"] == len(seen) == 12 * 9
+
+    def interrupt(done, total, mps):
+        if done == 30:
+            raise KeyboardInterrupt
+
+    out = str(tmp_path / "again.h5")
+    with pytest.raises(KeyboardInterrupt):
+        plan.run_patches(slide_path, out, 128, stride=160, progress=interrupt)
+    stats = plan.run_patches(slide_path, out, 128, stride=160)
+    assert stats["patches_resumed"] > 0
+    with h5py.File(tmp_path / "py.h5") as a, h5py.File(out) as b:
+        assert np.array_equal(a["features"][...], b["features"][...])
+    with pytest.raises(ValueError):
+        plan.run_patches(slide_path, out, 0)
+    with pytest.raises(ValueError):
+        plan.run_patches(slide_path, out, 128, layout="pile")
