@@ -34,15 +34,21 @@ class Plan {
 public:
   explicit Plan(Model model) : model(std::move(model)) {}
 
+  /// A session with its own lock: one run at a time uses its backend.
+  struct Held {
+    Session session;
+    std::mutex busy;
+  };
+
   /// The session for `backend` and `threads`, made on first use.
-  Session &session(const std::string &backend, int threads) {
+  Held &session(const std::string &backend, int threads) {
     std::lock_guard<std::mutex> lock(mutex);
     auto key = std::make_pair(backend, threads);
     auto it = sessions.find(key);
     if (it == sessions.end())
       it = sessions
-               .emplace(key, std::make_unique<Session>(
-                                 model, SessionOptions{backend, threads, 0}))
+               .emplace(key, std::unique_ptr<Held>(new Held{
+                                 Session(model, {backend, threads, 0}), {}}))
                .first;
     return *it->second;
   }
@@ -51,7 +57,7 @@ public:
   /// Plan.run's memory_budget when it is not given: bytes or a size text.
   py::object memoryBudget = py::none();
   std::mutex mutex;
-  std::map<std::pair<std::string, int>, std::unique_ptr<Session>> sessions;
+  std::map<std::pair<std::string, int>, std::unique_ptr<Held>> sessions;
 };
 
 /// Dimensions with None for the dynamic ones.
@@ -76,8 +82,9 @@ py::list describe(const Program &program, const std::vector<int> &values,
 }
 
 /// RunOptions from the keyword arguments of Plan.run.
-RunOptions runOptions(const std::string &backend, const py::object &tile,
-                      const py::object &budget, const py::object &threads) {
+RunOptions parseRunOptions(const std::string &backend, const py::object &tile,
+                           const py::object &budget,
+                           const py::object &threads) {
   RunOptions o;
   o.backend = backend;
   o.threads = threads.is_none() ? 0 : threads.cast<int>();
@@ -105,6 +112,21 @@ RunOptions runOptions(const std::string &backend, const py::object &tile,
     if (o.tileEdge <= 0)
       throw py::value_error("tile must be a positive edge in pixels");
   }
+  return o;
+}
+
+RunOptions runOptions(const std::string &backend, const py::object &tile,
+                      const py::object &budget, const py::object &threads) {
+  RunOptions o;
+  try {
+    o = parseRunOptions(backend, tile, budget, threads);
+  } catch (const py::cast_error &) {
+    throw py::type_error("tile is 'auto', 'none' or an int; memory_budget "
+                         "an int or a size such as '512MiB'; threads an "
+                         "int");
+  }
+  if (o.threads < 0)
+    throw py::value_error("threads must be 0 or more");
   return o;
 }
 
@@ -149,7 +171,7 @@ py::object run(Plan &plan, const py::object &x, const std::string &backend,
       throw py::type_error("input " + std::to_string(i) +
                            " is not convertible to a float32 array");
   Size2 size{0, 0};
-  if (arrays[0].ndim() == 4)
+  if (!arrays.empty() && arrays[0].ndim() == 4)
     size = {arrays[0].shape(2), arrays[0].shape(3)};
   plan::TileShape tiles = model.planFor(size, options).tiles;
   options.tileEdge = tiles.edge;
@@ -165,11 +187,14 @@ py::object run(Plan &plan, const py::object &x, const std::string &backend,
       inputs[i] = toTensor(arrays[i]);
     }
   }
-  Session &session = plan.session(backend, options.threads);
+  Plan::Held &held = plan.session(backend, options.threads);
   std::vector<Tensor> outputs;
   {
+    // The lock is taken without the GIL: a run waiting for another thread's
+    // run of the same session must not hold up Python.
     py::gil_scoped_release unlocked;
-    outputs = session.run(std::move(inputs), options);
+    std::lock_guard<std::mutex> busy(held.busy);
+    outputs = held.session.run(std::move(inputs), options);
   }
   if (outputs.size() == 1)
     return toArray(std::move(outputs[0]));

@@ -6,7 +6,7 @@
 
 #include <pybind11/stl.h>
 
-#include <mutex>
+#include <memory>
 
 namespace py = pybind11;
 
@@ -18,15 +18,15 @@ public:
   explicit Slide(const std::string &path)
       : reader(slide::SlideReader::open(path)) {}
 
-  const slide::SlideReader &open() const {
+  /// The reader, shared with a read in flight: close() while another
+  /// thread reads drops this copy only.
+  std::shared_ptr<const slide::SlideReader> open() const {
     if (!reader)
       throw RuntimeError("the slide is closed");
-    return *reader;
+    return reader;
   }
 
-  std::unique_ptr<slide::SlideReader> reader;
-  /// Reads take turns: the reader's tile cache is shared.
-  std::mutex mutex;
+  std::shared_ptr<const slide::SlideReader> reader;
 };
 
 } // namespace
@@ -39,11 +39,12 @@ void registerSlide(py::module_ &m) {
       .def(py::init<const std::string &>(), py::arg("path"),
            "Opens the slide at `path`; raises SlideError naming the file.")
       .def_property_readonly("path",
-                             [](const Slide &s) { return s.open().path(); })
+                             [](const Slide &s) { return s.open()->path(); })
       .def_property_readonly(
           "levels",
           [](const Slide &s) {
-            const slide::SlideReader &r = s.open();
+            std::shared_ptr<const slide::SlideReader> open = s.open();
+            const slide::SlideReader &r = *open;
             py::list levels;
             for (const slide::LevelInfo &l : r.levels()) {
               py::dict d;
@@ -62,12 +63,13 @@ void registerSlide(py::module_ &m) {
       .def(
           "read_region",
           [](Slide &s, int level, int64_t x, int64_t y, int64_t w, int64_t h) {
-            const slide::SlideReader &r = s.open();
+            // Readers are thread-safe: reads from several threads run
+            // in parallel.
+            std::shared_ptr<const slide::SlideReader> r = s.open();
             slide::RGBImage image;
             {
               py::gil_scoped_release unlocked;
-              std::lock_guard<std::mutex> lock(s.mutex);
-              image = r.readRegion(level, x, y, w, h);
+              image = r->readRegion(level, x, y, w, h);
             }
             return toArray(std::move(image.pixels), image.height, image.width);
           },

@@ -13,9 +13,14 @@ import io
 import os
 import tempfile
 
-from ._sstep import (BudgetError, Error, ModelError, Plan, Slide, SlideError,
+from ._sstep import (BudgetError, Error, ModelError, Plan, SlideError,
                      backends, load)
 from ._sstep import _compile_onnx
+
+try:
+    from ._sstep import Slide
+except ImportError:  # a build without slide I/O (libtiff, OpenSlide, HDF5)
+    pass
 
 __all__ = ["compile", "load", "Plan", "Slide", "backends", "Error",
            "ModelError", "SlideError", "BudgetError"]

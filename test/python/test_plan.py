@@ -72,6 +72,36 @@ def test_outputs_are_returned_without_a_copy(onnx_path, image):
     assert out.flags.c_contiguous and out.dtype == np.float32
 
 
+def test_dict_inputs_and_other_layouts(onnx_path, net):
+    plan = sstep.compile(onnx_path)
+    rng = np.random.default_rng(9)
+    batch = rng.standard_normal((1, 3, 40, 52)).astype(np.float32)
+    want = net(torch.from_numpy(batch)).detach().numpy()
+    scale = np.abs(want).max()
+    for x in [batch, {"image": batch}, batch.astype(np.float64),
+              np.asfortranarray(batch)]:
+        for tile in ["none", 16]:
+            got = plan.run(x, tile=tile)
+            assert np.abs(got - want).max() <= 1e-5 * scale
+    with pytest.raises(sstep.Error, match="not given"):
+        plan.run({"picture": batch})
+    with pytest.raises(TypeError):
+        plan.run(batch, tile=None)
+    with pytest.raises(ValueError):
+        plan.run(batch, threads=-1)
+
+
+def test_threads_share_a_plan(onnx_path, image):
+    from concurrent.futures import ThreadPoolExecutor
+
+    plan = sstep.compile(onnx_path)
+    want = plan.run(image, tile=24)
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda _: plan.run(image, tile=24), range(8)))
+    for out in outs:
+        assert np.array_equal(out, want)
+
+
 def test_runs_release_the_gil(onnx_path):
     plan = sstep.compile(onnx_path)
     big = np.random.default_rng(1).standard_normal(

@@ -10,6 +10,9 @@ import pytest
 import sstep
 from conftest import sstep_run, tool
 
+if not hasattr(sstep, "Slide"):
+    pytest.skip("a build without slide I/O", allow_module_level=True)
+
 
 @pytest.fixture(scope="module")
 def slide_path(tmp_path_factory):
@@ -49,12 +52,14 @@ def test_run_slide_releases_the_gil(onnx_path, slide_path, tmp_path):
     t = threading.Thread(target=count)
     t.start()
     try:
+        before = len(ticks)
         plan.run_slide(slide_path, str(tmp_path / "out.npy"), tile=128,
                        backend="reference")
+        during = len(ticks) - before
     finally:
         done.set()
         t.join()
-    assert len(ticks) > 5
+    assert during > 5
 
 
 def test_interrupted_run_resumes_to_the_same_bytes(onnx_path, slide_path,
