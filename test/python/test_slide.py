@@ -48,6 +48,21 @@ def test_levels_and_regions_equal_openslide_and_sstep_slide(slide_path,
             assert np.array_equal(slide.read_region(level, x, y, w, h), want)
 
 
+def test_tissue_mask_equals_sstep_slide_mask(slide_path, tmp_path):
+    png = str(tmp_path / "mask.png")
+    subprocess.run([tool("sstep-slide"), "mask", slide_path, "-o", png,
+                    "--max-side", "512"], check=True, capture_output=True)
+    want = np.asarray(Image.open(png)) > 0
+    with sstep.Slide(slide_path) as slide:
+        mask, downsample = slide.tissue_mask(max_side=512)
+        assert mask.dtype == np.bool_ and mask.shape == want.shape
+        assert np.array_equal(mask, want)
+        assert 0 < mask.mean() < 1  # the synthetic slide has tissue and glass
+        assert downsample * max(mask.shape) >= 1500 * 0.99
+        with pytest.raises(ValueError):
+            slide.tissue_mask(max_side=0)
+
+
 def test_bad_slides_and_regions_raise_slide_error(slide_path, tmp_path):
     bad = tmp_path / "bad.tif"
     bad.write_bytes(b"II*\x00garbage")
