@@ -205,6 +205,29 @@ py::object run(Plan &plan, const py::object &x, const std::string &backend,
 }
 
 #ifdef SSTEP_HAVE_SLIDE
+/// A slide or patch job's backend, threads, tiles and budget from `o`; the
+/// job's own budget (2 GiB) stays unless `o` sets one.
+void setExecution(ExecutionOptions &job, const RunOptions &o) {
+  job.backend = o.backend;
+  job.threads = o.threads;
+  job.tileEdge = o.tileEdge;
+  if (o.memoryBudget > 0)
+    job.memoryBudget = o.memoryBudget;
+}
+
+/// The per-tile (per-patch) hook of a slide job: calls `progress` with the
+/// GIL held and stops the run by a Python exception, Ctrl-C's included.
+std::function<void(int64_t, int64_t, double)>
+progressHook(const py::object &progress) {
+  return [&progress](int64_t done, int64_t total, double mps) {
+    py::gil_scoped_acquire held;
+    if (!progress.is_none())
+      progress(done, total, mps);
+    if (PyErr_CheckSignals() != 0)
+      throw py::error_already_set();
+  };
+}
+
 /// Plan.run_slide: the job `sstep-run PLAN SLIDE -o OUT` runs, with the GIL
 /// released; `progress` is called with the GIL held, and a KeyboardInterrupt
 /// (Ctrl-C) or an exception from it stops the run at that tile, which a
@@ -218,11 +241,7 @@ py::dict runSlide(Plan &plan, const std::string &slidePath,
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
   SlideJob job;
-  job.backend = options.backend;
-  job.threads = options.threads;
-  job.tileEdge = options.tileEdge;
-  if (options.memoryBudget > 0)
-    job.memoryBudget = options.memoryBudget;
+  setExecution(job, options);
   job.run.level = level;
   job.run.tissueMask = tissueMask;
   job.run.progress = false;
@@ -245,13 +264,7 @@ py::dict runSlide(Plan &plan, const std::string &slidePath,
   } else {
     job.run.outputs.push_back({0, py::str(out).cast<std::string>()});
   }
-  job.run.onTile = [&](int64_t done, int64_t total, double mps) {
-    py::gil_scoped_acquire held;
-    if (!progress.is_none())
-      progress(done, total, mps);
-    if (PyErr_CheckSignals() != 0)
-      throw py::error_already_set();
-  };
+  job.run.onTile = progressHook(progress);
   pipeline::SlideRunReport report;
   {
     py::gil_scoped_release unlocked;
@@ -298,11 +311,7 @@ py::dict runPatches(Plan &plan, const std::string &slidePath,
   if (!(minTissue >= 0 && minTissue <= 1))
     throw py::value_error("min_tissue is a share from 0 to 1");
   PatchJob job;
-  job.backend = options.backend;
-  job.threads = options.threads;
-  job.tileEdge = options.tileEdge;
-  if (options.memoryBudget > 0)
-    job.memoryBudget = options.memoryBudget;
+  setExecution(job, options);
   job.run.level = level;
   job.run.size = patch;
   job.run.stride = stride.is_none() ? patch : stride.cast<int64_t>();
@@ -316,13 +325,7 @@ py::dict runPatches(Plan &plan, const std::string &slidePath,
   } catch (const std::invalid_argument &e) {
     throw py::value_error(e.what());
   }
-  job.run.onPatch = [&](int64_t done, int64_t total, double mps) {
-    py::gil_scoped_acquire held;
-    if (!progress.is_none())
-      progress(done, total, mps);
-    if (PyErr_CheckSignals() != 0)
-      throw py::error_already_set();
-  };
+  job.run.onPatch = progressHook(progress);
   pipeline::PatchRunReport report;
   {
     py::gil_scoped_release unlocked;

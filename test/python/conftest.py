@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import threading
 
 import numpy as np
 import pytest
@@ -57,3 +58,34 @@ def image():
 def sstep_run(*args):
     return subprocess.run([tool("sstep-run"), *args], check=True,
                           capture_output=True, text=True)
+
+
+def make_slide(tmp_path_factory, width, height):
+    """A synthetic pyramidal TIFF from `sstep-slide mkslide`, 256-pixel tiles."""
+    path = str(tmp_path_factory.mktemp("slides") / "s.tif")
+    subprocess.run([tool("sstep-slide"), "mkslide", "-o", path, "--size",
+                    f"{width},{height}", "--tile", "256"], check=True,
+                   capture_output=True)
+    return path
+
+
+def ticks_during(call):
+    """How often another Python thread ran while `call()` ran: about one
+    tick a millisecond when the call releases the GIL, none when not."""
+    ticks = []
+    done = threading.Event()
+
+    def count():
+        while not done.is_set():
+            ticks.append(1)
+            done.wait(0.001)
+
+    t = threading.Thread(target=count)
+    t.start()
+    try:
+        before = len(ticks)
+        call()
+        return len(ticks) - before
+    finally:
+        done.set()
+        t.join()

@@ -1,14 +1,12 @@
 """sstep.compile, sstep.load, Plan.run and Plan.save against sstep-run and
 PyTorch; zero-copy at the boundary; errors as typed exceptions."""
 
-import threading
-
 import numpy as np
 import pytest
 import torch
 
 import sstep
-from conftest import sstep_run
+from conftest import sstep_run, ticks_during
 
 
 def test_compile_from_path_bytes_and_module_equal_torch(net, onnx_path, image):
@@ -106,24 +104,8 @@ def test_runs_release_the_gil(onnx_path):
     plan = sstep.compile(onnx_path)
     big = np.random.default_rng(1).standard_normal(
         (1, 3, 768, 768)).astype(np.float32)
-    ticks = []
-    done = threading.Event()
-
-    def count():
-        while not done.is_set():
-            ticks.append(1)
-            done.wait(0.001)
-
-    t = threading.Thread(target=count)
-    t.start()
-    try:
-        before = len(ticks)
-        plan.run(big, backend="reference", tile=256)
-        during = len(ticks) - before
-    finally:
-        done.set()
-        t.join()
-    assert during > 5
+    assert ticks_during(lambda: plan.run(big, backend="reference",
+                                         tile=256)) > 5
 
 
 def test_bad_input_raises_typed_errors(onnx_path, image, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 import sstep
-from conftest import tool
+from conftest import make_slide, tool
 
 if not hasattr(sstep, "Slide"):
     pytest.skip("a build without slide I/O", allow_module_level=True)
@@ -16,11 +16,7 @@ if not hasattr(sstep, "Slide"):
 
 @pytest.fixture(scope="module")
 def slide_path(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("slides") / "s.tif")
-    subprocess.run([tool("sstep-slide"), "mkslide", "-o", path, "--size",
-                    "1500,1100", "--tile", "256"], check=True,
-                   capture_output=True)
-    return path
+    return make_slide(tmp_path_factory, 1500, 1100)
 
 
 def test_levels_and_regions_equal_openslide_and_sstep_slide(slide_path,

