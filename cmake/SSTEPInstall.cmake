@@ -115,6 +115,22 @@ endforeach()
 set_target_properties(sstep-aot-runner PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
 install(TARGETS sstep-aot-runner RUNTIME DESTINATION ${SSTEP_INSTALL_LIBEXECDIR})
 
+# --- Python package ----------------------------------------------------------
+# Debian's layout: PREFIX/lib/python3/dist-packages/sstep, three folders below
+# lib/, where the package looks for the compiler module
+# (python/src/PlanBindings.cpp). /usr/lib/python3/dist-packages is on Debian's
+# python3 path; for another prefix, PYTHONPATH names the folder.
+if(TARGET sstep-python)
+  set(SSTEP_INSTALL_PYTHONDIR lib/python3/dist-packages/sstep)
+  set_target_properties(sstep-python PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
+  install(TARGETS sstep-python LIBRARY DESTINATION ${SSTEP_INSTALL_PYTHONDIR})
+  install(FILES
+    ${PROJECT_BINARY_DIR}/python/sstep/__init__.py
+    ${PROJECT_BINARY_DIR}/python/sstep/__init__.pyi
+    ${PROJECT_BINARY_DIR}/python/sstep/py.typed
+    DESTINATION ${SSTEP_INSTALL_PYTHONDIR})
+endif()
+
 # --- Package files ---------------------------------------------------------------
 install(EXPORT SSTEPTargets NAMESPACE SSTEP::
   DESTINATION ${SSTEP_INSTALL_CMAKEDIR})

@@ -3,9 +3,10 @@
 //
 // A returned array owns the runtime's buffer: the tensor moves into a
 // capsule that the array keeps as its base, so nothing is copied at the
-// boundary. An input array is read in place: a tiled run reads each tile's
-// window straight from the caller's buffer (ArraySource); only a run of the
-// whole image copies it into a tensor.
+// boundary. An input array is read in place: the runtime reads each tile's
+// window (the whole image when a run is not tiled) straight from the
+// caller's buffer into its own input block (ArraySource); only inputs that
+// a node reads whole (a resize's size source) are copied first.
 //
 //===----------------------------------------------------------------------===//
 

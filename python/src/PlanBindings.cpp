@@ -20,6 +20,7 @@
 #include <pybind11/functional.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
 #include <dlfcn.h>
 #include <map>
 #include <memory>
@@ -58,6 +59,9 @@ public:
   py::object memoryBudget = py::none();
   std::mutex mutex;
   std::map<std::pair<std::string, int>, std::unique_ptr<Held>> sessions;
+  /// Where the last run read each input from (0: copied), for the tests
+  /// that show inputs are read in place.
+  std::vector<uintptr_t> readFrom;
 };
 
 /// Dimensions with None for the dynamic ones.
@@ -170,22 +174,24 @@ py::object run(Plan &plan, const py::object &x, const std::string &backend,
     if (!arrays[i])
       throw py::type_error("input " + std::to_string(i) +
                            " is not convertible to a float32 array");
-  Size2 size{0, 0};
-  if (!arrays.empty() && arrays[0].ndim() == 4)
-    size = {arrays[0].shape(2), arrays[0].shape(3)};
-  plan::TileShape tiles = model.planFor(size, options).tiles;
-  options.tileEdge = tiles.edge;
-  options.tileRows = tiles.rows;
-  options.memoryBudget = 0;
+  // 4-D inputs that only tiled nodes read are read in place from the
+  // caller's buffer, a window at a time (the whole image when the run is
+  // not tiled); the rest are copied.
   std::vector<Tensor> inputs(arrays.size());
   std::vector<std::unique_ptr<ArraySource>> sources;
+  std::vector<uintptr_t> readFrom(arrays.size(), 0);
   for (size_t i = 0; i < arrays.size(); ++i) {
-    if (!tiles.whole() && arrays[i].ndim() == 4 && model.streamable(i)) {
+    if (arrays[i].ndim() == 4 && model.streamable(i)) {
       sources.push_back(std::make_unique<ArraySource>(arrays[i]));
       options.sources[i] = sources.back().get();
+      readFrom[i] = reinterpret_cast<uintptr_t>(sources.back()->data());
     } else {
       inputs[i] = toTensor(arrays[i]);
     }
+  }
+  {
+    std::lock_guard<std::mutex> lock(plan.mutex);
+    plan.readFrom = readFrom;
   }
   Plan::Held &held = plan.session(backend, options.threads);
   std::vector<Tensor> outputs;
@@ -344,11 +350,13 @@ py::dict runPatches(Plan &plan, const std::string &slidePath,
 }
 #endif
 
-/// The in-memory compiler module beside the build's tools (lib/ next to
-/// python/): it links LLVM and MLIR, which `import sstep` should not map
-/// until a model is compiled.
-using CompileFn = bool (*)(const std::string &, const std::string &, Program *,
-                           std::string *);
+/// The in-memory compiler module (tools/sstep-run/CompileInMemory.cpp): it
+/// links LLVM and MLIR, which `import sstep` should not map until a model is
+/// compiled. In the build tree the package is python/sstep/ beside lib/; an
+/// installation puts it in lib/python3/dist-packages/sstep/ under the prefix
+/// whose lib/ holds the module (cmake/SSTEPInstall.cmake).
+using CompileFn = bool (*)(const std::string &, const std::string &,
+                           const std::string &, Program *, std::string *);
 
 CompileFn compiler() {
   static CompileFn fn = [] {
@@ -356,26 +364,29 @@ CompileFn compiler() {
     if (!::dladdr(reinterpret_cast<void *>(&compiler), &self) ||
         !self.dli_fname)
       throw ModelError("cannot find the sstep module's own file");
-    std::string dir(self.dli_fname);
-    dir = dir.substr(0, dir.rfind('/')); // .../python/sstep
-    dir = dir.substr(0, dir.rfind('/')); // .../python
-    dir = dir.substr(0, dir.rfind('/')); // the build or install prefix
-    std::string path = dir + "/lib/SStepCompileInMemory.so";
-    void *module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    void *symbol = module ? ::dlsym(module, "sstepCompileInMemory") : nullptr;
-    if (!symbol) {
+    std::string package(self.dli_fname);
+    package = package.substr(0, package.rfind('/'));
+    const char *file = "SStepCompileInMemory.so";
+    std::string tried;
+    for (const char *up : {"/../../lib/", "/../../../"}) {
+      std::string path = package + up + file;
+      if (void *module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+        if (void *symbol = ::dlsym(module, "sstepCompileInMemory"))
+          return reinterpret_cast<CompileFn>(symbol);
+      }
       const char *why = ::dlerror();
-      throw ModelError("this sstep cannot compile ONNX models: " + path +
-                       " does not load (" + (why ? why : "no symbol") +
-                       "); load a plan written by sstep-compile instead");
+      tried += (tried.empty() ? "" : "; ") + path + ": " +
+               (why ? why : "no sstepCompileInMemory");
     }
-    return reinterpret_cast<CompileFn>(symbol);
+    throw ModelError("this sstep cannot compile ONNX models (" + tried +
+                     "); load a plan written by sstep-compile instead");
   }();
   return fn;
 }
 
 std::unique_ptr<Plan> compileOnnx(const std::string &path,
-                                  const std::string &target) {
+                                  const std::string &target,
+                                  const std::string &precision) {
   if (!hasBackend(target))
     throw RuntimeError("unknown target '" + target +
                        "' (this build has: " + backendNames() + ")");
@@ -385,7 +396,7 @@ std::unique_ptr<Plan> compileOnnx(const std::string &path,
   bool ok = false;
   {
     py::gil_scoped_release unlocked;
-    ok = compile(path, target, &program, &error);
+    ok = compile(path, target, precision, &program, &error);
   }
   if (!ok)
     throw ModelError(error);
@@ -426,11 +437,26 @@ void registerPlan(py::module_ &m) {
       .def_property_readonly(
           "target", [](const Plan &p) { return p.model.info().target; },
           "The backend the plan was compiled for.")
+      .def_property_readonly(
+          "precision",
+          [](const Plan &p) {
+            const std::string &precision = p.model.program().kernels.precision;
+            return precision.empty() ? std::string("fp32") : precision;
+          },
+          "The storage type of its blocks: 'fp32', or the cuda target's "
+          "'fp16' or 'bf16'.")
       .def_property(
           "memory_budget", [](const Plan &p) { return p.memoryBudget; },
           [](Plan &p, py::object budget) { p.memoryBudget = budget; },
           "run()'s memory_budget when none is given (bytes, '512MiB', or "
           "None: the whole image).")
+      .def_property_readonly(
+          "_read_from",
+          [](Plan &p) {
+            std::lock_guard<std::mutex> lock(p.mutex);
+            return p.readFrom;
+          },
+          "The addresses the last run read its inputs from (0: copied).")
       .def(
           "save",
           [](const Plan &p, const std::string &path) {
@@ -483,7 +509,7 @@ void registerPlan(py::module_ &m) {
         "Opens a plan file (sstep-compile's) or an inference binary "
         "(sstep-compile --emit=exe).");
   m.def("_compile_onnx", &compileOnnx, py::arg("path"),
-        py::arg("target") = "cpu");
+        py::arg("target") = "cpu", py::arg("precision") = "fp32");
   m.def(
       "backends",
       [] {

@@ -61,14 +61,16 @@ def compile(model, example_input=None, *, target="cpu", precision="fp32",
     model: a path to an ONNX file, the bytes of one, or a torch.nn.Module
     (exported through torch.onnx with dynamic height and width; give an
     `example_input`). target: a backend of this build (sstep.backends()).
-    precision: "fp32" (reduced precisions are the cuda backend's, through
-    sstep-compile --precision). memory_budget: the default of Plan.run.
-    Raises ModelError naming the node and op of a model that cannot be
-    compiled.
+    precision: the storage type of the cuda target's blocks, "fp32",
+    "fp16" or "bf16" (the cpu and reference targets compute in fp32).
+    memory_budget: the default of Plan.run. Raises ModelError naming the
+    node and op of a model that cannot be compiled.
     """
-    if precision != "fp32":
-        raise ValueError("precision '%s': compile with sstep-compile "
-                         "--precision for reduced precisions" % precision)
+    if precision not in ("fp32", "fp16", "bf16"):
+        raise ValueError("precision '%s': fp32, fp16 or bf16" % precision)
+    if precision != "fp32" and target != "cuda":
+        raise ValueError("precision '%s' is the cuda target's; the %s target "
+                         "computes in fp32" % (precision, target))
     if isinstance(model, (bytes, bytearray, memoryview)):
         data = bytes(model)
     elif isinstance(model, (str, os.PathLike)):
@@ -77,13 +79,13 @@ def compile(model, example_input=None, *, target="cpu", precision="fp32",
     else:
         data = _onnx_bytes_of_module(model, example_input)
     if data is None:
-        plan = _compile_onnx(path, target)
+        plan = _compile_onnx(path, target, precision)
     else:
         fd, path = tempfile.mkstemp(suffix=".onnx")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
-            plan = _compile_onnx(path, target)
+            plan = _compile_onnx(path, target, precision)
         finally:
             os.unlink(path)
     if memory_budget is not None:

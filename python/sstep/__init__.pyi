@@ -1,6 +1,6 @@
 # Type stubs for the sstep package (editors complete from these).
 import os
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -20,6 +20,8 @@ class Plan:
     def outputs(self) -> List[Dict[str, Any]]: ...
     @property
     def target(self) -> str: ...
+    @property
+    def precision(self) -> str: ...
     memory_budget: Optional[Size]
     def save(self, path: str) -> None: ...
     def run(
@@ -31,6 +33,38 @@ class Plan:
         memory_budget: Optional[Size] = None,
         threads: Optional[int] = None,
     ) -> Union[np.ndarray, Dict[str, np.ndarray]]: ...
+    def run_slide(
+        self,
+        slide: str,
+        out: Union[str, os.PathLike, Mapping[str, str]],
+        *,
+        level: int = 0,
+        backend: str = "cpu",
+        tile: Union[str, int] = "auto",
+        memory_budget: Optional[Size] = None,
+        threads: Optional[int] = None,
+        tissue_mask: bool = False,
+        normalize: str = "imagenet",
+        progress: Optional[Callable[[int, int, float], Any]] = None,
+    ) -> Dict[str, Any]: ...
+    def run_patches(
+        self,
+        slide: str,
+        out: str,
+        patch: int,
+        *,
+        stride: Optional[int] = None,
+        level: int = 0,
+        backend: str = "cpu",
+        tile: Union[str, int] = "auto",
+        memory_budget: Optional[Size] = None,
+        threads: Optional[int] = None,
+        tissue_mask: bool = False,
+        min_tissue: float = 0.0,
+        layout: str = "table",
+        normalize: str = "imagenet",
+        progress: Optional[Callable[[int, int, float], Any]] = None,
+    ) -> Dict[str, Any]: ...
 
 class Slide:
     """A whole-slide image; a context manager."""

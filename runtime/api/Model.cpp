@@ -99,8 +99,18 @@ std::vector<Tensor> Model::runOn(exec::Backend &backend,
   execOptions.sinks = options.sinks;
   plan::ExecutionPlan plan =
       planFor(exec::firstInputSize(inputs, execOptions), options);
-  if (plan.tiles.whole() && !options.sources.empty())
-    throw RuntimeError("an input read a region at a time needs a tiled run");
+  if (plan.tiles.whole() && !execOptions.sources.empty()) {
+    // One region, the whole image: the source is read once, as a tile's
+    // window would be.
+    for (auto [index, source] : execOptions.sources) {
+      Shape shape = source->shape();
+      if (index >= inputs.size())
+        throw RuntimeError("a source for input " + std::to_string(index) +
+                           " of " + std::to_string(inputs.size()));
+      inputs[index] = source->read(Region::whole({shape[2], shape[3]}));
+    }
+    execOptions.sources.clear();
+  }
   if (plan.tiles.whole() && options.backend == "reference" && !stats &&
       options.sinks.empty()) {
     // The oracle's whole-image interpreter: no partitioning involved.

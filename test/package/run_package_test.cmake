@@ -6,7 +6,8 @@
 #
 # -D: BUILD_DIR, SOURCE_DIR (test/package), WORK, GENERATOR, MAKE_PROGRAM,
 #     CXX_COMPILER, CXX_LAUNCHER (may be empty), BUILD_TYPE, EXPECT_CPU,
-#     EXPECT_SLIDE (the build's SSTEP_HAVE_DNNL and SSTEP_HAVE_SLIDE).
+#     EXPECT_SLIDE (the build's SSTEP_HAVE_DNNL and SSTEP_HAVE_SLIDE), PYTHON
+#     (the interpreter of the build's Python package; empty without one).
 cmake_minimum_required(VERSION 3.20)
 
 # Runs a step quietly; on failure prints its output and stops the test.
@@ -67,6 +68,22 @@ if(EXPECT_SLIDE)
   step("sstep-run over the slide" ${prefix}/bin/sstep-run ${WORK}/se.sstep ${WORK}/slide.tif
        -o ${WORK}/cli.npy --normalize=none --quiet)
   set(slide_args ${WORK}/slide.tif ${WORK}/cli.npy ${WORK}/consumer.npy)
+endif()
+
+# The installed Python package compiles in memory through the installed
+# lib/SStepCompileInMemory.so and equals the installed sstep-compile's plan.
+if(PYTHON)
+  set(pydir ${prefix}/lib/python3/dist-packages)
+  step("import the installed sstep" ${CMAKE_COMMAND} -E env PYTHONPATH=${pydir}
+       ${PYTHON} -c "
+import numpy as np, sstep
+assert sstep.__file__.startswith('${pydir}/'), sstep.__file__
+x = np.random.default_rng(0).standard_normal((1, 3, 37, 29)).astype(np.float32)
+a = sstep.compile('${SOURCE_DIR}/se.onnxtxt').run(x, backend='reference')
+b = sstep.load('${WORK}/se.sstep').run(x, backend='reference')
+assert np.array_equal(a, b)
+print('python ok', sstep.__file__)
+")
 endif()
 
 # The compiler and generator of the build; CMAKE_PREFIX_PATH is how an

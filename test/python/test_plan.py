@@ -134,3 +134,31 @@ def test_compile_time_budget_is_run_default(onnx_path, image):
         sstep.compile(onnx_path, memory_budget=64).run(image)
     whole = plan.run(image, tile="none")
     assert np.abs(plan.run(image) - whole).max() <= 1e-5 * np.abs(whole).max()
+
+
+def test_inputs_are_read_in_place(onnx_path, image):
+    plan = sstep.compile(onnx_path)
+    whole = plan.run(image, tile="none")
+    assert plan._read_from == [image.ctypes.data]
+    tiled = plan.run(image, tile=24)
+    assert plan._read_from == [image.ctypes.data]
+    assert np.abs(tiled - whole).max() <= 1e-5 * np.abs(whole).max()
+    # A torch tensor is read from its own storage too.
+    t = torch.from_numpy(image.copy())
+    assert np.array_equal(plan.run(t, tile="none"), whole)
+    assert plan._read_from == [t.data_ptr()]
+    # An array of another type is converted first: read from the copy.
+    plan.run(image.astype(np.float64), tile="none")
+    assert plan._read_from[0] not in (0, image.ctypes.data)
+
+
+def test_precision(onnx_path):
+    assert sstep.compile(onnx_path).precision == "fp32"
+    with pytest.raises(ValueError, match="cuda target"):
+        sstep.compile(onnx_path, precision="fp16")
+    with pytest.raises(ValueError, match="fp32, fp16 or bf16"):
+        sstep.compile(onnx_path, target="cuda", precision="fp8")
+    if "cuda" not in sstep.backends():
+        pytest.skip("this build has no cuda backend")
+    plan = sstep.compile(onnx_path, target="cuda", precision="bf16")
+    assert (plan.target, plan.precision) == ("cuda", "bf16")

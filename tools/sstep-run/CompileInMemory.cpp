@@ -12,19 +12,31 @@
 #include "tools/sstep-run/LoadProgram.h"
 
 #include <exception>
+#include <stdexcept>
 
 extern "C" __attribute__((visibility("default"))) bool
 sstepCompileInMemory(const std::string &path, const std::string &backend,
-                     sstep::Program *program, std::string *error) {
+                     const std::string &precision, sstep::Program *program,
+                     std::string *error) {
   using namespace sstep;
   PipelineOptions options;
   options.toolName = "sstep-run";
   try {
+    if (precision != "fp32" && precision != "fp16" && precision != "bf16")
+      throw std::invalid_argument("precision '" + precision +
+                                  "': fp32, fp16 or bf16");
+    if (precision != "fp32" && backend != "cuda")
+      throw std::invalid_argument("precision '" + precision +
+                                  "' is the cuda target's; the " + backend +
+                                  " target computes in fp32");
     // Only the Program leaves: the module and its copy of the weights die
     // with the compilation's context here.
     *program = std::move(compileModel(path, options).program);
-    if (backend == "cuda")
-      cuda::generateCudaKernels(*program, cuda::CudaOptions());
+    if (backend == "cuda") {
+      cuda::CudaOptions cudaOptions;
+      cudaOptions.precision = precision;
+      cuda::generateCudaKernels(*program, cudaOptions);
+    }
     return true;
   } catch (const std::exception &e) {
     *error = e.what();

@@ -14,8 +14,8 @@
 namespace sstep {
 namespace {
 
-using CompileFn = bool (*)(const std::string &, const std::string &, Program *,
-                           std::string *);
+using CompileFn = bool (*)(const std::string &, const std::string &,
+                           const std::string &, Program *, std::string *);
 
 /// The compiler module's entry point, or null when there is none.
 CompileFn compilerModule() {
@@ -38,7 +38,7 @@ Program loadProgram(const std::string &path, PlanInfo *info,
                           "plan");
   Program program;
   std::string error;
-  if (!compile(path, backend, &program, &error))
+  if (!compile(path, backend, "fp32", &program, &error))
     throw BadModel(error);
   return program;
 }
