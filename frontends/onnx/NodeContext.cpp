@@ -59,10 +59,13 @@ Value NodeContext::input(size_t i) {
          "sizes of Resize may use it");
   if (constant == scope_.constants.end())
     fail("input '" + name + "' is not defined before this node");
-  // Constants become values where they are first used as such.
+  // Constants become values where they are first used as such, named after
+  // the initializer ("layer1.0.conv1.weight"): the runtime replaces and
+  // differentiates weights by that name.
   OpBuilder::InsertionGuard guard(b_);
   b_.setInsertionPointToStart(b_.getInsertionBlock());
-  Value value = b_.create<arith::ConstantOp>(loc_, constant->second);
+  Value value = b_.create<arith::ConstantOp>(
+      NameLoc::get(b_.getStringAttr(name), loc_), constant->second);
   scope_.values[name] = value;
   return value;
 }

@@ -9,6 +9,7 @@
 
 #include "python/src/Arrays.h"
 #include "python/src/Errors.h"
+#include "python/src/Plan.h"
 #include "runtime/api/Backends.h"
 #include "runtime/api/Session.h"
 #include "runtime/plan/MemoryPlan.h"
@@ -31,47 +32,6 @@ namespace py = pybind11;
 namespace sstep::python {
 namespace {
 
-class Plan {
-public:
-  explicit Plan(Model model) : model(std::move(model)) {}
-
-  /// A session with its own lock: one run at a time uses its backend.
-  struct Held {
-    Session session;
-    std::mutex busy;
-  };
-
-  /// The session for `backend` and `threads`, made on first use.
-  Held &session(const std::string &backend, int threads) {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto key = std::make_pair(backend, threads);
-    auto it = sessions.find(key);
-    if (it == sessions.end())
-      it = sessions
-               .emplace(key, std::unique_ptr<Held>(new Held{
-                                 Session(model, {backend, threads, 0}), {}}))
-               .first;
-    return *it->second;
-  }
-
-  Model model;
-  /// Plan.run's memory_budget when it is not given: bytes or a size text.
-  py::object memoryBudget = py::none();
-  std::mutex mutex;
-  std::map<std::pair<std::string, int>, std::unique_ptr<Held>> sessions;
-  /// Where the last run read each input from (0: copied), for the tests
-  /// that show inputs are read in place.
-  std::vector<uintptr_t> readFrom;
-};
-
-/// Dimensions with None for the dynamic ones.
-py::tuple shapeOf(const Shape &shape) {
-  py::tuple t(shape.size());
-  for (size_t i = 0; i < shape.size(); ++i)
-    t[i] = shape[i] < 0 ? py::object(py::none()) : py::int_(shape[i]);
-  return t;
-}
-
 py::list describe(const Program &program, const std::vector<int> &values,
                   bool outputs) {
   py::list list;
@@ -83,63 +43,6 @@ py::list describe(const Program &program, const std::vector<int> &values,
     list.append(d);
   }
   return list;
-}
-
-/// RunOptions from the keyword arguments of Plan.run.
-RunOptions parseRunOptions(const std::string &backend, const py::object &tile,
-                           const py::object &budget,
-                           const py::object &threads) {
-  RunOptions o;
-  o.backend = backend;
-  o.threads = threads.is_none() ? 0 : threads.cast<int>();
-  if (!budget.is_none()) {
-    try {
-      o.memoryBudget = py::isinstance<py::str>(budget)
-                           ? plan::parseBytes(budget.cast<std::string>())
-                           : budget.cast<int64_t>();
-    } catch (const std::invalid_argument &e) {
-      throw py::value_error(std::string("memory_budget: ") + e.what());
-    }
-    if (o.memoryBudget <= 0)
-      throw py::value_error("memory_budget must be positive");
-  }
-  if (py::isinstance<py::str>(tile)) {
-    std::string t = tile.cast<std::string>();
-    if (t != "auto" && t != "none")
-      throw py::value_error("tile must be 'auto', 'none' or an edge in "
-                            "pixels, not '" +
-                            t + "'");
-    if (t == "none")
-      o.memoryBudget = 0;
-  } else {
-    o.tileEdge = tile.cast<int64_t>();
-    if (o.tileEdge <= 0)
-      throw py::value_error("tile must be a positive edge in pixels");
-  }
-  return o;
-}
-
-RunOptions runOptions(const std::string &backend, const py::object &tile,
-                      const py::object &budget, const py::object &threads) {
-  RunOptions o;
-  try {
-    o = parseRunOptions(backend, tile, budget, threads);
-  } catch (const py::cast_error &) {
-    throw py::type_error("tile is 'auto', 'none' or an int; memory_budget "
-                         "an int or a size such as '512MiB'; threads an "
-                         "int");
-  }
-  if (o.threads < 0)
-    throw py::value_error("threads must be 0 or more");
-  return o;
-}
-
-/// A torch CPU tensor as the numpy array viewing its memory; anything else
-/// as it is.
-py::object viewOf(const py::handle &x) {
-  if (py::hasattr(x, "detach") && py::hasattr(x, "numpy"))
-    return x.attr("detach")().attr("numpy")();
-  return py::reinterpret_borrow<py::object>(x);
 }
 
 py::object run(Plan &plan, const py::object &x, const std::string &backend,
@@ -463,7 +366,7 @@ void registerPlan(py::module_ &m) {
             PlanInfo info = p.model.info();
             if (info.producer.empty())
               info.producer = "sstep (Python)";
-            writePlan(path, p.model.program(), info);
+            writePlan(path, p.program(), info);
           },
           py::arg("path"),
           "Writes the plan to `path` (sstep-run and sstep.load read it).")
@@ -505,6 +408,7 @@ void registerPlan(py::module_ &m) {
            "patch; Ctrl-C stops and a rerun resumes. Returns the run's "
            "statistics.");
 #endif
+  registerTrain(plan);
   m.def("load", &load, py::arg("path"),
         "Opens a plan file (sstep-compile's) or an inference binary "
         "(sstep-compile --emit=exe).");

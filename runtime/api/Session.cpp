@@ -30,21 +30,25 @@ std::vector<Tensor> Session::run(std::vector<Tensor> inputs,
   return model_->runOn(*backend_, std::move(inputs), own, stats);
 }
 
+std::map<std::string, int> namedWeights(const Program &program) {
+  std::map<std::string, int> byName;
+  for (const auto &[v, shape] : program.constants.shapes())
+    if (!program.values[v].name.empty() && numElements(shape) > 1)
+      byName[program.values[v].name] = v;
+  return byName;
+}
+
 std::map<std::string, Shape> Session::weights() const {
   const Program &program = model_->program_;
   std::map<std::string, Shape> named;
-  for (const auto &[v, shape] : program.constants.shapes())
-    if (!program.values[v].name.empty() && numElements(shape) > 1)
-      named[program.values[v].name] = shape;
+  for (const auto &[name, v] : namedWeights(program))
+    named[name] = program.constants.shape(v);
   return named;
 }
 
 void Session::setWeights(const std::map<std::string, Tensor> &given) {
   Program &program = model_->program_;
-  std::map<std::string, int> byName;
-  for (const auto &[v, shape] : program.constants.shapes())
-    if (!program.values[v].name.empty() && numElements(shape) > 1)
-      byName[program.values[v].name] = v;
+  std::map<std::string, int> byName = namedWeights(program);
   // Every check before the first replacement: a bad call changes nothing.
   for (const auto &[name, tensor] : given) {
     auto found = byName.find(name);

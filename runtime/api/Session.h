@@ -39,6 +39,10 @@ struct SessionOptions {
   int64_t deviceMemory = 0;
 };
 
+/// The weights a Session can replace, by name: the program's named
+/// constants of more than one element, with their value ids.
+std::map<std::string, int> namedWeights(const Program &program);
+
 class Session {
 public:
   /// Makes the backend once. Throws RuntimeError naming an unknown backend

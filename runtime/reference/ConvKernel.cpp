@@ -15,15 +15,6 @@
 #include <algorithm>
 
 namespace sstep::reference {
-namespace {
-
-/// Output positions of `out` whose tap `tap` lands inside [0, size).
-Interval validRange(const WindowAxis &w, int64_t tap, int64_t size,
-                    Interval out) {
-  int64_t shift = tap * w.dilation - w.padBegin; // input = out*stride + shift
-  return out.intersect(
-      {ceilDiv(-shift, w.stride), floorDiv(size - 1 - shift, w.stride)});
-}
 
 void checkConvOperands(const Node &node, const Tensor &x,
                        const Tensor &weight) {
@@ -35,6 +26,8 @@ void checkConvOperands(const Node &node, const Tensor &x,
                        " does not match weight " + formatShape(weight.shape) +
                        " with " + std::to_string(groups) + " groups");
 }
+
+namespace {
 
 std::vector<Tensor> conv2dRegion(const Node &node, const Operands &in,
                                  const std::vector<Placed> &placed,
@@ -59,9 +52,9 @@ std::vector<Tensor> conv2dRegion(const Node &node, const Operands &in,
     for (int64_t ic = 0; ic < cg; ++ic) {
       const float *plane = &x.data[((b * c) + g * cg + ic) * h * w];
       for (int64_t ky = 0; ky < ay.kernel; ++ky) {
-        Interval ys = validRange(ay, ky, from.image[0], rows);
+        Interval ys = validTaps(ay, ky, from.image[0], rows);
         for (int64_t kx = 0; kx < ax.kernel; ++kx) {
-          Interval xs = validRange(ax, kx, from.image[1], cols);
+          Interval xs = validTaps(ax, kx, from.image[1], cols);
           double wt =
               weight.data[((oc * cg + ic) * ay.kernel + ky) * ax.kernel + kx];
           for (int64_t oy = ys.lo; oy <= ys.hi; ++oy) {

@@ -62,6 +62,19 @@ void addNormKernels(KernelTable &table);
 /// (0 = H) from its strides, dilations and pads attributes.
 WindowAxis windowAxisOf(const Node &node, int64_t kernel, int axis);
 
+/// The output positions of `out` whose tap `tap` of window `w` lands inside
+/// an input axis [0, size).
+inline Interval validTaps(const WindowAxis &w, int64_t tap, int64_t size,
+                          Interval out) {
+  int64_t shift = tap * w.dilation - w.padBegin; // input = out*stride + shift
+  return out.intersect(
+      {ceilDiv(-shift, w.stride), floorDiv(size - 1 - shift, w.stride)});
+}
+
+/// Throws RuntimeError naming `node` unless a conv2d's input `x` and
+/// `weight` agree on channels and groups.
+void checkConvOperands(const Node &node, const Tensor &x, const Tensor &weight);
+
 /// The input rectangle block `out` of a sliding window (a convolution) reads,
 /// clipped to the image, and the padding it needs before and after on each
 /// axis where it leaves the image: an interior tile pads nothing, a border

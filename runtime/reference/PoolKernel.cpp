@@ -12,6 +12,7 @@
 #include "dialects/sstep/IR/SpatialRules.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/reference/Kernels.h"
+#include "runtime/reference/PoolGeometry.h"
 
 #include <cmath>
 #include <limits>
@@ -19,55 +20,13 @@
 namespace sstep::reference {
 namespace {
 
-struct PoolGeometry {
-  WindowAxis y, x;
-  bool ceil = false;
-};
-
-PoolGeometry geometryOf(const Node &node) {
-  const auto &kernel = node.getInts("kernel");
-  PoolGeometry g;
-  g.y = windowAxisOf(node, kernel[0], 0);
-  g.x = windowAxisOf(node, kernel[1], 1);
-  g.ceil = node.getInt("ceil_mode") != 0;
-  return g;
-}
-
-/// Calls visit(value) for every in-image tap of output (oy, ox) and returns
-/// how many taps lie inside the image (counting only in-image taps) or the
-/// padded image. `plane` holds block `from` of an image of size `image`.
-template <typename Visit>
-int64_t forEachTap(const PoolGeometry &g, const float *plane,
-                   const Placed &from, int64_t oy, int64_t ox, bool countPad,
-                   Visit visit) {
-  int64_t h = from.image[0], w = from.image[1];
-  int64_t stride = from.region.axes[1].size();
-  int64_t counted = 0;
-  for (int64_t ky = 0; ky < g.y.kernel; ++ky) {
-    int64_t iy = oy * g.y.stride - g.y.padBegin + ky * g.y.dilation;
-    bool yIn = iy >= 0 && iy < h;
-    bool yPad = iy >= -g.y.padBegin && iy < h + g.y.padEnd;
-    for (int64_t kx = 0; kx < g.x.kernel; ++kx) {
-      int64_t ix = ox * g.x.stride - g.x.padBegin + kx * g.x.dilation;
-      bool xIn = ix >= 0 && ix < w;
-      bool xPad = ix >= -g.x.padBegin && ix < w + g.x.padEnd;
-      if (yIn && xIn)
-        visit(plane[local(iy, from.region.axes[0]) * stride +
-                    local(ix, from.region.axes[1])]);
-      if (countPad ? (yPad && xPad) : (yIn && xIn))
-        ++counted;
-    }
-  }
-  return counted;
-}
-
 template <typename PerPixel>
 std::vector<Tensor> poolRegion(const Node &node, const Operands &in,
                                const Placed &from, const Placed &to,
                                PerPixel perPixel) {
   const Tensor &x = *in[0];
   expectRank(node, x, 4, "input");
-  PoolGeometry g = geometryOf(node);
+  PoolGeometry g = poolGeometryOf(node);
   int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
   const Interval &rows = to.region.axes[0], &cols = to.region.axes[1];
   int64_t oh = rows.size(), ow = cols.size();
@@ -90,7 +49,8 @@ std::vector<Tensor> maxPoolRegion(const Node &node, const Operands &in,
                     [](const PoolGeometry &g, const float *plane,
                        const Placed &from, int64_t oy, int64_t ox) {
                       float best = -std::numeric_limits<float>::infinity();
-                      forEachTap(g, plane, from, oy, ox, false, [&](float v) {
+                      forEachTap(g, from, oy, ox, false, [&](int64_t at) {
+                        float v = plane[at];
                         // NaN propagates, as in PyTorch.
                         if (v > best || std::isnan(v))
                           best = std::isnan(best) ? best : v;
@@ -108,8 +68,8 @@ std::vector<Tensor> avgPoolRegion(const Node &node, const Operands &in,
                                const Placed &from, int64_t oy, int64_t ox) {
                       double sum = 0;
                       int64_t count =
-                          forEachTap(g, plane, from, oy, ox, countPad,
-                                     [&](float v) { sum += v; });
+                          forEachTap(g, from, oy, ox, countPad,
+                                     [&](int64_t at) { sum += plane[at]; });
                       return count ? static_cast<float>(sum / count)
                                    : std::numeric_limits<float>::quiet_NaN();
                     });
@@ -119,7 +79,7 @@ std::vector<Tensor> avgPoolRegion(const Node &node, const Operands &in,
 Kernel wholePool(RegionKernel region) {
   return [region](const Node &node, const Operands &in) {
     expectRank(node, *in[0], 4, "input");
-    PoolGeometry g = geometryOf(node);
+    PoolGeometry g = poolGeometryOf(node);
     Size2 size{in[0]->dim(2), in[0]->dim(3)};
     Size2 outSize{windowOutputSize(size[0], g.y, g.ceil),
                   windowOutputSize(size[1], g.x, g.ceil)};

@@ -1,0 +1,117 @@
+//===- Plan.cpp - sstep.Plan: a model and its live sessions ---------------===//
+
+#include "python/src/Plan.h"
+#include "runtime/plan/MemoryPlan.h"
+
+#include <stdexcept>
+
+namespace py = pybind11;
+
+namespace sstep::python {
+
+Plan::Held &Plan::session(const std::string &backend, int threads) {
+  std::lock_guard<std::mutex> lock(mutex);
+  auto key = std::make_pair(backend, threads);
+  auto it = sessions.find(key);
+  if (it == sessions.end()) {
+    auto held = std::unique_ptr<Held>(
+        new Held{Session(model, {backend, threads, 0}), {}});
+    if (!weights.empty())
+      held->session.setWeights(weights);
+    it = sessions.emplace(key, std::move(held)).first;
+  }
+  return *it->second;
+}
+
+void Plan::setWeights(const std::map<std::string, Tensor> &given) {
+  std::lock_guard<std::mutex> lock(mutex);
+  // Checked against a scratch session of the reference backend first, so
+  // that a bad name or shape changes nothing anywhere.
+  Session check(model, {"reference", 1, 0});
+  check.setWeights(given);
+  for (auto &[key, held] : sessions) {
+    std::lock_guard<std::mutex> busy(held->busy);
+    held->session.setWeights(given);
+  }
+  for (const auto &[name, tensor] : given)
+    weights[name] = tensor;
+}
+
+Program Plan::program() const {
+  Program program = model.program();
+  std::map<std::string, int> byName = namedWeights(program);
+  for (const auto &[name, tensor] : weights)
+    program.constants.set(byName.at(name), tensor);
+  return program;
+}
+
+/// Dimensions with None for the dynamic ones.
+py::tuple shapeOf(const Shape &shape) {
+  py::tuple t(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i)
+    t[i] = shape[i] < 0 ? py::object(py::none()) : py::int_(shape[i]);
+  return t;
+}
+
+namespace {
+
+/// RunOptions from the keyword arguments of Plan.run.
+RunOptions parseRunOptions(const std::string &backend, const py::object &tile,
+                           const py::object &budget,
+                           const py::object &threads) {
+  RunOptions o;
+  o.backend = backend;
+  o.threads = threads.is_none() ? 0 : threads.cast<int>();
+  if (!budget.is_none()) {
+    try {
+      o.memoryBudget = py::isinstance<py::str>(budget)
+                           ? plan::parseBytes(budget.cast<std::string>())
+                           : budget.cast<int64_t>();
+    } catch (const std::invalid_argument &e) {
+      throw py::value_error(std::string("memory_budget: ") + e.what());
+    }
+    if (o.memoryBudget <= 0)
+      throw py::value_error("memory_budget must be positive");
+  }
+  if (py::isinstance<py::str>(tile)) {
+    std::string t = tile.cast<std::string>();
+    if (t != "auto" && t != "none")
+      throw py::value_error("tile must be 'auto', 'none' or an edge in "
+                            "pixels, not '" +
+                            t + "'");
+    if (t == "none")
+      o.memoryBudget = 0;
+  } else {
+    o.tileEdge = tile.cast<int64_t>();
+    if (o.tileEdge <= 0)
+      throw py::value_error("tile must be a positive edge in pixels");
+  }
+  return o;
+}
+
+} // namespace
+
+RunOptions runOptions(const std::string &backend, const py::object &tile,
+                      const py::object &budget, const py::object &threads) {
+  RunOptions o;
+  try {
+    o = parseRunOptions(backend, tile, budget, threads);
+  } catch (const py::cast_error &) {
+    throw py::type_error("tile is 'auto', 'none' or an int; memory_budget "
+                         "an int or a size such as '512MiB'; threads an "
+                         "int");
+  }
+  if (o.threads < 0)
+    throw py::value_error("threads must be 0 or more");
+  return o;
+}
+
+/// A torch CPU tensor as the numpy array viewing its memory; anything else
+/// as it is.
+py::object viewOf(const py::handle &x) {
+  if (py::hasattr(x, "detach") && py::hasattr(x, "numpy"))
+    return x.attr("detach")().attr("numpy")();
+  return py::reinterpret_borrow<py::object>(x);
+}
+
+} // namespace sstep::python

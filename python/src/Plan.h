@@ -1,0 +1,80 @@
+//===- Plan.h - sstep.Plan: a model and its live sessions --------*- C++
+//-*-===//
+//
+// A Plan is a Model with one Session per (backend, threads) it has run on,
+// so a second run reuses the backend, its packed weights and caches, and
+// the weights Plan.set_weights gave (a training step's), which every
+// session, present or future, and Plan.save see.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_PYTHON_PLAN_H
+#define SSTEP_PYTHON_PLAN_H
+
+#include "runtime/api/Session.h"
+
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace sstep::python {
+
+class Plan {
+public:
+  explicit Plan(Model model) : model(std::move(model)) {}
+
+  /// A session with its own lock: one run at a time uses its backend.
+  struct Held {
+    Session session;
+    std::mutex busy;
+  };
+
+  /// The session for `backend` and `threads`, made on first use with the
+  /// weights set so far.
+  Held &session(const std::string &backend, int threads);
+
+  /// Replaces weights by name in every session and for those made later.
+  /// Throws RuntimeError naming an unknown weight or a wrong shape before
+  /// changing any.
+  void setWeights(const std::map<std::string, Tensor> &weights);
+
+  /// The program with the weights set so far (for Plan.save).
+  Program program() const;
+
+  Model model;
+  /// Plan.run's memory_budget when it is not given: bytes or a size text.
+  pybind11::object memoryBudget = pybind11::none();
+  std::mutex mutex;
+  std::map<std::pair<std::string, int>, std::unique_ptr<Held>> sessions;
+  /// The weights set by setWeights, by name.
+  std::map<std::string, Tensor> weights;
+  /// Where the last run read each input from (0: copied), for the tests
+  /// that show inputs are read in place.
+  std::vector<uintptr_t> readFrom;
+};
+
+/// Dimensions with None for the dynamic ones.
+pybind11::tuple shapeOf(const Shape &shape);
+
+/// RunOptions from the keyword arguments of Plan.run (and the other runs):
+/// tile 'auto', 'none' or an edge; memory_budget bytes or a size text.
+/// Raises TypeError or ValueError for bad ones.
+RunOptions runOptions(const std::string &backend, const pybind11::object &tile,
+                      const pybind11::object &budget,
+                      const pybind11::object &threads);
+
+/// A torch CPU tensor as the numpy array viewing its memory; anything else
+/// as it is.
+pybind11::object viewOf(const pybind11::handle &x);
+
+/// Plan.set_weights, Plan.weights and Plan.backward (TrainBindings.cpp).
+void registerTrain(pybind11::class_<Plan> &plan);
+
+} // namespace sstep::python
+
+#endif // SSTEP_PYTHON_PLAN_H

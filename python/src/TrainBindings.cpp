@@ -1,0 +1,114 @@
+//===- TrainBindings.cpp - sstep.Plan's weights and backward pass ---------===//
+//
+// What sstep.torch.StreamingModule builds on: the plan's weights by name,
+// replaced before each step, and the tiled backward pass (train/Backward.h)
+// returning the input's gradient and every weight's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "python/src/Arrays.h"
+#include "python/src/Errors.h"
+#include "python/src/Plan.h"
+#include "runtime/reference/Kernels.h"
+#include "runtime/train/Backward.h"
+
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+namespace sstep::python {
+namespace {
+
+py::dict weightShapes(const Plan &plan) {
+  py::dict shapes;
+  const Program &program = plan.model.program();
+  for (const auto &[name, v] : namedWeights(program))
+    shapes[py::str(name)] = shapeOf(program.constants.shape(v));
+  return shapes;
+}
+
+void setWeights(Plan &plan, const py::dict &given) {
+  std::map<std::string, Tensor> weights;
+  for (auto [name, value] : given) {
+    FloatArray array = FloatArray::ensure(viewOf(value));
+    if (!array)
+      throw py::type_error("weight '" + name.cast<std::string>() +
+                           "' is not convertible to a float32 array");
+    weights[name.cast<std::string>()] = toTensor(array);
+  }
+  plan.setWeights(weights);
+}
+
+/// A constant's name for its gradient: its own, else "%<value id>".
+std::string nameOf(const Program &program, int v) {
+  const std::string &name = program.values[v].name;
+  return name.empty() ? "%" + std::to_string(v) : name;
+}
+
+py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
+                  const std::string &backend, const py::object &tile,
+                  const py::object &budget, const py::object &threads,
+                  bool inputGrad) {
+  if (backend != "reference")
+    throw py::value_error("the backward pass runs on the reference backend "
+                          "so far, not '" +
+                          backend + "'");
+  RunOptions options = runOptions(
+      backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
+  FloatArray input = FloatArray::ensure(viewOf(x));
+  FloatArray grad = FloatArray::ensure(viewOf(dy));
+  if (!input || !grad)
+    throw py::type_error("x and grad_output must be float32 arrays");
+  if (input.ndim() != 4)
+    throw py::value_error("x must be an NCHW array");
+  Plan::Held &held = plan.session(backend, options.threads);
+  const Program &program = held.session.model().program();
+  train::BackwardOptions backwardOptions;
+  backwardOptions.inputGradient = inputGrad;
+  backwardOptions.tiles =
+      plan.model.planFor({input.shape(2), input.shape(3)}, options).tiles;
+  Tensor in = toTensor(input), out = toTensor(grad);
+  train::Gradients grads;
+  {
+    py::gil_scoped_release unlocked;
+    std::lock_guard<std::mutex> busy(held.busy);
+    reference::setThreadCount(options.threads);
+    grads = train::backward(program, in, out, backwardOptions);
+  }
+  py::dict result, weights, stats;
+  result["input"] = inputGrad ? py::object(toArray(std::move(grads.input)))
+                              : py::object(py::none());
+  for (auto &[v, g] : grads.constants)
+    weights[py::str(nameOf(program, v))] = toArray(std::move(g));
+  result["weights"] = weights;
+  stats["tiles"] = grads.stats.tiles;
+  stats["tiles_skipped"] = grads.stats.tilesSkipped;
+  stats["peak_tile_bytes"] = grads.stats.peakTileBytes;
+  stats["tile_edge"] = backwardOptions.tiles.edge;
+  result["stats"] = stats;
+  return result;
+}
+
+} // namespace
+
+void registerTrain(py::class_<Plan> &plan) {
+  plan.def_property_readonly(
+          "weights", &weightShapes,
+          "The weights set_weights can replace: a dict of name to shape.")
+      .def("set_weights", &setWeights, py::arg("weights"),
+           "Replaces weights by name ({name: array}) for every later run, "
+           "backward pass and save. Raises sstep.Error naming an unknown "
+           "weight or a wrong shape, before replacing any.")
+      .def("backward", &backward, py::arg("x"), py::arg("grad_output"),
+           py::kw_only(), py::arg("backend") = "reference",
+           py::arg("tile") = "auto", py::arg("memory_budget") = py::none(),
+           py::arg("threads") = py::none(), py::arg("input_grad") = true,
+           "The gradients of sum(grad_output * model(x)), tile by tile over "
+           "the forward pass's tiles (tile and memory_budget as run()), "
+           "equal to whole-image autograd. Returns {'input': dL/dx or None, "
+           "'weights': {name: dL/dw}, 'stats': {...}}. The model must be a "
+           "trunk of local ops with one image input and output; anything "
+           "else raises sstep.ModelError naming the node.");
+}
+
+} // namespace sstep::python

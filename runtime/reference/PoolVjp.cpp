@@ -1,0 +1,90 @@
+//===- PoolVjp.cpp - Gradients of the reference max and average pools -----===//
+//
+// A max pool sends each output's gradient to the tap its forward pass
+// picked: the first maximum in the window's row-major order, as PyTorch's
+// does (PoolGeometry.h walks the same taps for both). An average pool
+// spreads it evenly over the in-image taps, divided by the same count the
+// forward pass divided by (count_include_pad, ceil_mode's overhang).
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/reference/PoolGeometry.h"
+#include "runtime/reference/Vjp.h"
+
+#include <cmath>
+#include <limits>
+
+namespace sstep::reference {
+namespace {
+
+/// dx over the input block: perPixel(g, plane, oy, ox, dst, dy) adds output
+/// (oy, ox)'s share into the plane's fp64 accumulators `dst`.
+template <typename PerPixel>
+std::vector<Tensor> poolVjp(const VjpArgs &a, PerPixel perPixel) {
+  std::vector<Tensor> grads(a.in.size());
+  if (!a.wanted[0])
+    return grads;
+  const Tensor &x = *a.in[0];
+  PoolGeometry g = poolGeometryOf(a.node);
+  const Placed &from = a.placed[0];
+  int64_t planes = x.dim(0) * x.dim(1), hw = x.dim(2) * x.dim(3);
+  const Interval &rows = a.out.region.axes[0], &cols = a.out.region.axes[1];
+  int64_t ow = cols.size(), ohw = rows.size() * ow;
+  Tensor dx(x.shape);
+  parallelFor(planes, [&](int64_t p) {
+    std::vector<double> acc(size_t(hw), 0.0);
+    const float *plane = &x.data[p * hw];
+    const float *dy = &a.grad.data[p * ohw];
+    for (int64_t oy = rows.lo; oy <= rows.hi; ++oy)
+      for (int64_t ox = cols.lo; ox <= cols.hi; ++ox)
+        perPixel(g, from, plane, oy, ox, acc.data(),
+                 double(dy[(oy - rows.lo) * ow + ox - cols.lo]));
+    std::copy(acc.begin(), acc.end(), &dx.data[p * hw]);
+  });
+  grads[0] = std::move(dx);
+  return grads;
+}
+
+std::vector<Tensor> maxPoolVjp(const VjpArgs &a) {
+  return poolVjp(a, [](const PoolGeometry &g, const Placed &from,
+                       const float *plane, int64_t oy, int64_t ox, double *acc,
+                       double dy) {
+    float best = -std::numeric_limits<float>::infinity();
+    int64_t bestAt = -1;
+    forEachTap(g, from, oy, ox, false, [&](int64_t at) {
+      if (bestAt < 0)
+        bestAt = at; // all -inf: the first tap, as PyTorch
+      if (std::isnan(best))
+        return; // the first NaN wins
+      if (plane[at] > best || std::isnan(plane[at])) {
+        best = plane[at];
+        bestAt = at;
+      }
+    });
+    if (bestAt >= 0)
+      acc[bestAt] += dy;
+  });
+}
+
+std::vector<Tensor> avgPoolVjp(const VjpArgs &a) {
+  bool countPad = a.node.getInt("count_include_pad") != 0;
+  return poolVjp(a, [countPad](const PoolGeometry &g, const Placed &from,
+                               const float *, int64_t oy, int64_t ox,
+                               double *acc, double dy) {
+    int64_t count = forEachTap(g, from, oy, ox, countPad, [](int64_t) {});
+    if (count == 0)
+      return;
+    double share = dy / double(count);
+    forEachTap(g, from, oy, ox, countPad,
+               [&](int64_t at) { acc[at] += share; });
+  });
+}
+
+} // namespace
+
+void addPoolVjps(VjpTable &table) {
+  table["max_pool2d"] = maxPoolVjp;
+  table["avg_pool2d"] = avgPoolVjp;
+}
+
+} // namespace sstep::reference

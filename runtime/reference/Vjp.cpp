@@ -1,0 +1,70 @@
+//===- Vjp.cpp - The VJP table and the helpers the VJP kernels share ------===//
+
+#include "runtime/reference/Vjp.h"
+
+namespace sstep::reference {
+
+Tensor sumToShape(const Tensor &full, const Shape &shape) {
+  if (full.shape == shape)
+    return full;
+  std::vector<int64_t> strides = broadcastStrides(shape, full.shape);
+  std::vector<double> acc(size_t(numElements(shape)), 0.0);
+  for (int64_t i = 0; i < full.size(); ++i)
+    acc[size_t(offsetAt(i, full.shape, strides))] += full.data[i];
+  return Tensor(shape, std::vector<float>(acc.begin(), acc.end()));
+}
+
+Tensor embed(const Tensor &part, const Region &region, const Region &block) {
+  if (region.axes[0].lo == block.axes[0].lo &&
+      region.axes[0].hi == block.axes[0].hi &&
+      region.axes[1].lo == block.axes[1].lo &&
+      region.axes[1].hi == block.axes[1].hi)
+    return part;
+  Tensor out(
+      {part.dim(0), part.dim(1), block.axes[0].size(), block.axes[1].size()});
+  paste(out, block, part, region, region);
+  return out;
+}
+
+Cropped cropToOutput(const VjpArgs &a) {
+  Cropped c;
+  c.crops.resize(a.in.size());
+  c.parts.resize(a.in.size());
+  for (size_t i = 0; i < a.in.size(); ++i) {
+    if (!a.node.window->spatial[i]) {
+      c.operands.push_back(a.in[i]);
+      continue;
+    }
+    Region part = a.out.region;
+    for (unsigned axis = 0; axis < 2; ++axis)
+      if (a.placed[i].image[axis] == 1 && a.out.image[axis] != 1)
+        part.axes[axis] = {0, 0}; // broadcast along this axis
+    c.parts[i] = part;
+    c.crops[i] = crop(*a.in[i], a.placed[i].region, part);
+    c.operands.push_back(&c.crops[i]);
+  }
+  return c;
+}
+
+/// Operand i's gradient from `full`, the gradient at the output block's
+/// (broadcast) shape.
+Tensor place(const VjpArgs &a, const Cropped &c, size_t i, const Tensor &full) {
+  Tensor g = sumToShape(full, c.operands[i]->shape);
+  if (!a.node.window->spatial[i])
+    return g;
+  return embed(g, c.parts[i], a.placed[i].region);
+}
+
+const VjpTable &vjpKernels() {
+  static const VjpTable table = [] {
+    VjpTable t;
+    addConvVjps(t);
+    addPoolVjps(t);
+    addPointwiseVjps(t);
+    addTensorVjps(t);
+    return t;
+  }();
+  return table;
+}
+
+} // namespace sstep::reference

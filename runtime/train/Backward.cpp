@@ -1,0 +1,239 @@
+//===- Backward.cpp - Exact gradients of a trunk, one tile at a time ------===//
+
+#include "runtime/train/Backward.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/plan/Stages.h"
+#include "runtime/reference/ReferenceBackend.h"
+#include "runtime/reference/Vjp.h"
+
+#include <algorithm>
+
+namespace sstep::train {
+namespace {
+
+using reference::VjpArgs;
+
+bool allZero(const Tensor &t) {
+  return std::all_of(t.data.begin(), t.data.end(),
+                     [](float v) { return v == 0.0f; });
+}
+
+int64_t bytesOf(const std::map<int, Tensor> &blocks) {
+  int64_t bytes = 0;
+  for (const auto &[v, t] : blocks)
+    bytes += t.size() * int64_t(sizeof(float));
+  return bytes;
+}
+
+void addInto(std::vector<double> &acc, const Tensor &t) {
+  for (int64_t i = 0; i < t.size(); ++i)
+    acc[size_t(i)] += t.data[i];
+}
+
+/// One backward run: the program's stage, its tiling and the sums.
+class Run {
+public:
+  Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
+      const BackwardOptions &options);
+  Gradients finish();
+
+private:
+  void runTile(int64_t row, int64_t col);
+  /// The forward blocks of every value the tile computes.
+  void forward(const plan::TileWindows &w);
+  /// Back-propagates `seed`, the output gradient over its owned block.
+  void backwardFrom(const plan::TileWindows &w, const Tensor &seed);
+  const Tensor &blockOf(int v, const plan::TileWindows &w);
+  void note();
+
+  const Program &program;
+  const Tensor &input;
+  const Tensor &outputGrad;
+  const BackwardOptions &options;
+  plan::Stages stages;
+  plan::Sizes sizes;
+  int in, out;
+  std::map<int, Tensor> blocks, grads;
+  std::map<int, std::vector<double>> constantSums;
+  std::vector<double> inputSum;
+  BackwardStats stats;
+};
+
+Run::Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
+         const BackwardOptions &options)
+    : program(program), input(input), outputGrad(outputGrad), options(options),
+      stages(plan::planStages(program)), in(program.inputs[0]),
+      out(program.outputs[0]) {
+  if (input.rank() != 4)
+    throw RuntimeError("the input must be an NCHW image, not " +
+                       formatShape(input.shape));
+  sizes = plan::predictSizes(program, stages, {input.dim(2), input.dim(3)});
+  Shape want = input.shape;
+  want[1] = program.values[out].shape[1];
+  want[2] = sizes[out][0];
+  want[3] = sizes[out][1];
+  if (outputGrad.shape != want)
+    throw RuntimeError("the output gradient has shape " +
+                       formatShape(outputGrad.shape) + ", the output " +
+                       formatShape(want));
+  if (options.inputGradient)
+    inputSum.assign(size_t(input.size()), 0.0);
+  const plan::Stage &stage = stages.stages.at(0);
+  plan::StageTiling tiling(program, stage, sizes, options.tiles);
+  for (int64_t r = 0; r < tiling.grid()[0]; ++r)
+    for (int64_t c = 0; c < tiling.grid()[1]; ++c) {
+      plan::TileWindows w = tiling.windows(r, c);
+      const Region &owned = w.owned[out];
+      Tensor seed = crop(outputGrad, Region::whole(sizes[out]), owned);
+      if (owned.empty() || allZero(seed)) {
+        ++stats.tilesSkipped;
+        continue;
+      }
+      forward(w);
+      backwardFrom(w, seed);
+      ++stats.tiles;
+    }
+}
+
+const Tensor &Run::blockOf(int v, const plan::TileWindows &w) {
+  auto it = blocks.find(v);
+  if (it != blocks.end())
+    return it->second;
+  if (v != in)
+    throw RuntimeError("internal error: no block of '" +
+                       program.values[v].name + "' in the tile");
+  if (w.compute[v].empty()) // the consumer reads border only
+    return blocks[v] = Tensor({input.dim(0), input.dim(1), 0, 0});
+  return blocks[v] = crop(input, Region::whole(sizes[v]), w.compute[v]);
+}
+
+void Run::forward(const plan::TileWindows &w) {
+  blocks.clear();
+  for (int id : stages.stages[0].tileNodes) {
+    const Node &node = program.nodes[id];
+    int r = node.results[0];
+    if (w.compute[r].empty())
+      continue;
+    blocks[r] = reference::runNodeBlock(
+        node, program, sizes, w,
+        [&](int v) -> const Tensor & { return blockOf(v, w); },
+        [&](int v) -> const Tensor & { return program.constants.get(v); });
+  }
+  note();
+}
+
+void Run::backwardFrom(const plan::TileWindows &w, const Tensor &seed) {
+  grads.clear();
+  grads[out] = reference::embed(seed, w.owned[out], w.compute[out]);
+  const std::vector<int> &nodes = stages.stages[0].tileNodes;
+  for (auto id = nodes.rbegin(); id != nodes.rend(); ++id) {
+    const Node &node = program.nodes[*id];
+    int r = node.results[0];
+    auto g = grads.find(r);
+    if (g == grads.end())
+      continue; // nothing of the loss flows through it
+    reference::Operands operands;
+    std::vector<Placed> placed;
+    std::vector<bool> wanted;
+    for (size_t i = 0; i < node.operands.size(); ++i) {
+      int v = node.operands[i];
+      bool spatial = node.window->spatial[i];
+      operands.push_back(spatial ? &blockOf(v, w) : &program.constants.get(v));
+      placed.push_back(spatial ? Placed{w.compute[v], sizes[v]} : Placed{});
+      wanted.push_back(!spatial || v != in || options.inputGradient);
+    }
+    Placed to{w.compute[r], sizes[r]};
+    std::vector<Tensor> dx = reference::vjpKernels().at(node.op)(
+        VjpArgs{node, operands, placed, blocks.at(r), g->second, to, wanted});
+    grads.erase(g);
+    for (size_t i = 0; i < node.operands.size(); ++i) {
+      int v = node.operands[i];
+      if (!wanted[i] || dx[i].data.empty())
+        continue;
+      if (!node.window->spatial[i]) {
+        std::vector<double> &sum = constantSums[v];
+        sum.resize(size_t(dx[i].size()), 0.0);
+        addInto(sum, dx[i]);
+        continue;
+      }
+      auto [at, fresh] = grads.emplace(v, std::move(dx[i]));
+      if (!fresh)
+        for (int64_t k = 0; k < at->second.size(); ++k)
+          at->second.data[k] += dx[i].data[k];
+    }
+    note();
+  }
+  auto g = grads.find(in);
+  if (g != grads.end() && options.inputGradient && !w.compute[in].empty()) {
+    // The window's gradient, added into the image's.
+    const Region &region = w.compute[in];
+    int64_t planes = input.dim(0) * input.dim(1);
+    int64_t rows = region.axes[0].size(), cols = region.axes[1].size();
+    int64_t h = input.dim(2), wd = input.dim(3);
+    for (int64_t p = 0; p < planes; ++p)
+      for (int64_t y = 0; y < rows; ++y)
+        for (int64_t x = 0; x < cols; ++x)
+          inputSum[size_t((p * h + region.axes[0].lo + y) * wd +
+                          region.axes[1].lo + x)] +=
+              g->second.data[(p * rows + y) * cols + x];
+  }
+}
+
+void Run::note() {
+  stats.peakTileBytes =
+      std::max(stats.peakTileBytes, bytesOf(blocks) + bytesOf(grads));
+}
+
+Gradients Run::finish() {
+  Gradients result;
+  for (auto &[v, sum] : constantSums)
+    result.constants[v] = Tensor(program.constants.shape(v),
+                                 std::vector<float>(sum.begin(), sum.end()));
+  if (options.inputGradient)
+    result.input = Tensor(input.shape,
+                          std::vector<float>(inputSum.begin(), inputSum.end()));
+  result.stats = stats;
+  return result;
+}
+
+} // namespace
+
+void checkDifferentiable(const Program &program) {
+  if (program.inputs.size() != 1 || program.outputs.size() != 1)
+    throw RuntimeError("the backward pass takes a trunk of one input and one "
+                       "output; this model has " +
+                       std::to_string(program.inputs.size()) + " and " +
+                       std::to_string(program.outputs.size()));
+  const ValueInfo &output = program.values[program.outputs[0]];
+  if (output.shape.size() != 4)
+    throw RuntimeError("the trunk's output '" + output.name + "' (" +
+                       formatShape(output.shape) +
+                       ") is not an image: end the trunk before its global "
+                       "pool and head, which belong to PyTorch");
+  for (const Node &node : program.nodes) {
+    if (node.role != Role::Tile || !node.window)
+      throw RuntimeError(
+          node.describe() +
+          " is not a tile op (it needs the whole image): the backward pass "
+          "streams trunks of local ops; end the trunk before it");
+    if (node.stage != program.nodes.front().stage)
+      throw RuntimeError(node.describe() + " starts a second tile stage");
+    if (!reference::vjpKernels().count(node.op))
+      throw RuntimeError(node.describe() + ": no gradient for sstep." +
+                         node.op + " yet");
+    for (size_t i = 0; i < node.operands.size(); ++i)
+      if (!node.window->spatial[i] &&
+          !program.constants.contains(node.operands[i]))
+        throw RuntimeError(node.describe() + ": operand " + std::to_string(i) +
+                           " is neither an image nor a constant");
+  }
+}
+
+Gradients backward(const Program &program, const Tensor &input,
+                   const Tensor &outputGrad, const BackwardOptions &options) {
+  checkDifferentiable(program);
+  Run run(program, input, outputGrad, options);
+  return run.finish();
+}
+
+} // namespace sstep::train

@@ -1,0 +1,70 @@
+//===- Backward.h - Exact gradients of a trunk, one tile at a time -*- C++
+//-*-===//
+//
+// The backward twin of exec/Executor.h. The trunk's output is cut into the
+// disjoint owned blocks of the forward tiling; each tile recomputes its
+// forward pass over the windows the halo analysis gives (plan/Tiling.h),
+// then back-propagates the output gradient restricted to its owned block
+// through those same windows (reference/Vjp.h). The loss restricted to one
+// block depends only on the tile's windows, so its gradients there are
+// exact; the whole loss is the sum over blocks, so weight gradients are the
+// sum of the tiles' and the input gradient the sum of the tiles' window
+// gradients. No per-layer bookkeeping of overlaps is needed, and a tile
+// holds one tile's activations and gradients whatever the image's size.
+//
+// Worked example: y = conv3x3(relu(conv3x3(x))), pad 1, 16 rows, tiles of 8
+// output rows. Tile 0 owns y[0, 7]: it computes the middle value over
+// [0, 8] and reads x[0, 9]; its gradient of sum(dy[0, 7] * y[0, 7]) reaches
+// x[0, 9]. Tile 1 owns y[8, 15] and reaches x[6, 15]. dx over [6, 9] is the
+// sum of both tiles' contributions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_TRAIN_BACKWARD_H
+#define SSTEP_RUNTIME_TRAIN_BACKWARD_H
+
+#include "runtime/core/Program.h"
+#include "runtime/plan/Tiling.h"
+
+#include <map>
+
+namespace sstep::train {
+
+struct BackwardOptions {
+  /// The forward pass's tiles, in pixels of the input (whole(): one tile).
+  plan::TileShape tiles;
+  /// Whether to compute the input's gradient.
+  bool inputGradient = true;
+};
+
+struct BackwardStats {
+  /// Tiles run, and tiles skipped because the output gradient is zero over
+  /// their whole owned block (a global-max head reaches few tiles).
+  int64_t tiles = 0;
+  int64_t tilesSkipped = 0;
+  /// The most bytes of forward blocks and gradient blocks one tile held.
+  int64_t peakTileBytes = 0;
+};
+
+struct Gradients {
+  /// The input's gradient; empty unless asked for.
+  Tensor input;
+  /// By value id: the gradient of every constant read by a differentiable
+  /// operand (weights, biases, per-channel scales and shifts).
+  std::map<int, Tensor> constants;
+  BackwardStats stats;
+};
+
+/// Throws RuntimeError unless `program` is a trunk the backward pass can
+/// differentiate: one image input, one image output, every node a tile op
+/// with a gradient. The error names the first node that is not, and why.
+void checkDifferentiable(const Program &program);
+
+/// The gradients of sum(outputGrad * trunk(input)). `outputGrad` has the
+/// output's shape. Deterministic: two runs give the same bits.
+Gradients backward(const Program &program, const Tensor &input,
+                   const Tensor &outputGrad, const BackwardOptions &options);
+
+} // namespace sstep::train
+
+#endif // SSTEP_RUNTIME_TRAIN_BACKWARD_H
