@@ -1,13 +1,13 @@
-//===- GeometryKernel.cpp - Reference pad and resize
-//-----------------------===//
+//===- GeometryKernel.cpp - Reference pad and resize ----------------------===//
 //
 // Both ops map each output coordinate to input coordinates independently per
-// axis, so each builds a per-axis table first and then gathers.
+// axis, so each builds a per-axis table first (GeometryTables.h) and then
+// gathers.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/core/RuntimeError.h"
-#include "runtime/reference/Kernels.h"
+#include "runtime/reference/GeometryTables.h"
 
 #include <algorithm>
 #include <cmath>
@@ -32,8 +32,8 @@ int64_t padSource(int64_t i, int64_t size, const std::string &mode) {
   return -1;
 }
 
-/// Source rows of output rows `out` along one axis: each an index into the
-/// operand's block, or -1 for the constant value.
+} // namespace
+
 std::vector<int64_t> padTable(Interval out, int64_t pad, const Placed &from,
                               unsigned axis, const std::string &mode) {
   std::vector<int64_t> table;
@@ -43,6 +43,8 @@ std::vector<int64_t> padTable(Interval out, int64_t pad, const Placed &from,
   }
   return table;
 }
+
+namespace {
 
 std::vector<Tensor> pad2dRegion(const Node &node, const Operands &in,
                                 const std::vector<Placed> &placed,
@@ -86,7 +88,8 @@ std::vector<Tensor> pad2d(const Node &node, const Operands &in) {
                      Placed::whole({oh, ow}));
 }
 
-/// The resize rule of `node` along `axis`, as the compiler states it.
+} // namespace
+
 AxisRule resizeRule(const Node &node, unsigned axis) {
   AxisRule rule;
   rule.kind = AxisRule::Kind::Resize;
@@ -104,13 +107,6 @@ AxisRule resizeRule(const Node &node, unsigned axis) {
   return rule;
 }
 
-/// Per output index of `out`, the two taps as indices into the operand's
-/// block, and the weight of the second.
-struct AxisTable {
-  std::vector<int64_t> lo, hi;
-  std::vector<double> frac;
-};
-
 AxisTable resizeTable(const AxisRule &rule, Interval out, const Placed &from,
                       int64_t outSize, unsigned axis) {
   AxisTable t;
@@ -123,6 +119,8 @@ AxisTable resizeTable(const AxisRule &rule, Interval out, const Placed &from,
   }
   return t;
 }
+
+namespace {
 
 std::vector<Tensor> resize2dRegion(const Node &node, const Operands &in,
                                    const std::vector<Placed> &placed,

@@ -59,9 +59,11 @@ const VjpTable &vjpKernels() {
   static const VjpTable table = [] {
     VjpTable t;
     addConvVjps(t);
+    addConvTransposeVjps(t);
     addPoolVjps(t);
     addPointwiseVjps(t);
     addTensorVjps(t);
+    addGeometryVjps(t);
     return t;
   }();
   return table;

@@ -48,9 +48,11 @@ using VjpTable = std::map<std::string, VjpKernel>;
 const VjpTable &vjpKernels();
 
 void addConvVjps(VjpTable &table);
+void addConvTransposeVjps(VjpTable &table);
 void addPoolVjps(VjpTable &table);
 void addPointwiseVjps(VjpTable &table);
 void addTensorVjps(VjpTable &table);
+void addGeometryVjps(VjpTable &table);
 
 /// The operands as the forward kernel of an op without a region kernel saw
 /// them: spatial blocks cropped to the output block (`parts[i]`; one pixel

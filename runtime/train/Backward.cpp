@@ -99,11 +99,15 @@ const Tensor &Run::blockOf(int v, const plan::TileWindows &w) {
   auto it = blocks.find(v);
   if (it != blocks.end())
     return it->second;
+  if (w.compute[v].empty()) {
+    // The consumer reads border only (a pad's constant, a conv's zeros).
+    const Shape &shape = program.values[v].shape;
+    return blocks[v] = Tensor({std::max<int64_t>(shape[0], 1),
+                               std::max<int64_t>(shape[1], 1), 0, 0});
+  }
   if (v != in)
     throw RuntimeError("internal error: no block of '" +
                        program.values[v].name + "' in the tile");
-  if (w.compute[v].empty()) // the consumer reads border only
-    return blocks[v] = Tensor({input.dim(0), input.dim(1), 0, 0});
   return blocks[v] = crop(input, Region::whole(sizes[v]), w.compute[v]);
 }
 
@@ -130,7 +134,7 @@ void Run::backwardFrom(const plan::TileWindows &w, const Tensor &seed) {
     const Node &node = program.nodes[*id];
     int r = node.results[0];
     auto g = grads.find(r);
-    if (g == grads.end())
+    if (g == grads.end() || w.compute[r].empty())
       continue; // nothing of the loss flows through it
     reference::Operands operands;
     std::vector<Placed> placed;
@@ -148,7 +152,8 @@ void Run::backwardFrom(const plan::TileWindows &w, const Tensor &seed) {
     grads.erase(g);
     for (size_t i = 0; i < node.operands.size(); ++i) {
       int v = node.operands[i];
-      if (!wanted[i] || dx[i].data.empty())
+      if (!wanted[i] || dx[i].data.empty() ||
+          (node.window->spatial[i] && w.compute[v].empty()))
         continue;
       if (!node.window->spatial[i]) {
         std::vector<double> &sum = constantSums[v];
@@ -211,11 +216,15 @@ void checkDifferentiable(const Program &program) {
                        ") is not an image: end the trunk before its global "
                        "pool and head, which belong to PyTorch");
   for (const Node &node : program.nodes) {
+    if (node.role == Role::Reduce || node.role == Role::Global)
+      throw RuntimeError(node.describe() +
+                         " is a global pool or a head: end the trunk before "
+                         "it (the pool and the head belong to PyTorch)");
     if (node.role != Role::Tile || !node.window)
-      throw RuntimeError(
-          node.describe() +
-          " is not a tile op (it needs the whole image): the backward pass "
-          "streams trunks of local ops; end the trunk before it");
+      throw RuntimeError(node.describe() +
+                         " needs the whole image: the backward pass streams "
+                         "trunks of local ops (non-local ops inside the "
+                         "trunk have no tiled gradient yet)");
     if (node.stage != program.nodes.front().stage)
       throw RuntimeError(node.describe() + " starts a second tile stage");
     if (!reference::vjpKernels().count(node.op))

@@ -9,8 +9,8 @@
 namespace sstep::test {
 
 RandomNet::RandomNet(uint32_t seed, std::array<int64_t, 2> image,
-                     int64_t channels)
-    : rng(seed) {
+                     int64_t channels, bool trainable)
+    : rng(seed), trainable(trainable) {
   values.push_back({"%x", channels, image});
 }
 
@@ -296,7 +296,7 @@ bool RandomNet::channelMove(const Val &in) {
     define(y, c, in.size);
     return true;
   }
-  if (chance(0.25)) { // CBAM's x.mean(1, keepdim=True) and kin
+  if (!trainable && chance(0.25)) { // CBAM's x.mean(1, keepdim=True) and kin
     const char *kinds[] = {"mean", "max", "min", "sum"};
     Val result{y, 1, in.size};
     body += "  " + y + " = sstep.reduce " + in.name + " {axes = " + ints({1}) +
@@ -329,7 +329,10 @@ std::string RandomNet::build(int ops) {
   for (int added = 0; added < ops;) {
     Val in = anyValue();
     bool ok = false;
-    switch (pick(0, 12)) {
+    int kind = int(pick(0, 12));
+    if (trainable && (kind == 10 || kind == 11))
+      continue; // no gradient yet
+    switch (kind) {
     case 0:
     case 1:
     case 2:
@@ -367,7 +370,7 @@ std::string RandomNet::build(int ops) {
     added += ok;
   }
   std::vector<Val> outs{values.back()};
-  if (values.size() > 2 && chance(0.4))
+  if (!trainable && values.size() > 2 && chance(0.4))
     outs.push_back(values[pick(1, int64_t(values.size()) - 2)]);
   std::string results, names, types;
   for (size_t i = 0; i < outs.size(); ++i) {

@@ -6,7 +6,8 @@
 // equal-sized values, squeeze-and-excitation blocks, instance norms, channel
 // shuffles, channel slices and reductions over channels, with
 // random strides, dilations, asymmetric pads, ceil modes, scales and
-// coordinate modes. It tracks every value's size at the test's image size so
+// coordinate modes. A trainable network keeps to the ops with gradients.
+// It tracks every value's size at the test's image size so
 // that merges line up and no value vanishes.
 //
 //===----------------------------------------------------------------------===//
@@ -24,7 +25,10 @@ namespace sstep::test {
 
 class RandomNet {
 public:
-  RandomNet(uint32_t seed, std::array<int64_t, 2> image, int64_t channels);
+  /// `trainable`: only ops the backward pass differentiates
+  /// (reference/Vjp.h), and one output.
+  RandomNet(uint32_t seed, std::array<int64_t, 2> image, int64_t channels,
+            bool trainable = false);
 
   /// Adds `ops` random ops and returns the module text, returning the last
   /// value and, sometimes, a second one.
@@ -58,6 +62,7 @@ private:
   bool channelMove(const Val &in);
 
   std::mt19937 rng;
+  bool trainable;
   std::string body;
   std::vector<Val> values;
   int counter = 0;

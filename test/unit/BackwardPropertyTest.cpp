@@ -1,0 +1,149 @@
+//===- BackwardPropertyTest.cpp - tiled gradients == whole gradients ------===//
+//
+// The backward pass's invariant (train/Backward.h), on random trainable
+// networks (RandomNet.h) at random image sizes and tile edges that divide
+// nothing: every weight's gradient and the input's, computed tile by tile,
+// equal the whole-image backward pass within 1e-5 of their largest
+// magnitude; two runs give the same bits; tiles whose owned output gradient
+// is zero are skipped without changing anything. Equality with PyTorch's
+// autograd is test/python/test_backward.py's.
+//
+//===----------------------------------------------------------------------===//
+
+#include <catch2/catch.hpp>
+
+#include "runtime/core/RuntimeError.h"
+#include "runtime/reference/Interpreter.h"
+#include "runtime/train/Backward.h"
+#include "test/unit/RandomNet.h"
+#include "test/unit/TestPrograms.h"
+
+#include <random>
+
+using namespace sstep;
+
+using test::compileProgram;
+using test::randomImage;
+using test::relativeError;
+
+namespace {
+
+train::Gradients gradients(const Program &program, const Tensor &x,
+                           const Tensor &dy, int64_t edge) {
+  train::BackwardOptions options;
+  options.tiles.edge = edge;
+  return train::backward(program, x, dy, options);
+}
+
+void checkClose(const train::Gradients &want, const train::Gradients &got) {
+  CHECK(relativeError(want.input, got.input) <= 1e-5);
+  REQUIRE(got.constants.size() == want.constants.size());
+  for (const auto &[v, g] : want.constants) {
+    INFO("constant " << v);
+    CHECK(relativeError(g, got.constants.at(v)) <= 1e-5);
+  }
+}
+
+/// A random gradient of the shape of the program's output on `x`.
+Tensor randomGradient(std::mt19937 &rng, const Program &program,
+                      const Tensor &x) {
+  Tensor y = reference::run(program, {x})[0];
+  std::normal_distribution<float> normal;
+  for (float &v : y.data)
+    v = normal(rng);
+  return y;
+}
+
+} // namespace
+
+TEST_CASE("tiled gradients equal whole gradients on random networks",
+          "[backward]") {
+  std::mt19937 rng(20261206);
+  int checked = 0;
+  for (uint32_t seed = 1; seed <= 60; ++seed) {
+    std::array<int64_t, 2> image{
+        std::uniform_int_distribution<int64_t>(5, 36)(rng),
+        std::uniform_int_distribution<int64_t>(5, 36)(rng)};
+    int64_t channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
+    test::RandomNet net(seed, image, channels, /*trainable=*/true);
+    std::string text = net.build(std::uniform_int_distribution<int>(2, 8)(rng));
+    INFO("seed " << seed << ", image " << image[0] << "x" << image[1] << "\n"
+                 << text);
+    Program program = compileProgram(text);
+    REQUIRE_NOTHROW(train::checkDifferentiable(program));
+    Tensor x = randomImage(rng, channels, image[0], image[1]);
+    Tensor dy = randomGradient(rng, program, x);
+    train::Gradients whole = gradients(program, x, dy, 0);
+    CHECK(whole.stats.tiles == 1);
+
+    int64_t longest = std::max(image[0], image[1]);
+    for (int64_t edge :
+         {std::uniform_int_distribution<int64_t>(1, 5)(rng),
+          std::uniform_int_distribution<int64_t>(6, longest)(rng)}) {
+      INFO("tile edge " << edge);
+      train::Gradients tiled = gradients(program, x, dy, edge);
+      CHECK(tiled.stats.tiles > 0);
+      checkClose(whole, tiled);
+    }
+    ++checked;
+  }
+  CHECK(checked == 60);
+}
+
+TEST_CASE("the backward pass is deterministic and skips silent tiles",
+          "[backward]") {
+  std::mt19937 rng(7);
+  test::RandomNet net(3, {29, 31}, 2, /*trainable=*/true);
+  Program program = compileProgram(net.build(6));
+  Tensor x = randomImage(rng, 2, 29, 31);
+  Tensor dy = randomGradient(rng, program, x);
+  train::Gradients a = gradients(program, x, dy, 7);
+  train::Gradients b = gradients(program, x, dy, 7);
+  CHECK(a.input.data == b.input.data);
+  for (const auto &[v, g] : a.constants)
+    CHECK(g.data == b.constants.at(v).data);
+
+  // One output pixel's gradient (a global-max head's): one tile runs.
+  Tensor one(dy.shape);
+  one.data[one.size() / 2] = 1.0f;
+  train::Gradients sparse = gradients(program, x, one, 7);
+  train::Gradients whole = gradients(program, x, one, 0);
+  CHECK(sparse.stats.tiles == 1);
+  CHECK(sparse.stats.tilesSkipped > 0);
+  checkClose(whole, sparse);
+}
+
+TEST_CASE("the backward pass refuses what it cannot differentiate",
+          "[backward]") {
+  SECTION("an op without a gradient, by node and op") {
+    Program program = compileProgram(R"(
+func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {
+  %y = sstep.relu %x : tensor<1x2x?x?xf32>
+  return %y : tensor<1x2x?x?xf32>
+}
+)");
+    program.nodes[0].op = "mystery"; // an op of a newer compiler
+    program.nodes[0].name = "odd";
+    CHECK_THROWS_WITH(train::checkDifferentiable(program),
+                      Catch::Contains("node 'odd' (sstep.mystery): no "
+                                      "gradient for sstep.mystery"));
+  }
+  SECTION("a head after a global pool") {
+    Program program = compileProgram(R"(
+func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x1x1xf32> {
+  %y = sstep.global_max_pool2d %x : tensor<1x2x?x?xf32> -> tensor<1x2x1x1xf32>
+  return %y : tensor<1x2x1x1xf32>
+}
+)");
+    CHECK_THROWS_WITH(train::checkDifferentiable(program),
+                      Catch::Contains("global pool"));
+  }
+  SECTION("a gradient of the wrong shape") {
+    std::mt19937 rng(1);
+    test::RandomNet net(5, {12, 12}, 1, /*trainable=*/true);
+    Program program = compileProgram(net.build(3));
+    Tensor x = randomImage(rng, 1, 12, 12);
+    CHECK_THROWS_WITH(gradients(program, x, Tensor({1, 1, 2, 2}), 0),
+                      Catch::Contains("the output gradient has shape"));
+  }
+}
