@@ -128,6 +128,7 @@ if(TARGET sstep-python)
     ${PROJECT_BINARY_DIR}/python/sstep/__init__.py
     ${PROJECT_BINARY_DIR}/python/sstep/__init__.pyi
     ${PROJECT_BINARY_DIR}/python/sstep/py.typed
+    ${PROJECT_BINARY_DIR}/python/sstep/torch.py
     DESTINATION ${SSTEP_INSTALL_PYTHONDIR})
 endif()
 

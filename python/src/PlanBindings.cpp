@@ -47,7 +47,7 @@ py::list describe(const Program &program, const std::vector<int> &values,
 
 py::object run(Plan &plan, const py::object &x, const std::string &backend,
                const py::object &tile, const py::object &budget,
-               const py::object &threads) {
+               const py::object &threads, const py::object &statsOut) {
   const Model &model = plan.model;
   const Program &program = model.program();
   RunOptions options = runOptions(
@@ -98,12 +98,22 @@ py::object run(Plan &plan, const py::object &x, const std::string &backend,
   }
   Plan::Held &held = plan.session(backend, options.threads);
   std::vector<Tensor> outputs;
+  exec::Stats stats;
   {
     // The lock is taken without the GIL: a run waiting for another thread's
     // run of the same session must not hold up Python.
     py::gil_scoped_release unlocked;
     std::lock_guard<std::mutex> busy(held.busy);
-    outputs = held.session.run(std::move(inputs), options);
+    outputs = held.session.run(std::move(inputs), options,
+                               statsOut.is_none() ? nullptr : &stats);
+  }
+  if (!statsOut.is_none()) {
+    py::dict out = statsOut.cast<py::dict>();
+    out["tiles"] = stats.tilesRun;
+    out["tile_edge"] = stats.tiles.edge;
+    out["tile_rows"] = stats.tiles.rows;
+    out["predicted_tile_bytes"] = stats.predicted.tileBytes;
+    out["measured_tile_bytes"] = stats.peakTileBytes;
   }
   if (outputs.size() == 1)
     return toArray(std::move(outputs[0]));
@@ -372,13 +382,16 @@ void registerPlan(py::module_ &m) {
           "Writes the plan to `path` (sstep-run and sstep.load read it).")
       .def("run", &run, py::arg("x"), py::kw_only(), py::arg("backend") = "cpu",
            py::arg("tile") = "auto", py::arg("memory_budget") = py::none(),
-           py::arg("threads") = py::none(),
+           py::arg("threads") = py::none(), py::arg("stats") = py::none(),
            "Runs the model on `x`, an NCHW float32 array (or a dict of them "
            "by input name); returns an array (a dict by output name for "
            "several outputs). tile: 'auto' (tiles that fit memory_budget, "
            "else the whole image), 'none', or an edge in pixels. "
            "memory_budget: bytes or a size such as '512MiB'. Tiled or whole, "
-           "the result equals the whole-image result.");
+           "the result equals the whole-image result. stats: a dict to fill "
+           "with "
+           "what ran (tiles, tile_edge, tile_rows, predicted_tile_bytes, "
+           "measured_tile_bytes).");
 #ifdef SSTEP_HAVE_SLIDE
   plan.def("run_slide", &runSlide, py::arg("slide"), py::arg("out"),
            py::kw_only(), py::arg("level") = 0, py::arg("backend") = "cpu",

@@ -27,6 +27,14 @@ py::dict weightShapes(const Plan &plan) {
   return shapes;
 }
 
+py::dict getWeights(const Plan &plan) {
+  py::dict values;
+  Program program = plan.program();
+  for (const auto &[name, v] : namedWeights(program))
+    values[py::str(name)] = toArray(program.constants.get(v));
+  return values;
+}
+
 void setWeights(Plan &plan, const py::dict &given) {
   std::map<std::string, Tensor> weights;
   for (auto [name, value] : given) {
@@ -95,6 +103,8 @@ void registerTrain(py::class_<Plan> &plan) {
   plan.def_property_readonly(
           "weights", &weightShapes,
           "The weights set_weights can replace: a dict of name to shape.")
+      .def("get_weights", &getWeights,
+           "The weights' values: a dict of name to a copy of each.")
       .def("set_weights", &setWeights, py::arg("weights"),
            "Replaces weights by name ({name: array}) for every later run, "
            "backward pass and save. Raises sstep.Error naming an unknown "

@@ -1,0 +1,221 @@
+"""Exact streaming training from PyTorch.
+
+`StreamingModule` wraps a convolutional trunk so that it runs on images of
+any size tile by tile, forward and backward, with gradients equal to
+whole-image autograd (the tiled backward pass of `Plan.backward`). The head,
+the loss, optimizers, `GradScaler` and DDP stay PyTorch's: the gradients land
+in the wrapped module's own parameters' `.grad`.
+
+    trunk = sstep.torch.StreamingModule(resnet_trunk, torch.randn(1, 3, 224, 224),
+                                        tile=1024)
+    features = trunk(slide_tensor)                  # (1, C, h, w), in the graph
+    loss = criterion(head(features.amax((2, 3))), label)
+    loss.backward()                                 # streamed, exact
+    optimizer.step()
+
+BatchNorm layers train as PyTorch's do in eval mode: their scale and shift
+are trainable, their running statistics frozen (used, never updated).
+"""
+
+import copy
+import io
+
+import numpy as np
+import torch
+
+import sstep as _sstep
+
+__all__ = ["StreamingModule"]
+
+_IMAGENET_MEAN = (0.485, 0.456, 0.406)
+_IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class _FrozenBatchNorm(torch.nn.Module):
+    """A BatchNorm2d in eval mode as x * scale + shift, so that the export
+    keeps it apart from the convolution before it (a folded one could not
+    give the gradients of its own scale and shift)."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones(1, channels, 1, 1))
+        self.shift = torch.nn.Parameter(torch.zeros(1, channels, 1, 1))
+
+    def forward(self, x):
+        return x * self.scale + self.shift
+
+
+def _batchnorm_affine(bn):
+    """The scale and shift of an eval-mode BatchNorm, differentiable in its
+    weight and bias."""
+    scale = torch.rsqrt(bn.running_var + bn.eps)
+    if bn.weight is not None:
+        scale = bn.weight * scale
+    shift = -bn.running_mean * scale
+    if bn.bias is not None:
+        shift = shift + bn.bias
+    return scale, shift
+
+
+def _probe_copy(module):
+    """A copy of `module` with BatchNorms made affine and every parameter
+    filled with distinct random values, and the source of each: a function
+    of the original module giving that parameter's current value."""
+    probe = copy.deepcopy(module).eval()
+    sources = {}
+    for name, sub in list(probe.named_modules()):
+        for child_name, child in list(sub.named_children()):
+            if isinstance(child, torch.nn.BatchNorm2d):
+                path = f"{name}.{child_name}" if name else child_name
+                setattr(sub, child_name, _FrozenBatchNorm(child.num_features))
+                original = module.get_submodule(path)
+                sources[path + ".scale"] = (
+                    lambda bn=original: _batchnorm_affine(bn)[0])
+                sources[path + ".shift"] = (
+                    lambda bn=original: _batchnorm_affine(bn)[1])
+    originals = dict(module.named_parameters())
+    generator = torch.Generator().manual_seed(20261206)
+    with torch.no_grad():
+        for name, p in probe.named_parameters():
+            # Distinct, away from zero, of either sign: exact matches are
+            # unambiguous after the export copies them.
+            values = torch.rand(p.shape, generator=generator) + 0.5
+            signs = torch.randint(0, 2, p.shape, generator=generator) * 2 - 1
+            p.copy_(values * signs)
+            if name not in sources:
+                sources[name] = lambda p=originals[name]: p
+    return probe, sources
+
+
+def _export(module, example_input):
+    buffer = io.BytesIO()
+    with torch.no_grad():
+        output = module(example_input)
+        if output.dim() != 4:
+            raise ValueError("StreamingModule wraps a trunk whose output is "
+                             "an image (N, C, h, w); end it before the "
+                             "global pool and head")
+        torch.onnx.export(module, example_input, buffer,
+                          input_names=["image"], output_names=["features"],
+                          opset_version=17,
+                          dynamic_axes={"image": {2: "H", 3: "W"},
+                                        "features": {2: "h", 3: "w"}})
+    return buffer.getvalue()
+
+
+def _match(plan, probe, sources):
+    """Plan weight name -> (parameter name, its shape in the plan), by the
+    probe's distinct values; raises when a trainable parameter did not
+    survive the export as a weight of its own."""
+    weights = plan.get_weights()
+    by_bytes = {}
+    for name, value in weights.items():
+        by_bytes.setdefault(np.ascontiguousarray(value).tobytes(), []).append(name)
+    matched = {}
+    for name, p in probe.named_parameters():
+        key = p.detach().numpy().astype(np.float32).tobytes()
+        found = by_bytes.get(key, [])
+        if len(found) != 1:
+            if not p.requires_grad:
+                continue
+            raise _sstep.ModelError(
+                f"parameter '{name}' is not one weight of the compiled plan "
+                f"({'folded into another constant' if not found else 'ambiguous'}"
+                "); StreamingModule trains parameters the export keeps as "
+                "they are")
+        matched[found[0]] = (name, weights[found[0]].shape)
+    return matched
+
+
+class _StreamFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, owner, x, *weights):
+        ctx.owner = owner
+        owner._load_weights(weights)
+        array = x.detach().contiguous().numpy()
+        stats = {}
+        y = owner.plan.run(array, backend=owner.backend, tile=owner.tile,
+                           memory_budget=owner.memory_budget,
+                           threads=owner.threads, stats=stats)
+        owner.stats = {"forward": stats}
+        ctx.save_for_backward(x)
+        return torch.from_numpy(y)
+
+    @staticmethod
+    def backward(ctx, dy):
+        owner = ctx.owner
+        (x,) = ctx.saved_tensors
+        result = owner.plan.backward(
+            x.detach().contiguous().numpy(),
+            dy.detach().contiguous().numpy().astype(np.float32, copy=False),
+            tile=owner.tile, memory_budget=owner.memory_budget,
+            threads=owner.threads, input_grad=ctx.needs_input_grad[1])
+        owner.stats["backward"] = result["stats"]
+        grads = [None, None if result["input"] is None
+                 else torch.from_numpy(result["input"])]
+        for name in owner._names:
+            g = result["weights"].get(name)
+            grads.append(None if g is None else torch.from_numpy(g))
+        return tuple(grads)
+
+
+class StreamingModule(torch.nn.Module):
+    """A torch trunk run tile by tile with exact gradients.
+
+    module: an nn.Module mapping an NCHW image to an NCHW feature map, made
+    of local ops (convolutions, pools, pointwise ops, pads, resizes,
+    concatenations, BatchNorm in eval mode). example_input: an NCHW tensor
+    for the export (its height and width are dynamic in the plan).
+    backend: the forward pass's ("cpu" or "reference"; the backward pass
+    runs on the reference backend so far). tile: "auto" (tiles that fit
+    memory_budget), "none" or an edge in input pixels. normalize: for uint8
+    inputs, None (x / 255) or "imagenet".
+
+    After each step, `.stats` says what ran: the forward pass's tiles and
+    predicted and measured tile bytes, the backward pass's tiles, skipped
+    tiles and peak tile bytes.
+    """
+
+    def __init__(self, module, example_input, *, backend="cpu", tile="auto",
+                 memory_budget=None, precision="fp32", normalize=None,
+                 threads=None):
+        super().__init__()
+        if precision != "fp32":
+            raise ValueError("StreamingModule trains in fp32")
+        self.module = module
+        self.backend, self.tile = backend, tile
+        self.memory_budget, self.threads = memory_budget, threads
+        self.normalize = normalize
+        probe, sources = _probe_copy(module)
+        example = torch.as_tensor(example_input).float()
+        self.plan = _sstep.compile(_export(probe, example))
+        matched = _match(self.plan, probe, sources)
+        self._names = sorted(matched)
+        self._sources = [sources[matched[n][0]] for n in self._names]
+        self._shapes = [matched[n][1] for n in self._names]
+        self.stats = {}
+
+    def _load_weights(self, weights):
+        self.plan.set_weights({
+            name: w.detach().contiguous().float()
+            for name, w in zip(self._names, weights)})
+
+    def _prepare(self, x):
+        if x.dtype == torch.uint8:
+            x = x.float() / 255.0
+            if self.normalize == "imagenet":
+                mean = torch.tensor(_IMAGENET_MEAN).view(1, 3, 1, 1)
+                std = torch.tensor(_IMAGENET_STD).view(1, 3, 1, 1)
+                x = (x - mean) / std
+            elif self.normalize is not None:
+                raise ValueError("normalize is None or 'imagenet'")
+        if x.dtype != torch.float32 or x.dim() != 4 or x.is_cuda:
+            raise ValueError("StreamingModule takes an NCHW float32 or uint8 "
+                             "tensor in host memory")
+        return x
+
+    def forward(self, x):
+        x = self._prepare(x)
+        weights = [source().reshape(shape)
+                   for source, shape in zip(self._sources, self._shapes)]
+        return _StreamFunction.apply(self, x, *weights)

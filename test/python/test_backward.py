@@ -1,0 +1,218 @@
+"""Plan.backward against PyTorch autograd on the whole image: every weight's
+gradient and the input's within 1e-5 of their largest magnitude, for image
+sizes that are no multiple of any stride and tile edges that divide nothing;
+max-pool ties; unsupported models refused by name."""
+
+import io
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import sstep
+
+TOL = 1e-5
+
+
+def export(module, channels=3):
+    buffer = io.BytesIO()
+    torch.onnx.export(module, torch.randn(1, channels, 37, 41), buffer,
+                      input_names=["image"], output_names=["out"],
+                      opset_version=13,
+                      dynamic_axes={"image": {2: "H", 3: "W"},
+                                    "out": {2: "h", 3: "w"}})
+    return sstep.compile(buffer.getvalue())
+
+
+def relative(got, want):
+    scale = np.abs(want).max()
+    return float(np.abs(got - want).max() / scale) if scale > 0 else 0.0
+
+
+def check_gradients(module, x, tiles=("none", 13, 29), channels=3):
+    module = module.eval()
+    plan = export(module, channels)
+    x = torch.as_tensor(x).clone().requires_grad_(True)
+    y = module(x)
+    dy = torch.randn_like(y)
+    (y * dy).sum().backward()
+    params = dict(module.named_parameters())
+    for tile in tiles:
+        got = plan.backward(x.detach().numpy(), dy.numpy(), tile=tile)
+        assert relative(got["input"], x.grad.numpy()) <= TOL, tile
+        for name, p in params.items():
+            assert name in got["weights"], (name, sorted(got["weights"]))
+            assert relative(got["weights"][name], p.grad.numpy()) <= TOL, \
+                (tile, name)
+    return plan
+
+
+class Convs(torch.nn.Module):
+    """Strides, groups, dilation, asymmetric pads, a channel slice, a
+    residual sum and a max pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.b = torch.nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=2)
+        self.c = torch.nn.Conv2d(8, 6, 3, padding=2, dilation=2)
+        self.d = torch.nn.Conv2d(6, 4, (1, 3), stride=(1, 2), bias=False)
+        self.pool = torch.nn.MaxPool2d(3, stride=2, padding=1)
+
+    def forward(self, x):
+        y = torch.relu(self.a(x))
+        y = self.b(F.pad(y, (1, 0, 2, 0)))
+        y = torch.relu(self.c(y) + y[:, :6])
+        return self.d(self.pool(y))
+
+
+class Pools(torch.nn.Module):
+    """Average pools with and without counted pads, ceil mode, concat."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 6, 3)
+        self.b = torch.nn.Conv2d(12, 5, 1)
+        self.p1 = torch.nn.AvgPool2d(3, stride=2, padding=1,
+                                     count_include_pad=False, ceil_mode=True)
+        self.p2 = torch.nn.AvgPool2d(3, stride=2, padding=1,
+                                     count_include_pad=True)
+        self.p3 = torch.nn.MaxPool2d(2, stride=2, ceil_mode=True)
+
+    def forward(self, x):
+        y = self.a(x)
+        y = torch.cat([self.p1(y), self.p2(torch.sigmoid(y))], 1)
+        return self.p3(self.b(y))
+
+
+class Activations(torch.nn.Module):
+    """The pointwise family, per-channel affine maps (a BatchNorm's form
+    when trained) and broadcasting arithmetic. (PReLU's slope, which the
+    export renames, is test_streaming_module.py's.)"""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.scale = torch.nn.Parameter(torch.rand(1, 8, 1, 1) + 0.5)
+        self.shift = torch.nn.Parameter(torch.randn(1, 8, 1, 1))
+        self.b = torch.nn.Conv2d(8, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.a(x)
+        y = y * self.scale + self.shift
+        y = F.hardswish(y) + F.leaky_relu(y, 0.1) - torch.tanh(y)
+        y = y * torch.sigmoid(y) / (1.5 + torch.exp(y * y * -0.5))
+        y = F.relu6(y) + F.hardsigmoid(y)
+        return self.b(y)
+
+
+class Decoder(torch.nn.Module):
+    """U-Net pieces: a transposed convolution, bilinear and nearest
+    resizes, reflect and replicate pads."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = torch.nn.Conv2d(3, 6, 3, stride=2, padding=1)
+        self.up = torch.nn.ConvTranspose2d(6, 4, 3, stride=2, padding=1,
+                                           output_padding=1)
+        self.c = torch.nn.Conv2d(4, 3, 3)
+
+    def forward(self, x):
+        y = torch.relu(self.down(x))
+        y = self.up(y)
+        y = F.interpolate(y, scale_factor=2, mode="bilinear",
+                          align_corners=False)
+        y = F.pad(y, (1, 2, 2, 1), mode="reflect")
+        y = F.interpolate(y, scale_factor=0.5, mode="nearest")
+        return self.c(F.pad(y, (1, 1, 0, 1), mode="replicate"))
+
+
+@pytest.mark.parametrize("net", [Convs, Pools, Activations, Decoder])
+def test_gradients_equal_autograd(net):
+    torch.manual_seed(3)
+    check_gradients(net(), torch.randn(1, 3, 45, 53))
+
+
+def test_max_pool_ties_follow_pytorch():
+    class Ties(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Conv2d(2, 2, 1)
+            self.pool = torch.nn.MaxPool2d(3, stride=1, padding=1)
+
+        def forward(self, x):
+            return self.pool(self.pool(torch.relu(self.a(x))))
+
+    torch.manual_seed(4)
+    net = Ties()
+    with torch.no_grad():  # a positive identity: ties survive the conv
+        net.a.weight.copy_(torch.eye(2).view(2, 2, 1, 1))
+        net.a.bias.zero_()
+    # Plateaus of equal values: most windows hold several maxima.
+    x = torch.randint(0, 3, (1, 2, 23, 19)).float()
+    check_gradients(net, x, tiles=("none", 5, 7), channels=2)
+
+
+def test_gradients_are_deterministic_and_skip_silent_tiles():
+    torch.manual_seed(5)
+    plan = export(Convs().eval())
+    x = np.random.default_rng(1).standard_normal((1, 3, 64, 64)).astype(
+        np.float32)
+    y = plan.run(x, backend="reference")
+    dy = np.zeros_like(y)
+    dy[0, 1, 3, 4] = 1.0  # a global-max head's gradient: one pixel
+    a = plan.backward(x, dy, tile=16)
+    b = plan.backward(x, dy, tile=16)
+    assert np.array_equal(a["input"], b["input"])
+    for name in a["weights"]:
+        assert np.array_equal(a["weights"][name], b["weights"][name])
+    assert a["stats"]["tiles"] == 1 and a["stats"]["tiles_skipped"] > 0
+    whole = plan.backward(x, dy, tile="none")
+    assert relative(a["input"], whole["input"]) <= TOL
+
+
+def test_set_weights_changes_runs_and_gradients(tmp_path):
+    torch.manual_seed(6)
+    net = Pools().eval()
+    plan = export(net)
+    assert set(plan.weights) == {"a.weight", "a.bias", "b.weight", "b.bias"}
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(-0.5)
+    plan.set_weights({n: p.detach() for n, p in net.named_parameters()})
+    x = torch.randn(1, 3, 45, 53)
+    want = net(x).detach().numpy()
+    assert relative(plan.run(x.numpy(), backend="reference"), want) <= TOL
+    check = export(net)  # compiled with the new weights
+    assert np.array_equal(plan.run(x.numpy(), backend="cpu"),
+                          check.run(x.numpy(), backend="cpu"))
+    plan.save(str(tmp_path / "p.sstep"))
+    assert np.array_equal(sstep.load(str(tmp_path / "p.sstep")).run(
+        x.numpy(), backend="reference"), plan.run(x.numpy(),
+                                                  backend="reference"))
+    with pytest.raises(sstep.Error, match="no weight 'nope'"):
+        plan.set_weights({"nope": np.zeros(3, np.float32)})
+    with pytest.raises(sstep.Error, match="has shape"):
+        plan.set_weights({"a.weight": np.zeros((1, 1), np.float32)})
+
+
+def test_unsupported_models_are_refused_by_name():
+    class Head(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Conv2d(3, 4, 3)
+
+        def forward(self, x):
+            return F.adaptive_avg_pool2d(self.a(x), 1)
+
+    plan = export(Head())
+    x = np.zeros((1, 3, 20, 20), np.float32)
+    with pytest.raises(sstep.Error, match="global pool or a head"):
+        plan.backward(x, np.ones((1, 4, 1, 1), np.float32))
+    trunk = export(Convs())
+    y = trunk.run(x, backend="reference")
+    with pytest.raises(sstep.Error, match="output gradient has shape"):
+        trunk.backward(x, y[:, :, :-1])
+    with pytest.raises(ValueError, match="reference backend"):
+        trunk.backward(x, y, backend="cpu")

@@ -1,0 +1,135 @@
+"""sstep.torch.StreamingModule: a torch trunk trained tile by tile, its
+gradients (BatchNorm's scale and shift included) equal to whole-image
+autograd, in the wrapped module's own .grad."""
+
+import numpy as np
+import pytest
+import torch
+
+import sstep
+import sstep.torch
+
+TOL = 1e-5
+
+
+class Block(torch.nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(cout)
+        self.conv2 = torch.nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = torch.nn.BatchNorm2d(cout)
+        self.down = torch.nn.Sequential(
+            torch.nn.Conv2d(cin, cout, 1, stride, bias=False),
+            torch.nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(y)) + self.down(x))
+
+
+def trunk():
+    torch.manual_seed(11)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 5, 2, 2, bias=False), torch.nn.BatchNorm2d(8),
+        torch.nn.PReLU(8), torch.nn.MaxPool2d(3, 2, 1), Block(8, 8, 1),
+        Block(8, 12, 2))
+    with torch.no_grad():  # running statistics of a trained network
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+    return net.eval()
+
+
+def relative(got, want):
+    return float((got - want).abs().max() / want.abs().max())
+
+
+@pytest.mark.parametrize("tile", ["none", 37])
+def test_gradients_equal_whole_image_autograd(tile):
+    net = trunk()
+    streamed = sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64),
+                                           tile=tile)
+    x = torch.randn(1, 3, 83, 97)
+    dy = None
+
+    # Whole-image autograd on the module itself.
+    xa = x.clone().requires_grad_(True)
+    ya = net(xa)
+    dy = torch.randn_like(ya)
+    (ya * dy).sum().backward()
+    want = {n: p.grad.clone() for n, p in net.named_parameters()}
+    net.zero_grad()
+
+    xs = x.clone().requires_grad_(True)
+    ys = streamed(xs)
+    assert relative(ys.detach(), ya.detach()) <= TOL
+    (ys * dy).sum().backward()
+    assert relative(xs.grad, xa.grad) <= TOL
+    for name, p in net.named_parameters():
+        assert p.grad is not None, name
+        assert relative(p.grad, want[name]) <= TOL, name
+    stats = streamed.stats
+    if tile == "none":
+        assert stats["backward"]["tiles"] == 1
+    else:
+        assert stats["backward"]["tiles"] > 1
+        assert stats["forward"]["tiles"] > 1
+    assert stats["backward"]["peak_tile_bytes"] > 0
+
+
+def test_an_optimizer_step_reaches_the_next_forward():
+    net = trunk()
+    streamed = sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64),
+                                           tile=40)
+    head = torch.nn.Linear(2, 2)
+    params = list(net.parameters()) + list(head.parameters())
+    optimizer = torch.optim.SGD(params, lr=0.5)
+    x = torch.randn(1, 3, 150, 140)
+    losses = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        logits = head(streamed(x)[:, :2].amax((2, 3)))
+        loss = torch.nn.functional.cross_entropy(logits, torch.tensor([1]))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        stats = streamed.stats
+        # The streamed forward equals the module's own with its new weights.
+        assert relative(streamed(x).detach(), net(x).detach()) <= TOL
+    assert losses[-1] < losses[0]
+    # A global-max head on two channels reaches two tiles at most: the
+    # rest are skipped.
+    assert stats["backward"]["tiles_skipped"] > 0
+
+
+def test_uint8_inputs_and_refusals():
+    net = trunk()
+    streamed = sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64),
+                                           normalize="imagenet")
+    pixels = torch.randint(0, 256, (1, 3, 50, 60), dtype=torch.uint8)
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    want = net((pixels.float() / 255 - mean) / std)
+    assert relative(streamed(pixels).detach(), want.detach()) <= TOL
+
+    class Pooled(torch.nn.Module):
+        def forward(self, x):
+            return net(x).mean((2, 3))
+
+    with pytest.raises(ValueError, match="global pool and head"):
+        sstep.torch.StreamingModule(Pooled(), torch.randn(1, 3, 64, 64))
+
+    class Folded(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.randn(4, 3, 3, 3))
+
+        def forward(self, x):  # the export folds 2 * w into a new constant
+            return torch.nn.functional.conv2d(x, self.w * 2)
+
+    with pytest.raises(sstep.ModelError, match="parameter 'w'"):
+        sstep.torch.StreamingModule(Folded(), torch.randn(1, 3, 16, 16))
