@@ -37,6 +37,15 @@ void Plan::setWeights(const std::map<std::string, Tensor> &given) {
     weights[name] = tensor;
 }
 
+train::GradKernels &Plan::gradKernels(const std::string &backend, int threads) {
+  std::lock_guard<std::mutex> lock(mutex);
+  auto key = std::make_pair(backend, threads);
+  auto it = kernels.find(key);
+  if (it == kernels.end())
+    it = kernels.emplace(key, train::gradKernels(backend, threads)).first;
+  return *it->second;
+}
+
 Program Plan::program() const {
   Program program = model.program();
   std::map<std::string, int> byName = namedWeights(program);

@@ -12,6 +12,7 @@
 #define SSTEP_PYTHON_PLAN_H
 
 #include "runtime/api/Session.h"
+#include "runtime/train/GradKernels.h"
 
 #include <pybind11/pybind11.h>
 
@@ -43,6 +44,10 @@ public:
   /// changing any.
   void setWeights(const std::map<std::string, Tensor> &weights);
 
+  /// The backward pass's kernels for `backend` and `threads`, made on
+  /// first use (they keep oneDNN's primitives across steps).
+  train::GradKernels &gradKernels(const std::string &backend, int threads);
+
   /// The program with the weights set so far (for Plan.save).
   Program program() const;
 
@@ -51,6 +56,8 @@ public:
   pybind11::object memoryBudget = pybind11::none();
   std::mutex mutex;
   std::map<std::pair<std::string, int>, std::unique_ptr<Held>> sessions;
+  std::map<std::pair<std::string, int>, std::unique_ptr<train::GradKernels>>
+      kernels;
   /// The weights set by setWeights, by name.
   std::map<std::string, Tensor> weights;
   /// Where the last run read each input from (0: copied), for the tests

@@ -57,10 +57,6 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
                   const std::string &backend, const py::object &tile,
                   const py::object &budget, const py::object &threads,
                   bool inputGrad) {
-  if (backend != "reference")
-    throw py::value_error("the backward pass runs on the reference backend "
-                          "so far, not '" +
-                          backend + "'");
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
   FloatArray input = FloatArray::ensure(viewOf(x));
@@ -69,10 +65,12 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
     throw py::type_error("x and grad_output must be float32 arrays");
   if (input.ndim() != 4)
     throw py::value_error("x must be an NCHW array");
+  train::GradKernels &kernels = plan.gradKernels(backend, options.threads);
   Plan::Held &held = plan.session(backend, options.threads);
   const Program &program = held.session.model().program();
   train::BackwardOptions backwardOptions;
   backwardOptions.inputGradient = inputGrad;
+  backwardOptions.kernels = &kernels;
   backwardOptions.tiles =
       plan.model.planFor({input.shape(2), input.shape(3)}, options).tiles;
   Tensor in = toTensor(input), out = toTensor(grad);
@@ -80,7 +78,6 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   {
     py::gil_scoped_release unlocked;
     std::lock_guard<std::mutex> busy(held.busy);
-    reference::setThreadCount(options.threads);
     grads = train::backward(program, in, out, backwardOptions);
   }
   py::dict result, weights, stats;
@@ -93,6 +90,8 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   stats["tiles_skipped"] = grads.stats.tilesSkipped;
   stats["peak_tile_bytes"] = grads.stats.peakTileBytes;
   stats["tile_edge"] = backwardOptions.tiles.edge;
+  for (const auto &[name, count] : kernels.counters())
+    stats[py::str(name)] = count;
   result["stats"] = stats;
   return result;
 }
@@ -110,11 +109,13 @@ void registerTrain(py::class_<Plan> &plan) {
            "backward pass and save. Raises sstep.Error naming an unknown "
            "weight or a wrong shape, before replacing any.")
       .def("backward", &backward, py::arg("x"), py::arg("grad_output"),
-           py::kw_only(), py::arg("backend") = "reference",
-           py::arg("tile") = "auto", py::arg("memory_budget") = py::none(),
+           py::kw_only(), py::arg("backend") = "cpu", py::arg("tile") = "auto",
+           py::arg("memory_budget") = py::none(),
            py::arg("threads") = py::none(), py::arg("input_grad") = true,
            "The gradients of sum(grad_output * model(x)), tile by tile over "
-           "the forward pass's tiles (tile and memory_budget as run()), "
+           "the forward pass's tiles (tile and memory_budget as run()) on "
+           "the backend's gradient kernels ('cpu': oneDNN's convolutions; "
+           "'reference': the oracle), "
            "equal to whole-image autograd. Returns {'input': dL/dx or None, "
            "'weights': {name: dL/dw}, 'stats': {...}}. The model must be a "
            "trunk of local ops with one image input and output; anything "

@@ -148,7 +148,7 @@ class _StreamFunction(torch.autograd.Function):
         result = owner.plan.backward(
             x.detach().contiguous().numpy(),
             dy.detach().contiguous().numpy().astype(np.float32, copy=False),
-            tile=owner.tile, memory_budget=owner.memory_budget,
+            backend=owner.backend, tile=owner.tile, memory_budget=owner.memory_budget,
             threads=owner.threads, input_grad=ctx.needs_input_grad[1])
         owner.stats["backward"] = result["stats"]
         grads = [None, None if result["input"] is None
@@ -166,8 +166,8 @@ class StreamingModule(torch.nn.Module):
     of local ops (convolutions, pools, pointwise ops, pads, resizes,
     concatenations, BatchNorm in eval mode). example_input: an NCHW tensor
     for the export (its height and width are dynamic in the plan).
-    backend: the forward pass's ("cpu" or "reference"; the backward pass
-    runs on the reference backend so far). tile: "auto" (tiles that fit
+    backend: "cpu" (oneDNN) or "reference" (the oracle), forward and
+    backward. tile: "auto" (tiles that fit
     memory_budget), "none" or an edge in input pixels. normalize: for uint8
     inputs, None (x / 255) or "imagenet".
 

@@ -110,6 +110,37 @@ std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out);
 int64_t offsetAt(int64_t index, const Shape &shape,
                  const std::vector<int64_t> &strides);
 
+/// Walks `shape` row by row (its last dimension) for two views of it with
+/// strides `sa` and `sb` (broadcastStrides): calls row(first, offsetA,
+/// offsetB, strideA, strideB, length) for each row, `first` being the row's
+/// linear index. The index arithmetic happens once per row, not per element.
+template <typename Row>
+void forEachRow(const Shape &shape, const std::vector<int64_t> &sa,
+                const std::vector<int64_t> &sb, Row row) {
+  if (shape.empty()) {
+    row(int64_t(0), int64_t(0), int64_t(0), int64_t(0), int64_t(0), int64_t(1));
+    return;
+  }
+  const size_t last = shape.size() - 1;
+  const int64_t length = shape[last];
+  if (length == 0)
+    return;
+  std::vector<int64_t> index(shape.size(), 0);
+  int64_t rows = 1;
+  for (size_t d = 0; d < last; ++d)
+    rows *= shape[d];
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t oa = 0, ob = 0;
+    for (size_t d = 0; d < last; ++d) {
+      oa += index[d] * sa[d];
+      ob += index[d] * sb[d];
+    }
+    row(r * length, oa, ob, sa[last], sb[last], length);
+    for (int64_t d = int64_t(last) - 1; d >= 0 && ++index[d] == shape[d]; --d)
+      index[d] = 0;
+  }
+}
+
 /// `t` expanded to `shape` by ONNX's unidirectional broadcasting; throws
 /// naming `node` and `what` ("slope") when it does not broadcast.
 Tensor broadcastTo(const Node &node, const Tensor &t, const Shape &shape,

@@ -40,25 +40,15 @@ Kernel binary(BinaryFn fn) {
     Tensor out(shape);
     if (out.size() == 0)
       return std::vector<Tensor>{std::move(out)};
-    if (shape.empty())
-      shape = {1}; // a scalar: one row of one element
-    std::vector<int64_t> sa = broadcastStrides(a.shape, shape);
-    std::vector<int64_t> sb = broadcastStrides(b.shape, shape);
-    int64_t last = shape.size() - 1, rowLen = shape[last];
-    std::vector<int64_t> index(shape.size(), 0);
-    for (int64_t row = 0; row < out.size() / rowLen; ++row) {
-      int64_t offA = 0, offB = 0;
-      for (int64_t d = 0; d < last; ++d) {
-        offA += index[d] * sa[d];
-        offB += index[d] * sb[d];
-      }
-      float *dst = &out.data[row * rowLen];
-      for (int64_t i = 0; i < rowLen; ++i)
-        dst[i] = static_cast<float>(
-            fn(a.data[offA + i * sa[last]], b.data[offB + i * sb[last]]));
-      for (int64_t d = last - 1; d >= 0 && ++index[d] == shape[d]; --d)
-        index[d] = 0;
-    }
+    forEachRow(shape, broadcastStrides(a.shape, shape),
+               broadcastStrides(b.shape, shape),
+               [&](int64_t first, int64_t offA, int64_t offB, int64_t strideA,
+                   int64_t strideB, int64_t length) {
+                 float *dst = &out.data[first];
+                 for (int64_t i = 0; i < length; ++i)
+                   dst[i] = static_cast<float>(fn(a.data[offA + i * strideA],
+                                                  b.data[offB + i * strideB]));
+               });
     return std::vector<Tensor>{std::move(out)};
   };
 }

@@ -47,21 +47,29 @@ VjpKernel binary(Partials partials) {
     std::vector<Tensor> grads(a.in.size());
     Cropped c = cropToOutput(a);
     const Tensor &lhs = *c.operands[0], &rhs = *c.operands[1];
-    const Shape &shape = a.grad.shape;
-    std::vector<int64_t> sl = broadcastStrides(lhs.shape, shape);
-    std::vector<int64_t> sr = broadcastStrides(rhs.shape, shape);
-    Tensor fullA(shape), fullB(shape);
-    for (int64_t i = 0; i < a.grad.size(); ++i) {
-      double da = 0, db = 0;
-      partials(lhs.data[offsetAt(i, shape, sl)],
-               rhs.data[offsetAt(i, shape, sr)], da, db);
-      fullA.data[i] = float(a.grad.data[i] * da);
-      fullB.data[i] = float(a.grad.data[i] * db);
-    }
+    // Each operand's gradient summed in fp64 straight into its own shape:
+    // a broadcast operand's stride 0 accumulates.
+    std::vector<double> accA(size_t(lhs.size()), 0.0),
+        accB(size_t(rhs.size()), 0.0);
+    forEachRow(a.grad.shape, broadcastStrides(lhs.shape, a.grad.shape),
+               broadcastStrides(rhs.shape, a.grad.shape),
+               [&](int64_t first, int64_t offA, int64_t offB, int64_t strideA,
+                   int64_t strideB, int64_t length) {
+                 for (int64_t i = 0; i < length; ++i) {
+                   int64_t ia = offA + i * strideA, ib = offB + i * strideB;
+                   double da = 0, db = 0, g = a.grad.data[first + i];
+                   partials(lhs.data[ia], rhs.data[ib], da, db);
+                   accA[size_t(ia)] += g * da;
+                   accB[size_t(ib)] += g * db;
+                 }
+               });
+    auto toTensor = [](const Shape &shape, const std::vector<double> &acc) {
+      return Tensor(shape, std::vector<float>(acc.begin(), acc.end()));
+    };
     if (a.wanted[0])
-      grads[0] = place(a, c, 0, fullA);
+      grads[0] = place(a, c, 0, toTensor(lhs.shape, accA));
     if (a.wanted[1])
-      grads[1] = place(a, c, 1, fullB);
+      grads[1] = place(a, c, 1, toTensor(rhs.shape, accB));
     return grads;
   };
 }

@@ -7,10 +7,14 @@ namespace sstep::reference {
 Tensor sumToShape(const Tensor &full, const Shape &shape) {
   if (full.shape == shape)
     return full;
-  std::vector<int64_t> strides = broadcastStrides(shape, full.shape);
   std::vector<double> acc(size_t(numElements(shape)), 0.0);
-  for (int64_t i = 0; i < full.size(); ++i)
-    acc[size_t(offsetAt(i, full.shape, strides))] += full.data[i];
+  std::vector<int64_t> strides = broadcastStrides(shape, full.shape);
+  forEachRow(full.shape, strides, strides,
+             [&](int64_t first, int64_t offset, int64_t, int64_t stride,
+                 int64_t, int64_t length) {
+               for (int64_t i = 0; i < length; ++i)
+                 acc[size_t(offset + i * stride)] += full.data[first + i];
+             });
   return Tensor(shape, std::vector<float>(acc.begin(), acc.end()));
 }
 

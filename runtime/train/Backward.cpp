@@ -3,8 +3,6 @@
 #include "runtime/train/Backward.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/plan/Stages.h"
-#include "runtime/reference/ReferenceBackend.h"
-#include "runtime/reference/Vjp.h"
 
 #include <algorithm>
 
@@ -50,6 +48,8 @@ private:
   const Tensor &input;
   const Tensor &outputGrad;
   const BackwardOptions &options;
+  GradKernels referenceKernels;
+  GradKernels *kernels;
   plan::Stages stages;
   plan::Sizes sizes;
   int in, out;
@@ -62,6 +62,7 @@ private:
 Run::Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
          const BackwardOptions &options)
     : program(program), input(input), outputGrad(outputGrad), options(options),
+      kernels(options.kernels ? options.kernels : &referenceKernels),
       stages(plan::planStages(program)), in(program.inputs[0]),
       out(program.outputs[0]) {
   if (input.rank() != 4)
@@ -118,7 +119,7 @@ void Run::forward(const plan::TileWindows &w) {
     int r = node.results[0];
     if (w.compute[r].empty())
       continue;
-    blocks[r] = reference::runNodeBlock(
+    blocks[r] = kernels->forward(
         node, program, sizes, w,
         [&](int v) -> const Tensor & { return blockOf(v, w); },
         [&](int v) -> const Tensor & { return program.constants.get(v); });
@@ -147,7 +148,7 @@ void Run::backwardFrom(const plan::TileWindows &w, const Tensor &seed) {
       wanted.push_back(!spatial || v != in || options.inputGradient);
     }
     Placed to{w.compute[r], sizes[r]};
-    std::vector<Tensor> dx = reference::vjpKernels().at(node.op)(
+    std::vector<Tensor> dx = kernels->vjp(
         VjpArgs{node, operands, placed, blocks.at(r), g->second, to, wanted});
     grads.erase(g);
     for (size_t i = 0; i < node.operands.size(); ++i) {

@@ -25,6 +25,7 @@
 
 #include "runtime/core/Program.h"
 #include "runtime/plan/Tiling.h"
+#include "runtime/train/GradKernels.h"
 
 #include <map>
 
@@ -35,6 +36,8 @@ struct BackwardOptions {
   plan::TileShape tiles;
   /// Whether to compute the input's gradient.
   bool inputGradient = true;
+  /// The backend's gradient kernels; null: the reference's.
+  GradKernels *kernels = nullptr;
 };
 
 struct BackwardStats {
