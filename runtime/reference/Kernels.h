@@ -110,35 +110,55 @@ std::vector<int64_t> broadcastStrides(const Shape &shape, const Shape &out);
 int64_t offsetAt(int64_t index, const Shape &shape,
                  const std::vector<int64_t> &strides);
 
-/// Walks `shape` row by row (its last dimension) for two views of it with
-/// strides `sa` and `sb` (broadcastStrides): calls row(first, offsetA,
-/// offsetB, strideA, strideB, length) for each row, `first` being the row's
-/// linear index. The index arithmetic happens once per row, not per element.
+/// Walks rows [first, last) of `shape` (rows: its last dimension) for two
+/// views of it with strides `sa` and `sb` (broadcastStrides): calls
+/// row(start, offsetA, offsetB, strideA, strideB, length) for each, `start`
+/// being the row's linear index. The index arithmetic happens once per row,
+/// not per element. A rank-0 shape is one row of one element.
 template <typename Row>
 void forEachRow(const Shape &shape, const std::vector<int64_t> &sa,
-                const std::vector<int64_t> &sb, Row row) {
+                const std::vector<int64_t> &sb, int64_t first, int64_t last,
+                Row row) {
   if (shape.empty()) {
-    row(int64_t(0), int64_t(0), int64_t(0), int64_t(0), int64_t(0), int64_t(1));
+    if (first < last && first == 0)
+      row(int64_t(0), int64_t(0), int64_t(0), int64_t(0), int64_t(0),
+          int64_t(1));
     return;
   }
-  const size_t last = shape.size() - 1;
-  const int64_t length = shape[last];
-  if (length == 0)
+  const size_t inner = shape.size() - 1;
+  const int64_t length = shape[inner];
+  if (length == 0 || first >= last)
     return;
   std::vector<int64_t> index(shape.size(), 0);
-  int64_t rows = 1;
-  for (size_t d = 0; d < last; ++d)
-    rows *= shape[d];
-  for (int64_t r = 0; r < rows; ++r) {
+  for (int64_t d = int64_t(inner) - 1, r = first; d >= 0; --d) {
+    index[d] = r % shape[d];
+    r /= shape[d];
+  }
+  for (int64_t r = first; r < last; ++r) {
     int64_t oa = 0, ob = 0;
-    for (size_t d = 0; d < last; ++d) {
+    for (size_t d = 0; d < inner; ++d) {
       oa += index[d] * sa[d];
       ob += index[d] * sb[d];
     }
-    row(r * length, oa, ob, sa[last], sb[last], length);
-    for (int64_t d = int64_t(last) - 1; d >= 0 && ++index[d] == shape[d]; --d)
+    row(r * length, oa, ob, sa[inner], sb[inner], length);
+    for (int64_t d = int64_t(inner) - 1; d >= 0 && ++index[d] == shape[d]; --d)
       index[d] = 0;
   }
+}
+
+/// The number of rows forEachRow walks in `shape`.
+inline int64_t rowCount(const Shape &shape) {
+  int64_t rows = 1;
+  for (size_t d = 0; d + 1 < shape.size(); ++d)
+    rows *= shape[d];
+  return rows;
+}
+
+/// All rows, in order.
+template <typename Row>
+void forEachRow(const Shape &shape, const std::vector<int64_t> &sa,
+                const std::vector<int64_t> &sb, Row row) {
+  forEachRow(shape, sa, sb, 0, rowCount(shape), row);
 }
 
 /// `t` expanded to `shape` by ONNX's unidirectional broadcasting; throws

@@ -23,8 +23,11 @@ Kernel unary(std::function<UnaryFn(const Node &)> makeFn) {
     UnaryFn fn = makeFn(node);
     Tensor out(in[0]->shape);
     const std::vector<float> &src = in[0]->data;
-    for (size_t i = 0; i < src.size(); ++i)
-      out.data[i] = static_cast<float>(fn(src[i]));
+    const int64_t n = out.size(), chunk = 1 << 16;
+    parallelFor((n + chunk - 1) / chunk, [&](int64_t c) {
+      for (int64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i)
+        out.data[i] = static_cast<float>(fn(src[i]));
+    });
     return std::vector<Tensor>{std::move(out)};
   };
 }
@@ -40,15 +43,23 @@ Kernel binary(BinaryFn fn) {
     Tensor out(shape);
     if (out.size() == 0)
       return std::vector<Tensor>{std::move(out)};
-    forEachRow(shape, broadcastStrides(a.shape, shape),
-               broadcastStrides(b.shape, shape),
-               [&](int64_t first, int64_t offA, int64_t offB, int64_t strideA,
-                   int64_t strideB, int64_t length) {
-                 float *dst = &out.data[first];
-                 for (int64_t i = 0; i < length; ++i)
-                   dst[i] = static_cast<float>(fn(a.data[offA + i * strideA],
-                                                  b.data[offB + i * strideB]));
-               });
+    std::vector<int64_t> sa = broadcastStrides(a.shape, shape),
+                         sb = broadcastStrides(b.shape, shape);
+    // Rows in parallel chunks: each writes its own part of `out`.
+    const int64_t rows = rowCount(shape);
+    const int64_t chunk = std::max<int64_t>(
+        1, (1 << 16) / std::max<int64_t>(1, out.size() / rows));
+    parallelFor((rows + chunk - 1) / chunk, [&](int64_t c) {
+      forEachRow(shape, sa, sb, c * chunk, std::min(rows, (c + 1) * chunk),
+                 [&](int64_t first, int64_t offA, int64_t offB, int64_t strideA,
+                     int64_t strideB, int64_t length) {
+                   float *dst = &out.data[first];
+                   for (int64_t i = 0; i < length; ++i)
+                     dst[i] =
+                         static_cast<float>(fn(a.data[offA + i * strideA],
+                                               b.data[offB + i * strideB]));
+                 });
+    });
     return std::vector<Tensor>{std::move(out)};
   };
 }

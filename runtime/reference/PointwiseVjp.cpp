@@ -19,6 +19,14 @@ namespace {
 
 using Derivative = std::function<double(double x)>;
 
+/// Calls fn(begin, end) over [0, n) in chunks on the worker threads.
+void parallelChunks(int64_t n,
+                    const std::function<void(int64_t, int64_t)> &fn) {
+  const int64_t chunk = 1 << 16;
+  parallelFor((n + chunk - 1) / chunk,
+              [&](int64_t i) { fn(i * chunk, std::min(n, (i + 1) * chunk)); });
+}
+
 VjpKernel unary(std::function<Derivative(const Node &)> makeDerivative) {
   return [makeDerivative](const VjpArgs &a) {
     std::vector<Tensor> grads(a.in.size());
@@ -28,9 +36,11 @@ VjpKernel unary(std::function<Derivative(const Node &)> makeDerivative) {
     Cropped c = cropToOutput(a);
     const Tensor &x = *c.operands[0];
     Tensor full(a.grad.shape);
-    for (int64_t i = 0; i < full.size(); ++i)
-      full.data[i] = float(double(a.grad.data[i]) * d(x.data[i]));
-    grads[0] = place(a, c, 0, full);
+    parallelChunks(full.size(), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        full.data[i] = float(double(a.grad.data[i]) * d(x.data[i]));
+    });
+    grads[0] = place(a, c, 0, std::move(full));
     return grads;
   };
 }
@@ -39,30 +49,100 @@ VjpKernel unary(Derivative d) {
   return unary([d](const Node &) { return d; });
 }
 
-/// d(a op b)/da and d(a op b)/db at one element.
-using Partials = void (*)(double a, double b, double &da, double &db);
+/// binary(partials): partials(a, b, da, db) sets d(a op b)/da and /db at
+/// one element.
+/// How an operand of a binary op meets one H x W plane of its NCHW
+/// gradient: all of the plane (its own copy), one element for the whole
+/// plane (a per-channel or scalar operand), or otherwise.
+enum class PlaneUse { Full, One, Other };
 
-VjpKernel binary(Partials partials) {
+PlaneUse planeUse(const std::vector<int64_t> &strides, const Shape &grad) {
+  if (strides[2] == 0 && strides[3] == 0)
+    return PlaneUse::One;
+  if (strides[3] == 1 && strides[2] == grad[3])
+    return PlaneUse::Full;
+  return PlaneUse::Other;
+}
+
+/// The gradients of a binary op whose operands each cover whole planes or
+/// one element per plane (a residual sum, a BatchNorm's scale and shift):
+/// planes in parallel, a per-plane operand's sums reduced in plane order.
+template <typename P>
+void binaryByPlanes(const Tensor &g, const Tensor &lhs, const Tensor &rhs,
+                    const std::vector<int64_t> &sa,
+                    const std::vector<int64_t> &sb, P partials,
+                    std::vector<double> &accA, std::vector<double> &accB) {
+  const Shape &shape = g.shape;
+  const int64_t planes = shape[0] * shape[1], size = shape[2] * shape[3];
+  const bool oneA = planeUse(sa, shape) == PlaneUse::One;
+  const bool oneB = planeUse(sb, shape) == PlaneUse::One;
+  std::vector<double> sumA(size_t(oneA ? planes : 0)),
+      sumB(size_t(oneB ? planes : 0));
+  auto offset = [&](const std::vector<int64_t> &st, int64_t p) {
+    return (p / shape[1]) * st[0] + (p % shape[1]) * st[1];
+  };
+  parallelFor(planes, [&](int64_t p) {
+    const int64_t a0 = offset(sa, p), b0 = offset(sb, p);
+    const float *gp = &g.data[p * size];
+    double plainA = 0, plainB = 0;
+    for (int64_t i = 0; i < size; ++i) {
+      const int64_t ia = oneA ? a0 : a0 + i, ib = oneB ? b0 : b0 + i;
+      double da = 0, db = 0;
+      partials(lhs.data[ia], rhs.data[ib], da, db);
+      if (oneA)
+        plainA += gp[i] * da;
+      else
+        accA[size_t(ia)] = gp[i] * da;
+      if (oneB)
+        plainB += gp[i] * db;
+      else
+        accB[size_t(ib)] = gp[i] * db;
+    }
+    if (oneA)
+      sumA[size_t(p)] = plainA;
+    if (oneB)
+      sumB[size_t(p)] = plainB;
+  });
+  for (int64_t p = 0; p < planes; ++p) {
+    if (oneA)
+      accA[size_t(offset(sa, p))] += sumA[size_t(p)];
+    if (oneB)
+      accB[size_t(offset(sb, p))] += sumB[size_t(p)];
+  }
+}
+
+template <typename P> VjpKernel binary(P partials) {
   return [partials](const VjpArgs &a) {
     std::vector<Tensor> grads(a.in.size());
     Cropped c = cropToOutput(a);
     const Tensor &lhs = *c.operands[0], &rhs = *c.operands[1];
+    const Shape &shape = a.grad.shape;
+    std::vector<int64_t> sa = broadcastStrides(lhs.shape, shape),
+                         sb = broadcastStrides(rhs.shape, shape);
     // Each operand's gradient summed in fp64 straight into its own shape:
     // a broadcast operand's stride 0 accumulates.
     std::vector<double> accA(size_t(lhs.size()), 0.0),
         accB(size_t(rhs.size()), 0.0);
-    forEachRow(a.grad.shape, broadcastStrides(lhs.shape, a.grad.shape),
-               broadcastStrides(rhs.shape, a.grad.shape),
-               [&](int64_t first, int64_t offA, int64_t offB, int64_t strideA,
-                   int64_t strideB, int64_t length) {
-                 for (int64_t i = 0; i < length; ++i) {
-                   int64_t ia = offA + i * strideA, ib = offB + i * strideB;
-                   double da = 0, db = 0, g = a.grad.data[first + i];
-                   partials(lhs.data[ia], rhs.data[ib], da, db);
-                   accA[size_t(ia)] += g * da;
-                   accB[size_t(ib)] += g * db;
-                 }
-               });
+    if (shape.size() == 4 && planeUse(sa, shape) != PlaneUse::Other &&
+        planeUse(sb, shape) != PlaneUse::Other &&
+        (planeUse(sa, shape) == PlaneUse::Full ||
+         planeUse(sb, shape) == PlaneUse::Full) &&
+        (planeUse(sa, shape) == PlaneUse::One || lhs.size() == a.grad.size()) &&
+        (planeUse(sb, shape) == PlaneUse::One || rhs.size() == a.grad.size())) {
+      binaryByPlanes(a.grad, lhs, rhs, sa, sb, partials, accA, accB);
+    } else {
+      forEachRow(shape, sa, sb,
+                 [&](int64_t first, int64_t offA, int64_t offB, int64_t strideA,
+                     int64_t strideB, int64_t length) {
+                   for (int64_t i = 0; i < length; ++i) {
+                     int64_t ia = offA + i * strideA, ib = offB + i * strideB;
+                     double da = 0, db = 0, g = a.grad.data[first + i];
+                     partials(lhs.data[ia], rhs.data[ib], da, db);
+                     accA[size_t(ia)] += g * da;
+                     accB[size_t(ib)] += g * db;
+                   }
+                 });
+    }
     auto toTensor = [](const Shape &shape, const std::vector<double> &acc) {
       return Tensor(shape, std::vector<float>(acc.begin(), acc.end()));
     };

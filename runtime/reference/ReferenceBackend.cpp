@@ -85,8 +85,12 @@ Tensor runNodeBlock(const Node &node, const Program &program,
       for (unsigned axis = 0; axis < 2; ++axis)
         if (size[v][axis] == 1 && to.image[axis] != 1)
           part.axes[axis] = {0, 0};
-      crops.push_back(crop(from, at.region, part));
-      operands.push_back(&crops.back());
+      if (part == at.region) { // the block is the output's: no copy
+        operands.push_back(&from);
+      } else {
+        crops.push_back(crop(from, at.region, part));
+        operands.push_back(&crops.back());
+      }
     }
     placed.push_back(at);
   }

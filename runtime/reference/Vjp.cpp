@@ -18,11 +18,8 @@ Tensor sumToShape(const Tensor &full, const Shape &shape) {
   return Tensor(shape, std::vector<float>(acc.begin(), acc.end()));
 }
 
-Tensor embed(const Tensor &part, const Region &region, const Region &block) {
-  if (region.axes[0].lo == block.axes[0].lo &&
-      region.axes[0].hi == block.axes[0].hi &&
-      region.axes[1].lo == block.axes[1].lo &&
-      region.axes[1].hi == block.axes[1].hi)
+Tensor embed(Tensor part, const Region &region, const Region &block) {
+  if (region == block)
     return part;
   Tensor out(
       {part.dim(0), part.dim(1), block.axes[0].size(), block.axes[1].size()});
@@ -44,6 +41,10 @@ Cropped cropToOutput(const VjpArgs &a) {
       if (a.placed[i].image[axis] == 1 && a.out.image[axis] != 1)
         part.axes[axis] = {0, 0}; // broadcast along this axis
     c.parts[i] = part;
+    if (part == a.placed[i].region) { // the block is the output's: no copy
+      c.operands.push_back(a.in[i]);
+      continue;
+    }
     c.crops[i] = crop(*a.in[i], a.placed[i].region, part);
     c.operands.push_back(&c.crops[i]);
   }
@@ -52,11 +53,12 @@ Cropped cropToOutput(const VjpArgs &a) {
 
 /// Operand i's gradient from `full`, the gradient at the output block's
 /// (broadcast) shape.
-Tensor place(const VjpArgs &a, const Cropped &c, size_t i, const Tensor &full) {
-  Tensor g = sumToShape(full, c.operands[i]->shape);
+Tensor place(const VjpArgs &a, const Cropped &c, size_t i, Tensor full) {
+  const Shape &shape = c.operands[i]->shape;
+  Tensor g = full.shape == shape ? std::move(full) : sumToShape(full, shape);
   if (!a.node.window->spatial[i])
     return g;
-  return embed(g, c.parts[i], a.placed[i].region);
+  return embed(std::move(g), c.parts[i], a.placed[i].region);
 }
 
 const VjpTable &vjpKernels() {

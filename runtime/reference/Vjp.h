@@ -67,7 +67,7 @@ Cropped cropToOutput(const VjpArgs &a);
 /// Operand i's gradient from `full`, the gradient at the output block's
 /// (broadcast) shape: summed to the cropped operand's shape and, for a
 /// spatial operand, placed inside its block.
-Tensor place(const VjpArgs &a, const Cropped &c, size_t i, const Tensor &full);
+Tensor place(const VjpArgs &a, const Cropped &c, size_t i, Tensor full);
 
 /// The gradient of an operand of shape `shape` that broadcast (NumPy rules)
 /// to `full`'s shape: `full` summed over the stretched dimensions.
@@ -75,7 +75,7 @@ Tensor sumToShape(const Tensor &full, const Shape &shape);
 
 /// `part`, which covers `region`, inside zeros over `block` (which contains
 /// `region`), as an operand's gradient over its whole block.
-Tensor embed(const Tensor &part, const Region &region, const Region &block);
+Tensor embed(Tensor part, const Region &region, const Region &block);
 
 } // namespace sstep::reference
 

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# One training step of a ResNet-34 trunk with a global-max head, SSTEP
+# beside PyTorch, one run each, the same threads: PyTorch whole-image
+# autograd (forward, loss, backward) against sstep.torch.StreamingModule on
+# the cpu backend (the same forward and backward, tile by tile). Each side
+# runs in its own process; prints the step's seconds (after a warm-up step
+# on a small image), the process's peak RSS, and the largest relative
+# difference of SSTEP's parameter gradients from PyTorch's (a separate,
+# smaller run, so that neither side's memory holds the other's).
+#
+# usage: bench/train-vs-torch.sh [BUILD] [SIZES] [THREADS] [TILE]
+#   defaults: build "2048 4096" $(nproc) 1024
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=$(cd "${1:-build}" && pwd)
+SIZES=${2:-2048 4096}
+THREADS=${3:-$(nproc)}
+TILE=${4:-1024}
+PY=/usr/bin/python3
+export PYTHONPATH="$BUILD/python"
+
+step() { # SIDE SIZE
+  $PY - "$1" "$2" "$THREADS" "$TILE" <<'PY'
+import resource, sys, time
+import torch, torchvision
+import sstep.torch
+
+side, size, threads, tile = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+trunk = torch.nn.Sequential(*list(torchvision.models.resnet34().children())[:-2])
+# BatchNorm statistics of the data, as in a trained network: without them
+# the random trunk's activations grow until the loss saturates and every
+# gradient is zero.
+for m in trunk.modules():
+    if isinstance(m, torch.nn.BatchNorm2d):
+        m.momentum = 1.0
+with torch.no_grad():
+    trunk.train()(torch.randn(2, 3, 224, 224))
+trunk.eval()
+head = torch.nn.Linear(512, 2)
+if side == "sstep":
+    model = sstep.torch.StreamingModule(trunk, torch.randn(1, 3, 224, 224),
+                                        tile=tile, threads=threads)
+else:
+    model = trunk
+
+def one_step(x):
+    for p in list(trunk.parameters()) + list(head.parameters()):
+        p.grad = None
+    logits = head(model(x).amax((2, 3)))
+    loss = torch.nn.functional.cross_entropy(logits, torch.tensor([1]))
+    loss.backward()
+
+one_step(torch.randn(1, 3, 256, 256))  # warm-up: primitives, allocator
+x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(1))
+start = time.perf_counter()
+one_step(x)
+seconds = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+extra = ""
+if side == "sstep":
+    b = model.stats["backward"]
+    extra = f"tiles {b['tiles']} run, {b['tiles_skipped']} skipped"
+print(f"{side:8s} {size:6d}² {seconds:9.2f} {rss:10.0f}   {extra}", flush=True)
+PY
+}
+
+echo "ResNet-34 trunk + global max + linear head, one step, $THREADS threads, tile $TILE, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+printf '%-8s %7s %9s %10s\n' side input "step (s)" "RSS (MiB)"
+for SIZE in $SIZES; do
+  step torch "$SIZE" || echo "torch    ${SIZE}² failed (out of memory?)"
+  step sstep "$SIZE"
+done
+
+# The gradients of both sides on one image, in one process.
+$PY - "$THREADS" <<'PY'
+import sys, torch, torchvision
+import sstep.torch
+torch.set_num_threads(int(sys.argv[1]))
+torch.manual_seed(0)
+trunk = torch.nn.Sequential(*list(torchvision.models.resnet34().children())[:-2]).eval()
+x = torch.randn(1, 3, 333, 301)
+y = trunk(x)
+dy = torch.randn_like(y)
+(y * dy).sum().backward()
+want = {n: p.grad.clone() for n, p in trunk.named_parameters()}
+trunk.zero_grad()
+streamed = sstep.torch.StreamingModule(trunk, torch.randn(1, 3, 224, 224), tile=160)
+(streamed(x) * dy).sum().backward()
+worst = max(float((p.grad - want[n]).abs().max() / want[n].abs().max())
+            for n, p in trunk.named_parameters())
+print(f"largest relative gradient difference from PyTorch (333x301, tile 160): {worst:.2e}")
+PY
