@@ -107,15 +107,22 @@ Block CpuBackend::runConv(const Step &step) {
 
   dnnl::post_ops ops;
   std::string signature;
+  // Per post-op index: the constant a binary post-op reads.
+  std::vector<std::pair<int, int>> binaryOperands;
   for (size_t i = 1; i < step.nodes.size(); ++i) {
     const Node &next = program->nodes[step.nodes[i]];
     if (step.nodes[i] == step.sumNode) {
       ops.append_sum(1.0f);
       signature += "sum,";
+    } else if (auto e = eltwiseOf(next, *program)) {
+      ops.append_eltwise(1.0f, e->algorithm, e->alpha, e->beta);
+      signature += keyOf(int(e->algorithm), e->alpha, e->beta);
     } else {
-      Eltwise e = *eltwiseOf(next, *program);
-      ops.append_eltwise(1.0f, e.algorithm, e.alpha, e.beta);
-      signature += keyOf(int(e.algorithm), e.alpha, e.beta);
+      ChannelBinary b = *channelBinaryOf(next, *program);
+      binaryOperands.push_back({ops.len(), b.constant});
+      ops.append_binary(b.algorithm,
+                        memory::desc({1, o, 1, 1}, dt::f32, tag::abcd));
+      signature += keyOf("bin", int(b.algorithm));
     }
   }
   // Not keyed by node: the convolutions of a ResNet stage share their
@@ -145,6 +152,10 @@ Block CpuBackend::runConv(const Step &step) {
        packedWeights(
            id, prim.weights,
            memory::desc(wdims, dt::f32, groups > 1 ? tag::goihw : tag::oihw))}};
+  for (auto [index, constant] : binaryOperands)
+    args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1] =
+        memory(memory::desc({1, o, 1, 1}, dt::f32, tag::abcd), device.engine,
+               const_cast<float *>(whole(constant).data.data()));
   if (hasBias) {
     memory &bias = cache->bias[id];
     if (!bias)

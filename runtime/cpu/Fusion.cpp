@@ -64,6 +64,30 @@ std::optional<Eltwise> eltwiseOf(const Node &node, const Program &program) {
   return std::nullopt;
 }
 
+std::optional<ChannelBinary> channelBinaryOf(const Node &node,
+                                             const Program &program) {
+  if (node.operands.size() != 2 || (node.op != "add" && node.op != "sub" &&
+                                    node.op != "mul" && node.op != "div"))
+    return std::nullopt;
+  int x = node.operands[0], c = node.operands[1];
+  if (!program.constants.contains(c) || program.constants.contains(x))
+    return std::nullopt;
+  const Shape &image = program.values[x].shape;
+  const Shape &shape = program.constants.shape(c);
+  if (image.size() != 4 || image[1] <= 0 ||
+      program.values[node.results[0]].shape != image)
+    return std::nullopt;
+  // [C, 1, 1] or [1, C, 1, 1]: one value per channel.
+  Shape perChannel{image[1], 1, 1}, batched{1, image[1], 1, 1};
+  if (shape != perChannel && shape != batched)
+    return std::nullopt;
+  algorithm alg = node.op == "add"   ? algorithm::binary_add
+                  : node.op == "sub" ? algorithm::binary_sub
+                  : node.op == "mul" ? algorithm::binary_mul
+                                     : algorithm::binary_div;
+  return ChannelBinary{alg, c};
+}
+
 namespace {
 
 /// Per value: how many node operands read it.
@@ -93,6 +117,13 @@ std::vector<Step> planSteps(const Program &program, const plan::Stage &stage,
   auto swallowable = [&](int v) {
     return count[v] == 1 && !isSink[v] && !stages.stored[v];
   };
+  // oneDNN's convolutions take a residual sum before binary post-ops only.
+  auto hasBinary = [&](const Step &step) {
+    for (int id : step.nodes)
+      if (channelBinaryOf(program.nodes[id], program))
+        return true;
+    return false;
+  };
 
   std::vector<Step> steps;
   const std::vector<int> &nodes = stage.tileNodes;
@@ -105,10 +136,10 @@ std::vector<Step> planSteps(const Program &program, const plan::Stage &stage,
       while (i + 1 < nodes.size() && swallowable(step.result)) {
         const Node &next = program.nodes[nodes[i + 1]];
         bool fits = false;
-        if (eltwiseOf(next, program)) {
+        if (eltwiseOf(next, program) || channelBinaryOf(next, program)) {
           fits = true;
         } else if (next.op == "add" && step.sumNode < 0 &&
-                   next.operands.size() == 2) {
+                   next.operands.size() == 2 && !hasBinary(step)) {
           int other = next.operands[0] == step.result ? next.operands[1]
                                                       : next.operands[0];
           bool reads = next.operands[0] == step.result ||
@@ -140,7 +171,8 @@ Step stepOf(const Program &program, const std::vector<int> &nodes) {
   Step step;
   for (int id : nodes) {
     const Node &node = program.nodes[id];
-    if (!step.nodes.empty() && !eltwiseOf(node, program)) {
+    if (!step.nodes.empty() && !eltwiseOf(node, program) &&
+        !channelBinaryOf(node, program)) {
       // The residual add: the operand that is not the chain's value.
       step.sumNode = id;
       step.sumValue =

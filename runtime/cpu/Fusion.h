@@ -10,7 +10,9 @@
 //
 // Example: ResNet's `conv -> add(., identity) -> relu` is one step with
 // post-ops [sum, relu]; the identity block is copied into the destination
-// before the convolution accumulates onto it.
+// before the convolution accumulates onto it. A trained BatchNorm's
+// `mul(., scale) -> add(., shift)` after a convolution joins as per-channel
+// binary post-ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +38,17 @@ struct Eltwise {
   float alpha = 0, beta = 0;
 };
 std::optional<Eltwise> eltwiseOf(const Node &node, const Program &program);
+
+/// A binary op of an image and a per-channel constant (one value per
+/// channel, [C, 1, 1] or [1, C, 1, 1]: a BatchNorm kept apart from its
+/// convolution to be trained), which oneDNN applies as a binary post-op.
+struct ChannelBinary {
+  dnnl::algorithm algorithm;
+  /// The constant's value id.
+  int constant = -1;
+};
+std::optional<ChannelBinary> channelBinaryOf(const Node &node,
+                                             const Program &program);
 
 struct Step {
   /// The nodes in order; the first is the step's primary op.
