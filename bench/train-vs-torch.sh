@@ -8,24 +8,30 @@
 # difference of SSTEP's parameter gradients from PyTorch's (a separate,
 # smaller run, so that neither side's memory holds the other's).
 #
-# usage: bench/train-vs-torch.sh [BUILD] [SIZES] [THREADS] [TILE]
-#   defaults: build "2048 4096" $(nproc) 1024
+# SSTEP's backward pass keeps freed memory in the heap (glibc's
+# M_MMAP_MAX=0, M_TRIM_THRESHOLD unbounded; python/src/TrainBindings.cpp):
+# on virtual machines a fresh page costs a fault, about 3 s per GiB here.
+# PyTorch runs twice, as it comes and with the same allocator settings.
+#
+# usage: bench/train-vs-torch.sh [BUILD] [SIZES] [THREADS] [TILES]
+#   defaults: build "2048 4096" $(nproc) "none 1024"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=$(cd "${1:-build}" && pwd)
 SIZES=${2:-2048 4096}
 THREADS=${3:-$(nproc)}
-TILE=${4:-1024}
+TILES=${4:-none 1024}
 PY=/usr/bin/python3
 export PYTHONPATH="$BUILD/python"
 
-step() { # SIDE SIZE
-  $PY - "$1" "$2" "$THREADS" "$TILE" <<'PY'
+step() { # SIDE SIZE TILE
+  $PY - "$1" "$2" "$THREADS" "$3" <<'PY'
 import resource, sys, time
 import torch, torchvision
 import sstep.torch
 
-side, size, threads, tile = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+side, size, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+tile = sys.argv[4] if sys.argv[4] in ("none", "auto", "-") else int(sys.argv[4])
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 trunk = torch.nn.Sequential(*list(torchvision.models.resnet34().children())[:-2])
@@ -39,7 +45,7 @@ with torch.no_grad():
     trunk.train()(torch.randn(2, 3, 224, 224))
 trunk.eval()
 head = torch.nn.Linear(512, 2)
-if side == "sstep":
+if side.startswith("sstep"):
     model = sstep.torch.StreamingModule(trunk, torch.randn(1, 3, 224, 224),
                                         tile=tile, threads=threads)
 else:
@@ -59,18 +65,23 @@ one_step(x)
 seconds = time.perf_counter() - start
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 extra = ""
-if side == "sstep":
+if side.startswith("sstep"):
     b = model.stats["backward"]
-    extra = f"tiles {b['tiles']} run, {b['tiles_skipped']} skipped"
-print(f"{side:8s} {size:6d}² {seconds:9.2f} {rss:10.0f}   {extra}", flush=True)
+    extra = (f"tile {tile}: {b['tiles']} tiles, {b['tiles_skipped']} skipped, "
+             f"{b['peak_tile_bytes'] / 2**20:.0f} MiB in a tile")
+print(f"{side:18s} {size:6d}² {seconds:9.2f} {rss:10.0f}   {extra}", flush=True)
 PY
 }
 
-echo "ResNet-34 trunk + global max + linear head, one step, $THREADS threads, tile $TILE, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-printf '%-8s %7s %9s %10s\n' side input "step (s)" "RSS (MiB)"
+echo "ResNet-34 trunk + global max + linear head, one step, $THREADS threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+printf '%-18s %7s %9s %10s\n' side input "step (s)" "RSS (MiB)"
 for SIZE in $SIZES; do
-  step torch "$SIZE" || echo "torch    ${SIZE}² failed (out of memory?)"
-  step sstep "$SIZE"
+  step torch "$SIZE" - || echo "torch ${SIZE}² failed (out of memory?)"
+  MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967295 step "torch keep-freed" "$SIZE" - ||
+    echo "torch keep-freed ${SIZE}² failed (out of memory?)"
+  for TILE in $TILES; do
+    step "sstep cpu" "$SIZE" "$TILE"
+  done
 done
 
 # The gradients of both sides on one image, in one process.

@@ -32,7 +32,23 @@ class Plan:
         tile: Union[str, int] = "auto",
         memory_budget: Optional[Size] = None,
         threads: Optional[int] = None,
+        stats: Optional[Dict[str, Any]] = None,
     ) -> Union[np.ndarray, Dict[str, np.ndarray]]: ...
+    @property
+    def weights(self) -> Dict[str, Tuple[int, ...]]: ...
+    def get_weights(self) -> Dict[str, np.ndarray]: ...
+    def set_weights(self, weights: Mapping[str, ArrayLike]) -> None: ...
+    def backward(
+        self,
+        x: ArrayLike,
+        grad_output: ArrayLike,
+        *,
+        backend: str = "cpu",
+        tile: Union[str, int] = "auto",
+        memory_budget: Optional[Size] = None,
+        threads: Optional[int] = None,
+        input_grad: bool = True,
+    ) -> Dict[str, Any]: ...
     def run_slide(
         self,
         slide: str,

@@ -33,7 +33,7 @@ std::vector<Tensor> Session::run(std::vector<Tensor> inputs,
 std::map<std::string, int> namedWeights(const Program &program) {
   std::map<std::string, int> byName;
   for (const auto &[v, shape] : program.constants.shapes())
-    if (!program.values[v].name.empty() && numElements(shape) > 1)
+    if (!program.values[v].name.empty() && numElements(shape) > 0)
       byName[program.values[v].name] = v;
   return byName;
 }

@@ -40,7 +40,7 @@ struct SessionOptions {
 };
 
 /// The weights a Session can replace, by name: the program's named
-/// constants of more than one element, with their value ids.
+/// constants, with their value ids.
 std::map<std::string, int> namedWeights(const Program &program);
 
 class Session {
@@ -62,8 +62,8 @@ public:
                           const RunOptions &options = {},
                           exec::Stats *stats = nullptr);
 
-  /// The weights setWeights can replace: the program's named constants of
-  /// more than one element, with their shapes.
+  /// The weights setWeights can replace: the program's named constants,
+  /// with their shapes.
   std::map<std::string, Shape> weights() const;
   /// Replaces weights by name. Throws RuntimeError naming a weight the
   /// model does not have or a tensor of the wrong shape, before replacing
