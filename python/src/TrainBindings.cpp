@@ -11,6 +11,7 @@
 #include "python/src/Plan.h"
 #include "runtime/reference/Kernels.h"
 #include "runtime/train/Backward.h"
+#include "runtime/train/BackwardPlan.h"
 
 #include <pybind11/stl.h>
 
@@ -89,8 +90,14 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   train::BackwardOptions backwardOptions;
   backwardOptions.inputGradient = inputGrad;
   backwardOptions.kernels = &kernels;
-  backwardOptions.tiles =
-      plan.model.planFor({input.shape(2), input.shape(3)}, options).tiles;
+  Shape inputShape(input.shape(), input.shape() + input.ndim());
+  if (options.tileEdge > 0)
+    backwardOptions.tiles = {options.tileEdge, 0};
+  else if (options.memoryBudget > 0)
+    backwardOptions.tiles = train::chooseBackwardTiles(
+        program, inputShape, options.memoryBudget, inputGrad);
+  int64_t predicted = train::predictBackwardBytes(
+      program, inputShape, backwardOptions.tiles, inputGrad);
   Tensor in = toTensor(input), out = toTensor(grad);
   train::Gradients grads;
   {
@@ -107,6 +114,7 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   stats["tiles"] = grads.stats.tiles;
   stats["tiles_skipped"] = grads.stats.tilesSkipped;
   stats["peak_tile_bytes"] = grads.stats.peakTileBytes;
+  stats["predicted_tile_bytes"] = predicted;
   stats["tile_edge"] = backwardOptions.tiles.edge;
   for (const auto &[name, count] : kernels.counters())
     stats[py::str(name)] = count;
@@ -130,8 +138,10 @@ void registerTrain(py::class_<Plan> &plan) {
            py::kw_only(), py::arg("backend") = "cpu", py::arg("tile") = "auto",
            py::arg("memory_budget") = py::none(),
            py::arg("threads") = py::none(), py::arg("input_grad") = true,
-           "The gradients of sum(grad_output * model(x)), tile by tile over "
-           "the forward pass's tiles (tile and memory_budget as run()) on "
+           "The gradients of sum(grad_output * model(x)), tile by tile: tile "
+           "an edge, 'none', or 'auto' (the largest square tiles whose "
+           "backward pass the planner predicts to fit memory_budget, else "
+           "the whole image), on "
            "the backend's gradient kernels ('cpu': oneDNN's convolutions; "
            "'reference': the oracle), "
            "equal to whole-image autograd. Returns {'input': dL/dx or None, "

@@ -113,7 +113,9 @@ const Tensor &Run::blockOf(int v, const plan::TileWindows &w) {
 }
 
 void Run::forward(const plan::TileWindows &w) {
+  // The last tile's blocks and gradients go before this tile's arrive.
   blocks.clear();
+  grads.clear();
   for (int id : stages.stages[0].tileNodes) {
     const Node &node = program.nodes[id];
     int r = node.results[0];

@@ -222,3 +222,24 @@ def test_unsupported_models_are_refused_by_name():
         trunk.backward(x, y[:, :, :-1])
     with pytest.raises(sstep.Error, match="no kernels for the 'cuda'"):
         trunk.backward(x, y, backend="cuda")
+
+
+def test_a_memory_budget_chooses_backward_tiles_that_fit_it():
+    torch.manual_seed(7)
+    plan = export(Convs().eval())
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((1, 3, 90, 77)).astype(np.float32)
+    dy = rng.standard_normal(plan.run(x).shape).astype(np.float32)
+    whole = plan.backward(x, dy, tile="none")
+    assert whole["stats"]["predicted_tile_bytes"] == \
+        whole["stats"]["peak_tile_bytes"]
+    budget = whole["stats"]["peak_tile_bytes"] // 3
+    tiled = plan.backward(x, dy, memory_budget=budget)
+    stats = tiled["stats"]
+    assert stats["tile_edge"] > 0 and stats["tiles"] > 1
+    assert stats["predicted_tile_bytes"] == stats["peak_tile_bytes"] <= budget
+    assert relative(tiled["input"], whole["input"]) <= TOL
+    for name, g in whole["weights"].items():
+        assert relative(tiled["weights"][name], g) <= TOL, name
+    with pytest.raises(sstep.BudgetError, match="no tile fits"):
+        plan.backward(x, dy, memory_budget=1000)

@@ -15,6 +15,7 @@
 #include "runtime/core/RuntimeError.h"
 #include "runtime/reference/Interpreter.h"
 #include "runtime/train/Backward.h"
+#include "runtime/train/BackwardPlan.h"
 #include "test/unit/RandomNet.h"
 #include "test/unit/TestPrograms.h"
 
@@ -75,6 +76,8 @@ TEST_CASE("tiled gradients equal whole gradients on random networks",
     Tensor dy = randomGradient(rng, program, x);
     train::Gradients whole = gradients(program, x, dy, 0);
     CHECK(whole.stats.tiles == 1);
+    CHECK(train::predictBackwardBytes(program, x.shape, {}, true) ==
+          whole.stats.peakTileBytes);
 
     int64_t longest = std::max(image[0], image[1]);
     for (int64_t edge :
@@ -84,6 +87,10 @@ TEST_CASE("tiled gradients equal whole gradients on random networks",
       train::Gradients tiled = gradients(program, x, dy, edge);
       CHECK(tiled.stats.tiles > 0);
       checkClose(whole, tiled);
+      // Every tile ran (the gradient is dense): the prediction is the
+      // measured peak exactly.
+      CHECK(train::predictBackwardBytes(program, x.shape, {edge, 0}, true) ==
+            tiled.stats.peakTileBytes);
     }
     ++checked;
   }
@@ -146,4 +153,31 @@ func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x1x1xf32> {
     CHECK_THROWS_WITH(gradients(program, x, Tensor({1, 1, 2, 2}), 0),
                       Catch::Contains("the output gradient has shape"));
   }
+}
+
+TEST_CASE("backward tiles for a budget fit it", "[backward]") {
+  std::mt19937 rng(11);
+  test::RandomNet net(8, {40, 36}, 2, /*trainable=*/true);
+  Program program = compileProgram(net.build(6));
+  Tensor x = randomImage(rng, 2, 40, 36);
+  Tensor dy = randomGradient(rng, program, x);
+  int64_t whole = train::predictBackwardBytes(program, x.shape, {}, true);
+  for (int64_t budget : {whole, whole / 2, whole / 5}) {
+    INFO("budget " << budget);
+    plan::TileShape tiles;
+    try {
+      tiles = train::chooseBackwardTiles(program, x.shape, budget, true);
+    } catch (const BudgetError &) {
+      continue; // tiny networks: even one pixel's halo may not fit
+    }
+    CHECK(tiles.whole() == (budget == whole));
+    train::Gradients g = gradients(program, x, dy, tiles.edge);
+    CHECK(g.stats.peakTileBytes <= budget);
+    // The next larger tile would not have fitted.
+    if (!tiles.whole())
+      CHECK(train::predictBackwardBytes(program, x.shape, {tiles.edge + 1, 0},
+                                        true) > budget);
+  }
+  CHECK_THROWS_AS(train::chooseBackwardTiles(program, x.shape, 16, true),
+                  BudgetError);
 }
