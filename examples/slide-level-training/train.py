@@ -137,12 +137,13 @@ def main():
             loss.backward()
             optimizer.step()
             total += loss.item()
+        stats = dict(getattr(model, "stats", {}))
         with torch.no_grad():
             right = sum((logit(i).item() > 0) == (labels[i] > 0.5) for i in held)
         entry = {"epoch": epoch + 1, "train_loss": total / len(train),
                  "held_out_accuracy": right / len(held),
                  "seconds": time.perf_counter() - t0,
-                 "backward": getattr(model, "stats", {}).get("backward", {})}
+                 "last_step": stats}
         log["epochs"].append(entry)
         print(f"epoch {epoch + 1}: loss {entry['train_loss']:.3f}, held-out "
               f"accuracy {entry['held_out_accuracy']:.2f}, "
