@@ -22,6 +22,9 @@ if(TARGET SStepCpu)
   list(APPEND SSTEP_EXPORTED_LIBS SStepCpu)
   list(APPEND SSTEP_EXPORTED_DIRS cpu)
 endif()
+# The backward pass (after the cpu backend, whose gradient kernels it makes).
+list(APPEND SSTEP_EXPORTED_LIBS SStepTrain)
+list(APPEND SSTEP_EXPORTED_DIRS train)
 if(TARGET SStepCuda)
   # Its headers beyond CudaBackend.h need the CUDA toolkit's; they stay in
   # the build (installed below: the CUDA-free ones only).

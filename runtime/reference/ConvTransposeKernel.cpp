@@ -15,14 +15,6 @@
 namespace sstep::reference {
 namespace {
 
-/// Input positions of `block` whose tap `tap` lands inside output `out`.
-Interval validInputs(const WindowAxis &w, int64_t tap, Interval block,
-                     Interval out) {
-  int64_t shift = tap * w.dilation - w.padBegin; // out = in*stride + shift
-  return block.intersect(
-      {ceilDiv(out.lo - shift, w.stride), floorDiv(out.hi - shift, w.stride)});
-}
-
 void checkOperands(const Node &node, const Tensor &x, const Tensor &weight) {
   expectRank(node, x, 4, "input");
   expectRank(node, weight, 4, "weight");
@@ -56,9 +48,9 @@ std::vector<Tensor> convTranspose2dRegion(const Node &node, const Operands &in,
       int64_t ic = g * cg + icg;
       const float *plane = &x.data[(b * c + ic) * h * w];
       for (int64_t ky = 0; ky < ay.kernel; ++ky) {
-        Interval ys = validInputs(ay, ky, from.axes[0], rows);
+        Interval ys = transposedTaps(ay, ky, from.axes[0], rows);
         for (int64_t kx = 0; kx < ax.kernel; ++kx) {
-          Interval xs = validInputs(ax, kx, from.axes[1], cols);
+          Interval xs = transposedTaps(ax, kx, from.axes[1], cols);
           double wt =
               weight.data[((ic * fg + f) * ay.kernel + ky) * ax.kernel + kx];
           for (int64_t iy = ys.lo; iy <= ys.hi; ++iy) {

@@ -16,14 +16,6 @@
 namespace sstep::reference {
 namespace {
 
-/// Input positions of `block` whose tap `tap` lands inside output `out`.
-Interval reaching(const WindowAxis &w, int64_t tap, Interval block,
-                  Interval out) {
-  int64_t shift = tap * w.dilation - w.padBegin; // out = in*stride + shift
-  return block.intersect(
-      {ceilDiv(out.lo - shift, w.stride), floorDiv(out.hi - shift, w.stride)});
-}
-
 struct Pairs {
   int64_t n, c, h, w, fg, groups, cg, oh, ow;
   WindowAxis y, x;
@@ -34,9 +26,9 @@ struct Pairs {
   /// tap) pair whose output lies in the block, offsets within one plane.
   template <typename Pair> void forEach(Pair pair) const {
     for (int64_t ky = 0; ky < y.kernel; ++ky) {
-      Interval ys = reaching(y, ky, from.axes[0], rows);
+      Interval ys = transposedTaps(y, ky, from.axes[0], rows);
       for (int64_t kx = 0; kx < x.kernel; ++kx) {
-        Interval xs = reaching(x, kx, from.axes[1], cols);
+        Interval xs = transposedTaps(x, kx, from.axes[1], cols);
         for (int64_t iy = ys.lo; iy <= ys.hi; ++iy) {
           int64_t oy = iy * y.stride + ky * y.dilation - y.padBegin;
           for (int64_t ix = xs.lo; ix <= xs.hi; ++ix) {

@@ -71,6 +71,25 @@ inline Interval validTaps(const WindowAxis &w, int64_t tap, int64_t size,
       {ceilDiv(-shift, w.stride), floorDiv(size - 1 - shift, w.stride)});
 }
 
+/// Where a slice node's output reads its input of shape `input`: output
+/// element i is input element base + offsetAt(i, output shape, strides)
+/// (index k along a sliced axis reads first + k * step there).
+struct SliceView {
+  int64_t base = 0;
+  std::vector<int64_t> strides;
+};
+SliceView sliceView(const Node &node, const Shape &input);
+
+/// The input positions of `block` whose tap `tap` of a transposed window
+/// `w` lands inside output `out` (output = input * stride + tap * dilation -
+/// padBegin).
+inline Interval transposedTaps(const WindowAxis &w, int64_t tap, Interval block,
+                               Interval out) {
+  int64_t shift = tap * w.dilation - w.padBegin;
+  return block.intersect(
+      {ceilDiv(out.lo - shift, w.stride), floorDiv(out.hi - shift, w.stride)});
+}
+
 /// Throws RuntimeError naming `node` unless a conv2d's input `x` and
 /// `weight` agree on channels and groups.
 void checkConvOperands(const Node &node, const Tensor &x, const Tensor &weight);

@@ -154,6 +154,40 @@ template <typename P> VjpKernel binary(P partials) {
   };
 }
 
+/// relu from its result: y > 0 exactly where x > 0 (vjpReads).
+std::vector<Tensor> reluVjp(const VjpArgs &a) {
+  std::vector<Tensor> grads(a.in.size());
+  if (!a.wanted[0])
+    return grads;
+  Cropped c = cropToOutput(a);
+  Tensor full(a.grad.shape);
+  parallelChunks(full.size(), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      full.data[i] = a.result.data[i] > 0 ? a.grad.data[i] : 0.0f;
+  });
+  grads[0] = place(a, c, 0, std::move(full));
+  return grads;
+}
+
+/// a + b and a - b: the gradient itself, negated for b of a difference,
+/// summed over broadcast dimensions; the operands' values are not read.
+VjpKernel sumVjp(float signB) {
+  return [signB](const VjpArgs &a) {
+    std::vector<Tensor> grads(a.in.size());
+    Cropped c = cropToOutput(a);
+    if (a.wanted[0])
+      grads[0] = place(a, c, 0, a.grad);
+    if (a.wanted[1]) {
+      Tensor g = a.grad;
+      if (signB != 1.0f)
+        for (float &v : g.data)
+          v *= signB;
+      grads[1] = place(a, c, 1, std::move(g));
+    }
+    return grads;
+  };
+}
+
 std::vector<Tensor> preluVjp(const VjpArgs &a) {
   std::vector<Tensor> grads(a.in.size());
   Cropped c = cropToOutput(a);
@@ -175,7 +209,7 @@ std::vector<Tensor> preluVjp(const VjpArgs &a) {
 } // namespace
 
 void addPointwiseVjps(VjpTable &table) {
-  table["relu"] = unary([](double x) { return x > 0 ? 1.0 : 0.0; });
+  table["relu"] = reluVjp;
   table["sigmoid"] = unary([](double x) {
     double s = 1 / (1 + std::exp(-x));
     return s * (1 - s);
@@ -212,14 +246,8 @@ void addPointwiseVjps(VjpTable &table) {
     return [e](double x) { return e * std::pow(x, e - 1); };
   });
   table["prelu"] = preluVjp;
-  table["add"] = binary([](double, double, double &da, double &db) {
-    da = 1;
-    db = 1;
-  });
-  table["sub"] = binary([](double, double, double &da, double &db) {
-    da = 1;
-    db = -1;
-  });
+  table["add"] = sumVjp(1.0f);
+  table["sub"] = sumVjp(-1.0f);
   table["mul"] = binary([](double a, double b, double &da, double &db) {
     da = b;
     db = a;

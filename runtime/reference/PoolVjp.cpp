@@ -33,7 +33,8 @@ std::vector<Tensor> poolVjp(const VjpArgs &a, PerPixel perPixel) {
   Tensor dx(x.shape);
   parallelFor(planes, [&](int64_t p) {
     std::vector<double> acc(size_t(hw), 0.0);
-    const float *plane = &x.data[p * hw];
+    // An average pool's input may be shape-only (vjpReads).
+    const float *plane = x.data.empty() ? nullptr : &x.data[p * hw];
     const float *dy = &a.grad.data[p * ohw];
     for (int64_t oy = rows.lo; oy <= rows.hi; ++oy)
       for (int64_t ox = cols.lo; ox <= cols.hi; ++ox)

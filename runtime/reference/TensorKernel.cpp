@@ -11,6 +11,29 @@
 #include <algorithm>
 
 namespace sstep::reference {
+
+SliceView sliceView(const Node &node, const Shape &input) {
+  const std::vector<int64_t> &axes = node.getInts("axes"),
+                             &starts = node.getInts("starts"),
+                             &ends = node.getInts("ends"),
+                             &steps = node.getInts("steps");
+  const size_t rank = input.size();
+  std::vector<int64_t> first(rank, 0), step(rank, 1);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    shape::SliceRange r =
+        shape::sliceRange(input[axes[i]], starts[i], ends[i], steps[i]);
+    first[axes[i]] = r.first;
+    step[axes[i]] = steps[i];
+  }
+  SliceView view{0, std::vector<int64_t>(rank)};
+  std::vector<int64_t> own = stridesOf(input);
+  for (size_t d = 0; d < rank; ++d) {
+    view.base += first[d] * own[d];
+    view.strides[d] = own[d] * step[d];
+  }
+  return view;
+}
+
 namespace {
 
 /// Each input contributes a block of `inner` elements per outer index.
@@ -44,28 +67,12 @@ std::vector<Tensor> reshape(const Node &node, const Operands &in) {
   return {Tensor(shape, in[0]->data)};
 }
 
-/// Output index k along a sliced axis reads first + k * step there.
 std::vector<Tensor> slice(const Node &node, const Operands &in) {
   const Tensor &x = *in[0];
-  const std::vector<int64_t> &axes = node.getInts("axes"),
-                             &starts = node.getInts("starts"),
-                             &ends = node.getInts("ends"),
-                             &steps = node.getInts("steps");
-  Tensor out(checkRule(node, shape::slice(x.shape, starts, ends, axes, steps)));
-  const size_t rank = x.shape.size();
-  std::vector<int64_t> first(rank, 0), step(rank, 1);
-  for (size_t i = 0; i < axes.size(); ++i) {
-    shape::SliceRange r =
-        shape::sliceRange(x.dim(axes[i]), starts[i], ends[i], steps[i]);
-    first[axes[i]] = r.first;
-    step[axes[i]] = steps[i];
-  }
-  std::vector<int64_t> own = stridesOf(x.shape), strides(rank);
-  int64_t base = 0;
-  for (size_t d = 0; d < rank; ++d) {
-    base += first[d] * own[d];
-    strides[d] = own[d] * step[d];
-  }
+  Tensor out(checkRule(
+      node, shape::slice(x.shape, node.getInts("starts"), node.getInts("ends"),
+                         node.getInts("axes"), node.getInts("steps"))));
+  auto [base, strides] = sliceView(node, x.shape);
   for (int64_t i = 0; i < out.size(); ++i)
     out.data[i] = x.data[base + offsetAt(i, out.shape, strides)];
   return {std::move(out)};

@@ -46,24 +46,7 @@ std::vector<Tensor> sliceVjp(const VjpArgs &a) {
     return grads;
   Cropped c = cropToOutput(a);
   const Tensor &x = *c.operands[0];
-  const std::vector<int64_t> &axes = a.node.getInts("axes"),
-                             &starts = a.node.getInts("starts"),
-                             &ends = a.node.getInts("ends"),
-                             &steps = a.node.getInts("steps");
-  const size_t rank = x.shape.size();
-  std::vector<int64_t> first(rank, 0), step(rank, 1);
-  for (size_t i = 0; i < axes.size(); ++i) {
-    shape::SliceRange r =
-        shape::sliceRange(x.dim(axes[i]), starts[i], ends[i], steps[i]);
-    first[axes[i]] = r.first;
-    step[axes[i]] = steps[i];
-  }
-  std::vector<int64_t> own = stridesOf(x.shape), strides(rank);
-  int64_t base = 0;
-  for (size_t d = 0; d < rank; ++d) {
-    base += first[d] * own[d];
-    strides[d] = own[d] * step[d];
-  }
+  auto [base, strides] = sliceView(a.node, x.shape);
   Tensor dx(x.shape);
   for (int64_t i = 0; i < a.grad.size(); ++i)
     dx.data[base + offsetAt(i, a.grad.shape, strides)] = a.grad.data[i];

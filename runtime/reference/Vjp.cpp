@@ -45,7 +45,11 @@ Cropped cropToOutput(const VjpArgs &a) {
       c.operands.push_back(a.in[i]);
       continue;
     }
-    c.crops[i] = crop(*a.in[i], a.placed[i].region, part);
+    c.crops[i] = a.in[i]->data.empty()
+                     ? Tensor(Shape{a.in[i]->dim(0), a.in[i]->dim(1),
+                                    part.axes[0].size(), part.axes[1].size()},
+                              std::vector<float>())
+                     : crop(*a.in[i], a.placed[i].region, part);
     c.operands.push_back(&c.crops[i]);
   }
   return c;
@@ -59,6 +63,25 @@ Tensor place(const VjpArgs &a, const Cropped &c, size_t i, Tensor full) {
   if (!a.node.window->spatial[i])
     return g;
   return embed(std::move(g), c.parts[i], a.placed[i].region);
+}
+
+VjpReads vjpReads(const Node &node) {
+  const std::string &op = node.op;
+  VjpReads reads{false, std::vector<bool>(node.operands.size(), false)};
+  if (op == "add" || op == "sub" || op == "concat" || op == "slice" ||
+      op == "channel_shuffle" || op == "pad2d" || op == "resize2d" ||
+      op == "avg_pool2d")
+    return reads; // shapes only
+  if (op == "relu") {
+    reads.result = true;
+    return reads;
+  }
+  if (op == "conv2d" || op == "conv_transpose2d" || op == "max_pool2d") {
+    reads.operands[0] = true;
+    return reads;
+  }
+  reads.operands.assign(node.operands.size(), true);
+  return reads;
 }
 
 const VjpTable &vjpKernels() {

@@ -3,6 +3,7 @@
 #include "runtime/train/Backward.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/plan/Stages.h"
+#include "runtime/train/BackwardPlan.h"
 
 #include <algorithm>
 
@@ -53,6 +54,9 @@ private:
   plan::Stages stages;
   plan::Sizes sizes;
   int in, out;
+  /// Which values a VJP reads, and each value's last tile-node reader (its
+  /// index in the stage, -1: none); see KeptValues.
+  KeptValues kept;
   std::map<int, Tensor> blocks, grads;
   std::map<int, std::vector<double>> constantSums;
   std::vector<double> inputSum;
@@ -69,6 +73,7 @@ Run::Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
     throw RuntimeError("the input must be an NCHW image, not " +
                        formatShape(input.shape));
   sizes = plan::predictSizes(program, stages, {input.dim(2), input.dim(3)});
+  kept = keptValues(program, stages.stages.at(0));
   Shape want = input.shape;
   want[1] = program.values[out].shape[1];
   want[2] = sizes[out][0];
@@ -116,8 +121,9 @@ void Run::forward(const plan::TileWindows &w) {
   // The last tile's blocks and gradients go before this tile's arrive.
   blocks.clear();
   grads.clear();
-  for (int id : stages.stages[0].tileNodes) {
-    const Node &node = program.nodes[id];
+  const std::vector<int> &nodes = stages.stages[0].tileNodes;
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    const Node &node = program.nodes[nodes[k]];
     int r = node.results[0];
     if (w.compute[r].empty())
       continue;
@@ -125,8 +131,15 @@ void Run::forward(const plan::TileWindows &w) {
         node, program, sizes, w,
         [&](int v) -> const Tensor & { return blockOf(v, w); },
         [&](int v) -> const Tensor & { return program.constants.get(v); });
+    note();
+    // What no VJP reads goes once the forward pass is done with it; its
+    // shape stays for the gradients' shapes.
+    for (int v : releasedAfter(kept, node, int(k))) {
+      auto it = blocks.find(v);
+      if (it != blocks.end())
+        it->second.data = std::vector<float>();
+    }
   }
-  note();
 }
 
 void Run::backwardFrom(const plan::TileWindows &w, const Tensor &seed) {
@@ -153,6 +166,7 @@ void Run::backwardFrom(const plan::TileWindows &w, const Tensor &seed) {
     std::vector<Tensor> dx = kernels->vjp(
         VjpArgs{node, operands, placed, blocks.at(r), g->second, to, wanted});
     grads.erase(g);
+    blocks.erase(r); // every reader's VJP has run
     for (size_t i = 0; i < node.operands.size(); ++i) {
       int v = node.operands[i];
       if (!wanted[i] || dx[i].data.empty() ||

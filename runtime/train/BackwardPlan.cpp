@@ -4,6 +4,7 @@
 #include "runtime/core/RuntimeError.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
+#include "runtime/reference/Vjp.h"
 #include "runtime/train/Backward.h"
 
 #include <algorithm>
@@ -14,8 +15,8 @@ namespace {
 
 /// Replays one tile of Backward.cpp's Run: its blocks and gradients.
 int64_t tileBytes(const Program &program, const plan::Stage &stage,
-                  const plan::TileWindows &w, const Shape &inputShape,
-                  bool inputGradient) {
+                  const KeptValues &kept, const plan::TileWindows &w,
+                  const Shape &inputShape, bool inputGradient) {
   const int in = program.inputs[0], out = program.outputs[0];
   auto bytes = [&](int v) {
     const Region &r = w.compute[v];
@@ -24,23 +25,38 @@ int64_t tileBytes(const Program &program, const plan::Stage &stage,
     int64_t channels = v == in ? inputShape[1] : program.values[v].shape[1];
     return inputShape[0] * channels * r.pixels() * int64_t(sizeof(float));
   };
-  int64_t blocks = bytes(in);
-  for (int id : stage.tileNodes)
-    blocks += bytes(program.nodes[id].results[0]);
-  std::map<int, int64_t> grads{{out, bytes(out)}};
+  std::map<int, int64_t> blocks, grads;
   auto held = [&] {
-    int64_t sum = blocks;
+    int64_t sum = 0;
+    for (const auto &[v, b] : blocks)
+      sum += b;
     for (const auto &[v, b] : grads)
       sum += b;
     return sum;
   };
-  int64_t peak = blocks;
-  for (auto id = stage.tileNodes.rbegin(); id != stage.tileNodes.rend(); ++id) {
+  int64_t peak = 0;
+  const std::vector<int> &nodes = stage.tileNodes;
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    const Node &node = program.nodes[nodes[k]];
+    if (w.compute[node.results[0]].empty())
+      continue;
+    for (size_t i = 0; i < node.operands.size(); ++i)
+      if (node.window->spatial[i] && node.operands[i] == in)
+        blocks.emplace(in, bytes(in)); // read on first use
+    blocks[node.results[0]] = bytes(node.results[0]);
+    peak = std::max(peak, held());
+    for (int v : releasedAfter(kept, node, int(k)))
+      if (blocks.count(v))
+        blocks[v] = 0;
+  }
+  grads[out] = bytes(out);
+  for (auto id = nodes.rbegin(); id != nodes.rend(); ++id) {
     const Node &node = program.nodes[*id];
     int r = node.results[0];
     if (!grads.count(r) || w.compute[r].empty())
       continue;
     grads.erase(r);
+    blocks.erase(r);
     for (size_t i = 0; i < node.operands.size(); ++i) {
       int v = node.operands[i];
       // A resize's size source carries no gradient.
@@ -56,6 +72,40 @@ int64_t tileBytes(const Program &program, const plan::Stage &stage,
 
 } // namespace
 
+KeptValues keptValues(const Program &program, const plan::Stage &stage) {
+  KeptValues kept{std::vector<bool>(program.values.size(), false),
+                  std::vector<int>(program.values.size(), -1)};
+  for (size_t k = 0; k < stage.tileNodes.size(); ++k) {
+    const Node &node = program.nodes[stage.tileNodes[k]];
+    reference::VjpReads reads = reference::vjpReads(node);
+    kept.read[node.results[0]] = kept.read[node.results[0]] || reads.result;
+    for (size_t i = 0; i < node.operands.size(); ++i) {
+      if (!node.window->spatial[i])
+        continue;
+      int v = node.operands[i];
+      kept.lastReader[v] = int(k);
+      kept.read[v] = kept.read[v] || reads.operands[i];
+    }
+  }
+  return kept;
+}
+
+std::vector<int> releasedAfter(const KeptValues &kept, const Node &node,
+                               int index) {
+  std::vector<int> released;
+  auto release = [&](int v) {
+    if (!kept.read[v] &&
+        std::find(released.begin(), released.end(), v) == released.end())
+      released.push_back(v);
+  };
+  for (size_t i = 0; i < node.operands.size(); ++i)
+    if (node.window->spatial[i] && kept.lastReader[node.operands[i]] == index)
+      release(node.operands[i]);
+  if (kept.lastReader[node.results[0]] < 0)
+    release(node.results[0]);
+  return released;
+}
+
 int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
                              plan::TileShape tiles, bool inputGradient) {
   checkDifferentiable(program);
@@ -64,11 +114,13 @@ int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
   plan::Sizes sizes =
       plan::predictSizes(program, stages, {inputShape[2], inputShape[3]});
   plan::StageTiling tiling(program, stage, sizes, tiles);
+  KeptValues kept = keptValues(program, stage);
   int64_t peak = 0;
   for (int64_t r = 0; r < tiling.grid()[0]; ++r)
     for (int64_t c = 0; c < tiling.grid()[1]; ++c)
-      peak = std::max(peak, tileBytes(program, stage, tiling.windows(r, c),
-                                      inputShape, inputGradient));
+      peak =
+          std::max(peak, tileBytes(program, stage, kept, tiling.windows(r, c),
+                                   inputShape, inputGradient));
   return peak;
 }
 

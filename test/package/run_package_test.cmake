@@ -38,7 +38,7 @@ endforeach()
 # The runtime's libraries only: the compiler's stay in the build.
 file(GLOB libs RELATIVE ${prefix}/lib ${prefix}/lib/*.a)
 foreach(lib IN LISTS libs)
-  if(NOT lib MATCHES "^libSStep(Core|Plan|Exec|Reference|Cpu|Cuda|CudaArena|Slide|Pipeline|Model|Runtime)\\.a$")
+  if(NOT lib MATCHES "^libSStep(Core|Plan|Exec|Reference|Cpu|Train|Cuda|CudaArena|Slide|Pipeline|Model|Runtime)\\.a$")
     message(FATAL_ERROR "package: the install has ${lib}, not a runtime library")
   endif()
 endforeach()
