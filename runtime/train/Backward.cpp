@@ -32,18 +32,20 @@ void addInto(std::vector<double> &acc, const Tensor &t) {
 /// One backward run: the program's stage, its tiling and the sums.
 class Run {
 public:
+  /// Checks the input and the output gradient against the program.
   Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
       const BackwardOptions &options);
-  Gradients finish();
+  /// Every tile, then the sums.
+  Gradients run();
 
 private:
-  void runTile(int64_t row, int64_t col);
   /// The forward blocks of every value the tile computes.
   void forward(const plan::TileWindows &w);
   /// Back-propagates `seed`, the output gradient over its owned block.
   void backwardFrom(const plan::TileWindows &w, const Tensor &seed);
   const Tensor &blockOf(int v, const plan::TileWindows &w);
   void note();
+  Gradients finish();
 
   const Program &program;
   const Tensor &input;
@@ -82,6 +84,9 @@ Run::Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
     throw RuntimeError("the output gradient has shape " +
                        formatShape(outputGrad.shape) + ", the output " +
                        formatShape(want));
+}
+
+Gradients Run::run() {
   if (options.inputGradient)
     inputSum.assign(size_t(input.size()), 0.0);
   const plan::Stage &stage = stages.stages.at(0);
@@ -99,6 +104,9 @@ Run::Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
       backwardFrom(w, seed);
       ++stats.tiles;
     }
+  blocks.clear();
+  grads.clear();
+  return finish();
 }
 
 const Tensor &Run::blockOf(int v, const plan::TileWindows &w) {
@@ -258,8 +266,7 @@ void checkDifferentiable(const Program &program) {
 Gradients backward(const Program &program, const Tensor &input,
                    const Tensor &outputGrad, const BackwardOptions &options) {
   checkDifferentiable(program);
-  Run run(program, input, outputGrad, options);
-  return run.finish();
+  return Run(program, input, outputGrad, options).run();
 }
 
 } // namespace sstep::train
