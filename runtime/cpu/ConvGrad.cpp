@@ -139,7 +139,7 @@ Tensor ConvGrad::forward(const Node &node, const Program &program,
   Tensor src = crop(blockOf(x), w.compute[x], s->reads.region);
   const Tensor &weight = wholeOf(node.operands[1]);
   try {
-    const Primitive &prim = device.primitives.get("fwd|" + s->key(), [&] {
+    Primitive prim = device.primitives.get("fwd|" + s->key(), [&] {
       auto pd = forwardDesc(*s, device.engine);
       return Primitive{dnnl::convolution_forward(pd), pd.src_desc(),
                        pd.weights_desc(), pd.dst_desc()};
@@ -177,7 +177,7 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
     return GradKernels::vjp(a);
   std::vector<Tensor> grads(a.in.size());
   try {
-    const Primitive &data = device.primitives.get("bwd-data|" + s->key(), [&] {
+    Primitive data = device.primitives.get("bwd-data|" + s->key(), [&] {
       auto hint = forwardDesc(*s, device.engine);
       dnnl::convolution_backward_data::primitive_desc pd(
           {algorithm::convolution_direct, s->any(s->src), s->any(s->weights),
@@ -186,21 +186,17 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
       return Primitive{dnnl::convolution_backward_data(pd), pd.diff_src_desc(),
                        pd.weights_desc(), pd.diff_dst_desc()};
     });
-    const Primitive &weights =
-        device.primitives.get("bwd-weights|" + s->key(), [&] {
-          auto hint = forwardDesc(*s, device.engine);
-          memory::desc bias = s->hasBias
-                                  ? memory::desc(s->bias, dt::f32, tag::x)
-                                  : memory::desc();
-          dnnl::convolution_backward_weights::primitive_desc pd(
-              {algorithm::convolution_direct, s->any(s->src),
-               s->any(s->weights), bias, s->any(s->dst), s->strides, s->dilates,
-               s->padL, s->padR},
-              device.engine, hint);
-          return Primitive{dnnl::convolution_backward_weights(pd),
-                           pd.src_desc(), pd.diff_weights_desc(),
-                           pd.diff_dst_desc()};
-        });
+    Primitive weights = device.primitives.get("bwd-weights|" + s->key(), [&] {
+      auto hint = forwardDesc(*s, device.engine);
+      memory::desc bias =
+          s->hasBias ? memory::desc(s->bias, dt::f32, tag::x) : memory::desc();
+      dnnl::convolution_backward_weights::primitive_desc pd(
+          {algorithm::convolution_direct, s->any(s->src), s->any(s->weights),
+           bias, s->any(s->dst), s->strides, s->dilates, s->padL, s->padR},
+          device.engine, hint);
+      return Primitive{dnnl::convolution_backward_weights(pd), pd.src_desc(),
+                       pd.diff_weights_desc(), pd.diff_dst_desc()};
+    });
     memory dyUser = wrap(device, s->dst, tag::nchw, a.grad.data.data());
     if (a.wanted[0]) {
       memory dx(data.src, device.engine);
