@@ -25,10 +25,9 @@ Plan::Held &Plan::session(const std::string &backend, int threads) {
 
 void Plan::setWeights(const std::map<std::string, Tensor> &given) {
   std::lock_guard<std::mutex> lock(mutex);
-  // Checked against a scratch session of the reference backend first, so
-  // that a bad name or shape changes nothing anywhere.
-  Session check(model, {"reference", 1, 0});
-  check.setWeights(given);
+  // Checked once before any session changes: a bad name or shape changes
+  // nothing anywhere.
+  checkWeights(model.program(), given);
   for (auto &[key, held] : sessions) {
     std::lock_guard<std::mutex> busy(held->busy);
     held->session.setWeights(given);

@@ -46,10 +46,10 @@ std::map<std::string, Shape> Session::weights() const {
   return named;
 }
 
-void Session::setWeights(const std::map<std::string, Tensor> &given) {
-  Program &program = model_->program_;
+std::map<std::string, int>
+checkWeights(const Program &program,
+             const std::map<std::string, Tensor> &given) {
   std::map<std::string, int> byName = namedWeights(program);
-  // Every check before the first replacement: a bad call changes nothing.
   for (const auto &[name, tensor] : given) {
     auto found = byName.find(name);
     if (found == byName.end())
@@ -61,6 +61,13 @@ void Session::setWeights(const std::map<std::string, Tensor> &given) {
                          formatShape(shape) + ", given " +
                          formatShape(tensor.shape));
   }
+  return byName;
+}
+
+void Session::setWeights(const std::map<std::string, Tensor> &given) {
+  Program &program = model_->program_;
+  // Every check before the first replacement: a bad call changes nothing.
+  std::map<std::string, int> byName = checkWeights(program, given);
   std::vector<int> changed;
   for (const auto &[name, tensor] : given)
     changed.push_back(byName.at(name));

@@ -43,6 +43,12 @@ struct SessionOptions {
 /// constants, with their value ids.
 std::map<std::string, int> namedWeights(const Program &program);
 
+/// namedWeights(program), after checking that every weight of `given` is one
+/// of them with its shape; throws RuntimeError naming the first that is not.
+std::map<std::string, int>
+checkWeights(const Program &program,
+             const std::map<std::string, Tensor> &given);
+
 class Session {
 public:
   /// Makes the backend once. Throws RuntimeError naming an unknown backend

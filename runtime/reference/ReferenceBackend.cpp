@@ -34,14 +34,15 @@ const Tensor &ReferenceBackend::block(int v, const plan::TileWindows &w,
   auto it = tile.find(v);
   if (it != tile.end())
     return it->second;
-  if (w.compute[v].empty()) {
-    // The consumer reads only border here (a pad's constant, a conv's
-    // zeros): an empty block.
-    const Shape &shape = program->values[v].shape;
-    return tile[v] = Tensor({std::max<int64_t>(shape[0], 1),
-                             std::max<int64_t>(shape[1], 1), 0, 0});
-  }
+  if (w.compute[v].empty())
+    return tile[v] = borderOnlyBlock(program->values[v]);
   return tile[v] = context.load(v, w.compute[v]);
+}
+
+Tensor borderOnlyBlock(const ValueInfo &value) {
+  const Shape &shape = value.shape;
+  return Tensor(
+      {std::max<int64_t>(shape[0], 1), std::max<int64_t>(shape[1], 1), 0, 0});
 }
 
 Tensor runNodeBlock(const Node &node, const Program &program,

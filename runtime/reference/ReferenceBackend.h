@@ -48,6 +48,10 @@ private:
 /// of its image operands (each covering `w.compute[v]`) and whole
 /// non-image operands `wholeOf(v)`. Other backends run the ops they lack
 /// through this.
+/// The block of a value whose consumer reads only border in this tile (a
+/// pad's constant, a convolution's zeros): no pixels.
+Tensor borderOnlyBlock(const ValueInfo &value);
+
 Tensor runNodeBlock(const Node &node, const Program &program,
                     const plan::Sizes &sizes, const plan::TileWindows &w,
                     const std::function<const Tensor &(int)> &blockOf,

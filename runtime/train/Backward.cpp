@@ -113,12 +113,8 @@ const Tensor &Run::blockOf(int v, const plan::TileWindows &w) {
   auto it = blocks.find(v);
   if (it != blocks.end())
     return it->second;
-  if (w.compute[v].empty()) {
-    // The consumer reads border only (a pad's constant, a conv's zeros).
-    const Shape &shape = program.values[v].shape;
-    return blocks[v] = Tensor({std::max<int64_t>(shape[0], 1),
-                               std::max<int64_t>(shape[1], 1), 0, 0});
-  }
+  if (w.compute[v].empty())
+    return blocks[v] = reference::borderOnlyBlock(program.values[v]);
   if (v != in)
     throw RuntimeError("internal error: no block of '" +
                        program.values[v].name + "' in the tile");
