@@ -8,6 +8,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <map>
+
 using namespace mlir;
 
 namespace sstep {
@@ -63,13 +65,28 @@ private:
     ids[value] = id;
     return id;
   }
+  std::string constantName(Location loc);
+  /// How often each constant name was given out.
+  std::map<std::string, int> constantNames;
 };
+
+/// Every constant gets a name of its own, so that a user can read and
+/// replace each weight (Session::setWeights), including those a pass made
+/// from an initializer (a reshaped LayerNorm scale, a transposed MatMul
+/// operand): the importer's name, or "constant", made unique by "#k".
+std::string Exporter::constantName(Location loc) {
+  std::string name = nameOf(loc);
+  if (name.empty())
+    name = "constant";
+  int seen = constantNames[name]++;
+  return seen == 0 ? name : name + "#" + std::to_string(seen);
+}
 
 LogicalResult Exporter::addConstant(arith::ConstantOp op) {
   auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
   if (!dense || !dense.getElementType().isF32())
     return op.emitError("only f32 dense constants reach the runtime");
-  int id = define(op.getResult(), nameOf(op.getLoc()));
+  int id = define(op.getResult(), constantName(op.getLoc()));
   auto values = dense.getValues<float>();
   program.constants.set(
       id, Tensor(program.values[id].shape,

@@ -106,24 +106,25 @@ def _export(module, example_input):
 def _match(plan, probe, sources):
     """Plan weight name -> (parameter name, its shape in the plan), by the
     probe's distinct values; raises when a trainable parameter did not
-    survive the export as a weight of its own."""
+    survive the export as a weight of its own. A parameter the plan holds
+    twice (a shared layer, a copy laid out for another op) feeds both
+    weights, and autograd sums their gradients."""
     weights = plan.get_weights()
     by_bytes = {}
     for name, value in weights.items():
         by_bytes.setdefault(np.ascontiguousarray(value).tobytes(), []).append(name)
     matched = {}
     for name, p in probe.named_parameters():
-        key = p.detach().numpy().astype(np.float32).tobytes()
-        found = by_bytes.get(key, [])
-        if len(found) != 1:
+        found = by_bytes.get(p.detach().numpy().astype(np.float32).tobytes())
+        if not found:
             if not p.requires_grad:
                 continue
             raise _sstep.ModelError(
                 f"parameter '{name}' is not one weight of the compiled plan "
-                f"({'folded into another constant' if not found else 'ambiguous'}"
-                "); StreamingModule trains parameters the export keeps as "
-                "they are")
-        matched[found[0]] = (name, weights[found[0]].shape)
+                "(folded into another constant); StreamingModule trains "
+                "parameters the export keeps as they are")
+        for weight in found:
+            matched[weight] = (name, weights[weight].shape)
     return matched
 
 

@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/core/RuntimeError.h"
-#include "runtime/reference/Kernels.h"
+#include "runtime/reference/NormGroups.h"
 
 #include <cmath>
 #include <limits>
@@ -31,28 +31,6 @@ std::vector<int64_t> offsetsOver(const Shape &shape,
   for (int64_t i = 0; i < int64_t(offsets.size()); ++i)
     offsets[i] = offsetAt(i, sub, strides);
   return offsets;
-}
-
-struct Groups {
-  std::vector<int64_t> starts, members;
-};
-
-/// The groups of `shape` normalised over `axes` (strictly increasing).
-Groups groupsOf(const Node &node, const Shape &shape,
-                const std::vector<int64_t> &axes) {
-  std::vector<bool> reduced(shape.size(), false);
-  for (size_t i = 0; i < axes.size(); ++i) {
-    if (axes[i] < 0 || axes[i] >= int64_t(shape.size()) ||
-        (i > 0 && axes[i] <= axes[i - 1]))
-      throw RuntimeError(node.describe() + ": axes " + shape::list(axes) +
-                         " are not strictly increasing axes of a " +
-                         formatShape(shape) + " input");
-    reduced[axes[i]] = true;
-  }
-  std::vector<bool> kept(reduced.size());
-  for (size_t d = 0; d < kept.size(); ++d)
-    kept[d] = !reduced[d];
-  return {offsetsOver(shape, kept), offsetsOver(shape, reduced)};
 }
 
 template <bool Log>
@@ -80,16 +58,10 @@ template <typename Affine>
 void normalise(const Tensor &x, Tensor &out, int64_t start,
                const std::vector<int64_t> &members, double epsilon,
                Affine affine) {
-  double mean = 0, var = 0;
+  GroupStats s = groupStats(x, start, members, epsilon);
   for (int64_t m : members)
-    mean += x.data[start + m];
-  mean /= double(members.size());
-  for (int64_t m : members)
-    var += (x.data[start + m] - mean) * (x.data[start + m] - mean);
-  double inv = 1 / std::sqrt(var / double(members.size()) + epsilon);
-  for (int64_t m : members)
-    out.data[start + m] =
-        static_cast<float>(affine(start + m, (x.data[start + m] - mean) * inv));
+    out.data[start + m] = static_cast<float>(
+        affine(start + m, (x.data[start + m] - s.mean) * s.inv));
 }
 
 std::vector<Tensor> layerNorm(const Node &node, const Operands &in) {
@@ -118,17 +90,9 @@ std::vector<Tensor> normStats(const Node &node, const Operands &in) {
   Tensor mean(kept), inv(kept);
   const double epsilon = node.getFloat("epsilon");
   for (size_t k = 0; k < g.starts.size(); ++k) {
-    double sum = 0, var = 0;
-    for (int64_t m : g.members)
-      sum += x.data[g.starts[k] + m];
-    double mu = sum / double(g.members.size());
-    for (int64_t m : g.members) {
-      double d = x.data[g.starts[k] + m] - mu;
-      var += d * d;
-    }
-    mean.data[k] = float(mu);
-    inv.data[k] =
-        float(1 / std::sqrt(var / double(g.members.size()) + epsilon));
+    GroupStats s = groupStats(x, g.starts[k], g.members, epsilon);
+    mean.data[k] = float(s.mean);
+    inv.data[k] = float(s.inv);
   }
   return {std::move(mean), std::move(inv)};
 }
@@ -156,6 +120,23 @@ std::vector<Tensor> instanceNorm(const Node &node, const Operands &in) {
 }
 
 } // namespace
+
+Groups groupsOf(const Node &node, const Shape &shape,
+                const std::vector<int64_t> &axes) {
+  std::vector<bool> reduced(shape.size(), false);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] < 0 || axes[i] >= int64_t(shape.size()) ||
+        (i > 0 && axes[i] <= axes[i - 1]))
+      throw RuntimeError(node.describe() + ": axes " + shape::list(axes) +
+                         " are not strictly increasing axes of a " +
+                         formatShape(shape) + " input");
+    reduced[axes[i]] = true;
+  }
+  std::vector<bool> kept(reduced.size());
+  for (size_t d = 0; d < kept.size(); ++d)
+    kept[d] = !reduced[d];
+  return {offsetsOver(shape, kept), offsetsOver(shape, reduced)};
+}
 
 void addNormKernels(KernelTable &table) {
   table["softmax"] = softmax<false>;

@@ -93,6 +93,7 @@ const VjpTable &vjpKernels() {
     addPointwiseVjps(t);
     addTensorVjps(t);
     addGeometryVjps(t);
+    addNormVjps(t);
     return t;
   }();
   return table;

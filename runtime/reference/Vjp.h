@@ -65,6 +65,7 @@ void addPoolVjps(VjpTable &table);
 void addPointwiseVjps(VjpTable &table);
 void addTensorVjps(VjpTable &table);
 void addGeometryVjps(VjpTable &table);
+void addNormVjps(VjpTable &table);
 
 /// The operands as the forward kernel of an op without a region kernel saw
 /// them: spatial blocks cropped to the output block (`parts[i]`; one pixel

@@ -12,6 +12,12 @@ namespace {
 
 using reference::VjpArgs;
 
+/// Whether operand i of `node` is read for its size only: a resize's
+/// `like` operand, which gets no gradient.
+bool sizeOnly(const Node &node, size_t i) {
+  return node.op == "resize2d" && i == 1 && !node.window->spatial[i];
+}
+
 bool allZero(const Tensor &t) {
   return std::all_of(t.data.begin(), t.data.end(),
                      [](float v) { return v == 0.0f; });
@@ -44,6 +50,9 @@ private:
   /// Back-propagates `seed`, the output gradient over its owned block.
   void backwardFrom(const plan::TileWindows &w, const Tensor &seed);
   const Tensor &blockOf(int v, const plan::TileWindows &w);
+  /// A constant, or nothing for a size-only operand (its size is in the
+  /// windows the kernels are given).
+  const Tensor &wholeOf(int v) const;
   void note();
   Gradients finish();
 
@@ -121,6 +130,11 @@ const Tensor &Run::blockOf(int v, const plan::TileWindows &w) {
   return blocks[v] = crop(input, Region::whole(sizes[v]), w.compute[v]);
 }
 
+const Tensor &Run::wholeOf(int v) const {
+  static const Tensor none;
+  return program.constants.contains(v) ? program.constants.get(v) : none;
+}
+
 void Run::forward(const plan::TileWindows &w) {
   // The last tile's blocks and gradients go before this tile's arrive.
   blocks.clear();
@@ -134,7 +148,7 @@ void Run::forward(const plan::TileWindows &w) {
     blocks[r] = kernels->forward(
         node, program, sizes, w,
         [&](int v) -> const Tensor & { return blockOf(v, w); },
-        [&](int v) -> const Tensor & { return program.constants.get(v); });
+        [&](int v) -> const Tensor & { return wholeOf(v); });
     note();
     // What no VJP reads goes once the forward pass is done with it; its
     // shape stays for the gradients' shapes.
@@ -162,9 +176,10 @@ void Run::backwardFrom(const plan::TileWindows &w, const Tensor &seed) {
     for (size_t i = 0; i < node.operands.size(); ++i) {
       int v = node.operands[i];
       bool spatial = node.window->spatial[i];
-      operands.push_back(spatial ? &blockOf(v, w) : &program.constants.get(v));
+      operands.push_back(spatial ? &blockOf(v, w) : &wholeOf(v));
       placed.push_back(spatial ? Placed{w.compute[v], sizes[v]} : Placed{});
-      wanted.push_back(!spatial || v != in || options.inputGradient);
+      wanted.push_back(spatial ? v != in || options.inputGradient
+                               : !sizeOnly(node, i));
     }
     Placed to{w.compute[r], sizes[r]};
     std::vector<Tensor> dx = kernels->vjp(
@@ -252,7 +267,7 @@ void checkDifferentiable(const Program &program) {
       throw RuntimeError(node.describe() + ": no gradient for sstep." +
                          node.op + " yet");
     for (size_t i = 0; i < node.operands.size(); ++i)
-      if (!node.window->spatial[i] &&
+      if (!node.window->spatial[i] && !sizeOnly(node, i) &&
           !program.constants.contains(node.operands[i]))
         throw RuntimeError(node.describe() + ": operand " + std::to_string(i) +
                            " is neither an image nor a constant");

@@ -133,3 +133,31 @@ def test_uint8_inputs_and_refusals():
 
     with pytest.raises(sstep.ModelError, match="parameter 'w'"):
         sstep.torch.StreamingModule(Folded(), torch.randn(1, 3, 16, 16))
+
+
+def test_a_layer_used_twice_gets_both_gradients():
+    torch.manual_seed(5)
+
+    class Shared(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = torch.nn.Conv2d(3, 6, 3, padding=1)
+            self.conv = torch.nn.Conv2d(6, 6, 3, padding=1)
+
+        def forward(self, x):
+            y = torch.tanh(self.conv(torch.tanh(self.stem(x))))
+            return self.conv(y)
+
+    net = Shared().eval()
+    streamed = sstep.torch.StreamingModule(net, torch.randn(1, 3, 32, 32),
+                                           tile=13)
+    x = torch.randn(1, 3, 41, 35)
+    y = net(x)
+    dy = torch.randn_like(y)
+    (y * dy).sum().backward()
+    want = {n: p.grad.clone() for n, p in net.named_parameters()}
+    net.zero_grad()
+    (streamed(x) * dy).sum().backward()
+    assert streamed.stats["backward"]["tiles"] > 1
+    for n, p in net.named_parameters():
+        assert relative(p.grad, want[n]) <= TOL, n

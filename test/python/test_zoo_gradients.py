@@ -1,6 +1,9 @@
 """Gradients of the end-to-end zoo's trunks (test/e2e/models.py: torchvision's
-ResNet-18 and ResNet-50 trunks, DenseNet-121 and MobileNetV2 features, with
-trained-looking BatchNorm statistics) through StreamingModule, tiled at an edge
+ResNet-18 and ResNet-50 trunks, DenseNet-121 and MobileNetV2 features, the
+U-Net with a transposed convolution and a bilinear resize to its skip's size,
+with trained-looking BatchNorm statistics; and here ResNet-34's trunk and
+ConvNeXt-Tiny's stem and first two stages: layer norm over channels, GELU,
+7x7 depthwise convolutions, layer scale) through StreamingModule, tiled at an edge
 that divides nothing, on the reference and cpu kernels, against whole-image
 autograd in float64: every parameter's gradient and the input's within 1e-5
 of their largest magnitude on the reference kernels, 3e-5 on the cpu ones.
@@ -18,6 +21,7 @@ import sys
 
 import pytest
 import torch
+import torchvision
 
 import sstep
 import sstep.torch
@@ -39,17 +43,47 @@ def smooth(net):
     return net
 
 
+def resnet34_trunk():
+    net = torchvision.models.resnet34()
+    return torch.nn.Sequential(*list(net.children())[:-2])
+
+
+def convnext_stages():
+    """Stem, stage 1, downsampling, stage 2; every LayerNorm's affine and
+    every layer scale random (torchvision starts them at 1, 0 and 1e-6)."""
+    net = torch.nn.Sequential(*torchvision.models.convnext_tiny().features[:4])
+    gen = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if p.dim() != 4 and "block.3" not in name and "block.5" not in name:
+                p.copy_(torch.rand(p.shape, generator=gen) + 0.5)
+    return net
+
+
+# name: (builder, image size)
+EXTRA = {"resnet34-trunk": (resnet34_trunk, (67, 93)),
+         "convnext-tiny-stages": (convnext_stages, (67, 93))}
+
+
+def build(name):
+    if name in EXTRA:
+        torch.manual_seed(0)
+        return EXTRA[name][0]().eval(), EXTRA[name][1]
+    return models.build(name), models.MODELS[name][1]
+
+
 def relative(got, want):
     return float((got - want).abs().max() / want.abs().max())
 
 
-@pytest.mark.parametrize("name", ["resnet18-trunk", "resnet50-trunk",
-                                  "densenet121-features",
-                                  "mobilenetv2-features"])
+@pytest.mark.parametrize("name", ["resnet18-trunk", "resnet34-trunk",
+                                  "resnet50-trunk", "densenet121-features",
+                                  "mobilenetv2-features", "small-unet",
+                                  "convnext-tiny-stages"])
 def test_zoo_gradients_equal_autograd(name):
+    net, (h, w) = build(name)
+    net = smooth(net)
     torch.manual_seed(12)
-    net = smooth(models.build(name))
-    h, w = models.MODELS[name][1]
     x = torch.randn(1, 3, h + 10, w + 6)
     # The oracle in float64: fifty layers of PyTorch's own float32 rounding
     # reach 1e-5 of the largest gradient by themselves.

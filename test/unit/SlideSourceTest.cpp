@@ -8,7 +8,10 @@
 #include "runtime/pipeline/SlideSource.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
+
+#include <unistd.h>
 
 using namespace sstep;
 using namespace sstep::pipeline;
@@ -20,15 +23,19 @@ Region rect(int64_t y, int64_t x, int64_t h, int64_t w) {
   return {{Interval{y, y + h - 1}, Interval{x, x + w - 1}}};
 }
 
-/// A lossless 3-level slide of `pattern` pixels, made once.
+/// A lossless 3-level slide of `pattern` pixels, made once per process.
+/// ctest runs these cases as processes side by side: each writes its own
+/// file and renames it into place, so none reads another's half-written one.
 const std::string &patternSlide() {
   static const std::string path = [] {
     std::string p = scratch("source.tif");
+    std::string own = p + "." + std::to_string(::getpid());
     slide::TiffWriterOptions o;
     o.width = 333;
     o.height = 250;
     o.tileSize = 64;
-    writeByTiles(p, o, pattern(o.width, o.height, 3));
+    writeByTiles(own, o, pattern(o.width, o.height, 3));
+    std::filesystem::rename(own, p);
     return p;
   }();
   return path;

@@ -39,6 +39,17 @@ RankedTensorType withShape(Type type, ArrayRef<int64_t> shape) {
                                cast<RankedTensorType>(type).getElementType());
 }
 
+/// A constant re-laid out from `source`, an initializer: at the top of the
+/// block, where the importer puts initializers and the folder leaves them
+/// with their location, which names the weight after the initializer
+/// (the plan's weight names, Session::setWeights).
+Value derivedConstant(PatternRewriter &rewriter, Value source,
+                      DenseElementsAttr value) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(source.getParentBlock());
+  return rewriter.create<arith::ConstantOp>(source.getLoc(), value);
+}
+
 /// The transpose producing `v`, if any.
 TransposeOp transposeOf(Value v) { return v.getDefiningOp<TransposeOp>(); }
 
@@ -67,8 +78,7 @@ bool relayoutable(Value c, size_t rank) {
 /// `perm`, laid out for the transpose's input instead: right-aligned to the
 /// rank, permuted back, leading 1s dropped. A [C] scale of NHWC becomes the
 /// Cx1x1 scale of NCHW.
-Value relayout(PatternRewriter &rewriter, Location loc, Value c,
-               ArrayRef<int64_t> perm) {
+Value relayout(PatternRewriter &rewriter, Value c, ArrayRef<int64_t> perm) {
   auto constant = constantOf(c);
   if (!constant)
     return {};
@@ -105,8 +115,8 @@ Value relayout(PatternRewriter &rewriter, Location loc, Value c,
       outShape[3] == 1)
     outShape.erase(outShape.begin());
   auto type = RankedTensorType::get(outShape, rewriter.getF32Type());
-  return rewriter.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(type, ArrayRef<float>(out)));
+  return derivedConstant(rewriter, c,
+                         DenseElementsAttr::get(type, ArrayRef<float>(out)));
 }
 
 /// Replaces `op` (one result) by `clone` transposed by `perm`.
@@ -184,7 +194,7 @@ struct SinkThroughBinary : RewritePattern {
       if (u && u.getPerm() == perm)
         otherNew = u.getInput();
       else
-        otherNew = relayout(rewriter, op->getLoc(), other, perm);
+        otherNew = relayout(rewriter, other, perm);
       if (!otherNew)
         continue;
       Operation *clone = rewriter.clone(*op);
@@ -227,7 +237,7 @@ template <typename Op> struct SinkThroughNormalization : OpRewritePattern<Op> {
         return failure();
     llvm::SmallVector<Value, 3> operands{t.getInput()};
     for (unsigned i = 1; i < op->getNumOperands(); ++i) {
-      Value v = relayout(rewriter, op.getLoc(), op->getOperand(i), perm);
+      Value v = relayout(rewriter, op->getOperand(i), perm);
       if (!v)
         return failure();
       operands.push_back(v);
@@ -263,8 +273,8 @@ struct MatMulAsConvolution : OpRewritePattern<MatMulOp> {
         weight[size_t(j * c + i)] = values[size_t(i * d + j)];
     auto weightType =
         RankedTensorType::get({d, c, 1, 1}, rewriter.getF32Type());
-    Value w = rewriter.create<arith::ConstantOp>(
-        op.getLoc(),
+    Value w = derivedConstant(
+        rewriter, op.getRhs(),
         DenseElementsAttr::get(weightType, ArrayRef<float>(weight)));
     llvm::SmallVector<int64_t, 4> outShape(inType.getShape());
     outShape[1] = d;
