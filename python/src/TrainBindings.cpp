@@ -116,6 +116,15 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   stats["peak_tile_bytes"] = grads.stats.peakTileBytes;
   stats["predicted_tile_bytes"] = predicted;
   stats["tile_edge"] = backwardOptions.tiles.edge;
+  py::dict seconds, forward, vjp;
+  for (const auto &[op, t] : grads.stats.forwardSeconds)
+    forward[py::str(op)] = t;
+  for (const auto &[op, t] : grads.stats.vjpSeconds)
+    vjp[py::str(op)] = t;
+  seconds["forward"] = forward;
+  seconds["vjp"] = vjp;
+  seconds["other"] = grads.stats.otherSeconds;
+  stats["seconds"] = seconds;
   for (const auto &[name, count] : kernels.counters())
     stats[py::str(name)] = count;
   result["stats"] = stats;

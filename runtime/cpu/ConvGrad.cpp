@@ -10,11 +10,11 @@
 
 #include "runtime/cpu/ConvGrad.h"
 #include "runtime/core/RuntimeError.h"
+#include "runtime/cpu/PointwiseGrad.h"
+#include "runtime/cpu/Threads.h"
 #include "runtime/reference/Kernels.h"
 
 #include <optional>
-
-extern "C" void omp_set_num_threads(int threads);
 
 namespace sstep::cpu {
 namespace {
@@ -111,11 +111,20 @@ Tensor toPlain(Device &device, memory from, const memory::dims &dims) {
 
 ConvGrad::ConvGrad(int threads) : threads(threads) {}
 
-void ConvGrad::useThreads() const {
-  if (threads > 0) {
-    omp_set_num_threads(threads);
-    reference::setThreadCount(threads);
+void ConvGrad::useThreads() const { cpu::useThreads(threads); }
+
+std::optional<Tensor> ConvGrad::pointwise(const Node &node,
+                                          const plan::TileWindows &w,
+                                          const train::BlockFn &blockOf,
+                                          const train::BlockFn &wholeOf) {
+  std::vector<PointwiseOperand> in;
+  for (size_t i = 0; i < node.operands.size(); ++i) {
+    int v = node.operands[i];
+    bool spatial = node.window->spatial[i];
+    in.push_back({spatial ? &blockOf(v) : &wholeOf(v), spatial,
+                  spatial ? w.compute[v] : Region()});
   }
+  return pointwiseForward(node, in, w.compute[node.results[0]]);
 }
 
 Tensor ConvGrad::forward(const Node &node, const Program &program,
@@ -123,6 +132,8 @@ Tensor ConvGrad::forward(const Node &node, const Program &program,
                          const train::BlockFn &blockOf,
                          const train::BlockFn &wholeOf) {
   useThreads();
+  if (std::optional<Tensor> t = pointwise(node, w, blockOf, wholeOf))
+    return std::move(*t);
   std::optional<ConvShape> s;
   int x = node.operands[0];
   if (node.op == "conv2d" && program.constants.contains(node.operands[1])) {
@@ -169,6 +180,8 @@ Tensor ConvGrad::forward(const Node &node, const Program &program,
 
 std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
   useThreads();
+  if (auto grads = pointwiseVjp(a))
+    return std::move(*grads);
   std::optional<ConvShape> s;
   if (a.node.op == "conv2d")
     s = shapeOf(a.node, a.in[1]->shape, a.in[0]->dim(0), a.in[0]->dim(1),

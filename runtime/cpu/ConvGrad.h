@@ -5,7 +5,8 @@
 // convolution's forward block, its input gradient (backward data) and its
 // weight and bias gradients (backward weights) run as oneDNN primitives on
 // the tile's blocks, padded exactly where the block meets the image's border
-// (reference::windowReads), as the forward backend's do. Every other op, and
+// (reference::windowReads), as the forward backend's do. The commonest
+// pointwise ops run as plane kernels (PointwiseGrad.h). Every other op, and
 // a convolution oneDNN refuses, falls back on the reference kernels.
 //
 //===----------------------------------------------------------------------===//
@@ -15,6 +16,8 @@
 
 #include "runtime/cpu/Blocks.h"
 #include "runtime/train/GradKernels.h"
+
+#include <optional>
 
 namespace sstep::cpu {
 
@@ -38,6 +41,10 @@ public:
 
 private:
   void useThreads() const;
+  /// The forward block of a pointwise op PointwiseGrad.h takes.
+  std::optional<Tensor> pointwise(const Node &node, const plan::TileWindows &w,
+                                  const train::BlockFn &blockOf,
+                                  const train::BlockFn &wholeOf);
 
   Device device;
   int threads;

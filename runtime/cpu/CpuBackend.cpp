@@ -1,6 +1,7 @@
 //===- CpuBackend.cpp - The oneDNN CPU backend: the tile loop -------------===//
 
 #include "runtime/cpu/CpuBackend.h"
+#include "runtime/cpu/Threads.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/cpu/Cache.h"
 #include "runtime/reference/Kernels.h"
@@ -10,8 +11,6 @@
 
 // oneDNN's OpenMP runtime (libgomp); declared here so that building the
 // backend does not need the compiler's OpenMP support.
-extern "C" void omp_set_num_threads(int threads);
-extern "C" int omp_get_max_threads();
 
 namespace sstep::cpu {
 
@@ -45,17 +44,14 @@ std::map<std::string, int64_t> CpuBackend::counters() const {
           {"weight_reads", count.weightReads},
           {"in_place_sums", count.inPlaceSums},
           {"pool_peak_bytes", int64_t(device.pool->peak())},
-          {"threads", omp_get_max_threads()}};
+          {"threads", threadsNow()}};
 }
 
 void CpuBackend::useThreads() const {
   // OpenMP's thread count is the calling thread's setting, and the
   // reference kernels' is global: each backend sets its own before it
   // runs, so sessions with different counts take turns in one process.
-  if (threads > 0) {
-    omp_set_num_threads(threads);
-    reference::setThreadCount(threads);
-  }
+  cpu::useThreads(threads);
 }
 
 std::vector<Tensor>

@@ -117,7 +117,21 @@ Tensor broadcastTo(const Node &node, const Tensor &t, const Shape &shape,
 
 namespace {
 std::atomic<int> threadCount{0};
+
+void freshThreads(int workers, const std::function<void()> &body) {
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers; ++w)
+    threads.emplace_back(body);
+  for (std::thread &t : threads)
+    t.join();
+}
+
+std::atomic<TeamRunner> teamRunner{freshThreads};
 } // namespace
+
+void setTeamRunner(TeamRunner runner) {
+  teamRunner = runner ? runner : freshThreads;
+}
 
 void setThreadCount(int threads) { threadCount = std::max(0, threads); }
 
@@ -137,14 +151,10 @@ void parallelFor(int64_t n, const std::function<void(int64_t)> &fn) {
   }
   // Work items are handed out one at a time: channel costs differ (groups).
   std::atomic<int64_t> next{0};
-  std::vector<std::thread> threads;
-  for (int64_t w = 0; w < workers; ++w)
-    threads.emplace_back([&] {
-      for (int64_t i = next++; i < n; i = next++)
-        fn(i);
-    });
-  for (std::thread &t : threads)
-    t.join();
+  teamRunner.load()(int(workers), [&] {
+    for (int64_t i = next++; i < n; i = next++)
+      fn(i);
+  });
 }
 
 } // namespace sstep::reference

@@ -194,6 +194,13 @@ int threadsInUse();
 /// kernels check their operands before going parallel.
 void parallelFor(int64_t n, const std::function<void(int64_t)> &fn);
 
+/// Runs body() on `workers` threads at once, returning when every one has.
+/// The default starts threads per call; the cpu backend installs its
+/// OpenMP team, so that reference kernels between oneDNN primitives run on
+/// the threads oneDNN keeps spinning instead of competing with them.
+using TeamRunner = void (*)(int workers, const std::function<void()> &body);
+void setTeamRunner(TeamRunner runner);
+
 } // namespace sstep::reference
 
 #endif // SSTEP_RUNTIME_REFERENCE_KERNELS_H

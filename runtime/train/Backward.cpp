@@ -6,6 +6,7 @@
 #include "runtime/train/BackwardPlan.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace sstep::train {
 namespace {
@@ -28,6 +29,12 @@ int64_t bytesOf(const std::map<int, Tensor> &blocks) {
   for (const auto &[v, t] : blocks)
     bytes += t.size() * int64_t(sizeof(float));
   return bytes;
+}
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 void addInto(std::vector<double> &acc, const Tensor &t) {
@@ -98,6 +105,7 @@ Run::Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
 Gradients Run::run() {
   if (options.inputGradient)
     inputSum.assign(size_t(input.size()), 0.0);
+  auto start = Clock::now();
   const plan::Stage &stage = stages.stages.at(0);
   plan::StageTiling tiling(program, stage, sizes, options.tiles);
   for (int64_t r = 0; r < tiling.grid()[0]; ++r)
@@ -115,7 +123,13 @@ Gradients Run::run() {
     }
   blocks.clear();
   grads.clear();
-  return finish();
+  Gradients result = finish();
+  double kernels = 0;
+  for (const auto *by : {&stats.forwardSeconds, &stats.vjpSeconds})
+    for (const auto &[op, seconds] : *by)
+      kernels += seconds;
+  result.stats.otherSeconds = since(start) - kernels;
+  return result;
 }
 
 const Tensor &Run::blockOf(int v, const plan::TileWindows &w) {
@@ -145,10 +159,12 @@ void Run::forward(const plan::TileWindows &w) {
     int r = node.results[0];
     if (w.compute[r].empty())
       continue;
+    auto start = Clock::now();
     blocks[r] = kernels->forward(
         node, program, sizes, w,
         [&](int v) -> const Tensor & { return blockOf(v, w); },
         [&](int v) -> const Tensor & { return wholeOf(v); });
+    stats.forwardSeconds[node.op] += since(start);
     note();
     // What no VJP reads goes once the forward pass is done with it; its
     // shape stays for the gradients' shapes.
@@ -182,8 +198,10 @@ void Run::backwardFrom(const plan::TileWindows &w, const Tensor &seed) {
                                : !sizeOnly(node, i));
     }
     Placed to{w.compute[r], sizes[r]};
+    auto start = Clock::now();
     std::vector<Tensor> dx = kernels->vjp(
         VjpArgs{node, operands, placed, blocks.at(r), g->second, to, wanted});
+    stats.vjpSeconds[node.op] += since(start);
     grads.erase(g);
     blocks.erase(r); // every reader's VJP has run
     for (size_t i = 0; i < node.operands.size(); ++i) {

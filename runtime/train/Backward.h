@@ -28,6 +28,7 @@
 #include "runtime/train/GradKernels.h"
 
 #include <map>
+#include <string>
 
 namespace sstep::train {
 
@@ -47,6 +48,10 @@ struct BackwardStats {
   int64_t tilesSkipped = 0;
   /// The most bytes of forward blocks and gradient blocks one tile held.
   int64_t peakTileBytes = 0;
+  /// Seconds in the tiles' forward recomputation and in their VJPs, by op
+  /// ("conv2d", "relu", ...), and in the rest (seeds, sums, bookkeeping).
+  std::map<std::string, double> forwardSeconds, vjpSeconds;
+  double otherSeconds = 0;
 };
 
 struct Gradients {
