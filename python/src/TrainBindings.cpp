@@ -98,7 +98,9 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
         program, inputShape, options.memoryBudget, inputGrad);
   int64_t predicted = train::predictBackwardBytes(
       program, inputShape, backwardOptions.tiles, inputGrad);
-  Tensor in = toTensor(input), out = toTensor(grad);
+  // The image is read a window at a time from the caller's buffer.
+  ArraySource in(input);
+  Tensor out = toTensor(grad);
   train::Gradients grads;
   {
     py::gil_scoped_release unlocked;

@@ -42,12 +42,28 @@ void addInto(std::vector<double> &acc, const Tensor &t) {
     acc[size_t(i)] += t.data[i];
 }
 
+/// A tensor in memory as the input: each read copies its block.
+class TensorSource : public exec::InputSource {
+public:
+  explicit TensorSource(const Tensor &t) : t(t) {}
+  Shape shape() const override { return t.shape; }
+  Tensor read(const Region &region) override {
+    if (t.rank() != 4)
+      throw RuntimeError("the input must be an NCHW image, not " +
+                         formatShape(t.shape));
+    return crop(t, Region::whole({t.dim(2), t.dim(3)}), region);
+  }
+
+private:
+  const Tensor &t;
+};
+
 /// One backward run: the program's stage, its tiling and the sums.
 class Run {
 public:
   /// Checks the input and the output gradient against the program.
-  Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
-      const BackwardOptions &options);
+  Run(const Program &program, exec::InputSource &input,
+      const Tensor &outputGrad, const BackwardOptions &options);
   /// Every tile, then the sums.
   Gradients run();
 
@@ -64,7 +80,8 @@ private:
   Gradients finish();
 
   const Program &program;
-  const Tensor &input;
+  exec::InputSource &input;
+  const Shape inputShape;
   const Tensor &outputGrad;
   const BackwardOptions &options;
   GradKernels referenceKernels;
@@ -81,18 +98,19 @@ private:
   BackwardStats stats;
 };
 
-Run::Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
-         const BackwardOptions &options)
-    : program(program), input(input), outputGrad(outputGrad), options(options),
+Run::Run(const Program &program, exec::InputSource &input,
+         const Tensor &outputGrad, const BackwardOptions &options)
+    : program(program), input(input), inputShape(input.shape()),
+      outputGrad(outputGrad), options(options),
       kernels(options.kernels ? options.kernels : &referenceKernels),
       stages(plan::planStages(program)), in(program.inputs[0]),
       out(program.outputs[0]) {
-  if (input.rank() != 4)
+  if (inputShape.size() != 4)
     throw RuntimeError("the input must be an NCHW image, not " +
-                       formatShape(input.shape));
-  sizes = plan::predictSizes(program, stages, {input.dim(2), input.dim(3)});
+                       formatShape(inputShape));
+  sizes = plan::predictSizes(program, stages, {inputShape[2], inputShape[3]});
   kept = keptValues(program, stages.stages.at(0));
-  Shape want = input.shape;
+  Shape want = inputShape;
   want[1] = program.values[out].shape[1];
   want[2] = sizes[out][0];
   want[3] = sizes[out][1];
@@ -104,7 +122,7 @@ Run::Run(const Program &program, const Tensor &input, const Tensor &outputGrad,
 
 Gradients Run::run() {
   if (options.inputGradient)
-    inputSum.assign(size_t(input.size()), 0.0);
+    inputSum.assign(size_t(numElements(inputShape)), 0.0);
   auto start = Clock::now();
   const plan::Stage &stage = stages.stages.at(0);
   plan::StageTiling tiling(program, stage, sizes, options.tiles);
@@ -141,7 +159,7 @@ const Tensor &Run::blockOf(int v, const plan::TileWindows &w) {
   if (v != in)
     throw RuntimeError("internal error: no block of '" +
                        program.values[v].name + "' in the tile");
-  return blocks[v] = crop(input, Region::whole(sizes[v]), w.compute[v]);
+  return blocks[v] = input.read(w.compute[v]);
 }
 
 const Tensor &Run::wholeOf(int v) const {
@@ -226,9 +244,9 @@ void Run::backwardFrom(const plan::TileWindows &w, const Tensor &seed) {
   if (g != grads.end() && options.inputGradient && !w.compute[in].empty()) {
     // The window's gradient, added into the image's.
     const Region &region = w.compute[in];
-    int64_t planes = input.dim(0) * input.dim(1);
+    int64_t planes = inputShape[0] * inputShape[1];
     int64_t rows = region.axes[0].size(), cols = region.axes[1].size();
-    int64_t h = input.dim(2), wd = input.dim(3);
+    int64_t h = inputShape[2], wd = inputShape[3];
     for (int64_t p = 0; p < planes; ++p)
       for (int64_t y = 0; y < rows; ++y)
         for (int64_t x = 0; x < cols; ++x)
@@ -249,7 +267,7 @@ Gradients Run::finish() {
     result.constants[v] = Tensor(program.constants.shape(v),
                                  std::vector<float>(sum.begin(), sum.end()));
   if (options.inputGradient)
-    result.input = Tensor(input.shape,
+    result.input = Tensor(inputShape,
                           std::vector<float>(inputSum.begin(), inputSum.end()));
   result.stats = stats;
   return result;
@@ -292,10 +310,16 @@ void checkDifferentiable(const Program &program) {
   }
 }
 
-Gradients backward(const Program &program, const Tensor &input,
+Gradients backward(const Program &program, exec::InputSource &input,
                    const Tensor &outputGrad, const BackwardOptions &options) {
   checkDifferentiable(program);
   return Run(program, input, outputGrad, options).run();
+}
+
+Gradients backward(const Program &program, const Tensor &input,
+                   const Tensor &outputGrad, const BackwardOptions &options) {
+  TensorSource source(input);
+  return backward(program, source, outputGrad, options);
 }
 
 } // namespace sstep::train

@@ -24,6 +24,7 @@
 #define SSTEP_RUNTIME_TRAIN_BACKWARD_H
 
 #include "runtime/core/Program.h"
+#include "runtime/exec/Executor.h"
 #include "runtime/plan/Tiling.h"
 #include "runtime/train/GradKernels.h"
 
@@ -69,7 +70,11 @@ struct Gradients {
 void checkDifferentiable(const Program &program);
 
 /// The gradients of sum(outputGrad * trunk(input)). `outputGrad` has the
-/// output's shape. Deterministic: two runs give the same bits.
+/// output's shape. Deterministic: two runs give the same bits. The input
+/// is read a tile's window at a time, so a caller's buffer or a slide need
+/// not be copied whole.
+Gradients backward(const Program &program, exec::InputSource &input,
+                   const Tensor &outputGrad, const BackwardOptions &options);
 Gradients backward(const Program &program, const Tensor &input,
                    const Tensor &outputGrad, const BackwardOptions &options);
 
