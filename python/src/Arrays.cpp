@@ -4,6 +4,7 @@
 #include "runtime/core/RuntimeError.h"
 
 #include <cstring>
+#include <stdexcept>
 
 namespace py = pybind11;
 
@@ -54,6 +55,66 @@ Tensor ArraySource::read(const Region &region) {
                   data_ + (p * h + region.axes[0].lo + y) * w +
                       region.axes[1].lo,
                   size_t(cols) * sizeof(float));
+  return out;
+}
+
+bool isByteArray(const py::handle &x) {
+  return py::isinstance<py::array>(x) &&
+         py::reinterpret_borrow<py::array>(x).dtype().is(
+             py::dtype::of<uint8_t>());
+}
+
+Normalization normalizationOf(const py::object &normalize,
+                              const std::vector<py::object> &inputs) {
+  if (normalize.is_none())
+    return Normalization();
+  bool bytes = false;
+  for (const py::object &x : inputs)
+    bytes = bytes || isByteArray(x);
+  if (!bytes)
+    throw py::value_error("normalize applies to uint8 inputs; this input is "
+                          "float32 already");
+  try {
+    return Normalization::parse(normalize.cast<std::string>());
+  } catch (const std::invalid_argument &e) {
+    throw py::value_error(std::string("normalize: ") + e.what());
+  }
+}
+
+ByteArraySource::ByteArraySource(ByteArray array,
+                                 const Normalization &normalization)
+    : array_(std::move(array)),
+      shape_(array_.shape(), array_.shape() + array_.ndim()),
+      data_(array_.data()) {
+  if (shape_.size() != 4)
+    throw RuntimeError("a uint8 input must be an NCHW array, not of shape " +
+                       formatShape(shape_));
+  const bool identity = normalization.str() == Normalization().str();
+  if (shape_[1] > 3 && !identity)
+    throw RuntimeError("a normalization has 3 channels; this uint8 input " +
+                       formatShape(shape_) + " has " +
+                       std::to_string(shape_[1]));
+  table_.resize(size_t(shape_[1]));
+  for (int64_t c = 0; c < shape_[1]; ++c)
+    for (int v = 0; v < 256; ++v)
+      table_[size_t(c)][size_t(v)] =
+          identity ? float(v) / 255.0f : normalization.apply(int(c), v);
+}
+
+Tensor ByteArraySource::read(const Region &region) {
+  int64_t n = shape_[0], c = shape_[1], h = shape_[2], w = shape_[3];
+  int64_t rows = region.axes[0].size(), cols = region.axes[1].size();
+  Tensor out({n, c, rows, cols});
+  for (int64_t p = 0; p < n * c; ++p) {
+    const std::array<float, 256> &table = table_[size_t(p % c)];
+    for (int64_t y = 0; y < rows; ++y) {
+      const uint8_t *from =
+          data_ + (p * h + region.axes[0].lo + y) * w + region.axes[1].lo;
+      float *to = &out.data[size_t((p * rows + y) * cols)];
+      for (int64_t x = 0; x < cols; ++x)
+        to[x] = table[from[x]];
+    }
+  }
   return out;
 }
 

@@ -13,6 +13,7 @@
 #ifndef SSTEP_PYTHON_ARRAYS_H
 #define SSTEP_PYTHON_ARRAYS_H
 
+#include "runtime/core/Normalization.h"
 #include "runtime/core/Region.h"
 #include "runtime/core/Tensor.h"
 #include "runtime/exec/Executor.h"
@@ -20,6 +21,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -52,6 +54,36 @@ private:
   FloatArray array_;
   Shape shape_;
   const float *data_;
+};
+
+using ByteArray = pybind11::array_t<uint8_t, pybind11::array::c_style>;
+
+/// Whether `x` is a numpy array of bytes (uint8), which a run normalizes
+/// one window at a time instead of taking float32 values.
+bool isByteArray(const pybind11::handle &x);
+
+/// `normalize` (None: "none"; or Normalization::parse's text) for the
+/// byte arrays among `inputs`; raises ValueError for bad text, or for a
+/// normalization given where no input is uint8.
+Normalization normalizationOf(const pybind11::object &normalize,
+                              const std::vector<pybind11::object> &inputs);
+
+/// An NCHW uint8 array read one window at a time, in place, each byte
+/// normalized as a slide's are (core/Normalization.h): a float32 copy of
+/// a whole slide-sized image is never made.
+class ByteArraySource : public exec::InputSource {
+public:
+  ByteArraySource(ByteArray array, const Normalization &normalization);
+  Shape shape() const override { return shape_; }
+  Tensor read(const Region &region) override;
+  const uint8_t *data() const { return data_; }
+
+private:
+  ByteArray array_;
+  Shape shape_;
+  const uint8_t *data_;
+  /// Per channel, the value of each byte.
+  std::vector<std::array<float, 256>> table_;
 };
 
 } // namespace sstep::python

@@ -47,20 +47,21 @@ py::list describe(const Program &program, const std::vector<int> &values,
 
 py::object run(Plan &plan, const py::object &x, const std::string &backend,
                const py::object &tile, const py::object &budget,
-               const py::object &threads, const py::object &statsOut) {
+               const py::object &threads, const py::object &statsOut,
+               const py::object &normalize) {
   const Model &model = plan.model;
   const Program &program = model.program();
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
   // Inputs by position, from one array or a dict by name.
-  std::vector<FloatArray> arrays(program.inputs.size());
+  std::vector<py::object> views(program.inputs.size());
   if (py::isinstance<py::dict>(x)) {
     py::dict given = x.cast<py::dict>();
-    for (size_t i = 0; i < program.inputs.size(); ++i) {
+    for (size_t i = 0; i < views.size(); ++i) {
       std::string name = program.values[program.inputs[i]].name;
       if (!given.contains(name))
         throw RuntimeError("input '" + name + "' is not given");
-      arrays[i] = FloatArray::ensure(viewOf(given[name.c_str()]));
+      views[i] = viewOf(given[name.c_str()]);
     }
     if (py::len(given) != program.inputs.size())
       throw RuntimeError("the model takes " +
@@ -71,25 +72,42 @@ py::object run(Plan &plan, const py::object &x, const std::string &backend,
       throw RuntimeError("the model takes " +
                          std::to_string(program.inputs.size()) +
                          " inputs: give a dict by name");
-    arrays[0] = FloatArray::ensure(viewOf(x));
+    views[0] = viewOf(x);
   }
-  for (size_t i = 0; i < arrays.size(); ++i)
-    if (!arrays[i])
-      throw py::type_error("input " + std::to_string(i) +
-                           " is not convertible to a float32 array");
+  Normalization normalization = normalizationOf(normalize, views);
   // 4-D inputs that only tiled nodes read are read in place from the
   // caller's buffer, a window at a time (the whole image when the run is
-  // not tiled); the rest are copied.
-  std::vector<Tensor> inputs(arrays.size());
-  std::vector<std::unique_ptr<ArraySource>> sources;
-  std::vector<uintptr_t> readFrom(arrays.size(), 0);
-  for (size_t i = 0; i < arrays.size(); ++i) {
-    if (arrays[i].ndim() == 4 && model.streamable(i)) {
-      sources.push_back(std::make_unique<ArraySource>(arrays[i]));
-      options.sources[i] = sources.back().get();
-      readFrom[i] = reinterpret_cast<uintptr_t>(sources.back()->data());
+  // not tiled); the rest are copied. Bytes are normalized as they are read.
+  std::vector<Tensor> inputs(views.size());
+  std::vector<std::unique_ptr<exec::InputSource>> sources;
+  std::vector<uintptr_t> readFrom(views.size(), 0);
+  for (size_t i = 0; i < views.size(); ++i) {
+    std::unique_ptr<exec::InputSource> source;
+    if (isByteArray(views[i])) {
+      auto bytes = std::make_unique<ByteArraySource>(
+          ByteArray::ensure(views[i]), normalization);
+      readFrom[i] = reinterpret_cast<uintptr_t>(bytes->data());
+      source = std::move(bytes);
     } else {
-      inputs[i] = toTensor(arrays[i]);
+      FloatArray array = FloatArray::ensure(views[i]);
+      if (!array)
+        throw py::type_error("input " + std::to_string(i) +
+                             " is not convertible to a float32 array");
+      if (array.ndim() != 4 || !model.streamable(i)) {
+        inputs[i] = toTensor(array);
+        continue;
+      }
+      auto floats = std::make_unique<ArraySource>(array);
+      readFrom[i] = reinterpret_cast<uintptr_t>(floats->data());
+      source = std::move(floats);
+    }
+    if (model.streamable(i)) {
+      options.sources[i] = source.get();
+      sources.push_back(std::move(source));
+    } else {
+      Shape shape = source->shape();
+      inputs[i] = source->read(Region::whole({shape[2], shape[3]}));
+      readFrom[i] = 0;
     }
   }
   {
@@ -383,9 +401,12 @@ void registerPlan(py::module_ &m) {
       .def("run", &run, py::arg("x"), py::kw_only(), py::arg("backend") = "cpu",
            py::arg("tile") = "auto", py::arg("memory_budget") = py::none(),
            py::arg("threads") = py::none(), py::arg("stats") = py::none(),
-           "Runs the model on `x`, an NCHW float32 array (or a dict of them "
-           "by input name); returns an array (a dict by output name for "
-           "several outputs). tile: 'auto' (tiles that fit memory_budget, "
+           py::arg("normalize") = py::none(),
+           "Runs the model on `x`, an NCHW float32 or uint8 array (or a dict "
+           "of them by input name); returns an array (a dict by output name "
+           "for several outputs). normalize: how uint8 pixels become values "
+           "('none': x / 255, the default; 'imagenet'; 'M,M,M/S,S,S'), one "
+           "window at a time. tile: 'auto' (tiles that fit memory_budget, "
            "else the whole image), 'none', or an edge in pixels. "
            "memory_budget: bytes or a size such as '512MiB'. Tiled or whole, "
            "the result equals the whole-image result. stats: a dict to fill "

@@ -74,23 +74,39 @@ void keepFreedMemory() {
 py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
                   const std::string &backend, const py::object &tile,
                   const py::object &budget, const py::object &threads,
-                  bool inputGrad) {
+                  bool inputGrad, const py::object &normalize) {
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
   keepFreedMemory();
-  FloatArray input = FloatArray::ensure(viewOf(x));
+  // The image is read a window at a time from the caller's buffer; bytes
+  // are normalized as they are read.
+  py::object view = viewOf(x);
+  Normalization normalization = normalizationOf(normalize, {view});
+  std::unique_ptr<exec::InputSource> in;
+  if (isByteArray(view)) {
+    if (inputGrad)
+      throw py::value_error("a uint8 image has no gradient: pass "
+                            "input_grad=False");
+    in = std::make_unique<ByteArraySource>(ByteArray::ensure(view),
+                                           normalization);
+  } else {
+    FloatArray input = FloatArray::ensure(view);
+    if (!input)
+      throw py::type_error("x must be a float32 or uint8 array");
+    if (input.ndim() != 4)
+      throw py::value_error("x must be an NCHW array");
+    in = std::make_unique<ArraySource>(input);
+  }
   FloatArray grad = FloatArray::ensure(viewOf(dy));
-  if (!input || !grad)
-    throw py::type_error("x and grad_output must be float32 arrays");
-  if (input.ndim() != 4)
-    throw py::value_error("x must be an NCHW array");
+  if (!grad)
+    throw py::type_error("grad_output must be a float32 array");
   train::GradKernels &kernels = plan.gradKernels(backend, options.threads);
   Plan::Held &held = plan.session(backend, options.threads);
   const Program &program = held.session.model().program();
   train::BackwardOptions backwardOptions;
   backwardOptions.inputGradient = inputGrad;
   backwardOptions.kernels = &kernels;
-  Shape inputShape(input.shape(), input.shape() + input.ndim());
+  Shape inputShape = in->shape();
   if (options.tileEdge > 0)
     backwardOptions.tiles = {options.tileEdge, 0};
   else if (options.memoryBudget > 0)
@@ -98,14 +114,12 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
         program, inputShape, options.memoryBudget, inputGrad);
   int64_t predicted = train::predictBackwardBytes(
       program, inputShape, backwardOptions.tiles, inputGrad);
-  // The image is read a window at a time from the caller's buffer.
-  ArraySource in(input);
   Tensor out = toTensor(grad);
   train::Gradients grads;
   {
     py::gil_scoped_release unlocked;
     std::lock_guard<std::mutex> busy(held.busy);
-    grads = train::backward(program, in, out, backwardOptions);
+    grads = train::backward(program, *in, out, backwardOptions);
   }
   py::dict result, weights, stats;
   result["input"] = inputGrad ? py::object(toArray(std::move(grads.input)))
@@ -149,7 +163,10 @@ void registerTrain(py::class_<Plan> &plan) {
            py::kw_only(), py::arg("backend") = "cpu", py::arg("tile") = "auto",
            py::arg("memory_budget") = py::none(),
            py::arg("threads") = py::none(), py::arg("input_grad") = true,
-           "The gradients of sum(grad_output * model(x)), tile by tile: tile "
+           py::arg("normalize") = py::none(),
+           "The gradients of sum(grad_output * model(x)), tile by tile (x: "
+           "float32, or uint8 normalized a window at a time as Plan.run "
+           "does, without input_grad): tile "
            "an edge, 'none', or 'auto' (the largest square tiles whose "
            "backward pass the planner predicts to fit memory_budget, else "
            "the whole image), on "

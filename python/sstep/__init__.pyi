@@ -33,6 +33,7 @@ class Plan:
         memory_budget: Optional[Size] = None,
         threads: Optional[int] = None,
         stats: Optional[Dict[str, Any]] = None,
+        normalize: Optional[str] = None,
     ) -> Union[np.ndarray, Dict[str, np.ndarray]]: ...
     @property
     def weights(self) -> Dict[str, Tuple[int, ...]]: ...
@@ -48,6 +49,7 @@ class Plan:
         memory_budget: Optional[Size] = None,
         threads: Optional[int] = None,
         input_grad: bool = True,
+        normalize: Optional[str] = None,
     ) -> Dict[str, Any]: ...
     def run_slide(
         self,

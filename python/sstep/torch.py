@@ -27,10 +27,6 @@ import sstep as _sstep
 
 __all__ = ["StreamingModule"]
 
-_IMAGENET_MEAN = (0.485, 0.456, 0.406)
-_IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
 class _FrozenBatchNorm(torch.nn.Module):
     """A BatchNorm2d in eval mode as x * scale + shift, so that the export
     keeps it apart from the convolution before it (a folded one could not
@@ -137,7 +133,8 @@ class _StreamFunction(torch.autograd.Function):
         stats = {}
         y = owner.plan.run(array, backend=owner.backend, tile=owner.tile,
                            memory_budget=owner.memory_budget,
-                           threads=owner.threads, stats=stats)
+                           threads=owner.threads, stats=stats,
+                           normalize=owner._normalize_for(x))
         owner.stats = {"forward": stats}
         ctx.save_for_backward(x)
         return torch.from_numpy(y)
@@ -150,7 +147,8 @@ class _StreamFunction(torch.autograd.Function):
             x.detach().contiguous().numpy(),
             dy.detach().contiguous().numpy().astype(np.float32, copy=False),
             backend=owner.backend, tile=owner.tile, memory_budget=owner.memory_budget,
-            threads=owner.threads, input_grad=ctx.needs_input_grad[1])
+            threads=owner.threads, input_grad=ctx.needs_input_grad[1],
+            normalize=owner._normalize_for(x))
         owner.stats["backward"] = result["stats"]
         grads = [None, None if result["input"] is None
                  else torch.from_numpy(result["input"])]
@@ -202,18 +200,23 @@ class StreamingModule(torch.nn.Module):
             for name, w in zip(self._names, weights)})
 
     def _prepare(self, x):
+        """Pixels stay uint8: the runtime normalizes each tile's window as it
+        reads it, so no float copy of a slide-sized image is made."""
         if x.dtype == torch.uint8:
-            x = x.float() / 255.0
-            if self.normalize == "imagenet":
-                mean = torch.tensor(_IMAGENET_MEAN).view(1, 3, 1, 1)
-                std = torch.tensor(_IMAGENET_STD).view(1, 3, 1, 1)
-                x = (x - mean) / std
-            elif self.normalize is not None:
+            if self.normalize not in (None, "imagenet"):
                 raise ValueError("normalize is None or 'imagenet'")
-        if x.dtype != torch.float32 or x.dim() != 4 or x.is_cuda:
+        elif x.dtype != torch.float32:
+            raise ValueError("StreamingModule takes an NCHW float32 or uint8 "
+                             "tensor in host memory")
+        if x.dim() != 4 or x.is_cuda:
             raise ValueError("StreamingModule takes an NCHW float32 or uint8 "
                              "tensor in host memory")
         return x
+
+    def _normalize_for(self, x):
+        if x.dtype != torch.uint8:
+            return None
+        return "none" if self.normalize is None else self.normalize
 
     def forward(self, x):
         x = self._prepare(x)

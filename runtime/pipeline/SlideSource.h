@@ -13,6 +13,7 @@
 #ifndef SSTEP_RUNTIME_PIPELINE_SLIDESOURCE_H
 #define SSTEP_RUNTIME_PIPELINE_SLIDESOURCE_H
 
+#include "runtime/core/Normalization.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/slide/SlideReader.h"
 
@@ -26,21 +27,7 @@
 
 namespace sstep::pipeline {
 
-/// How RGB bytes become model input values.
-struct Normalization {
-  std::array<float, 3> mean{0, 0, 0};
-  std::array<float, 3> std{1, 1, 1};
-
-  /// "none" (rgb / 255), "imagenet" (torchvision's means and deviations) or
-  /// "M,M,M/S,S,S". Throws std::invalid_argument saying what it expects.
-  static Normalization parse(const std::string &text);
-  /// The canonical spelling "M,M,M/S,S,S" with every digit of each float.
-  std::string str() const;
-  /// The value of byte `v` in channel `c`, exactly as the source computes it.
-  float apply(int c, uint8_t v) const {
-    return (float(v) / 255.0f - mean[c]) / std[c];
-  }
-};
+using sstep::Normalization;
 
 class SlideSource : public exec::InputSource {
 public:

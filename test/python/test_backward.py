@@ -243,3 +243,22 @@ def test_a_memory_budget_chooses_backward_tiles_that_fit_it():
         assert relative(tiled["weights"][name], g) <= TOL, name
     with pytest.raises(sstep.BudgetError, match="no tile fits"):
         plan.backward(x, dy, memory_budget=1000)
+
+
+def test_uint8_images_train_without_a_float_copy():
+    torch.manual_seed(4)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 5, 3, padding=1),
+                              torch.nn.ReLU(), torch.nn.Conv2d(5, 4, 3, 2, 1))
+    plan = export(net)
+    pixels = np.random.default_rng(9).integers(0, 256, (1, 3, 45, 38),
+                                               dtype=np.uint8)
+    floats = pixels.astype(np.float32) / np.float32(255)
+    dy = np.random.default_rng(10).standard_normal(
+        plan.run(floats).shape).astype(np.float32)
+    want = plan.backward(floats, dy, tile="none")["weights"]
+    got = plan.backward(pixels, dy, tile=17, input_grad=False)
+    assert got["input"] is None and got["stats"]["tiles"] > 1
+    for name, g in want.items():
+        assert relative(got["weights"][name], g) <= TOL, name
+    with pytest.raises(ValueError, match="no gradient"):
+        plan.backward(pixels, dy)

@@ -152,6 +152,27 @@ def test_inputs_are_read_in_place(onnx_path, image):
     assert plan._read_from[0] not in (0, image.ctypes.data)
 
 
+def test_uint8_inputs_are_normalized_a_window_at_a_time(onnx_path):
+    plan = sstep.compile(onnx_path)
+    pixels = np.random.default_rng(8).integers(
+        0, 256, (1, 3, 70, 90), dtype=np.uint8)
+    mean = np.array([0.485, 0.456, 0.406], np.float32).reshape(1, 3, 1, 1)
+    std = np.array([0.229, 0.224, 0.225], np.float32).reshape(1, 3, 1, 1)
+    cases = {None: pixels.astype(np.float32) / np.float32(255),
+             "imagenet": (pixels.astype(np.float32) / np.float32(255) - mean)
+             / std}
+    for normalize, floats in cases.items():
+        want = plan.run(floats, tile="none")
+        for tile in ("none", 24):
+            got = plan.run(pixels, tile=tile, normalize=normalize)
+            assert plan._read_from == [pixels.ctypes.data]
+            assert np.abs(got - want).max() <= 1e-5 * np.abs(want).max()
+    with pytest.raises(ValueError, match="uint8 inputs"):
+        plan.run(cases[None], normalize="imagenet")
+    with pytest.raises(ValueError, match="expected none, imagenet"):
+        plan.run(pixels, normalize="ImageNet")
+
+
 def test_precision(onnx_path):
     assert sstep.compile(onnx_path).precision == "fp32"
     with pytest.raises(ValueError, match="cuda target"):
