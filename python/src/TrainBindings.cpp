@@ -74,7 +74,8 @@ void keepFreedMemory() {
 py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
                   const std::string &backend, const py::object &tile,
                   const py::object &budget, const py::object &threads,
-                  bool inputGrad, const py::object &normalize) {
+                  bool inputGrad, const py::object &normalize,
+                  const py::object &segments) {
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
   keepFreedMemory();
@@ -107,13 +108,22 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   backwardOptions.inputGradient = inputGrad;
   backwardOptions.kernels = &kernels;
   Shape inputShape = in->shape();
-  if (options.tileEdge > 0)
+  if (options.tileEdge > 0) {
     backwardOptions.tiles = {options.tileEdge, 0};
-  else if (options.memoryBudget > 0)
-    backwardOptions.tiles = train::chooseBackwardTiles(
+  } else if (options.memoryBudget > 0 && segments.is_none()) {
+    train::BackwardTiling chosen = train::chooseBackwardTiles(
         program, inputShape, options.memoryBudget, inputGrad);
-  int64_t predicted = train::predictBackwardBytes(
-      program, inputShape, backwardOptions.tiles, inputGrad);
+    backwardOptions.tiles = chosen.tiles;
+    backwardOptions.segments = chosen.segments;
+  }
+  if (!segments.is_none()) {
+    backwardOptions.segments = segments.cast<int>();
+    if (backwardOptions.segments < 1)
+      throw py::value_error("segments must be at least 1");
+  }
+  int64_t predicted =
+      train::predictBackwardBytes(program, inputShape, backwardOptions.tiles,
+                                  inputGrad, backwardOptions.segments);
   Tensor out = toTensor(grad);
   train::Gradients grads;
   {
@@ -132,6 +142,7 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   stats["peak_tile_bytes"] = grads.stats.peakTileBytes;
   stats["predicted_tile_bytes"] = predicted;
   stats["tile_edge"] = backwardOptions.tiles.edge;
+  stats["segments"] = grads.stats.segments;
   py::dict seconds, forward, vjp;
   for (const auto &[op, t] : grads.stats.forwardSeconds)
     forward[py::str(op)] = t;
@@ -163,7 +174,7 @@ void registerTrain(py::class_<Plan> &plan) {
            py::kw_only(), py::arg("backend") = "cpu", py::arg("tile") = "auto",
            py::arg("memory_budget") = py::none(),
            py::arg("threads") = py::none(), py::arg("input_grad") = true,
-           py::arg("normalize") = py::none(),
+           py::arg("normalize") = py::none(), py::arg("segments") = py::none(),
            "The gradients of sum(grad_output * model(x)), tile by tile (x: "
            "float32, or uint8 normalized a window at a time as Plan.run "
            "does, without input_grad): tile "
@@ -173,7 +184,10 @@ void registerTrain(py::class_<Plan> &plan) {
            "the backend's gradient kernels ('cpu': oneDNN's convolutions; "
            "'reference': the oracle), "
            "equal to whole-image autograd. Returns {'input': dL/dx or None, "
-           "'weights': {name: dL/dw}, 'stats': {...}}. The model must be a "
+           "'weights': {name: dL/dw}, 'stats': {...}}. segments: checkpoint "
+           "segments (each but the last recomputed before its VJPs, so a "
+           "tile holds less); None: 1, or the planner's choice with "
+           "memory_budget. The model must be a "
            "trunk of local ops with one image input and output; anything "
            "else raises sstep.ModelError naming the node.");
 }

@@ -148,7 +148,7 @@ class _StreamFunction(torch.autograd.Function):
             dy.detach().contiguous().numpy().astype(np.float32, copy=False),
             backend=owner.backend, tile=owner.tile, memory_budget=owner.memory_budget,
             threads=owner.threads, input_grad=ctx.needs_input_grad[1],
-            normalize=owner._normalize_for(x))
+            normalize=owner._normalize_for(x), segments=owner.segments)
         owner.stats["backward"] = result["stats"]
         grads = [None, None if result["input"] is None
                  else torch.from_numpy(result["input"])]
@@ -168,7 +168,11 @@ class StreamingModule(torch.nn.Module):
     backend: "cpu" (oneDNN) or "reference" (the oracle), forward and
     backward. tile: "auto" (tiles that fit
     memory_budget), "none" or an edge in input pixels. normalize: for uint8
-    inputs, None (x / 255) or "imagenet".
+    inputs, None (x / 255) or "imagenet"; pixels are normalized a window at
+    a time. segments: checkpointing in the backward pass (the trunk's nodes
+    cut into this many segments, all but the last recomputed before their
+    gradients, so that a tile holds less); None: none, or the planner's
+    choice with memory_budget.
 
     After each step, `.stats` says what ran: the forward pass's tiles and
     predicted and measured tile bytes, the backward pass's tiles, skipped
@@ -177,7 +181,7 @@ class StreamingModule(torch.nn.Module):
 
     def __init__(self, module, example_input, *, backend="cpu", tile="auto",
                  memory_budget=None, precision="fp32", normalize=None,
-                 threads=None):
+                 threads=None, segments=None):
         super().__init__()
         if precision != "fp32":
             raise ValueError("StreamingModule trains in fp32")
@@ -185,6 +189,7 @@ class StreamingModule(torch.nn.Module):
         self.backend, self.tile = backend, tile
         self.memory_budget, self.threads = memory_budget, threads
         self.normalize = normalize
+        self.segments = segments
         probe, sources = _probe_copy(module)
         example = torch.as_tensor(example_input).float()
         self.plan = _sstep.compile(_export(probe, example))

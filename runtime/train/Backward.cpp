@@ -4,6 +4,7 @@
 #include "runtime/core/RuntimeError.h"
 #include "runtime/plan/Stages.h"
 #include "runtime/train/BackwardPlan.h"
+#include "runtime/train/BackwardSchedule.h"
 
 #include <algorithm>
 #include <chrono>
@@ -68,10 +69,13 @@ public:
   Gradients run();
 
 private:
-  /// The forward blocks of every value the tile computes.
-  void forward(const plan::TileWindows &w);
-  /// Back-propagates `seed`, the output gradient over its owned block.
-  void backwardFrom(const plan::TileWindows &w, const Tensor &seed);
+  /// The tile's steps (BackwardSchedule.h): forward blocks, recomputed
+  /// ones, and the VJPs from `seed`, the output gradient over its owned
+  /// block; then its input gradient added into the image's.
+  void runTile(const plan::TileWindows &w, const Tensor &seed);
+  void forwardStep(const Node &node, const plan::TileWindows &w);
+  void vjpStep(const Node &node, const plan::TileWindows &w);
+  void addInputGradient(const plan::TileWindows &w);
   const Tensor &blockOf(int v, const plan::TileWindows &w);
   /// A constant, or nothing for a size-only operand (its size is in the
   /// windows the kernels are given).
@@ -89,9 +93,7 @@ private:
   plan::Stages stages;
   plan::Sizes sizes;
   int in, out;
-  /// Which values a VJP reads, and each value's last tile-node reader (its
-  /// index in the stage, -1: none); see KeptValues.
-  KeptValues kept;
+  BackwardSchedule schedule;
   std::map<int, Tensor> blocks, grads;
   std::map<int, std::vector<double>> constantSums;
   std::vector<double> inputSum;
@@ -109,7 +111,10 @@ Run::Run(const Program &program, exec::InputSource &input,
     throw RuntimeError("the input must be an NCHW image, not " +
                        formatShape(inputShape));
   sizes = plan::predictSizes(program, stages, {inputShape[2], inputShape[3]});
-  kept = keptValues(program, stages.stages.at(0));
+  schedule = backwardSchedule(program, stages.stages.at(0),
+                              std::max(1, options.segments),
+                              valueBytes(program, sizes, inputShape));
+  stats.segments = int(schedule.segmentStarts.size());
   Shape want = inputShape;
   want[1] = program.values[out].shape[1];
   want[2] = sizes[out][0];
@@ -135,8 +140,7 @@ Gradients Run::run() {
         ++stats.tilesSkipped;
         continue;
       }
-      forward(w);
-      backwardFrom(w, seed);
+      runTile(w, seed);
       ++stats.tiles;
     }
   blocks.clear();
@@ -167,93 +171,102 @@ const Tensor &Run::wholeOf(int v) const {
   return program.constants.contains(v) ? program.constants.get(v) : none;
 }
 
-void Run::forward(const plan::TileWindows &w) {
+void Run::runTile(const plan::TileWindows &w, const Tensor &seed) {
   // The last tile's blocks and gradients go before this tile's arrive.
   blocks.clear();
   grads.clear();
-  const std::vector<int> &nodes = stages.stages[0].tileNodes;
-  for (size_t k = 0; k < nodes.size(); ++k) {
-    const Node &node = program.nodes[nodes[k]];
-    int r = node.results[0];
-    if (w.compute[r].empty())
-      continue;
-    auto start = Clock::now();
-    blocks[r] = kernels->forward(
-        node, program, sizes, w,
-        [&](int v) -> const Tensor & { return blockOf(v, w); },
-        [&](int v) -> const Tensor & { return wholeOf(v); });
-    stats.forwardSeconds[node.op] += since(start);
-    note();
-    // What no VJP reads goes once the forward pass is done with it; its
-    // shape stays for the gradients' shapes.
-    for (int v : releasedAfter(kept, node, int(k))) {
+  bool seeded = false;
+  for (const BackwardStep &step : schedule.steps) {
+    const Node &node = program.nodes[stages.stages[0].tileNodes[step.index]];
+    if (step.kind == BackwardStep::Forward) {
+      forwardStep(node, w);
+    } else {
+      if (!seeded)
+        grads[out] = reference::embed(seed, w.owned[out], w.compute[out]);
+      seeded = true;
+      vjpStep(node, w);
+    }
+    // A block no later step reads goes; its shape stays for the
+    // gradients' shapes.
+    for (int v : step.released) {
       auto it = blocks.find(v);
       if (it != blocks.end())
         it->second.data = std::vector<float>();
     }
   }
+  addInputGradient(w);
 }
 
-void Run::backwardFrom(const plan::TileWindows &w, const Tensor &seed) {
-  grads.clear();
-  grads[out] = reference::embed(seed, w.owned[out], w.compute[out]);
-  const std::vector<int> &nodes = stages.stages[0].tileNodes;
-  for (auto id = nodes.rbegin(); id != nodes.rend(); ++id) {
-    const Node &node = program.nodes[*id];
-    int r = node.results[0];
-    auto g = grads.find(r);
-    if (g == grads.end() || w.compute[r].empty())
-      continue; // nothing of the loss flows through it
-    reference::Operands operands;
-    std::vector<Placed> placed;
-    std::vector<bool> wanted;
-    for (size_t i = 0; i < node.operands.size(); ++i) {
-      int v = node.operands[i];
-      bool spatial = node.window->spatial[i];
-      operands.push_back(spatial ? &blockOf(v, w) : &wholeOf(v));
-      placed.push_back(spatial ? Placed{w.compute[v], sizes[v]} : Placed{});
-      wanted.push_back(spatial ? v != in || options.inputGradient
-                               : !sizeOnly(node, i));
-    }
-    Placed to{w.compute[r], sizes[r]};
-    auto start = Clock::now();
-    std::vector<Tensor> dx = kernels->vjp(
-        VjpArgs{node, operands, placed, blocks.at(r), g->second, to, wanted});
-    stats.vjpSeconds[node.op] += since(start);
-    grads.erase(g);
-    blocks.erase(r); // every reader's VJP has run
-    for (size_t i = 0; i < node.operands.size(); ++i) {
-      int v = node.operands[i];
-      if (!wanted[i] || dx[i].data.empty() ||
-          (node.window->spatial[i] && w.compute[v].empty()))
-        continue;
-      if (!node.window->spatial[i]) {
-        std::vector<double> &sum = constantSums[v];
-        sum.resize(size_t(dx[i].size()), 0.0);
-        addInto(sum, dx[i]);
-        continue;
-      }
-      auto [at, fresh] = grads.emplace(v, std::move(dx[i]));
-      if (!fresh)
-        for (int64_t k = 0; k < at->second.size(); ++k)
-          at->second.data[k] += dx[i].data[k];
-    }
-    note();
+void Run::forwardStep(const Node &node, const plan::TileWindows &w) {
+  int r = node.results[0];
+  if (w.compute[r].empty())
+    return;
+  auto start = Clock::now();
+  Tensor block = kernels->forward(
+      node, program, sizes, w,
+      [&](int v) -> const Tensor & { return blockOf(v, w); },
+      [&](int v) -> const Tensor & { return wholeOf(v); });
+  stats.forwardSeconds[node.op] += since(start);
+  blocks[r] = std::move(block);
+  note();
+}
+
+void Run::vjpStep(const Node &node, const plan::TileWindows &w) {
+  int r = node.results[0];
+  auto g = grads.find(r);
+  if (g == grads.end() || w.compute[r].empty())
+    return; // nothing of the loss flows through it
+  reference::Operands operands;
+  std::vector<Placed> placed;
+  std::vector<bool> wanted;
+  for (size_t i = 0; i < node.operands.size(); ++i) {
+    int v = node.operands[i];
+    bool spatial = node.window->spatial[i];
+    operands.push_back(spatial ? &blockOf(v, w) : &wholeOf(v));
+    placed.push_back(spatial ? Placed{w.compute[v], sizes[v]} : Placed{});
+    wanted.push_back(spatial ? v != in || options.inputGradient
+                             : !sizeOnly(node, i));
   }
+  Placed to{w.compute[r], sizes[r]};
+  auto start = Clock::now();
+  std::vector<Tensor> dx = kernels->vjp(
+      VjpArgs{node, operands, placed, blocks.at(r), g->second, to, wanted});
+  stats.vjpSeconds[node.op] += since(start);
+  grads.erase(g);
+  blocks.erase(r); // every reader's VJP has run
+  for (size_t i = 0; i < node.operands.size(); ++i) {
+    int v = node.operands[i];
+    if (!wanted[i] || dx[i].data.empty() ||
+        (node.window->spatial[i] && w.compute[v].empty()))
+      continue;
+    if (!node.window->spatial[i]) {
+      std::vector<double> &sum = constantSums[v];
+      sum.resize(size_t(dx[i].size()), 0.0);
+      addInto(sum, dx[i]);
+      continue;
+    }
+    auto [at, fresh] = grads.emplace(v, std::move(dx[i]));
+    if (!fresh)
+      for (int64_t k = 0; k < at->second.size(); ++k)
+        at->second.data[k] += dx[i].data[k];
+  }
+  note();
+}
+
+void Run::addInputGradient(const plan::TileWindows &w) {
   auto g = grads.find(in);
-  if (g != grads.end() && options.inputGradient && !w.compute[in].empty()) {
-    // The window's gradient, added into the image's.
-    const Region &region = w.compute[in];
-    int64_t planes = inputShape[0] * inputShape[1];
-    int64_t rows = region.axes[0].size(), cols = region.axes[1].size();
-    int64_t h = inputShape[2], wd = inputShape[3];
-    for (int64_t p = 0; p < planes; ++p)
-      for (int64_t y = 0; y < rows; ++y)
-        for (int64_t x = 0; x < cols; ++x)
-          inputSum[size_t((p * h + region.axes[0].lo + y) * wd +
-                          region.axes[1].lo + x)] +=
-              g->second.data[(p * rows + y) * cols + x];
-  }
+  if (g == grads.end() || !options.inputGradient || w.compute[in].empty())
+    return;
+  const Region &region = w.compute[in];
+  int64_t planes = inputShape[0] * inputShape[1];
+  int64_t rows = region.axes[0].size(), cols = region.axes[1].size();
+  int64_t h = inputShape[2], wd = inputShape[3];
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t y = 0; y < rows; ++y)
+      for (int64_t x = 0; x < cols; ++x)
+        inputSum[size_t((p * h + region.axes[0].lo + y) * wd +
+                        region.axes[1].lo + x)] +=
+            g->second.data[(p * rows + y) * cols + x];
 }
 
 void Run::note() {

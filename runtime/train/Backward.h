@@ -40,6 +40,9 @@ struct BackwardOptions {
   bool inputGradient = true;
   /// The backend's gradient kernels; null: the reference's.
   GradKernels *kernels = nullptr;
+  /// Checkpointing (BackwardSchedule.h): the tile nodes cut into this many
+  /// segments, all but the last recomputed before their VJPs; 1: none.
+  int segments = 1;
 };
 
 struct BackwardStats {
@@ -49,6 +52,8 @@ struct BackwardStats {
   int64_t tilesSkipped = 0;
   /// The most bytes of forward blocks and gradient blocks one tile held.
   int64_t peakTileBytes = 0;
+  /// The segments the tile nodes were cut into (1: no recomputation).
+  int segments = 1;
   /// Seconds in the tiles' forward recomputation and in their VJPs, by op
   /// ("conv2d", "relu", ...), and in the rest (seeds, sums, bookkeeping).
   std::map<std::string, double> forwardSeconds, vjpSeconds;

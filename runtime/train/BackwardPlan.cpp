@@ -6,16 +6,18 @@
 #include "runtime/plan/Stages.h"
 #include "runtime/reference/Vjp.h"
 #include "runtime/train/Backward.h"
+#include "runtime/train/BackwardSchedule.h"
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 namespace sstep::train {
 namespace {
 
 /// Replays one tile of Backward.cpp's Run: its blocks and gradients.
 int64_t tileBytes(const Program &program, const plan::Stage &stage,
-                  const KeptValues &kept, const plan::TileWindows &w,
+                  const BackwardSchedule &schedule, const plan::TileWindows &w,
                   const Shape &inputShape, bool inputGradient) {
   const int in = program.inputs[0], out = program.outputs[0];
   auto bytes = [&](int v) {
@@ -34,121 +36,154 @@ int64_t tileBytes(const Program &program, const plan::Stage &stage,
       sum += b;
     return sum;
   };
-  int64_t peak = 0;
-  const std::vector<int> &nodes = stage.tileNodes;
-  for (size_t k = 0; k < nodes.size(); ++k) {
-    const Node &node = program.nodes[nodes[k]];
-    if (w.compute[node.results[0]].empty())
-      continue;
+  // The input's block is read when a step first asks for it.
+  auto use = [&](const Node &node) {
     for (size_t i = 0; i < node.operands.size(); ++i)
       if (node.window->spatial[i] && node.operands[i] == in)
-        blocks.emplace(in, bytes(in)); // read on first use
-    blocks[node.results[0]] = bytes(node.results[0]);
-    peak = std::max(peak, held());
-    for (int v : releasedAfter(kept, node, int(k)))
+        blocks.emplace(in, bytes(in));
+  };
+  int64_t peak = 0;
+  bool seeded = false;
+  for (const BackwardStep &step : schedule.steps) {
+    const Node &node = program.nodes[stage.tileNodes[step.index]];
+    const int r = node.results[0];
+    if (step.kind == BackwardStep::Forward && !w.compute[r].empty()) {
+      use(node);
+      blocks[r] = bytes(r);
+      peak = std::max(peak, held());
+    } else if (step.kind == BackwardStep::Vjp) {
+      if (!seeded)
+        grads[out] = bytes(out);
+      seeded = true;
+      if (grads.count(r) && !w.compute[r].empty()) {
+        use(node);
+        grads.erase(r);
+        blocks.erase(r);
+        for (size_t i = 0; i < node.operands.size(); ++i) {
+          int v = node.operands[i];
+          // A resize's size source carries no gradient.
+          bool carries = !(node.op == "resize2d" && i > 0);
+          if (node.window->spatial[i] && carries && !w.compute[v].empty() &&
+              (v != in || inputGradient))
+            grads.emplace(v, bytes(v));
+        }
+        peak = std::max(peak, held());
+      }
+    }
+    for (int v : step.released)
       if (blocks.count(v))
         blocks[v] = 0;
-  }
-  grads[out] = bytes(out);
-  for (auto id = nodes.rbegin(); id != nodes.rend(); ++id) {
-    const Node &node = program.nodes[*id];
-    int r = node.results[0];
-    if (!grads.count(r) || w.compute[r].empty())
-      continue;
-    grads.erase(r);
-    blocks.erase(r);
-    for (size_t i = 0; i < node.operands.size(); ++i) {
-      int v = node.operands[i];
-      // A resize's size source carries no gradient.
-      bool carries = !(node.op == "resize2d" && i > 0);
-      if (node.window->spatial[i] && carries && !w.compute[v].empty() &&
-          (v != in || inputGradient))
-        grads.emplace(v, bytes(v));
-    }
-    peak = std::max(peak, held());
   }
   return peak;
 }
 
-} // namespace
-
-KeptValues keptValues(const Program &program, const plan::Stage &stage) {
-  KeptValues kept{std::vector<bool>(program.values.size(), false),
-                  std::vector<int>(program.values.size(), -1)};
-  for (size_t k = 0; k < stage.tileNodes.size(); ++k) {
-    const Node &node = program.nodes[stage.tileNodes[k]];
-    reference::VjpReads reads = reference::vjpReads(node);
-    kept.read[node.results[0]] = kept.read[node.results[0]] || reads.result;
-    for (size_t i = 0; i < node.operands.size(); ++i) {
-      if (!node.window->spatial[i])
-        continue;
-      int v = node.operands[i];
-      kept.lastReader[v] = int(k);
-      kept.read[v] = kept.read[v] || reads.operands[i];
-    }
-  }
-  return kept;
+/// The work of a backward pass in units of one forward pass over the
+/// image: every tile's input window over the image (the halo's repeats),
+/// times one forward pass, the recomputed share of another, and the VJPs
+/// at about twice a forward pass.
+double relativeWork(const Program &program, const plan::Stage &stage,
+                    const plan::Sizes &sizes, plan::TileShape tiles,
+                    const BackwardSchedule &schedule) {
+  plan::StageTiling tiling(program, stage, sizes, tiles);
+  const int in = program.inputs[0];
+  double windows = 0;
+  for (int64_t r = 0; r < tiling.grid()[0]; ++r)
+    for (int64_t c = 0; c < tiling.grid()[1]; ++c)
+      windows += double(tiling.windows(r, c).compute[in].pixels());
+  double image = double(sizes[in][0]) * double(sizes[in][1]);
+  double recomputed = double(schedule.recomputed) /
+                      double(std::max<size_t>(1, stage.tileNodes.size()));
+  return windows / image * (3.0 + recomputed);
 }
 
-std::vector<int> releasedAfter(const KeptValues &kept, const Node &node,
-                               int index) {
-  std::vector<int> released;
-  auto release = [&](int v) {
-    if (!kept.read[v] &&
-        std::find(released.begin(), released.end(), v) == released.end())
-      released.push_back(v);
-  };
-  for (size_t i = 0; i < node.operands.size(); ++i)
-    if (node.window->spatial[i] && kept.lastReader[node.operands[i]] == index)
-      release(node.operands[i]);
-  if (kept.lastReader[node.results[0]] < 0)
-    release(node.results[0]);
-  return released;
+} // namespace
+
+std::vector<int64_t> valueBytes(const Program &program,
+                                const plan::Sizes &sizes,
+                                const Shape &inputShape) {
+  std::vector<int64_t> bytes(program.values.size(), 0);
+  for (size_t v = 0; v < program.values.size(); ++v) {
+    const Shape &shape = program.values[v].shape;
+    if (shape.size() == 4 && !program.constants.contains(int(v)))
+      bytes[v] = inputShape[0] * std::max<int64_t>(shape[1], 1) * sizes[v][0] *
+                 sizes[v][1] * int64_t(sizeof(float));
+  }
+  return bytes;
 }
 
 int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
-                             plan::TileShape tiles, bool inputGradient) {
+                             plan::TileShape tiles, bool inputGradient,
+                             int segments) {
   checkDifferentiable(program);
   plan::Stages stages = plan::planStages(program);
   const plan::Stage &stage = stages.stages.at(0);
   plan::Sizes sizes =
       plan::predictSizes(program, stages, {inputShape[2], inputShape[3]});
   plan::StageTiling tiling(program, stage, sizes, tiles);
-  KeptValues kept = keptValues(program, stage);
+  BackwardSchedule schedule =
+      backwardSchedule(program, stage, std::max(1, segments),
+                       valueBytes(program, sizes, inputShape));
   int64_t peak = 0;
   for (int64_t r = 0; r < tiling.grid()[0]; ++r)
     for (int64_t c = 0; c < tiling.grid()[1]; ++c)
-      peak =
-          std::max(peak, tileBytes(program, stage, kept, tiling.windows(r, c),
-                                   inputShape, inputGradient));
+      peak = std::max(peak,
+                      tileBytes(program, stage, schedule, tiling.windows(r, c),
+                                inputShape, inputGradient));
   return peak;
 }
 
-plan::TileShape chooseBackwardTiles(const Program &program,
-                                    const Shape &inputShape, int64_t budget,
-                                    bool inputGradient) {
-  auto fits = [&](int64_t edge) {
-    return predictBackwardBytes(program, inputShape, plan::TileShape{edge, 0},
-                                inputGradient) <= budget;
-  };
-  if (fits(0))
-    return {};
-  // The prediction grows with the edge: bisect for the largest that fits.
-  int64_t lo = 1, hi = std::max(inputShape[2], inputShape[3]);
-  if (!fits(lo))
-    throw BudgetError(
-        "no tile fits a backward pass in " + plan::formatBytes(budget) +
-        ": one-pixel tiles need " +
-        plan::formatBytes(predictBackwardBytes(
-            program, inputShape, plan::TileShape{1, 0}, inputGradient)));
-  while (lo < hi) {
-    int64_t mid = lo + (hi - lo + 1) / 2;
-    if (fits(mid))
-      lo = mid;
-    else
-      hi = mid - 1;
+BackwardTiling chooseBackwardTiles(const Program &program,
+                                   const Shape &inputShape, int64_t budget,
+                                   bool inputGradient) {
+  checkDifferentiable(program);
+  plan::Stages stages = plan::planStages(program);
+  const plan::Stage &stage = stages.stages.at(0);
+  plan::Sizes sizes =
+      plan::predictSizes(program, stages, {inputShape[2], inputShape[3]});
+  std::vector<int64_t> weights = valueBytes(program, sizes, inputShape);
+  const int64_t longest = std::max(inputShape[2], inputShape[3]);
+  std::optional<BackwardTiling> best;
+  double bestWork = 0;
+  int64_t smallest = 0;
+  for (int segments : {1, 2, 3, 4, 6, 8}) {
+    if (segments > 1 && segments > int(stage.tileNodes.size()))
+      break;
+    auto fits = [&](int64_t edge) {
+      return predictBackwardBytes(program, inputShape, {edge, 0}, inputGradient,
+                                  segments) <= budget;
+    };
+    plan::TileShape tiles;
+    if (!fits(0)) {
+      if (!fits(1)) {
+        int64_t need = predictBackwardBytes(program, inputShape, {1, 0},
+                                            inputGradient, segments);
+        smallest = smallest == 0 ? need : std::min(smallest, need);
+        continue;
+      }
+      // The prediction grows with the edge: bisect for the largest fit.
+      int64_t lo = 1, hi = longest;
+      while (lo < hi) {
+        int64_t mid = lo + (hi - lo + 1) / 2;
+        if (fits(mid))
+          lo = mid;
+        else
+          hi = mid - 1;
+      }
+      tiles = {lo, 0};
+    }
+    BackwardSchedule schedule =
+        backwardSchedule(program, stage, segments, weights);
+    double work = relativeWork(program, stage, sizes, tiles, schedule);
+    if (!best || work < bestWork) {
+      best = BackwardTiling{tiles, segments};
+      bestWork = work;
+    }
   }
-  return {lo, 0};
+  if (!best)
+    throw BudgetError("no tile fits a backward pass in " +
+                      plan::formatBytes(budget) + ": one-pixel tiles need " +
+                      plan::formatBytes(smallest));
+  return *best;
 }
 
 } // namespace sstep::train

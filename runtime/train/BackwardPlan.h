@@ -2,13 +2,14 @@
 // C++
 //-*-===//
 //
-// A backward tile keeps the forward blocks of its windows that some VJP
-// reads until their producer's VJP has run, the others until the forward
-// pass is done with them, plus the gradients alive at each step
-// (Backward.h). Both are fixed by the windows, so the peak is predicted by
-// replaying the sweep's allocations without arithmetic; the prediction is
-// BackwardStats::peakTileBytes exactly (BackwardPropertyTest checks it).
-// The budget's tile is the largest square whose prediction fits.
+// A backward tile holds the forward blocks of its windows until the last
+// step that reads them (BackwardSchedule.h), plus the gradients alive at
+// each step (Backward.h). Both are fixed by the windows and the schedule,
+// so the peak is predicted by replaying the steps' allocations without
+// arithmetic; the prediction is BackwardStats::peakTileBytes exactly
+// (BackwardPropertyTest checks it). For a budget, the planner weighs tile
+// edges against segment counts: bigger tiles repeat less of their halo,
+// more segments recompute more.
 //
 // Example: y = conv3x3(x) (1 -> 8 channels), one 10x10 tile of a 10x10
 // image: forward blocks x (100 floats, which the conv's VJP reads) and y
@@ -27,33 +28,31 @@
 
 namespace sstep::train {
 
-/// What the backward pass keeps of a tile's forward values: a value no VJP
-/// reads (reference::vjpReads) is released once its last tile-node reader
-/// has run, keeping its shape; the rest stay until their producer's VJP.
-struct KeptValues {
-  std::vector<bool> read;
-  std::vector<int> lastReader;
-};
-KeptValues keptValues(const Program &program, const plan::Stage &stage);
-
-/// The values released after the stage's `index`-th tile node `node` runs
-/// forward: its operands it reads last, and its result when nothing in the
-/// stage reads it; none of them read by a VJP.
-std::vector<int> releasedAfter(const KeptValues &kept, const Node &node,
-                               int index);
+/// Per value, the bytes of its whole image on an input of `inputShape`
+/// (0 for constants): the weights BackwardSchedule cuts segments by.
+std::vector<int64_t> valueBytes(const Program &program,
+                                const plan::Sizes &sizes,
+                                const Shape &inputShape);
 
 /// The most bytes of blocks any tile of `tiles` holds in the backward pass
 /// of `program` on an input of `inputShape` (NCHW), with or without the
-/// input's gradient.
+/// input's gradient, its nodes cut into `segments` (BackwardSchedule.h).
 int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
-                             plan::TileShape tiles, bool inputGradient);
+                             plan::TileShape tiles, bool inputGradient,
+                             int segments = 1);
 
-/// The largest square tiles whose backward pass fits `budget` bytes (the
-/// whole image when it fits). Throws BudgetError saying what the smallest
-/// tile needs when none fits.
-plan::TileShape chooseBackwardTiles(const Program &program,
-                                    const Shape &inputShape, int64_t budget,
-                                    bool inputGradient);
+struct BackwardTiling {
+  plan::TileShape tiles;
+  int segments = 1;
+};
+
+/// Tiles and a segment count whose backward pass fits `budget` bytes, the
+/// least work of those (for each count of 1, 2, 3, 4, 6 and 8 segments,
+/// the largest square tiles that fit, or the whole image). Throws
+/// BudgetError saying what the smallest tile needs when none fits.
+BackwardTiling chooseBackwardTiles(const Program &program,
+                                   const Shape &inputShape, int64_t budget,
+                                   bool inputGradient);
 
 } // namespace sstep::train
 

@@ -262,3 +262,24 @@ def test_uint8_images_train_without_a_float_copy():
         assert relative(got["weights"][name], g) <= TOL, name
     with pytest.raises(ValueError, match="no gradient"):
         plan.backward(pixels, dy)
+
+
+def test_checkpoint_segments_hold_less_for_the_same_gradients():
+    torch.manual_seed(7)
+    layers = [torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU()]
+    for _ in range(7):
+        layers += [torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.ReLU()]
+    plan = export(torch.nn.Sequential(*layers).eval())
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((1, 3, 90, 77)).astype(np.float32)
+    dy = rng.standard_normal(plan.run(x).shape).astype(np.float32)
+    plain = plan.backward(x, dy, tile=31)
+    cut = plan.backward(x, dy, tile=31, segments=3)
+    assert plain["stats"]["segments"] == 1 and cut["stats"]["segments"] == 3
+    assert cut["stats"]["predicted_tile_bytes"] == \
+        cut["stats"]["peak_tile_bytes"] < plain["stats"]["peak_tile_bytes"]
+    assert relative(cut["input"], plain["input"]) <= TOL
+    for name, g in plain["weights"].items():
+        assert relative(cut["weights"][name], g) <= TOL, name
+    with pytest.raises(ValueError, match="segments"):
+        plan.backward(x, dy, segments=0)

@@ -30,9 +30,10 @@ using test::relativeError;
 namespace {
 
 train::Gradients gradients(const Program &program, const Tensor &x,
-                           const Tensor &dy, int64_t edge) {
+                           const Tensor &dy, int64_t edge, int segments = 1) {
   train::BackwardOptions options;
   options.tiles.edge = edge;
+  options.segments = segments;
   return train::backward(program, x, dy, options);
 }
 
@@ -91,6 +92,13 @@ TEST_CASE("tiled gradients equal whole gradients on random networks",
       // measured peak exactly.
       CHECK(train::predictBackwardBytes(program, x.shape, {edge, 0}, true) ==
             tiled.stats.peakTileBytes);
+      // Checkpointed: the same gradients, never more bytes, predicted.
+      int segments = std::uniform_int_distribution<int>(2, 4)(rng);
+      INFO("segments " << segments);
+      train::Gradients cut = gradients(program, x, dy, edge, segments);
+      checkClose(whole, cut);
+      CHECK(train::predictBackwardBytes(program, x.shape, {edge, 0}, true,
+                                        segments) == cut.stats.peakTileBytes);
     }
     ++checked;
   }
@@ -164,19 +172,21 @@ TEST_CASE("backward tiles for a budget fit it", "[backward]") {
   int64_t whole = train::predictBackwardBytes(program, x.shape, {}, true);
   for (int64_t budget : {whole, whole / 2, whole / 5}) {
     INFO("budget " << budget);
-    plan::TileShape tiles;
+    train::BackwardTiling chosen;
     try {
-      tiles = train::chooseBackwardTiles(program, x.shape, budget, true);
+      chosen = train::chooseBackwardTiles(program, x.shape, budget, true);
     } catch (const BudgetError &) {
       continue; // tiny networks: even one pixel's halo may not fit
     }
-    CHECK(tiles.whole() == (budget == whole));
-    train::Gradients g = gradients(program, x, dy, tiles.edge);
+    const plan::TileShape &tiles = chosen.tiles;
+    if (budget == whole)
+      CHECK((tiles.whole() && chosen.segments == 1));
+    train::Gradients g = gradients(program, x, dy, tiles.edge, chosen.segments);
     CHECK(g.stats.peakTileBytes <= budget);
     // The next larger tile would not have fitted.
     if (!tiles.whole())
       CHECK(train::predictBackwardBytes(program, x.shape, {tiles.edge + 1, 0},
-                                        true) > budget);
+                                        true, chosen.segments) > budget);
   }
   CHECK_THROWS_AS(train::chooseBackwardTiles(program, x.shape, 16, true),
                   BudgetError);
