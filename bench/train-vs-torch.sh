@@ -13,7 +13,15 @@
 # on virtual machines a fresh page costs a fault, about 3 s per GiB here.
 # PyTorch runs twice, as it comes and with the same allocator settings.
 #
-# usage: bench/train-vs-torch.sh [BUILD] [SIZES] [THREADS] [TILES]
+# TILES: SSTEP's tile edges, each optionally with a segment count for
+# checkpointing (1024:4: tiles of 1024, nodes cut into 4 segments).
+# INPUT=uint8 gives both sides a uint8 image (a slide's pixels): PyTorch
+# divides it by 255 itself, SSTEP normalizes each tile's window as it
+# reads it.
+#
+# SSTEP_ONLY=1 skips PyTorch (at sizes it cannot run in this memory).
+#
+# usage: [INPUT=float|uint8] [SSTEP_ONLY=1] bench/train-vs-torch.sh [BUILD] [SIZES] [THREADS] [TILES]
 #   defaults: build "2048 4096" $(nproc) "none 1024"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,14 +32,19 @@ TILES=${4:-none 1024}
 PY=/usr/bin/python3
 export PYTHONPATH="$BUILD/python"
 
-step() { # SIDE SIZE TILE
-  $PY - "$1" "$2" "$THREADS" "$3" <<'PY'
+INPUT=${INPUT:-float}
+
+step() { # SIDE SIZE TILE[:SEGMENTS]
+  $PY - "$1" "$2" "$THREADS" "$3" "$INPUT" <<'PY'
 import resource, sys, time
 import torch, torchvision
 import sstep.torch
 
 side, size, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-tile = sys.argv[4] if sys.argv[4] in ("none", "auto", "-") else int(sys.argv[4])
+tile, _, segments = sys.argv[4].partition(":")
+tile = tile if tile in ("none", "auto", "-") else int(tile)
+segments = int(segments) if segments else None
+uint8 = sys.argv[5] == "uint8"
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 trunk = torch.nn.Sequential(*list(torchvision.models.resnet34().children())[:-2])
@@ -47,7 +60,10 @@ trunk.eval()
 head = torch.nn.Linear(512, 2)
 if side.startswith("sstep"):
     model = sstep.torch.StreamingModule(trunk, torch.randn(1, 3, 224, 224),
-                                        tile=tile, threads=threads)
+                                        tile=tile, threads=threads,
+                                        segments=segments)
+elif uint8:
+    model = lambda x: trunk(x.float() / 255)
 else:
     model = trunk
 
@@ -58,8 +74,15 @@ def one_step(x):
     loss = torch.nn.functional.cross_entropy(logits, torch.tensor([1]))
     loss.backward()
 
-one_step(torch.randn(1, 3, 256, 256))  # warm-up: primitives, allocator
-x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(1))
+def image(edge):
+    g = torch.Generator().manual_seed(1)
+    if uint8:
+        return torch.randint(0, 256, (1, 3, edge, edge), dtype=torch.uint8,
+                             generator=g)
+    return torch.randn(1, 3, edge, edge, generator=g)
+
+one_step(image(256))  # warm-up: primitives, allocator
+x = image(size)
 start = time.perf_counter()
 one_step(x)
 seconds = time.perf_counter() - start
@@ -67,18 +90,21 @@ rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 extra = ""
 if side.startswith("sstep"):
     b = model.stats["backward"]
-    extra = (f"tile {tile}: {b['tiles']} tiles, {b['tiles_skipped']} skipped, "
+    extra = (f"tile {tile}, {b['segments']} segment(s): {b['tiles']} tiles, "
+             f"{b['tiles_skipped']} skipped, "
              f"{b['peak_tile_bytes'] / 2**20:.0f} MiB in a tile")
 print(f"{side:18s} {size:6d}² {seconds:9.2f} {rss:10.0f}   {extra}", flush=True)
 PY
 }
 
-echo "ResNet-34 trunk + global max + linear head, one step, $THREADS threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "ResNet-34 trunk + global max + linear head, one step, $INPUT input, $THREADS threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 printf '%-18s %7s %9s %10s\n' side input "step (s)" "RSS (MiB)"
 for SIZE in $SIZES; do
-  step torch "$SIZE" - || echo "torch ${SIZE}² failed (out of memory?)"
-  MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967295 step "torch keep-freed" "$SIZE" - ||
-    echo "torch keep-freed ${SIZE}² failed (out of memory?)"
+  if [ -z "${SSTEP_ONLY:-}" ]; then
+    step torch "$SIZE" - || echo "torch ${SIZE}² failed (out of memory?)"
+    MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967295 step "torch keep-freed" "$SIZE" - ||
+      echo "torch keep-freed ${SIZE}² failed (out of memory?)"
+  fi
   for TILE in $TILES; do
     step "sstep cpu" "$SIZE" "$TILE"
   done
