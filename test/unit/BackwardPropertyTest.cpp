@@ -63,15 +63,12 @@ TEST_CASE("tiled gradients equal whole gradients on random networks",
   std::mt19937 rng(20261206);
   int checked = 0;
   for (uint32_t seed = 1; seed <= 60; ++seed) {
-    std::array<int64_t, 2> image{
-        std::uniform_int_distribution<int64_t>(5, 36)(rng),
-        std::uniform_int_distribution<int64_t>(5, 36)(rng)};
-    int64_t channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
-    test::RandomNet net(seed, image, channels, /*trainable=*/true);
-    std::string text = net.build(std::uniform_int_distribution<int>(2, 8)(rng));
+    test::TrainableCase c = test::randomTrainableCase(rng, seed);
+    const std::array<int64_t, 2> &image = c.image;
+    const int64_t channels = c.channels;
     INFO("seed " << seed << ", image " << image[0] << "x" << image[1] << "\n"
-                 << text);
-    Program program = compileProgram(text);
+                 << c.text);
+    Program program = compileProgram(c.text);
     REQUIRE_NOTHROW(train::checkDifferentiable(program));
     Tensor x = randomImage(rng, channels, image[0], image[1]);
     Tensor dy = randomGradient(rng, program, x);

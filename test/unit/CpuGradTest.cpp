@@ -27,15 +27,10 @@ TEST_CASE("cpu gradient kernels equal the reference's on random networks",
   std::unique_ptr<train::GradKernels> cpu = train::gradKernels("cpu", 2);
   int checked = 0;
   for (uint32_t seed = 100; seed < 140; ++seed) {
-    std::array<int64_t, 2> image{
-        std::uniform_int_distribution<int64_t>(5, 36)(rng),
-        std::uniform_int_distribution<int64_t>(5, 36)(rng)};
-    int64_t channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
-    test::RandomNet net(seed, image, channels, /*trainable=*/true);
-    std::string text = net.build(std::uniform_int_distribution<int>(2, 8)(rng));
-    INFO("seed " << seed << "\n" << text);
-    Program program = test::compileProgram(text);
-    Tensor x = test::randomImage(rng, channels, image[0], image[1]);
+    test::TrainableCase c = test::randomTrainableCase(rng, seed);
+    INFO("seed " << seed << "\n" << c.text);
+    Program program = test::compileProgram(c.text);
+    Tensor x = test::randomImage(rng, c.channels, c.image[0], c.image[1]);
     Tensor dy = reference::run(program, {x})[0];
     std::normal_distribution<float> normal;
     for (float &v : dy.data)

@@ -23,6 +23,16 @@
 
 namespace sstep::test {
 
+/// A random trainable network of 2 to 8 ops on an image of 5 to 36 pixels
+/// a side and 1 to 3 channels, all drawn from `rng` (the ops from `seed`):
+/// the backward pass's property tests' case.
+struct TrainableCase {
+  std::array<int64_t, 2> image;
+  int64_t channels;
+  std::string text;
+};
+TrainableCase randomTrainableCase(std::mt19937 &rng, uint32_t seed);
+
 class RandomNet {
 public:
   /// `trainable`: only ops the backward pass differentiates
