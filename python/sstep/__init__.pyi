@@ -50,6 +50,7 @@ class Plan:
         threads: Optional[int] = None,
         input_grad: bool = True,
         normalize: Optional[str] = None,
+        segments: Optional[int] = None,
     ) -> Dict[str, Any]: ...
     def run_slide(
         self,

@@ -211,11 +211,19 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
                        pd.diff_weights_desc(), pd.diff_dst_desc()};
     });
     memory dyUser = wrap(device, s->dst, tag::nchw, a.grad.data.data());
+    // Both primitives usually want dy in the same blocked layout: reorder
+    // it once.
+    std::optional<memory> dyLaidOut;
+    auto dyIn = [&](const memory::desc &want) {
+      if (!dyLaidOut || dyLaidOut->get_desc() != want)
+        dyLaidOut = inLayout(device, dyUser, want);
+      return *dyLaidOut;
+    };
     if (a.wanted[0]) {
       memory dx(data.src, device.engine);
       data.primitive.execute(
           device.stream,
-          {{DNNL_ARG_DIFF_DST, inLayout(device, dyUser, data.dst)},
+          {{DNNL_ARG_DIFF_DST, dyIn(data.dst)},
            {DNNL_ARG_WEIGHTS, inLayout(device,
                                        wrap(device, s->weights, s->weightTag,
                                             a.in[1]->data.data()),
@@ -233,7 +241,7 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
           {DNNL_ARG_SRC,
            inLayout(device, wrap(device, s->src, tag::nchw, src.data.data()),
                     weights.src)},
-          {DNNL_ARG_DIFF_DST, inLayout(device, dyUser, weights.dst)},
+          {DNNL_ARG_DIFF_DST, dyIn(weights.dst)},
           {DNNL_ARG_DIFF_WEIGHTS, dw}};
       if (s->hasBias)
         args[DNNL_ARG_DIFF_BIAS] =
