@@ -27,6 +27,8 @@ import sstep as _sstep
 
 __all__ = ["StreamingModule"]
 
+_DEFAULT_BUDGET = "4GiB"
+
 class _FrozenBatchNorm(torch.nn.Module):
     """A BatchNorm2d in eval mode as x * scale + shift, so that the export
     keeps it apart from the convolution before it (a folded one could not
@@ -166,8 +168,9 @@ class StreamingModule(torch.nn.Module):
     concatenations, BatchNorm in eval mode). example_input: an NCHW tensor
     for the export (its height and width are dynamic in the plan).
     backend: "cpu" (oneDNN) or "reference" (the oracle), forward and
-    backward. tile: "auto" (tiles that fit
-    memory_budget), "none" or an edge in input pixels. normalize: for uint8
+    backward. tile: "auto" (tiles and checkpoint segments that fit
+    memory_budget, 4 GiB unless given, as sstep-run's), "none" or an edge in
+    input pixels. normalize: for uint8
     inputs, None (x / 255) or "imagenet"; pixels are normalized a window at
     a time. segments: checkpointing in the backward pass (the trunk's nodes
     cut into this many segments, all but the last recomputed before their
@@ -187,6 +190,10 @@ class StreamingModule(torch.nn.Module):
             raise ValueError("StreamingModule trains in fp32")
         self.module = module
         self.backend, self.tile = backend, tile
+        # "auto" without a budget plans for sstep-run's default budget, so
+        # that a slide of any size fits without the caller sizing tiles.
+        if tile == "auto" and memory_budget is None:
+            memory_budget = _DEFAULT_BUDGET
         self.memory_budget, self.threads = memory_budget, threads
         self.normalize = normalize
         self.segments = segments

@@ -161,3 +161,30 @@ def test_a_layer_used_twice_gets_both_gradients():
     assert streamed.stats["backward"]["tiles"] > 1
     for n, p in net.named_parameters():
         assert relative(p.grad, want[n]) <= TOL, n
+
+
+def test_auto_tiles_plan_for_a_budget_by_default():
+    net = trunk()
+    x = torch.randn(1, 3, 83, 97)
+    y = net(x)
+    dy = torch.randn_like(y)
+    (y * dy).sum().backward()
+    want = {n: p.grad.clone() for n, p in net.named_parameters()}
+    # Without a budget, sstep-run's default: this image fits in one tile.
+    streamed = sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64))
+    assert streamed.memory_budget == "4GiB"
+    net.zero_grad()
+    (streamed(x) * dy).sum().backward()
+    stats = streamed.stats["backward"]
+    assert stats["tiles"] == 1 and stats["segments"] == 1
+    # A small budget: tiles and segments the planner chose, within it.
+    whole = stats["peak_tile_bytes"]
+    small = sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64),
+                                        memory_budget=whole // 4)
+    net.zero_grad()
+    (small(x) * dy).sum().backward()
+    stats = small.stats["backward"]
+    assert stats["peak_tile_bytes"] == stats["predicted_tile_bytes"] <= whole // 4
+    assert stats["tiles"] > 1 or stats["segments"] > 1
+    for n, p in net.named_parameters():
+        assert relative(p.grad, want[n]) <= TOL, n
