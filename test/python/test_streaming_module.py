@@ -188,3 +188,30 @@ def test_auto_tiles_plan_for_a_budget_by_default():
     assert stats["tiles"] > 1 or stats["segments"] > 1
     for n, p in net.named_parameters():
         assert relative(p.grad, want[n]) <= TOL, n
+
+
+def test_distributed_data_parallel_wraps_it_unchanged(tmp_path):
+    """DDP (gloo, one process) around StreamingModule: its hooks see the
+    streamed gradients arrive in the parameters' .grad and all-reduce them,
+    so they equal whole-image autograd's."""
+    import torch.distributed as dist
+    if not dist.is_available():
+        pytest.skip("this torch has no torch.distributed")
+    net = trunk()
+    x = torch.randn(1, 3, 83, 97)
+    y = net(x)
+    dy = torch.randn_like(y)
+    (y * dy).sum().backward()
+    want = {n: p.grad.clone() for n, p in net.named_parameters()}
+    net.zero_grad()
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path}/store",
+                            rank=0, world_size=1)
+    try:
+        ddp = torch.nn.parallel.DistributedDataParallel(
+            sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64),
+                                        tile=37))
+        (ddp(x) * dy).sum().backward()
+    finally:
+        dist.destroy_process_group()
+    for n, p in net.named_parameters():
+        assert relative(p.grad, want[n]) <= TOL, n
