@@ -1,9 +1,9 @@
 //===- CpuBackend.cpp - The oneDNN CPU backend: the tile loop -------------===//
 
 #include "runtime/cpu/CpuBackend.h"
-#include "runtime/cpu/Threads.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/cpu/Cache.h"
+#include "runtime/cpu/Threads.h"
 #include "runtime/reference/Kernels.h"
 #include "runtime/reference/ReferenceBackend.h"
 
