@@ -175,6 +175,10 @@ std::string pointwise(const Node &node, const std::string &x,
     return "(1.0f / (1.0f + expf(-" + x + ")))";
   if (op == "tanh" || op == "erf" || op == "exp" || op == "sqrt" || op == "log")
     return op + "f(" + x + ")";
+  if (op == "abs")
+    return "fabsf(" + x + ")";
+  if (op == "neg")
+    return "(-" + x + ")";
   if (op == "hard_swish")
     return "(" + x + " * fminf(fmaxf(" + x + " / 6.0f + 0.5f, 0.0f), 1.0f))";
   if (op == "leaky_relu")

@@ -139,6 +139,8 @@ void addPointwiseConverters(ConverterTable &table) {
   table["Exp"] = convertUnary<ExpOp>;
   table["Sqrt"] = convertUnary<SqrtOp>;
   table["Log"] = convertUnary<LogOp>;
+  table["Abs"] = convertUnary<AbsOp>;
+  table["Neg"] = convertUnary<NegOp>;
   table["HardSwish"] = convertUnary<HardSwishOp>;
   table["LeakyRelu"] = convertLeakyRelu;
   table["HardSigmoid"] = convertHardSigmoid;

@@ -56,6 +56,10 @@ std::optional<Eltwise> eltwiseOf(const Node &node, const Program &program) {
     return Eltwise{algorithm::eltwise_sqrt};
   if (op == "log")
     return Eltwise{algorithm::eltwise_log};
+  if (op == "abs")
+    return Eltwise{algorithm::eltwise_abs};
+  if (op == "neg")
+    return Eltwise{algorithm::eltwise_linear, -1.0f, 0.0f};
   if (op == "hard_swish")
     return Eltwise{algorithm::eltwise_hardswish};
   if (op == "clip")

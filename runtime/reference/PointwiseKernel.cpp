@@ -86,6 +86,8 @@ void addPointwiseKernels(KernelTable &table) {
   table["exp"] = unary([](double x) { return std::exp(x); });
   table["sqrt"] = unary([](double x) { return std::sqrt(x); });
   table["log"] = unary([](double x) { return std::log(x); });
+  table["abs"] = unary([](double x) { return std::fabs(x); });
+  table["neg"] = unary([](double x) { return -x; });
   table["hard_swish"] =
       unary([](double x) { return x * clamp01(x / 6 + 0.5); });
   table["leaky_relu"] = unary([](const Node &node) -> UnaryFn {

@@ -223,6 +223,11 @@ void addPointwiseVjps(VjpTable &table) {
   table["exp"] = unary([](double x) { return std::exp(x); });
   table["sqrt"] = unary([](double x) { return 0.5 / std::sqrt(x); });
   table["log"] = unary([](double x) { return 1 / x; });
+  // PyTorch's: sign(x), 0 at 0.
+  table["abs"] = unary([](double x) {
+    return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+  });
+  table["neg"] = unary([](double) { return -1.0; });
   table["hard_swish"] = unary([](double x) {
     return x < -3 ? 0.0 : x <= 3 ? x / 3 + 0.5 : 1.0;
   });

@@ -55,6 +55,8 @@ func.func @pools(%x: tensor<1x64x?x?xf32>, %s: tensor<1x4x8x9xf32>) -> (tensor<1
 // CHECK: sstep.clip %{{.*}} {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32} : tensor<1x8x?x?xf32>
 // CHECK: sstep.hard_sigmoid %{{.*}} : tensor<1x8x?x?xf32>
 // CHECK: sstep.sigmoid
+// CHECK: sstep.abs %{{.*}} : tensor<1x8x?x?xf32>
+// CHECK: sstep.neg %{{.*}} : tensor<1x8x?x?xf32>
 // CHECK: sstep.add %{{.*}}, %{{.*}} : (tensor<1x8x?x?xf32>, tensor<8x1x1xf32>) -> tensor<1x8x?x?xf32>
 // CHECK: sstep.mul %{{.*}}, %{{.*}} : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
 func.func @pointwise(%x: tensor<1x8x?x?xf32>, %c: tensor<8x1x1xf32>) -> tensor<1x8x?x?xf32> {
@@ -62,7 +64,9 @@ func.func @pointwise(%x: tensor<1x8x?x?xf32>, %c: tensor<8x1x1xf32>) -> tensor<1
   %1 = sstep.leaky_relu %0 {alpha = 0.1 : f32} : tensor<1x8x?x?xf32>
   %2 = sstep.clip %1 {min = 0.0 : f32, max = 6.0 : f32} : tensor<1x8x?x?xf32>
   %3 = sstep.hard_sigmoid %2 : tensor<1x8x?x?xf32>
-  %4 = sstep.sigmoid %3 : tensor<1x8x?x?xf32>
+  %s = sstep.sigmoid %3 : tensor<1x8x?x?xf32>
+  %a = sstep.abs %s : tensor<1x8x?x?xf32>
+  %4 = sstep.neg %a : tensor<1x8x?x?xf32>
   %5 = sstep.add %4, %c : (tensor<1x8x?x?xf32>, tensor<8x1x1xf32>) -> tensor<1x8x?x?xf32>
   %6 = sstep.mul %5, %x : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
   return %6 : tensor<1x8x?x?xf32>

@@ -108,7 +108,7 @@ class Activations(torch.nn.Module):
         y = y * self.scale + self.shift
         y = F.hardswish(y) + F.leaky_relu(y, 0.1) - torch.tanh(y)
         y = y * torch.sigmoid(y) / (1.5 + torch.exp(y * y * -0.5))
-        y = F.relu6(y) + F.hardsigmoid(y)
+        y = F.relu6(y) + F.hardsigmoid(y) - torch.abs(-y) * 0.25
         return self.b(y)
 
 

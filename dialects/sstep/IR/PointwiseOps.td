@@ -30,6 +30,8 @@ def SStep_ErfOp : SStep_UnaryOp<"erf", "erf(x)">;
 def SStep_ExpOp : SStep_UnaryOp<"exp", "exp(x)">;
 def SStep_SqrtOp : SStep_UnaryOp<"sqrt", "sqrt(x)">;
 def SStep_LogOp : SStep_UnaryOp<"log", "log(x), the natural logarithm">;
+def SStep_AbsOp : SStep_UnaryOp<"abs", "|x|">;
+def SStep_NegOp : SStep_UnaryOp<"neg", "-x">;
 def SStep_HardSwishOp : SStep_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))">;
 def SStep_LeakyReluOp : SStep_UnaryOp<"leaky_relu", "x < 0 ? alpha * x : x",
     (ins DefaultValuedAttr<F32Attr, "0.01f">:$alpha)>;

@@ -161,8 +161,8 @@ struct SinkThroughUnary : RewritePattern {
       : RewritePattern(MatchAnyOpTypeTag(), 1, context) {}
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
-    if (!isa<ReluOp, SigmoidOp, TanhOp, ErfOp, ExpOp, SqrtOp, LogOp,
-             HardSwishOp, LeakyReluOp, HardSigmoidOp, PowOp, ClipOp>(op))
+    if (!isa<ReluOp, SigmoidOp, TanhOp, ErfOp, ExpOp, SqrtOp, LogOp, AbsOp,
+             NegOp, HardSwishOp, LeakyReluOp, HardSigmoidOp, PowOp, ClipOp>(op))
       return failure();
     TransposeOp t = transposeOf(op->getOperand(0));
     if (!t)
