@@ -89,16 +89,13 @@ ByteArraySource::ByteArraySource(ByteArray array,
   if (shape_.size() != 4)
     throw RuntimeError("a uint8 input must be an NCHW array, not of shape " +
                        formatShape(shape_));
-  const bool identity = normalization.str() == Normalization().str();
+  const bool identity = normalization.identity();
   if (shape_[1] > 3 && !identity)
     throw RuntimeError("a normalization has 3 channels; this uint8 input " +
                        formatShape(shape_) + " has " +
                        std::to_string(shape_[1]));
-  table_.resize(size_t(shape_[1]));
   for (int64_t c = 0; c < shape_[1]; ++c)
-    for (int v = 0; v < 256; ++v)
-      table_[size_t(c)][size_t(v)] =
-          identity ? float(v) / 255.0f : normalization.apply(int(c), v);
+    table_.push_back(normalization.table(identity ? 0 : int(c)));
 }
 
 Tensor ByteArraySource::read(const Region &region) {

@@ -15,6 +15,8 @@
 
 #include <pybind11/stl.h>
 
+#include <algorithm>
+
 #include <climits>
 #include <malloc.h>
 
@@ -108,18 +110,18 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   backwardOptions.inputGradient = inputGrad;
   backwardOptions.kernels = &kernels;
   Shape inputShape = in->shape();
+  int given = segments.is_none() ? 0 : segments.cast<int>();
+  if (!segments.is_none() && given < 1)
+    throw py::value_error("segments must be at least 1");
+  backwardOptions.segments = std::max(given, 1);
   if (options.tileEdge > 0) {
     backwardOptions.tiles = {options.tileEdge, 0};
-  } else if (options.memoryBudget > 0 && segments.is_none()) {
+  } else if (options.memoryBudget > 0) {
+    // Tiles for the budget, and the segments unless given.
     train::BackwardTiling chosen = train::chooseBackwardTiles(
-        program, inputShape, options.memoryBudget, inputGrad);
+        program, inputShape, options.memoryBudget, inputGrad, given);
     backwardOptions.tiles = chosen.tiles;
     backwardOptions.segments = chosen.segments;
-  }
-  if (!segments.is_none()) {
-    backwardOptions.segments = segments.cast<int>();
-    if (backwardOptions.segments < 1)
-      throw py::value_error("segments must be at least 1");
   }
   int64_t predicted =
       train::predictBackwardBytes(program, inputShape, backwardOptions.tiles,

@@ -29,6 +29,7 @@ __all__ = ["StreamingModule"]
 
 _DEFAULT_BUDGET = "4GiB"
 
+
 class _FrozenBatchNorm(torch.nn.Module):
     """A BatchNorm2d in eval mode as x * scale + shift, so that the export
     keeps it apart from the convolution before it (a folded one could not
@@ -195,6 +196,8 @@ class StreamingModule(torch.nn.Module):
         if tile == "auto" and memory_budget is None:
             memory_budget = _DEFAULT_BUDGET
         self.memory_budget, self.threads = memory_budget, threads
+        if normalize not in (None, "imagenet"):
+            raise ValueError("normalize is None or 'imagenet'")
         self.normalize = normalize
         self.segments = segments
         probe, sources = _probe_copy(module)
@@ -214,13 +217,8 @@ class StreamingModule(torch.nn.Module):
     def _prepare(self, x):
         """Pixels stay uint8: the runtime normalizes each tile's window as it
         reads it, so no float copy of a slide-sized image is made."""
-        if x.dtype == torch.uint8:
-            if self.normalize not in (None, "imagenet"):
-                raise ValueError("normalize is None or 'imagenet'")
-        elif x.dtype != torch.float32:
-            raise ValueError("StreamingModule takes an NCHW float32 or uint8 "
-                             "tensor in host memory")
-        if x.dim() != 4 or x.is_cuda:
+        if (x.dtype not in (torch.uint8, torch.float32) or x.dim() != 4
+                or x.is_cuda):
             raise ValueError("StreamingModule takes an NCHW float32 or uint8 "
                              "tensor in host memory")
         return x

@@ -61,6 +61,18 @@ Normalization Normalization::parse(const std::string &text) {
   return n;
 }
 
+std::array<float, 256> Normalization::table(int c) const {
+  std::array<float, 256> t;
+  for (int v = 0; v < 256; ++v)
+    t[size_t(v)] = apply(c, uint8_t(v));
+  return t;
+}
+
+bool Normalization::identity() const {
+  Normalization none;
+  return mean == none.mean && std == none.std;
+}
+
 std::string Normalization::str() const {
   char text[160];
   std::snprintf(text, sizeof text, "%.9g,%.9g,%.9g/%.9g,%.9g,%.9g", mean[0],

@@ -31,6 +31,10 @@ struct Normalization {
   float apply(int c, uint8_t v) const {
     return (float(v) / 255.0f - mean[c]) / std[c];
   }
+  /// apply(c, v) for every byte v: what a reader looks bytes up in.
+  std::array<float, 256> table(int c) const;
+  /// Whether every channel maps v to v / 255 (any channel count then).
+  bool identity() const;
 };
 
 } // namespace sstep

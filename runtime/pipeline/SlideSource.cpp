@@ -14,8 +14,7 @@ SlideSource::SlideSource(const slide::SlideReader &reader, int level,
       width_(reader.level(level).width),
       capacity_(std::max<size_t>(1, readAhead)) {
   for (int c = 0; c < 3; ++c)
-    for (int v = 0; v < 256; ++v)
-      table_[c][v] = normalization.apply(c, uint8_t(v));
+    table_[size_t(c)] = normalization.table(c);
   thread_ = std::thread([this] { prefetch(); });
 }
 

@@ -61,9 +61,7 @@ int64_t tileBytes(const Program &program, const plan::Stage &stage,
         blocks.erase(r);
         for (size_t i = 0; i < node.operands.size(); ++i) {
           int v = node.operands[i];
-          // A resize's size source carries no gradient.
-          bool carries = !(node.op == "resize2d" && i > 0);
-          if (node.window->spatial[i] && carries && !w.compute[v].empty() &&
+          if (node.window->spatial[i] && !w.compute[v].empty() &&
               (v != in || inputGradient))
             grads.emplace(v, bytes(v));
         }
@@ -96,6 +94,60 @@ double relativeWork(const Program &program, const plan::Stage &stage,
   return windows / image * (3.0 + recomputed);
 }
 
+const Program &checked(const Program &program) {
+  checkDifferentiable(program);
+  return program;
+}
+
+/// What every prediction for one program and input shape shares, made
+/// once: the stage, the sizes and a schedule per segment count.
+class Predictor {
+public:
+  Predictor(const Program &program, const Shape &inputShape, bool inputGradient)
+      : program(checked(program)), inputShape(inputShape),
+        inputGradient(inputGradient), stages(plan::planStages(program)),
+        sizes(plan::predictSizes(program, stages,
+                                 {inputShape[2], inputShape[3]})),
+        weights(valueBytes(program, sizes, inputShape)) {}
+
+  const plan::Stage &stage() const { return stages.stages.at(0); }
+
+  const BackwardSchedule &schedule(int segments) {
+    auto it = schedules.find(segments);
+    if (it == schedules.end())
+      it = schedules
+               .emplace(segments,
+                        backwardSchedule(program, stage(), segments, weights))
+               .first;
+    return it->second;
+  }
+
+  int64_t bytes(plan::TileShape tiles, int segments) {
+    const BackwardSchedule &s = schedule(std::max(1, segments));
+    plan::StageTiling tiling(program, stage(), sizes, tiles);
+    int64_t peak = 0;
+    for (int64_t r = 0; r < tiling.grid()[0]; ++r)
+      for (int64_t c = 0; c < tiling.grid()[1]; ++c)
+        peak =
+            std::max(peak, tileBytes(program, stage(), s, tiling.windows(r, c),
+                                     inputShape, inputGradient));
+    return peak;
+  }
+
+  double work(plan::TileShape tiles, int segments) {
+    return relativeWork(program, stage(), sizes, tiles, schedule(segments));
+  }
+
+private:
+  const Program &program;
+  Shape inputShape;
+  bool inputGradient;
+  plan::Stages stages;
+  plan::Sizes sizes;
+  std::vector<int64_t> weights;
+  std::map<int, BackwardSchedule> schedules;
+};
+
 } // namespace
 
 std::vector<int64_t> valueBytes(const Program &program,
@@ -114,53 +166,31 @@ std::vector<int64_t> valueBytes(const Program &program,
 int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
                              plan::TileShape tiles, bool inputGradient,
                              int segments) {
-  checkDifferentiable(program);
-  plan::Stages stages = plan::planStages(program);
-  const plan::Stage &stage = stages.stages.at(0);
-  plan::Sizes sizes =
-      plan::predictSizes(program, stages, {inputShape[2], inputShape[3]});
-  plan::StageTiling tiling(program, stage, sizes, tiles);
-  BackwardSchedule schedule =
-      backwardSchedule(program, stage, std::max(1, segments),
-                       valueBytes(program, sizes, inputShape));
-  int64_t peak = 0;
-  for (int64_t r = 0; r < tiling.grid()[0]; ++r)
-    for (int64_t c = 0; c < tiling.grid()[1]; ++c)
-      peak = std::max(peak,
-                      tileBytes(program, stage, schedule, tiling.windows(r, c),
-                                inputShape, inputGradient));
-  return peak;
+  return Predictor(program, inputShape, inputGradient).bytes(tiles, segments);
 }
 
 BackwardTiling chooseBackwardTiles(const Program &program,
                                    const Shape &inputShape, int64_t budget,
-                                   bool inputGradient) {
-  checkDifferentiable(program);
-  plan::Stages stages = plan::planStages(program);
-  const plan::Stage &stage = stages.stages.at(0);
-  plan::Sizes sizes =
-      plan::predictSizes(program, stages, {inputShape[2], inputShape[3]});
-  std::vector<int64_t> weights = valueBytes(program, sizes, inputShape);
+                                   bool inputGradient, int segments) {
+  Predictor predictor(program, inputShape, inputGradient);
   const int64_t longest = std::max(inputShape[2], inputShape[3]);
+  const int nodes = int(predictor.stage().tileNodes.size());
+  std::vector<int> counts = {1, 2, 3, 4, 6, 8};
+  if (segments > 0)
+    counts = {segments};
   std::optional<BackwardTiling> best;
   double bestWork = 0;
-  int64_t smallest = 0;
-  for (int segments : {1, 2, 3, 4, 6, 8}) {
-    if (segments > 1 && segments > int(stage.tileNodes.size()))
+  for (int k : counts) {
+    if (segments == 0 && k > 1 && k > nodes)
       break;
     auto fits = [&](int64_t edge) {
-      return predictBackwardBytes(program, inputShape, {edge, 0}, inputGradient,
-                                  segments) <= budget;
+      return predictor.bytes({edge, 0}, k) <= budget;
     };
     plan::TileShape tiles;
     if (!fits(0)) {
-      if (!fits(1)) {
-        int64_t need = predictBackwardBytes(program, inputShape, {1, 0},
-                                            inputGradient, segments);
-        smallest = smallest == 0 ? need : std::min(smallest, need);
-        continue;
-      }
-      // The prediction grows with the edge: bisect for the largest fit.
+      // The prediction grows with the edge: bisect for the largest fit,
+      // from the large edges down (a small edge is many tiles to replay),
+      // then check that one pixel fits at all only if nothing larger did.
       int64_t lo = 1, hi = longest;
       while (lo < hi) {
         int64_t mid = lo + (hi - lo + 1) / 2;
@@ -169,20 +199,27 @@ BackwardTiling chooseBackwardTiles(const Program &program,
         else
           hi = mid - 1;
       }
+      if (lo == 1 && !fits(1))
+        continue;
       tiles = {lo, 0};
     }
-    BackwardSchedule schedule =
-        backwardSchedule(program, stage, segments, weights);
-    double work = relativeWork(program, stage, sizes, tiles, schedule);
+    double work = predictor.work(tiles, k);
     if (!best || work < bestWork) {
-      best = BackwardTiling{tiles, segments};
+      best = BackwardTiling{tiles, k};
       bestWork = work;
     }
   }
-  if (!best)
+  if (!best) {
+    int64_t smallest = -1;
+    for (int k : counts)
+      if (segments > 0 || k == 1 || k <= nodes) {
+        int64_t need = predictor.bytes({1, 0}, k);
+        smallest = smallest < 0 ? need : std::min(smallest, need);
+      }
     throw BudgetError("no tile fits a backward pass in " +
                       plan::formatBytes(budget) + ": one-pixel tiles need " +
                       plan::formatBytes(smallest));
+  }
   return *best;
 }
 

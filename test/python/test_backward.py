@@ -281,5 +281,11 @@ def test_checkpoint_segments_hold_less_for_the_same_gradients():
     assert relative(cut["input"], plain["input"]) <= TOL
     for name, g in plain["weights"].items():
         assert relative(cut["weights"][name], g) <= TOL, name
+    # A budget with segments given: tiles for the budget at that count.
+    budget = cut["stats"]["peak_tile_bytes"]
+    fitted = plan.backward(x, dy, memory_budget=budget, segments=3)
+    stats = fitted["stats"]
+    assert stats["segments"] == 3 and stats["tile_edge"] > 0
+    assert stats["predicted_tile_bytes"] == stats["peak_tile_bytes"] <= budget
     with pytest.raises(ValueError, match="segments"):
         plan.backward(x, dy, segments=0)

@@ -48,6 +48,26 @@ def relative(got, want):
     return float((got - want).abs().max() / want.abs().max())
 
 
+def autograd(net, x):
+    """Whole-image autograd on the module itself: a random output gradient
+    and every parameter's gradient for it (.grad is cleared again)."""
+    y = net(x)
+    dy = torch.randn_like(y)
+    (y * dy).sum().backward()
+    want = {n: p.grad.clone() for n, p in net.named_parameters()}
+    net.zero_grad()
+    return dy, want
+
+
+def check_streamed(module, net, x, dy, want):
+    """`module` (wrapping `net`) back-propagates dy into net's .grad as
+    autograd did."""
+    net.zero_grad()
+    (module(x) * dy).sum().backward()
+    for n, p in net.named_parameters():
+        assert relative(p.grad, want[n]) <= TOL, n
+
+
 @pytest.mark.parametrize("tile", ["none", 37])
 def test_gradients_equal_whole_image_autograd(tile):
     net = trunk()
@@ -152,42 +172,29 @@ def test_a_layer_used_twice_gets_both_gradients():
     streamed = sstep.torch.StreamingModule(net, torch.randn(1, 3, 32, 32),
                                            tile=13)
     x = torch.randn(1, 3, 41, 35)
-    y = net(x)
-    dy = torch.randn_like(y)
-    (y * dy).sum().backward()
-    want = {n: p.grad.clone() for n, p in net.named_parameters()}
-    net.zero_grad()
-    (streamed(x) * dy).sum().backward()
+    dy, want = autograd(net, x)
+    check_streamed(streamed, net, x, dy, want)
     assert streamed.stats["backward"]["tiles"] > 1
-    for n, p in net.named_parameters():
-        assert relative(p.grad, want[n]) <= TOL, n
 
 
 def test_auto_tiles_plan_for_a_budget_by_default():
     net = trunk()
     x = torch.randn(1, 3, 83, 97)
-    y = net(x)
-    dy = torch.randn_like(y)
-    (y * dy).sum().backward()
-    want = {n: p.grad.clone() for n, p in net.named_parameters()}
+    dy, want = autograd(net, x)
     # Without a budget, sstep-run's default: this image fits in one tile.
     streamed = sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64))
     assert streamed.memory_budget == "4GiB"
-    net.zero_grad()
-    (streamed(x) * dy).sum().backward()
+    check_streamed(streamed, net, x, dy, want)
     stats = streamed.stats["backward"]
     assert stats["tiles"] == 1 and stats["segments"] == 1
     # A small budget: tiles and segments the planner chose, within it.
     whole = stats["peak_tile_bytes"]
     small = sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64),
                                         memory_budget=whole // 4)
-    net.zero_grad()
-    (small(x) * dy).sum().backward()
+    check_streamed(small, net, x, dy, want)
     stats = small.stats["backward"]
     assert stats["peak_tile_bytes"] == stats["predicted_tile_bytes"] <= whole // 4
     assert stats["tiles"] > 1 or stats["segments"] > 1
-    for n, p in net.named_parameters():
-        assert relative(p.grad, want[n]) <= TOL, n
 
 
 def test_distributed_data_parallel_wraps_it_unchanged(tmp_path):
@@ -199,19 +206,13 @@ def test_distributed_data_parallel_wraps_it_unchanged(tmp_path):
         pytest.skip("this torch has no torch.distributed")
     net = trunk()
     x = torch.randn(1, 3, 83, 97)
-    y = net(x)
-    dy = torch.randn_like(y)
-    (y * dy).sum().backward()
-    want = {n: p.grad.clone() for n, p in net.named_parameters()}
-    net.zero_grad()
+    dy, want = autograd(net, x)
     dist.init_process_group("gloo", init_method=f"file://{tmp_path}/store",
                             rank=0, world_size=1)
     try:
         ddp = torch.nn.parallel.DistributedDataParallel(
             sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64),
                                         tile=37))
-        (ddp(x) * dy).sum().backward()
+        check_streamed(ddp, net, x, dy, want)
     finally:
         dist.destroy_process_group()
-    for n, p in net.named_parameters():
-        assert relative(p.grad, want[n]) <= TOL, n
