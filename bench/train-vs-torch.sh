@@ -8,10 +8,11 @@
 # difference of SSTEP's parameter gradients from PyTorch's (a separate,
 # smaller run, so that neither side's memory holds the other's).
 #
-# SSTEP's backward pass keeps freed memory in the heap (glibc's
-# M_MMAP_MAX=0, M_TRIM_THRESHOLD unbounded; python/src/TrainBindings.cpp):
-# on virtual machines a fresh page costs a fault, about 3 s per GiB here.
-# PyTorch runs twice, as it comes and with the same allocator settings.
+# SSTEP reuses freed pages in place (runtime/core/BufferPool.h): on
+# virtual machines a fresh page costs a fault, about 3 s per GiB here.
+# PyTorch runs twice, as it comes and with glibc keeping its freed memory
+# in the heap (M_MMAP_MAX=0, M_TRIM_THRESHOLD unbounded), its nearest
+# equivalent.
 #
 # TILES: SSTEP's tile edges, each optionally with a segment count for
 # checkpointing (1024:4: tiles of 1024, nodes cut into 4 segments).

@@ -88,9 +88,8 @@ LogicalResult Exporter::addConstant(arith::ConstantOp op) {
     return op.emitError("only f32 dense constants reach the runtime");
   int id = define(op.getResult(), constantName(op.getLoc()));
   auto values = dense.getValues<float>();
-  program.constants.set(
-      id, Tensor(program.values[id].shape,
-                 std::vector<float>(values.begin(), values.end())));
+  program.constants.set(id, Tensor(program.values[id].shape,
+                                   FloatBuffer(values.begin(), values.end())));
   return success();
 }
 

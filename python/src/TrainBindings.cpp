@@ -17,9 +17,6 @@
 
 #include <algorithm>
 
-#include <climits>
-#include <malloc.h>
-
 namespace py = pybind11;
 
 namespace sstep::python {
@@ -59,20 +56,6 @@ std::string nameOf(const Program &program, int v) {
   return name.empty() ? "%" + std::to_string(v) : name;
 }
 
-/// The backward pass allocates and frees a tile's worth of blocks per tile.
-/// glibc maps each large block afresh and unmaps it when freed, so every
-/// tile pays a page fault per 4 KiB again: about 3 s per GiB on virtual
-/// machines like CI's (a 256 MiB relu: 3.9 s, 0.15 s without). Kept in the
-/// heap instead, freed blocks serve the next tile's. Process-wide, once.
-void keepFreedMemory() {
-  static bool done = [] {
-    mallopt(M_MMAP_MAX, 0);
-    mallopt(M_TRIM_THRESHOLD, INT_MAX);
-    return true;
-  }();
-  (void)done;
-}
-
 py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
                   const std::string &backend, const py::object &tile,
                   const py::object &budget, const py::object &threads,
@@ -80,7 +63,6 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
                   const py::object &segments) {
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
-  keepFreedMemory();
   // The image is read a window at a time from the caller's buffer; bytes
   // are normalized as they are read.
   py::object view = viewOf(x);

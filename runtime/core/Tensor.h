@@ -10,6 +10,8 @@
 #ifndef SSTEP_RUNTIME_CORE_TENSOR_H
 #define SSTEP_RUNTIME_CORE_TENSOR_H
 
+#include "runtime/core/BufferPool.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +19,9 @@
 namespace sstep {
 
 using Shape = std::vector<int64_t>;
+
+/// A tensor's elements; large ones come from the process's BufferPool.
+using FloatBuffer = std::vector<float, PooledAllocator<float>>;
 
 /// Number of elements of a fully known shape.
 int64_t numElements(const Shape &shape);
@@ -26,12 +31,12 @@ std::string formatShape(const Shape &shape);
 
 struct Tensor {
   Shape shape;
-  std::vector<float> data;
+  FloatBuffer data;
 
   Tensor() = default;
   explicit Tensor(Shape s, float fill = 0.0f)
       : shape(std::move(s)), data(numElements(shape), fill) {}
-  Tensor(Shape s, std::vector<float> values)
+  Tensor(Shape s, FloatBuffer values)
       : shape(std::move(s)), data(std::move(values)) {}
 
   int64_t rank() const { return static_cast<int64_t>(shape.size()); }

@@ -14,6 +14,7 @@
 #ifndef SSTEP_RUNTIME_CPU_BLOCKS_H
 #define SSTEP_RUNTIME_CPU_BLOCKS_H
 
+#include "runtime/core/BufferPool.h"
 #include "runtime/core/Region.h"
 #include "runtime/cpu/PrimitiveCache.h"
 
@@ -27,42 +28,12 @@ namespace sstep::cpu {
 
 using dnnl::memory;
 
-/// Block memory reused from tile to tile. A tile loop asks for the same
-/// sizes tile after tile; a fresh mapping each time costs page faults and
-/// zeroing, a quarter of a chained ResNet run on 2 cores, while glibc's heap
-/// fragments under blocks of varying size. A request takes an idle buffer
-/// of its size class or up to half as large again. Buffers in use and idle
-/// together stay within half as much again (at most 32 MiB more) as the most
-/// bytes in use at once so far: a new buffer first frees the idle buffers
-/// returned longest ago. (With no slack, tiles whose steps ask for slightly
-/// shifting sizes unmap and fault in buffers every tile: four times the page
-/// faults.)
-class BufferPool : public std::enable_shared_from_this<BufferPool> {
-public:
-  ~BufferPool();
-  /// A 64-byte aligned buffer of `bytes`, given back when the last copy of
-  /// the pointer goes.
-  std::shared_ptr<void> take(size_t bytes);
-  /// The most bytes the pool has held, in use and idle.
-  size_t peak() const { return peakBytes; }
-
-private:
-  void give(void *buffer, size_t bytes);
-
-  struct Idle {
-    void *buffer;
-    uint64_t returned;
-  };
-  std::multimap<size_t, Idle> idle;
-  uint64_t clock = 0;
-  size_t idleBytes = 0, usedBytes = 0, peakUsed = 0, peakBytes = 0;
-};
-
 /// The engine and stream every primitive of the backend runs on.
 struct Device {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
-  std::shared_ptr<BufferPool> pool = std::make_shared<BufferPool>();
+  /// Block memory, the process's (core/BufferPool.h).
+  BufferPool *pool = &BufferPool::process();
   PrimitiveCache primitives;
   /// Temporaries (operands reordered for one primitive) until the step
   /// that made them ends.

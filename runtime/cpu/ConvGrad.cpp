@@ -80,11 +80,12 @@ dnnl::convolution_forward::primitive_desc forwardDesc(const ConvShape &s,
           e};
 }
 
-/// `user` in layout `want`: itself, or a reordered copy.
+/// `user` in layout `want`: itself, or a copy reordered into a pool buffer
+/// (held until the step ends).
 memory inLayout(Device &device, memory user, const memory::desc &want) {
   if (user.get_desc() == want)
     return user;
-  memory to(want, device.engine);
+  memory to = scratchMemory(device, want);
   dnnl::reorder(user, to).execute(device.stream, user, to);
   return to;
 }
@@ -95,17 +96,37 @@ memory wrap(Device &device, const memory::dims &dims, tag layout,
                 const_cast<float *>(data));
 }
 
-/// `from` (any layout) into a new NCHW tensor of `dims`.
-Tensor toPlain(Device &device, memory from, const memory::dims &dims) {
-  Tensor t({dims[0], dims[1], dims[2], dims[3]});
-  memory plain = wrap(device, dims, tag::nchw, t.data.data());
-  if (from.get_desc() == plain.get_desc())
-    std::copy_n(static_cast<const float *>(from.get_data_handle()), t.size(),
-                t.data.data());
-  else
-    dnnl::reorder(from, plain).execute(device.stream, from, plain);
+/// The part of NCHW block `t` (covering `from`) over `region`, in place:
+/// a strided view, so that the one reorder into oneDNN's layout reads it
+/// without a cropped copy first.
+memory viewOf(Device &device, const Tensor &t, const Region &from,
+              const Region &region) {
+  memory::dims dims = {t.dim(0), t.dim(1), region.axes[0].size(),
+                       region.axes[1].size()};
+  memory::dims strides = {t.dim(1) * t.dim(2) * t.dim(3), t.dim(2) * t.dim(3),
+                          t.dim(3), 1};
+  int64_t offset = (region.axes[0].lo - from.axes[0].lo) * t.dim(3) +
+                   (region.axes[1].lo - from.axes[1].lo);
+  return memory(memory::desc(dims, dt::f32, strides), device.engine,
+                const_cast<float *>(t.data.data() + offset));
+}
+
+/// `from` (any layout) as a new NCHW tensor over `block`, zero outside
+/// `region`, which `from` covers: reordered straight into place.
+Tensor toPlain(Device &device, memory from, const Region &region,
+               const Region &block) {
+  memory::dims dims = from.get_desc().dims();
+  Tensor t({dims[0], dims[1], block.axes[0].size(), block.axes[1].size()});
+  memory to = viewOf(device, t, block, region);
+  dnnl::reorder(from, to).execute(device.stream, from, to);
   return t;
 }
+
+/// Pool buffers a step reordered into go back when the step ends.
+struct ScratchScope {
+  Device &device;
+  ~ScratchScope() { device.scratch.clear(); }
+};
 
 } // namespace
 
@@ -147,8 +168,8 @@ Tensor ConvGrad::forward(const Node &node, const Program &program,
       ++fallbacks;
     return GradKernels::forward(node, program, sizes, w, blockOf, wholeOf);
   }
-  Tensor src = crop(blockOf(x), w.compute[x], s->reads.region);
   const Tensor &weight = wholeOf(node.operands[1]);
+  ScratchScope scope{device};
   try {
     Primitive prim = device.primitives.get("fwd|" + s->key(), [&] {
       auto pd = forwardDesc(*s, device.engine);
@@ -157,18 +178,20 @@ Tensor ConvGrad::forward(const Node &node, const Program &program,
     });
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC,
-         inLayout(device, wrap(device, s->src, tag::nchw, src.data.data()),
+         inLayout(device,
+                  viewOf(device, blockOf(x), w.compute[x], s->reads.region),
                   prim.src)},
         {DNNL_ARG_WEIGHTS,
          inLayout(device,
                   wrap(device, s->weights, s->weightTag, weight.data.data()),
                   prim.weights)},
-        {DNNL_ARG_DST, memory(prim.dst, device.engine)}};
+        {DNNL_ARG_DST, scratchMemory(device, prim.dst)}};
     if (s->hasBias)
       args[DNNL_ARG_BIAS] =
           wrap(device, s->bias, tag::x, wholeOf(node.operands[2]).data.data());
     prim.primitive.execute(device.stream, args);
-    Tensor out = toPlain(device, args[DNNL_ARG_DST], s->dst);
+    const Region &result = w.compute[node.results[0]];
+    Tensor out = toPlain(device, args[DNNL_ARG_DST], result, result);
     device.stream.wait();
     ++onednn;
     return out;
@@ -189,6 +212,7 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
   if (!s)
     return GradKernels::vjp(a);
   std::vector<Tensor> grads(a.in.size());
+  ScratchScope scope{device};
   try {
     Primitive data = device.primitives.get("bwd-data|" + s->key(), [&] {
       auto hint = forwardDesc(*s, device.engine);
@@ -220,7 +244,7 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
       return *dyLaidOut;
     };
     if (a.wanted[0]) {
-      memory dx(data.src, device.engine);
+      memory dx = scratchMemory(device, data.src);
       data.primitive.execute(
           device.stream,
           {{DNNL_ARG_DIFF_DST, dyIn(data.dst)},
@@ -229,18 +253,17 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
                                             a.in[1]->data.data()),
                                        data.weights)},
            {DNNL_ARG_DIFF_SRC, dx}});
-      grads[0] = reference::embed(toPlain(device, dx, s->src), s->reads.region,
-                                  a.placed[0].region);
+      grads[0] = toPlain(device, dx, s->reads.region, a.placed[0].region);
     }
     bool wantBias = s->hasBias && a.wanted[2];
     if (a.wanted[1] || wantBias) {
-      Tensor src = crop(*a.in[0], a.placed[0].region, s->reads.region);
-      memory dw(weights.weights, device.engine);
+      memory dw = scratchMemory(device, weights.weights);
       Tensor db(Shape{s->bias[0]});
       std::unordered_map<int, memory> args{
-          {DNNL_ARG_SRC,
-           inLayout(device, wrap(device, s->src, tag::nchw, src.data.data()),
-                    weights.src)},
+          {DNNL_ARG_SRC, inLayout(device,
+                                  viewOf(device, *a.in[0], a.placed[0].region,
+                                         s->reads.region),
+                                  weights.src)},
           {DNNL_ARG_DIFF_DST, dyIn(weights.dst)},
           {DNNL_ARG_DIFF_WEIGHTS, dw}};
       if (s->hasBias)

@@ -22,7 +22,7 @@ Kernel unary(std::function<UnaryFn(const Node &)> makeFn) {
   return [makeFn](const Node &node, const Operands &in) {
     UnaryFn fn = makeFn(node);
     Tensor out(in[0]->shape);
-    const std::vector<float> &src = in[0]->data;
+    const FloatBuffer &src = in[0]->data;
     const int64_t n = out.size(), chunk = 1 << 16;
     parallelFor((n + chunk - 1) / chunk, [&](int64_t c) {
       for (int64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i)

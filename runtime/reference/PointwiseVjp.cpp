@@ -144,7 +144,7 @@ template <typename P> VjpKernel binary(P partials) {
                  });
     }
     auto toTensor = [](const Shape &shape, const std::vector<double> &acc) {
-      return Tensor(shape, std::vector<float>(acc.begin(), acc.end()));
+      return Tensor(shape, FloatBuffer(acc.begin(), acc.end()));
     };
     if (a.wanted[0])
       grads[0] = place(a, c, 0, toTensor(lhs.shape, accA));

@@ -15,7 +15,7 @@ Tensor sumToShape(const Tensor &full, const Shape &shape) {
                for (int64_t i = 0; i < length; ++i)
                  acc[size_t(offset + i * stride)] += full.data[first + i];
              });
-  return Tensor(shape, std::vector<float>(acc.begin(), acc.end()));
+  return Tensor(shape, FloatBuffer(acc.begin(), acc.end()));
 }
 
 Tensor embed(Tensor part, const Region &region, const Region &block) {
@@ -48,7 +48,7 @@ Cropped cropToOutput(const VjpArgs &a) {
     c.crops[i] = a.in[i]->data.empty()
                      ? Tensor(Shape{a.in[i]->dim(0), a.in[i]->dim(1),
                                     part.axes[0].size(), part.axes[1].size()},
-                              std::vector<float>())
+                              FloatBuffer())
                      : crop(*a.in[i], a.placed[i].region, part);
     c.operands.push_back(&c.crops[i]);
   }

@@ -191,7 +191,7 @@ void Run::runTile(const plan::TileWindows &w, const Tensor &seed) {
     for (int v : step.released) {
       auto it = blocks.find(v);
       if (it != blocks.end())
-        it->second.data = std::vector<float>();
+        it->second.data = FloatBuffer();
     }
   }
   addInputGradient(w);
@@ -277,11 +277,11 @@ void Run::note() {
 Gradients Run::finish() {
   Gradients result;
   for (auto &[v, sum] : constantSums)
-    result.constants[v] = Tensor(program.constants.shape(v),
-                                 std::vector<float>(sum.begin(), sum.end()));
+    result.constants[v] =
+        Tensor(program.constants.shape(v), FloatBuffer(sum.begin(), sum.end()));
   if (options.inputGradient)
-    result.input = Tensor(inputShape,
-                          std::vector<float>(inputSum.begin(), inputSum.end()));
+    result.input =
+        Tensor(inputShape, FloatBuffer(inputSum.begin(), inputSum.end()));
   result.stats = stats;
   return result;
 }

@@ -24,9 +24,9 @@ TEST_CASE("global pools reduce each channel plane", "[reference][pool]") {
   Tensor x = iota({1, 2, 2, 2}); // planes 0..3 and 4..7
   Tensor avg = runNode(makeNode("global_avg_pool2d"), {x});
   CHECK(avg.shape == Shape{1, 2, 1, 1});
-  CHECK(avg.data == std::vector<float>{1.5f, 5.5f});
+  CHECK(avg.data == sstep::FloatBuffer{1.5f, 5.5f});
   CHECK(runNode(makeNode("global_max_pool2d"), {x}).data ==
-        std::vector<float>{3, 7});
+        sstep::FloatBuffer{3, 7});
   x.data[1] = std::numeric_limits<float>::quiet_NaN();
   CHECK(std::isnan(runNode(makeNode("global_max_pool2d"), {x}).data[0]));
 }
@@ -36,7 +36,7 @@ TEST_CASE("softmax over channels, stable for large inputs",
   // Pixel 0 holds (0, ln 3): 1/4 and 3/4. Pixel 1 holds (1000, 1000), which
   // overflows exp without subtracting the maximum: 1/2 each.
   float ln3 = float(std::log(3.0));
-  Tensor x({1, 2, 1, 2}, std::vector<float>{0, 1000, ln3, 1000});
+  Tensor x({1, 2, 1, 2}, sstep::FloatBuffer{0, 1000, ln3, 1000});
   Tensor y = runNode(makeNode("softmax", {{"axes", Ints{1}}}), {x});
   CHECK(y.data[0] == Approx(0.25));
   CHECK(y.data[2] == Approx(0.75));
@@ -52,7 +52,7 @@ TEST_CASE("softmax over several axes (ONNX before opset 13)",
           "[reference][norm]") {
   // One group of e^0, e^ln3, e^0, e^0: 1/6, 3/6, 1/6, 1/6.
   float ln3 = float(std::log(3.0));
-  Tensor x({1, 1, 2, 2}, std::vector<float>{0, ln3, 0, 0});
+  Tensor x({1, 1, 2, 2}, sstep::FloatBuffer{0, ln3, 0, 0});
   Tensor y = runNode(makeNode("softmax", {{"axes", Ints{1, 2, 3}}}), {x});
   CHECK(y.data[0] == Approx(1.0 / 6));
   CHECK(y.data[1] == Approx(0.5));
@@ -67,9 +67,9 @@ TEST_CASE("instance_norm normalises each channel plane", "[reference][norm]") {
   // Channel 0 = (1, 3): mean 2, variance 1; with epsilon 3 the deviation is
   // 2, so (-0.5, 0.5), times 2 plus 1. Channel 1 = (0, 4): mean 2, variance
   // 4 + 3 = 7 under the root.
-  Tensor x({1, 2, 1, 2}, std::vector<float>{1, 3, 0, 4});
-  Tensor scale({2}, std::vector<float>{2, 1});
-  Tensor bias({2}, std::vector<float>{1, 0});
+  Tensor x({1, 2, 1, 2}, sstep::FloatBuffer{1, 3, 0, 4});
+  Tensor scale({2}, sstep::FloatBuffer{2, 1});
+  Tensor bias({2}, sstep::FloatBuffer{1, 0});
   Tensor y =
       runNode(makeNode("instance_norm", {{"epsilon", 3.0}}), {x, scale, bias});
   CHECK(y.data[0] == 0);
@@ -81,17 +81,17 @@ TEST_CASE("instance_norm normalises each channel plane", "[reference][norm]") {
 TEST_CASE("layer_norm over channels and over everything", "[reference][norm]") {
   // Over channels: pixel 0 holds (1, 3), pixel 1 (0, 4); each normalises to
   // (-1, 1) with epsilon 0, then channel 0 scales by 2, channel 1 by 3 + 10.
-  Tensor x({1, 2, 1, 2}, std::vector<float>{1, 0, 3, 4});
-  Tensor scale({2, 1, 1}, std::vector<float>{2, 3});
-  Tensor bias({2, 1, 1}, std::vector<float>{0, 10});
+  Tensor x({1, 2, 1, 2}, sstep::FloatBuffer{1, 0, 3, 4});
+  Tensor scale({2, 1, 1}, sstep::FloatBuffer{2, 3});
+  Tensor bias({2, 1, 1}, sstep::FloatBuffer{0, 10});
   Node node = makeNode("layer_norm", {{"axes", Ints{1}}, {"epsilon", 0.0}});
   CHECK(runNode(node, {x, scale, bias}).data ==
-        std::vector<float>{-2, -2, 13, 13});
+        sstep::FloatBuffer{-2, -2, 13, 13});
   // Over C, H, W: mean 2, variance 2.5, + 1.5 = 4 under the root; a scalar
   // scale of 2 and no bias.
   node.attrs = {{"axes", Ints{1, 2, 3}}, {"epsilon", 1.5}};
-  Tensor two({}, std::vector<float>{2});
-  CHECK(runNode(node, {x, two}).data == std::vector<float>{-1, -2, 1, 2});
+  Tensor two({}, sstep::FloatBuffer{2});
+  CHECK(runNode(node, {x, two}).data == sstep::FloatBuffer{-1, -2, 1, 2});
 }
 
 TEST_CASE("normalisation errors name the node", "[reference][errors]") {

@@ -20,7 +20,7 @@ std::string scratch(const std::string &name) {
 
 TEST_CASE(".npy round trip", "[npy]") {
   std::vector<int64_t> shape = {1, 3, 5, 7};
-  std::vector<float> data(105);
+  sstep::FloatBuffer data(105);
   for (std::size_t i = 0; i < data.size(); ++i)
     data[i] = float(i) * 0.5f - 7;
   std::string path = scratch("t.npy");
@@ -47,7 +47,7 @@ TEST_CASE(".npy rejects other dtypes and truncation", "[npy]") {
   }
   CHECK_THROWS_WITH(readNpy(path),
                     Catch::Contains("f8.npy") && Catch::Contains("'<f4'"));
-  std::vector<float> data(12, 1.0f);
+  sstep::FloatBuffer data(12, 1.0f);
   std::string whole = scratch("whole.npy");
   writeNpy(whole, {3, 4}, data.data());
   std::ifstream in(whole, std::ios::binary);
@@ -60,7 +60,7 @@ TEST_CASE(".npy rejects other dtypes and truncation", "[npy]") {
 
 TEST_CASE(".npy blocks are read in place", "[npy]") {
   std::vector<int64_t> shape = {1, 2, 6, 5};
-  std::vector<float> data(60);
+  sstep::FloatBuffer data(60);
   for (std::size_t i = 0; i < data.size(); ++i)
     data[i] = float(i);
   std::string path = scratch("blocks.npy");
@@ -71,7 +71,7 @@ TEST_CASE(".npy blocks are read in place", "[npy]") {
   Tensor block = file.readBlock(2, 2, 1, 3);
   CHECK(block.shape == Shape{1, 2, 2, 3});
   CHECK(block.data ==
-        std::vector<float>{11, 12, 13, 16, 17, 18, 41, 42, 43, 46, 47, 48});
+        sstep::FloatBuffer{11, 12, 13, 16, 17, 18, 41, 42, 43, 46, 47, 48});
   CHECK_THROWS_WITH(file.readBlock(5, 2, 0, 1),
                     Catch::Contains("blocks.npy") &&
                         Catch::Contains("no block of 2x1 at (5, 0)"));

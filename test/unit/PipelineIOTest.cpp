@@ -92,7 +92,7 @@ TEST_CASE("spill files take blocks in any order at fixed offsets",
     SpillFile spill(path, C, H, W, false);
     Tensor part({1, C, 2, 2}, 9.0f);
     spill.read(rect(20, 20, 2, 2), part.data.data());
-    CHECK(part.data == std::vector<float>(12, 0.0f));
+    CHECK(part.data == sstep::FloatBuffer(12, 0.0f));
     spill.remove();
     CHECK_FALSE(std::ifstream(path));
   }

@@ -52,14 +52,14 @@ Program sampleProgram() {
   p.outputs = {g, x, r1};
   p.outputNames = {"pooled", "", "second"};
 
-  std::vector<float> weights(4 * 3 * 3 * 3);
+  sstep::FloatBuffer weights(4 * 3 * 3 * 3);
   for (size_t i = 0; i < weights.size(); ++i)
     weights[i] = 1234.5f + float(i) * 0.25f;
   p.constants.set(w, Tensor({4, 3, 3, 3}, weights));
   p.constants.set(b, Tensor({4}, {-1.0f, 0.0f, -0.0f, 1e-38f}));
   p.constants.set(
       s, Tensor(Shape{},
-                std::vector<float>{std::numeric_limits<float>::infinity()}));
+                sstep::FloatBuffer{std::numeric_limits<float>::infinity()}));
   p.constants.set(e, Tensor({0, 2}));
 
   Node conv;

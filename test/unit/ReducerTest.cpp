@@ -11,7 +11,7 @@ using namespace sstep;
 using exec::ReduceKind;
 
 namespace {
-Tensor block(std::vector<float> values) {
+Tensor block(sstep::FloatBuffer values) {
   // One batch, two channels, one row.
   int64_t n = int64_t(values.size()) / 2;
   return Tensor({1, 2, 1, n}, std::move(values));

@@ -72,7 +72,7 @@ TEST_CASE("conv2d: 2x2 ones over a 3x3 ramp", "[reference][conv]") {
                       {{1, 1, 3, 3}, {1, 1, 2, 2}});
   auto out = reference::run(p, {iota({1, 1, 3, 3}), Tensor({1, 1, 2, 2}, 1)});
   CHECK(out[0].shape == Shape{1, 1, 2, 2});
-  CHECK(out[0].data == std::vector<float>{8, 12, 20, 24});
+  CHECK(out[0].data == sstep::FloatBuffer{8, 12, 20, 24});
 }
 
 TEST_CASE("conv2d: bias and zero border", "[reference][conv]") {
@@ -82,7 +82,7 @@ TEST_CASE("conv2d: bias and zero border", "[reference][conv]") {
                       {{1, 1, 3, 3}, {1, 1, 3, 3}, {1}});
   auto out = reference::run(
       p, {iota({1, 1, 3, 3}), Tensor({1, 1, 3, 3}, 1), Tensor({1}, 0.5f)});
-  CHECK(out[0].data == std::vector<float>{8.5f, 12.5f, 20.5f, 24.5f});
+  CHECK(out[0].data == sstep::FloatBuffer{8.5f, 12.5f, 20.5f, 24.5f});
 }
 
 TEST_CASE("conv2d matches a padded-copy convolution on random geometries",
@@ -125,14 +125,14 @@ TEST_CASE("max and average pooling at the border", "[reference][pool]") {
   Tensor x = iota({1, 1, 3, 3}, 1); // 1..9
   node.op = "max_pool2d";
   CHECK(reference::run(oneNode(node, {x.shape}), {x})[0].data ==
-        std::vector<float>{5, 6, 8, 9});
+        sstep::FloatBuffer{5, 6, 8, 9});
   node.op = "avg_pool2d";
   // Top-left window holds 1, 2, 4, 5 inside the image.
   CHECK(reference::run(oneNode(node, {x.shape}), {x})[0].data ==
-        std::vector<float>{3, 4, 6, 7});
+        sstep::FloatBuffer{3, 4, 6, 7});
   node.attrs["count_include_pad"] = int64_t(1);
   CHECK(reference::run(oneNode(node, {x.shape}), {x})[0].data ==
-        std::vector<float>{12.0f / 9, 16.0f / 9, 24.0f / 9, 28.0f / 9});
+        sstep::FloatBuffer{12.0f / 9, 16.0f / 9, 24.0f / 9, 28.0f / 9});
 }
 
 TEST_CASE("ceil_mode keeps a partial last window", "[reference][pool]") {
@@ -146,33 +146,33 @@ TEST_CASE("ceil_mode keeps a partial last window", "[reference][pool]") {
   Tensor x = iota({1, 1, 3, 3}, 1);
   Tensor y = reference::run(oneNode(node, {x.shape}), {x})[0];
   CHECK(y.shape == Shape{1, 1, 2, 2});
-  CHECK(y.data == std::vector<float>{5, 6, 8, 9});
+  CHECK(y.data == sstep::FloatBuffer{5, 6, 8, 9});
 }
 
 TEST_CASE("binary ops broadcast per channel", "[reference][pointwise]") {
   Node node;
   node.op = "add";
-  Tensor a = iota({1, 2, 2, 2}), b({1, 2, 1, 1}, std::vector<float>{10, 20});
+  Tensor a = iota({1, 2, 2, 2}), b({1, 2, 1, 1}, sstep::FloatBuffer{10, 20});
   Tensor y = reference::run(oneNode(node, {a.shape, b.shape}), {a, b})[0];
   CHECK(y.shape == Shape{1, 2, 2, 2});
-  CHECK(y.data == std::vector<float>{10, 11, 12, 13, 24, 25, 26, 27});
+  CHECK(y.data == sstep::FloatBuffer{10, 11, 12, 13, 24, 25, 26, 27});
   node.op = "sub";
-  Tensor s({}, std::vector<float>{1});
+  Tensor s({}, sstep::FloatBuffer{1});
   CHECK(reference::run(oneNode(node, {s.shape, b.shape}), {s, b})[0].data ==
-        std::vector<float>{-9, -19});
+        sstep::FloatBuffer{-9, -19});
 }
 
 TEST_CASE("activations with attributes", "[reference][pointwise]") {
-  Tensor x({4}, std::vector<float>{-4, -1, 0.5f, 8});
+  Tensor x({4}, sstep::FloatBuffer{-4, -1, 0.5f, 8});
   Node node;
   node.op = "clip";
   node.attrs = {{"min", 0.0}, {"max", 6.0}};
   CHECK(reference::run(oneNode(node, {x.shape}), {x})[0].data ==
-        std::vector<float>{0, 0, 0.5f, 6});
+        sstep::FloatBuffer{0, 0, 0.5f, 6});
   node.op = "leaky_relu";
   node.attrs = {{"alpha", 0.5}};
   CHECK(reference::run(oneNode(node, {x.shape}), {x})[0].data ==
-        std::vector<float>{-2, -0.5f, 0.5f, 8});
+        sstep::FloatBuffer{-2, -0.5f, 0.5f, 8});
   node.op = "hard_swish";
   node.attrs = {};
   auto y = reference::run(oneNode(node, {x.shape}), {x})[0].data;
@@ -271,23 +271,23 @@ TEST_CASE("conv_transpose2d matches the gather formulation",
 
 TEST_CASE("pad2d: reflect, edge, constant and crop", "[reference][geometry]") {
   // Row 1 2 3: reflect by 2 on the left -> 3 2 | 1 2 3, edge -> 1 1 | 1 2 3.
-  Tensor x({1, 1, 1, 3}, std::vector<float>{1, 2, 3});
+  Tensor x({1, 1, 1, 3}, sstep::FloatBuffer{1, 2, 3});
   Node node;
   node.op = "pad2d";
   node.attrs = {{"pads", std::vector<int64_t>{0, 2, 0, 1}},
                 {"mode", std::string("reflect")},
                 {"value", 0.0}};
   CHECK(reference::run(oneNode(node, {x.shape}), {x})[0].data ==
-        std::vector<float>{3, 2, 1, 2, 3, 2});
+        sstep::FloatBuffer{3, 2, 1, 2, 3, 2});
   node.attrs["mode"] = std::string("edge");
   CHECK(reference::run(oneNode(node, {x.shape}), {x})[0].data ==
-        std::vector<float>{1, 1, 1, 2, 3, 3});
+        sstep::FloatBuffer{1, 1, 1, 2, 3, 3});
   node.attrs["mode"] = std::string("constant");
   node.attrs["value"] = 9.0;
   node.attrs["pads"] = std::vector<int64_t>{1, -1, 0, 1};
   Tensor y = reference::run(oneNode(node, {x.shape}), {x})[0];
   CHECK(y.shape == Shape{1, 1, 2, 3});
-  CHECK(y.data == std::vector<float>{9, 9, 9, 2, 3, 9});
+  CHECK(y.data == sstep::FloatBuffer{9, 9, 9, 2, 3, 9});
   node.attrs["mode"] = std::string("reflect");
   node.attrs["pads"] = std::vector<int64_t>{0, 3, 0, 0};
   CHECK_THROWS_WITH(reference::run(oneNode(node, {x.shape}), {x}),

@@ -64,7 +64,7 @@ public:
   }
   Shape shape;
   std::vector<Region> regions;
-  std::vector<std::vector<float>> blocks;
+  std::vector<sstep::FloatBuffer> blocks;
 };
 
 struct Outcome {

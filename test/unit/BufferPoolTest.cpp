@@ -1,0 +1,114 @@
+//===- BufferPoolTest.cpp - Large buffers reused in place -----------------===//
+
+#include "runtime/core/BufferPool.h"
+#include "runtime/core/Tensor.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <thread>
+#include <vector>
+
+using namespace sstep;
+
+namespace {
+constexpr size_t MiB = size_t(1) << 20;
+char *bytes(void *p) { return static_cast<char *>(p); }
+} // namespace
+
+TEST_CASE("a freed buffer serves the next request in place", "[pool]") {
+  BufferPool pool;
+  void *a = pool.acquire(64 * MiB);
+  std::memset(a, 1, 64 * MiB);
+  pool.release(a);
+  void *b = pool.acquire(48 * MiB);
+  CHECK(b == a);
+  CHECK(pool.inUse() == 48 * MiB);
+  CHECK(pool.peak() == 64 * MiB);
+  pool.release(b);
+}
+
+TEST_CASE("freed neighbours coalesce", "[pool]") {
+  BufferPool pool;
+  void *a = pool.acquire(64 * MiB);
+  void *b = pool.acquire(32 * MiB);
+  CHECK(bytes(b) == bytes(a) + 64 * MiB);
+  pool.release(a);
+  pool.release(b);
+  // One 96 MiB range now, at a's address.
+  void *c = pool.acquire(96 * MiB);
+  CHECK(c == a);
+  pool.release(c);
+}
+
+TEST_CASE("the smallest free range that holds a request serves it", "[pool]") {
+  BufferPool pool;
+  void *big = pool.acquire(64 * MiB);
+  void *fence1 = pool.acquire(1 * MiB);
+  void *small = pool.acquire(8 * MiB);
+  void *fence2 = pool.acquire(1 * MiB);
+  pool.release(big);
+  pool.release(small);
+  CHECK(pool.acquire(6 * MiB) == small);
+  CHECK(pool.acquire(60 * MiB) == big);
+  (void)fence1;
+  (void)fence2;
+}
+
+TEST_CASE("buffers are aligned, small ones come from the heap", "[pool]") {
+  BufferPool pool;
+  for (size_t n :
+       {size_t(1), size_t(100), kPooledBytes - 1, kPooledBytes, 5 * MiB + 3}) {
+    void *p = pool.acquire(n);
+    CHECK(reinterpret_cast<uintptr_t>(p) % 64 == 0);
+    std::memset(p, 7, n);
+    pool.release(p);
+  }
+  CHECK(pool.inUse() == 0);
+  CHECK(pool.peak() == 5 * MiB + 4096); // pages, not bytes
+}
+
+TEST_CASE("concurrent requests never share bytes", "[pool]") {
+  BufferPool pool;
+  auto worker = [&](unsigned seed) {
+    std::mt19937 rng(seed);
+    std::vector<std::pair<unsigned char *, size_t>> live;
+    for (int i = 0; i < 300; ++i) {
+      size_t n = kPooledBytes + rng() % (4 * MiB);
+      auto *p = static_cast<unsigned char *>(pool.acquire(n));
+      std::memset(p, int(seed), n);
+      live.push_back({p, n});
+      if (live.size() > 4) {
+        size_t k = rng() % live.size();
+        auto [q, m] = live[k];
+        // Nobody else wrote into this buffer.
+        CHECK((q[0] == seed && q[m / 2] == seed && q[m - 1] == seed));
+        pool.release(q);
+        live.erase(live.begin() + k);
+      }
+    }
+    for (auto [q, m] : live)
+      pool.release(q);
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t <= 4; ++t)
+    threads.emplace_back(worker, t);
+  for (auto &t : threads)
+    t.join();
+  CHECK(pool.inUse() == 0);
+}
+
+TEST_CASE("tensors' large data comes from the process's pool", "[pool]") {
+  BufferPool &pool = BufferPool::process();
+  size_t before = pool.inUse();
+  {
+    Tensor t({1, 4, 512, 512});
+    CHECK(pool.inUse() == before + 4 * 512 * 512 * sizeof(float));
+    CHECK(t.data[12345] == 0.0f);
+    Tensor small({1, 1, 8, 8});
+    CHECK(pool.inUse() == before + 4 * 512 * 512 * sizeof(float));
+  }
+  CHECK(pool.inUse() == before);
+}
