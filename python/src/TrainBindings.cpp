@@ -9,6 +9,7 @@
 #include "python/src/Arrays.h"
 #include "python/src/Errors.h"
 #include "python/src/Plan.h"
+#include "runtime/core/BufferPool.h"
 #include "runtime/reference/Kernels.h"
 #include "runtime/train/Backward.h"
 #include "runtime/train/BackwardPlan.h"
@@ -110,6 +111,9 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
                                   inputGrad, backwardOptions.segments);
   Tensor out = toTensor(grad);
   train::Gradients grads;
+  BufferPool &pool = BufferPool::process();
+  size_t poolBase = pool.inUse();
+  pool.resetPeak();
   {
     py::gil_scoped_release unlocked;
     std::lock_guard<std::mutex> busy(held.busy);
@@ -127,6 +131,10 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   stats["predicted_tile_bytes"] = predicted;
   stats["tile_edge"] = backwardOptions.tiles.edge;
   stats["segments"] = grads.stats.segments;
+  // Every tensor's memory: what was in use before the call (weights,
+  // images, the forward pass's output) and the most in use during it.
+  stats["pool_base_bytes"] = poolBase;
+  stats["pool_peak_bytes"] = pool.peak();
   py::dict seconds, forward, vjp;
   for (const auto &[op, t] : grads.stats.forwardSeconds)
     forward[py::str(op)] = t;

@@ -113,6 +113,11 @@ size_t BufferPool::peak() const {
   return peakUsed;
 }
 
+void BufferPool::resetPeak() {
+  std::lock_guard<std::mutex> lock(mutex);
+  peakUsed = usedBytes;
+}
+
 size_t BufferPool::inUse() const {
   std::lock_guard<std::mutex> lock(mutex);
   return usedBytes;

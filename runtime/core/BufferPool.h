@@ -63,8 +63,9 @@ public:
   /// acquire(), given back when the last copy of the pointer goes.
   std::shared_ptr<void> take(size_t bytes);
 
-  /// The most bytes in use at once so far.
+  /// The most bytes in use at once so far, or since resetPeak().
   size_t peak() const;
+  void resetPeak();
   /// Bytes in use now, and free in the mapped chunks now.
   size_t inUse() const;
   size_t idle() const;
