@@ -32,17 +32,25 @@ BufferPool &BufferPool::process() {
 }
 
 void *BufferPool::acquire(size_t bytes) {
+  char *range = nullptr;
+  size_t rangeBytes = 0;
   if (bytes < kPooledBytes) {
-    void *small =
-        std::aligned_alloc(64, roundUp(std::max<size_t>(bytes, 1), 64));
-    if (!small)
+    range = static_cast<char *>(std::aligned_alloc(
+        kHeaderBytes, roundUp(std::max<size_t>(bytes, 1), 64) + kHeaderBytes));
+    if (!range)
       throw std::bad_alloc();
+  } else {
+    rangeBytes = roundUp(bytes + kHeaderBytes, kPage);
     std::lock_guard<std::mutex> lock(mutex);
-    used[small] = 0;
-    return small;
+    range = takeRange(rangeBytes);
+    usedBytes += rangeBytes;
+    peakUsed = std::max(peakUsed, usedBytes);
   }
-  bytes = roundUp(bytes, kPage);
-  std::lock_guard<std::mutex> lock(mutex);
+  new (range) Header{this, rangeBytes};
+  return range + kHeaderBytes;
+}
+
+char *BufferPool::takeRange(size_t bytes) {
   auto fit = freeBySize.lower_bound({bytes, nullptr});
   if (fit == freeBySize.end()) {
     size_t chunk = std::max(bytes, kChunkBytes);
@@ -53,27 +61,30 @@ void *BufferPool::acquire(size_t bytes) {
     addFree(static_cast<char *>(p), chunk);
     fit = freeBySize.lower_bound({bytes, nullptr});
   }
-  auto [size, buffer] = *fit;
-  removeFree(buffer, size);
+  auto [size, range] = *fit;
+  removeFree(range, size);
   if (size > bytes)
-    addFree(buffer + bytes, size - bytes);
-  used[buffer] = bytes;
-  usedBytes += bytes;
-  peakUsed = std::max(peakUsed, usedBytes);
-  return buffer;
+    addFree(range + bytes, size - bytes);
+  return range;
 }
 
 void BufferPool::release(void *p) {
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = used.find(p);
-  size_t bytes = it->second;
-  used.erase(it);
-  if (bytes == 0) {
-    std::free(p);
+  char *range = static_cast<char *>(p) - kHeaderBytes;
+  Header header = *reinterpret_cast<Header *>(range);
+  if (header.owner != this) {
+    // A copy of this library in another shared object (the compiler's
+    // module) made it.
+    header.owner->release(p);
     return;
   }
+  if (header.rangeBytes == 0) {
+    std::free(range);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  size_t bytes = header.rangeBytes;
   usedBytes -= bytes;
-  char *buffer = static_cast<char *>(p);
+  char *buffer = range;
   // Coalesce with the free neighbours.
   auto next = freeByAddress.find(buffer + bytes);
   if (next != freeByAddress.end()) {

@@ -28,7 +28,6 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <unordered_map>
 
 namespace sstep {
 
@@ -58,7 +57,10 @@ public:
 
   /// A 64-byte aligned buffer of at least `bytes`.
   void *acquire(size_t bytes);
-  /// Gives back a buffer acquire() returned.
+  /// Gives back a buffer acquire() returned, to the pool that made it: a
+  /// header before each buffer names it, so that a tensor made by another
+  /// shared object's copy of this library (the compiler's module has its
+  /// own) can be freed here.
   void release(void *buffer);
   /// acquire(), given back when the last copy of the pointer goes.
   std::shared_ptr<void> take(size_t bytes);
@@ -74,16 +76,22 @@ public:
   void trim();
 
 private:
+  struct Header {
+    BufferPool *owner;
+    /// The range's bytes, header included; 0: a small buffer from the heap.
+    size_t rangeBytes;
+  };
+  static constexpr size_t kHeaderBytes = 64;
+
+  char *takeRange(size_t bytes);
   void addFree(char *buffer, size_t bytes);
   void removeFree(char *buffer, size_t bytes);
 
   mutable std::mutex mutex;
   /// Free ranges of the mapped chunks, by address (to coalesce) and by
-  /// size (best fit, lowest address first); buffers in use by address,
-  /// with their size (0: a small one from the heap).
+  /// size (best fit, lowest address first).
   std::map<char *, size_t> freeByAddress;
   std::set<std::pair<size_t, char *>> freeBySize;
-  std::unordered_map<void *, size_t> used;
   size_t freeBytes = 0, usedBytes = 0, peakUsed = 0;
 };
 
