@@ -12,6 +12,7 @@
 #include "python/src/Plan.h"
 #include "runtime/api/Backends.h"
 #include "runtime/api/Session.h"
+#include "runtime/core/BufferPool.h"
 #include "runtime/plan/MemoryPlan.h"
 
 #ifdef SSTEP_HAVE_SLIDE
@@ -302,6 +303,9 @@ CompileFn compiler() {
     for (const char *up : {"/../../lib/", "/../../../"}) {
       std::string path = package + up + file;
       if (void *module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+        if (void *adopt = ::dlsym(module, "sstepAdoptBufferPool"))
+          reinterpret_cast<void (*)(BufferPool *)>(adopt)(
+              &BufferPool::process());
         if (void *symbol = ::dlsym(module, "sstepCompileInMemory"))
           return reinterpret_cast<CompileFn>(symbol);
       }

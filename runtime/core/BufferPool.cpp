@@ -26,10 +26,16 @@ size_t roundUp(size_t bytes, size_t step) {
 
 BufferPool::~BufferPool() { trim(); }
 
-BufferPool &BufferPool::process() {
+namespace {
+BufferPool *&processPool() {
   static BufferPool *pool = new BufferPool;
-  return *pool;
+  return pool;
 }
+} // namespace
+
+BufferPool &BufferPool::process() { return *processPool(); }
+
+void BufferPool::adoptProcessPool(BufferPool &pool) { processPool() = &pool; }
 
 void *BufferPool::acquire(size_t bytes) {
   char *range = nullptr;

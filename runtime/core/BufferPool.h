@@ -54,6 +54,11 @@ public:
   /// The process's pool; never destroyed, so tensors in static storage may
   /// outlive everything else.
   static BufferPool &process();
+  /// Makes `pool` what process() returns in this copy of the library: a
+  /// shared object linking its own copy (the compiler's module) allocates
+  /// from its loader's pool, so what it frees serves the loader. Call before
+  /// the copy allocates.
+  static void adoptProcessPool(BufferPool &pool);
 
   /// A 64-byte aligned buffer of at least `bytes`.
   void *acquire(size_t bytes);

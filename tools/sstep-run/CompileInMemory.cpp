@@ -9,10 +9,20 @@
 
 #include "compiler/CudaCodegen/GenerateCuda.h"
 #include "compiler/Pipeline/Pipeline.h"
+#include "runtime/core/BufferPool.h"
 #include "tools/sstep-run/LoadProgram.h"
 
 #include <exception>
+
 #include <stdexcept>
+
+/// The loader's buffer pool becomes this module's (it links its own copy
+/// of the runtime core): tensors the compiler makes and frees serve the
+/// loader's later runs instead of staying resident here.
+extern "C" __attribute__((visibility("default"))) void
+sstepAdoptBufferPool(sstep::BufferPool *pool) {
+  sstep::BufferPool::adoptProcessPool(*pool);
+}
 
 extern "C" __attribute__((visibility("default"))) bool
 sstepCompileInMemory(const std::string &path, const std::string &backend,

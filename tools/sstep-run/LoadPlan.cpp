@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/core/BufferPool.h"
 #include "runtime/core/PlanFile.h"
 #include "tools/sstep-run/LoadProgram.h"
 #include "tools/sstep-run/Modules.h"
@@ -17,8 +18,11 @@ namespace {
 using CompileFn = bool (*)(const std::string &, const std::string &,
                            const std::string &, Program *, std::string *);
 
-/// The compiler module's entry point, or null when there is none.
+/// The compiler module's entry point, or null when there is none. The
+/// module allocates from this binary's buffer pool (BufferPool.h).
 CompileFn compilerModule() {
+  if (void *adopt = moduleSymbol(SSTEP_COMPILER_MODULE, "sstepAdoptBufferPool"))
+    reinterpret_cast<void (*)(BufferPool *)>(adopt)(&BufferPool::process());
   return reinterpret_cast<CompileFn>(
       moduleSymbol(SSTEP_COMPILER_MODULE, "sstepCompileInMemory"));
 }
