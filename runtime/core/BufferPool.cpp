@@ -3,7 +3,6 @@
 #include "runtime/core/BufferPool.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <new>
 
@@ -22,16 +21,17 @@ size_t roundUp(size_t bytes, size_t step) {
   return (bytes + step - 1) / step * step;
 }
 
-} // namespace
-
-BufferPool::~BufferPool() { trim(); }
-
-namespace {
 BufferPool *&processPool() {
   static BufferPool *pool = new BufferPool;
   return pool;
 }
+
 } // namespace
+
+BufferPool::~BufferPool() {
+  for (auto [chunk, bytes] : chunks)
+    munmap(chunk, bytes);
+}
 
 BufferPool &BufferPool::process() { return *processPool(); }
 
@@ -64,6 +64,7 @@ char *BufferPool::takeRange(size_t bytes) {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
       throw std::bad_alloc();
+    chunks.push_back({static_cast<char *>(p), chunk});
     addFree(static_cast<char *>(p), chunk);
     fit = freeBySize.lower_bound({bytes, nullptr});
   }

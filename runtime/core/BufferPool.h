@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <vector>
 
 namespace sstep {
 
@@ -97,6 +98,8 @@ private:
   /// size (best fit, lowest address first).
   std::map<char *, size_t> freeByAddress;
   std::set<std::pair<size_t, char *>> freeBySize;
+  /// The mapped chunks, unmapped with the pool (the process's never is).
+  std::vector<std::pair<char *, size_t>> chunks;
   size_t freeBytes = 0, usedBytes = 0, peakUsed = 0;
 };
 
