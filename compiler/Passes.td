@@ -142,4 +142,55 @@ def Partition : Pass<"sstep-partition", "::mlir::ModuleOp"> {
   let dependentDialects = ["::sstep::SStepDialect"];
 }
 
+def Differentiate : Pass<"sstep-differentiate", "::mlir::ModuleOp"> {
+  let summary = "Give every tile op of a trunk its vector-Jacobian product";
+  let description = [{
+    Runs after `sstep-partition`. A function is a trunk the tiled backward
+    pass can train when it maps one image to one image through tile ops of
+    a single stage, each with a gradient rule (`DifferentiableOpInterface`),
+    whose operands other than images are constants (the parameters) or
+    contribute their shape only. For such a function every op gets
+    `sstep.vjp`: which operands receive a gradient (`grads`), which operands'
+    forward values the product reads (`reads`) and whether it reads its
+    result (`reads_result`). The function gets `sstep.differentiable`. The
+    runtime's backward pass (runtime/train) runs the products in reverse
+    order over each tile's windows and keeps, from each tile's forward pass,
+    only the values some product reads.
+
+    Example, a residual block's tail:
+
+    ```mlir
+    %1 = sstep.conv2d %0, %w, %b {...}
+    %2 = sstep.add %1, %x
+    %3 = sstep.relu %2
+    ```
+
+    becomes
+
+    ```mlir
+    %1 = sstep.conv2d %0, %w, %b {..., sstep.vjp = {grads = array<i1: true,
+        true, true>, reads = array<i1: true, true, false>,
+        reads_result = false}}
+    %2 = sstep.add %1, %x {..., sstep.vjp = {grads = array<i1: true, true>,
+        reads = array<i1: false, false>, reads_result = false}}
+    %3 = sstep.relu %2 {..., sstep.vjp = {grads = array<i1: true>,
+        reads = array<i1: false>, reads_result = true}}
+    ```
+
+    so the backward pass keeps `%0` and `%3` of each tile and frees `%1` and
+    `%2` as soon as their consumers have run forward.
+
+    Any other function is still compiled for inference: it gets
+    `sstep.not_differentiable` with the first reason, naming the node and the
+    op ("node 'pool' (sstep.global_avg_pool2d) is a global pool or a head:
+    end the trunk before it"), which the backward pass reports when asked to
+    train it. With `require`, that reason is an error instead.
+  }];
+  let options = [
+    Option<"require", "require", "bool", /*default=*/"false",
+           "Fail on a function that is not a differentiable trunk">,
+  ];
+  let dependentDialects = ["::sstep::SStepDialect"];
+}
+
 #endif // SSTEP_COMPILER_PASSES_TD

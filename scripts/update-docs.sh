@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 cmake --build "$BUILD" --target sstep-doc
 mkdir -p docs/generated
-for f in SStepDialect SpatialOpInterface Passes; do
+for f in SStepDialect SpatialOpInterface DifferentiableOpInterface Passes; do
   cp "$BUILD/docs/$f.md" "docs/generated/$f.md"
 done
 echo "docs/generated/ updated"

@@ -31,15 +31,17 @@ std::optional<Attribute> convertAttribute(mlir::Attribute attr) {
   return std::nullopt;
 }
 
-/// The ONNX node name the importer recorded in the location, if any.
-std::string nameOf(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : llvm::reverse(fused.getLocations()))
-      if (std::string name = nameOf(inner); !name.empty())
-        return name;
-  return "";
+/// The runtime form of sstep-differentiate's `sstep.vjp`.
+VjpRule vjpRuleOf(DictionaryAttr vjp) {
+  VjpRule rule;
+  auto bools = [&](StringRef key) {
+    ArrayRef<bool> values = vjp.getAs<DenseBoolArrayAttr>(key).asArrayRef();
+    return std::vector<bool>(values.begin(), values.end());
+  };
+  rule.grads = bools("grads");
+  rule.reads = bools("reads");
+  rule.readsResult = vjp.getAs<BoolAttr>("reads_result").getValue();
+  return rule;
 }
 
 Shape shapeOf(Type type) {
@@ -75,7 +77,7 @@ private:
 /// from an initializer (a reshaped LayerNorm scale, a transposed MatMul
 /// operand): the importer's name, or "constant", made unique by "#k".
 std::string Exporter::constantName(Location loc) {
-  std::string name = nameOf(loc);
+  std::string name = nodeName(loc);
   if (name.empty())
     name = "constant";
   int seen = constantNames[name]++;
@@ -96,7 +98,7 @@ LogicalResult Exporter::addConstant(arith::ConstantOp op) {
 LogicalResult Exporter::addNode(Operation *op) {
   Node node;
   node.op = op->getName().stripDialect().str();
-  node.name = nameOf(op->getLoc());
+  node.name = nodeName(op->getLoc());
   for (Value operand : op->getOperands())
     node.operands.push_back(ids.at(operand));
   if (auto props =
@@ -122,6 +124,8 @@ LogicalResult Exporter::addNode(Operation *op) {
     node.role = parseRole(role.str());
   if (auto stage = op->getAttrOfType<IntegerAttr>("sstep.stage"))
     node.stage = static_cast<int>(stage.getInt());
+  if (auto vjp = op->getAttrOfType<DictionaryAttr>("sstep.vjp"))
+    node.vjp = vjpRuleOf(vjp);
   for (auto [i, result] : llvm::enumerate(op->getResults()))
     node.results.push_back(define(
         result, node.name + (op->getNumResults() > 1 ? ":" + std::to_string(i)
@@ -131,6 +135,9 @@ LogicalResult Exporter::addNode(Operation *op) {
 }
 
 LogicalResult Exporter::exportFunc(func::FuncOp func) {
+  program.differentiable = func->hasAttr("sstep.differentiable");
+  if (auto why = func->getAttrOfType<StringAttr>("sstep.not_differentiable"))
+    program.notDifferentiable = why.str();
   for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
     auto name = func.getArgAttrOfType<StringAttr>(i, "sstep.name");
     program.inputs.push_back(
@@ -157,6 +164,23 @@ LogicalResult Exporter::exportFunc(func::FuncOp func) {
 }
 
 } // namespace
+
+std::string nodeName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : llvm::reverse(fused.getLocations()))
+      if (std::string name = nodeName(inner); !name.empty())
+        return name;
+  return "";
+}
+
+std::string describeNode(Operation *op) {
+  Node node;
+  node.op = op->getName().stripDialect().str();
+  node.name = nodeName(op->getLoc());
+  return node.describe();
+}
 
 FailureOr<Program> exportProgram(ModuleOp module,
                                  llvm::DenseMap<Value, int> *ids) {

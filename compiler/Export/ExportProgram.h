@@ -21,6 +21,13 @@
 
 namespace sstep {
 
+/// The ONNX node name the importer recorded in `loc`, or "".
+std::string nodeName(mlir::Location loc);
+
+/// "node 'conv1' (sstep.conv2d)", as the runtime's Node::describe names the
+/// exported node, for messages about `op`.
+std::string describeNode(mlir::Operation *op);
+
 /// Exports @main of `module`; emits an error at the offending op and fails for
 /// an op or attribute the runtime cannot represent.
 /// When `ids` is given, it receives each exported value's id in the Program.

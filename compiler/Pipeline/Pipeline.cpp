@@ -18,6 +18,9 @@ void buildPipeline(mlir::PassManager &pm, const PipelineOptions &options) {
   // first keeps them out of the partition and of the plan's weights.
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(createPartition());
+  // Every plan says whether and how it can be trained; a model that cannot
+  // still compiles for inference (the reason is kept for the backward pass).
+  pm.addPass(createDifferentiate());
   if (options.printIRAfterAll) {
     // Every pass is a module pass, so each dump is the whole module; weights
     // are elided, or a real model's dump would be its weights in decimal.

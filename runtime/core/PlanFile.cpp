@@ -112,6 +112,25 @@ ByteWriter encodeKernels(const KernelModule &module) {
   return w;
 }
 
+/// Whether the program can be trained and each node's gradient rule; each
+/// operand's flags in one byte: 1 receives a gradient, 2 read.
+ByteWriter encodeGradients(const Program &program) {
+  ByteWriter w;
+  w.put(static_cast<uint8_t>(program.differentiable));
+  w.putString(program.notDifferentiable);
+  w.put(static_cast<uint32_t>(program.nodes.size()));
+  for (const Node &node : program.nodes) {
+    w.put(static_cast<uint8_t>(node.vjp.has_value()));
+    if (!node.vjp)
+      continue;
+    w.put(static_cast<uint32_t>(node.vjp->grads.size()));
+    for (size_t i = 0; i < node.vjp->grads.size(); ++i)
+      w.put(static_cast<uint8_t>(node.vjp->grads[i] | node.vjp->reads[i] << 1));
+    w.put(static_cast<uint8_t>(node.vjp->readsResult));
+  }
+  return w;
+}
+
 std::string encodeIndex(const Program &program, const PlanInfo &info,
                         std::vector<ConstantEntry> &layout,
                         uint64_t &dataSize) {
@@ -163,11 +182,12 @@ std::string encodeIndex(const Program &program, const PlanInfo &info,
   }
 
   ByteWriter index;
-  index.put(uint32_t(program.kernels.empty() ? 4 : 5));
+  index.put(uint32_t(program.kernels.empty() ? 5 : 6));
   putSection(index, "META", meta);
   putSection(index, "VALS", values);
   putSection(index, "NODE", nodes);
   putSection(index, "CNST", constants);
+  putSection(index, "GRAD", encodeGradients(program));
   if (!program.kernels.empty())
     putSection(index, "KERN", encodeKernels(program.kernels));
   index.padTo(kAlign);

@@ -125,6 +125,33 @@ Node getNode(ByteReader &r, size_t numValues) {
   return node;
 }
 
+void getGradients(ByteReader &r, Program &program) {
+  program.differentiable = getBool(r);
+  program.notDifferentiable = r.getString();
+  if (r.getCount(1) != program.nodes.size())
+    r.fail("gradient rules for another number of nodes");
+  for (Node &node : program.nodes) {
+    if (!getBool(r))
+      continue;
+    VjpRule rule;
+    uint32_t n = r.getCount(1);
+    if (n != node.operands.size())
+      r.fail(node.describe() + ": a gradient rule for " + std::to_string(n) +
+             " operands");
+    for (uint32_t i = 0; i < n; ++i) {
+      auto flags = r.get<uint8_t>();
+      if (flags > 3)
+        r.fail("operand flags " + std::to_string(flags));
+      rule.grads.push_back(flags & 1);
+      rule.reads.push_back(flags & 2);
+    }
+    rule.readsResult = getBool(r);
+    node.vjp = std::move(rule);
+  }
+  if (r.remaining() != 0)
+    r.fail("section 'GRAD' has bytes left over");
+}
+
 void getMeta(ByteReader &r, PlanInfo &info) {
   for (uint32_t n = r.getCount(8); n > 0; --n) {
     std::string key = r.getString(), value = r.getString();
@@ -316,6 +343,10 @@ Program readPlanAt(const std::string &path, uint64_t offset, uint64_t fileSize,
     program.nodes.push_back(getNode(nodes, program.values.size()));
   std::vector<PendingConstant> pending =
       getConstants(sections.at("CNST"), program.values.size(), dataSize);
+  // Plans written before training plans existed have no 'GRAD': they run,
+  // and the backward pass asks for a recompiled plan.
+  if (auto grad = sections.find("GRAD"); grad != sections.end())
+    getGradients(grad->second, program);
   if (auto kern = sections.find("KERN"); kern != sections.end()) {
     program.kernels = getKernels(kern->second, program);
     if (kern->second.remaining() != 0)

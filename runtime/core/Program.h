@@ -39,6 +39,17 @@ struct Window {
   std::array<AxisRule, 2> axes;
 };
 
+/// What a node's vector-Jacobian product gives and reads, from the
+/// compiler's sstep-differentiate pass; the runtime's VJP kernels compute it.
+struct VjpRule {
+  /// The operands that receive a gradient.
+  std::vector<bool> grads;
+  /// The operands whose forward values the product reads; the others reach
+  /// it as shapes only.
+  std::vector<bool> reads;
+  bool readsResult = false;
+};
+
 /// The partitioner's placement of a node (see compiler/Partition).
 enum class Role {
   /// Not partitioned: the whole program runs at once.
@@ -69,6 +80,8 @@ struct Node {
   /// How a Reduce node combines per-tile partial results: "mean" or "max"
   /// (NonLocalOpInterface::getTileReduction).
   std::string reduction;
+  /// Set in a trainable program (Program::differentiable).
+  std::optional<VjpRule> vjp;
 
   /// Accessors throw RuntimeError naming the node when the attribute is
   /// missing or of another kind.
@@ -104,6 +117,11 @@ struct Program {
   /// Value id -> its constant data (weights, biases).
   Constants constants;
   std::vector<Node> nodes;
+  /// Whether the compiler found the program a trunk the tiled backward pass
+  /// can train (then every node has its VjpRule), and if not, why not,
+  /// naming the node.
+  bool differentiable = false;
+  std::string notDifferentiable;
   /// Code generated for a target (empty for the reference and cpu targets).
   KernelModule kernels;
 

@@ -182,7 +182,7 @@ std::optional<std::vector<Tensor>> pointwiseVjp(const reference::VjpArgs &a) {
   if (!s || a.grad.shape != outShape(a.in, spatial, out))
     return std::nullopt;
   // mul reads the other operand's values, relu its result, add and sub
-  // nothing (reference::vjpReads).
+  // nothing (their VjpRules, from the compiler).
   for (size_t i = 0; i < a.in.size(); ++i)
     if (op == "mul" && a.in[i]->data.empty())
       return std::nullopt;

@@ -154,7 +154,8 @@ template <typename P> VjpKernel binary(P partials) {
   };
 }
 
-/// relu from its result: y > 0 exactly where x > 0 (vjpReads).
+/// relu from its result: y > 0 exactly where x > 0 (its VjpRule reads the
+/// result only).
 std::vector<Tensor> reluVjp(const VjpArgs &a) {
   std::vector<Tensor> grads(a.in.size());
   if (!a.wanted[0])

@@ -33,7 +33,7 @@ std::vector<Tensor> poolVjp(const VjpArgs &a, PerPixel perPixel) {
   Tensor dx(x.shape);
   parallelFor(planes, [&](int64_t p) {
     std::vector<double> acc(size_t(hw), 0.0);
-    // An average pool's input may be shape-only (vjpReads).
+    // An average pool's input may be shape-only (its VjpRule reads nothing).
     const float *plane = x.data.empty() ? nullptr : &x.data[p * hw];
     const float *dy = &a.grad.data[p * ohw];
     for (int64_t oy = rows.lo; oy <= rows.hi; ++oy)

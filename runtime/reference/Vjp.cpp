@@ -65,25 +65,6 @@ Tensor place(const VjpArgs &a, const Cropped &c, size_t i, Tensor full) {
   return embed(std::move(g), c.parts[i], a.placed[i].region);
 }
 
-VjpReads vjpReads(const Node &node) {
-  const std::string &op = node.op;
-  VjpReads reads{false, std::vector<bool>(node.operands.size(), false)};
-  if (op == "add" || op == "sub" || op == "concat" || op == "slice" ||
-      op == "channel_shuffle" || op == "pad2d" || op == "resize2d" ||
-      op == "avg_pool2d")
-    return reads; // shapes only
-  if (op == "relu") {
-    reads.result = true;
-    return reads;
-  }
-  if (op == "conv2d" || op == "conv_transpose2d" || op == "max_pool2d") {
-    reads.operands[0] = true;
-    return reads;
-  }
-  reads.operands.assign(node.operands.size(), true);
-  return reads;
-}
-
 const VjpTable &vjpKernels() {
   static const VjpTable table = [] {
     VjpTable t;

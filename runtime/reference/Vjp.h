@@ -44,17 +44,11 @@ struct VjpArgs {
 using VjpKernel = std::function<std::vector<Tensor>(const VjpArgs &)>;
 using VjpTable = std::map<std::string, VjpKernel>;
 
-/// Which forward blocks a node's VJP reads: its result's, and which of its
-/// operands' (those without spatial extent are always given whole). The
-/// backward pass keeps only these through the reverse sweep; the others
-/// reach the VJP as shape-only tensors (their shape, no data), which it
-/// must not read. A residual sum's gradient needs no operand; relu's reads
-/// its result (y > 0 exactly where x > 0); a convolution's reads its input.
-struct VjpReads {
-  bool result = false;
-  std::vector<bool> operands;
-};
-VjpReads vjpReads(const Node &node);
+/// A kernel reads only the forward blocks its node's VjpRule names (the
+/// compiler's sstep-differentiate decides them; operands without spatial
+/// extent are always given whole). The backward pass keeps only those
+/// through the reverse sweep; the others reach the VJP as shape-only
+/// tensors (their shape, no data), which it must not read.
 
 /// Every op with a VJP, keyed by op name.
 const VjpTable &vjpKernels();
@@ -70,7 +64,7 @@ void addNormVjps(VjpTable &table);
 /// The operands as the forward kernel of an op without a region kernel saw
 /// them: spatial blocks cropped to the output block (`parts[i]`; one pixel
 /// along a broadcast axis), the others as they are. A shape-only block
-/// (vjpReads) gives a shape-only crop.
+/// (one its VjpRule does not read) gives a shape-only crop.
 struct Cropped {
   std::vector<Tensor> crops;
   std::vector<const Tensor *> operands;

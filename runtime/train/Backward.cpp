@@ -14,12 +14,6 @@ namespace {
 
 using reference::VjpArgs;
 
-/// Whether operand i of `node` is read for its size only: a resize's
-/// `like` operand, which gets no gradient.
-bool sizeOnly(const Node &node, size_t i) {
-  return node.op == "resize2d" && i == 1 && !node.window->spatial[i];
-}
-
 bool allZero(const Tensor &t) {
   return std::all_of(t.data.begin(), t.data.end(),
                      [](float v) { return v == 0.0f; });
@@ -224,8 +218,7 @@ void Run::vjpStep(const Node &node, const plan::TileWindows &w) {
     bool spatial = node.window->spatial[i];
     operands.push_back(spatial ? &blockOf(v, w) : &wholeOf(v));
     placed.push_back(spatial ? Placed{w.compute[v], sizes[v]} : Placed{});
-    wanted.push_back(spatial ? v != in || options.inputGradient
-                             : !sizeOnly(node, i));
+    wanted.push_back(node.vjp->grads[i] && (v != in || options.inputGradient));
   }
   Placed to{w.compute[r], sizes[r]};
   auto start = Clock::now();
@@ -289,34 +282,24 @@ Gradients Run::finish() {
 } // namespace
 
 void checkDifferentiable(const Program &program) {
-  if (program.inputs.size() != 1 || program.outputs.size() != 1)
-    throw RuntimeError("the backward pass takes a trunk of one input and one "
-                       "output; this model has " +
-                       std::to_string(program.inputs.size()) + " and " +
-                       std::to_string(program.outputs.size()));
-  const ValueInfo &output = program.values[program.outputs[0]];
-  if (output.shape.size() != 4)
-    throw RuntimeError("the trunk's output '" + output.name + "' (" +
-                       formatShape(output.shape) +
-                       ") is not an image: end the trunk before its global "
-                       "pool and head, which belong to PyTorch");
+  // The compiler decided (sstep-differentiate); a plan from before it knew
+  // how has neither a verdict nor rules.
+  if (!program.differentiable)
+    throw RuntimeError(!program.notDifferentiable.empty()
+                           ? program.notDifferentiable
+                           : "the plan has no gradient rules: compile the "
+                             "model again with this version of SSTEP");
   for (const Node &node : program.nodes) {
-    if (node.role == Role::Reduce || node.role == Role::Global)
-      throw RuntimeError(node.describe() +
-                         " is a global pool or a head: end the trunk before "
-                         "it (the pool and the head belong to PyTorch)");
-    if (node.role != Role::Tile || !node.window)
-      throw RuntimeError(node.describe() +
-                         " needs the whole image: the backward pass streams "
-                         "trunks of local ops (non-local ops inside the "
-                         "trunk have no tiled gradient yet)");
-    if (node.stage != program.nodes.front().stage)
-      throw RuntimeError(node.describe() + " starts a second tile stage");
+    if (node.role != Role::Tile || !node.window || !node.vjp ||
+        node.vjp->grads.size() != node.operands.size() ||
+        node.vjp->reads.size() != node.operands.size())
+      throw RuntimeError("internal error: " + node.describe() +
+                         " has no gradient rule in a trainable program");
     if (!reference::vjpKernels().count(node.op))
-      throw RuntimeError(node.describe() + ": no gradient for sstep." +
-                         node.op + " yet");
+      throw RuntimeError("internal error: " + node.describe() +
+                         " has a gradient rule but no VJP kernel");
     for (size_t i = 0; i < node.operands.size(); ++i)
-      if (!node.window->spatial[i] && !sizeOnly(node, i) &&
+      if (node.vjp->grads[i] && !node.window->spatial[i] &&
           !program.constants.contains(node.operands[i]))
         throw RuntimeError(node.describe() + ": operand " + std::to_string(i) +
                            " is neither an image nor a constant");

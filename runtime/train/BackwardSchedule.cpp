@@ -1,7 +1,6 @@
 //===- BackwardSchedule.cpp - The steps of one backward tile --------------===//
 
 #include "runtime/train/BackwardSchedule.h"
-#include "runtime/reference/Vjp.h"
 
 #include <algorithm>
 #include <map>
@@ -20,11 +19,11 @@ std::vector<int> dataReads(const Node &node, Kind kind) {
         reads.push_back(node.operands[i]);
     return reads;
   }
-  reference::VjpReads r = reference::vjpReads(node);
-  if (r.result)
+  const VjpRule &rule = *node.vjp;
+  if (rule.readsResult)
     reads.push_back(node.results[0]);
   for (size_t i = 0; i < node.operands.size(); ++i)
-    if (node.window->spatial[i] && r.operands[i])
+    if (node.window->spatial[i] && rule.reads[i])
       reads.push_back(node.operands[i]);
   return reads;
 }

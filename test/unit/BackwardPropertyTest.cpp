@@ -128,17 +128,37 @@ TEST_CASE("the backward pass is deterministic and skips silent tiles",
 TEST_CASE("the backward pass refuses what it cannot differentiate",
           "[backward]") {
   SECTION("an op without a gradient, by node and op") {
+    // The compiler's verdict (sstep-differentiate) travels in the Program.
+    Program program = compileProgram(R"(
+func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {
+  %y = sstep.softmax %x {axes = array<i64: 1>} : tensor<1x2x?x?xf32> loc("odd")
+  return %y : tensor<1x2x?x?xf32>
+}
+)");
+    CHECK_FALSE(program.differentiable);
+    CHECK_THROWS_WITH(train::checkDifferentiable(program),
+                      Catch::Contains("node 'odd' (sstep.softmax): no "
+                                      "gradient for sstep.softmax yet"));
+  }
+  SECTION("a rule without a kernel, or a plan without rules") {
     Program program = compileProgram(R"(
 func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {
   %y = sstep.relu %x : tensor<1x2x?x?xf32>
   return %y : tensor<1x2x?x?xf32>
 }
 )");
-    program.nodes[0].op = "mystery"; // an op of a newer compiler
-    program.nodes[0].name = "odd";
-    CHECK_THROWS_WITH(train::checkDifferentiable(program),
-                      Catch::Contains("node 'odd' (sstep.mystery): no "
-                                      "gradient for sstep.mystery"));
+    REQUIRE(program.differentiable);
+    train::checkDifferentiable(program);
+    Program newer = program;
+    newer.nodes[0].op = "mystery"; // a rule of a newer compiler
+    CHECK_THROWS_WITH(train::checkDifferentiable(newer),
+                      Catch::Contains("(sstep.mystery) has a gradient rule "
+                                      "but no VJP kernel"));
+    Program older = program; // a plan written before gradient rules
+    older.differentiable = false;
+    older.nodes[0].vjp.reset();
+    CHECK_THROWS_WITH(train::checkDifferentiable(older),
+                      Catch::Contains("compile the model again"));
   }
   SECTION("a head after a global pool") {
     Program program = compileProgram(R"(

@@ -96,7 +96,9 @@ Program sampleProgram() {
   conv.window = window;
   conv.role = Role::Tile;
   conv.stage = 2;
+  conv.vjp = VjpRule{{true, true, false}, {true, false, true}, true};
   p.nodes.push_back(conv);
+  p.notDifferentiable = "node 'split' (sstep.split) needs the whole image";
 
   Node split;
   split.op = "split";
@@ -205,7 +207,15 @@ void requireSameProgram(const Program &a, const Program &b) {
     CHECK(n.role == m.role);
     CHECK(n.stage == m.stage);
     CHECK(n.reduction == m.reduction);
+    REQUIRE(n.vjp.has_value() == m.vjp.has_value());
+    if (n.vjp) {
+      CHECK(n.vjp->grads == m.vjp->grads);
+      CHECK(n.vjp->reads == m.vjp->reads);
+      CHECK(n.vjp->readsResult == m.vjp->readsResult);
+    }
   }
+  CHECK(a.differentiable == b.differentiable);
+  CHECK(a.notDifferentiable == b.notDifferentiable);
 }
 
 /// A written sample plan's path and bytes.
@@ -328,6 +338,29 @@ TEST_CASE("Generated kernels travel in the plan's KERN section", "[plan]") {
   writePlan(path, program, sampleInfo());
   CHECK_THROWS_WITH(readPlan(path),
                     Catch::Contains("kernel 'sstep_k1' names node 99"));
+}
+
+TEST_CASE("Gradient rules travel in the plan's GRAD section", "[plan]") {
+  Program program = sampleProgram();
+  program.differentiable = true;
+  program.notDifferentiable.clear();
+  std::string path = scratch("gradients.sstep");
+  writePlan(path, program, sampleInfo());
+  Program back = readPlan(path);
+  CHECK(back.differentiable);
+  REQUIRE(back.nodes[0].vjp.has_value());
+  CHECK(back.nodes[0].vjp->grads == std::vector<bool>{true, true, false});
+  CHECK(back.nodes[0].vjp->reads == std::vector<bool>{true, false, true});
+  CHECK(back.nodes[0].vjp->readsResult);
+  CHECK_FALSE(back.nodes[1].vjp.has_value());
+
+  // A rule whose operand count is not its node's is refused by name.
+  program.nodes[0].vjp->grads.pop_back();
+  program.nodes[0].vjp->reads.pop_back();
+  writePlan(path, program, sampleInfo());
+  CHECK_THROWS_WITH(readPlan(path),
+                    Catch::Contains("node 'conv1' (sstep.conv2d): a gradient "
+                                    "rule for 2 operands"));
 }
 
 TEST_CASE("A flipped byte anywhere is a checksum error", "[plan]") {

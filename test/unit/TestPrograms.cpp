@@ -37,6 +37,7 @@ Program compileProgram(const std::string &text) {
   REQUIRE(mlir::succeeded(mlir::verify(*module)));
   mlir::PassManager pm(&context);
   pm.addPass(createPartition());
+  pm.addPass(createDifferentiate());
   REQUIRE(mlir::succeeded(pm.run(*module)));
   mlir::FailureOr<Program> program = exportProgram(*module);
   REQUIRE(mlir::succeeded(program));

@@ -176,4 +176,14 @@ AxisRule ConvTranspose2DOp::getAxisRule(unsigned axis) {
   return rule;
 }
 
+//===----------------------------------------------------------------------===//
+// Gradient rules: dx needs the weight, dW the input; db needs neither.
+//===----------------------------------------------------------------------===//
+
+bool Conv2DOp::vjpReadsOperand(unsigned operand) { return operand < 2; }
+
+bool ConvTranspose2DOp::vjpReadsOperand(unsigned operand) {
+  return operand < 2;
+}
+
 } // namespace sstep

@@ -4,7 +4,7 @@
 #define SSTEP_CONV_OPS_TD
 
 def SStep_Conv2DOp : SStep_Op<"conv2d", [
-    Pure,
+    Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>,
     DeclareOpInterfaceMethods<SpatialOpInterface,
         ["isSpatialOperand", "getAxisRule"]>]> {
   let summary = "2-D convolution over an NCHW image (ONNX Conv)";
@@ -51,7 +51,7 @@ def SStep_Conv2DOp : SStep_Op<"conv2d", [
 }
 
 def SStep_ConvTranspose2DOp : SStep_Op<"conv_transpose2d", [
-    Pure,
+    Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>,
     DeclareOpInterfaceMethods<SpatialOpInterface,
         ["isSpatialOperand", "getAxisRule"]>]> {
   let summary = "2-D transposed convolution over an NCHW image (ONNX "

@@ -155,4 +155,17 @@ AxisRule Resize2DOp::getAxisRule(unsigned axis) {
   return rule;
 }
 
+//===----------------------------------------------------------------------===//
+// Gradient rules: pads and resizes move pixels by their geometry alone, so
+// their gradients read no values; a resize's `like` gives its size only.
+//===----------------------------------------------------------------------===//
+
+bool Pad2DOp::vjpReadsOperand(unsigned) { return false; }
+
+bool Resize2DOp::isDifferentiableOperand(unsigned operand) {
+  return operand == 0;
+}
+
+bool Resize2DOp::vjpReadsOperand(unsigned) { return false; }
+
 } // namespace sstep

@@ -9,7 +9,7 @@
 #define SSTEP_GEOMETRY_OPS_TD
 
 def SStep_Pad2DOp : SStep_Op<"pad2d", [
-    Pure,
+    Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>,
     DeclareOpInterfaceMethods<SpatialOpInterface,
         ["getAxisRule"]>]> {
   let summary = "Pads or crops the spatial axes of an NCHW image (ONNX Pad)";
@@ -41,6 +41,8 @@ def SStep_Pad2DOp : SStep_Op<"pad2d", [
 
 def SStep_Resize2DOp : SStep_Op<"resize2d", [
     Pure,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface,
+        ["isDifferentiableOperand", "vjpReadsOperand"]>,
     DeclareOpInterfaceMethods<SpatialOpInterface,
         ["isSpatialOperand", "getAxisRule"]>]> {
   let summary = "Resizes the spatial axes of an NCHW image (ONNX Resize, "

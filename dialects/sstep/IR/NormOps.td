@@ -67,6 +67,7 @@ def SStep_InstanceNormOp : SStep_Op<"instance_norm", [Pure,
 
 def SStep_LayerNormOp : SStep_Op<"layer_norm", [Pure,
     AllTypesMatch<["input", "output"]>, SpatialOpInterface,
+    DifferentiableOpInterface,
     DeclareOpInterfaceMethods<NonLocalOpInterface, ["isNonLocal"]>]> {
   let summary = "Layer normalisation over `axes` (ONNX LayerNormalization)";
   let description = [{

@@ -24,4 +24,15 @@ LogicalResult PReluOp::verify() {
                                             dimsOf(getInput().getType())));
 }
 
+//===----------------------------------------------------------------------===//
+// Gradient rules. relu's derivative is read off its result (y > 0 exactly
+// where x > 0), so a backward pass keeps y, which its consumer needs anyway,
+// and not x. Sums pass the gradient on and read nothing.
+//===----------------------------------------------------------------------===//
+
+bool ReluOp::vjpReadsOperand(unsigned) { return false; }
+bool ReluOp::vjpReadsResult() { return true; }
+bool AddOp::vjpReadsOperand(unsigned) { return false; }
+bool SubOp::vjpReadsOperand(unsigned) { return false; }
+
 } // namespace sstep

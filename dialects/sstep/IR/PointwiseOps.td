@@ -8,8 +8,10 @@
 #ifndef SSTEP_POINTWISE_OPS_TD
 #define SSTEP_POINTWISE_OPS_TD
 
-class SStep_UnaryOp<string mnemonic, string formula, dag attrs = (ins)>
-    : SStep_Op<mnemonic, [Pure, SameOperandsAndResultType, SpatialOpInterface]> {
+class SStep_UnaryOp<string mnemonic, string formula, dag attrs = (ins),
+                    Trait gradient = DifferentiableOpInterface>
+    : SStep_Op<mnemonic, [Pure, SameOperandsAndResultType, SpatialOpInterface,
+                          gradient]> {
   let summary = "Pointwise `" # formula # "`";
   let description = [{
     Applies the function to every element.
@@ -23,7 +25,9 @@ class SStep_UnaryOp<string mnemonic, string formula, dag attrs = (ins)>
   let assemblyFormat = "$input attr-dict `:` type($output)";
 }
 
-def SStep_ReluOp : SStep_UnaryOp<"relu", "max(x, 0)">;
+def SStep_ReluOp : SStep_UnaryOp<"relu", "max(x, 0)", (ins),
+    DeclareOpInterfaceMethods<DifferentiableOpInterface,
+        ["vjpReadsOperand", "vjpReadsResult"]>>;
 def SStep_SigmoidOp : SStep_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def SStep_TanhOp : SStep_UnaryOp<"tanh", "tanh(x)">;
 def SStep_ErfOp : SStep_UnaryOp<"erf", "erf(x)">;
@@ -46,9 +50,11 @@ def SStep_ClipOp : SStep_UnaryOp<"clip", "min(max(x, min), max)",
   let hasVerifier = 1;
 }
 
-class SStep_BinaryOp<string mnemonic, string formula>
+class SStep_BinaryOp<string mnemonic, string formula,
+                     Trait gradient = DifferentiableOpInterface>
     : SStep_Op<mnemonic, [Pure, SameOperandsAndResultElementType,
-                          ResultsBroadcastableShape, SpatialOpInterface]> {
+                          ResultsBroadcastableShape, SpatialOpInterface,
+                          gradient]> {
   let summary = "Pointwise `" # formula # "` with NumPy broadcasting (ONNX)";
   let description = [{
     Operands broadcast as in NumPy: shapes align at the last dimension and a
@@ -67,13 +73,14 @@ class SStep_BinaryOp<string mnemonic, string formula>
   }];
 }
 
-def SStep_AddOp : SStep_BinaryOp<"add", "lhs + rhs">;
-def SStep_SubOp : SStep_BinaryOp<"sub", "lhs - rhs">;
+def SStep_AddOp : SStep_BinaryOp<"add", "lhs + rhs", DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>>;
+def SStep_SubOp : SStep_BinaryOp<"sub", "lhs - rhs", DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>>;
 def SStep_MulOp : SStep_BinaryOp<"mul", "lhs * rhs">;
 def SStep_DivOp : SStep_BinaryOp<"div", "lhs / rhs">;
 
 def SStep_PReluOp : SStep_Op<"prelu", [Pure, AllTypesMatch<["input", "output"]>,
-                                       SpatialOpInterface]> {
+                                       SpatialOpInterface,
+                                       DifferentiableOpInterface]> {
   let summary = "Pointwise `x < 0 ? slope * x : x` (ONNX PRelu)";
   let description = [{
     `slope` broadcasts to `input` unidirectionally, as in ONNX: shapes align

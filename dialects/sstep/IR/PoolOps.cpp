@@ -143,4 +143,8 @@ bool ReduceOp::isNonLocal() {
            getAxes() == ArrayRef<int64_t>{1});
 }
 
+// An average's gradient spreads dy by the window's divisor, which depends on
+// the geometry only.
+bool AvgPool2DOp::vjpReadsOperand(unsigned) { return false; }
+
 } // namespace sstep

@@ -5,8 +5,9 @@
 
 // A sliding-window pool over each channel of an NCHW image. `kernel`,
 // `strides` and `dilations` are [h, w]; `pads` are [top, left, bottom, right].
-class SStep_Pool2DOp<string mnemonic, dag extraArgs = (ins)>
-    : SStep_Op<mnemonic, [Pure,
+class SStep_Pool2DOp<string mnemonic, dag extraArgs = (ins),
+                     Trait gradient = DifferentiableOpInterface>
+    : SStep_Op<mnemonic, [Pure, gradient,
         DeclareOpInterfaceMethods<SpatialOpInterface,
           ["isSpatialOperand", "getAxisRule"]>]> {
   let arguments = !con((ins
@@ -46,7 +47,8 @@ def SStep_MaxPool2DOp : SStep_Pool2DOp<"max_pool2d"> {
 }
 
 def SStep_AvgPool2DOp : SStep_Pool2DOp<"avg_pool2d",
-    (ins DefaultValuedAttr<BoolAttr, "false">:$count_include_pad)> {
+    (ins DefaultValuedAttr<BoolAttr, "false">:$count_include_pad),
+    DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>> {
   let summary = "Average pooling (ONNX AveragePool)";
   let description = [{
     The mean over each window. Without `count_include_pad`, pixels outside the

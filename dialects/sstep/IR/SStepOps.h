@@ -10,6 +10,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialects/sstep/IR/DifferentiableOpInterface.h"
 #include "dialects/sstep/IR/SStepDialect.h"
 #include "dialects/sstep/IR/SpatialOpInterface.h"
 

@@ -4,6 +4,7 @@
 #define SSTEP_OPS_TD
 
 include "dialects/sstep/IR/SStepDialect.td"
+include "dialects/sstep/IR/DifferentiableOpInterface.td"
 include "dialects/sstep/IR/SpatialOpInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"

@@ -88,4 +88,12 @@ LogicalResult TransposeOp::verify() {
       getOutput().getType());
 }
 
+//===----------------------------------------------------------------------===//
+// Gradient rules: data movement reads no values backwards.
+//===----------------------------------------------------------------------===//
+
+bool ConcatOp::vjpReadsOperand(unsigned) { return false; }
+bool ChannelShuffleOp::vjpReadsOperand(unsigned) { return false; }
+bool SliceOp::vjpReadsOperand(unsigned) { return false; }
+
 } // namespace sstep

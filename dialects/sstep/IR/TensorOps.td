@@ -10,7 +10,7 @@
 #ifndef SSTEP_TENSOR_OPS_TD
 #define SSTEP_TENSOR_OPS_TD
 
-def SStep_ConcatOp : SStep_Op<"concat", [Pure, SpatialOpInterface,
+def SStep_ConcatOp : SStep_Op<"concat", [Pure, SpatialOpInterface, DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>,
     DeclareOpInterfaceMethods<NonLocalOpInterface, ["isNonLocal"]>]> {
   let summary = "Concatenation along one axis (ONNX Concat)";
   let description = [{
@@ -78,7 +78,7 @@ def SStep_ReshapeOp : SStep_Op<"reshape", [Pure, NonLocalOpInterface]> {
 }
 
 def SStep_ChannelShuffleOp : SStep_Op<"channel_shuffle", [Pure,
-    SameOperandsAndResultType, SpatialOpInterface]> {
+    SameOperandsAndResultType, SpatialOpInterface, DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>]> {
   let summary = "ShuffleNet's channel shuffle of an NCHW image";
   let description = [{
     With C channels in `groups` groups of C / groups, output channel
@@ -99,7 +99,7 @@ def SStep_ChannelShuffleOp : SStep_Op<"channel_shuffle", [Pure,
   let hasVerifier = 1;
 }
 
-def SStep_SliceOp : SStep_Op<"slice", [Pure, SpatialOpInterface,
+def SStep_SliceOp : SStep_Op<"slice", [Pure, SpatialOpInterface, DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>,
     DeclareOpInterfaceMethods<NonLocalOpInterface, ["isNonLocal"]>]> {
   let summary = "Strided slice with constant bounds (ONNX Slice)";
   let description = [{
