@@ -7,12 +7,22 @@
 #include "runtime/reference/Kernels.h"
 #include "runtime/reference/ReferenceBackend.h"
 
+#include <chrono>
 #include <cstdlib>
 
 // oneDNN's OpenMP runtime (libgomp); declared here so that building the
 // backend does not need the compiler's OpenMP support.
 
 namespace sstep::cpu {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+} // namespace
 
 CpuBackend::CpuBackend(int threads)
     : threads(threads), cache(std::make_unique<Cache>()) {
@@ -94,8 +104,14 @@ void CpuBackend::beginStage(const Program &p, const plan::Stage &,
   sizes = &s;
   stageSchedule = schedule;
   steps.clear();
-  for (const plan::StageSchedule::Step &step : schedule.steps)
+  labels.clear();
+  for (const plan::StageSchedule::Step &step : schedule.steps) {
     steps.push_back(stepOf(p, step.nodes));
+    std::string label;
+    for (int id : step.nodes)
+      label += (label.empty() ? "" : "+") + exec::profileName(p, p.nodes[id]);
+    labels.push_back(std::move(label));
+  }
 }
 
 const Block &CpuBackend::blockOf(int v) {
@@ -244,6 +260,7 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
   for (size_t i = 0; i < steps.size(); ++i) {
     const Step &step = steps[i];
     currentStep = i;
+    auto start = Clock::now();
     if (!w->compute[step.result].empty()) {
       Block out = produce(step.result, stageSchedule.steps[i].results,
                           [&] { return runStep(step); });
@@ -260,11 +277,14 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
     device.scratch.clear();
     for (int v : stageSchedule.releasedAfter[i])
       release(v);
+    seconds[labels[i]] += since(start);
   }
   device.stream.wait();
+  auto start = Clock::now();
   for (int v : stage.sinks)
     if (!w->owned[v].empty())
       ctx.sink(v, toTensor(device, blockOf(v), w->compute[v]));
+  seconds["(outputs to NCHW)"] += since(start);
   for (int v : stage.sinks)
     release(v);
   device.stream.wait();

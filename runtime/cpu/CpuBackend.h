@@ -67,6 +67,7 @@ public:
   void constantsChanged(const std::vector<int> &values) override;
 
   std::map<std::string, int64_t> counters() const override;
+  std::map<std::string, double> opSeconds() const override { return seconds; }
 
   struct Cache; // primitives and packed weights, by shape
 
@@ -114,6 +115,9 @@ private:
   /// each releases.
   plan::StageSchedule stageSchedule;
   std::vector<Step> steps;
+  /// Each step's ops joined by '+', and the seconds by such label.
+  std::vector<std::string> labels;
+  std::map<std::string, double> seconds;
   /// The current tile: its windows, narrowed while a step computes fresh
   /// rows only, its blocks, and the rows kept from the tile above.
   plan::TileWindows windows;

@@ -47,4 +47,20 @@ std::unique_ptr<TileJob> Backend::complete() {
   return job;
 }
 
+std::string profileName(const Program &program, const Node &node) {
+  if (node.op != "conv2d" && node.op != "conv_transpose2d")
+    return node.op;
+  const Shape &weight = program.values[node.operands[1]].shape;
+  int64_t groups = node.has("groups") ? node.getInt("groups") : 1;
+  std::string name = node.op + "[" + std::to_string(weight[2]) + "x" +
+                     std::to_string(weight[3]);
+  bool depthwise = node.op == "conv2d" && groups > 1 && weight[1] == 1 &&
+                   weight[0] == groups;
+  if (depthwise)
+    name += " dw";
+  else if (groups > 1)
+    name += " g" + std::to_string(groups);
+  return name + "]";
+}
+
 } // namespace sstep::exec

@@ -46,6 +46,11 @@ inline const Region &loadRegion(const plan::TileWindows &w, int v) {
   return w.fresh.empty() ? w.compute[v] : w.fresh[v];
 }
 
+/// How Backend::opSeconds names a node: its op, and a convolution's kernel
+/// and grouping ("conv2d[3x3 dw]", "conv2d[1x1]", "conv2d[3x3 g4]"), so a
+/// profile tells a depthwise convolution from the pointwise one after it.
+std::string profileName(const Program &program, const Node &node);
+
 /// One tile handed to a backend.
 struct TileJob {
   /// Its place in the executor's order (the backend leaves it alone).
@@ -135,6 +140,11 @@ public:
 
   /// Named counts for --stats ("fused_steps"), backend-specific.
   virtual std::map<std::string, int64_t> counters() const { return {}; }
+
+  /// Where the tiles' time went, for --stats: seconds since the backend was
+  /// made, by kind of step (its ops joined by '+', as a fused convolution's
+  /// "conv2d+add+relu"), and by the backend's own work between steps.
+  virtual std::map<std::string, double> opSeconds() const { return {}; }
 
   /// What an execution plan for this backend needs to know of it.
   plan::BackendTraits traits() const { return {keepsRows(), this}; }

@@ -535,6 +535,7 @@ std::vector<Tensor> execute(const Program &program,
   Run run(program, plan, backend, options, into);
   std::vector<Tensor> outputs = run.run(std::move(inputs));
   into.counters = backend.counters();
+  into.opSeconds = backend.opSeconds();
   return outputs;
 }
 

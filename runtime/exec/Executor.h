@@ -108,6 +108,8 @@ struct Stats {
   double tileSeconds = 0, onceSeconds = 0, readSeconds = 0, writeSeconds = 0;
   /// The backend's own counters at the end of the run (Backend::counters).
   std::map<std::string, int64_t> counters;
+  /// The backend's seconds by kind of step (Backend::opSeconds).
+  std::map<std::string, double> opSeconds;
   /// The plan's tiles and prediction (peakTileBytes's predicted twin).
   plan::TileShape tiles;
   plan::MemoryPrediction predicted;

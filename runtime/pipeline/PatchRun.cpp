@@ -164,6 +164,7 @@ void accumulate(exec::Stats &total, const exec::Stats &s) {
   total.readSeconds += s.readSeconds;
   total.writeSeconds += s.writeSeconds;
   total.counters = s.counters;
+  total.opSeconds = s.opSeconds;
 }
 
 /// The journal of rows already durable in the spill files (void when a

@@ -4,6 +4,8 @@
 #include "runtime/core/RuntimeError.h"
 #include "runtime/reference/Kernels.h"
 
+#include <chrono>
+
 namespace sstep::reference {
 
 namespace {
@@ -135,11 +137,17 @@ int64_t ReferenceBackend::runTile(const plan::Stage &stage,
   for (size_t step = 0; step < schedule.steps.size(); ++step) {
     for (int id : schedule.steps[step].nodes) {
       const Node &node = program->nodes[id];
-      if (!w.compute[node.results[0]].empty())
-        tile[node.results[0]] = runNodeBlock(
-            node, *program, *sizes, w,
-            [&](int v) -> const Tensor & { return block(v, w, context); },
-            [&](int v) -> const Tensor & { return context.whole(v); });
+      if (w.compute[node.results[0]].empty())
+        continue;
+      auto start = std::chrono::steady_clock::now();
+      tile[node.results[0]] = runNodeBlock(
+          node, *program, *sizes, w,
+          [&](int v) -> const Tensor & { return block(v, w, context); },
+          [&](int v) -> const Tensor & { return context.whole(v); });
+      seconds[exec::profileName(*program, node)] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        start)
+              .count();
     }
     int64_t live = 0;
     for (const auto &[v, held] : tile)

@@ -31,6 +31,7 @@ public:
   int64_t runTile(const plan::Stage &stage, const plan::TileWindows &w,
                   exec::TileContext &context) override;
   std::map<std::string, int64_t> counters() const override;
+  std::map<std::string, double> opSeconds() const override { return seconds; }
 
 private:
   const Tensor &block(int v, const plan::TileWindows &w,
@@ -42,6 +43,8 @@ private:
   plan::StageSchedule schedule;
   /// The current tile's blocks, by value.
   std::map<int, Tensor> tile;
+  /// Seconds by op (Backend::opSeconds).
+  std::map<std::string, double> seconds;
 };
 
 /// Block `w.compute` of tile node `node`'s result, from blocks `blockOf(v)`

@@ -281,7 +281,7 @@ void writeStats(const std::string &file, const plan::MemoryPrediction &p,
       << ",\n  \"write_seconds\": " << stats.writeSeconds
       << ",\n  \"resident_after_load_bytes\": " << timing.residentAfterLoad
       << ",\n  \"peak_resident_bytes\": " << peakResidentBytes();
-  endStats(out, stats.counters, file);
+  endStats(out, stats.counters, stats.opSeconds, file);
 }
 
 void printPlanInfo(const Model &model) {

@@ -42,7 +42,7 @@ void writePatchStats(const std::string &file, const std::string &slidePath,
       << (r.seconds > 0 ? megapixels / r.seconds : 0)
       << ",\n  \"measured_tile_bytes\": " << s.peakTileBytes
       << ",\n  \"peak_rss_bytes\": " << peakResidentBytes();
-  endStats(out, s.counters, file);
+  endStats(out, s.counters, s.opSeconds, file);
 }
 
 pipeline::PatchRunOptions patchOptions(const SlideCall &call) {

@@ -60,7 +60,7 @@ void writeSlideStats(const std::string &file, const std::string &slidePath,
       << ",\n  \"weight_bytes\": " << p.weightBytes
       << ",\n  \"stored_bytes\": " << p.storedBytes
       << ",\n  \"peak_rss_bytes\": " << peakResidentBytes();
-  endStats(out, s.counters, file);
+  endStats(out, s.counters, s.opSeconds, file);
 }
 
 pipeline::SlideRunOptions slideOptions(const SlideCall &call) {

@@ -5,6 +5,7 @@
 #include "runtime/core/Paths.h"
 #include "runtime/core/RuntimeError.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -54,9 +55,19 @@ void writeOutput(const std::string &path, const std::string &name,
 }
 
 void endStats(std::ostream &out, const std::map<std::string, int64_t> &counters,
+              const std::map<std::string, double> &opSeconds,
               const std::string &file) {
   for (const auto &[name, value] : counters)
     out << ",\n  \"" << name << "\": " << value;
+  std::vector<std::pair<double, std::string>> most;
+  for (const auto &[name, seconds] : opSeconds)
+    most.emplace_back(-seconds, name);
+  std::sort(most.begin(), most.end());
+  out << ",\n  \"op_seconds\": {";
+  for (size_t i = 0; i < most.size(); ++i)
+    out << (i ? ", " : "") << "\"" << most[i].second
+        << "\": " << -most[i].first;
+  out << "}";
   out << "\n}\n";
   out.flush();
   if (!out)

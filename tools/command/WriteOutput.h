@@ -19,8 +19,10 @@ void writeOutput(const std::string &path, const std::string &name,
                  const Tensor &tensor);
 
 /// Ends a --stats JSON object on `out`: the backend's `counters` as fields,
-/// the closing brace. Throws RuntimeError naming `file` when it failed.
+/// its `opSeconds` as "op_seconds" (most first), the closing brace. Throws
+/// RuntimeError naming `file` when it failed.
 void endStats(std::ostream &out, const std::map<std::string, int64_t> &counters,
+              const std::map<std::string, double> &opSeconds,
               const std::string &file);
 
 } // namespace sstep
