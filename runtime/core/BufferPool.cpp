@@ -113,13 +113,11 @@ void BufferPool::release(void *p) {
 void BufferPool::addFree(char *buffer, size_t bytes) {
   freeByAddress[buffer] = bytes;
   freeBySize.insert({bytes, buffer});
-  freeBytes += bytes;
 }
 
 void BufferPool::removeFree(char *buffer, size_t bytes) {
   freeByAddress.erase(buffer);
   freeBySize.erase({bytes, buffer});
-  freeBytes -= bytes;
 }
 
 std::shared_ptr<void> BufferPool::take(size_t bytes) {
@@ -139,17 +137,6 @@ void BufferPool::resetPeak() {
 size_t BufferPool::inUse() const {
   std::lock_guard<std::mutex> lock(mutex);
   return usedBytes;
-}
-
-size_t BufferPool::idle() const {
-  std::lock_guard<std::mutex> lock(mutex);
-  return freeBytes;
-}
-
-void BufferPool::trim() {
-  std::lock_guard<std::mutex> lock(mutex);
-  for (auto &[buffer, bytes] : freeByAddress)
-    madvise(buffer, bytes, MADV_DONTNEED);
 }
 
 void *pooledAllocate(size_t bytes) {

@@ -39,7 +39,7 @@ constexpr size_t kPooledBytes = size_t(256) << 10;
 /// Best fit over coalesced free ranges of 1 GiB chunks of address space
 /// (mapped without reserving memory: untouched pages cost nothing); the
 /// front of the chosen range is the buffer, its tail stays free. Freed
-/// pages stay resident for the next request until trim(). Thread-safe.
+/// pages stay resident for the next request. Thread-safe.
 ///
 /// Example: a chunk, 64 then 32 MiB taken (at 0 and 64 MiB), the first
 /// freed: a 48 MiB request gets [0, 48) (64 MiB is the smallest free range
@@ -74,12 +74,8 @@ public:
   /// The most bytes in use at once so far, or since resetPeak().
   size_t peak() const;
   void resetPeak();
-  /// Bytes in use now, and free in the mapped chunks now.
+  /// Bytes in use now.
   size_t inUse() const;
-  size_t idle() const;
-  /// Gives the free ranges' pages back to the system (the next use faults
-  /// them in again).
-  void trim();
 
 private:
   struct Header {
@@ -100,7 +96,7 @@ private:
   std::set<std::pair<size_t, char *>> freeBySize;
   /// The mapped chunks, unmapped with the pool (the process's never is).
   std::vector<std::pair<char *, size_t>> chunks;
-  size_t freeBytes = 0, usedBytes = 0, peakUsed = 0;
+  size_t usedBytes = 0, peakUsed = 0;
 };
 
 /// The heap's for fewer than kPooledBytes, else BufferPool::process()'s.

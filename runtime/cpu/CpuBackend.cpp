@@ -104,14 +104,15 @@ void CpuBackend::beginStage(const Program &p, const plan::Stage &,
   sizes = &s;
   stageSchedule = schedule;
   steps.clear();
-  labels.clear();
+  stepSeconds.clear();
   for (const plan::StageSchedule::Step &step : schedule.steps) {
     steps.push_back(stepOf(p, step.nodes));
     std::string label;
     for (int id : step.nodes)
       label += (label.empty() ? "" : "+") + exec::profileName(p, p.nodes[id]);
-    labels.push_back(std::move(label));
+    stepSeconds.push_back(&seconds[label]);
   }
+  outputSeconds = &seconds["(outputs to NCHW)"];
 }
 
 const Block &CpuBackend::blockOf(int v) {
@@ -277,14 +278,14 @@ int64_t CpuBackend::runTile(const plan::Stage &stage,
     device.scratch.clear();
     for (int v : stageSchedule.releasedAfter[i])
       release(v);
-    seconds[labels[i]] += since(start);
+    *stepSeconds[i] += since(start);
   }
   device.stream.wait();
   auto start = Clock::now();
   for (int v : stage.sinks)
     if (!w->owned[v].empty())
       ctx.sink(v, toTensor(device, blockOf(v), w->compute[v]));
-  seconds["(outputs to NCHW)"] += since(start);
+  *outputSeconds += since(start);
   for (int v : stage.sinks)
     release(v);
   device.stream.wait();

@@ -115,9 +115,11 @@ private:
   /// each releases.
   plan::StageSchedule stageSchedule;
   std::vector<Step> steps;
-  /// Each step's ops joined by '+', and the seconds by such label.
-  std::vector<std::string> labels;
+  /// Seconds by kind of step (Backend::opSeconds), and where each step of
+  /// the stage, and the tiles' outputs, add theirs (found once a stage).
   std::map<std::string, double> seconds;
+  std::vector<double *> stepSeconds;
+  double *outputSeconds = nullptr;
   /// The current tile: its windows, narrowed while a step computes fresh
   /// rows only, its blocks, and the rows kept from the tile above.
   plan::TileWindows windows;

@@ -29,6 +29,10 @@ void ReferenceBackend::beginStage(const Program &p, const plan::Stage &,
   program = &p;
   sizes = &z;
   schedule = s;
+  nodeSeconds.assign(p.nodes.size(), nullptr);
+  for (const plan::StageSchedule::Step &step : s.steps)
+    for (int id : step.nodes)
+      nodeSeconds[size_t(id)] = &seconds[exec::profileName(p, p.nodes[id])];
 }
 
 const Tensor &ReferenceBackend::block(int v, const plan::TileWindows &w,
@@ -144,10 +148,9 @@ int64_t ReferenceBackend::runTile(const plan::Stage &stage,
           node, *program, *sizes, w,
           [&](int v) -> const Tensor & { return block(v, w, context); },
           [&](int v) -> const Tensor & { return context.whole(v); });
-      seconds[exec::profileName(*program, node)] +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                        start)
-              .count();
+      *nodeSeconds[size_t(id)] += std::chrono::duration<double>(
+                                      std::chrono::steady_clock::now() - start)
+                                      .count();
     }
     int64_t live = 0;
     for (const auto &[v, held] : tile)

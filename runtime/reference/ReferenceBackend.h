@@ -43,8 +43,10 @@ private:
   plan::StageSchedule schedule;
   /// The current tile's blocks, by value.
   std::map<int, Tensor> tile;
-  /// Seconds by op (Backend::opSeconds).
+  /// Seconds by op (Backend::opSeconds), and where each node of the stage
+  /// adds its own (found once a stage), by node id.
   std::map<std::string, double> seconds;
+  std::vector<double *> nodeSeconds;
 };
 
 /// Block `w.compute` of tile node `node`'s result, from blocks `blockOf(v)`

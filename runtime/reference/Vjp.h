@@ -44,13 +44,12 @@ struct VjpArgs {
 using VjpKernel = std::function<std::vector<Tensor>(const VjpArgs &)>;
 using VjpTable = std::map<std::string, VjpKernel>;
 
-/// A kernel reads only the forward blocks its node's VjpRule names (the
-/// compiler's sstep-differentiate decides them; operands without spatial
-/// extent are always given whole). The backward pass keeps only those
-/// through the reverse sweep; the others reach the VJP as shape-only
-/// tensors (their shape, no data), which it must not read.
-
-/// Every op with a VJP, keyed by op name.
+/// Every op with a VJP, keyed by op name. A kernel reads only the forward
+/// blocks its node's VjpRule names (the compiler's sstep-differentiate
+/// decides them; operands without spatial extent are always given whole).
+/// The backward pass keeps only those through the reverse sweep; the others
+/// reach the VJP as shape-only tensors (their shape, no data), which it
+/// must not read.
 const VjpTable &vjpKernels();
 
 void addConvVjps(VjpTable &table);

@@ -289,6 +289,7 @@ void checkDifferentiable(const Program &program) {
                            ? program.notDifferentiable
                            : "the plan has no gradient rules: compile the "
                              "model again with this version of SSTEP");
+  // What follows only checks that the program is as the compiler left it.
   for (const Node &node : program.nodes) {
     if (node.role != Role::Tile || !node.window || !node.vjp ||
         node.vjp->grads.size() != node.operands.size() ||
@@ -298,11 +299,14 @@ void checkDifferentiable(const Program &program) {
     if (!reference::vjpKernels().count(node.op))
       throw RuntimeError("internal error: " + node.describe() +
                          " has a gradient rule but no VJP kernel");
+    // The compiler gives gradients to images and constants only; a kernel
+    // would read an empty tensor for anything else.
     for (size_t i = 0; i < node.operands.size(); ++i)
       if (node.vjp->grads[i] && !node.window->spatial[i] &&
           !program.constants.contains(node.operands[i]))
-        throw RuntimeError(node.describe() + ": operand " + std::to_string(i) +
-                           " is neither an image nor a constant");
+        throw RuntimeError("internal error: " + node.describe() +
+                           ": a gradient for operand " + std::to_string(i) +
+                           ", neither an image nor a constant");
   }
 }
 

@@ -61,8 +61,8 @@ int64_t tileBytes(const Program &program, const plan::Stage &stage,
         blocks.erase(r);
         for (size_t i = 0; i < node.operands.size(); ++i) {
           int v = node.operands[i];
-          if (node.window->spatial[i] && !w.compute[v].empty() &&
-              (v != in || inputGradient))
+          if (node.vjp->grads[i] && node.window->spatial[i] &&
+              !w.compute[v].empty() && (v != in || inputGradient))
             grads.emplace(v, bytes(v));
         }
         peak = std::max(peak, held());

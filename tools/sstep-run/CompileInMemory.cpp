@@ -13,7 +13,6 @@
 #include "tools/sstep-run/LoadProgram.h"
 
 #include <exception>
-
 #include <stdexcept>
 
 /// The loader's buffer pool becomes this module's (it links its own copy
