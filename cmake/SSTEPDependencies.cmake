@@ -86,6 +86,29 @@ if(SSTEP_ENABLE_SLIDE)
   endif()
 endif()
 
+# --- Cohorts (optional, with slide I/O) ----------------------------------------
+# Debian's libcsv (manifests), nlohmann-json (state records) and OpenMPI (rank
+# 0 hands out slides). Without MPI, cohorts still divide among processes by
+# leases; without libcsv or nlohmann-json there is no --cohort.
+set(SSTEP_HAVE_COHORT OFF)
+set(SSTEP_HAVE_MPI OFF)
+if(SSTEP_HAVE_SLIDE)
+  find_path(SSTEP_CSV_INCLUDE_DIR csv.h)
+  find_library(SSTEP_CSV_LIBRARY csv)
+  find_package(nlohmann_json 3 CONFIG QUIET)
+  if(SSTEP_CSV_INCLUDE_DIR AND SSTEP_CSV_LIBRARY AND nlohmann_json_FOUND)
+    set(SSTEP_HAVE_COHORT ON)
+    find_package(MPI QUIET COMPONENTS C)
+    if(MPI_C_FOUND)
+      set(SSTEP_HAVE_MPI ON)
+    else()
+      message(STATUS "SSTEP: cohorts without MPI (libopenmpi-dev missing)")
+    endif()
+  else()
+    message(STATUS "SSTEP: cohorts skipped, libcsv-dev or nlohmann-json3-dev missing (scripts/bootstrap.sh installs them)")
+  endif()
+endif()
+
 # --- oneDNN CPU backend (optional) ----------------------------------------------
 # Debian's libdnnl-dev (2.6); its config needs ocl-icd-opencl-dev installed.
 # Without it sstep-run offers the reference backend only. Debian builds

@@ -10,7 +10,9 @@ PACKAGES=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   # runtime
   libtiff-dev libturbojpeg0-dev libjpeg62-turbo-dev libhdf5-dev libopenslide-dev
-  libdnnl-dev ocl-icd-opencl-dev libopenmpi-dev libzstd-dev zlib1g-dev libpng-dev
+  libdnnl-dev ocl-icd-opencl-dev libopenmpi-dev openmpi-bin libzstd-dev zlib1g-dev libpng-dev
+  # cohorts: manifests, state records, a local Slurm in the tests
+  libcsv-dev nlohmann-json3-dev slurm-wlm munge
   # tests and tools
   catch2 openslide-tools libvips-tools libtiff-tools hdf5-tools
   python3 python3-numpy python3-onnx python3-torch python3-torchvision python3-h5py python3-openslide python3-pil

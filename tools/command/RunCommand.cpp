@@ -121,7 +121,24 @@ std::string usageOf(const CommandSpec &spec) {
       "                          (default), or a group per patch with its\n"
       "                          coordinates as attributes\n"
       "  --min-tissue=F          with --tissue-mask: keep patches whose\n"
-      "                          tissue share is at least F (default: any)\n";
+      "                          tissue share is at least F (default: any)\n"
+      "\n"
+      "       " +
+      n + " " + model +
+      "--cohort MANIFEST.csv -o OUTDIR [options]\n"
+      "\n"
+      "Runs the model over every slide of MANIFEST (CSV with a header: slide,\n"
+      "and optionally id, output, level), each as a SLIDE run with the same\n"
+      "options, writing OUTDIR/ID.tif (ID.h5 with --patches) or the output\n"
+      "column's name. A failing slide is recorded and the cohort goes on;\n"
+      "the same command again skips finished slides and resumes the rest.\n"
+      "Under mpirun or srun rank 0 hands out slides; processes sharing OUTDIR\n"
+      "(a Slurm job array) divide the cohort. State and a summary are in\n"
+      "OUTDIR/.sstep (docs/cohorts.md). Exit 2 when a slide failed.\n"
+      "  --max-attempts=N        failed attempts before a slide is left\n"
+      "                          alone (default 3)\n"
+      "  --threads=N             per process (default: SLURM_CPUS_PER_TASK,\n"
+      "                          else the cores shared by the ranks here)\n";
   return text;
 }
 
@@ -321,12 +338,38 @@ CommandDefaults defaultsOf(const CommandSpec &spec) {
   return d;
 }
 
+/// `--cohort MANIFEST -o OUTDIR`: every slide of the manifest, by the slide
+/// side (RunCohort.h).
+int runCohort(const Args &args, const std::vector<std::string> &positional,
+              const CommandSpec &spec) {
+  if (!spec.runSlide)
+    throw UsageError("this build of " + spec.name +
+                     " reads no slides, so runs no cohorts");
+  if (positional.size() != 1 || args.has("input") || args.has("output"))
+    throw UsageError(std::string("--cohort takes ") +
+                     (spec.embedded ? "no INPUT" : "MODEL and no INPUT") +
+                     ", --input or --output: -o names the output folder");
+  if (!args.has("o"))
+    throw UsageError("--cohort needs -o OUTDIR, the output folder");
+  CommandDefaults defaults = defaultsOf(spec);
+  std::string backendName = args.get("backend", defaults.backend);
+  if (!hasBackend(backendName))
+    throw UsageError("unknown backend '" + backendName +
+                     "' (this build has: " + backendNames() + ")");
+  Model loaded = spec.embedded ? Model(Program())
+                               : spec.loadModel(positional[0], backendName);
+  const Model &model = spec.embedded ? *spec.embedded : loaded;
+  SlideCall call{&args, spec.name, "", &model, backendName, defaults, {}, {}};
+  call.cohort = args.get("cohort");
+  return spec.runSlide(call);
+}
+
 int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   Args args(argv, {"help", "tissue-mask", "quiet", "plan-info"},
             {"o", "input", "output", "backend", "tile", "tile-rows", "threads",
              "memory-budget", "stats", "level", "normalize", "output-scale",
              "background", "compression", "patches", "patch-stride",
-             "patch-layout", "min-tissue"});
+             "patch-layout", "min-tissue", "cohort", "max-attempts"});
   if (args.has("help")) {
     std::cout << usageOf(spec);
     return 0;
@@ -344,6 +387,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
                       : spec.loadModel(positional[0], args.get("backend", "")));
     return 0;
   }
+  if (args.has("cohort"))
+    return runCohort(args, positional, spec);
   // INPUT, or inputs named with --input.
   if (positional.empty() || positional.size() > 2 ||
       (positional.size() == 1 && !args.has("input")))
@@ -373,7 +418,7 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
                        " reads no slides (it "
                        "was built without libtiff, OpenSlide and HDF5)");
     return spec.runSlide({&args, spec.name, positional[1], &model, backendName,
-                          defaults, files});
+                          defaults, files, {}});
   }
   rejectSlideOptions(args);
   auto npy = openInputs(args, positional, program);

@@ -46,6 +46,9 @@ struct SlideCall {
   CommandDefaults defaults;
   /// (output index, path) of each output.
   std::vector<std::pair<size_t, std::string>> files;
+  /// A cohort run (--cohort): the manifest, with no slidePath and no files;
+  /// -o is the output folder (RunCohort.h).
+  std::string cohort;
 };
 
 struct CommandSpec {

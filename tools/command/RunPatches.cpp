@@ -77,7 +77,13 @@ pipeline::PatchRunOptions patchOptions(const SlideCall &call) {
 
 } // namespace
 
-int runPatchCommand(const SlideCall &call) {
+void checkPatchOptions(const SlideCall &call) {
+  patchOptions(call);
+  parseTileRequest(*call.args, call.defaults.slideTile,
+                   call.defaults.slideBudget);
+}
+
+int runPatchCommand(const SlideCall &call, SlideOutcome *outcome) {
   const Args &args = *call.args;
   PatchJob job;
   job.backend = call.backend;
@@ -95,6 +101,10 @@ int runPatchCommand(const SlideCall &call) {
       runPatchesOnSlide(*call.model, call.slidePath, job);
   if (args.has("stats"))
     writePatchStats(args.get("stats"), call.slidePath, job, report);
+  if (outcome) {
+    outcome->megapixels = double(report.level[0]) * double(report.level[1]) / 1e6;
+    outcome->tilesResumed = report.patchesResumed;
+  }
   return 0;
 }
 

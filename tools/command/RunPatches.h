@@ -10,12 +10,16 @@
 #define SSTEP_TOOLS_COMMAND_RUNPATCHES_H
 
 #include "tools/command/RunCommand.h"
+#include "tools/command/RunSlide.h"
 
 namespace sstep {
 
 /// Runs `call.model` on each patch of `call.slidePath`; returns the exit
 /// code. Throws UsageError or RuntimeError (exit 2) for bad input.
-int runPatchCommand(const SlideCall &call);
+int runPatchCommand(const SlideCall &call, SlideOutcome *outcome = nullptr);
+
+/// Throws UsageError when `call`'s patch options are bad.
+void checkPatchOptions(const SlideCall &call);
 
 } // namespace sstep
 

@@ -6,6 +6,7 @@
 #include "runtime/core/ProcessMemory.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
+#include "tools/command/RunCohort.h"
 #include "tools/command/RunPatches.h"
 #include "tools/command/SlideOptions.h"
 #include "tools/command/TileOptions.h"
@@ -90,13 +91,24 @@ pipeline::SlideRunOptions slideOptions(const SlideCall &call) {
 
 } // namespace
 
-int runSlide(const SlideCall &call) {
+void checkSlideOptions(const SlideCall &call) {
   const Args &args = *call.args;
   if (args.has("patches"))
-    return runPatchCommand(call);
+    return checkPatchOptions(call);
   for (const char *name : {"patch-stride", "patch-layout", "min-tissue"})
     if (args.has(name))
       throw UsageError(std::string("--") + name + " needs --patches");
+  slideOptions(call);
+  parseTileRequest(args, call.defaults.slideTile, call.defaults.slideBudget);
+}
+
+int runSlide(const SlideCall &call, SlideOutcome *outcome) {
+  const Args &args = *call.args;
+  if (!call.cohort.empty())
+    return runCohortCommand(call);
+  if (args.has("patches"))
+    return runPatchCommand(call, outcome);
+  checkSlideOptions(call);
   const Model &model = *call.model;
   const std::string &backendName = call.backend;
   const auto &files = call.files;
@@ -119,6 +131,10 @@ int runSlide(const SlideCall &call) {
   if (args.has("stats"))
     writeSlideStats(args.get("stats"), call.slidePath, job.run.level, report,
                     report.stats.predicted);
+  if (outcome) {
+    outcome->megapixels = double(report.level[0]) * double(report.level[1]) / 1e6;
+    outcome->tilesResumed = report.tilesResumed;
+  }
   return 0;
 }
 

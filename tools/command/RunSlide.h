@@ -14,9 +14,20 @@
 
 namespace sstep {
 
-/// Runs `call.model` over `call.slidePath` and writes `call.files`. Returns
-/// the exit code; throws UsageError or RuntimeError (exit 2) for bad input.
-int runSlide(const SlideCall &call);
+/// What a slide or patch run did, for a cohort's records.
+struct SlideOutcome {
+  double megapixels = 0;
+  int64_t tilesResumed = 0;
+};
+
+/// Runs `call.model` over `call.slidePath` and writes `call.files`, or
+/// over every slide of `call.cohort` (RunCohort.h). Returns the exit code;
+/// throws UsageError or RuntimeError (exit 2) for bad input.
+int runSlide(const SlideCall &call, SlideOutcome *outcome = nullptr);
+
+/// Throws UsageError when `call`'s slide options are bad, before any slide
+/// is read.
+void checkSlideOptions(const SlideCall &call);
 
 } // namespace sstep
 

@@ -31,6 +31,11 @@ public:
   std::string get(const std::string &name, const std::string &def = "") const;
   /// Every value given for a repeatable option, in order.
   std::vector<std::string> getAll(const std::string &name) const;
+  /// Replaces every value of `name` with `value` (a flag's is "1").
+  void set(const std::string &name, const std::string &value) {
+    values_[name] = {value};
+  }
+  void erase(const std::string &name) { values_.erase(name); }
   /// Throws UsageError when `name` is absent.
   std::string require(const std::string &name) const;
   int64_t getInt(const std::string &name, int64_t def) const;

@@ -54,7 +54,9 @@ int main(int argc, char **argv) {
   spec.name = name;
   spec.embedded = &*model;
 #ifdef SSTEP_AOT_SLIDES
-  spec.runSlide = sstep::runSlide;
+  spec.runSlide = [](const sstep::SlideCall &call) {
+    return sstep::runSlide(call);
+  };
 #endif
   return sstep::runCommand(argc, argv, spec);
 }

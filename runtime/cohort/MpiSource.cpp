@@ -1,0 +1,163 @@
+//===- MpiSource.cpp - Rank 0 hands out a cohort's slides -----------------===//
+
+#include "runtime/cohort/MpiSource.h"
+#include "runtime/core/RuntimeError.h"
+
+#include <mpi.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace sstep::cohort {
+namespace {
+
+constexpr int RequestTag = 71, ReplyTag = 72;
+
+/// A worker's request: the outcome of its last slide (slide -1 at first).
+struct Request {
+  int64_t slide = -1;
+  int32_t kind = 0, pad = 0;
+  double seconds = 0, megapixels = 0;
+};
+
+int envInt(const char *name) {
+  const char *value = std::getenv(name);
+  return value ? std::atoi(value) : 0;
+}
+
+} // namespace
+
+bool launchedByMpi() {
+  for (const char *size : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
+    if (envInt(size) > 1)
+      return true;
+  // srun --mpi=pmix sets the rank but not always the size.
+  return std::getenv("PMIX_RANK") && envInt("SLURM_NTASKS") > 1;
+}
+
+int localRanks() {
+  for (const char *name :
+       {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"})
+    if (int n = envInt(name); n > 0)
+      return n;
+  return 1;
+}
+
+/// Rank 0's queue, shared by its own worker and the thread that answers
+/// the other ranks.
+struct MpiSource::Dispatcher {
+  std::mutex mutex;
+  std::deque<int64_t> queue;
+  OutcomeSink sink;
+  std::thread thread;
+
+  int64_t pop() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (queue.empty())
+      return -1;
+    int64_t slide = queue.front();
+    queue.pop_front();
+    return slide;
+  }
+
+  /// Answers requests until each of `workers` ranks has been told that
+  /// nothing is left.
+  void serve(int workers) {
+    using namespace std::chrono_literals;
+    while (workers > 0) {
+      int arrived = 0;
+      MPI_Status status;
+      MPI_Iprobe(MPI_ANY_SOURCE, RequestTag, MPI_COMM_WORLD, &arrived, &status);
+      if (!arrived) {
+        std::this_thread::sleep_for(2ms);
+        continue;
+      }
+      Request request;
+      MPI_Recv(&request, sizeof request, MPI_BYTE, status.MPI_SOURCE,
+               RequestTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      if (request.slide >= 0) {
+        Outcome o;
+        o.slide = request.slide;
+        o.kind = Outcome::Kind(request.kind);
+        o.seconds = request.seconds;
+        o.megapixels = request.megapixels;
+        std::lock_guard<std::mutex> lock(mutex);
+        if (sink)
+          sink(o);
+      }
+      int64_t next = pop();
+      MPI_Send(&next, 1, MPI_INT64_T, status.MPI_SOURCE, ReplyTag,
+               MPI_COMM_WORLD);
+      workers -= next < 0;
+    }
+  }
+};
+
+MpiSource::MpiSource() {
+  int provided = 0;
+  if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) !=
+      MPI_SUCCESS)
+    throw RuntimeError("MPI could not start (MPI_Init_thread failed)");
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  if (rank_ != 0)
+    return;
+  if (provided < MPI_THREAD_SERIALIZED && size_ > 1) {
+    MPI_Abort(MPI_COMM_WORLD, 2);
+    throw RuntimeError("this MPI offers no MPI_THREAD_SERIALIZED, which rank "
+                       "0's dispatcher needs");
+  }
+  dispatcher_ = std::make_unique<Dispatcher>();
+}
+
+void MpiSource::start(std::vector<int64_t> order) {
+  if (rank_ != 0)
+    return;
+  dispatcher_->queue.assign(order.begin(), order.end());
+  if (size_ > 1)
+    dispatcher_->thread =
+        std::thread([d = dispatcher_.get(), n = size_ - 1] { d->serve(n); });
+}
+
+MpiSource::~MpiSource() {
+  // Leaving on an error: the other ranks would wait for us forever.
+  if (std::uncaught_exceptions() > 0)
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  finish();
+  MPI_Finalize();
+}
+
+void MpiSource::setSink(OutcomeSink sink) {
+  if (!dispatcher_)
+    return;
+  std::lock_guard<std::mutex> lock(dispatcher_->mutex);
+  dispatcher_->sink = std::move(sink);
+}
+
+void MpiSource::finish() {
+  if (dispatcher_ && dispatcher_->thread.joinable())
+    dispatcher_->thread.join();
+}
+
+int64_t MpiSource::next(const Outcome *last) {
+  if (rank_ == 0)
+    return dispatcher_->pop();
+  Request request;
+  if (last) {
+    request.slide = last->slide;
+    request.kind = int32_t(last->kind);
+    request.seconds = last->seconds;
+    request.megapixels = last->megapixels;
+  }
+  MPI_Send(&request, sizeof request, MPI_BYTE, 0, RequestTag, MPI_COMM_WORLD);
+  int64_t next = -1;
+  MPI_Recv(&next, 1, MPI_INT64_T, 0, ReplyTag, MPI_COMM_WORLD,
+           MPI_STATUS_IGNORE);
+  return next;
+}
+
+} // namespace sstep::cohort

@@ -1,0 +1,216 @@
+//===- RunCohort.cpp - sstep-run MODEL --cohort M.csv -o OUTDIR -----------===//
+
+#include "tools/command/RunCohort.h"
+
+#ifndef SSTEP_HAVE_COHORT
+namespace sstep {
+int runCohortCommand(const SlideCall &call) {
+  throw tool::UsageError(call.toolName +
+                         " was built without cohorts (libcsv-dev and "
+                         "nlohmann-json3-dev were missing)");
+}
+} // namespace sstep
+#else
+
+#include "runtime/cohort/CohortRun.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/pipeline/SlideRun.h"
+#include "runtime/slide/SlideReader.h"
+#include "tools/command/RunSlide.h"
+
+#ifdef SSTEP_HAVE_MPI
+#include "runtime/cohort/MpiSource.h"
+#endif
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <thread>
+#include <unistd.h>
+
+namespace sstep {
+namespace {
+
+using tool::Args;
+using tool::UsageError;
+using namespace cohort;
+
+/// Options whose values decide a slide's results, hashed into each record.
+const char *const ResultOptions[] = {
+    "level",      "normalize",     "output-scale", "background",
+    "compression", "tissue-mask",  "patches",      "patch-stride",
+    "patch-layout", "min-tissue",  "tile",         "tile-rows",
+    "memory-budget"};
+
+std::string commandFingerprint(const SlideCall &call) {
+  pipeline::Fingerprint f;
+  pipeline::addProgram(f, call.model->program());
+  f.add(call.backend);
+  for (const char *name : ResultOptions)
+    f.add(std::string(name) + "=" + call.args->get(name, "-"));
+  return f.hex();
+}
+
+/// The file extension a path ends with (".tif"), or "".
+std::string extensionOf(const std::string &name) {
+  size_t dot = name.rfind('.');
+  return dot == std::string::npos || dot == 0 ? "" : name.substr(dot);
+}
+
+/// Each slide's output paths: OUTDIR/ID.tif (ID.h5 for patches), or the
+/// manifest's name; with several model outputs, NAME-OUTPUT.ext each.
+std::vector<std::vector<std::string>>
+outputPathsOf(const Manifest &m, const std::string &outDir,
+              const SlideCall &call) {
+  const Program &program = call.model->program();
+  std::string defaultExt = call.args->has("patches") ? ".h5" : ".tif";
+  std::vector<std::vector<std::string>> paths;
+  std::map<std::string, int> taken;
+  for (const ManifestEntry &e : m.slides) {
+    std::string ext = e.output.empty() ? defaultExt : extensionOf(e.output);
+    std::string stem = e.output.empty()
+                           ? e.id
+                           : e.output.substr(0, e.output.size() - ext.size());
+    std::vector<std::string> files;
+    for (size_t i = 0; i < program.outputs.size(); ++i) {
+      std::string name = program.outputs.size() == 1
+                             ? stem + ext
+                             : stem + "-" + program.outputName(i) + ext;
+      auto [it, fresh] = taken.emplace(name, e.row);
+      if (!fresh)
+        throw RuntimeError(m.path + ": row " + std::to_string(e.row) +
+                           ": output " + name + " is also row " +
+                           std::to_string(it->second) + "'s");
+      files.push_back(outDir + "/" + name);
+    }
+    paths.push_back(std::move(files));
+  }
+  return paths;
+}
+
+/// Each slide's level in megapixels, to hand out the largest first; 0 for
+/// a slide that cannot be opened (it fails, quickly, when its turn comes).
+std::vector<double> levelMegapixels(const Manifest &m, int defaultLevel) {
+  std::vector<double> mp;
+  slide::ReaderOptions options;
+  options.threads = 1;
+  options.cacheBytes = 0;
+  for (const ManifestEntry &e : m.slides) {
+    int level = e.level >= 0 ? e.level : defaultLevel;
+    try {
+      auto reader = slide::SlideReader::open(e.slide, options);
+      const slide::LevelInfo &info =
+          reader->level(std::min(level, reader->levelCount() - 1));
+      mp.push_back(double(info.width) * double(info.height) / 1e6);
+    } catch (const std::exception &) {
+      mp.push_back(0);
+    }
+  }
+  return mp;
+}
+
+/// --threads, else the CPUs Slurm gave the task, else the cores shared by
+/// the MPI ranks on this node.
+std::string threadsOf(const Args &args, int ranksHere) {
+  if (args.has("threads"))
+    return args.get("threads");
+  if (const char *cpus = std::getenv("SLURM_CPUS_PER_TASK"))
+    if (std::atoi(cpus) > 0)
+      return cpus;
+  if (ranksHere <= 1)
+    return "0";
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::to_string(std::max(1u, cores / unsigned(ranksHere)));
+}
+
+double parseSeconds(const char *name, double fallback) {
+  const char *text = std::getenv(name);
+  return text && std::atof(text) > 0 ? std::atof(text) : fallback;
+}
+
+} // namespace
+
+int runCohortCommand(const SlideCall &call) {
+  const Args &args = *call.args;
+  if (args.has("stats"))
+    throw UsageError("--stats does not apply to --cohort: each slide's "
+                     "statistics are in OUTDIR/.sstep/stats/");
+  checkSlideOptions(call);
+  std::string outDir = args.require("o");
+  Manifest manifest = readManifest(call.cohort);
+  CohortState state(outDir);
+  CohortJob job;
+  job.manifest = &manifest;
+  job.state = &state;
+  job.outputs = outputPathsOf(manifest, state.outDir(), call);
+  job.commandFingerprint = commandFingerprint(call);
+  job.maxAttempts = int(args.getInt("max-attempts", 3));
+  if (job.maxAttempts < 1)
+    throw UsageError("--max-attempts must be at least 1");
+  job.progress = !args.has("quiet");
+  job.tool = call.toolName;
+  // Tests shorten these; clusters keep the defaults.
+  job.staleSeconds = parseSeconds("SSTEP_LEASE_STALE_SECONDS", 600);
+  job.heartbeatSeconds =
+      parseSeconds("SSTEP_LEASE_HEARTBEAT_SECONDS", job.staleSeconds / 20);
+
+  std::unique_ptr<WorkSource> source;
+  int ranksHere = 1;
+  int level = int(args.getInt("level", 0));
+#ifdef SSTEP_HAVE_MPI
+  if (launchedByMpi()) {
+    ranksHere = localRanks();
+    auto mpi = std::make_unique<MpiSource>();
+    // Only rank 0 opens every slide to order them; the others wait for it.
+    job.megapixels.assign(manifest.slides.size(), 0.0);
+    if (mpi->leader()) {
+      job.megapixels = levelMegapixels(manifest, level);
+      mpi->start(largestFirst(job.megapixels));
+    }
+    source = std::move(mpi);
+  }
+#endif
+  if (!source) {
+    job.megapixels = levelMegapixels(manifest, level);
+    source = std::make_unique<ListSource>(largestFirst(job.megapixels));
+  }
+
+  std::string threads = threadsOf(args, ranksHere);
+  SlideRunner run = [&](const ManifestEntry &e,
+                        const std::vector<std::string> &outputs) {
+    Args slideArgs = args;
+    slideArgs.erase("o");
+    if (e.level >= 0)
+      slideArgs.set("level", std::to_string(e.level));
+    slideArgs.set("quiet", "1");
+    slideArgs.set("threads", threads);
+    slideArgs.set("stats", state.folder() + "/stats/" + e.id + ".json");
+    SlideCall slideCall = call;
+    slideCall.cohort.clear();
+    slideCall.args = &slideArgs;
+    slideCall.slidePath = e.slide;
+    slideCall.files.clear();
+    for (size_t i = 0; i < outputs.size(); ++i)
+      slideCall.files.push_back({i, outputs[i]});
+    // A failure throws, and the cohort records its message.
+    SlideOutcome outcome;
+    runSlide(slideCall, &outcome);
+    return SlideRunResult{outcome.megapixels, outcome.tilesResumed};
+  };
+  CohortSummary summary;
+  try {
+    summary = runCohort(job, *source, run);
+  } catch (const std::exception &error) {
+    // An MPI rank that leaves on an error takes the job down (MpiSource):
+    // say why first.
+    if (ranksHere > 1 || !source->leader())
+      std::fprintf(stderr, "%s: error: %s\n", call.toolName.c_str(),
+                   error.what());
+    throw;
+  }
+  return summary.complete() || !source->leader() ? 0 : 2;
+}
+
+} // namespace sstep
+
+#endif // SSTEP_HAVE_COHORT
