@@ -7,7 +7,7 @@ import lit.util
 config.name = "SSTEP"
 config.test_format = lit.formats.ShTest(not lit.util.which("bash") is None)
 config.suffixes = [".mlir", ".onnxtxt", ".test"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "unit", "package", "export_model.py", "check_support_table.py", "check_output_shapes.py", "models.py", "compare_with_torch.py"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "unit", "package", "export_model.py", "check_support_table.py", "check_output_shapes.py", "models.py", "compare_with_torch.py", "cohort_helpers.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.sstep_obj_root, "test")
 
@@ -37,6 +37,14 @@ if getattr(config, "sstep_have_cuda", False):
 # are installed.
 if os.path.exists(os.path.join(config.sstep_tools_dir, "sstep-slide")):
     config.available_features.add("slide")
+# Cohorts (--cohort) need libcsv and nlohmann-json; their MPI launch needs
+# OpenMPI's mpirun. Tests may run as root, which mpirun refuses unless told.
+if getattr(config, "sstep_have_cohort", False):
+    config.available_features.add("cohort")
+if getattr(config, "sstep_have_mpi", False) and lit.util.which("mpirun"):
+    config.available_features.add("mpi")
+    config.environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+    config.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
 config.substitutions.append(("%sstep_src_root", config.sstep_src_root))
 # Where the real Aperio sample slide may be; tests skip that part without it.
 config.substitutions.append(

@@ -63,9 +63,8 @@ std::string hostName() {
 std::string clockText(double seconds) {
   int64_t s = int64_t(seconds + 0.5);
   char text[32];
-  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld",
-                (long long)(s / 3600), (long long)(s / 60 % 60),
-                (long long)(s % 60));
+  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", (long long)(s / 3600),
+                (long long)(s / 60 % 60), (long long)(s % 60));
   return text;
 }
 
@@ -74,8 +73,8 @@ class Progress {
 public:
   Progress(const CohortJob &job)
       : job_(job), left_(job.manifest->slides.size()),
-        remaining_(std::accumulate(job.megapixels.begin(),
-                                   job.megapixels.end(), 0.0)) {}
+        remaining_(std::accumulate(job.megapixels.begin(), job.megapixels.end(),
+                                   0.0)) {}
 
   void note(const Outcome &o) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -109,14 +108,13 @@ public:
         rate > 0 ? ", ETA " + clockText(std::max(0.0, remaining_) / rate) : "";
     std::string busy =
         busy_ ? ", " + std::to_string(busy_) + " run elsewhere" : "";
-    std::fprintf(job_.log,
-                 "%s: cohort %lld/%zu done, %lld failed, %lld left%s, %.1f "
-                 "MP/s%s (%s %s in %.1f s)\n",
-                 job_.tool.c_str(), (long long)done_,
-                 job_.manifest->slides.size(), (long long)failed_,
-                 (long long)(left_), busy.c_str(), rate, eta.c_str(),
-                 e.id.c_str(), o.kind == Outcome::Done ? "done" : "failed",
-                 o.seconds);
+    std::fprintf(
+        job_.log,
+        "%s: cohort %lld/%zu done, %lld failed, %lld left%s, %.1f "
+        "MP/s%s (%s %s in %.1f s)\n",
+        job_.tool.c_str(), (long long)done_, job_.manifest->slides.size(),
+        (long long)failed_, (long long)(left_), busy.c_str(), rate, eta.c_str(),
+        e.id.c_str(), o.kind == Outcome::Done ? "done" : "failed", o.seconds);
     std::fflush(job_.log);
   }
 
@@ -136,8 +134,11 @@ bool allExist(const std::vector<std::string> &paths) {
 }
 
 /// What an earlier run left for `index` makes it unnecessary to run now.
+/// A failure recorded since `startedAt` (by a worker beside this one) is
+/// not retried in this run either.
 std::optional<Outcome::Kind> settled(const CohortJob &job, size_t index,
-                                     const std::string &fingerprint) {
+                                     const std::string &fingerprint,
+                                     double startedAt) {
   const ManifestEntry &e = job.manifest->slides[index];
   std::optional<SlideRecord> r = job.state->read(e.id);
   if (!r || r->fingerprint != fingerprint)
@@ -145,18 +146,19 @@ std::optional<Outcome::Kind> settled(const CohortJob &job, size_t index,
   if (r->status == SlideRecord::Status::Done && allExist(job.outputs[index]))
     return Outcome::Finished;
   if (r->status == SlideRecord::Status::Failed &&
-      r->attempts >= job.maxAttempts)
+      (r->attempts >= job.maxAttempts || r->finishedAt >= startedAt))
     return Outcome::GaveUp;
   return std::nullopt;
 }
 
 /// Claims, runs and records slide `index`.
-Outcome runOne(const CohortJob &job, size_t index, const SlideRunner &run) {
+Outcome runOne(const CohortJob &job, size_t index, const SlideRunner &run,
+               double startedAt) {
   const ManifestEntry &e = job.manifest->slides[index];
   Outcome o;
   o.slide = int64_t(index);
   std::string fingerprint = slideFingerprint(job, index);
-  if (auto kind = settled(job, index, fingerprint)) {
+  if (auto kind = settled(job, index, fingerprint, startedAt)) {
     o.kind = *kind;
     return o;
   }
@@ -167,7 +169,7 @@ Outcome runOne(const CohortJob &job, size_t index, const SlideRunner &run) {
     return o;
   }
   // Another process may have finished it between our look and our claim.
-  if (auto kind = settled(job, index, fingerprint)) {
+  if (auto kind = settled(job, index, fingerprint, startedAt)) {
     o.kind = *kind;
     return o;
   }
@@ -198,8 +200,8 @@ Outcome runOne(const CohortJob &job, size_t index, const SlideRunner &run) {
   r.finished = utcTimestamp();
   r.finishedAt = unixSeconds();
   job.state->write(r);
-  o.kind = r.status == SlideRecord::Status::Done ? Outcome::Done
-                                                 : Outcome::Failed;
+  o.kind =
+      r.status == SlideRecord::Status::Done ? Outcome::Done : Outcome::Failed;
   o.seconds = r.seconds;
   o.megapixels = r.megapixels;
   return o;
@@ -231,6 +233,7 @@ std::string slideFingerprint(const CohortJob &job, size_t index) {
 CohortSummary runCohort(const CohortJob &job, WorkSource &source,
                         const SlideRunner &run) {
   Clock::time_point start = Clock::now();
+  double startedAt = unixSeconds();
   Progress progress(job);
   bool leader = source.leader();
   if (leader)
@@ -239,7 +242,7 @@ CohortSummary runCohort(const CohortJob &job, WorkSource &source,
   double megapixelsHere = 0;
   std::optional<Outcome> last;
   for (int64_t index; (index = source.next(last ? &*last : nullptr)) >= 0;) {
-    last = runOne(job, size_t(index), run);
+    last = runOne(job, size_t(index), run, startedAt);
     if (last->kind == Outcome::Done || last->kind == Outcome::Failed)
       ++ranHere, megapixelsHere += last->megapixels;
     if (leader)

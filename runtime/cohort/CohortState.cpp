@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -22,8 +23,8 @@ using nlohmann::json;
 
 void makeFolder(const std::string &path) {
   if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
-    throw RuntimeError(path + ": cannot create the folder: " +
-                       std::strerror(errno));
+    throw RuntimeError(path +
+                       ": cannot create the folder: " + std::strerror(errno));
 }
 
 SlideRecord::Status parseStatus(const std::string &name) {
@@ -66,8 +67,10 @@ double unixSeconds() {
 void writeFileAtomically(const std::string &path, const std::string &text) {
   char host[128] = {};
   ::gethostname(host, sizeof host - 1);
-  // Unique per process and host, so concurrent writers never share it.
-  std::string part = path + ".tmp." + host + "." + std::to_string(::getpid());
+  // Unique per host, process and call, so concurrent writers never share it.
+  static std::atomic<int64_t> serial{0};
+  std::string part = path + ".tmp." + host + "." + std::to_string(::getpid()) +
+                     "." + std::to_string(serial++);
   int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     throw RuntimeError(path + ": cannot create " + part + ": " +

@@ -54,17 +54,17 @@ bool createExclusive(const std::string &path, const std::string &content) {
   if (fd < 0) {
     if (errno == EEXIST)
       return false;
-    throw RuntimeError(path + ": cannot create the lease: " +
-                       std::strerror(errno));
+    throw RuntimeError(path +
+                       ": cannot create the lease: " + std::strerror(errno));
   }
-  bool ok = ::write(fd, content.data(), content.size()) ==
-                ssize_t(content.size()) &&
-            ::fsync(fd) == 0;
+  bool ok =
+      ::write(fd, content.data(), content.size()) == ssize_t(content.size()) &&
+      ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) {
     ::unlink(path.c_str());
-    throw RuntimeError(path + ": cannot write the lease: " +
-                       std::strerror(errno));
+    throw RuntimeError(path +
+                       ": cannot write the lease: " + std::strerror(errno));
   }
   return true;
 }

@@ -35,8 +35,8 @@ void onRowEnd(int, void *data) {
 std::vector<std::vector<std::string>> parseCsv(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    throw RuntimeError(path + ": cannot open the cohort manifest: " +
-                       std::strerror(errno));
+    throw RuntimeError(
+        path + ": cannot open the cohort manifest: " + std::strerror(errno));
   csv_parser parser;
   if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
     throw RuntimeError(path + ": cannot start the CSV parser");
@@ -48,7 +48,8 @@ std::vector<std::vector<std::string>> parseCsv(const std::string &path) {
     if (csv_parse(&parser, buffer, n, onField, onRowEnd, &rows) != n) {
       std::string why = csv_strerror(csv_error(&parser));
       csv_free(&parser);
-      throw RuntimeError(path + ": row " + std::to_string(rows.rows.size() + 1) +
+      throw RuntimeError(path + ": row " +
+                         std::to_string(rows.rows.size() + 1) +
                          ": not CSV: " + why);
     }
   }
@@ -148,9 +149,8 @@ Manifest readManifest(const std::string &path) {
     if (!e.output.empty()) {
       auto [out, freshOut] = outputRow.emplace(e.output, e.row);
       if (!freshOut)
-        throw RuntimeError(where + ": output '" + e.output +
-                           "' is also row " + std::to_string(out->second) +
-                           "'s");
+        throw RuntimeError(where + ": output '" + e.output + "' is also row " +
+                           std::to_string(out->second) + "'s");
     }
     manifest.slides.push_back(std::move(e));
   }

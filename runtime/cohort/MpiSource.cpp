@@ -40,8 +40,8 @@ bool launchedByMpi() {
 }
 
 int localRanks() {
-  for (const char *name :
-       {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"})
+  for (const char *name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
+                           "SLURM_NTASKS_PER_NODE"})
     if (int n = envInt(name); n > 0)
       return n;
   return 1;

@@ -37,10 +37,9 @@ using namespace cohort;
 
 /// Options whose values decide a slide's results, hashed into each record.
 const char *const ResultOptions[] = {
-    "level",      "normalize",     "output-scale", "background",
-    "compression", "tissue-mask",  "patches",      "patch-stride",
-    "patch-layout", "min-tissue",  "tile",         "tile-rows",
-    "memory-budget"};
+    "level",       "normalize", "output-scale", "background",   "compression",
+    "tissue-mask", "patches",   "patch-stride", "patch-layout", "min-tissue",
+    "tile",        "tile-rows", "memory-budget"};
 
 std::string commandFingerprint(const SlideCall &call) {
   pipeline::Fingerprint f;
@@ -59,9 +58,9 @@ std::string extensionOf(const std::string &name) {
 
 /// Each slide's output paths: OUTDIR/ID.tif (ID.h5 for patches), or the
 /// manifest's name; with several model outputs, NAME-OUTPUT.ext each.
-std::vector<std::vector<std::string>>
-outputPathsOf(const Manifest &m, const std::string &outDir,
-              const SlideCall &call) {
+std::vector<std::vector<std::string>> outputPathsOf(const Manifest &m,
+                                                    const std::string &outDir,
+                                                    const SlideCall &call) {
   const Program &program = call.model->program();
   std::string defaultExt = call.args->has("patches") ? ".h5" : ".tif";
   std::vector<std::vector<std::string>> paths;
@@ -176,6 +175,11 @@ int runCohortCommand(const SlideCall &call) {
   }
 
   std::string threads = threadsOf(args, ranksHere);
+  // Test hook: SSTEP_TEST_ABORT_IN_SLIDE=K arms the kill hook for the K-th
+  // slide this process runs only, so a test kills a worker mid-cohort.
+  int64_t killIn = 0, slidesRun = 0;
+  if (const char *k = std::getenv("SSTEP_TEST_ABORT_IN_SLIDE"))
+    killIn = std::atoll(k);
   SlideRunner run = [&](const ManifestEntry &e,
                         const std::vector<std::string> &outputs) {
     Args slideArgs = args;
@@ -186,6 +190,7 @@ int runCohortCommand(const SlideCall &call) {
     slideArgs.set("threads", threads);
     slideArgs.set("stats", state.folder() + "/stats/" + e.id + ".json");
     SlideCall slideCall = call;
+    slideCall.killHookArmed = killIn == 0 || ++slidesRun == killIn;
     slideCall.cohort.clear();
     slideCall.args = &slideArgs;
     slideCall.slidePath = e.slide;

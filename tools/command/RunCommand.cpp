@@ -359,17 +359,34 @@ int runCohort(const Args &args, const std::vector<std::string> &positional,
   Model loaded = spec.embedded ? Model(Program())
                                : spec.loadModel(positional[0], backendName);
   const Model &model = spec.embedded ? *spec.embedded : loaded;
-  SlideCall call{&args, spec.name, "", &model, backendName, defaults, {}, {}};
+  SlideCall call{&args,    spec.name, "", &model, backendName,
+                 defaults, {},        {}, true};
   call.cohort = args.get("cohort");
   return spec.runSlide(call);
 }
 
 int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   Args args(argv, {"help", "tissue-mask", "quiet", "plan-info"},
-            {"o", "input", "output", "backend", "tile", "tile-rows", "threads",
-             "memory-budget", "stats", "level", "normalize", "output-scale",
-             "background", "compression", "patches", "patch-stride",
-             "patch-layout", "min-tissue", "cohort", "max-attempts"});
+            {"o",
+             "input",
+             "output",
+             "backend",
+             "tile",
+             "tile-rows",
+             "threads",
+             "memory-budget",
+             "stats",
+             "level",
+             "normalize",
+             "output-scale",
+             "background",
+             "compression",
+             "patches",
+             "patch-stride",
+             "patch-layout",
+             "min-tissue",
+             "cohort",
+             "max-attempts"});
   if (args.has("help")) {
     std::cout << usageOf(spec);
     return 0;
@@ -417,8 +434,15 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
       throw UsageError("this build of " + spec.name +
                        " reads no slides (it "
                        "was built without libtiff, OpenSlide and HDF5)");
-    return spec.runSlide({&args, spec.name, positional[1], &model, backendName,
-                          defaults, files, {}});
+    return spec.runSlide({&args,
+                          spec.name,
+                          positional[1],
+                          &model,
+                          backendName,
+                          defaults,
+                          files,
+                          {},
+                          true});
   }
   rejectSlideOptions(args);
   auto npy = openInputs(args, positional, program);

@@ -49,6 +49,9 @@ struct SlideCall {
   /// A cohort run (--cohort): the manifest, with no slidePath and no files;
   /// -o is the output folder (RunCohort.h).
   std::string cohort;
+  /// Whether the test's kill hook (SSTEP_TEST_ABORT_AFTER_TILES) applies to
+  /// this run; a cohort arms it for one slide.
+  bool killHookArmed = true;
 };
 
 struct CommandSpec {

@@ -102,7 +102,8 @@ int runPatchCommand(const SlideCall &call, SlideOutcome *outcome) {
   if (args.has("stats"))
     writePatchStats(args.get("stats"), call.slidePath, job, report);
   if (outcome) {
-    outcome->megapixels = double(report.level[0]) * double(report.level[1]) / 1e6;
+    outcome->megapixels =
+        double(report.level[0]) * double(report.level[1]) / 1e6;
     outcome->tilesResumed = report.patchesResumed;
   }
   return 0;

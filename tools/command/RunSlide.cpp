@@ -132,7 +132,8 @@ int runSlide(const SlideCall &call, SlideOutcome *outcome) {
     writeSlideStats(args.get("stats"), call.slidePath, job.run.level, report,
                     report.stats.predicted);
   if (outcome) {
-    outcome->megapixels = double(report.level[0]) * double(report.level[1]) / 1e6;
+    outcome->megapixels =
+        double(report.level[0]) * double(report.level[1]) / 1e6;
     outcome->tilesResumed = report.tilesResumed;
   }
   return 0;

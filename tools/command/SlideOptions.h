@@ -41,7 +41,8 @@ void setSharedSlideOptions(const SlideCall &call, RunOptions &o,
   o.fingerprint = call.backend;
   for (const auto &[index, path] : call.files)
     o.outputs.push_back({index, path});
-  if (const char *abort = std::getenv("SSTEP_TEST_ABORT_AFTER_TILES"))
+  const char *abort = std::getenv("SSTEP_TEST_ABORT_AFTER_TILES");
+  if (abort && call.killHookArmed)
     abortAfter = std::atoll(abort);
 }
 
