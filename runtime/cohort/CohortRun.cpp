@@ -134,8 +134,8 @@ bool allExist(const std::vector<std::string> &paths) {
 }
 
 /// What an earlier run left for `index` makes it unnecessary to run now.
-/// A failure recorded since `startedAt` (by a worker beside this one) is
-/// not retried in this run either.
+/// A failure recorded since `startedAt`, or in this launch (by a worker
+/// beside this one), is not retried in this run either.
 std::optional<Outcome::Kind> settled(const CohortJob &job, size_t index,
                                      const std::string &fingerprint,
                                      double startedAt) {
@@ -146,7 +146,8 @@ std::optional<Outcome::Kind> settled(const CohortJob &job, size_t index,
   if (r->status == SlideRecord::Status::Done && allExist(job.outputs[index]))
     return Outcome::Finished;
   if (r->status == SlideRecord::Status::Failed &&
-      (r->attempts >= job.maxAttempts || r->finishedAt >= startedAt))
+      (r->attempts >= job.maxAttempts || r->finishedAt >= startedAt ||
+       (!job.runId.empty() && r->runId == job.runId)))
     return Outcome::GaveUp;
   return std::nullopt;
 }
@@ -180,6 +181,7 @@ Outcome runOne(const CohortJob &job, size_t index, const SlideRunner &run,
   r.slide = e.slide;
   r.fingerprint = fingerprint;
   r.outputs = job.outputs[index];
+  r.runId = job.runId;
   r.host = hostName();
   r.pid = int64_t(::getpid());
   r.attempts += 1;

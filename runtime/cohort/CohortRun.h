@@ -35,6 +35,10 @@ struct CohortJob {
   /// options, hashed by the caller.
   std::string commandFingerprint;
   int maxAttempts = 3;
+  /// The launch this worker belongs to, shared by its siblings (a Slurm
+  /// job or job array's id); empty for none. A slide that failed in this
+  /// launch is not retried by a sibling that starts after the failure.
+  std::string runId;
   /// Leases untouched this long are stale; the holder touches its lease
   /// at the heartbeat.
   double staleSeconds = 600, heartbeatSeconds = 30;

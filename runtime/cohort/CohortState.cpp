@@ -125,6 +125,7 @@ std::optional<SlideRecord> CohortState::read(const std::string &id) const {
     r.seconds = j.value("seconds", 0.0);
     r.megapixels = j.value("megapixels", 0.0);
     r.tilesResumed = j.value("tiles_resumed", int64_t(0));
+    r.runId = j.value("run", "");
     r.host = j.value("host", "");
     r.pid = j.value("pid", int64_t(0));
     r.finished = j.value("finished", "");
@@ -149,6 +150,8 @@ void CohortState::write(const SlideRecord &r) const {
             {"pid", r.pid}};
   if (!r.error.empty())
     j["error"] = r.error;
+  if (!r.runId.empty())
+    j["run"] = r.runId;
   if (!r.finished.empty()) {
     j["finished"] = r.finished;
     j["finished_unix"] = r.finishedAt;

@@ -42,6 +42,8 @@ struct SlideRecord {
   /// journal left by an earlier attempt.
   double seconds = 0, megapixels = 0;
   int64_t tilesResumed = 0;
+  /// The launch it belongs to (CohortJob::runId).
+  std::string runId;
   /// Who ran it, and when it finished (UTC, ISO 8601; Unix seconds).
   std::string host, finished;
   int64_t pid = 0;

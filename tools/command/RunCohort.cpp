@@ -122,6 +122,15 @@ std::string threadsOf(const Args &args, int ranksHere) {
   return std::to_string(std::max(1u, cores / unsigned(ranksHere)));
 }
 
+/// The launch this process is part of: a Slurm job array, a Slurm job.
+std::string runIdOf() {
+  if (const char *array = std::getenv("SLURM_ARRAY_JOB_ID"))
+    return std::string("slurm-array-") + array;
+  if (const char *job = std::getenv("SLURM_JOB_ID"))
+    return std::string("slurm-job-") + job;
+  return "";
+}
+
 double parseSeconds(const char *name, double fallback) {
   const char *text = std::getenv(name);
   return text && std::atof(text) > 0 ? std::atof(text) : fallback;
@@ -146,6 +155,7 @@ int runCohortCommand(const SlideCall &call) {
   job.maxAttempts = int(args.getInt("max-attempts", 3));
   if (job.maxAttempts < 1)
     throw UsageError("--max-attempts must be at least 1");
+  job.runId = runIdOf();
   job.progress = !args.has("quiet");
   job.tool = call.toolName;
   // Tests shorten these; clusters keep the defaults.
