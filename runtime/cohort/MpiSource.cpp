@@ -1,12 +1,10 @@
 //===- MpiSource.cpp - Rank 0 hands out a cohort's slides -----------------===//
 
 #include "runtime/cohort/MpiSource.h"
-#include "runtime/core/RuntimeError.h"
 
 #include <mpi.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -24,28 +22,7 @@ struct Request {
   double seconds = 0, megapixels = 0;
 };
 
-int envInt(const char *name) {
-  const char *value = std::getenv(name);
-  return value ? std::atoi(value) : 0;
-}
-
 } // namespace
-
-bool launchedByMpi() {
-  for (const char *size : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
-    if (envInt(size) > 1)
-      return true;
-  // srun --mpi=pmix sets the rank but not always the size.
-  return std::getenv("PMIX_RANK") && envInt("SLURM_NTASKS") > 1;
-}
-
-int localRanks() {
-  for (const char *name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
-                           "SLURM_NTASKS_PER_NODE"})
-    if (int n = envInt(name); n > 0)
-      return n;
-  return 1;
-}
 
 /// Rank 0's queue, shared by its own worker and the thread that answers
 /// the other ranks.
@@ -97,20 +74,10 @@ struct MpiSource::Dispatcher {
   }
 };
 
-MpiSource::MpiSource() {
-  int provided = 0;
-  if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) !=
-      MPI_SUCCESS)
-    throw RuntimeError("MPI could not start (MPI_Init_thread failed)");
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
-  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+MpiSource::MpiSource(MpiWorld &world)
+    : rank_(world.rank()), size_(world.size()) {
   if (rank_ != 0)
     return;
-  if (provided < MPI_THREAD_SERIALIZED && size_ > 1) {
-    MPI_Abort(MPI_COMM_WORLD, 2);
-    throw RuntimeError("this MPI offers no MPI_THREAD_SERIALIZED, which rank "
-                       "0's dispatcher needs");
-  }
   dispatcher_ = std::make_unique<Dispatcher>();
 }
 
@@ -124,11 +91,11 @@ void MpiSource::start(std::vector<int64_t> order) {
 }
 
 MpiSource::~MpiSource() {
-  // Leaving on an error: the other ranks would wait for us forever.
+  // Leaving on an error: the other ranks (and our dispatcher) would wait
+  // for this one forever.
   if (std::uncaught_exceptions() > 0)
     MPI_Abort(MPI_COMM_WORLD, 2);
   finish();
-  MPI_Finalize();
 }
 
 void MpiSource::setSink(OutcomeSink sink) {

@@ -17,28 +17,21 @@
 #ifndef SSTEP_RUNTIME_COHORT_MPISOURCE_H
 #define SSTEP_RUNTIME_COHORT_MPISOURCE_H
 
+#include "runtime/cohort/MpiWorld.h"
 #include "runtime/cohort/WorkSource.h"
 
 #include <memory>
 
 namespace sstep::cohort {
 
-/// Whether this process was started by an MPI launcher with more than one
-/// rank (mpirun, or srun with a PMI plugin), from the launcher's variables.
-bool launchedByMpi();
-
-/// Ranks on this node, from the launcher's variables (1 if unknown).
-int localRanks();
-
 class MpiSource : public WorkSource {
 public:
-  /// Initialises MPI (thread level SERIALIZED). Throws RuntimeError when
-  /// MPI cannot start.
-  MpiSource();
+  /// Hands out work among the ranks of `world`, which outlives it.
+  explicit MpiSource(MpiWorld &world);
   /// Rank 0: starts handing out `order`. The other ranks' first next()
   /// waits until then.
   void start(std::vector<int64_t> order);
-  /// Finalises MPI.
+  /// Waits for the dispatcher (rank 0).
   ~MpiSource() override;
 
   int64_t next(const Outcome *last) override;

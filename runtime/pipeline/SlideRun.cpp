@@ -28,7 +28,8 @@ double since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-enum class TileState : uint8_t { Run, Done, Background };
+/// Elsewhere: in another process's band (SlideBands.h).
+enum class TileState : uint8_t { Run, Done, Background, Elsewhere };
 
 struct OutputPlan {
   SlideOutputFile file;
@@ -105,6 +106,8 @@ std::string fingerprintOf(const Program &program,
   f.add(int64_t(options.format.compression));
   for (const OutputPlan &o : outs)
     f.add(int64_t(o.file.index)).add(o.file.path);
+  if (options.band.split())
+    f.add(int64_t(options.band.rank)).add(int64_t(options.band.ranks));
   return f.hex();
 }
 
@@ -174,7 +177,11 @@ Outputs planOutputs(const Program &program, const plan::Stages &stages,
       o.spillPath = o.file.path + ".partial";
       leftovers.spills.push_back(o.spillPath);
       if (outputs.journalPath.empty())
-        outputs.journalPath = o.file.path + ".journal";
+        outputs.journalPath =
+            options.band.split()
+                ? bandJournal(o.file.path + ".journal", options.band.rank,
+                              options.band.ranks)
+                : o.file.path + ".journal";
     }
     outputs.allStreamedTiles = outputs.allStreamedTiles && o.streamed && tiled;
   }
@@ -261,6 +268,45 @@ void openJournal(const Program &program, const plan::ExecutionPlan &plan,
                       std::to_string(tiles.state.size()) + " tiles done");
 }
 
+/// Marks the tiles outside this process's band as run elsewhere. Bands
+/// follow the tiles to run before any journal is read, so they stay the
+/// same when a split run resumes.
+void keepBand(const plan::StageTiling &tiling, const SlideBand &band,
+              std::vector<TileState> &state) {
+  int64_t rows = tiling.grid()[0], cols = tiling.grid()[1];
+  std::vector<int64_t> runs(size_t(rows), 0);
+  for (int64_t i = 0; i < rows * cols; ++i)
+    runs[size_t(i / cols)] += state[size_t(i)] == TileState::Run;
+  auto [first, last] = bandRows(runs, band.rank, band.ranks);
+  for (int64_t i = 0; i < rows * cols; ++i)
+    if (i / cols < first || i / cols >= last)
+      state[size_t(i)] = TileState::Elsewhere;
+}
+
+/// Rank 0 of a split run makes the spill files every rank writes into: kept
+/// when a killed split left them whole, else new, with every band's journal
+/// removed (their tiles' blocks went with the files). Then all ranks go on.
+void prepareSpills(const Program &program, const plan::Sizes &sizes,
+                   const Outputs &outputs, const SlideRunOptions &options) {
+  if (options.band.rank == 0) {
+    bool whole = true;
+    for (const OutputPlan &o : outputs.plans) {
+      const Shape &shape = program.values[o.value].shape;
+      Size2 size = sizes[o.value];
+      whole =
+          whole && fileSize(o.spillPath) == shape[1] * size[0] * size[1] * 4;
+    }
+    if (!whole)
+      removeBandJournals(outputs.plans[0].file.path + ".journal");
+    for (const OutputPlan &o : outputs.plans) {
+      const Shape &shape = program.values[o.value].shape;
+      Size2 size = sizes[o.value];
+      SpillFile(o.spillPath, shape[1], size[0], size[1], whole);
+    }
+  }
+  options.band.barrier();
+}
+
 TilePlan planTiles(const Program &program, const plan::ExecutionPlan &plan,
                    const slide::SlideReader &reader,
                    const SlideRunOptions &options,
@@ -277,6 +323,10 @@ TilePlan planTiles(const Program &program, const plan::ExecutionPlan &plan,
         tiles.state[i] = TileState::Background;
         ++report.tilesBackground;
       }
+  }
+  if (options.band.split()) {
+    keepBand(tiling, options.band, tiles.state);
+    prepareSpills(program, sizes, outputs, options);
   }
   leftovers.resumable = report.resumable;
   openJournal(program, plan, reader, options, tiling, sizes, outputs, tiles,
@@ -302,6 +352,9 @@ void openSinks(std::vector<OutputPlan> &outs, SpillWriter &writer, bool keep,
                                                shape[3], keep);
           },
           [&options, &reader, path, format](const SpillFile &spill) {
+            // A band's blocks are encoded by rank 0 once all bands are in.
+            if (options.band.split())
+              return std::unique_ptr<OutputEncoder>();
             return std::make_unique<OutputEncoder>(
                 spill, path, format, formatOptions(options, reader, spill));
           });
@@ -316,6 +369,8 @@ void skipTiles(exec::Options &exec, const std::vector<TileState> &state,
     if (id.stage != 0)
       return true;
     TileState s = state[size_t(id.index)];
+    if (s == TileState::Elsewhere)
+      return false;
     bool fill = s == TileState::Background && options.background != 0;
     for (OutputPlan &o : outs) {
       const Region &owned = w.owned[o.value];
@@ -362,6 +417,33 @@ void finishOutputs(std::vector<OutputPlan> &outs, Journal *journal,
       o.sink->file()->remove();
 }
 
+/// The end of a split run: once every band's blocks are durable, rank 0
+/// encodes each output from its spill file, then removes the journals and
+/// spills. A rank killed before then leaves its journal for the rerun.
+void assembleBands(const Program &program, const plan::Sizes &sizes,
+                   std::vector<OutputPlan> &outs,
+                   const SlideRunOptions &options,
+                   const slide::SlideReader &reader) {
+  // Durable before the barrier: rank 0 may read through another host's
+  // file system client.
+  for (OutputPlan &o : outs)
+    if (o.sink->file())
+      o.sink->file()->sync();
+  options.band.barrier();
+  if (options.band.rank != 0)
+    return;
+  for (OutputPlan &o : outs) {
+    const Shape &shape = program.values[o.value].shape;
+    Size2 size = sizes[o.value];
+    SpillFile spill(o.spillPath, shape[1], size[0], size[1], /*keep=*/true);
+    convertSpill(spill, o.file.path, o.format,
+                 formatOptions(options, reader, spill));
+  }
+  removeBandJournals(outs[0].file.path + ".journal");
+  for (OutputPlan &o : outs)
+    ::unlink(o.spillPath.c_str());
+}
+
 SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
                    exec::Backend &backend, const slide::SlideReader &reader,
                    const SlideRunOptions &options, Leftovers &leftovers) {
@@ -391,6 +473,12 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   const plan::Stage &first = stages.stages[0];
   report.resumable = stages.stages.size() == 1 && first.reduceNodes.empty() &&
                      first.wholeNodes.empty() && outputs.allStreamedTiles;
+  if (options.band.split() && !report.resumable)
+    throw RuntimeError(
+        "one slide split across " + std::to_string(options.band.ranks) +
+        " processes needs a model whose tiles all run in one stage with "
+        "every output streamed to .tif, .h5 or .npy; run this one in one "
+        "process");
   if (options.tissueMask)
     checkMaskable(stages);
   // The executor's tiling of the first stage: the journal's and the tissue
@@ -401,9 +489,11 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
 
   // Declared after the sinks, so its thread stops before their files close.
   SpillWriter writer(tiles.journal.get());
-  openSinks(outs, writer,
-            tiles.journal && tiles.journal->start() == Journal::Start::Resumed,
-            options, reader);
+  openSinks(
+      outs, writer,
+      options.band.split() ||
+          (tiles.journal && tiles.journal->start() == Journal::Start::Resumed),
+      options, reader);
 
   // An interior tile's window (tile and halo) is the largest region read.
   Region largest =
@@ -477,7 +567,10 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   writer.drain();
 
   auto finishStart = Clock::now();
-  finishOutputs(outs, journal, report.outputs, options, report);
+  if (options.band.split())
+    assembleBands(program, sizes, outs, options, reader);
+  else
+    finishOutputs(outs, journal, report.outputs, options, report);
   report.finishSeconds = since(finishStart);
   report.decodeSeconds = source.decodeSeconds();
   report.prefetchedReads = source.prefetched();

@@ -22,6 +22,7 @@
 #include "runtime/exec/Executor.h"
 #include "runtime/pipeline/Journal.h"
 #include "runtime/pipeline/OutputFormat.h"
+#include "runtime/pipeline/SlideBands.h"
 #include "runtime/pipeline/SlideSource.h"
 #include "runtime/slide/SlideReader.h"
 
@@ -67,6 +68,9 @@ struct SlideRunOptions {
   /// Test hook: after this many tiles have run (0: never), wait until their
   /// blocks are journaled, then kill the process with SIGKILL.
   int64_t abortAfterTiles = 0;
+  /// This process's band of a slide split across processes (SlideBands.h):
+  /// rank 0 writes the outputs once every band is done.
+  SlideBand band;
 };
 
 struct SlideRunReport {

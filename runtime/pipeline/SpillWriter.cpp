@@ -197,8 +197,10 @@ void SpillSink::write(const Region &region, const Tensor &block) {
   if (!file_)
     throw RuntimeError("internal error: a block before begin()");
   OutputEncoder *encoder = encoder_.get();
-  writer_.write(*file_, region, block,
-                [encoder, region] { encoder->credit(region); });
+  writer_.write(*file_, region, block, [encoder, region] {
+    if (encoder) // none for a band of a split run
+      encoder->credit(region);
+  });
 }
 
 void SpillSink::queueSkip(const Skipped &s) {
@@ -207,7 +209,8 @@ void SpillSink::queueSkip(const Skipped &s) {
   writer_.call([file, encoder, s] {
     if (s.fill)
       file->fill(s.region, s.value);
-    encoder->credit(s.region);
+    if (encoder)
+      encoder->credit(s.region);
   });
 }
 

@@ -2,6 +2,26 @@
 
 #include "tools/command/RunCohort.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+namespace sstep {
+
+std::string defaultThreads(const tool::Args &args, int ranksHere) {
+  if (args.has("threads"))
+    return args.get("threads");
+  if (const char *cpus = std::getenv("SLURM_CPUS_PER_TASK"))
+    if (std::atoi(cpus) > 0)
+      return cpus;
+  if (ranksHere <= 1)
+    return "0";
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::to_string(std::max(1u, cores / unsigned(ranksHere)));
+}
+
+} // namespace sstep
+
 #ifndef SSTEP_HAVE_COHORT
 namespace sstep {
 int runCohortCommand(const SlideCall &call) {
@@ -20,6 +40,9 @@ int runCohortCommand(const SlideCall &call) {
 
 #ifdef SSTEP_HAVE_MPI
 #include "runtime/cohort/MpiSource.h"
+using MpiWorldHandle = sstep::cohort::MpiWorld;
+#else
+struct MpiWorldHandle {};
 #endif
 
 #include <cstdio>
@@ -108,20 +131,6 @@ std::vector<double> levelMegapixels(const Manifest &m, int defaultLevel) {
   return mp;
 }
 
-/// --threads, else the CPUs Slurm gave the task, else the cores shared by
-/// the MPI ranks on this node.
-std::string threadsOf(const Args &args, int ranksHere) {
-  if (args.has("threads"))
-    return args.get("threads");
-  if (const char *cpus = std::getenv("SLURM_CPUS_PER_TASK"))
-    if (std::atoi(cpus) > 0)
-      return cpus;
-  if (ranksHere <= 1)
-    return "0";
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::to_string(std::max(1u, cores / unsigned(ranksHere)));
-}
-
 /// The launch this process is part of: a Slurm job array, a Slurm job.
 std::string runIdOf() {
   if (const char *array = std::getenv("SLURM_ARRAY_JOB_ID"))
@@ -163,13 +172,16 @@ int runCohortCommand(const SlideCall &call) {
   job.heartbeatSeconds =
       parseSeconds("SSTEP_LEASE_HEARTBEAT_SECONDS", job.staleSeconds / 20);
 
+  // Declared first, so the source goes before MPI does.
+  std::unique_ptr<MpiWorldHandle> world;
   std::unique_ptr<WorkSource> source;
   int ranksHere = 1;
   int level = int(args.getInt("level", 0));
 #ifdef SSTEP_HAVE_MPI
   if (launchedByMpi()) {
     ranksHere = localRanks();
-    auto mpi = std::make_unique<MpiSource>();
+    world = std::make_unique<MpiWorld>();
+    auto mpi = std::make_unique<MpiSource>(*world);
     // Only rank 0 opens every slide to order them; the others wait for it.
     job.megapixels.assign(manifest.slides.size(), 0.0);
     if (mpi->leader()) {
@@ -184,7 +196,7 @@ int runCohortCommand(const SlideCall &call) {
     source = std::make_unique<ListSource>(largestFirst(job.megapixels));
   }
 
-  std::string threads = threadsOf(args, ranksHere);
+  std::string threads = defaultThreads(args, ranksHere);
   // Test hook: SSTEP_TEST_ABORT_IN_SLIDE=K arms the kill hook for the K-th
   // slide this process runs only, so a test kills a worker mid-cohort.
   int64_t killIn = 0, slidesRun = 0;
@@ -209,7 +221,7 @@ int runCohortCommand(const SlideCall &call) {
       slideCall.files.push_back({i, outputs[i]});
     // A failure throws, and the cohort records its message.
     SlideOutcome outcome;
-    runSlide(slideCall, &outcome);
+    runOneSlide(slideCall, &outcome);
     return SlideRunResult{outcome.megapixels, outcome.tilesResumed};
   };
   CohortSummary summary;

@@ -7,6 +7,10 @@
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
 #include "tools/command/RunCohort.h"
+
+#ifdef SSTEP_HAVE_MPI
+#include "runtime/cohort/MpiWorld.h"
+#endif
 #include "tools/command/RunPatches.h"
 #include "tools/command/SlideOptions.h"
 #include "tools/command/TileOptions.h"
@@ -102,18 +106,18 @@ void checkSlideOptions(const SlideCall &call) {
   parseTileRequest(args, call.defaults.slideTile, call.defaults.slideBudget);
 }
 
-int runSlide(const SlideCall &call, SlideOutcome *outcome) {
+namespace {
+
+/// One slide in this process, or this process's band of it.
+int runHere(const SlideCall &call, SlideOutcome *outcome,
+            const pipeline::SlideBand &band) {
   const Args &args = *call.args;
-  if (!call.cohort.empty())
-    return runCohortCommand(call);
   if (args.has("patches"))
     return runPatchCommand(call, outcome);
   checkSlideOptions(call);
   const Model &model = *call.model;
-  const std::string &backendName = call.backend;
-  const auto &files = call.files;
   SlideJob job;
-  job.backend = backendName;
+  job.backend = call.backend;
   job.threads = args.has("threads")
                     ? int(tool::parseInt("--threads", args.get("threads")))
                     : 0;
@@ -123,12 +127,15 @@ int runSlide(const SlideCall &call, SlideOutcome *outcome) {
   job.tileRows = request.rows;
   job.memoryBudget = request.budget;
   job.run = slideOptions(call);
+  job.run.band = band;
+  // Rank 0 speaks for a split run.
+  job.run.progress = job.run.progress && band.rank == 0;
   pipeline::SlideRunReport report = runOnSlide(model, call.slidePath, job);
   const Program &program = model.program();
-  for (const auto &[index, file] : files)
+  for (const auto &[index, file] : call.files)
     if (report.outputs[index].rank() > 0 || !report.outputs[index].data.empty())
       writeOutput(file, program.outputName(index), report.outputs[index]);
-  if (args.has("stats"))
+  if (args.has("stats") && band.rank == 0)
     writeSlideStats(args.get("stats"), call.slidePath, job.run.level, report,
                     report.stats.predicted);
   if (outcome) {
@@ -137,6 +144,52 @@ int runSlide(const SlideCall &call, SlideOutcome *outcome) {
     outcome->tilesResumed = report.tilesResumed;
   }
   return 0;
+}
+
+#ifdef SSTEP_HAVE_MPI
+/// Under mpirun or srun: each rank runs a band of the slide's tile rows and
+/// rank 0 writes the outputs (pipeline/SlideBands.h).
+int runSplit(const SlideCall &call) {
+  if (call.args->has("patches"))
+    throw UsageError("--patches runs in one process: under mpirun, give the "
+                     "slides as a --cohort");
+  cohort::MpiWorld world;
+  Args args = *call.args;
+  if (!args.has("threads"))
+    args.set("threads", defaultThreads(args, cohort::localRanks()));
+  SlideCall split = call;
+  split.args = &args;
+  pipeline::SlideBand band;
+  band.rank = world.rank();
+  band.ranks = world.size();
+  band.barrier = [&world] { world.barrier(); };
+  try {
+    return runHere(split, nullptr, band);
+  } catch (const std::exception &error) {
+    // Leaving on an error aborts every rank (MpiWorld) before the command
+    // could say why: say it here.
+    std::fprintf(stderr, "%s: error: %s\n", call.toolName.c_str(),
+                 error.what());
+    std::fflush(stderr);
+    throw;
+  }
+}
+#endif
+
+} // namespace
+
+int runOneSlide(const SlideCall &call, SlideOutcome *outcome) {
+  return runHere(call, outcome, {});
+}
+
+int runSlide(const SlideCall &call, SlideOutcome *outcome) {
+  if (!call.cohort.empty())
+    return runCohortCommand(call);
+#ifdef SSTEP_HAVE_MPI
+  if (cohort::launchedByMpi())
+    return runSplit(call);
+#endif
+  return runOneSlide(call, outcome);
 }
 
 } // namespace sstep

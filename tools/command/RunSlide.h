@@ -21,9 +21,14 @@ struct SlideOutcome {
 };
 
 /// Runs `call.model` over `call.slidePath` and writes `call.files`, or
-/// over every slide of `call.cohort` (RunCohort.h). Returns the exit code;
-/// throws UsageError or RuntimeError (exit 2) for bad input.
+/// over every slide of `call.cohort` (RunCohort.h). Launched by mpirun or
+/// srun with several ranks, the ranks split the slide into bands of tile
+/// rows and rank 0 writes the outputs (pipeline/SlideBands.h). Returns the
+/// exit code; throws UsageError or RuntimeError (exit 2) for bad input.
 int runSlide(const SlideCall &call, SlideOutcome *outcome = nullptr);
+
+/// One slide in this process, whatever launched it (a cohort's slide).
+int runOneSlide(const SlideCall &call, SlideOutcome *outcome = nullptr);
 
 /// Throws UsageError when `call`'s slide options are bad, before any slide
 /// is read.
