@@ -90,4 +90,10 @@ for launcher in srun mpirun; do
   ranks=$(grep -h '"pid"' "$work"/mpi-$launcher/.sstep/slides/*.json | sort -u | wc -l)
   [ "$ranks" = 2 ] || { echo "expected 2 ranks to run slides, saw $ranks"; exit 1; }
 done
+echo "== one slide split across 2 ranks by srun --mpi=pmix"
+sstep-slide mkslide -o "$work/big.tif" --size 1500,1100 > /dev/null
+sstep-run "$work/m.sstep" "$work/big.tif" -o "$work/big-one.tif" --tile=200 --quiet
+sbatch --wait --ntasks=2 --cpus-per-task=1 --output="$work/split.log" \
+  --wrap "srun --mpi=pmix sstep-run $work/m.sstep $work/big.tif -o $work/big-split.tif --tile=200 --quiet"
+cmp "$work/big-one.tif" "$work/big-split.tif"
 echo "slurm cohort tests ok"
