@@ -84,7 +84,8 @@ public:
     remaining_ -= job_.megapixels[size_t(o.slide)];
     switch (o.kind) {
     case Outcome::Done:
-      ++done_, megapixels_ += o.megapixels;
+      // In the costs' units (tissue megapixels under a mask), as the ETA.
+      ++done_, megapixels_ += job_.megapixels[size_t(o.slide)];
       break;
     case Outcome::Finished:
       ++done_;

@@ -27,8 +27,8 @@ namespace sstep::cohort {
 struct CohortJob {
   const Manifest *manifest = nullptr;
   const CohortState *state = nullptr;
-  /// Per manifest slide: its output paths, and the megapixels of its level
-  /// (0 when the slide cannot be opened; it fails when run).
+  /// Per manifest slide: its output paths, and its cost in megapixels
+  /// (SlideCost.h; progress and ETA count in these).
   std::vector<std::vector<std::string>> outputs;
   std::vector<double> megapixels;
   /// Everything but the slide that decides the results: the plan and the

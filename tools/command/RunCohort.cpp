@@ -33,6 +33,7 @@ int runCohortCommand(const SlideCall &call) {
 #else
 
 #include "runtime/cohort/CohortRun.h"
+#include "runtime/cohort/SlideCost.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/pipeline/SlideRun.h"
 #include "runtime/slide/SlideReader.h"
@@ -110,27 +111,6 @@ std::vector<std::vector<std::string>> outputPathsOf(const Manifest &m,
   return paths;
 }
 
-/// Each slide's level in megapixels, to hand out the largest first; 0 for
-/// a slide that cannot be opened (it fails, quickly, when its turn comes).
-std::vector<double> levelMegapixels(const Manifest &m, int defaultLevel) {
-  std::vector<double> mp;
-  slide::ReaderOptions options;
-  options.threads = 1;
-  options.cacheBytes = 0;
-  for (const ManifestEntry &e : m.slides) {
-    int level = e.level >= 0 ? e.level : defaultLevel;
-    try {
-      auto reader = slide::SlideReader::open(e.slide, options);
-      const slide::LevelInfo &info =
-          reader->level(std::min(level, reader->levelCount() - 1));
-      mp.push_back(double(info.width) * double(info.height) / 1e6);
-    } catch (const std::exception &) {
-      mp.push_back(0);
-    }
-  }
-  return mp;
-}
-
 /// The launch this process is part of: a Slurm job array, a Slurm job.
 std::string runIdOf() {
   if (const char *array = std::getenv("SLURM_ARRAY_JOB_ID"))
@@ -177,6 +157,7 @@ int runCohortCommand(const SlideCall &call) {
   std::unique_ptr<WorkSource> source;
   int ranksHere = 1;
   int level = int(args.getInt("level", 0));
+  bool tissueMask = args.has("tissue-mask");
 #ifdef SSTEP_HAVE_MPI
   if (launchedByMpi()) {
     ranksHere = localRanks();
@@ -185,14 +166,14 @@ int runCohortCommand(const SlideCall &call) {
     // Only rank 0 opens every slide to order them; the others wait for it.
     job.megapixels.assign(manifest.slides.size(), 0.0);
     if (mpi->leader()) {
-      job.megapixels = levelMegapixels(manifest, level);
+      job.megapixels = slideCosts(manifest, state, level, tissueMask);
       mpi->start(largestFirst(job.megapixels));
     }
     source = std::move(mpi);
   }
 #endif
   if (!source) {
-    job.megapixels = levelMegapixels(manifest, level);
+    job.megapixels = slideCosts(manifest, state, level, tissueMask);
     source = std::make_unique<ListSource>(largestFirst(job.megapixels));
   }
 

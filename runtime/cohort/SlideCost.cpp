@@ -1,0 +1,86 @@
+//===- SlideCost.cpp - How much work each slide of a cohort is ------------===//
+
+#include "runtime/cohort/SlideCost.h"
+#include "runtime/slide/SlideReader.h"
+#include "runtime/slide/TissueMask.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sys/stat.h>
+
+namespace sstep::cohort {
+namespace {
+
+using nlohmann::json;
+
+/// What a cached cost is valid for.
+std::string costKey(const std::string &slide, int level, bool tissueMask) {
+  struct stat st {};
+  ::stat(slide.c_str(), &st);
+  return slide + "|" + std::to_string(st.st_size) + "|" +
+         std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec) + "|" + std::to_string(level) +
+         "|" + (tissueMask ? "tissue" : "all");
+}
+
+double measure(const std::string &slide, int level, bool tissueMask) {
+  slide::ReaderOptions options;
+  options.threads = 1;
+  options.cacheBytes = size_t(16) << 20;
+  try {
+    auto reader = slide::SlideReader::open(slide, options);
+    if (level < 0 || level >= reader->levelCount())
+      return 0;
+    const slide::LevelInfo &info = reader->level(level);
+    double megapixels = double(info.width) * double(info.height) / 1e6;
+    if (tissueMask)
+      megapixels *= slide::TissueMask::compute(*reader).tissueFraction();
+    return megapixels;
+  } catch (const std::exception &) {
+    return 0;
+  }
+}
+
+json readCache(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    return json::object();
+  try {
+    json j = json::parse(in);
+    return j.is_object() ? j : json::object();
+  } catch (const std::exception &) {
+    return json::object(); // a cache is only a cache
+  }
+}
+
+} // namespace
+
+std::vector<double> slideCosts(const Manifest &manifest,
+                               const CohortState &state, int level,
+                               bool tissueMask) {
+  std::string path = state.folder() + "/costs.json";
+  json cache = readCache(path);
+  bool changed = false;
+  std::vector<double> costs;
+  for (const ManifestEntry &e : manifest.slides) {
+    int l = e.level >= 0 ? e.level : level;
+    std::string key = costKey(e.slide, l, tissueMask);
+    auto it = cache.find(e.id);
+    if (it != cache.end() && it->is_object() && it->value("key", "") == key) {
+      costs.push_back(it->value("megapixels", 0.0));
+      continue;
+    }
+    double cost = measure(e.slide, l, tissueMask);
+    cache[e.id] = {{"key", key}, {"megapixels", cost}};
+    costs.push_back(cost);
+    changed = true;
+  }
+  if (changed)
+    writeFileAtomically(
+        path, cache.dump(1, ' ', false, json::error_handler_t::replace) + "\n");
+  return costs;
+}
+
+} // namespace sstep::cohort
