@@ -227,6 +227,8 @@ std::string slideFingerprint(const CohortJob &job, size_t index) {
   pipeline::Fingerprint f;
   f.add(job.commandFingerprint);
   pipeline::addFile(f, e.slide);
+  if (!e.mask.empty())
+    pipeline::addFile(f, e.mask);
   f.add(int64_t(e.level));
   for (const std::string &out : job.outputs[index])
     f.add(out);

@@ -140,6 +140,9 @@ Manifest readManifest(const std::string &path) {
     if (!e.output.empty() && !isPlainFileName(e.output))
       throw RuntimeError(where + ": output '" + e.output +
                          "' is not a file name in the output folder");
+    e.mask = field(row, "mask");
+    if (!e.mask.empty() && e.mask[0] != '/')
+      e.mask = folder + e.mask;
     e.level = parseLevel(field(row, "level"), where);
     auto [id, fresh] = idRow.emplace(e.id, e.row);
     if (!fresh)

@@ -8,6 +8,8 @@
 //           without its extension); it names the state and the output
 //   output  the output's file name in the output folder; its extension picks
 //           the format (default: ID.tif, or ID.h5 for patch runs)
+//   mask    a tissue mask for the slide (a PNG, as --mask takes; relative
+//           to the manifest's folder): its tiles without tissue are skipped
 //   level   the slide level to run (default: the command's --level)
 //
 // Other columns (labels, patient ids) are allowed and ignored. Quoting is
@@ -36,6 +38,8 @@ struct ManifestEntry {
   std::string id;
   /// A file name, or empty for the default.
   std::string output;
+  /// The tissue mask's path (absolute), or empty for none.
+  std::string mask;
   /// -1: the command's level.
   int level = -1;
 };

@@ -16,16 +16,23 @@ namespace {
 using nlohmann::json;
 
 /// What a cached cost is valid for.
-std::string costKey(const std::string &slide, int level, bool tissueMask) {
+std::string fileKey(const std::string &path) {
   struct stat st {};
-  ::stat(slide.c_str(), &st);
-  return slide + "|" + std::to_string(st.st_size) + "|" +
+  ::stat(path.c_str(), &st);
+  return path + "|" + std::to_string(st.st_size) + "|" +
          std::to_string(st.st_mtim.tv_sec) + "." +
-         std::to_string(st.st_mtim.tv_nsec) + "|" + std::to_string(level) +
-         "|" + (tissueMask ? "tissue" : "all");
+         std::to_string(st.st_mtim.tv_nsec);
 }
 
-double measure(const std::string &slide, int level, bool tissueMask) {
+std::string costKey(const ManifestEntry &e, int level, bool tissueMask) {
+  return fileKey(e.slide) + "|" + std::to_string(level) + "|" +
+         (!e.mask.empty() ? "mask " + fileKey(e.mask)
+          : tissueMask    ? "tissue"
+                          : "all");
+}
+
+double measure(const std::string &slide, int level, bool tissueMask,
+               const std::string &maskFile) {
   slide::ReaderOptions options;
   options.threads = 1;
   options.cacheBytes = size_t(16) << 20;
@@ -35,8 +42,9 @@ double measure(const std::string &slide, int level, bool tissueMask) {
       return 0;
     const slide::LevelInfo &info = reader->level(level);
     double megapixels = double(info.width) * double(info.height) / 1e6;
-    if (tissueMask)
-      megapixels *= slide::TissueMask::compute(*reader).tissueFraction();
+    if (tissueMask || !maskFile.empty())
+      megapixels *=
+          slide::TissueMask::forSlide(*reader, maskFile).tissueFraction();
     return megapixels;
   } catch (const std::exception &) {
     return 0;
@@ -66,13 +74,13 @@ std::vector<double> slideCosts(const Manifest &manifest,
   std::vector<double> costs;
   for (const ManifestEntry &e : manifest.slides) {
     int l = e.level >= 0 ? e.level : level;
-    std::string key = costKey(e.slide, l, tissueMask);
+    std::string key = costKey(e, l, tissueMask);
     auto it = cache.find(e.id);
     if (it != cache.end() && it->is_object() && it->value("key", "") == key) {
       costs.push_back(it->value("megapixels", 0.0));
       continue;
     }
-    double cost = measure(e.slide, l, tissueMask);
+    double cost = measure(e.slide, l, tissueMask, e.mask);
     cache[e.id] = {{"key", key}, {"megapixels", cost}};
     costs.push_back(cost);
     changed = true;

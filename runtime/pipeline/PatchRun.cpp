@@ -77,6 +77,8 @@ std::string fingerprintOf(const Program &program,
   f.add(o.level).add(o.normalization.str()).add(o.size).add(o.stride);
   f.add(tiles.edge).add(tiles.rows).add(o.tissueMask);
   f.add(&o.minTissue, sizeof o.minTissue).add(int64_t(o.layout));
+  if (!o.maskFile.empty())
+    addFile(f, o.maskFile);
   for (const OutputPlan &out : outs)
     f.add(int64_t(out.file.index)).add(out.file.path);
   return f.hex();
@@ -88,7 +90,8 @@ void selectPatches(const slide::SlideReader &reader,
                    std::vector<Size2> &origins, std::vector<float> &tissue) {
   if (!options.tissueMask)
     return;
-  slide::TissueMask mask = slide::TissueMask::compute(reader);
+  slide::TissueMask mask =
+      slide::TissueMask::forSlide(reader, options.maskFile);
   std::vector<Size2> kept;
   for (const Size2 &o : origins) {
     double share = mask.tissueShare(level[1], level[0], o[1], o[0],

@@ -48,6 +48,9 @@ struct PatchRunOptions {
   /// Keep only patches with tissue: a share (TissueMask::tissueShare) above
   /// 0 and at least minTissue.
   bool tissueMask = false;
+  /// With tissueMask: the mask from this PNG (TissueMask::fromFile) instead
+  /// of one computed from the slide.
+  std::string maskFile;
   double minTissue = 0;
   /// Progress lines, fingerprint and the kill hook, as in SlideRunOptions.
   bool progress = true;

@@ -67,8 +67,9 @@ void addAttribute(Fingerprint &f, const Attribute &attribute) {
 /// tissue. The mask is asked on a grid of about one cell per mask pixel,
 /// and a share counts every cell it overlaps, so it errs towards tissue.
 std::vector<uint8_t> tissueTiles(const slide::SlideReader &reader, int level,
+                                 const std::string &maskFile,
                                  const plan::StageTiling &tiling, int input) {
-  slide::TissueMask mask = slide::TissueMask::compute(reader);
+  slide::TissueMask mask = slide::TissueMask::forSlide(reader, maskFile);
   const slide::LevelInfo &info = reader.level(level);
   int64_t cw = std::max<int64_t>(1, info.width / mask.width());
   int64_t ch = std::max<int64_t>(1, info.height / mask.height());
@@ -101,6 +102,8 @@ std::string fingerprintOf(const Program &program,
   f.add(tiles.edge).add(tiles.rows);
   f.add(tiling.grid()[0]).add(tiling.grid()[1]);
   f.add(options.tissueMask).add(&options.background, sizeof(float));
+  if (!options.maskFile.empty())
+    addFile(f, options.maskFile);
   float scale = options.format.scale.value_or(-1.0f);
   f.add(&scale, sizeof scale);
   f.add(int64_t(options.format.compression));
@@ -316,8 +319,8 @@ TilePlan planTiles(const Program &program, const plan::ExecutionPlan &plan,
   TilePlan tiles;
   tiles.state.assign(size_t(tiling.tiles()), TileState::Run);
   if (options.tissueMask) {
-    std::vector<uint8_t> tissue =
-        tissueTiles(reader, options.level, tiling, program.inputs[0]);
+    std::vector<uint8_t> tissue = tissueTiles(
+        reader, options.level, options.maskFile, tiling, program.inputs[0]);
     for (size_t i = 0; i < tiles.state.size(); ++i)
       if (!tissue[i]) {
         tiles.state[i] = TileState::Background;

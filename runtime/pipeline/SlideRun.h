@@ -48,6 +48,9 @@ struct SlideRunOptions {
   OutputOptions format;
   /// Skip tiles without tissue (single-stage programs only).
   bool tissueMask = false;
+  /// With tissueMask: the mask from this PNG (TissueMask::fromFile) instead
+  /// of one computed from the slide.
+  std::string maskFile;
   /// The value of every channel of a skipped tile's output block.
   float background = 0;
   /// Bytes of decoded regions kept ahead of the tiles: as many regions as

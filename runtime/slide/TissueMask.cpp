@@ -1,6 +1,8 @@
 //===- TissueMask.cpp - Where on a slide the tissue is --------------------===//
 
 #include "runtime/slide/TissueMask.h"
+#include "runtime/slide/Png.h"
+#include "runtime/slide/SlideError.h"
 
 #include <algorithm>
 #include <cmath>
@@ -138,13 +140,43 @@ TissueMask TissueMask::fromSaturation(std::vector<uint8_t> sat, int64_t w,
     m.mask_ =
         squareFilter(squareFilter(m.mask_, w, h, options.closeRadius, true), w,
                      h, options.closeRadius, false);
-  m.summed_.assign(std::size_t((w + 1) * (h + 1)), 0);
+  m.sum();
+  return m;
+}
+
+void TissueMask::sum() {
+  const int64_t w = width_, h = height_;
+  summed_.assign(std::size_t((w + 1) * (h + 1)), 0);
   for (int64_t y = 0; y < h; ++y)
     for (int64_t x = 0; x < w; ++x)
-      m.summed_[(y + 1) * (w + 1) + x + 1] =
-          m.mask_[y * w + x] + m.summed_[y * (w + 1) + x + 1] +
-          m.summed_[(y + 1) * (w + 1) + x] - m.summed_[y * (w + 1) + x];
+      summed_[(y + 1) * (w + 1) + x + 1] =
+          mask_[y * w + x] + summed_[y * (w + 1) + x + 1] +
+          summed_[(y + 1) * (w + 1) + x] - summed_[y * (w + 1) + x];
+}
+
+TissueMask TissueMask::fromFile(const std::string &path,
+                                const SlideReader &slide) {
+  TissueMask m;
+  m.mask_ = readPngGrey(path, m.width_, m.height_);
+  for (uint8_t &v : m.mask_)
+    v = v != 0;
+  const LevelInfo &level0 = slide.level(0);
+  double maskRatio = double(m.width_) / double(m.height_);
+  double slideRatio = double(level0.width) / double(level0.height);
+  if (std::abs(maskRatio / slideRatio - 1) > 0.05)
+    throw SlideError(path, "the mask is " + std::to_string(m.width_) + "x" +
+                               std::to_string(m.height_) + ", not in the " +
+                               std::to_string(level0.width) + "x" +
+                               std::to_string(level0.height) +
+                               " slide's proportions");
+  m.level0PerPixel_ = double(level0.width) / double(m.width_);
+  m.sum();
   return m;
+}
+
+TissueMask TissueMask::forSlide(const SlideReader &slide,
+                                const std::string &maskFile) {
+  return maskFile.empty() ? compute(slide) : fromFile(maskFile, slide);
 }
 
 double TissueMask::tissueFraction() const {

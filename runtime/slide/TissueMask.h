@@ -35,6 +35,14 @@ class TissueMask {
 public:
   static TissueMask compute(const SlideReader &slide,
                             const TissueMaskOptions &options = {});
+  /// From a mask image made elsewhere (QuPath, HistoQC, `sstep-slide
+  /// mask`): a PNG covering the whole slide at any resolution, non-zero
+  /// pixels tissue. Throws SlideError naming `path` when it cannot be read
+  /// or its aspect ratio is not the slide's (within 5%).
+  static TissueMask fromFile(const std::string &path, const SlideReader &slide);
+  /// fromFile(maskFile) when a file is given, else compute().
+  static TissueMask forSlide(const SlideReader &slide,
+                             const std::string &maskFile);
   /// From a saturation image directly (what compute() reads), for tests.
   static TissueMask fromSaturation(std::vector<uint8_t> saturation,
                                    int64_t width, int64_t height,
@@ -63,6 +71,8 @@ public:
                      int64_t w, int64_t h) const;
 
 private:
+  /// Fills the summed-area table from mask_.
+  void sum();
   /// Any tissue in mask pixels [x0, x1) x [y0, y1), by the summed table.
   bool anyTissue(int64_t x0, int64_t y0, int64_t x1, int64_t y1) const {
     return tissueIn(x0, y0, x1, y1) > 0;

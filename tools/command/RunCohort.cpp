@@ -61,9 +61,9 @@ using namespace cohort;
 
 /// Options whose values decide a slide's results, hashed into each record.
 const char *const ResultOptions[] = {
-    "level",       "normalize", "output-scale", "background",   "compression",
-    "tissue-mask", "patches",   "patch-stride", "patch-layout", "min-tissue",
-    "tile",        "tile-rows", "memory-budget"};
+    "level",       "normalize", "output-scale",  "background",   "compression",
+    "tissue-mask", "patches",   "patch-stride",  "patch-layout", "min-tissue",
+    "tile",        "tile-rows", "memory-budget", "mask"};
 
 std::string commandFingerprint(const SlideCall &call) {
   pipeline::Fingerprint f;
@@ -189,6 +189,8 @@ int runCohortCommand(const SlideCall &call) {
     slideArgs.erase("o");
     if (e.level >= 0)
       slideArgs.set("level", std::to_string(e.level));
+    if (!e.mask.empty())
+      slideArgs.set("mask", e.mask);
     slideArgs.set("quiet", "1");
     slideArgs.set("threads", threads);
     slideArgs.set("stats", state.folder() + "/stats/" + e.id + ".json");

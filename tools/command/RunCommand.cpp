@@ -103,6 +103,8 @@ std::string usageOf(const CommandSpec &spec) {
       "  --compression=deflate|zstd|lzw|none|jpeg   TIFF tiles (default "
       "deflate)\n"
       "  --tissue-mask           skip tiles without tissue\n"
+      "  --mask=FILE             the same with a tissue mask made elsewhere:\n"
+      "                          a PNG over the whole slide, non-zero tissue\n"
       "  --background=V          the output of skipped tiles (default 0)\n"
       "  --quiet                 no progress on stderr\n"
       "\n"
@@ -128,10 +130,11 @@ std::string usageOf(const CommandSpec &spec) {
       "--cohort MANIFEST.csv -o OUTDIR [options]\n"
       "\n"
       "Runs the model over every slide of MANIFEST (CSV with a header: slide,\n"
-      "and optionally id, output, level), each as a SLIDE run with the same\n"
-      "options, writing OUTDIR/ID.tif (ID.h5 with --patches) or the output\n"
-      "column's name. A failing slide is recorded and the cohort goes on;\n"
-      "the same command again skips finished slides and resumes the rest.\n"
+      "and optionally id, output, mask, level), each as a SLIDE run with the\n"
+      "same options, writing OUTDIR/ID.tif (ID.h5 with --patches) or the\n"
+      "output column's name. A failing slide is recorded and the cohort\n"
+      "goes on; the same command again skips finished slides and resumes\n"
+      "the rest.\n"
       "Under mpirun or srun rank 0 hands out slides; processes sharing OUTDIR\n"
       "(a Slurm job array) divide the cohort. State and a summary are in\n"
       "OUTDIR/.sstep (docs/cohorts.md). Exit 2 when a slide failed.\n"
@@ -223,9 +226,9 @@ bool isSlideInput(const std::string &input) { return !endsWith(input, ".npy"); }
 
 /// Throws UsageError when an option only slide runs take is given.
 void rejectSlideOptions(const Args &args) {
-  for (const char *name :
-       {"level", "normalize", "output-scale", "background", "compression",
-        "tissue-mask", "patches", "patch-stride", "patch-layout", "min-tissue"})
+  for (const char *name : {"level", "normalize", "output-scale", "background",
+                           "compression", "tissue-mask", "mask", "patches",
+                           "patch-stride", "patch-layout", "min-tissue"})
     if (args.has(name))
       throw UsageError(std::string("--") + name +
                        " applies to slide inputs only");
@@ -386,7 +389,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
              "patch-layout",
              "min-tissue",
              "cohort",
-             "max-attempts"});
+             "max-attempts",
+             "mask"});
   if (args.has("help")) {
     std::cout << usageOf(spec);
     return 0;

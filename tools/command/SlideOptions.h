@@ -34,7 +34,8 @@ void setSharedSlideOptions(const SlideCall &call, RunOptions &o,
   } catch (const std::invalid_argument &e) {
     throw tool::UsageError(std::string("--normalize: ") + e.what());
   }
-  o.tissueMask = args.has("tissue-mask");
+  o.tissueMask = args.has("tissue-mask") || args.has("mask");
+  o.maskFile = args.get("mask", "");
   o.progress = !args.has("quiet");
   o.terminal = ::isatty(STDERR_FILENO) != 0;
   o.tool = call.toolName;
