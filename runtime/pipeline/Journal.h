@@ -20,6 +20,10 @@
 #include <unordered_set>
 #include <vector>
 
+namespace sstep {
+struct Program;
+}
+
 namespace sstep::pipeline {
 
 class Journal {
@@ -67,6 +71,12 @@ public:
 private:
   uint64_t hash_ = 0xcbf29ce484222325ull;
 };
+
+/// A fingerprint of everything in `program` that affects its results.
+void addProgram(Fingerprint &fingerprint, const Program &program);
+/// A fingerprint of the file at `path`: its name, size and modification
+/// time (a slide replaced by another of the same name differs).
+void addFile(Fingerprint &fingerprint, const std::string &path);
 
 } // namespace sstep::pipeline
 

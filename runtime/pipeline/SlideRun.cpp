@@ -48,21 +48,6 @@ void note(const SlideRunOptions &options, const std::string &text) {
                text.c_str());
 }
 
-void addAttribute(Fingerprint &f, const Attribute &attribute) {
-  f.add(int64_t(attribute.index()));
-  std::visit(
-      [&](const auto &v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>)
-          f.add(v);
-        else if constexpr (std::is_arithmetic_v<T>)
-          f.add(&v, sizeof v);
-        else
-          f.add(int64_t(v.size())).add(v.data(), v.size() * sizeof(v[0]));
-      },
-      attribute);
-}
-
 /// Per tile of `tiling`: whether its share of `input` (the level) touches
 /// tissue. The mask is asked on a grid of about one cell per mask pixel,
 /// and a share counts every cell it overlaps, so it errs towards tissue.
@@ -216,6 +201,18 @@ struct TilePlan {
   std::unique_ptr<Journal> journal;
 };
 
+/// Whether every output's spill file is there at its full size.
+bool spillsWhole(const Program &program, const plan::Sizes &sizes,
+                 const Outputs &outputs) {
+  for (const OutputPlan &o : outputs.plans) {
+    const Shape &shape = program.values[o.value].shape;
+    Size2 size = sizes[o.value];
+    if (fileSize(o.spillPath) != shape[1] * size[0] * size[1] * 4)
+      return false;
+  }
+  return true;
+}
+
 /// Opens the journal of a resumable run and marks the tiles it has done;
 /// else removes what a killed run left.
 void openJournal(const Program &program, const plan::ExecutionPlan &plan,
@@ -240,14 +237,7 @@ void openJournal(const Program &program, const plan::ExecutionPlan &plan,
     return;
   }
   // A journal whose spill files are gone or of another size is void.
-  bool spilled = true;
-  for (const OutputPlan &o : outputs.plans) {
-    const Shape &shape = program.values[o.value].shape;
-    Size2 size = sizes[o.value];
-    spilled =
-        spilled && fileSize(o.spillPath) == shape[1] * size[0] * size[1] * 4;
-  }
-  if (!spilled && fileSize(journalPath) >= 0) {
+  if (!spillsWhole(program, sizes, outputs) && fileSize(journalPath) >= 0) {
     note(options,
          journalPath + " has lost its spill file: starting from scratch");
     ::unlink(journalPath.c_str());
@@ -292,13 +282,7 @@ void keepBand(const plan::StageTiling &tiling, const SlideBand &band,
 void prepareSpills(const Program &program, const plan::Sizes &sizes,
                    const Outputs &outputs, const SlideRunOptions &options) {
   if (options.band.rank == 0) {
-    bool whole = true;
-    for (const OutputPlan &o : outputs.plans) {
-      const Shape &shape = program.values[o.value].shape;
-      Size2 size = sizes[o.value];
-      whole =
-          whole && fileSize(o.spillPath) == shape[1] * size[0] * size[1] * 4;
-    }
+    bool whole = spillsWhole(program, sizes, outputs);
     if (!whole)
       removeBandJournals(outputs.plans[0].file.path + ".journal");
     for (const OutputPlan &o : outputs.plans) {
@@ -585,41 +569,6 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
 }
 
 } // namespace
-
-void addProgram(Fingerprint &f, const Program &program) {
-  for (const ValueInfo &v : program.values)
-    f.add(v.name)
-        .add(int64_t(v.shape.size()))
-        .add(v.shape.data(), v.shape.size() * 8);
-  for (int v : program.inputs)
-    f.add(v);
-  for (int v : program.outputs)
-    f.add(v);
-  for (const Node &node : program.nodes) {
-    f.add(node.op).add(node.name).add(int64_t(node.role)).add(node.stage);
-    f.add(node.reduction);
-    for (int v : node.operands)
-      f.add(v);
-    for (int v : node.results)
-      f.add(-1 - v);
-    for (const auto &[key, attribute] : node.attrs) {
-      f.add(key);
-      addAttribute(f, attribute);
-    }
-  }
-  // The weights by their CRC-32, which a plan's load has computed already.
-  for (const auto &[v, shape] : program.constants.shapes())
-    f.add(v)
-        .add(shape.data(), shape.size() * 8)
-        .add(int64_t(program.constants.crc(v)));
-}
-
-void addFile(Fingerprint &f, const std::string &path) {
-  struct stat st {};
-  ::stat(path.c_str(), &st);
-  f.add(path).add(int64_t(st.st_size));
-  f.add(int64_t(st.st_mtim.tv_sec)).add(int64_t(st.st_mtim.tv_nsec));
-}
 
 SlideRunReport runSlide(const Program &program, const plan::ExecutionPlan &plan,
                         exec::Backend &backend,

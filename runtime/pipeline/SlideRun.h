@@ -110,12 +110,6 @@ SlideRunReport runSlide(const Program &program, const plan::ExecutionPlan &plan,
                         const slide::SlideReader &reader,
                         const SlideRunOptions &options);
 
-/// A fingerprint of everything in `program` that affects its results.
-void addProgram(Fingerprint &fingerprint, const Program &program);
-/// A fingerprint of the file at `path`: its name, size and modification
-/// time (a slide replaced by another of the same name differs).
-void addFile(Fingerprint &fingerprint, const std::string &path);
-
 } // namespace sstep::pipeline
 
 #endif // SSTEP_RUNTIME_PIPELINE_SLIDERUN_H
