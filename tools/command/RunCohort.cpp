@@ -2,26 +2,6 @@
 
 #include "tools/command/RunCohort.h"
 
-#include <algorithm>
-#include <cstdlib>
-#include <thread>
-
-namespace sstep {
-
-std::string defaultThreads(const tool::Args &args, int ranksHere) {
-  if (args.has("threads"))
-    return args.get("threads");
-  if (const char *cpus = std::getenv("SLURM_CPUS_PER_TASK"))
-    if (std::atoi(cpus) > 0)
-      return cpus;
-  if (ranksHere <= 1)
-    return "0";
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::to_string(std::max(1u, cores / unsigned(ranksHere)));
-}
-
-} // namespace sstep
-
 #ifndef SSTEP_HAVE_COHORT
 namespace sstep {
 int runCohortCommand(const SlideCall &call) {
@@ -38,6 +18,7 @@ int runCohortCommand(const SlideCall &call) {
 #include "runtime/pipeline/SlideRun.h"
 #include "runtime/slide/SlideReader.h"
 #include "tools/command/RunSlide.h"
+#include "tools/command/TileOptions.h"
 
 #ifdef SSTEP_HAVE_MPI
 #include "runtime/cohort/MpiSource.h"
@@ -177,7 +158,7 @@ int runCohortCommand(const SlideCall &call) {
     source = std::make_unique<ListSource>(largestFirst(job.megapixels));
   }
 
-  std::string threads = defaultThreads(args, ranksHere);
+  std::string threads = std::to_string(threadsOf(args, ranksHere));
   // Test hook: SSTEP_TEST_ABORT_IN_SLIDE=K arms the kill hook for the K-th
   // slide this process runs only, so a test kills a worker mid-cohort.
   int64_t killIn = 0, slidesRun = 0;

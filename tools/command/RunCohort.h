@@ -24,11 +24,6 @@ namespace sstep {
 /// or output folder, before any slide runs.
 int runCohortCommand(const SlideCall &call);
 
-/// --threads, else the CPUs Slurm gave the task (SLURM_CPUS_PER_TASK), else
-/// the cores divided among the `ranksHere` MPI ranks on this node ("0":
-/// all cores).
-std::string defaultThreads(const tool::Args &args, int ranksHere);
-
 } // namespace sstep
 
 #endif // SSTEP_TOOLS_COMMAND_RUNCOHORT_H

@@ -75,7 +75,8 @@ std::string usageOf(const CommandSpec &spec) {
       "4GiB)\n"
       "  --stats=FILE            write the tiling, the predicted and the\n"
       "                          measured working set as JSON\n"
-      "  --threads=N             worker threads (default: all cores)\n"
+      "  --threads=N             worker threads (default: all cores, or\n"
+      "                          SLURM_CPUS_PER_TASK under Slurm)\n"
       "  --plan-info             print what the plan says about itself\n";
   if (!spec.runSlide)
     return text + "\nThis build reads no slides (it was built without "
@@ -418,10 +419,7 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
                                      "NAME=FILE)");
   CommandDefaults defaults = defaultsOf(spec);
   std::string backendName = args.get("backend", defaults.backend);
-  int threads =
-      args.has("threads")
-          ? static_cast<int>(tool::parseInt("--threads", args.get("threads")))
-          : 0;
+  int threads = threadsOf(args);
   if (!hasBackend(backendName))
     throw UsageError("unknown backend '" + backendName +
                      "' (this build has: " + backendNames() + ")");

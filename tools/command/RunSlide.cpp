@@ -156,7 +156,7 @@ int runSplit(const SlideCall &call) {
   cohort::MpiWorld world;
   Args args = *call.args;
   if (!args.has("threads"))
-    args.set("threads", defaultThreads(args, cohort::localRanks()));
+    args.set("threads", std::to_string(threadsOf(args, cohort::localRanks())));
   SlideCall split = call;
   split.args = &args;
   pipeline::SlideBand band;
@@ -179,7 +179,14 @@ int runSplit(const SlideCall &call) {
 } // namespace
 
 int runOneSlide(const SlideCall &call, SlideOutcome *outcome) {
-  return runHere(call, outcome, {});
+  // Under Slurm, the task's CPUs rather than the node's.
+  if (call.args->has("threads"))
+    return runHere(call, outcome, {});
+  Args args = *call.args;
+  args.set("threads", std::to_string(threadsOf(args)));
+  SlideCall withThreads = call;
+  withThreads.args = &args;
+  return runHere(withThreads, outcome, {});
 }
 
 int runSlide(const SlideCall &call, SlideOutcome *outcome) {

@@ -1,7 +1,11 @@
 //===- TileOptions.cpp - --tile and --memory-budget, parsed once ----------===//
 
 #include "tools/command/TileOptions.h"
+
 #include "runtime/plan/MemoryPlan.h"
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
 
 #include <stdexcept>
 
@@ -43,6 +47,18 @@ TileRequest parseTileRequest(const tool::Args &args,
     throw UsageError(std::string("--memory-budget: ") + e.what());
   }
   return request;
+}
+
+int threadsOf(const tool::Args &args, int ranksHere) {
+  if (args.has("threads"))
+    return int(tool::parseInt("--threads", args.get("threads")));
+  if (const char *cpus = std::getenv("SLURM_CPUS_PER_TASK"))
+    if (std::atoi(cpus) > 0)
+      return std::atoi(cpus);
+  if (ranksHere <= 1)
+    return 0;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return int(std::max(1u, cores / unsigned(ranksHere)));
 }
 
 } // namespace sstep

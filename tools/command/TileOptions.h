@@ -1,5 +1,4 @@
-//===- TileOptions.h - --tile and --memory-budget, parsed once ---*- C++
-//-*-===//
+//===- TileOptions.h - --tile, --memory-budget, --threads, parsed once ---===//
 
 #ifndef SSTEP_TOOLS_COMMAND_TILEOPTIONS_H
 #define SSTEP_TOOLS_COMMAND_TILEOPTIONS_H
@@ -27,6 +26,11 @@ struct TileRequest {
 TileRequest parseTileRequest(const tool::Args &args,
                              const std::string &defaultTile,
                              const std::string &defaultBudget);
+
+/// --threads; else the CPUs Slurm gave the task (SLURM_CPUS_PER_TASK);
+/// else, with `ranksHere` MPI ranks on this node, the cores divided among
+/// them; else 0 (every core). Throws tool::UsageError on a bad value.
+int threadsOf(const tool::Args &args, int ranksHere = 1);
 
 } // namespace sstep
 
