@@ -77,6 +77,12 @@ Journal::Journal(std::string path, const std::string &fingerprint)
   writeAll(fd_, header, path_);
 }
 
+bool Journal::holds(const std::string &path, const std::string &fingerprint) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  return in && std::getline(in, line) && line == kMagic + fingerprint;
+}
+
 Journal::~Journal() {
   if (fd_ >= 0)
     ::close(fd_);

@@ -42,6 +42,10 @@ public:
   Journal(const Journal &) = delete;
   Journal &operator=(const Journal &) = delete;
 
+  /// Whether `path` is a journal of a command with `fingerprint`, read
+  /// without opening it for writing.
+  static bool holds(const std::string &path, const std::string &fingerprint);
+
   Start start() const { return start_; }
   const std::string &path() const { return path_; }
   bool done(int64_t tile) const { return done_.count(tile) != 0; }

@@ -215,13 +215,16 @@ bool spillsWhole(const Program &program, const plan::Sizes &sizes,
 
 /// Opens the journal of a resumable run and marks the tiles it has done;
 /// else removes what a killed run left.
-void openJournal(const Program &program, const plan::ExecutionPlan &plan,
-                 const slide::SlideReader &reader,
-                 const SlideRunOptions &options,
-                 const plan::StageTiling &tiling, const plan::Sizes &sizes,
-                 const Outputs &outputs, TilePlan &tiles,
+void openJournal(const Program &program, const SlideRunOptions &options,
+                 const plan::Sizes &sizes, const Outputs &outputs,
+                 const std::string &fingerprint, TilePlan &tiles,
                  SlideRunReport &report, const Leftovers &leftovers) {
   const std::string &journalPath = outputs.journalPath;
+  // A single run starting afresh voids what a split run left (its bands'
+  // journals describe spill contents this run is about to overwrite).
+  if (!options.band.split() && !outputs.journalPath.empty() &&
+      !(report.resumable && Journal::holds(journalPath, fingerprint)))
+    removeBandJournals(journalPath);
   if (!report.resumable) {
     // Left by a killed run of a model that cannot resume, or of another
     // command: the spill files are emptied as they are opened.
@@ -242,9 +245,7 @@ void openJournal(const Program &program, const plan::ExecutionPlan &plan,
          journalPath + " has lost its spill file: starting from scratch");
     ::unlink(journalPath.c_str());
   }
-  tiles.journal = std::make_unique<Journal>(
-      journalPath, fingerprintOf(program, reader, options, plan.tiles, tiling,
-                                 outputs.plans));
+  tiles.journal = std::make_unique<Journal>(journalPath, fingerprint);
   report.journal = tiles.journal->start();
   if (report.journal == Journal::Start::Mismatch)
     note(options, journalPath +
@@ -276,15 +277,23 @@ void keepBand(const plan::StageTiling &tiling, const SlideBand &band,
       state[size_t(i)] = TileState::Elsewhere;
 }
 
-/// Rank 0 of a split run makes the spill files every rank writes into: kept
-/// when a killed split left them whole, else new, with every band's journal
-/// removed (their tiles' blocks went with the files). Then all ranks go on.
+/// Rank 0 of a split run makes the spill files every rank writes into. It
+/// keeps them only when a killed split of this same command left them
+/// (whole, and rank 0's journal has this command's fingerprint: the other
+/// bands' journals then are this command's too); else it empties them and
+/// removes every journal beside the output, whose tiles went with them.
+/// Then all ranks go on.
 void prepareSpills(const Program &program, const plan::Sizes &sizes,
-                   const Outputs &outputs, const SlideRunOptions &options) {
+                   const Outputs &outputs, const SlideRunOptions &options,
+                   const std::string &fingerprint) {
   if (options.band.rank == 0) {
-    bool whole = spillsWhole(program, sizes, outputs);
-    if (!whole)
-      removeBandJournals(outputs.plans[0].file.path + ".journal");
+    bool whole = spillsWhole(program, sizes, outputs) &&
+                 Journal::holds(outputs.journalPath, fingerprint);
+    std::string single = outputs.plans[0].file.path + ".journal";
+    if (!whole) {
+      removeBandJournals(single);
+      ::unlink(single.c_str());
+    }
     for (const OutputPlan &o : outputs.plans) {
       const Shape &shape = program.values[o.value].shape;
       Size2 size = sizes[o.value];
@@ -311,13 +320,14 @@ TilePlan planTiles(const Program &program, const plan::ExecutionPlan &plan,
         ++report.tilesBackground;
       }
   }
+  std::string fingerprint = fingerprintOf(program, reader, options, plan.tiles,
+                                          tiling, outputs.plans);
   if (options.band.split()) {
     keepBand(tiling, options.band, tiles.state);
-    prepareSpills(program, sizes, outputs, options);
+    prepareSpills(program, sizes, outputs, options, fingerprint);
   }
-  leftovers.resumable = report.resumable;
-  openJournal(program, plan, reader, options, tiling, sizes, outputs, tiles,
-              report, leftovers);
+  openJournal(program, options, sizes, outputs, fingerprint, tiles, report,
+              leftovers);
   for (TileState s : tiles.state)
     report.tilesToRun += s == TileState::Run;
   return tiles;
@@ -426,7 +436,9 @@ void assembleBands(const Program &program, const plan::Sizes &sizes,
     convertSpill(spill, o.file.path, o.format,
                  formatOptions(options, reader, spill));
   }
-  removeBandJournals(outs[0].file.path + ".journal");
+  std::string single = outs[0].file.path + ".journal";
+  removeBandJournals(single);
+  ::unlink(single.c_str());
   for (OutputPlan &o : outs)
     ::unlink(o.spillPath.c_str());
 }
@@ -460,6 +472,9 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   const plan::Stage &first = stages.stages[0];
   report.resumable = stages.stages.size() == 1 && first.reduceNodes.empty() &&
                      first.wholeNodes.empty() && outputs.allStreamedTiles;
+  // From here a failure keeps the spill files of a resumable run: a journal
+  // (this process's or, split, another rank's) may vouch for their blocks.
+  leftovers.resumable = report.resumable;
   if (options.band.split() && !report.resumable)
     throw RuntimeError(
         "one slide split across " + std::to_string(options.band.ranks) +
