@@ -127,6 +127,11 @@ private:
   double megapixels_ = 0, remaining_;
 };
 
+/// The slide was taken over by another process while this one ran it.
+struct LeaseLost : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 bool allExist(const std::vector<std::string> &paths) {
   for (const std::string &p : paths)
     if (::access(p.c_str(), F_OK) != 0)
@@ -189,12 +194,22 @@ Outcome runOne(const CohortJob &job, size_t index, const SlideRunner &run,
   r.status = SlideRecord::Status::Running;
   job.state->write(r);
   Clock::time_point start = Clock::now();
+  // Another process that judged the lease stale now runs the slide: stop,
+  // and leave the record to it.
+  auto checkpoint = [&lease, &e] {
+    if (lease->lost())
+      throw LeaseLost(e.id + ": taken over by another process");
+  };
   try {
     Heartbeat beat(*lease, job.heartbeatSeconds, job.log, job.tool);
-    SlideRunResult result = run(e, job.outputs[index]);
+    SlideRunResult result = run(e, job.outputs[index], checkpoint);
+    checkpoint();
     r.status = SlideRecord::Status::Done;
     r.megapixels = result.megapixels;
     r.tilesResumed = result.tilesResumed;
+  } catch (const LeaseLost &) {
+    o.kind = Outcome::Busy;
+    return o;
   } catch (const std::exception &error) {
     r.status = SlideRecord::Status::Failed;
     r.error = error.what();
@@ -241,18 +256,35 @@ CohortSummary runCohort(const CohortJob &job, WorkSource &source,
   double startedAt = unixSeconds();
   Progress progress(job);
   bool leader = source.leader();
+  // The sink dies with `progress`, before the source: unhook it on every
+  // way out (another thread, MPI's dispatcher, may call it).
+  struct Unhook {
+    WorkSource &source;
+    ~Unhook() { source.setSink({}); }
+  } unhook{source};
   if (leader)
     source.setSink([&](const Outcome &o) { progress.note(o); });
   int64_t ranHere = 0;
   double megapixelsHere = 0;
+  std::vector<int64_t> busy;
+  auto account = [&](const Outcome &o) {
+    if (o.kind == Outcome::Done || o.kind == Outcome::Failed)
+      ++ranHere, megapixelsHere += o.megapixels;
+    if (leader)
+      progress.note(o);
+  };
   std::optional<Outcome> last;
   for (int64_t index; (index = source.next(last ? &*last : nullptr)) >= 0;) {
     last = runOne(job, size_t(index), run, startedAt);
-    if (last->kind == Outcome::Done || last->kind == Outcome::Failed)
-      ++ranHere, megapixelsHere += last->megapixels;
-    if (leader)
-      progress.note(*last);
+    if (last->kind == Outcome::Busy)
+      busy.push_back(index);
+    else
+      account(*last);
   }
+  // Slides another process held: once more, in case it has finished or
+  // died meanwhile (its lease then stale).
+  for (int64_t index : busy)
+    account(runOne(job, size_t(index), run, startedAt));
   source.finish();
   CohortSummary summary;
   if (leader)

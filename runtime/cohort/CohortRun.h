@@ -54,8 +54,12 @@ struct SlideRunResult {
   double megapixels = 0;
   int64_t tilesResumed = 0;
 };
+/// Runs one slide into `outputs`. It calls `checkpoint` now and then (after
+/// each tile), which throws when the slide is no longer this worker's (its
+/// lease was taken over): the run must stop there.
 using SlideRunner = std::function<SlideRunResult(
-    const ManifestEntry &, const std::vector<std::string> &outputs)>;
+    const ManifestEntry &, const std::vector<std::string> &outputs,
+    const std::function<void()> &checkpoint)>;
 
 /// The cohort as the state folder says at the end of a run.
 struct CohortSummary {

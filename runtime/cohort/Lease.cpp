@@ -3,6 +3,7 @@
 #include "runtime/cohort/Lease.h"
 #include "runtime/core/RuntimeError.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -69,13 +70,66 @@ bool createExclusive(const std::string &path, const std::string &content) {
   return true;
 }
 
-/// Whether the lease with `content`, last touched `age` seconds ago, is
-/// stale.
-bool isStale(const std::string &content, double age, double staleSeconds) {
+/// A lease file as one open saw it: its text and its inode and times.
+struct Seen {
+  bool exists = false;
+  std::string content;
+  struct stat st {};
+
+  /// The same file, untouched since `other` was seen.
+  bool same(const Seen &other) const {
+    return exists && other.exists && st.st_ino == other.st.st_ino &&
+           st.st_dev == other.st.st_dev &&
+           st.st_mtim.tv_sec == other.st.st_mtim.tv_sec &&
+           st.st_mtim.tv_nsec == other.st.st_mtim.tv_nsec &&
+           content == other.content;
+  }
+};
+
+/// Reads `path` through one descriptor, so its text and its age belong to
+/// the same file even if another process replaces it meanwhile.
+Seen look(const std::string &path) {
+  Seen seen;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return seen;
+  seen.exists = ::fstat(fd, &seen.st) == 0;
+  char buffer[512];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
+    seen.content.append(buffer, size_t(n));
+  ::close(fd);
+  return seen;
+}
+
+double ageOf(const Seen &seen) {
+  return std::difftime(std::time(nullptr), seen.st.st_mtime);
+}
+
+/// Whether the lease `seen` is stale: its owner is gone, or it went
+/// `staleSeconds` without a heartbeat. A file that names no owner (being
+/// written, or garbage) is stale once a minute old, which no claimer takes
+/// to write one line.
+bool isStale(const Seen &seen, double staleSeconds) {
   LeaseOwner owner;
-  if (!LeaseOwner::parse(content, &owner))
-    return age > 2.0; // half written by a claimer, or garbage
+  double age = ageOf(seen);
+  if (!LeaseOwner::parse(seen.content, &owner))
+    return age > std::min(60.0, staleSeconds);
   return !owner.alive() || age > staleSeconds;
+}
+
+/// Takes `path`.reclaim, which keeps two reclaimers of one stale lease
+/// apart; false when another holds it. A reclaim lock whose owner died is
+/// broken after a minute.
+bool takeReclaimLock(const std::string &lock, const std::string &content) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (createExclusive(lock, content))
+      return true;
+    Seen seen = look(lock);
+    if (seen.exists && !isStale(seen, 60))
+      return false;
+    ::unlink(lock.c_str());
+  }
+  return false;
 }
 
 } // namespace
@@ -141,27 +195,20 @@ std::unique_ptr<Lease> Lease::claim(const std::string &path,
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (createExclusive(path, content))
       return std::unique_ptr<Lease>(new Lease(path, content));
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
+    Seen seen = look(path);
+    if (!seen.exists)
       continue; // released meanwhile: try again
-    std::string held = readLeaseFile(path);
-    double age = std::difftime(std::time(nullptr), st.st_mtime);
-    if (!isStale(held, age, staleSeconds))
+    if (!isStale(seen, staleSeconds))
       return nullptr;
-    // Aside, under a name of our own: of two reclaimers, one renames it.
-    std::string aside = path + ".stale." + LeaseOwner::self().host + "." +
-                        std::to_string(::getpid());
-    if (::rename(path.c_str(), aside.c_str()) != 0)
-      continue;
-    // Someone may have reclaimed it between our read and our rename: if
-    // the file we moved is not the one we judged, put it back.
-    if (readLeaseFile(aside) != held) {
-      if (::link(aside.c_str(), path.c_str()) == 0) {
-        ::unlink(aside.c_str());
-        return nullptr;
-      }
-    }
-    ::unlink(aside.c_str());
+    std::string lock = path + ".reclaim";
+    if (!takeReclaimLock(lock, content))
+      return nullptr; // another process is reclaiming it
+    // Still the lease judged stale (not one a reclaimer made meanwhile)?
+    bool replaced = look(path).same(seen) && ::unlink(path.c_str()) == 0 &&
+                    createExclusive(path, content);
+    ::unlink(lock.c_str());
+    if (replaced)
+      return std::unique_ptr<Lease>(new Lease(path, content));
   }
   return nullptr;
 }
@@ -169,8 +216,10 @@ std::unique_ptr<Lease> Lease::claim(const std::string &path,
 bool Lease::stillOurs() const { return readLeaseFile(path_) == content_; }
 
 bool Lease::heartbeat() {
-  if (!stillOurs())
+  if (!stillOurs()) {
+    lost_ = true;
     return false;
+  }
   return ::utimensat(AT_FDCWD, path_.c_str(), nullptr, 0) == 0;
 }
 

@@ -10,14 +10,19 @@
 // The owner touches the file while it works (heartbeat). A lease is stale
 // when its owner is gone: on the same host, the pid no longer runs that
 // process (the start time in clock ticks tells a reused pid); on any host,
-// the file was not touched for `staleSeconds`. A stale lease is reclaimed by
-// renaming it aside (atomic: of two reclaimers one wins) and claiming anew.
+// the file was not touched for `staleSeconds`. A stale lease is reclaimed
+// under a second exclusive file, `ID.reclaim`, so that of several processes
+// judging it stale at once one replaces it, and only if it is still the
+// file judged (same inode, times and text). An owner whose lease was taken
+// over (suspended past the stale time) sees it at its next heartbeat, and
+// gives the slide up.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef SSTEP_RUNTIME_COHORT_LEASE_H
 #define SSTEP_RUNTIME_COHORT_LEASE_H
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -53,9 +58,11 @@ public:
   Lease(const Lease &) = delete;
   Lease &operator=(const Lease &) = delete;
 
-  /// Touches the file so that other hosts see the owner alive. False when
-  /// the file is no longer ours (another process judged it stale).
+  /// Touches the file so that other hosts see the owner alive. False, and
+  /// lost() from then on, when the file is no longer ours (another process
+  /// judged it stale).
   bool heartbeat();
+  bool lost() const { return lost_; }
   const std::string &path() const { return path_; }
 
 private:
@@ -64,6 +71,7 @@ private:
   bool stillOurs() const;
 
   std::string path_, content_;
+  std::atomic<bool> lost_{false};
 };
 
 /// The text of the lease at `path` ("" when there is none).

@@ -146,15 +146,33 @@ TEST_CASE("a lease is held by one live owner and reclaimed from a dead one",
     auto lease = Lease::claim(path, 600);
     REQUIRE(lease);
     writeText(path, "host=elsewhere-node pid=1 start=5\n");
+    CHECK_FALSE(lease->lost());
     CHECK_FALSE(lease->heartbeat());
+    CHECK(lease->lost());
     lease.reset();
     CHECK(fs::exists(path)); // not ours to remove
   }
-  SECTION("garbage is stale once it has aged") {
+  SECTION("garbage is stale once it has aged a minute") {
     writeText(path, "half a line");
     CHECK_FALSE(Lease::claim(path, 600));
-    age(path, 10);
+    age(path, 30);
+    CHECK_FALSE(Lease::claim(path, 600));
+    age(path, 90);
     CHECK(Lease::claim(path, 600));
+  }
+  SECTION("one reclaimer at a time replaces a stale lease") {
+    writeText(path, "host=elsewhere-node pid=1 start=5\n");
+    age(path, 120);
+    // Another live process is reclaiming it: hands off.
+    writeText(path + ".reclaim", LeaseOwner::self().str() + "\n");
+    CHECK_FALSE(Lease::claim(path, 60));
+    CHECK_THAT(readLeaseFile(path), Catch::Contains("elsewhere-node"));
+    // Its reclaimer died holding the lock: the lock is broken.
+    writeText(path + ".reclaim",
+              "host=" + LeaseOwner::self().host + " pid=999999999 start=1\n");
+    auto lease = Lease::claim(path, 60);
+    REQUIRE(lease);
+    CHECK_FALSE(fs::exists(path + ".reclaim"));
   }
 }
 
@@ -223,7 +241,8 @@ struct FakeCohort {
 /// Writes the output; throws for ids in `failing`.
 SlideRunner fakeRunner(std::set<std::string> failing,
                        std::vector<std::string> *ran, std::mutex *m) {
-  return [=](const ManifestEntry &e, const std::vector<std::string> &out) {
+  return [=](const ManifestEntry &e, const std::vector<std::string> &out,
+             const std::function<void()> &) {
     {
       std::lock_guard<std::mutex> lock(*m);
       ran->push_back(e.id);
@@ -288,9 +307,10 @@ TEST_CASE("workers sharing a state folder run each slide once", "[cohort]") {
   std::mutex m;
   // Each worker walks the whole cohort; leases keep them apart.
   SlideRunner slow = [&](const ManifestEntry &e,
-                         const std::vector<std::string> &out) {
+                         const std::vector<std::string> &out,
+                         const std::function<void()> &checkpoint) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    return fakeRunner({}, &ran, &m)(e, out);
+    return fakeRunner({}, &ran, &m)(e, out, checkpoint);
   };
   std::vector<std::thread> workers;
   for (int w = 0; w < 3; ++w)
@@ -306,4 +326,32 @@ TEST_CASE("workers sharing a state folder run each slide once", "[cohort]") {
   for (int i = 0; i < 24; ++i)
     CHECK(c.state->read("id" + std::to_string(i))->status ==
           SlideRecord::Status::Done);
+}
+
+TEST_CASE("a worker whose lease is taken over stops and leaves the record",
+          "[cohort]") {
+  FakeCohort c("takeover", 3);
+  c.job.heartbeatSeconds = 0.01;
+  std::vector<std::string> ran;
+  std::mutex m;
+  SlideRunner run = [&](const ManifestEntry &e,
+                        const std::vector<std::string> &out,
+                        const std::function<void()> &checkpoint) {
+    if (e.id == "id1") {
+      // Another host judged our lease stale and took the slide.
+      writeText(c.state->leasePath("id1"),
+                "host=elsewhere-node pid=7 start=9\n");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      checkpoint();
+      FAIL("the checkpoint did not stop the run");
+    }
+    return fakeRunner({}, &ran, &m)(e, out, checkpoint);
+  };
+  ListSource source(largestFirst(c.job.megapixels));
+  CohortSummary s = runCohort(c.job, source, run);
+  CHECK(ran == std::vector<std::string>{"id2", "id0"});
+  CHECK(c.state->read("id1")->status == SlideRecord::Status::Running);
+  CHECK(s.done == 2);
+  CHECK(s.running == 1); // the other host's
+  CHECK(fs::exists(c.state->leasePath("id1")));
 }

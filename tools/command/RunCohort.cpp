@@ -165,7 +165,8 @@ int runCohortCommand(const SlideCall &call) {
   if (const char *k = std::getenv("SSTEP_TEST_ABORT_IN_SLIDE"))
     killIn = std::atoll(k);
   SlideRunner run = [&](const ManifestEntry &e,
-                        const std::vector<std::string> &outputs) {
+                        const std::vector<std::string> &outputs,
+                        const std::function<void()> &checkpoint) {
     Args slideArgs = args;
     slideArgs.erase("o");
     if (e.level >= 0)
@@ -178,6 +179,7 @@ int runCohortCommand(const SlideCall &call) {
     SlideCall slideCall = call;
     slideCall.killHookArmed = killIn == 0 || ++slidesRun == killIn;
     slideCall.cohort.clear();
+    slideCall.checkpoint = checkpoint;
     slideCall.args = &slideArgs;
     slideCall.slidePath = e.slide;
     slideCall.files.clear();

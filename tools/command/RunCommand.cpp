@@ -342,6 +342,23 @@ CommandDefaults defaultsOf(const CommandSpec &spec) {
   return d;
 }
 
+SlideCall slideCall(const Args &args, const CommandSpec &spec,
+                    const std::string &slide, const Model &model,
+                    const std::string &backend, const CommandDefaults &defaults,
+                    std::vector<std::pair<size_t, std::string>> files,
+                    const std::string &cohort) {
+  SlideCall call;
+  call.args = &args;
+  call.toolName = spec.name;
+  call.slidePath = slide;
+  call.model = &model;
+  call.backend = backend;
+  call.defaults = defaults;
+  call.files = std::move(files);
+  call.cohort = cohort;
+  return call;
+}
+
 /// `--cohort MANIFEST -o OUTDIR`: every slide of the manifest, by the slide
 /// side (RunCohort.h).
 int runCohort(const Args &args, const std::vector<std::string> &positional,
@@ -363,10 +380,8 @@ int runCohort(const Args &args, const std::vector<std::string> &positional,
   Model loaded = spec.embedded ? Model(Program())
                                : spec.loadModel(positional[0], backendName);
   const Model &model = spec.embedded ? *spec.embedded : loaded;
-  SlideCall call{&args,    spec.name, "", &model, backendName,
-                 defaults, {},        {}, true};
-  call.cohort = args.get("cohort");
-  return spec.runSlide(call);
+  return spec.runSlide(slideCall(args, spec, "", model, backendName, defaults,
+                                 {}, args.get("cohort")));
 }
 
 int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
@@ -436,15 +451,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
       throw UsageError("this build of " + spec.name +
                        " reads no slides (it "
                        "was built without libtiff, OpenSlide and HDF5)");
-    return spec.runSlide({&args,
-                          spec.name,
-                          positional[1],
-                          &model,
-                          backendName,
-                          defaults,
-                          files,
-                          {},
-                          true});
+    return spec.runSlide(slideCall(args, spec, positional[1], model,
+                                   backendName, defaults, files, ""));
   }
   rejectSlideOptions(args);
   auto npy = openInputs(args, positional, program);

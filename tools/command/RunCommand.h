@@ -52,6 +52,9 @@ struct SlideCall {
   /// Whether the test's kill hook (SSTEP_TEST_ABORT_AFTER_TILES) applies to
   /// this run; a cohort arms it for one slide.
   bool killHookArmed = true;
+  /// Called after each tile or patch; what it throws stops the run (a
+  /// cohort's slide taken over by another process).
+  std::function<void()> checkpoint;
 };
 
 struct CommandSpec {

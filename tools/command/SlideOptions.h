@@ -10,6 +10,8 @@
 #ifndef SSTEP_TOOLS_COMMAND_SLIDEOPTIONS_H
 #define SSTEP_TOOLS_COMMAND_SLIDEOPTIONS_H
 
+#include "runtime/pipeline/PatchRun.h"
+#include "runtime/pipeline/SlideRun.h"
 #include "runtime/pipeline/SlideSource.h"
 #include "tools/command/RunCommand.h"
 
@@ -23,6 +25,10 @@ namespace sstep {
 /// Fills the shared fields of `o` (pipeline::SlideRunOptions or
 /// PatchRunOptions) from `call`; `abortAfter` is its kill-hook count.
 /// Throws tool::UsageError for a bad --normalize.
+/// The per-tile (slide runs) or per-patch callback of `o`.
+inline auto &progressHook(pipeline::SlideRunOptions &o) { return o.onTile; }
+inline auto &progressHook(pipeline::PatchRunOptions &o) { return o.onPatch; }
+
 template <typename RunOptions>
 void setSharedSlideOptions(const SlideCall &call, RunOptions &o,
                            int64_t &abortAfter) {
@@ -42,6 +48,10 @@ void setSharedSlideOptions(const SlideCall &call, RunOptions &o,
   o.fingerprint = call.backend;
   for (const auto &[index, path] : call.files)
     o.outputs.push_back({index, path});
+  if (call.checkpoint) {
+    std::function<void()> checkpoint = call.checkpoint;
+    progressHook(o) = [checkpoint](int64_t, int64_t, double) { checkpoint(); };
+  }
   const char *abort = std::getenv("SSTEP_TEST_ABORT_AFTER_TILES");
   if (abort && call.killHookArmed)
     abortAfter = std::atoll(abort);
