@@ -4,7 +4,9 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -31,6 +33,9 @@ struct MpiSource::Dispatcher {
   std::deque<int64_t> queue;
   OutcomeSink sink;
   std::thread thread;
+  /// Set by rank 0's main thread when it leaves on an error: the
+  /// dispatcher stops making MPI calls, so that the main thread may abort.
+  std::atomic<bool> stop{false};
 
   int64_t pop() {
     std::lock_guard<std::mutex> lock(mutex);
@@ -44,8 +49,18 @@ struct MpiSource::Dispatcher {
   /// Answers requests until each of `workers` ranks has been told that
   /// nothing is left.
   void serve(int workers) {
+    try {
+      answer(workers);
+    } catch (const std::exception &error) {
+      // An exception may not leave a thread; the other ranks wait on us.
+      std::fprintf(stderr, "error: rank 0's dispatcher: %s\n", error.what());
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+  }
+
+  void answer(int workers) {
     using namespace std::chrono_literals;
-    while (workers > 0) {
+    while (workers > 0 && !stop) {
       int arrived = 0;
       MPI_Status status;
       MPI_Iprobe(MPI_ANY_SOURCE, RequestTag, MPI_COMM_WORLD, &arrived, &status);
@@ -91,10 +106,17 @@ void MpiSource::start(std::vector<int64_t> order) {
 }
 
 MpiSource::~MpiSource() {
-  // Leaving on an error: the other ranks (and our dispatcher) would wait
-  // for this one forever.
-  if (std::uncaught_exceptions() > 0)
+  // Leaving on an error: the other ranks would wait for this one forever.
+  // The dispatcher stops first: MPI calls from two threads at once are not
+  // allowed at the SERIALIZED level.
+  if (std::uncaught_exceptions() > 0) {
+    if (dispatcher_) {
+      dispatcher_->stop = true;
+      if (dispatcher_->thread.joinable())
+        dispatcher_->thread.join();
+    }
     MPI_Abort(MPI_COMM_WORLD, 2);
+  }
   finish();
 }
 

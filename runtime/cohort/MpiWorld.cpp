@@ -6,36 +6,10 @@
 #include <mpi.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <exception>
 #include <thread>
 
 namespace sstep::cohort {
-namespace {
-
-int envInt(const char *name) {
-  const char *value = std::getenv(name);
-  return value ? std::atoi(value) : 0;
-}
-
-} // namespace
-
-bool launchedByMpi() {
-  for (const char *size : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
-    if (envInt(size) > 1)
-      return true;
-  // srun --mpi=pmix sets the rank but not always the size.
-  return std::getenv("PMIX_RANK") && envInt("SLURM_NTASKS") > 1;
-}
-
-int localRanks() {
-  for (const char *name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
-                           "SLURM_NTASKS_PER_NODE"})
-    if (int n = envInt(name); n > 0)
-      return n;
-  return 1;
-}
-
 MpiWorld::MpiWorld() {
   int provided = 0;
   if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) !=
@@ -46,6 +20,14 @@ MpiWorld::MpiWorld() {
   if (provided < MPI_THREAD_SERIALIZED && size_ > 1) {
     MPI_Abort(MPI_COMM_WORLD, 2);
     throw RuntimeError("this MPI offers no MPI_THREAD_SERIALIZED");
+  }
+  if (size_ == 1 && launcherRanks() > 1) {
+    MPI_Finalize();
+    throw RuntimeError(
+        "the launcher started " + std::to_string(launcherRanks()) +
+        " ranks, but MPI started this one alone: this program's OpenMPI "
+        "does not speak to the launcher (use OpenMPI's mpirun, or srun "
+        "--mpi=pmix)");
   }
 }
 

@@ -11,18 +11,15 @@
 #ifndef SSTEP_RUNTIME_COHORT_MPIWORLD_H
 #define SSTEP_RUNTIME_COHORT_MPIWORLD_H
 
+#include "runtime/cohort/Launch.h"
+
 namespace sstep::cohort {
-
-/// Whether this process was started by an MPI launcher with more than one
-/// rank (mpirun, or srun with a PMI plugin), from the launcher's variables.
-bool launchedByMpi();
-
-/// Ranks on this node, from the launcher's variables (1 if unknown).
-int localRanks();
 
 class MpiWorld {
 public:
-  /// Initialises MPI. Throws RuntimeError when it cannot start.
+  /// Initialises MPI. Throws RuntimeError when it cannot start, or starts
+  /// this process alone although the launcher started several (an MPI
+  /// other than the launcher's: each would run everything).
   MpiWorld();
   /// Finalises MPI; leaving on an exception aborts every rank instead (the
   /// others would wait for this one forever).

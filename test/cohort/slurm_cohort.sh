@@ -94,6 +94,6 @@ echo "== one slide split across 2 ranks by srun --mpi=pmix"
 sstep-slide mkslide -o "$work/big.tif" --size 1500,1100 > /dev/null
 sstep-run "$work/m.sstep" "$work/big.tif" -o "$work/big-one.tif" --tile=200 --quiet
 sbatch --wait --ntasks=2 --cpus-per-task=1 --output="$work/split.log" \
-  --wrap "srun --mpi=pmix sstep-run $work/m.sstep $work/big.tif -o $work/big-split.tif --tile=200 --quiet"
+  --wrap "srun --mpi=pmix --kill-on-bad-exit=1 sstep-run $work/m.sstep $work/big.tif -o $work/big-split.tif --tile=200 --quiet"
 cmp "$work/big-one.tif" "$work/big-split.tif"
 echo "slurm cohort tests ok"

@@ -106,25 +106,31 @@ double parseSeconds(const char *name, double fallback) {
   return text && std::atof(text) > 0 ? std::atof(text) : fallback;
 }
 
-} // namespace
-
-int runCohortCommand(const SlideCall &call) {
+/// Refuses, before anything runs, options a cohort cannot take.
+void checkCohortOptions(const SlideCall &call) {
   const Args &args = *call.args;
   if (args.has("stats"))
     throw UsageError("--stats does not apply to --cohort: each slide's "
                      "statistics are in OUTDIR/.sstep/stats/");
+  if (args.has("mask"))
+    throw UsageError("--mask names one slide's mask: give each slide its "
+                     "own in the manifest's mask column");
+  if (args.getInt("max-attempts", 3) < 1)
+    throw UsageError("--max-attempts must be at least 1");
+  args.require("o");
   checkSlideOptions(call);
-  std::string outDir = args.require("o");
-  Manifest manifest = readManifest(call.cohort);
-  CohortState state(outDir);
+}
+
+/// The job `call` describes, over `manifest` with its state in `state`.
+CohortJob jobOf(const SlideCall &call, const Manifest &manifest,
+                const CohortState &state) {
+  const Args &args = *call.args;
   CohortJob job;
   job.manifest = &manifest;
   job.state = &state;
   job.outputs = outputPathsOf(manifest, state.outDir(), call);
   job.commandFingerprint = commandFingerprint(call);
   job.maxAttempts = int(args.getInt("max-attempts", 3));
-  if (job.maxAttempts < 1)
-    throw UsageError("--max-attempts must be at least 1");
   job.runId = runIdOf();
   job.progress = !args.has("quiet");
   job.tool = call.toolName;
@@ -132,17 +138,22 @@ int runCohortCommand(const SlideCall &call) {
   job.staleSeconds = parseSeconds("SSTEP_LEASE_STALE_SECONDS", 600);
   job.heartbeatSeconds =
       parseSeconds("SSTEP_LEASE_HEARTBEAT_SECONDS", job.staleSeconds / 20);
+  return job;
+}
 
-  // Declared first, so the source goes before MPI does.
-  std::unique_ptr<MpiWorldHandle> world;
-  std::unique_ptr<WorkSource> source;
-  int ranksHere = 1;
+/// Runs the cohort; `world` is MPI's when ranks share it, else null.
+int runCohortIn(const SlideCall &call, MpiWorldHandle *world) {
+  const Args &args = *call.args;
+  Manifest manifest = readManifest(call.cohort);
+  CohortState state(args.get("o"));
+  CohortJob job = jobOf(call, manifest, state);
   int level = int(args.getInt("level", 0));
   bool tissueMask = args.has("tissue-mask");
+  std::unique_ptr<WorkSource> source;
+  int ranksHere = 1;
 #ifdef SSTEP_HAVE_MPI
-  if (launchedByMpi()) {
+  if (world) {
     ranksHere = localRanks();
-    world = std::make_unique<MpiWorld>();
     auto mpi = std::make_unique<MpiSource>(*world);
     // Only rank 0 opens every slide to order them; the others wait for it.
     job.megapixels.assign(manifest.slides.size(), 0.0);
@@ -190,18 +201,32 @@ int runCohortCommand(const SlideCall &call) {
     runOneSlide(slideCall, &outcome);
     return SlideRunResult{outcome.megapixels, outcome.tilesResumed};
   };
-  CohortSummary summary;
+  CohortSummary summary = runCohort(job, *source, run);
+  return summary.complete() || !source->leader() ? 0 : 2;
+}
+
+} // namespace
+
+int runCohortCommand(const SlideCall &call) {
+  checkCohortOptions(call);
+  // MPI starts first: a rank that fails from here on takes the job down
+  // (MpiWorld), rather than leaving rank 0 waiting for it.
+  std::unique_ptr<MpiWorldHandle> world;
+#ifdef SSTEP_HAVE_MPI
+  if (launchedByMpi())
+    world = std::make_unique<MpiWorld>();
+#endif
   try {
-    summary = runCohort(job, *source, run);
+    return runCohortIn(call, world.get());
   } catch (const std::exception &error) {
-    // An MPI rank that leaves on an error takes the job down (MpiSource):
-    // say why first.
-    if (ranksHere > 1 || !source->leader())
+    // Say why before MpiWorld aborts every rank.
+    if (world) {
       std::fprintf(stderr, "%s: error: %s\n", call.toolName.c_str(),
                    error.what());
+      std::fflush(stderr);
+    }
     throw;
   }
-  return summary.complete() || !source->leader() ? 0 : 2;
 }
 
 } // namespace sstep

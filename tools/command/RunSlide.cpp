@@ -10,6 +10,8 @@
 
 #ifdef SSTEP_HAVE_MPI
 #include "runtime/cohort/MpiWorld.h"
+#elif defined(SSTEP_HAVE_COHORT)
+#include "runtime/cohort/Launch.h"
 #endif
 #include "tools/command/RunPatches.h"
 #include "tools/command/SlideOptions.h"
@@ -195,6 +197,13 @@ int runSlide(const SlideCall &call, SlideOutcome *outcome) {
 #ifdef SSTEP_HAVE_MPI
   if (cohort::launchedByMpi())
     return runSplit(call);
+#elif defined(SSTEP_HAVE_COHORT)
+  // Each copy would run the whole slide into the same files.
+  if (cohort::launchedByMpi())
+    throw UsageError(call.toolName +
+                     " was built without MPI, so it cannot split a slide "
+                     "across ranks: run it as one process, or give the "
+                     "slides as a --cohort");
 #endif
   return runOneSlide(call, outcome);
 }
