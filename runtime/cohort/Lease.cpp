@@ -10,6 +10,8 @@
 #include <ctime>
 #include <fcntl.h>
 #include <fstream>
+#include <initializer_list>
+#include <mutex>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -132,7 +134,56 @@ bool takeReclaimLock(const std::string &lock, const std::string &content) {
   return false;
 }
 
+/// The leases this process holds, for the signal handler: fixed storage,
+/// since a handler may not allocate.
+constexpr int HeldSlots = 4;
+constexpr size_t HeldPathBytes = 4096;
+char heldPaths[HeldSlots][HeldPathBytes];
+std::atomic<bool> heldUsed[HeldSlots];
+
+/// SIGTERM (Slurm's time limit, scancel), SIGINT, SIGHUP: release the
+/// leases, so that the next run need not wait for them to go stale, then
+/// die of the signal as before.
+void releaseOnSignal(int sig) {
+  for (int i = 0; i < HeldSlots; ++i)
+    if (heldUsed[i])
+      ::unlink(heldPaths[i]);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+/// Installs the handler where nothing else handles the signal (a Python
+/// host keeps its own).
+void installReleaseOnSignal() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+      struct sigaction old {};
+      if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
+        ::signal(sig, releaseOnSignal);
+    }
+  });
+}
+
+int holdForSignals(const std::string &path) {
+  if (path.size() >= HeldPathBytes)
+    return -1;
+  installReleaseOnSignal();
+  for (int i = 0; i < HeldSlots; ++i) {
+    bool expected = false;
+    if (heldUsed[i] || !heldUsed[i].compare_exchange_strong(expected, true))
+      continue;
+    std::memcpy(heldPaths[i], path.c_str(), path.size() + 1);
+    return i;
+  }
+  return -1;
+}
+
 } // namespace
+
+Lease::Lease(std::string path, std::string content)
+    : path_(std::move(path)), content_(std::move(content)),
+      slot_(holdForSignals(path_)) {}
 
 LeaseOwner LeaseOwner::self() {
   LeaseOwner o;
@@ -224,6 +275,8 @@ bool Lease::heartbeat() {
 }
 
 Lease::~Lease() {
+  if (slot_ >= 0)
+    heldUsed[slot_] = false;
   if (stillOurs())
     ::unlink(path_.c_str());
 }

@@ -17,6 +17,10 @@
 // over (suspended past the stale time) sees it at its next heartbeat, and
 // gives the slide up.
 //
+// A process ended by SIGTERM, SIGINT or SIGHUP (a Slurm time limit, scancel,
+// Ctrl-C) releases its leases on the way out, where no other handler is
+// installed; one killed outright leaves them to go stale.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef SSTEP_RUNTIME_COHORT_LEASE_H
@@ -66,12 +70,13 @@ public:
   const std::string &path() const { return path_; }
 
 private:
-  Lease(std::string path, std::string content)
-      : path_(std::move(path)), content_(std::move(content)) {}
+  Lease(std::string path, std::string content);
   bool stillOurs() const;
 
   std::string path_, content_;
   std::atomic<bool> lost_{false};
+  /// Where the signal handler finds the path (-1: not registered).
+  int slot_ = -1;
 };
 
 /// The text of the lease at `path` ("" when there is none).
