@@ -157,9 +157,7 @@ void TissueMask::sum() {
 TissueMask TissueMask::fromFile(const std::string &path,
                                 const SlideReader &slide) {
   TissueMask m;
-  m.mask_ = readPngGrey(path, m.width_, m.height_);
-  for (uint8_t &v : m.mask_)
-    v = v != 0;
+  m.mask_ = readPngMask(path, m.width_, m.height_);
   const LevelInfo &level0 = slide.level(0);
   double maskRatio = double(m.width_) / double(m.height_);
   double slideRatio = double(level0.width) / double(level0.height);
