@@ -84,6 +84,14 @@ void writeFileAtomically(const std::string &path, const std::string &text) {
     ::unlink(part.c_str());
     throw RuntimeError(path + ": cannot write: " + std::strerror(error));
   }
+  // The rename itself survives a power cut only once the folder is synced.
+  std::string folder = std::filesystem::path(path).parent_path().string();
+  int dir = ::open(folder.empty() ? "." : folder.c_str(),
+                   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
 }
 
 CohortState::CohortState(std::string outDir) : outDir_(std::move(outDir)) {

@@ -103,6 +103,9 @@ Manifest readManifest(const std::string &path) {
   if (rows.empty())
     throw RuntimeError(path + ": the cohort manifest is empty (it needs a "
                               "header row with a 'slide' column)");
+  // Excel's "CSV UTF-8" starts with a byte-order mark.
+  if (!rows[0].empty() && rows[0][0].rfind("\xEF\xBB\xBF", 0) == 0)
+    rows[0][0].erase(0, 3);
   std::map<std::string, size_t> column;
   for (size_t i = 0; i < rows[0].size(); ++i)
     column.emplace(rows[0][i], i);

@@ -1,14 +1,17 @@
 //===- SlideCost.cpp - How much work each slide of a cohort is ------------===//
 
 #include "runtime/cohort/SlideCost.h"
+#include "runtime/cohort/Lease.h"
 #include "runtime/slide/SlideReader.h"
 #include "runtime/slide/TissueMask.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <sys/stat.h>
+#include <thread>
 
 namespace sstep::cohort {
 namespace {
@@ -69,26 +72,46 @@ std::vector<double> slideCosts(const Manifest &manifest,
                                const CohortState &state, int level,
                                bool tissueMask) {
   std::string path = state.folder() + "/costs.json";
-  json cache = readCache(path);
-  bool changed = false;
-  std::vector<double> costs;
-  for (const ManifestEntry &e : manifest.slides) {
-    int l = e.level >= 0 ? e.level : level;
-    std::string key = costKey(e, l, tissueMask);
-    auto it = cache.find(e.id);
-    if (it != cache.end() && it->is_object() && it->value("key", "") == key) {
-      costs.push_back(it->value("megapixels", 0.0));
+  std::vector<std::string> keys;
+  for (const ManifestEntry &e : manifest.slides)
+    keys.push_back(costKey(e, e.level >= 0 ? e.level : level, tissueMask));
+  auto known = [&](const json &cache, size_t i) {
+    auto it = cache.find(manifest.slides[i].id);
+    return it != cache.end() && it->is_object() &&
+           it->value("key", "") == keys[i];
+  };
+  for (;;) {
+    json cache = readCache(path);
+    size_t missing = 0;
+    for (size_t i = 0; i < keys.size(); ++i)
+      missing += !known(cache, i);
+    if (missing == 0) {
+      std::vector<double> costs;
+      for (const ManifestEntry &e : manifest.slides)
+        costs.push_back(cache[e.id].value("megapixels", 0.0));
+      return costs;
+    }
+    // One process measures (a job array's tasks start together); the
+    // others wait for its costs.json rather than open every slide too.
+    std::unique_ptr<Lease> lock =
+        Lease::claim(state.folder() + "/costs.lock", 120);
+    if (!lock) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
       continue;
     }
-    double cost = measure(e.slide, l, tissueMask, e.mask);
-    cache[e.id] = {{"key", key}, {"megapixels", cost}};
-    costs.push_back(cost);
-    changed = true;
-  }
-  if (changed)
+    cache = readCache(path);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (known(cache, i))
+        continue;
+      const ManifestEntry &e = manifest.slides[i];
+      double cost =
+          measure(e.slide, e.level >= 0 ? e.level : level, tissueMask, e.mask);
+      cache[e.id] = {{"key", keys[i]}, {"megapixels", cost}};
+      lock->heartbeat();
+    }
     writeFileAtomically(
         path, cache.dump(1, ' ', false, json::error_handler_t::replace) + "\n");
-  return costs;
+  }
 }
 
 } // namespace sstep::cohort

@@ -6,8 +6,9 @@
 // skips glass (--tissue-mask, from the same mask the run computes). Masks
 // take a low-resolution read per slide, so costs are kept in
 // OUTDIR/.sstep/costs.json by the slide file's identity (path, size,
-// modification time), level and masking: a rerun, or a job array's other
-// tasks, read them instead of opening every slide again.
+// modification time), level and masking: a rerun reads them instead of
+// opening every slide again, and of a job array's tasks starting together
+// one measures (holding costs.lock, a lease) while the others wait for it.
 //
 //===----------------------------------------------------------------------===//
 

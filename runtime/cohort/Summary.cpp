@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <unistd.h>
 
 namespace sstep::cohort {
 namespace {
@@ -27,8 +28,13 @@ std::string stateOf(const CohortJob &job, size_t index,
       owner.alive();
   if (!r || r->fingerprint != slideFingerprint(job, index))
     return leased ? "running" : "pending";
-  if (r->status == SlideRecord::Status::Done)
+  if (r->status == SlideRecord::Status::Done) {
+    // As the next run judges it: done only with its outputs in place.
+    for (const std::string &output : job.outputs[index])
+      if (::access(output.c_str(), F_OK) != 0)
+        return "pending";
     return "done";
+  }
   if (r->status == SlideRecord::Status::Failed)
     return "failed";
   return leased ? "running" : "pending";

@@ -77,6 +77,14 @@ TEST_CASE("a manifest names slides by column, quoted as RFC 4180", "[cohort]") {
   CHECK(m.slides[2].id == "case \"3\"");
 }
 
+TEST_CASE("a manifest saved by Excel (a byte-order mark) reads", "[cohort]") {
+  std::string path = writeText(workDir("bom") + "/m.csv",
+                               "\xEF\xBB\xBFslide,id\r\na.svs,x\r\n");
+  Manifest m = readManifest(path);
+  REQUIRE(m.slides.size() == 1);
+  CHECK(m.slides[0].id == "x");
+}
+
 TEST_CASE("a bad manifest is refused naming the row", "[cohort]") {
   CHECK_THAT(manifestError("path,id\na.svs,x\n"),
              Catch::Contains("row 1: the header has no 'slide' column"));

@@ -15,6 +15,7 @@ int runCohortCommand(const SlideCall &call) {
 #include "runtime/cohort/CohortRun.h"
 #include "runtime/cohort/SlideCost.h"
 #include "runtime/core/RuntimeError.h"
+#include "runtime/pipeline/OutputFormat.h"
 #include "runtime/pipeline/SlideRun.h"
 #include "runtime/slide/SlideReader.h"
 #include "tools/command/RunSlide.h"
@@ -80,6 +81,11 @@ std::vector<std::vector<std::string>> outputPathsOf(const Manifest &m,
       std::string name = program.outputs.size() == 1
                              ? stem + ext
                              : stem + "-" + program.outputName(i) + ext;
+      if (!pipeline::formatOf(name))
+        throw RuntimeError(m.path + ": row " + std::to_string(e.row) +
+                           ": output " + name +
+                           " is of no known type (use .tif, .tiff, .h5, "
+                           ".npy or .json)");
       auto [it, fresh] = taken.emplace(name, e.row);
       if (!fresh)
         throw RuntimeError(m.path + ": row " + std::to_string(e.row) +

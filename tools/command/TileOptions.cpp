@@ -5,6 +5,7 @@
 #include "runtime/plan/MemoryPlan.h"
 #include <algorithm>
 #include <cstdlib>
+#include <sched.h>
 #include <thread>
 
 #include <stdexcept>
@@ -57,8 +58,13 @@ int threadsOf(const tool::Args &args, int ranksHere) {
       return std::atoi(cpus);
   if (ranksHere <= 1)
     return 0;
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  return int(std::max(1u, cores / unsigned(ranksHere)));
+  // The CPUs this process may run on (a cgroup or taskset may give fewer
+  // than the machine has).
+  cpu_set_t set;
+  int cores = ::sched_getaffinity(0, sizeof set, &set) == 0
+                  ? CPU_COUNT(&set)
+                  : int(std::thread::hardware_concurrency());
+  return std::max(1, cores / ranksHere);
 }
 
 } // namespace sstep
