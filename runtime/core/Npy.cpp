@@ -106,8 +106,12 @@ NpyFile::NpyFile(const std::string &path) : path_(path) {
     throw npyError(path, "truncated .npy header");
   for (int i = lenBytes - 1; i >= 0; --i)
     len = (len << 8) | b[i];
+  // Checked before the allocation: a length field of garbage says 4 GB.
+  if (len > (1u << 20))
+    throw npyError(path, "a .npy header of " + std::to_string(len) +
+                             " bytes (more than 1 MiB: not a .npy file)");
   std::string header(len, ' ');
-  if (len > (1u << 20) || !in.read(&header[0], len))
+  if (!in.read(&header[0], len))
     throw npyError(path, "truncated .npy header");
   if (header.find("'<f4'") == std::string::npos)
     throw npyError(path, "only little-endian float32 ('<f4') is supported");
