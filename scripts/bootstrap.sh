@@ -5,6 +5,8 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential cmake ninja-build ccache clang-19 lld-19 clang-format git pkg-config
+  # libFuzzer and the sanitizers' runtimes (scripts/fuzz.sh)
+  libclang-rt-19-dev
   # compiler chain
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler

@@ -8,6 +8,8 @@
 # build-fuzz/findings/NAME/. New inputs found along the way stay in
 # build-fuzz/corpus/NAME (add the interesting ones to the kept corpus).
 #
+# FUZZ_SEED=N fixes libFuzzer's seed (CI's smoke run; 0: a fresh one).
+#
 # usage: scripts/fuzz.sh [SECONDS] [NAME...]
 #   NAME: npy, plan, plan-index, manifest, slide (default: all)
 set -euo pipefail
@@ -37,7 +39,7 @@ for name in "${NAMES[@]}"; do
   log="$BUILD/fuzz-$name.log"
   if ASAN_OPTIONS=detect_leaks=1 "$BUILD/bin/sstep-fuzz-$name" \
       -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
-      -max_len=1048576 -print_final_stats=1 \
+      -max_len=1048576 -print_final_stats=1 -seed="${FUZZ_SEED:-0}" \
       -artifact_prefix="$BUILD/findings/$name/" \
       "$BUILD/corpus/$name" > "$log" 2>&1; then
     result=ok
