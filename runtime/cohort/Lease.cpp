@@ -40,7 +40,7 @@ int64_t startTicks(int64_t pid) {
   // State is field 3; start time field 22.
   for (int i = 3; i <= 22 && fields >> field; ++i)
     if (i == 22)
-      return std::stoll(field);
+      return std::strtoll(field.c_str(), nullptr, 10);
   return -1;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -56,8 +57,15 @@ std::vector<int64_t> parseShape(const std::string &header,
   std::string dims = m[1];
   std::regex number("\\d+");
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
-       it != std::sregex_iterator(); ++it)
-    shape.push_back(std::stoll(it->str()));
+       it != std::sregex_iterator(); ++it) {
+    // Digits past int64 are bad input, not an exception of the library's.
+    errno = 0;
+    long long d = std::strtoll(it->str().c_str(), nullptr, 10);
+    if (errno == ERANGE)
+      throw npyError(path, "bad .npy shape: dimension " + it->str() +
+                               " is out of range");
+    shape.push_back(d);
+  }
   return shape;
 }
 
