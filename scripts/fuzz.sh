@@ -18,14 +18,7 @@ SECONDS_EACH=${1:-60}
 shift || true
 NAMES=("$@")
 [ ${#NAMES[@]} -gt 0 ] || NAMES=(npy plan plan-index manifest slide)
-BUILD=${FUZZ_BUILD:-build-fuzz}
-bash scripts/bootstrap.sh
-if [ ! -f "$BUILD/build.ninja" ]; then
-  CC=clang-19 CXX=clang++-19 cmake -S . -B "$BUILD" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSTEP_FUZZ=ON \
-    -DSSTEP_BUILD_COMPILER=OFF -DSSTEP_ENABLE_CUDA=OFF -DSSTEP_ENABLE_CPU=OFF \
-    > /tmp/sstep-fuzz-configure.log 2>&1 || { cat /tmp/sstep-fuzz-configure.log; exit 1; }
-fi
+source scripts/lib/sanitized-tree.sh
 cmake --build "$BUILD" --target sstep-fuzzers
 status=0
 for name in "${NAMES[@]}"; do
