@@ -54,12 +54,6 @@ private:
   std::thread thread_;
 };
 
-std::string hostName() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
-
 std::string clockText(double seconds) {
   int64_t s = int64_t(seconds + 0.5);
   char text[32];
@@ -188,7 +182,7 @@ Outcome runOne(const CohortJob &job, size_t index, const SlideRunner &run,
   r.fingerprint = fingerprint;
   r.outputs = job.outputs[index];
   r.runId = job.runId;
-  r.host = hostName();
+  r.host = LeaseOwner::self().host;
   r.pid = int64_t(::getpid());
   r.attempts += 1;
   r.status = SlideRecord::Status::Running;

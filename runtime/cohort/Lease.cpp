@@ -1,6 +1,7 @@
 //===- Lease.cpp - A claim on one slide of a cohort, in a shared folder ---===//
 
 #include "runtime/cohort/Lease.h"
+#include "runtime/cohort/CohortState.h"
 #include "runtime/core/RuntimeError.h"
 
 #include <algorithm>
@@ -42,13 +43,6 @@ int64_t startTicks(int64_t pid) {
     if (i == 22)
       return std::strtoll(field.c_str(), nullptr, 10);
   return -1;
-}
-
-std::string utcNow() {
-  std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
 }
 
 /// Creates `path` exclusively with `content`; false when it exists.
@@ -242,7 +236,7 @@ std::string readLeaseFile(const std::string &path) {
 std::unique_ptr<Lease> Lease::claim(const std::string &path,
                                     double staleSeconds) {
   std::string content =
-      LeaseOwner::self().str() + " claimed=" + utcNow() + "\n";
+      LeaseOwner::self().str() + " claimed=" + utcTimestamp() + "\n";
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (createExclusive(path, content))
       return std::unique_ptr<Lease>(new Lease(path, content));
