@@ -109,6 +109,23 @@ if(SSTEP_HAVE_SLIDE)
   endif()
 endif()
 
+# --- Serving (optional, with slide I/O) ----------------------------------------
+# sstep-serve: Debian's cpp-httplib (HTTP/1.1, through pkg-config, whose flags
+# match how Debian built the library) and nlohmann-json.
+set(SSTEP_HAVE_SERVE OFF)
+if(SSTEP_HAVE_SLIDE)
+  find_package(PkgConfig QUIET)
+  find_package(nlohmann_json 3 CONFIG QUIET)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(SSTEP_HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
+  endif()
+  if(SSTEP_HTTPLIB_FOUND AND nlohmann_json_FOUND)
+    set(SSTEP_HAVE_SERVE ON)
+  else()
+    message(STATUS "SSTEP: sstep-serve skipped, libcpp-httplib-dev or nlohmann-json3-dev missing (scripts/bootstrap.sh installs them)")
+  endif()
+endif()
+
 # --- oneDNN CPU backend (optional) ----------------------------------------------
 # Debian's libdnnl-dev (2.6); its config needs ocl-icd-opencl-dev installed.
 # Without it sstep-run offers the reference backend only. Debian builds

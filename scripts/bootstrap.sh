@@ -15,6 +15,8 @@ PACKAGES=(
   libdnnl-dev ocl-icd-opencl-dev libopenmpi-dev openmpi-bin libzstd-dev zlib1g-dev libpng-dev
   # cohorts: manifests, state records, a local Slurm in the tests
   libcsv-dev nlohmann-json3-dev slurm-wlm munge
+  # sstep-serve
+  libcpp-httplib-dev
   # tests and tools
   catch2 openslide-tools libvips-tools libtiff-tools hdf5-tools
   python3 python3-numpy python3-onnx python3-torch python3-torchvision python3-h5py python3-openslide python3-pil

@@ -19,6 +19,8 @@
 #ifndef SSTEP_RUNTIME_COHORT_COHORTSTATE_H
 #define SSTEP_RUNTIME_COHORT_COHORTSTATE_H
 
+#include "runtime/core/AtomicFile.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,13 +76,9 @@ private:
   std::string outDir_;
 };
 
-/// Writes `text` to `path` atomically (temporary, fsync, rename). Throws
-/// RuntimeError naming the file.
-void writeFileAtomically(const std::string &path, const std::string &text);
-
-/// UTC now in ISO 8601, and as Unix seconds.
-std::string utcTimestamp();
-double unixSeconds();
+using sstep::unixSeconds;
+using sstep::utcTimestamp;
+using sstep::writeFileAtomically;
 
 } // namespace sstep::cohort
 
