@@ -40,9 +40,17 @@ std::string stateOf(const CohortJob &job, size_t index,
   return leased ? "running" : "pending";
 }
 
-/// The first line of an error, cut to fit a table.
-std::string shortError(const std::string &error, size_t width) {
+/// The first line of an error, with the slide's path shortened to its file
+/// name (the row's id names the slide already), cut to fit a table. The
+/// table then reads the same wherever the cohort lives.
+std::string shortError(const std::string &error, const std::string &slide,
+                       size_t width) {
   std::string line = error.substr(0, error.find('\n'));
+  size_t slash = slide.rfind('/');
+  if (!slide.empty() && slash != std::string::npos)
+    for (size_t at = line.find(slide); at != std::string::npos;
+         at = line.find(slide, at + 1))
+      line.replace(at, slide.size(), slide.substr(slash + 1));
   return line.size() <= width ? line : line.substr(0, width - 3) + "...";
 }
 
@@ -68,7 +76,8 @@ void printTable(const CohortJob &job, const std::vector<json> &rows,
                  row["id"].get<std::string>().c_str(), state.c_str(),
                  row["attempts"].get<int>(), seconds,
                  seconds > 0 ? mp / seconds : 0.0,
-                 shortError(row.value("error", ""), 100).c_str());
+                 shortError(row.value("error", ""), row.value("slide", ""), 100)
+                     .c_str());
   }
   std::fprintf(log,
                "  %lld slides: %lld done, %lld failed, %lld running, %lld "
