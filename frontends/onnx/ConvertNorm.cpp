@@ -11,6 +11,9 @@
 #include "dialects/sstep/IR/SStepOps.h"
 #include "dialects/sstep/IR/VerifyUtils.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
+
 using namespace mlir;
 
 namespace sstep::onnx_import {
@@ -46,6 +49,57 @@ template <typename Op> void convertSoftmax(NodeContext &ctx) {
                 b.create<Op>(ctx.loc(), type, x, b.getDenseI64ArrayAttr(axes)));
 }
 
+/// `values` (G entries) repeated `times` times each: a group's scale or
+/// bias for each of its channels. Null when `values` is not a constant.
+Value perChannel(OpBuilder &b, Location loc, Value values, int64_t times) {
+  DenseElementsAttr dense;
+  if (!matchPattern(values, m_Constant(&dense)))
+    return Value();
+  SmallVector<APFloat> expanded;
+  for (const APFloat &v : dense.getValues<APFloat>())
+    expanded.append(size_t(times), v);
+  auto type = RankedTensorType::get({int64_t(expanded.size())},
+                                    dense.getType().getElementType());
+  return b.create<arith::ConstantOp>(loc,
+                                     DenseElementsAttr::get(type, expanded));
+}
+
+/// The image `x` was reshaped to (N, G, -1) for this node: PyTorch's
+/// GroupNorm export (Reshape -> InstanceNormalization with G-entry scale and
+/// bias -> Reshape back to Shape(x)). The normalisation is then a group
+/// norm of the image itself, which keeps H and W; the result is reshaped to
+/// (N, G, -1) again for the graph, and the Reshape back to Shape(x) undoes
+/// that (convertReshape), leaving the intermediate shapes dead.
+Value groupNormOfImage(NodeContext &ctx, Value reshaped, Value scale,
+                       Value bias, float epsilon) {
+  auto reshape = reshaped.getDefiningOp<ReshapeOp>();
+  if (!reshape)
+    return Value();
+  Value image = reshape.getInput();
+  auto imageType = cast<RankedTensorType>(image.getType());
+  auto type = cast<RankedTensorType>(reshaped.getType());
+  ArrayRef<int64_t> target = reshape.getShape();
+  if (imageType.getRank() != 4 || type.getRank() != 3 || target.size() != 3 ||
+      target[2] != -1 || ShapedType::isDynamic(type.getDimSize(1)) ||
+      ShapedType::isDynamic(imageType.getDimSize(1)) ||
+      type.getDimSize(0) != imageType.getDimSize(0))
+    return Value();
+  int64_t groups = type.getDimSize(1), channels = imageType.getDimSize(1);
+  if (groups <= 0 || channels % groups != 0)
+    return Value();
+  OpBuilder &b = ctx.builder();
+  Value scaleC = perChannel(b, ctx.loc(), scale, channels / groups);
+  Value biasC = perChannel(b, ctx.loc(), bias, channels / groups);
+  if (!scaleC || !biasC)
+    ctx.fail("a group norm (an image reshaped to N x G x -1) needs constant "
+             "scale and B");
+  Value normed = b.create<InstanceNormOp>(ctx.loc(), imageType, image, scaleC,
+                                          biasC, b.getF32FloatAttr(epsilon),
+                                          b.getI64IntegerAttr(groups));
+  return b.create<ReshapeOp>(ctx.loc(), type, normed, reshape.getShapeAttr(),
+                             reshape.getAllowzeroAttr());
+}
+
 void convertInstanceNormalization(NodeContext &ctx) {
   ctx.checkAttrs({"epsilon"});
   Value x = ctx.input(0), scale = ctx.input(1), bias = ctx.input(2);
@@ -56,10 +110,15 @@ void convertInstanceNormalization(NodeContext &ctx) {
     if (tensorType(ctx, param).getRank() != 1 ||
         getElementTypeOrSelf(param) != type.getElementType())
       ctx.fail("scale and B must be 1-D, of the input's element type");
+  float epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  if (Value grouped = groupNormOfImage(ctx, x, scale, bias, epsilon)) {
+    ctx.setOutput(0, grouped);
+    return;
+  }
   OpBuilder &b = ctx.builder();
-  ctx.setOutput(0, b.create<InstanceNormOp>(
-                       ctx.loc(), type, x, scale, bias,
-                       b.getF32FloatAttr(ctx.floatAttr("epsilon", 1e-5f))));
+  ctx.setOutput(0, b.create<InstanceNormOp>(ctx.loc(), type, x, scale, bias,
+                                            b.getF32FloatAttr(epsilon),
+                                            b.getI64IntegerAttr(0)));
 }
 
 /// LayerNormalization (opset 17). Statistics are computed in fp64 whatever

@@ -89,13 +89,20 @@ template <typename Op> void convertGlobalPool(NodeContext &ctx) {
                 ctx.builder().create<Op>(ctx.loc(), globalPoolType(ctx, x), x));
 }
 
+/// What a norm-like reduction does around its sum: ReduceL2 is
+/// sqrt(sum(x * x)) (ConvNeXt-V2's global response normalisation),
+/// ReduceSumSquare sum(x * x), ReduceL1 sum(|x|).
+enum class Around { None, L2, SumSquare, L1 };
+
 /// ReduceMean/Sum/Max/Min. Over exactly H and W of a 4-D input with keepdims
 /// (squeeze-and-excitation's `x.mean((2, 3), keepdim=True)`) it is a global
 /// pool, which tiles reduce piecewise; anything else is an sstep.reduce. The
-/// axes are an attribute, or an input (ReduceSum from opset 13); none means
-/// all of them, or no reduction with `noop_with_empty_axes`.
+/// axes are an attribute, or an input (ReduceSum from opset 13, the rest
+/// from 18); none means all of them, or no reduction with
+/// `noop_with_empty_axes`.
 template <typename GlobalPool>
-void convertReduce(NodeContext &ctx, const char *kind) {
+void convertReduce(NodeContext &ctx, const char *kind,
+                   Around around = Around::None) {
   ctx.checkAttrs({"axes", "keepdims", "noop_with_empty_axes"});
   Value x = ctx.input(0);
   RankedTensorType type = tensorType(ctx, x);
@@ -121,6 +128,10 @@ void convertReduce(NodeContext &ctx, const char *kind) {
       ctx.fail("reduction axis " + std::to_string(axes[i]) + " is given twice");
   const bool keep = ctx.intAttr("keepdims", 1) != 0;
   OpBuilder &b = ctx.builder();
+  if (around == Around::L2 || around == Around::SumSquare)
+    x = b.create<MulOp>(ctx.loc(), type, x, x);
+  else if (around == Around::L1)
+    x = b.create<AbsOp>(ctx.loc(), type, x);
   if constexpr (!std::is_same_v<GlobalPool, void>) {
     if (rank == 4 && keep && axes == std::vector<int64_t>{2, 3}) {
       ctx.setOutput(0,
@@ -130,9 +141,12 @@ void convertReduce(NodeContext &ctx, const char *kind) {
   }
   RankedTensorType result = ruleType(
       ctx, shape::reduce(dimsOf(type), axes, keep), type.getElementType());
-  ctx.setOutput(
-      0, b.create<ReduceOp>(ctx.loc(), result, x, b.getStringAttr(kind),
-                            b.getDenseI64ArrayAttr(axes), b.getBoolAttr(keep)));
+  Value reduced =
+      b.create<ReduceOp>(ctx.loc(), result, x, b.getStringAttr(kind),
+                         b.getDenseI64ArrayAttr(axes), b.getBoolAttr(keep));
+  if (around == Around::L2)
+    reduced = b.create<SqrtOp>(ctx.loc(), result, reduced);
+  ctx.setOutput(0, reduced);
 }
 
 } // namespace
@@ -153,6 +167,15 @@ void addPoolConverters(ConverterTable &table) {
   };
   table["ReduceSum"] = [](NodeContext &ctx) {
     convertReduce<void>(ctx, "sum");
+  };
+  table["ReduceL2"] = [](NodeContext &ctx) {
+    convertReduce<void>(ctx, "sum", Around::L2);
+  };
+  table["ReduceSumSquare"] = [](NodeContext &ctx) {
+    convertReduce<void>(ctx, "sum", Around::SumSquare);
+  };
+  table["ReduceL1"] = [](NodeContext &ctx) {
+    convertReduce<void>(ctx, "sum", Around::L1);
   };
 }
 

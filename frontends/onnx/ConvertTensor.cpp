@@ -90,6 +90,29 @@ std::optional<std::vector<int64_t>> targetFromSizes(const ShapeExpr &target,
   return entries;
 }
 
+/// Whether `target` names the sizes of the value `x` was reshaped from, in
+/// order: the Reshape undoes that one (GroupNorm's Reshape back to
+/// Shape(x)), and its result is that value.
+Value undoneReshape(const ShapeExpr &target, Value x) {
+  auto reshape = x.getDefiningOp<ReshapeOp>();
+  if (!reshape)
+    return Value();
+  Value source = reshape.getInput();
+  auto type = cast<RankedTensorType>(source.getType());
+  if (int64_t(target.elems.size()) != type.getRank())
+    return Value();
+  for (size_t i = 0; i < target.elems.size(); ++i) {
+    const SymInt &e = target.elems[i];
+    bool same = e.isConstant() ? e.constant == type.getDimSize(int64_t(i))
+                               : e.num == 1 && e.den == 1 &&
+                                     originOf(e.source, e.axis) ==
+                                         originOf(source, int64_t(i));
+    if (!same)
+      return Value();
+  }
+  return source;
+}
+
 void convertReshape(NodeContext &ctx) {
   ctx.checkAttrs({"allowzero"});
   bool allowZero = ctx.opset() >= 14 && ctx.intAttr("allowzero", 0) != 0;
@@ -99,6 +122,11 @@ void convertReshape(NodeContext &ctx) {
       isa<FloatType>(getElementTypeOrSelf(ctx.input(0).getType()))) {
     std::optional<std::vector<int64_t>> entries =
         targetFromSizes(*computed, ctx.input(0), allowZero);
+    if (!entries)
+      if (Value undone = undoneReshape(*computed, ctx.input(0))) {
+        ctx.setOutput(0, undone);
+        return;
+      }
     if (!entries)
       ctx.fail("the target shape is computed from sizes other than the "
                "input's own (unscaled); only those are supported");

@@ -104,18 +104,31 @@ std::vector<Tensor> instanceNorm(const Node &node, const Operands &in) {
     throw RuntimeError(node.describe() + ": input " + formatShape(x.shape) +
                        " does not match scale " + formatShape(scale.shape) +
                        " and bias " + formatShape(bias.shape));
-  std::vector<int64_t> axes;
+  // Group norm's groups of channels are contiguous in NCHW: the input seen
+  // as N x G x (C / G) x D1 x ... normalises over every axis from 2 on.
+  const int64_t channels = x.dim(1);
+  const int64_t groups = node.has("groups") && node.getInt("groups") > 0
+                             ? node.getInt("groups")
+                             : channels;
+  if (channels % groups != 0)
+    throw RuntimeError(node.describe() + ": " + std::to_string(groups) +
+                       " groups do not divide " + std::to_string(channels) +
+                       " channels");
+  Shape view = {x.dim(0), groups, channels / groups};
   for (int64_t d = 2; d < x.rank(); ++d)
+    view.push_back(x.dim(d));
+  std::vector<int64_t> axes;
+  for (int64_t d = 2; d < int64_t(view.size()); ++d)
     axes.push_back(d);
-  Groups g = groupsOf(node, x.shape, axes);
-  int64_t plane = stridesOf(x.shape)[1], channels = x.dim(1);
+  Groups g = groupsOf(node, view, axes);
+  int64_t plane = stridesOf(x.shape)[1];
   Tensor out(x.shape);
-  for (int64_t start : g.starts) {
-    int64_t c = start / plane % channels;
-    normalise(
-        x, out, start, g.members, node.getFloat("epsilon"),
-        [&](int64_t, double y) { return y * scale.data[c] + bias.data[c]; });
-  }
+  for (int64_t start : g.starts)
+    normalise(x, out, start, g.members, node.getFloat("epsilon"),
+              [&](int64_t i, double y) {
+                int64_t c = i / plane % channels;
+                return y * scale.data[c] + bias.data[c];
+              });
   return {std::move(out)};
 }
 

@@ -336,6 +336,14 @@ func.func @instance_norm_scale(%x: tensor<1x8x?x?xf32>, %s: tensor<7xf32>, %b: t
 
 // -----
 
+func.func @group_norm_groups(%x: tensor<1x8x?x?xf32>, %s: tensor<8xf32>) {
+  // expected-error @+1 {{expects groups dividing the 8 channels, got 3}}
+  %y = sstep.instance_norm %x, %s, %s {groups = 3 : i64} : (tensor<1x8x?x?xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<1x8x?x?xf32>
+  return
+}
+
+// -----
+
 func.func @instance_norm_rank(%x: tensor<1x8xf32>, %s: tensor<8xf32>) {
   // expected-error @+1 {{expects an input of rank >= 3}}
   %y = sstep.instance_norm %x, %s, %s : (tensor<1x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<1x8xf32>

@@ -41,6 +41,80 @@ class SmallUNet(torch.nn.Module):
         return self.head(d1)
 
 
+class GroupNormUNet(torch.nn.Module):
+    """A diffusion-style U-Net level: GroupNorm + SiLU blocks (PyTorch
+    exports GroupNorm as Reshape to N x G x -1, InstanceNormalization,
+    Reshape back to the input's Shape, Mul, Add), one down and one up step,
+    a concatenated skip; non-trivial GroupNorm affine parameters."""
+
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, cout, groups):
+            norm = torch.nn.GroupNorm(groups, cout)
+            torch.nn.init.uniform_(norm.weight, 0.5, 1.5)
+            torch.nn.init.uniform_(norm.bias, -0.5, 0.5)
+            return torch.nn.Sequential(
+                torch.nn.Conv2d(cin, cout, 3, padding=1), norm,
+                torch.nn.SiLU())
+
+        self.enc = block(3, 16, 4)
+        self.mid = block(16, 32, 8)
+        self.dec = block(32 + 16, 16, 1)
+        self.head = torch.nn.Conv2d(16, 2, 1)
+
+    def forward(self, x):
+        e = self.enc(x)
+        m = self.mid(F.max_pool2d(e, 2))
+        up = F.interpolate(m, scale_factor=2.0, mode="nearest")
+        return self.head(self.dec(torch.cat([up, e], 1)))
+
+
+class GlobalResponseNorm(torch.nn.Module):
+    """ConvNeXt-V2's GRN on NCHW: the L2 norm of each channel over H and W
+    (torch.norm exports as ReduceL2), divided by its mean over channels."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.gamma = torch.nn.Parameter(0.5 * torch.randn(1, channels, 1, 1))
+        self.beta = torch.nn.Parameter(0.5 * torch.randn(1, channels, 1, 1))
+
+    def forward(self, x):
+        gx = torch.norm(x, p=2, dim=(2, 3), keepdim=True)
+        nx = gx / (gx.mean(dim=1, keepdim=True) + 1e-6)
+        return self.gamma * (x * nx) + self.beta + x
+
+
+class ConvNeXtV2Blocks(torch.nn.Module):
+    """A stem and two ConvNeXt-V2 blocks as the paper writes them: a 7x7
+    depthwise convolution, LayerNorm and Linear layers on channels-last
+    permutes, GELU, GRN, a residual sum."""
+
+    def __init__(self, dim=16):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, dim, 4, stride=4)
+        self.dw = torch.nn.ModuleList(
+            [torch.nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+             for _ in range(2)])
+        self.norm = torch.nn.ModuleList(
+            [torch.nn.LayerNorm(dim, eps=1e-6) for _ in range(2)])
+        self.up = torch.nn.ModuleList(
+            [torch.nn.Linear(dim, 4 * dim) for _ in range(2)])
+        self.grn = torch.nn.ModuleList(
+            [GlobalResponseNorm(4 * dim) for _ in range(2)])
+        self.down = torch.nn.ModuleList(
+            [torch.nn.Linear(4 * dim, dim) for _ in range(2)])
+
+    def forward(self, x):
+        x = self.stem(x)
+        for i in range(2):
+            y = self.norm[i](self.dw[i](x).permute(0, 2, 3, 1))
+            y = F.gelu(self.up[i](y)).permute(0, 3, 1, 2)
+            y = self.grn[i](y).permute(0, 2, 3, 1)
+            x = x + self.down[i](y).permute(0, 3, 1, 2)
+        return x
+
+
 class GeometryNet(torch.nn.Module):
     """Every pixel-moving op torch exports: reflect and replicate padding,
     average pooling that counts its zero padding (exported as Pad +
@@ -180,11 +254,14 @@ MODELS = {
         (lambda: torchvision.models.mobilenet_v3_small().features, (83, 71)),
     "se-ops": (SqueezeExciteOps, (37, 45)),
     "head-ops": (HeadOps, (29, 34)),
+    "groupnorm-unet": (GroupNormUNet, (70, 86)),
+    "convnextv2-blocks": (ConvNeXtV2Blocks, (67, 93)),
 }
 # Models whose output is a vector per image, not an image.
 VECTOR_OUTPUT = {"googlenet", "head-ops"}
 # Opset 17 for LayerNormalization; the rest export as opset 13.
-OPSET = {"se-ops": 17, "head-ops": 17, "convnext-tiny-features": 17}
+OPSET = {"se-ops": 17, "head-ops": 17, "convnext-tiny-features": 17,
+         "groupnorm-unet": 17, "convnextv2-blocks": 17}
 
 
 def build(name):

@@ -62,6 +62,12 @@ LogicalResult InstanceNormOp::verify() {
                            << input.getDimSize(1) << " entries, got "
                            << param.getType().getDimSize(0);
   }
+  int64_t groups = getGroups(), channels = input.getDimSize(1);
+  if (groups < 0)
+    return emitOpError() << "expects groups >= 0, got " << groups;
+  if (groups > 0 && !ShapedType::isDynamic(channels) && channels % groups != 0)
+    return emitOpError() << "expects groups dividing the " << channels
+                         << " channels, got " << groups;
   return success();
 }
 

@@ -42,22 +42,29 @@ def SStep_LogSoftmaxOp : SStep_SoftmaxBaseOp<"log_softmax",
 
 def SStep_InstanceNormOp : SStep_Op<"instance_norm", [Pure,
     AllTypesMatch<["input", "output"]>, NonLocalOpInterface]> {
-  let summary = "Instance normalisation (ONNX InstanceNormalization)";
+  let summary = "Instance or group normalisation (ONNX InstanceNormalization, "
+                "GroupNormalization)";
   let description = [{
     For every batch index and channel of an N x C x D1 x ... input, subtracts
     the mean over D1 x ... and divides by sqrt(variance + `epsilon`) (the
     biased variance, both in fp64), then applies the per-channel `scale` and
-    `bias` (C entries each). Non-local: the statistics cover all of H and W.
+    `bias` (C entries each). With `groups` G > 0 the statistics cover each
+    group of C / G consecutive channels instead of one channel (GroupNorm;
+    G = C is instance norm, G = 1 normalises all channels together); scale
+    and bias stay per channel. Non-local: the statistics cover all of H and
+    W.
 
     ```mlir
-    %y = sstep.instance_norm %x, %scale, %bias {epsilon = 1.0e-05 : f32}
+    %y = sstep.instance_norm %x, %scale, %bias {epsilon = 1.0e-05 : f32,
+                                                groups = 2 : i64}
         : (tensor<1x8x?x?xf32>, tensor<8xf32>, tensor<8xf32>)
         -> tensor<1x8x?x?xf32>
     ```
   }];
   let arguments = (ins SStep_FloatTensor:$input, SStep_FloatTensor1D:$scale,
                        SStep_FloatTensor1D:$bias,
-                       DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon);
+                       DefaultValuedAttr<F32Attr, "1e-5f">:$epsilon,
+                       DefaultValuedAttr<I64Attr, "0">:$groups);
   let results = (outs SStep_FloatTensor:$output);
   let assemblyFormat = [{
     $input `,` $scale `,` $bias attr-dict `:` functional-type(operands, results)

@@ -18,6 +18,8 @@ std::pair<Value, int64_t> originOf(Value v, int64_t axis) {
         axis = -entry - 2;
       else if (entry != 0 || r.getAllowzero())
         break;
+    } else if (isa<InstanceNormOp, LayerNormOp>(op)) {
+      // Their output has their input's type (AllTypesMatch).
     } else if (!op->hasTrait<OpTrait::SameOperandsAndResultType>()) {
       break;
     }
