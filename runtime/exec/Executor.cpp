@@ -476,6 +476,12 @@ std::vector<Tensor> Run::run(std::vector<Tensor> inputs) {
   for (const auto &[v, shape] : program.constants.shapes())
     if (shape.size() == 4)
       sizes[v] = {shape[2], shape[3]};
+  // As predictSizes: H and W the program fixes are known from the start.
+  for (size_t v = 0; v < values; ++v) {
+    const Shape &shape = program.values[v].shape;
+    if (shape.size() == 4 && shape[2] >= 0 && shape[3] >= 0)
+      sizes[v] = {shape[2], shape[3]};
+  }
   for (const auto &[output, out] : options.sinks)
     streamedAs.at(program.outputs.at(output)).push_back(output);
   for (const Node &node : program.nodes)

@@ -63,11 +63,15 @@ void inferTileSizes(const Program &program, const Stage &stage, Sizes &sizes) {
 }
 
 Sizes predictSizes(const Program &program, const Stages &stages, Size2 input) {
+  // Values whose H and W the program fixes (constants, what follows a
+  // global pool) are known before any stage runs: a tile node of a later
+  // stage may read one before the whole nodes of its own stage make it
+  // (ASPP's pooled branch, resized like the feature map).
   Sizes sizes(program.values.size(), unknown);
+  for (size_t v = 0; v < program.values.size(); ++v)
+    sizes[v] = shapeSize(program.values[v]);
   for (int v : program.inputs)
     sizes[v] = input;
-  for (const auto &[v, shape] : program.constants.shapes())
-    sizes[v] = shapeSize(program.values[v]);
   for (const Stage &stage : stages.stages) {
     inferTileSizes(program, stage, sizes);
     for (int id : stage.wholeNodes) {

@@ -211,6 +211,25 @@ class CbamNet(torch.nn.Module):
         return self.c2(x)
 
 
+class DeepLabOut(torch.nn.Module):
+    """torchvision's DeepLabV3 returns a dict; its "out" is the image."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)["out"]
+
+
+def _deeplab(backbone):
+    seg = torchvision.models.segmentation
+    build = {"mobilenetv3": seg.deeplabv3_mobilenet_v3_large,
+             "resnet50": seg.deeplabv3_resnet50}[backbone]
+    return DeepLabOut(build(weights=None, weights_backbone=None,
+                            num_classes=5, aux_loss=False))
+
+
 def _trunk(model, drop):
     return torch.nn.Sequential(*list(model.children())[:-drop])
 
@@ -256,6 +275,10 @@ MODELS = {
     "head-ops": (HeadOps, (29, 34)),
     "groupnorm-unet": (GroupNormUNet, (70, 86)),
     "convnextv2-blocks": (ConvNeXtV2Blocks, (67, 93)),
+    # ASPP's image-pooling branch: a global pool, a 1x1 convolution, a
+    # bilinear resize back to the feature map's size.
+    "deeplabv3-mobilenetv3": (lambda: _deeplab("mobilenetv3"), (67, 93)),
+    "deeplabv3-resnet50": (lambda: _deeplab("resnet50"), (67, 93)),
 }
 # Models whose output is a vector per image, not an image.
 VECTOR_OUTPUT = {"googlenet", "head-ops"}

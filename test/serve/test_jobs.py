@@ -27,9 +27,10 @@ def finished(server, job_id):
 
 
 def journaled(jobs, job_id):
-    """Tiles the job's journal holds (synced every 2 s by the pipeline)."""
+    """Tiles the job's journal holds (synced every 2 s by the pipeline): its
+    complete lines after the header (a line cut by a kill does not count)."""
     path = jobs / job_id / "s.tif.journal"
-    return len(path.read_text().splitlines()) - 1 if path.exists() else 0
+    return max(path.read_text().count("\n") - 1, 0) if path.exists() else 0
 
 
 def cli_output(assets, tmp_path, model, slide, out, *extra):
