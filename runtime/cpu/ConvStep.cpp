@@ -131,20 +131,39 @@ Block CpuBackend::runConv(const Step &step) {
   memory::dims dilates{axes[0].dilation - 1, axes[1].dilation - 1};
   std::string key = keyOf("conv", in, dst, wdims, strides, dilates, padL, padR,
                           hasBias, signature);
+  const memory::desc tileDst(dst, dt::f32, blocked);
   const Primitive &prim = device.primitives.get(key, [&] {
     memory::desc bias =
         hasBias ? memory::desc({o}, dt::f32, tag::x) : memory::desc();
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(ops);
+    auto make = [&](memory::format_tag src, memory::format_tag out) {
+      dnnl::convolution_forward::desc d(
+          prop_kind::forward_inference, algorithm::convolution_direct,
+          memory::desc(in, dt::f32, src),
+          memory::desc(wdims, dt::f32, tag::any), bias,
+          memory::desc(dst, dt::f32, out), strides, dilates, padL, padR);
+      return dnnl::convolution_forward::primitive_desc(d, attr, device.engine);
+    };
     // A grouped convolution's source is the tile's blocked layout: left to
     // oneDNN (2.6) it picks a plain one, and then only its reference
     // kernel, 50x slower on MobileNetV2's depthwise convolutions.
-    dnnl::convolution_forward::desc d(
-        prop_kind::forward_inference, algorithm::convolution_direct,
-        memory::desc(in, dt::f32, groups > 1 ? blocked : tag::any),
-        memory::desc(wdims, dt::f32, tag::any), bias,
-        memory::desc(dst, dt::f32, blocked), strides, dilates, padL, padR);
-    dnnl::primitive_attr attr;
-    attr.set_post_ops(ops);
-    dnnl::convolution_forward::primitive_desc pd(d, attr, device.engine);
+    dnnl::convolution_forward::primitive_desc pd =
+        make(groups > 1 ? blocked : tag::any, blocked);
+    // Some convolutions have no kernel for the tile's layout: groups of 8
+    // channels on a 16-channel block (RegNetY), dilations whose padding
+    // exceeds the kernel's reach (DeepLabV3's ASPP at rates 12 to 36 on a
+    // small map). Their reference kernel ran 20 to 40x slower than running
+    // in the layouts oneDNN picks and reordering the result into the
+    // tile's (runConv does that when the primitive's destination differs).
+    // A fused residual sum must accumulate in the tile's layout: kept.
+    if (std::string(pd.impl_info_str()).rfind("ref", 0) == 0 &&
+        step.sumValue < 0) {
+      dnnl::convolution_forward::primitive_desc other =
+          make(tag::any, tag::any);
+      if (std::string(other.impl_info_str()).rfind("ref", 0) != 0)
+        pd = other;
+    }
     return Primitive{dnnl::convolution_forward(pd), pd.src_desc(),
                      pd.weights_desc(), pd.dst_desc()};
   });
@@ -190,6 +209,13 @@ Block CpuBackend::runConv(const Step &step) {
   }
   count.dnnlNodes += int64_t(step.nodes.size());
   count.inPlaceSums += taken.has_value();
+  if (prim.dst != tileDst) {
+    // Run in oneDNN's layouts (above): back to the tile's.
+    Block converted = newBlock(device, out, tileDst);
+    dnnl::reorder(result.mem, converted.mem)
+        .execute(device.stream, result.mem, converted.mem);
+    return converted;
+  }
   return result;
 }
 

@@ -279,6 +279,12 @@ MODELS = {
     # bilinear resize back to the feature map's size.
     "deeplabv3-mobilenetv3": (lambda: _deeplab("mobilenetv3"), (67, 93)),
     "deeplabv3-resnet50": (lambda: _deeplab("resnet50"), (67, 93)),
+    # Squeeze-and-excitation inside every block (global pools between
+    # stages), SiLU.
+    "efficientnet-b0-features":
+        (lambda: torchvision.models.efficientnet_b0().features, (67, 93)),
+    "regnety-400mf-trunk":
+        (lambda: _trunk(torchvision.models.regnet_y_400mf(), 2), (67, 93)),
 }
 # Models whose output is a vector per image, not an image.
 VECTOR_OUTPUT = {"googlenet", "head-ops"}
