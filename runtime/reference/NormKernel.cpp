@@ -114,21 +114,32 @@ std::vector<Tensor> instanceNorm(const Node &node, const Operands &in) {
     throw RuntimeError(node.describe() + ": " + std::to_string(groups) +
                        " groups do not divide " + std::to_string(channels) +
                        " channels");
-  Shape view = {x.dim(0), groups, channels / groups};
-  for (int64_t d = 2; d < x.rank(); ++d)
-    view.push_back(x.dim(d));
-  std::vector<int64_t> axes;
-  for (int64_t d = 2; d < int64_t(view.size()); ++d)
-    axes.push_back(d);
-  Groups g = groupsOf(node, view, axes);
-  int64_t plane = stridesOf(x.shape)[1];
+  // Each (batch, group) is one contiguous run of NCHW: the statistics and
+  // the affine walk it directly, in the order groupStats and normalise
+  // would (the same fp64 sums, the same results), without their offset
+  // tables (C/G x H x W entries each).
+  const int64_t plane = stridesOf(x.shape)[1];
+  const int64_t perGroup = channels / groups, length = perGroup * plane;
+  const double epsilon = node.getFloat("epsilon");
   Tensor out(x.shape);
-  for (int64_t start : g.starts)
-    normalise(x, out, start, g.members, node.getFloat("epsilon"),
-              [&](int64_t i, double y) {
-                int64_t c = i / plane % channels;
-                return y * scale.data[c] + bias.data[c];
-              });
+  for (int64_t start = 0; length > 0 && start < x.size(); start += length) {
+    const float *group = x.data.data() + start;
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < length; ++i)
+      mean += group[i];
+    mean /= double(length);
+    for (int64_t i = 0; i < length; ++i)
+      var += (group[i] - mean) * (group[i] - mean);
+    const double inv = 1 / std::sqrt(var / double(length) + epsilon);
+    const int64_t first = start / plane % channels;
+    for (int64_t k = 0; k < perGroup; ++k) {
+      const double s = scale.data[first + k], b = bias.data[first + k];
+      const float *row = group + k * plane;
+      float *to = out.data.data() + start + k * plane;
+      for (int64_t i = 0; i < plane; ++i)
+        to[i] = static_cast<float>((row[i] - mean) * inv * s + b);
+    }
+  }
   return {std::move(out)};
 }
 
