@@ -144,8 +144,20 @@ std::vector<Tensor> reduce(const Node &node, const Operands &in) {
                           : kind == "max"
                               ? -std::numeric_limits<double>::infinity()
                               : std::numeric_limits<double>::infinity());
+  // Over the trailing axes (H and W of NCHW: GRN's norms) each output
+  // element reduces one contiguous run: its index is i / run, without the
+  // per-element index arithmetic of the general case. The order of the
+  // sums is the same.
+  bool trailing = !axes.empty();
+  for (size_t k = 0; k < axes.size(); ++k)
+    trailing =
+        trailing && axes[k] == x.rank() - int64_t(axes.size()) + int64_t(k);
+  int64_t run = 1;
+  for (int64_t a : axes)
+    run *= x.shape[size_t(a)];
   for (int64_t i = 0; i < x.size(); ++i) {
-    double v = x.data[i], &a = acc[size_t(offsetAt(i, x.shape, strides))];
+    double v = x.data[i],
+           &a = acc[size_t(trailing ? i / run : offsetAt(i, x.shape, strides))];
     if (!extreme)
       a += v;
     else if (std::isnan(v) || std::isnan(a))
