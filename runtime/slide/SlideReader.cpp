@@ -62,10 +62,11 @@ std::unique_ptr<SlideReader> SlideReader::open(const std::string &path,
       malformed = true;
     }
   }
-  // A plain TIFF that libtiff found malformed is not handed to OpenSlide's
-  // generic TIFF driver, which reads it with libtiff too, less carefully:
-  // a fuzzed one made it allocate 3.7 GB for a 64 x 64 tile.
-  if (malformed && vendor == "generic-tiff")
+  // A plain or Aperio TIFF that libtiff found malformed is not handed to
+  // OpenSlide's generic TIFF or Aperio driver, which read it with libtiff
+  // too, less carefully: fuzzed ones made each allocate 3.7 GB for a 64 x 64
+  // tile.
+  if (malformed && (vendor == "generic-tiff" || vendor == "aperio"))
     throw SlideError(path, "not a slide: " + libtiffError);
   if (!vendor.empty())
     return std::make_unique<OpenSlideSlide>(path, options);
