@@ -207,6 +207,20 @@ InferRequest parseChecked(std::string_view body,
 
 } // namespace
 
+std::vector<TensorSpec> inputSpecsOf(const Program &p) {
+  std::vector<TensorSpec> specs;
+  for (int id : p.inputs)
+    specs.push_back({p.values[size_t(id)].name, p.values[size_t(id)].shape});
+  return specs;
+}
+
+std::vector<TensorSpec> outputSpecsOf(const Program &p) {
+  std::vector<TensorSpec> specs;
+  for (size_t i = 0; i < p.outputs.size(); ++i)
+    specs.push_back({p.outputName(i), p.values[size_t(p.outputs[i])].shape});
+  return specs;
+}
+
 InferRequest parseInferRequest(std::string_view body,
                                std::optional<size_t> headerLength,
                                const std::vector<TensorSpec> &inputs,

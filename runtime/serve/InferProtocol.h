@@ -23,6 +23,7 @@
 #ifndef SSTEP_RUNTIME_SERVE_INFERPROTOCOL_H
 #define SSTEP_RUNTIME_SERVE_INFERPROTOCOL_H
 
+#include "runtime/core/Program.h"
 #include "runtime/core/Tensor.h"
 
 #include <optional>
@@ -45,6 +46,10 @@ struct TensorSpec {
   std::string name;
   Shape shape;
 };
+
+/// A program's inputs and outputs as metadata states them.
+std::vector<TensorSpec> inputSpecsOf(const Program &program);
+std::vector<TensorSpec> outputSpecsOf(const Program &program);
 
 struct InferRequest {
   std::string id;

@@ -69,13 +69,10 @@ void Server::infer(const std::string &name, const httplib::Request &req,
                                    "' is not a byte count");
     headerLength = size_t(n);
   }
-  std::vector<TensorSpec> inputs;
-  for (int id : program.inputs)
-    inputs.push_back(
-        {program.values[size_t(id)].name, program.values[size_t(id)].shape});
+  std::vector<TensorSpec> inputs = inputSpecsOf(program);
   std::vector<std::string> outputNames;
-  for (size_t i = 0; i < program.outputs.size(); ++i)
-    outputNames.push_back(program.outputName(i));
+  for (const TensorSpec &out : outputSpecsOf(program))
+    outputNames.push_back(out.name);
   InferRequest request =
       parseInferRequest(req.body, headerLength, inputs, outputNames);
 

@@ -15,27 +15,14 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<TensorSpec> inputSpecs(const Program &p) {
-  std::vector<TensorSpec> specs;
-  for (int id : p.inputs)
-    specs.push_back({p.values[size_t(id)].name, p.values[size_t(id)].shape});
-  return specs;
-}
-
-std::vector<TensorSpec> outputSpecs(const Program &p) {
-  std::vector<TensorSpec> specs;
-  for (size_t i = 0; i < p.outputs.size(); ++i)
-    specs.push_back({p.outputName(i), p.values[size_t(p.outputs[i])].shape});
-  return specs;
-}
-
-/// Whether `a` and `b` are equal, in time independent of where they differ.
-bool sameSecret(const std::string &a, const std::string &b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i)
-    diff |=
-        static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
-  return diff == 0 && !b.empty();
+/// Whether `given` is the token, in time independent of where they differ.
+bool sameSecret(const std::string &given, const std::string &token) {
+  if (given.size() != token.size() || token.empty())
+    return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < token.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ token[i]);
+  return diff == 0;
 }
 
 } // namespace
@@ -157,7 +144,7 @@ void Server::addProtocolRoutes() {
       throw ProtocolError(503,
                           "model '" + name + "' is unavailable: " + e->reason);
     const Program &p = e->model->model().program();
-    res.set_content(modelMetadata(name, inputSpecs(p), outputSpecs(p)),
+    res.set_content(modelMetadata(name, inputSpecsOf(p), outputSpecsOf(p)),
                     "application/json");
   };
   http_.Get(R"(/v2/models/([^/]+))", route("model_metadata", metadata));

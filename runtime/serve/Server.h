@@ -1,5 +1,5 @@
 //===- Server.h - sstep-serve: the Open Inference Protocol and slide jobs -*-
-//C++ -*-===//
+// C++ -*-===//
 //
 // One HTTP/1.1 server (cpp-httplib, a thread per connection from a bounded
 // pool) over a ModelRepository and a JobStore:
