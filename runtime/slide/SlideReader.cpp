@@ -2,11 +2,49 @@
 
 #include "runtime/slide/SlideReader.h"
 #include "runtime/slide/OpenSlideSlide.h"
+#include "runtime/slide/TiffHandle.h"
 #include "runtime/slide/TiffSlide.h"
 
+#include <cstring>
+#include <fstream>
 #include <sys/stat.h>
 
 namespace sstep::slide {
+namespace {
+
+bool hasTiffMagic(const std::string &path) {
+  char magic[4] = {};
+  std::ifstream(path, std::ios::binary).read(magic, 4);
+  return !std::memcmp(magic, "II*\0", 4) || !std::memcmp(magic, "MM\0*", 4) ||
+         !std::memcmp(magic, "II+\0", 4) || !std::memcmp(magic, "MM\0+", 4);
+}
+
+// OpenSlide's vendor detection parses every tag of every directory of a TIFF
+// itself and allocates each value at the size the tag claims before reading
+// it: a fuzzed ImageDescription claiming 4 GB made it allocate 4 GB for a
+// 20 KB file. libtiff checks those sizes against the file and warns; such a
+// value cannot be in the file, so the file is refused before OpenSlide sees
+// it. Returns libtiff's warning, or "" for a file without one.
+std::string unreadableTagValue(const std::string &path) {
+  std::unique_ptr<TiffHandle> handle;
+  try {
+    handle = std::make_unique<TiffHandle>(path, "r");
+  } catch (const SlideError &) {
+    return ""; // not libtiff's to judge: OpenSlide or the caller decides
+  }
+  auto defect = [&]() -> std::string {
+    for (const std::string &w : handle->warnings())
+      if (w.find("Sanity check on size") != std::string::npos ||
+          w.find("IO error during reading") != std::string::npos)
+        return w;
+    return "";
+  };
+  while (defect().empty() && TIFFReadDirectory(handle->get()))
+    ;
+  return defect();
+}
+
+} // namespace
 
 SlideReader::~SlideReader() = default;
 
@@ -43,6 +81,11 @@ std::unique_ptr<SlideReader> SlideReader::open(const std::string &path,
     throw SlideError(path, "no such file");
   if (!S_ISREG(st.st_mode))
     throw SlideError(path, "not a regular file");
+  if (options.allowOpenSlide && hasTiffMagic(path)) {
+    std::string defect = unreadableTagValue(path);
+    if (!defect.empty())
+      throw SlideError(path, "not a slide: " + defect);
+  }
   // OpenSlide knows vendor TIFF variants (Philips, Ventana) that only look
   // like generic pyramids; those, and non-TIFF formats, go to OpenSlide.
   std::string vendor =

@@ -19,8 +19,17 @@ int appendError(TIFF *, void *userData, const char *module, const char *fmt,
   return 1; // handled: keep libtiff from printing it
 }
 
-// Vendor files carry private tags libtiff warns about; none of it is an error.
-int ignoreWarning(TIFF *, void *, const char *, const char *, va_list) {
+// Vendor files carry private tags libtiff warns about; none of it is an
+// error, but callers may look (see SlideReader::open), so the first few are
+// kept.
+int keepWarning(TIFF *, void *userData, const char *, const char *fmt,
+                va_list args) {
+  auto *warnings = static_cast<std::vector<std::string> *>(userData);
+  if (warnings->size() < 16) {
+    char text[512];
+    std::vsnprintf(text, sizeof(text), fmt, args);
+    warnings->push_back(text);
+  }
   return 1;
 }
 
@@ -29,7 +38,7 @@ int ignoreWarning(TIFF *, void *, const char *, const char *, va_list) {
 TiffHandle::TiffHandle(const std::string &path, const char *mode) {
   TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
   TIFFOpenOptionsSetErrorHandlerExtR(opts, appendError, &errors_);
-  TIFFOpenOptionsSetWarningHandlerExtR(opts, ignoreWarning, nullptr);
+  TIFFOpenOptionsSetWarningHandlerExtR(opts, keepWarning, &warnings_);
   tiff_ = TIFFOpenExt(path.c_str(), mode, opts);
   TIFFOpenOptionsFree(opts);
   if (!tiff_)

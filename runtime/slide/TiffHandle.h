@@ -33,6 +33,8 @@ public:
   TIFF *get() const { return tiff_; }
   /// libtiff's error messages since the last call, then cleared.
   std::string takeErrors();
+  /// libtiff's warnings so far (the first 16), never printed.
+  const std::vector<std::string> &warnings() const { return warnings_; }
   /// Makes `dir` of the main chain current; throws SlideError naming `site`.
   void setDirectory(tdir_t dir, const ErrorSite &site);
   /// Makes the IFD at file offset `offset` current, in the main chain or a
@@ -42,6 +44,7 @@ public:
 private:
   TIFF *tiff_ = nullptr;
   std::string errors_;
+  std::vector<std::string> warnings_;
 };
 
 class TiffHandlePool {

@@ -44,14 +44,22 @@ void samplesToRGB(const uint8_t *src, const TileFormat &f, std::size_t pixels,
 void readJpegTile(TiffHandle &handle, const TileFormat &f, uint32_t tile,
                   uint64_t bytes, const ErrorSite &site, uint8_t *rgb) {
   TIFF *tiff = handle.get();
+  // The byte count is the file's word: a damaged one must not size the
+  // buffer (a fuzzed tile claimed 3 GB in a 16 KB file).
+  uint64_t offset = TIFFGetStrileOffset(tiff, tile);
+  uint64_t fileSize = TIFFGetSizeProc(tiff)(TIFFClientdata(tiff));
+  if (offset > fileSize || bytes > fileSize - offset)
+    throw SlideError(site, "tile data (" + std::to_string(bytes) +
+                               " bytes at offset " + std::to_string(offset) +
+                               ") lies past the end of the file (" +
+                               std::to_string(fileSize) + " bytes)");
   std::vector<uint8_t> raw(bytes);
   tmsize_t got =
       TIFFReadRawTile(tiff, tile, raw.data(), static_cast<tmsize_t>(bytes));
   if (got < 0 || static_cast<uint64_t>(got) != bytes)
     throw SlideError(site, "truncated or unreadable tile data (" +
                                std::to_string(bytes) + " bytes expected at " +
-                               "offset " +
-                               std::to_string(TIFFGetStrileOffset(tiff, tile)) +
+                               "offset " + std::to_string(offset) +
                                "): " + handle.takeErrors());
   decodeJpeg(f.jpegTables.data(), f.jpegTables.size(), raw.data(), raw.size(),
              f.photometric, f.tileWidth, f.tileHeight, site, rgb);
