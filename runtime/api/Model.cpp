@@ -48,6 +48,7 @@ plan::ExecutionPlan Model::planFor(Size2 size, const ExecutionOptions &options,
                    options.tileEdge > 0 ? options.tileRows : 0};
   request.memoryBudget = options.memoryBudget;
   request.slide = slide;
+  request.store = options.store;
   if (request.fixed.edge <= 0 && request.memoryBudget > 0 &&
       (size[0] <= 0 || size[1] <= 0))
     throw RuntimeError("a memory budget needs an NCHW image as the first "
@@ -97,6 +98,7 @@ std::vector<Tensor> Model::runOn(exec::Backend &backend,
   exec::Options execOptions;
   execOptions.sources = options.sources;
   execOptions.sinks = options.sinks;
+  execOptions.scratchFolder = options.scratchFolder;
   plan::ExecutionPlan plan =
       planFor(exec::firstInputSize(inputs, execOptions), options);
   if (plan.tiles.whole() && !execOptions.sources.empty()) {

@@ -24,6 +24,7 @@
 #include "runtime/core/Tensor.h"
 #include "runtime/exec/Executor.h"
 #include "runtime/plan/MemoryPlan.h"
+#include "runtime/plan/StoredValues.h"
 
 #include <cstdint>
 #include <map>
@@ -53,6 +54,10 @@ struct ExecutionOptions {
   /// Device memory for a GPU backend's arena, in bytes; 0: memoryBudget,
   /// else half of what is free.
   int64_t deviceMemory = 0;
+  /// Where images stored between stages live (plan/StoredValues.h), and
+  /// the folder of those on disk (empty: $TMPDIR, else /tmp).
+  plan::StorePolicy store = plan::StorePolicy::Auto;
+  std::string scratchFolder;
 
   /// The GPU arena's bytes these options ask for (0: half of what is free).
   int64_t deviceBytes() const {

@@ -35,6 +35,8 @@ runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
       model.planFor(Size2{info.height, info.width}, job, /*slide=*/true);
   if (job.run.fingerprint.empty())
     job.run.fingerprint = job.backend;
+  if (job.run.scratchFolder.empty())
+    job.run.scratchFolder = job.scratchFolder;
   return pipeline::runSlide(model.program(), plan, *backend, *reader, job.run);
 }
 

@@ -3,10 +3,12 @@
 #include "runtime/exec/Executor.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/exec/Reducer.h"
+#include "runtime/exec/ScratchImage.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <deque>
 #include <limits>
 
@@ -58,6 +60,12 @@ private:
                 const plan::StageSchedule &schedule);
   void runOnce(int id);
   void store(int v, Tensor t);
+  /// Pastes a tile's owned block of stored image `v` in memory or on disk.
+  void keep(int v, const Tensor &block, const Region &computed,
+            const Region &owned);
+  /// Drops the stored values no stage after `index` reads.
+  void release(int index);
+  void countStored();
   std::vector<Region> sourceReads(int index, const plan::Stage &stage,
                                   const plan::StageTiling &tiling);
   class TileOrder orderOf(const plan::StageTiling &tiling) const;
@@ -70,6 +78,8 @@ private:
   Stats &stats;
   const plan::Stages &stages;
   std::vector<Tensor> stored;
+  /// The stored images the plan puts on disk, once their first block came.
+  std::vector<std::unique_ptr<ScratchImage>> onDisk;
   plan::Sizes sizes;
   /// Per value: the source it streams from, the outputs it streams to,
   /// and whether a node outside its tile group reads it.
@@ -87,6 +97,9 @@ const Tensor &Run::whole(int v) {
   if (source[v])
     throw RuntimeError("internal error: streamed input '" +
                        program.values[v].name + "' is read whole");
+  if (plan.storage.onDisk(v))
+    throw RuntimeError("internal error: '" + program.values[v].name +
+                       "', stored on disk, is read whole");
   return stored[v];
 }
 
@@ -102,6 +115,16 @@ Tensor Run::load(int v, const Region &region) {
                          formatRegion(region));
     return t;
   }
+  if (plan.storage.onDisk(v)) {
+    if (!onDisk[v] || !Region::whole(sizes[v]).contains(region))
+      throw RuntimeError("internal error: the tile reads " +
+                         formatRegion(region) + " of '" +
+                         program.values[v].name + "', not stored");
+    auto start = Clock::now();
+    Tensor t = onDisk[v]->read(region);
+    stats.readSeconds += since(start);
+    return t;
+  }
   const Tensor &all = whole(v);
   Region image = Region::whole(sizes[v]);
   if (numElements(all.shape) == 0 || all.rank() != 4 || !image.contains(region))
@@ -115,6 +138,60 @@ void Run::store(int v, Tensor t) {
   if (t.rank() == 4)
     sizes[v] = {t.dim(2), t.dim(3)};
   stored[v] = std::move(t);
+  countStored();
+}
+
+std::string scratchFolderOf(const Options &options) {
+  if (!options.scratchFolder.empty())
+    return options.scratchFolder;
+  const char *tmp = std::getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
+
+void Run::keep(int v, const Tensor &block, const Region &computed,
+               const Region &owned) {
+  if (plan.storage.onDisk(v)) {
+    auto start = Clock::now();
+    if (!onDisk[v])
+      onDisk[v] = std::make_unique<ScratchImage>(
+          scratchFolderOf(options), program.values[v].name,
+          Shape{block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]});
+    onDisk[v]->write(block, computed, owned);
+    stats.writeSeconds += since(start);
+    countStored();
+    return;
+  }
+  Tensor &all = stored[v];
+  if (all.data.empty()) {
+    all = Tensor({block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]});
+    countStored();
+  }
+  paste(all, Region::whole(sizes[v]), block, computed, owned);
+}
+
+void Run::release(int index) {
+  const std::vector<int> &after = plan.storage.releaseAfter;
+  for (size_t v = 0; v < after.size() && v < stored.size(); ++v)
+    if (after[v] == index && !source[v]) {
+      if (onDisk[v]) {
+        stats.scratchWritten += onDisk[v]->bytesWritten();
+        stats.scratchRead += onDisk[v]->bytesRead();
+      }
+      stored[v] = Tensor();
+      onDisk[v].reset();
+    }
+}
+
+void Run::countStored() {
+  int64_t memory = 0, disk = 0;
+  for (size_t v = 0; v < stored.size(); ++v) {
+    if (stages.producer[v] >= 0)
+      memory += int64_t(stored[v].data.size() * sizeof(float));
+    if (onDisk[v])
+      disk += onDisk[v]->bytes();
+  }
+  stats.storedPeakBytes = std::max(stats.storedPeakBytes, memory);
+  stats.scratchPeakBytes = std::max(stats.scratchPeakBytes, disk);
 }
 
 void Run::stream(size_t output, const Region &region, const Tensor &block) {
@@ -146,12 +223,8 @@ void Run::route(const plan::Stage &stage, const plan::TileWindows &w, int v,
                        program.values[v].name + "' is " +
                        formatShape(block.shape) + ", its window " +
                        formatRegion(computed));
-  if (stages.stored[v] && (streamedAs[v].empty() || readWhole[v])) {
-    Tensor &all = stored[v];
-    if (all.data.empty())
-      all = Tensor({block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]});
-    paste(all, Region::whole(sizes[v]), block, computed, owned);
-  }
+  if (stages.stored[v] && (streamedAs[v].empty() || readWhole[v]))
+    keep(v, block, computed, owned);
   bool reduced = false;
   for (int id : stage.reduceNodes)
     reduced |= program.nodes[id].operands[0] == v;
@@ -468,6 +541,8 @@ void Run::bindInputs(std::vector<Tensor> &inputs) {
 std::vector<Tensor> Run::run(std::vector<Tensor> inputs) {
   size_t values = program.values.size();
   stored.assign(values, Tensor());
+  onDisk.clear();
+  onDisk.resize(values);
   sizes.assign(values, {-1, -1});
   source.assign(values, nullptr);
   streamedAs.assign(values, {});
@@ -494,8 +569,10 @@ std::vector<Tensor> Run::run(std::vector<Tensor> inputs) {
                            node.role != Role::Reduce);
     }
   bindInputs(inputs);
-  for (size_t s = 0; s < stages.stages.size(); ++s)
+  for (size_t s = 0; s < stages.stages.size(); ++s) {
     runStage(int(s));
+    release(int(s));
+  }
 
   std::vector<Tensor> outputs;
   for (size_t i = 0; i < program.outputs.size(); ++i) {
@@ -538,6 +615,7 @@ std::vector<Tensor> execute(const Program &program,
   Stats &into = stats ? *stats : local;
   into.tiles = plan.tiles;
   into.predicted = plan.memory;
+  into.storage = plan.storage;
   Run run(program, plan, backend, options, into);
   std::vector<Tensor> outputs = run.run(std::move(inputs));
   into.counters = backend.counters();

@@ -89,6 +89,9 @@ struct Options {
   /// Called after each tile, run or skipped, in order, once its blocks are
   /// routed.
   std::function<void(const TileId &, bool ran)> progress;
+  /// The folder for the stored images the plan puts on disk
+  /// (plan/StoredValues.h); empty: $TMPDIR, else /tmp.
+  std::string scratchFolder;
 };
 
 struct Stats {
@@ -110,9 +113,15 @@ struct Stats {
   std::map<std::string, int64_t> counters;
   /// The backend's seconds by kind of step (Backend::opSeconds).
   std::map<std::string, double> opSeconds;
+  /// Images stored between stages: the most bytes in memory at once, on
+  /// disk at once, and the bytes written to and read from scratch files.
+  int64_t storedPeakBytes = 0, scratchPeakBytes = 0;
+  int64_t scratchWritten = 0, scratchRead = 0;
   /// The plan's tiles and prediction (peakTileBytes's predicted twin).
   plan::TileShape tiles;
   plan::MemoryPrediction predicted;
+  /// Where the plan put the images stored between stages.
+  plan::StoragePlan storage;
 };
 
 /// Runs `program`, which the partitioner has annotated, on `backend` as

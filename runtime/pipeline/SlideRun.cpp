@@ -266,6 +266,7 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
       reader, options.level, options.normalization,
       size_t(std::clamp<int64_t>(options.readAheadBytes / regionBytes, 1, 4)));
   exec::Options exec;
+  exec.scratchFolder = options.scratchFolder;
   exec.sources[0] = &source;
   for (OutputPlan &o : outs)
     if (o.sink)

@@ -71,6 +71,9 @@ struct SlideRunOptions {
   /// Test hook: after this many tiles have run (0: never), wait until their
   /// blocks are journaled, then kill the process with SIGKILL.
   int64_t abortAfterTiles = 0;
+  /// The folder of the stored images the plan puts on disk (empty:
+  /// $TMPDIR, else /tmp).
+  std::string scratchFolder;
   /// This process's band of a slide split across processes (SlideBands.h):
   /// rank 0 writes the outputs once every band is done.
   SlideBand band;

@@ -69,6 +69,11 @@ ExecutionPlan planExecution(const Program &program, Size2 input,
   if (input[0] > 0 && input[1] > 0)
     p.memory = predictMemory(program, p.stages, input, p.tiles.edge,
                              TileRows{p.tiles.rows, p.chained}, *backend.model);
+  Sizes sizes = input[0] > 0 && input[1] > 0
+                    ? predictSizes(program, p.stages, input)
+                    : Sizes(program.values.size(), Size2{-1, -1});
+  p.storage = planStorage(program, p.stages, sizes, request.store,
+                          request.memoryBudget, p.memory.workingSet());
   return p;
 }
 

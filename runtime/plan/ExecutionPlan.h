@@ -25,6 +25,7 @@
 #define SSTEP_RUNTIME_PLAN_EXECUTIONPLAN_H
 
 #include "runtime/plan/MemoryPlan.h"
+#include "runtime/plan/StoredValues.h"
 
 namespace sstep::plan {
 
@@ -46,6 +47,8 @@ struct TileRequest {
   /// The input is streamed from a slide region by region (always tiles,
   /// small enough to read ahead, report progress and resume by).
   bool slide = false;
+  /// Where images stored between stages live (StoredValues.h).
+  StorePolicy store = StorePolicy::Auto;
 };
 
 struct ExecutionPlan {
@@ -57,6 +60,8 @@ struct ExecutionPlan {
   bool chained = false;
   /// Each stage's predicted working set and grid for `tiles`.
   MemoryPrediction memory;
+  /// Where the images stored between stages live.
+  StoragePlan storage;
 
   /// The tiling of stage `index` once `sizes` holds its values' sizes.
   StageTiling tiling(const Program &program, size_t index,

@@ -136,11 +136,13 @@ bool streamsToFile(const Program &program,
 /// none.
 plan::TileShape tileShapeOf(const Args &args, const Model &model,
                             const Shape &input, const std::string &backend,
-                            const CommandDefaults &defaults) {
+                            const CommandDefaults &defaults,
+                            int64_t &budget) {
   // A budget alone asks for tiles that fit it.
   TileRequest request = parseTileRequest(
       args, args.has("memory-budget") ? "auto" : defaults.tensorTile,
       defaults.tensorBudget);
+  budget = request.budget;
   if (!request.automatic)
     return {request.edge, request.rows};
   RunOptions options;
@@ -162,9 +164,9 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-void writeStats(const std::string &file, const plan::MemoryPrediction &p,
-                const exec::Stats &stats, const std::string &backend,
-                const Timing &timing) {
+void writeStats(const std::string &file, const Program &program,
+                const plan::MemoryPrediction &p, const exec::Stats &stats,
+                const std::string &backend, const Timing &timing) {
   std::ofstream out(file);
   out << "{\n  \"tile_edge\": " << p.tileEdge
       << ",\n  \"tile_rows\": " << p.tileRows << ",\n  \"grids\": [";
@@ -187,6 +189,7 @@ void writeStats(const std::string &file, const plan::MemoryPrediction &p,
       << ",\n  \"write_seconds\": " << stats.writeSeconds
       << ",\n  \"resident_after_load_bytes\": " << timing.residentAfterLoad
       << ",\n  \"peak_resident_bytes\": " << peakResidentBytes();
+  storedStats(out, program, stats);
   endStats(out, stats.counters, stats.opSeconds, file);
 }
 
@@ -279,6 +282,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
              "tile-rows",
              "threads",
              "memory-budget",
+             "store",
+             "scratch",
              "stats",
              "level",
              "normalize",
@@ -345,10 +350,15 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   options.backend = backendName;
   options.threads = threads;
   const Shape &first = npy[0]->shape();
+  int64_t budget = 0;
   plan::TileShape tiles =
-      tileShapeOf(args, model, first, backendName, defaults);
+      tileShapeOf(args, model, first, backendName, defaults, budget);
   options.tileEdge = tiles.edge;
   options.tileRows = tiles.rows;
+  // With fixed tiles, the budget still decides where stored images live.
+  options.memoryBudget = budget;
+  parseStoreOptions(args, files.empty() ? "" : files.begin()->second,
+                    options);
   // Tiles read their windows from the file: a large image is never in
   // memory whole.
   std::vector<Tensor> inputs(npy.size());
@@ -385,7 +395,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
                                           args.has("stats") ? &stats : nullptr);
   timing.runSeconds = secondsSince(start);
   if (args.has("stats"))
-    writeStats(args.get("stats"), stats.predicted, stats, backendName, timing);
+    writeStats(args.get("stats"), program, stats.predicted, stats, backendName,
+               timing);
   for (const auto &[index, file] : files)
     if (!sinks.count(index))
       writeOutput(file, program.outputName(index), outputs[index]);

@@ -28,8 +28,9 @@ namespace {
 using tool::Args;
 using tool::UsageError;
 
-void writeSlideStats(const std::string &file, const std::string &slidePath,
-                     int level, const pipeline::SlideRunReport &r,
+void writeSlideStats(const std::string &file, const Program &program,
+                     const std::string &slidePath, int level,
+                     const pipeline::SlideRunReport &r,
                      const plan::MemoryPrediction &p) {
   const exec::Stats &s = r.stats;
   double megapixels = double(r.level[0]) * double(r.level[1]) / 1e6;
@@ -67,6 +68,7 @@ void writeSlideStats(const std::string &file, const std::string &slidePath,
       << ",\n  \"weight_bytes\": " << p.weightBytes
       << ",\n  \"stored_bytes\": " << p.storedBytes
       << ",\n  \"peak_rss_bytes\": " << peakResidentBytes();
+  storedStats(out, program, s);
   endStats(out, s.counters, s.opSeconds, file);
 }
 
@@ -128,6 +130,8 @@ int runHere(const SlideCall &call, SlideOutcome *outcome,
   job.tileEdge = request.edge;
   job.tileRows = request.rows;
   job.memoryBudget = request.budget;
+  parseStoreOptions(args, call.files.empty() ? "" : call.files.front().second,
+                    job);
   job.run = slideOptions(call);
   job.run.band = band;
   // Rank 0 speaks for a split run.
@@ -138,7 +142,7 @@ int runHere(const SlideCall &call, SlideOutcome *outcome,
     if (report.outputs[index].rank() > 0 || !report.outputs[index].data.empty())
       writeOutput(file, program.outputName(index), report.outputs[index]);
   if (args.has("stats") && band.rank == 0)
-    writeSlideStats(args.get("stats"), call.slidePath, job.run.level, report,
+    writeSlideStats(args.get("stats"), program, call.slidePath, job.run.level, report,
                     report.stats.predicted);
   if (outcome) {
     outcome->megapixels =

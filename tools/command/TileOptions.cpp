@@ -50,6 +50,27 @@ TileRequest parseTileRequest(const tool::Args &args,
   return request;
 }
 
+void parseStoreOptions(const tool::Args &args, const std::string &firstOutput,
+                       ExecutionOptions &options) {
+  try {
+    options.store = plan::parseStorePolicy(args.get("store", "auto"));
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(std::string("--store ") + e.what());
+  }
+  if (args.has("scratch")) {
+    options.scratchFolder = args.get("scratch");
+    if (options.scratchFolder.empty())
+      throw UsageError("--scratch takes a folder");
+    return;
+  }
+  // Beside the output: the disk the user chose for results has room.
+  size_t slash = firstOutput.rfind('/');
+  options.scratchFolder = slash == std::string::npos
+                              ? std::string(".")
+                              : slash == 0 ? std::string("/")
+                                           : firstOutput.substr(0, slash);
+}
+
 int threadsOf(const tool::Args &args, int ranksHere) {
   if (args.has("threads"))
     return int(tool::parseInt("--threads", args.get("threads")));

@@ -3,6 +3,7 @@
 #ifndef SSTEP_TOOLS_COMMAND_TILEOPTIONS_H
 #define SSTEP_TOOLS_COMMAND_TILEOPTIONS_H
 
+#include "runtime/api/Model.h"
 #include "tools/common/Args.h"
 
 #include <cstdint>
@@ -26,6 +27,12 @@ struct TileRequest {
 TileRequest parseTileRequest(const tool::Args &args,
                              const std::string &defaultTile,
                              const std::string &defaultBudget);
+
+/// --store (auto, memory, disk) and --scratch DIR into `options`; the
+/// scratch folder defaults to the folder of `firstOutput` (a file path).
+/// Throws tool::UsageError on a bad value.
+void parseStoreOptions(const tool::Args &args, const std::string &firstOutput,
+                       ExecutionOptions &options);
 
 /// --threads; else the CPUs Slurm gave the task (SLURM_CPUS_PER_TASK);
 /// else, with `ranksHere` MPI ranks on this node, the cores divided among

@@ -54,6 +54,36 @@ void writeOutput(const std::string &path, const std::string &name,
     throw RuntimeError(path + ": unknown output type (use .npy or .json)");
 }
 
+namespace {
+std::string quoted(const std::string &text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+} // namespace
+
+void storedStats(std::ostream &out, const Program &program,
+                 const exec::Stats &stats) {
+  out << ",\n  \"stored_memory_peak_bytes\": " << stats.storedPeakBytes
+      << ",\n  \"scratch_peak_bytes\": " << stats.scratchPeakBytes
+      << ",\n  \"scratch_written_bytes\": " << stats.scratchWritten
+      << ",\n  \"scratch_read_bytes\": " << stats.scratchRead
+      << ",\n  \"stored_values\": [";
+  const auto &values = stats.storage.values;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const plan::StoredValue &v = values[i];
+    out << (i ? "," : "") << "\n    {\"name\": "
+        << quoted(program.values[v.value].name) << ", \"bytes\": " << v.bytes << ", \"stages\": [" << v.firstStage
+        << ", " << v.lastStage << "], \"place\": \""
+        << (v.onDisk ? "disk" : "memory") << "\"}";
+  }
+  out << (values.empty() ? "]" : "\n  ]");
+}
+
 void endStats(std::ostream &out, const std::map<std::string, int64_t> &counters,
               const std::map<std::string, double> &opSeconds,
               const std::string &file) {

@@ -1,0 +1,63 @@
+//===- ScratchImage.h - A stored image in a file of the scratch folder -*- C++ -*-===//
+//
+// An image kept between stages on disk instead of in memory
+// (plan/StoredValues.h). Tiles write their owned blocks as they finish, in
+// any order; later tiles read windows that cross those blocks. The file
+// holds the image channels-last (N, H, W, C), so a block's row is one
+// contiguous run of its width times the channels: a write or a read costs
+// one system call per row, whatever the channel count.
+//
+// The file is unlinked as soon as it is created: it goes when the image is
+// released or the process ends, killed or not, and never litters the
+// folder. Pixels no tile wrote read as zeros (the file is sparse). The
+// kernel's page cache holds what was recently written or read; it is not
+// the process's memory and the kernel reclaims it under pressure.
+//
+// Example: a 16384² image of 32 channels is a 32 GiB file; a tile of
+// 256² owned pixels writes 256 rows of 32 KiB each.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_EXEC_SCRATCHIMAGE_H
+#define SSTEP_RUNTIME_EXEC_SCRATCHIMAGE_H
+
+#include "runtime/core/Region.h"
+
+#include <string>
+
+namespace sstep::exec {
+
+class ScratchImage {
+public:
+  /// An image of `shape` (N, C, H, W) named `name` (for errors) in a new
+  /// file of `folder`. Throws RuntimeError naming the folder.
+  ScratchImage(const std::string &folder, std::string name, Shape shape);
+  ~ScratchImage();
+  ScratchImage(const ScratchImage &) = delete;
+  ScratchImage &operator=(const ScratchImage &) = delete;
+
+  const Shape &shape() const { return shape_; }
+  /// Writes `block` (which holds `from`) over `region`, inside both and
+  /// the image. Throws RuntimeError when the disk is full.
+  void write(const Tensor &block, const Region &from, const Region &region);
+  /// The image over `region` (inside it), NCHW.
+  Tensor read(const Region &region) const;
+  /// The file's size once every pixel is written.
+  int64_t bytes() const;
+  int64_t bytesWritten() const { return written_; }
+  int64_t bytesRead() const { return read_; }
+
+private:
+  [[noreturn]] void fail(const std::string &what, int error) const;
+  int64_t offsetOf(int64_t n, int64_t y, int64_t x) const;
+
+  std::string folder_, name_;
+  Shape shape_;
+  int fd_ = -1;
+  int64_t written_ = 0;
+  mutable int64_t read_ = 0;
+};
+
+} // namespace sstep::exec
+
+#endif // SSTEP_RUNTIME_EXEC_SCRATCHIMAGE_H

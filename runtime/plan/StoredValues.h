@@ -1,0 +1,74 @@
+//===- StoredValues.h - Where images kept between stages live ---*- C++ -*-===//
+//
+// An image computed by the tiles of one stage and read by a later one (the
+// feature map a squeeze-and-excitation block scales after its global pool,
+// an ASPP branch) is kept whole between the two: from the stage computing it
+// to the last stage reading it, then released. It lives in memory, or in a
+// file of the scratch folder (exec/ScratchImage.h) that tiles write their
+// owned blocks into and later tiles read their windows from, so that the
+// image's size never enters the process's memory.
+//
+// The policy: Memory keeps every stored value in memory; Disk puts each that
+// may go there on disk; Auto does so when the run has a budget and the
+// stored values in memory at once, beside the tile working set, would
+// exceed it. A value may go to disk when it is a 4-D image computed by tile
+// nodes and read only through tile windows (not a model output, not read
+// whole by a non-local op, which would need it in memory anyway).
+//
+// Example: EfficientNet-B0 features on 16384², budget 1 GiB: the first
+// block's expansion (32 channels at 8192², 8 GiB) is needed whole only
+// because its squeeze-and-excitation scale is known after its last tile.
+// Auto writes it to scratch as its tiles finish; the next stage's tiles
+// read it back a window at a time; it is deleted after that stage.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_PLAN_STOREDVALUES_H
+#define SSTEP_RUNTIME_PLAN_STOREDVALUES_H
+
+#include "runtime/plan/Stages.h"
+#include "runtime/plan/Tiling.h"
+
+#include <string>
+
+namespace sstep::plan {
+
+enum class StorePolicy { Auto, Memory, Disk };
+
+/// "auto", "memory" or "disk"; throws std::invalid_argument otherwise.
+StorePolicy parseStorePolicy(const std::string &text);
+const char *storePolicyName(StorePolicy policy);
+
+struct StoredValue {
+  int value = -1;
+  /// Its whole image, float32.
+  int64_t bytes = 0;
+  /// Stored from the start of `firstStage` to the end of `lastStage`.
+  int firstStage = 0, lastStage = 0;
+  bool mayGoToDisk = false;
+  bool onDisk = false;
+};
+
+struct StoragePlan {
+  /// Every image computed by tiles and stored between stages.
+  std::vector<StoredValue> values;
+  /// Per value: the stage after which nothing reads it (-1: kept to the
+  /// end: an input, a constant, an output, or read by nothing).
+  std::vector<int> releaseAfter;
+  /// The most bytes of stored images in memory, and on disk, at once.
+  int64_t memoryPeakBytes = 0;
+  int64_t diskPeakBytes = 0;
+
+  bool onDisk(int value) const;
+};
+
+/// Where `program`'s stored images live for values of `sizes`.
+/// `workingSet`: the tiles' predicted bytes, which Auto adds to the stored
+/// values' to compare with `budgetBytes` (0: no budget).
+StoragePlan planStorage(const Program &program, const Stages &stages,
+                        const Sizes &sizes, StorePolicy policy,
+                        int64_t budgetBytes, int64_t workingSet);
+
+} // namespace sstep::plan
+
+#endif // SSTEP_RUNTIME_PLAN_STOREDVALUES_H
