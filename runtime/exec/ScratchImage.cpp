@@ -62,8 +62,8 @@ void ScratchImage::write(const Tensor &block, const Region &from,
       const int64_t by = y - from.axes[0].lo;
       const int64_t bx = region.axes[1].lo - from.axes[1].lo;
       for (int64_t c = 0; c < channels; ++c) {
-        const float *src =
-            block.data.data() + ((n * channels + c) * blockH + by) * blockW + bx;
+        const float *src = block.data.data() +
+                           ((n * channels + c) * blockH + by) * blockW + bx;
         for (int64_t x = 0; x < width; ++x)
           row[size_t(x * channels + c)] = src[x];
       }

@@ -1,4 +1,5 @@
-//===- ScratchImage.h - A stored image in a file of the scratch folder -*- C++ -*-===//
+//===- ScratchImage.h - A stored image in a file of the scratch folder -*- C++
+//-*-===//
 //
 // An image kept between stages on disk instead of in memory
 // (plan/StoredValues.h). Tiles write their owned blocks as they finish, in

@@ -15,8 +15,7 @@ StorePolicy parseStorePolicy(const std::string &text) {
     return StorePolicy::Memory;
   if (text == "disk")
     return StorePolicy::Disk;
-  throw std::invalid_argument("takes auto, memory or disk, got '" + text +
-                              "'");
+  throw std::invalid_argument("takes auto, memory or disk, got '" + text + "'");
 }
 
 const char *storePolicyName(StorePolicy policy) {
@@ -91,16 +90,14 @@ StoragePlan planStorage(const Program &program, const Stages &stages,
   for (size_t i = 0; i < program.values.size(); ++i) {
     int v = int(i);
     int from = stages.producer[v];
-    if (!stages.stored[v] || from < 0 ||
-        program.nodes[from].role != Role::Tile)
+    if (!stages.stored[v] || from < 0 || program.nodes[from].role != Role::Tile)
       continue;
     StoredValue s;
     s.value = v;
     if (sizes[v][0] > 0)
       s.bytes = BlockLayout().bytes(program, v, Region::whole(sizes[v]));
     s.firstStage = program.nodes[from].stage;
-    s.lastStage =
-        plan.releaseAfter[v] < 0 ? lastStage : plan.releaseAfter[v];
+    s.lastStage = plan.releaseAfter[v] < 0 ? lastStage : plan.releaseAfter[v];
     bool output = std::find(program.outputs.begin(), program.outputs.end(),
                             v) != program.outputs.end();
     s.mayGoToDisk = !output && program.values[v].shape.size() == 4 &&

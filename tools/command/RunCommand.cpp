@@ -136,8 +136,7 @@ bool streamsToFile(const Program &program,
 /// none.
 plan::TileShape tileShapeOf(const Args &args, const Model &model,
                             const Shape &input, const std::string &backend,
-                            const CommandDefaults &defaults,
-                            int64_t &budget) {
+                            const CommandDefaults &defaults, int64_t &budget) {
   // A budget alone asks for tiles that fit it.
   TileRequest request = parseTileRequest(
       args, args.has("memory-budget") ? "auto" : defaults.tensorTile,
@@ -274,29 +273,12 @@ int runCohort(const Args &args, const std::vector<std::string> &positional,
 
 int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   Args args(argv, {"help", "tissue-mask", "quiet", "plan-info"},
-            {"o",
-             "input",
-             "output",
-             "backend",
-             "tile",
-             "tile-rows",
-             "threads",
-             "memory-budget",
-             "store",
-             "scratch",
-             "stats",
-             "level",
-             "normalize",
-             "output-scale",
-             "background",
-             "compression",
-             "patches",
-             "patch-stride",
-             "patch-layout",
-             "min-tissue",
-             "cohort",
-             "max-attempts",
-             "mask"});
+            {"o",         "input",        "output",       "backend",
+             "tile",      "tile-rows",    "threads",      "memory-budget",
+             "store",     "scratch",      "stats",        "level",
+             "normalize", "output-scale", "background",   "compression",
+             "patches",   "patch-stride", "patch-layout", "min-tissue",
+             "cohort",    "max-attempts", "mask"});
   if (args.has("help")) {
     std::cout << usageOf(spec);
     return 0;
@@ -357,8 +339,7 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   options.tileRows = tiles.rows;
   // With fixed tiles, the budget still decides where stored images live.
   options.memoryBudget = budget;
-  parseStoreOptions(args, files.empty() ? "" : files.begin()->second,
-                    options);
+  parseStoreOptions(args, files.empty() ? "" : files.begin()->second, options);
   // Tiles read their windows from the file: a large image is never in
   // memory whole.
   std::vector<Tensor> inputs(npy.size());

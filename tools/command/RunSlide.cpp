@@ -142,8 +142,8 @@ int runHere(const SlideCall &call, SlideOutcome *outcome,
     if (report.outputs[index].rank() > 0 || !report.outputs[index].data.empty())
       writeOutput(file, program.outputName(index), report.outputs[index]);
   if (args.has("stats") && band.rank == 0)
-    writeSlideStats(args.get("stats"), program, call.slidePath, job.run.level, report,
-                    report.stats.predicted);
+    writeSlideStats(args.get("stats"), program, call.slidePath, job.run.level,
+                    report, report.stats.predicted);
   if (outcome) {
     outcome->megapixels =
         double(report.level[0]) * double(report.level[1]) / 1e6;

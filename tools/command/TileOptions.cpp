@@ -65,10 +65,9 @@ void parseStoreOptions(const tool::Args &args, const std::string &firstOutput,
   }
   // Beside the output: the disk the user chose for results has room.
   size_t slash = firstOutput.rfind('/');
-  options.scratchFolder = slash == std::string::npos
-                              ? std::string(".")
-                              : slash == 0 ? std::string("/")
-                                           : firstOutput.substr(0, slash);
+  options.scratchFolder = slash == std::string::npos ? std::string(".")
+                          : slash == 0               ? std::string("/")
+                                       : firstOutput.substr(0, slash);
 }
 
 int threadsOf(const tool::Args &args, int ranksHere) {

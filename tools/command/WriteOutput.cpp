@@ -76,8 +76,9 @@ void storedStats(std::ostream &out, const Program &program,
   const auto &values = stats.storage.values;
   for (size_t i = 0; i < values.size(); ++i) {
     const plan::StoredValue &v = values[i];
-    out << (i ? "," : "") << "\n    {\"name\": "
-        << quoted(program.values[v.value].name) << ", \"bytes\": " << v.bytes << ", \"stages\": [" << v.firstStage
+    out << (i ? "," : "")
+        << "\n    {\"name\": " << quoted(program.values[v.value].name)
+        << ", \"bytes\": " << v.bytes << ", \"stages\": [" << v.firstStage
         << ", " << v.lastStage << "], \"place\": \""
         << (v.onDisk ? "disk" : "memory") << "\"}";
   }

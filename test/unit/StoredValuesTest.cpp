@@ -1,0 +1,120 @@
+//===- StoredValuesTest.cpp - Stored images on disk equal those in memory -===//
+//
+// Random multi-stage networks (RandomNet.h: squeeze-and-excitation blocks
+// and instance norms cut them into stages) run tile by tile with every
+// stored image that may go to disk on disk: the outputs equal the run with
+// them in memory bit for bit, the bytes on disk at once are the plan's, and
+// each image is released after its last stage.
+//
+//===----------------------------------------------------------------------===//
+
+#include <catch2/catch.hpp>
+
+#include "runtime/exec/Executor.h"
+#include "runtime/plan/ExecutionPlan.h"
+#include "runtime/reference/ReferenceBackend.h"
+#include "test/unit/RandomNet.h"
+#include "test/unit/TestPrograms.h"
+
+#include <random>
+
+using namespace sstep;
+
+namespace {
+
+std::vector<Tensor> runWith(const Program &program, const Tensor &x,
+                            int64_t edge, plan::StorePolicy store,
+                            exec::Stats &stats) {
+  plan::TileRequest request;
+  request.fixed = {edge, 0};
+  request.store = store;
+  plan::ExecutionPlan p = plan::planExecution(program, {x.dim(2), x.dim(3)},
+                                              plan::BackendTraits{}, request);
+  reference::ReferenceBackend backend;
+  exec::Options options;
+  options.scratchFolder = std::string(SSTEP_TEST_WORK_DIR);
+  return exec::execute(program, p, backend, {x}, options, &stats);
+}
+
+} // namespace
+
+TEST_CASE("stored images on disk give the outputs they give in memory",
+          "[stored]") {
+  std::mt19937 rng(20261206);
+  int onDisk = 0;
+  int64_t read = 0;
+  for (uint32_t seed = 1; seed <= 80; ++seed) {
+    std::array<int64_t, 2> image{
+        std::uniform_int_distribution<int64_t>(6, 40)(rng),
+        std::uniform_int_distribution<int64_t>(6, 40)(rng)};
+    int64_t channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
+    test::RandomNet net(seed, image, channels);
+    std::string text =
+        net.build(std::uniform_int_distribution<int>(4, 10)(rng));
+    INFO("seed " << seed << "\n" << text);
+    Program program = test::compileProgram(text);
+    Tensor x = test::randomImage(rng, channels, image[0], image[1]);
+    int64_t edge = std::uniform_int_distribution<int64_t>(3, 17)(rng);
+    INFO("tile edge " << edge);
+    exec::Stats inMemory, inScratch;
+    std::vector<Tensor> want =
+        runWith(program, x, edge, plan::StorePolicy::Memory, inMemory);
+    std::vector<Tensor> got =
+        runWith(program, x, edge, plan::StorePolicy::Disk, inScratch);
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      REQUIRE(got[i].shape == want[i].shape);
+      CHECK(got[i].data == want[i].data);
+    }
+    CHECK(inMemory.scratchPeakBytes == 0);
+    CHECK(inScratch.scratchPeakBytes == inScratch.storage.diskPeakBytes);
+    CHECK(inScratch.storedPeakBytes <= inMemory.storedPeakBytes);
+    if (inScratch.storage.diskPeakBytes > 0) {
+      ++onDisk;
+      // (A stage whose results nothing reads runs no tiles: its stored
+      // operand is written, never read.)
+      CHECK(inScratch.scratchWritten > 0);
+      read += inScratch.scratchRead;
+      CHECK(inScratch.storedPeakBytes < inMemory.storedPeakBytes);
+    }
+  }
+  // The generator makes stages often enough for the test to mean something.
+  CHECK(onDisk >= 10);
+  CHECK(read > 0);
+}
+
+TEST_CASE("Auto stores on disk only when the budget needs it", "[stored]") {
+  // A squeeze-and-excitation block: its input is stored between stages.
+  const char *text = R"(
+func.func @main(%x: tensor<1x4x?x?xf32>) -> tensor<1x4x?x?xf32> {
+  %w = arith.constant dense<0.25> : tensor<4x4x3x3xf32>
+  %c = sstep.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x?x?xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x?x?xf32>
+  %m = sstep.global_avg_pool2d %c : tensor<1x4x?x?xf32> -> tensor<1x4x1x1xf32>
+  %s = sstep.sigmoid %m : tensor<1x4x1x1xf32>
+  %y = sstep.mul %c, %s : (tensor<1x4x?x?xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x?x?xf32>
+  return %y : tensor<1x4x?x?xf32>
+}
+)";
+  Program program = test::compileProgram(text);
+  plan::Stages stages = plan::planStages(program);
+  plan::Sizes sizes = plan::predictSizes(program, stages, {1000, 1000});
+  // The convolution's result goes to disk or not; the output (stored
+  // because it is returned) never does.
+  auto place = [&](plan::StorePolicy policy, int64_t budget) {
+    plan::StoragePlan p =
+        plan::planStorage(program, stages, sizes, policy, budget, 1 << 20);
+    REQUIRE(p.values.size() == 2);
+    const plan::StoredValue &conv = p.values[0], &output = p.values[1];
+    CHECK(conv.bytes == 4 * 1000 * 1000 * 4);
+    CHECK(conv.mayGoToDisk);
+    CHECK(output.value == program.outputs[0]);
+    CHECK_FALSE(output.mayGoToDisk);
+    CHECK_FALSE(output.onDisk);
+    return conv.onDisk;
+  };
+  CHECK_FALSE(place(plan::StorePolicy::Auto, 0));        // no budget
+  CHECK_FALSE(place(plan::StorePolicy::Auto, 64 << 20)); // fits beside
+  CHECK(place(plan::StorePolicy::Auto, 8 << 20));        // does not
+  CHECK(place(plan::StorePolicy::Disk, 0));
+  CHECK_FALSE(place(plan::StorePolicy::Memory, 8 << 20));
+}
