@@ -90,7 +90,11 @@ StoragePlan planStorage(const Program &program, const Stages &stages,
   for (size_t i = 0; i < program.values.size(); ++i) {
     int v = int(i);
     int from = stages.producer[v];
-    if (!stages.stored[v] || from < 0 || program.nodes[from].role != Role::Tile)
+    // Outputs are returned or streamed, not kept between stages.
+    bool output = std::find(program.outputs.begin(), program.outputs.end(),
+                            v) != program.outputs.end();
+    if (!stages.stored[v] || from < 0 || output ||
+        program.nodes[from].role != Role::Tile)
       continue;
     StoredValue s;
     s.value = v;
@@ -98,10 +102,8 @@ StoragePlan planStorage(const Program &program, const Stages &stages,
       s.bytes = BlockLayout().bytes(program, v, Region::whole(sizes[v]));
     s.firstStage = program.nodes[from].stage;
     s.lastStage = plan.releaseAfter[v] < 0 ? lastStage : plan.releaseAfter[v];
-    bool output = std::find(program.outputs.begin(), program.outputs.end(),
-                            v) != program.outputs.end();
-    s.mayGoToDisk = !output && program.values[v].shape.size() == 4 &&
-                    readInWindows(program, v);
+    s.mayGoToDisk =
+        program.values[v].shape.size() == 4 && readInWindows(program, v);
     plan.values.push_back(s);
   }
   countPeaks(plan, stages.stages.size());

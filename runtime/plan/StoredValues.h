@@ -12,8 +12,9 @@
 // may go there on disk; Auto does so when the run has a budget and the
 // stored values in memory at once, beside the tile working set, would
 // exceed it. A value may go to disk when it is a 4-D image computed by tile
-// nodes and read only through tile windows (not a model output, not read
-// whole by a non-local op, which would need it in memory anyway).
+// nodes and read only through tile windows (not read whole by a non-local
+// op, which would need it in memory anyway). Outputs are returned or
+// streamed block by block, not stored here.
 //
 // Example: EfficientNet-B0 features on 16384², budget 1 GiB: the first
 // block's expansion (32 channels at 8192², 8 GiB) is needed whole only
@@ -50,7 +51,8 @@ struct StoredValue {
 };
 
 struct StoragePlan {
-  /// Every image computed by tiles and stored between stages.
+  /// Every image computed by tiles and stored between stages (outputs
+  /// are not).
   std::vector<StoredValue> values;
   /// Per value: the stage after which nothing reads it (-1: kept to the
   /// end: an input, a constant, an output, or read by nothing).

@@ -21,6 +21,7 @@
 #include "tools/common/Args.h"
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 
@@ -388,6 +389,9 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
 
 int runCommand(int argc, char **argv, const CommandSpec &spec) {
   const std::string &name = spec.name;
+  // A file size limit (ulimit -f) then fails the write, which names the
+  // file, instead of killing the process with a core dump.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return run(std::vector<std::string>(argv + 1, argv + argc), spec);
   } catch (const UsageError &e) {

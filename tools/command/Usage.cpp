@@ -51,6 +51,11 @@ std::string usageOf(const CommandSpec &spec) {
       "                          512MiB (default " +
       std::string(spec.embedded ? "the plan's, else " : "") +
       "4GiB)\n"
+      "  --store=auto|memory|disk  where images kept between stages live\n"
+      "                          (squeeze-and-excitation inputs...): on disk\n"
+      "                          when the budget needs it (auto), or always\n"
+      "  --scratch=DIR           the folder of those on disk (default: the\n"
+      "                          output's)\n"
       "  --stats=FILE            write the tiling, the predicted and the\n"
       "                          measured working set as JSON\n"
       "  --threads=N             worker threads (default: all cores, or\n"
