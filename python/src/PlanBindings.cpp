@@ -46,14 +46,47 @@ py::list describe(const Program &program, const std::vector<int> &values,
   return list;
 }
 
+/// store= and scratch= into `options` (scratch: `fallback` when None).
+void setStore(ExecutionOptions &options, const std::string &store,
+              const py::object &scratch, const std::string &fallback) {
+  try {
+    options.store = plan::parseStorePolicy(store);
+  } catch (const std::invalid_argument &e) {
+    throw py::value_error(std::string("store ") + e.what());
+  }
+  options.scratchFolder =
+      scratch.is_none() ? fallback : py::str(scratch).cast<std::string>();
+}
+
+/// Where the images stored between stages lived, into a stats dict.
+void storedStats(py::dict &out, const Program &program,
+                 const exec::Stats &stats) {
+  out["stored_memory_peak_bytes"] = stats.storedPeakBytes;
+  out["scratch_peak_bytes"] = stats.scratchPeakBytes;
+  out["scratch_written_bytes"] = stats.scratchWritten;
+  out["scratch_read_bytes"] = stats.scratchRead;
+  py::list values;
+  for (const plan::StoredValue &v : stats.storage.values) {
+    py::dict d;
+    d["name"] = program.values[v.value].name;
+    d["bytes"] = v.bytes;
+    d["stages"] = py::make_tuple(v.firstStage, v.lastStage);
+    d["place"] = v.onDisk ? "disk" : "memory";
+    values.append(d);
+  }
+  out["stored_values"] = values;
+}
+
 py::object run(Plan &plan, const py::object &x, const std::string &backend,
                const py::object &tile, const py::object &budget,
                const py::object &threads, const py::object &statsOut,
-               const py::object &normalize) {
+               const py::object &normalize, const std::string &store,
+               const py::object &scratch) {
   const Model &model = plan.model;
   const Program &program = model.program();
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
+  setStore(options, store, scratch, "");
   // Inputs by position, from one array or a dict by name.
   std::vector<py::object> views(program.inputs.size());
   if (py::isinstance<py::dict>(x)) {
@@ -133,6 +166,7 @@ py::object run(Plan &plan, const py::object &x, const std::string &backend,
     out["tile_rows"] = stats.tiles.rows;
     out["predicted_tile_bytes"] = stats.predicted.tileBytes;
     out["measured_tile_bytes"] = stats.peakTileBytes;
+    storedStats(out, program, stats);
   }
   if (outputs.size() == 1)
     return toArray(std::move(outputs[0]));
@@ -151,6 +185,8 @@ void setExecution(ExecutionOptions &job, const RunOptions &o) {
   job.tileEdge = o.tileEdge;
   if (o.memoryBudget > 0)
     job.memoryBudget = o.memoryBudget;
+  job.store = o.store;
+  job.scratchFolder = o.scratchFolder;
 }
 
 /// The per-tile (per-patch) hook of a slide job: calls `progress` with the
@@ -174,10 +210,12 @@ py::dict runSlide(Plan &plan, const std::string &slidePath,
                   const py::object &out, int level, const std::string &backend,
                   const py::object &tile, const py::object &budget,
                   const py::object &threads, bool tissueMask,
-                  const std::string &normalize, const py::object &progress) {
+                  const std::string &normalize, const py::object &progress,
+                  const std::string &store, const py::object &scratch) {
   const Program &program = plan.model.program();
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
+  setStore(options, store, scratch, "");
   SlideJob job;
   setExecution(job, options);
   job.run.level = level;
@@ -202,6 +240,14 @@ py::dict runSlide(Plan &plan, const std::string &slidePath,
   } else {
     job.run.outputs.push_back({0, py::str(out).cast<std::string>()});
   }
+  if (scratch.is_none() && !job.run.outputs.empty()) {
+    // Beside the output, as sstep-run's.
+    const std::string &path = job.run.outputs[0].path;
+    size_t slash = path.rfind('/');
+    job.scratchFolder = slash == std::string::npos ? "."
+                        : slash == 0               ? "/"
+                                                   : path.substr(0, slash);
+  }
   job.run.onTile = progressHook(progress);
   pipeline::SlideRunReport report;
   {
@@ -224,6 +270,7 @@ py::dict runSlide(Plan &plan, const std::string &slidePath,
                          : 0.0;
   stats["predicted_tile_bytes"] = report.stats.predicted.tileBytes;
   stats["measured_tile_bytes"] = report.stats.peakTileBytes;
+  storedStats(stats, program, report.stats);
   py::dict small;
   for (size_t i = 0; i < report.outputs.size(); ++i)
     if (!report.outputs[i].data.empty())
@@ -405,7 +452,8 @@ void registerPlan(py::module_ &m) {
       .def("run", &run, py::arg("x"), py::kw_only(), py::arg("backend") = "cpu",
            py::arg("tile") = "auto", py::arg("memory_budget") = py::none(),
            py::arg("threads") = py::none(), py::arg("stats") = py::none(),
-           py::arg("normalize") = py::none(),
+           py::arg("normalize") = py::none(), py::arg("store") = "auto",
+           py::arg("scratch") = py::none(),
            "Runs the model on `x`, an NCHW float32 or uint8 array (or a dict "
            "of them by input name); returns an array (a dict by output name "
            "for several outputs). normalize: how uint8 pixels become values "
@@ -413,23 +461,29 @@ void registerPlan(py::module_ &m) {
            "window at a time. tile: 'auto' (tiles that fit memory_budget, "
            "else the whole image), 'none', or an edge in pixels. "
            "memory_budget: bytes or a size such as '512MiB'. Tiled or whole, "
-           "the result equals the whole-image result. stats: a dict to fill "
-           "with "
-           "what ran (tiles, tile_edge, tile_rows, predicted_tile_bytes, "
-           "measured_tile_bytes).");
+           "the result equals the whole-image result. store: where images "
+           "kept between stages live, 'auto' (on disk when memory_budget "
+           "cannot hold them beside the tiles), 'memory' or 'disk'; scratch: "
+           "the folder of those on disk (default $TMPDIR, else /tmp). stats: "
+           "a dict to fill with what ran (tiles, tile_edge, tile_rows, "
+           "predicted_tile_bytes, measured_tile_bytes, stored_values, "
+           "stored_memory_peak_bytes, scratch_peak_bytes...).");
 #ifdef SSTEP_HAVE_SLIDE
   plan.def("run_slide", &runSlide, py::arg("slide"), py::arg("out"),
            py::kw_only(), py::arg("level") = 0, py::arg("backend") = "cpu",
            py::arg("tile") = "auto", py::arg("memory_budget") = py::none(),
            py::arg("threads") = py::none(), py::arg("tissue_mask") = false,
            py::arg("normalize") = "imagenet", py::arg("progress") = py::none(),
+           py::arg("store") = "auto", py::arg("scratch") = py::none(),
            "Runs the model over level `level` of the slide at `slide`, tile "
            "by tile in bounded memory (2 GiB unless memory_budget says), "
            "writing output 0 to `out` (or a dict of output name to path): "
            ".tif (pyramidal TIFF), .h5, .npy or .json by extension, as "
            "sstep-run does. progress(tiles_done, tiles_total, mp_per_s) is "
            "called after each tile; Ctrl-C stops at the next tile and a "
-           "rerun resumes. Returns the run's statistics.");
+           "rerun resumes. store and scratch: as Plan.run's (scratch by "
+           "default the first output's folder). Returns the run's "
+           "statistics.");
   plan.def("run_patches", &runPatches, py::arg("slide"), py::arg("out"),
            py::arg("patch"), py::kw_only(), py::arg("stride") = py::none(),
            py::arg("level") = 0, py::arg("backend") = "cpu",

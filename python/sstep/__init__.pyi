@@ -34,6 +34,8 @@ class Plan:
         threads: Optional[int] = None,
         stats: Optional[Dict[str, Any]] = None,
         normalize: Optional[str] = None,
+        store: str = "auto",
+        scratch: Optional[Union[str, os.PathLike]] = None,
     ) -> Union[np.ndarray, Dict[str, np.ndarray]]: ...
     @property
     def weights(self) -> Dict[str, Tuple[int, ...]]: ...
@@ -65,6 +67,8 @@ class Plan:
         tissue_mask: bool = False,
         normalize: str = "imagenet",
         progress: Optional[Callable[[int, int, float], Any]] = None,
+        store: str = "auto",
+        scratch: Optional[Union[str, os.PathLike]] = None,
     ) -> Dict[str, Any]: ...
     def run_patches(
         self,

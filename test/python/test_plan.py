@@ -183,3 +183,51 @@ def test_precision(onnx_path):
         pytest.skip("this build has no cuda backend")
     plan = sstep.compile(onnx_path, target="cuda", precision="bf16")
     assert (plan.target, plan.precision) == ("cuda", "bf16")
+
+
+class SqueezeExcite(torch.nn.Module):
+    """Two squeeze-and-excitation blocks: three tile stages, two images
+    stored between them."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(1)
+        self.a = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.b = torch.nn.Conv2d(8, 8, 3, stride=2, padding=1)
+        self.fc = torch.nn.ModuleList([torch.nn.Conv2d(8, 8, 1)
+                                       for _ in range(2)])
+
+    def excite(self, y, i):
+        return y * torch.sigmoid(self.fc[i](y.mean((2, 3), keepdim=True)))
+
+    def forward(self, x):
+        y = self.excite(torch.relu(self.a(x)), 0)
+        return self.excite(torch.relu(self.b(y)), 1)
+
+
+def test_stored_images_on_disk_equal_memory_and_torch(tmp_path):
+    net = SqueezeExcite().eval()
+    image = np.random.default_rng(4).standard_normal(
+        (1, 3, 75, 61)).astype(np.float32)
+    with torch.no_grad():
+        want = net(torch.from_numpy(image)).numpy()
+    plan = sstep.compile(net, torch.from_numpy(image))
+    memory, disk = {}, {}
+    in_memory = plan.run(image, tile=24, store="memory", stats=memory)
+    on_disk = plan.run(image, tile=24, store="disk", scratch=tmp_path,
+                       stats=disk)
+    assert np.array_equal(in_memory, on_disk)
+    assert np.abs(on_disk - want).max() <= 1e-5 * np.abs(want).max()
+    assert [v["place"] for v in memory["stored_values"]] == ["memory"] * 2
+    assert [v["place"] for v in disk["stored_values"]] == ["disk"] * 2
+    # The second stage reads the first image while it writes the second.
+    assert [v["stages"] for v in disk["stored_values"]] == [(0, 1), (1, 2)]
+    total = sum(v["bytes"] for v in disk["stored_values"])
+    assert disk["scratch_peak_bytes"] == total
+    assert disk["scratch_written_bytes"] == total
+    assert memory["scratch_peak_bytes"] == 0
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="store takes auto, memory or disk"):
+        plan.run(image, tile=24, store="ssd")
+    with pytest.raises(sstep.Error, match="scratch folder .*missing"):
+        plan.run(image, tile=24, store="disk", scratch=tmp_path / "missing")
