@@ -5,10 +5,14 @@
 # throughput and peak RSS, and whether the peaks stay within ±10% of each
 # other (issue: flat memory, whatever the image size).
 #
-# usage: bench/flat-rss.sh [BUILD] [THREADS] [MODEL] [SIZES] [TILE]
-#   defaults: build $(nproc) resnet18-trunk "2048 8192 32768" "2048 32"
+# Multi-stage networks (squeeze-and-excitation: efficientnet-b0-features,
+# mobilenetv3-small-features) keep images whole between stages; the table
+# shows the most of them in memory and on disk (--store, default auto).
+#
+# usage: bench/flat-rss.sh [BUILD] [THREADS] [MODEL] [SIZES] [TILE] [STORE]
+#   defaults: build $(nproc) resnet18-trunk "2048 8192 32768" "2048 32" auto
 #   TILE: "EDGE ROWS" for --tile=EDGE --tile-rows=ROWS, or "budget SIZE"
-#   for --memory-budget=SIZE.
+#   for --memory-budget=SIZE. STORE: auto, memory or disk.
 # Needs about 15 GiB of free disk under ${TMPDIR:-/tmp} for the largest size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +21,7 @@ THREADS=${2:-$(nproc)}
 MODEL=${3:-resnet18-trunk}
 SIZES=${4:-2048 8192 32768}
 TILE=${5:-2048 32}
+STORE=${6:-auto}
 PY=/usr/bin/python3
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -26,8 +31,9 @@ if [ "$a" = budget ]; then tiling=(--memory-budget="$b"); else
   tiling=(--tile="$a" --tile-rows="$b"); fi
 PYTHONPATH=test/e2e $PY -c "import models; models.export('$MODEL', '$WORK/m.onnx')"
 "$BUILD/bin/sstep-compile" "$WORK/m.onnx" -o "$WORK/m.sstep"
-echo "$MODEL, ${tiling[*]}, $THREADS threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-printf '%-8s %-9s %10s %8s %10s %10s\n' size grid "run (s)" "MP/s" "RSS (MiB)" "tile set"
+echo "$MODEL, ${tiling[*]}, --store=$STORE, $THREADS threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+printf '%-8s %-9s %10s %8s %10s %10s %12s %12s\n' size grid "run (s)" "MP/s" \
+  "RSS (MiB)" "tile set" "stored (MiB)" "scratch (MiB)"
 for SIZE in $SIZES; do
   # The input is written band by band: a 32768² one never fits in memory.
   $PY - "$WORK/in.npy" "$SIZE" <<'PY'
@@ -42,7 +48,8 @@ for y in range(0, size, 1024):
 a.flush()
 PY
   "$BUILD/bin/sstep-run" "$WORK/m.sstep" "$WORK/in.npy" -o "$WORK/out.npy" \
-    --backend=cpu --threads="$THREADS" --stats="$WORK/s$SIZE.json" "${tiling[@]}"
+    --backend=cpu --threads="$THREADS" --stats="$WORK/s$SIZE.json" "${tiling[@]}" \
+    --store="$STORE"
   rm -f "$WORK/in.npy" "$WORK/out.npy"
   $PY - "$WORK/s$SIZE.json" "$SIZE" <<'PY'
 import sys, json
@@ -51,7 +58,9 @@ grid = "x".join(str(v) for v in s["grids"][-1])
 print(f"{size:<8} {grid:<9} {s['run_seconds']:>10.1f} "
       f"{size * size / 1e6 / s['run_seconds']:>8.2f} "
       f"{s['peak_resident_bytes'] / 2**20:>10.0f} "
-      f"{s['measured_tile_bytes'] / 2**20:>6.0f} MiB")
+      f"{s['measured_tile_bytes'] / 2**20:>6.0f} MiB"
+      f"{s['stored_memory_peak_bytes'] / 2**20:>13.0f}"
+      f"{s['scratch_peak_bytes'] / 2**20:>13.0f}")
 PY
 done
 $PY - "$WORK" $SIZES <<'PY'
