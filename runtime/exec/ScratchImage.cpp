@@ -4,13 +4,80 @@
 #include "runtime/core/RuntimeError.h"
 
 #include <cerrno>
-#include <cstdlib>
+#include <climits>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <vector>
 
 namespace sstep::exec {
+
+/// Runs of floats between memory and the file, gathered into one
+/// preadv/pwritev per contiguous file range (IOV_MAX runs at most).
+class ScratchImage::Transfer {
+public:
+  Transfer(const ScratchImage &image, bool writing)
+      : image_(image), writing_(writing) {}
+
+  /// Moves `count` floats at `memory` to or from file offset `at` (bytes).
+  void add(float *memory, int64_t count, int64_t at) {
+    const size_t bytes = size_t(count) * sizeof(float);
+    if (!runs_.empty() && (at != end_ || runs_.size() == size_t(IOV_MAX)))
+      flush();
+    if (runs_.empty())
+      start_ = at;
+    if (!runs_.empty() &&
+        static_cast<char *>(runs_.back().iov_base) + runs_.back().iov_len ==
+            reinterpret_cast<char *>(memory))
+      runs_.back().iov_len += bytes; // contiguous in memory too
+    else
+      runs_.push_back({memory, bytes});
+    end_ = at + int64_t(bytes);
+  }
+
+  /// Moves what was added and not yet moved.
+  void flush() {
+    size_t first = 0;
+    int64_t at = start_;
+    while (first < runs_.size()) {
+      ssize_t done = writing_ ? ::pwritev(image_.fd_, &runs_[first],
+                                          int(runs_.size() - first), at)
+                              : ::preadv(image_.fd_, &runs_[first],
+                                         int(runs_.size() - first), at);
+      if (done < 0 && errno == EINTR)
+        continue;
+      if (done < 0 || (done == 0 && writing_))
+        image_.fail((writing_ ? "writing " : "reading ") +
+                        std::to_string(end_ - at) + " bytes at offset " +
+                        std::to_string(at) + " failed",
+                    done < 0 ? errno : ENOSPC);
+      if (done == 0) { // past the end of the file: never written, zeros
+        for (; first < runs_.size(); ++first)
+          std::memset(runs_[first].iov_base, 0, runs_[first].iov_len);
+        break;
+      }
+      at += done;
+      // Skip the runs done; a partial one continues where it stopped.
+      for (size_t left = size_t(done); left > 0;) {
+        iovec &run = runs_[first];
+        size_t step = std::min(left, run.iov_len);
+        run.iov_base = static_cast<char *>(run.iov_base) + step;
+        run.iov_len -= step;
+        left -= step;
+        if (run.iov_len == 0)
+          ++first;
+      }
+    }
+    runs_.clear();
+  }
+
+private:
+  const ScratchImage &image_;
+  bool writing_;
+  std::vector<iovec> runs_;
+  int64_t start_ = 0, end_ = 0;
+};
 
 ScratchImage::ScratchImage(const std::string &folder, std::string name,
                            Shape shape)
@@ -43,8 +110,9 @@ void ScratchImage::fail(const std::string &what, int error) const {
                           : ""));
 }
 
-int64_t ScratchImage::offsetOf(int64_t n, int64_t y, int64_t x) const {
-  return (((n * shape_[2] + y) * shape_[3] + x) * shape_[1]) *
+int64_t ScratchImage::offsetOf(int64_t n, int64_t c, int64_t y,
+                               int64_t x) const {
+  return (((n * shape_[1] + c) * shape_[2] + y) * shape_[3] + x) *
          int64_t(sizeof(float));
 }
 
@@ -54,70 +122,37 @@ int64_t ScratchImage::bytes() const {
 
 void ScratchImage::write(const Tensor &block, const Region &from,
                          const Region &region) {
-  const int64_t channels = shape_[1], width = region.axes[1].size();
   const int64_t blockH = from.axes[0].size(), blockW = from.axes[1].size();
-  std::vector<float> row(size_t(width * channels));
+  const int64_t bx = region.axes[1].lo - from.axes[1].lo;
+  // The file is the image in NCHW: each row of each channel of the block is
+  // one run, written from the block in place. A block as wide as the image
+  // is one run per channel.
+  auto *data = const_cast<float *>(block.data.data());
+  Transfer transfer(*this, /*writing=*/true);
   for (int64_t n = 0; n < shape_[0]; ++n)
-    for (int64_t y = region.axes[0].lo; y <= region.axes[0].hi; ++y) {
-      const int64_t by = y - from.axes[0].lo;
-      const int64_t bx = region.axes[1].lo - from.axes[1].lo;
-      for (int64_t c = 0; c < channels; ++c) {
-        const float *src = block.data.data() +
-                           ((n * channels + c) * blockH + by) * blockW + bx;
-        for (int64_t x = 0; x < width; ++x)
-          row[size_t(x * channels + c)] = src[x];
+    for (int64_t c = 0; c < shape_[1]; ++c)
+      for (int64_t y = region.axes[0].lo; y <= region.axes[0].hi; ++y) {
+        const int64_t by = y - from.axes[0].lo;
+        transfer.add(data + ((n * shape_[1] + c) * blockH + by) * blockW + bx,
+                     region.axes[1].size(),
+                     offsetOf(n, c, y, region.axes[1].lo));
       }
-      const char *bytes = reinterpret_cast<const char *>(row.data());
-      size_t left = row.size() * sizeof(float);
-      int64_t at = offsetOf(n, y, region.axes[1].lo);
-      while (left > 0) {
-        ssize_t done = ::pwrite(fd_, bytes, left, at);
-        if (done < 0 && errno == EINTR)
-          continue;
-        if (done <= 0)
-          fail("writing " + std::to_string(left) + " bytes at offset " +
-                   std::to_string(at) + " failed",
-               done < 0 ? errno : ENOSPC);
-        bytes += done;
-        left -= size_t(done);
-        at += done;
-        written_ += done;
-      }
-    }
+  transfer.flush();
+  written_ += shape_[0] * shape_[1] * region.pixels() * int64_t(sizeof(float));
 }
 
 Tensor ScratchImage::read(const Region &region) const {
-  const int64_t channels = shape_[1];
   const int64_t height = region.axes[0].size(), width = region.axes[1].size();
-  Tensor out({shape_[0], channels, height, width});
-  std::vector<float> row(size_t(width * channels));
+  Tensor out({shape_[0], shape_[1], height, width});
+  Transfer transfer(*this, /*writing=*/false);
   for (int64_t n = 0; n < shape_[0]; ++n)
-    for (int64_t y = 0; y < height; ++y) {
-      char *bytes = reinterpret_cast<char *>(row.data());
-      size_t left = row.size() * sizeof(float);
-      int64_t at = offsetOf(n, region.axes[0].lo + y, region.axes[1].lo);
-      while (left > 0) {
-        ssize_t done = ::pread(fd_, bytes, left, at);
-        if (done < 0 && errno == EINTR)
-          continue;
-        if (done < 0)
-          fail("reading at offset " + std::to_string(at) + " failed", errno);
-        if (done == 0) { // past the last write: never written, zeros
-          std::memset(bytes, 0, left);
-          break;
-        }
-        bytes += done;
-        left -= size_t(done);
-        at += done;
-        read_ += done;
-      }
-      for (int64_t c = 0; c < channels; ++c) {
-        float *dst =
-            out.data.data() + ((n * channels + c) * height + y) * width;
-        for (int64_t x = 0; x < width; ++x)
-          dst[x] = row[size_t(x * channels + c)];
-      }
-    }
+    for (int64_t c = 0; c < shape_[1]; ++c)
+      for (int64_t y = 0; y < height; ++y)
+        transfer.add(
+            out.data.data() + ((n * shape_[1] + c) * height + y) * width, width,
+            offsetOf(n, c, region.axes[0].lo + y, region.axes[1].lo));
+  transfer.flush();
+  read_ += numElements(out.shape) * int64_t(sizeof(float));
   return out;
 }
 

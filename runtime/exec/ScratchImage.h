@@ -14,8 +14,8 @@
 // kernel's page cache holds what was recently written or read; it is not
 // the process's memory and the kernel reclaims it under pressure.
 //
-// Example: a 16384² image of 32 channels is a 32 GiB file; a tile of
-// 256² owned pixels writes 256 rows of 32 KiB each.
+// Example: a 16384² image of 32 channels is a 32 GiB file; a strip of 32
+// rows as wide as the image writes 32 ranges of 2 MiB, one per channel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,8 +49,9 @@ public:
   int64_t bytesRead() const { return read_; }
 
 private:
+  class Transfer;
   [[noreturn]] void fail(const std::string &what, int error) const;
-  int64_t offsetOf(int64_t n, int64_t y, int64_t x) const;
+  int64_t offsetOf(int64_t n, int64_t c, int64_t y, int64_t x) const;
 
   std::string folder_, name_;
   Shape shape_;
