@@ -152,10 +152,13 @@ void Run::keep(int v, const Tensor &block, const Region &computed,
                const Region &owned) {
   if (plan.storage.onDisk(v)) {
     auto start = Clock::now();
+    // Tiles as wide as the image write planar ranges without a copy;
+    // narrower ones a row of all channels at a time (ScratchImage.h).
     if (!onDisk[v])
       onDisk[v] = std::make_unique<ScratchImage>(
           scratchFolderOf(options), program.values[v].name,
-          Shape{block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]});
+          Shape{block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]},
+          /*interleaved=*/owned.axes[1].size() < sizes[v][1]);
     onDisk[v]->write(block, computed, owned);
     stats.writeSeconds += since(start);
     countStored();

@@ -3,6 +3,7 @@
 #include "runtime/exec/ScratchImage.h"
 #include "runtime/core/RuntimeError.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -80,9 +81,9 @@ private:
 };
 
 ScratchImage::ScratchImage(const std::string &folder, std::string name,
-                           Shape shape)
+                           Shape shape, bool interleaved)
     : folder_(folder.empty() ? "." : folder), name_(std::move(name)),
-      shape_(std::move(shape)) {
+      shape_(std::move(shape)), interleaved_(interleaved) {
   if (shape_.size() != 4)
     throw RuntimeError("internal error: a scratch image of " +
                        formatShape(shape_));
@@ -112,45 +113,106 @@ void ScratchImage::fail(const std::string &what, int error) const {
 
 int64_t ScratchImage::offsetOf(int64_t n, int64_t c, int64_t y,
                                int64_t x) const {
-  return (((n * shape_[1] + c) * shape_[2] + y) * shape_[3] + x) *
-         int64_t(sizeof(float));
+  const int64_t C = shape_[1], H = shape_[2], W = shape_[3];
+  int64_t element = interleaved_ ? ((n * H + y) * W + x) * C + c
+                                 : ((n * C + c) * H + y) * W + x;
+  return element * int64_t(sizeof(float));
 }
 
 int64_t ScratchImage::bytes() const {
   return numElements(shape_) * int64_t(sizeof(float));
 }
 
+namespace {
+
+/// dst[x * C + c] = src[c * stride + x] for x < width, c < C, in blocks that
+/// touch a cache line of each row at a time.
+void interleave(const float *src, int64_t stride, int64_t C, int64_t width,
+                float *dst) {
+  constexpr int64_t kC = 16, kX = 64;
+  for (int64_t c0 = 0; c0 < C; c0 += kC)
+    for (int64_t x0 = 0; x0 < width; x0 += kX) {
+      const int64_t c1 = std::min(C, c0 + kC), x1 = std::min(width, x0 + kX);
+      for (int64_t x = x0; x < x1; ++x)
+        for (int64_t c = c0; c < c1; ++c)
+          dst[x * C + c] = src[c * stride + x];
+    }
+}
+
+/// The inverse: dst[c * stride + x] = src[x * C + c].
+void deinterleave(const float *src, int64_t C, int64_t width, float *dst,
+                  int64_t stride) {
+  constexpr int64_t kC = 16, kX = 64;
+  for (int64_t c0 = 0; c0 < C; c0 += kC)
+    for (int64_t x0 = 0; x0 < width; x0 += kX) {
+      const int64_t c1 = std::min(C, c0 + kC), x1 = std::min(width, x0 + kX);
+      for (int64_t c = c0; c < c1; ++c)
+        for (int64_t x = x0; x < x1; ++x)
+          dst[c * stride + x] = src[x * C + c];
+    }
+}
+
+} // namespace
+
 void ScratchImage::write(const Tensor &block, const Region &from,
                          const Region &region) {
+  const int64_t C = shape_[1], width = region.axes[1].size();
   const int64_t blockH = from.axes[0].size(), blockW = from.axes[1].size();
-  const int64_t bx = region.axes[1].lo - from.axes[1].lo;
-  // The file is the image in NCHW: each row of each channel of the block is
-  // one run, written from the block in place. A block as wide as the image
-  // is one run per channel.
+  const int64_t plane = blockH * blockW,
+                bx = region.axes[1].lo - from.axes[1].lo;
   auto *data = const_cast<float *>(block.data.data());
+  auto rowOf = [&](int64_t n, int64_t c, int64_t y) {
+    return data + (n * C + c) * plane + (y - from.axes[0].lo) * blockW + bx;
+  };
   Transfer transfer(*this, /*writing=*/true);
-  for (int64_t n = 0; n < shape_[0]; ++n)
-    for (int64_t c = 0; c < shape_[1]; ++c)
-      for (int64_t y = region.axes[0].lo; y <= region.axes[0].hi; ++y) {
-        const int64_t by = y - from.axes[0].lo;
-        transfer.add(data + ((n * shape_[1] + c) * blockH + by) * blockW + bx,
-                     region.axes[1].size(),
-                     offsetOf(n, c, y, region.axes[1].lo));
-      }
+  std::vector<float> row(interleaved_ ? size_t(width * C) : 0);
+  for (int64_t n = 0; n < shape_[0]; ++n) {
+    if (!interleaved_) {
+      // A run per row of each channel, straight from the block; a channel's
+      // rows are one range when the block is as wide as the image.
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t y = region.axes[0].lo; y <= region.axes[0].hi; ++y)
+          transfer.add(rowOf(n, c, y), width,
+                       offsetOf(n, c, y, region.axes[1].lo));
+      continue;
+    }
+    // A run per row, all channels: one call, whatever the width.
+    for (int64_t y = region.axes[0].lo; y <= region.axes[0].hi; ++y) {
+      interleave(rowOf(n, 0, y), plane, C, width, row.data());
+      transfer.add(row.data(), width * C, offsetOf(n, 0, y, region.axes[1].lo));
+      transfer.flush(); // the row buffer is reused
+    }
+  }
   transfer.flush();
-  written_ += shape_[0] * shape_[1] * region.pixels() * int64_t(sizeof(float));
+  written_ += shape_[0] * C * region.pixels() * int64_t(sizeof(float));
 }
 
 Tensor ScratchImage::read(const Region &region) const {
+  const int64_t C = shape_[1];
   const int64_t height = region.axes[0].size(), width = region.axes[1].size();
-  Tensor out({shape_[0], shape_[1], height, width});
+  const int64_t plane = height * width;
+  Tensor out({shape_[0], C, height, width});
+  auto rowOf = [&](int64_t n, int64_t c, int64_t y) {
+    return out.data.data() + (n * C + c) * plane + y * width;
+  };
   Transfer transfer(*this, /*writing=*/false);
-  for (int64_t n = 0; n < shape_[0]; ++n)
-    for (int64_t c = 0; c < shape_[1]; ++c)
-      for (int64_t y = 0; y < height; ++y)
-        transfer.add(
-            out.data.data() + ((n * shape_[1] + c) * height + y) * width, width,
-            offsetOf(n, c, region.axes[0].lo + y, region.axes[1].lo));
+  std::vector<float> row(interleaved_ ? size_t(width * C) : 0);
+  for (int64_t n = 0; n < shape_[0]; ++n) {
+    if (!interleaved_) {
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t y = 0; y < height; ++y)
+          transfer.add(
+              rowOf(n, c, y), width,
+              offsetOf(n, c, region.axes[0].lo + y, region.axes[1].lo));
+      continue;
+    }
+    for (int64_t y = 0; y < height; ++y) {
+      transfer.add(row.data(), width * C,
+                   offsetOf(n, 0, region.axes[0].lo + y, region.axes[1].lo));
+      transfer.flush();
+      deinterleave(row.data(), C, width, rowOf(n, 0, y), plane);
+    }
+  }
   transfer.flush();
   read_ += numElements(out.shape) * int64_t(sizeof(float));
   return out;

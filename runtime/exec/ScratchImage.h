@@ -31,8 +31,10 @@ namespace sstep::exec {
 class ScratchImage {
 public:
   /// An image of `shape` (N, C, H, W) named `name` (for errors) in a new
-  /// file of `folder`. Throws RuntimeError naming the folder.
-  ScratchImage(const std::string &folder, std::string name, Shape shape);
+  /// file of `folder`, interleaved or planar. Throws RuntimeError naming
+  /// the folder.
+  ScratchImage(const std::string &folder, std::string name, Shape shape,
+               bool interleaved);
   ~ScratchImage();
   ScratchImage(const ScratchImage &) = delete;
   ScratchImage &operator=(const ScratchImage &) = delete;
@@ -55,6 +57,7 @@ private:
 
   std::string folder_, name_;
   Shape shape_;
+  bool interleaved_;
   int fd_ = -1;
   int64_t written_ = 0;
   mutable int64_t read_ = 0;

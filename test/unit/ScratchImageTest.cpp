@@ -57,15 +57,17 @@ int entries(const std::string &dir) {
 
 TEST_CASE("a scratch image returns what tiles wrote, in any order",
           "[scratch]") {
-  const Shape shape{2, 5, 23, 31};
-  ScratchImage image(folder(), "feature", shape);
-  // 3 x 4 owned blocks, each written from a larger computed block (its
-  // halo), in a shuffled order.
+  const Shape shape{2, 37, 23, 131};
+  const bool interleaved = GENERATE(false, true);
+  INFO((interleaved ? "interleaved" : "planar"));
+  ScratchImage image(folder(), "feature", shape, interleaved);
+  // 3 x 3 owned blocks, each written from a larger computed block (its
+  // halo), in a shuffled order; then full-width strips over them.
   std::vector<Region> owned;
   for (int64_t r = 0; r < 3; ++r)
-    for (int64_t c = 0; c < 4; ++c)
-      owned.push_back(box(r * 8, std::min<int64_t>(22, r * 8 + 7), c * 8,
-                          std::min<int64_t>(30, c * 8 + 7)));
+    for (int64_t c = 0; c < 3; ++c)
+      owned.push_back(box(r * 8, std::min<int64_t>(22, r * 8 + 7), c * 48,
+                          std::min<int64_t>(130, c * 48 + 47)));
   std::mt19937 rng(3);
   std::shuffle(owned.begin(), owned.end(), rng);
   for (const Region &o : owned) {
@@ -75,9 +77,13 @@ TEST_CASE("a scratch image returns what tiles wrote, in any order",
     image.write(blockOf(shape, computed), computed, o);
   }
   CHECK(image.bytesWritten() == image.bytes());
+  for (int64_t r = 0; r < 23; r += 5) {
+    Region strip = box(r, std::min<int64_t>(22, r + 4), 0, 130);
+    image.write(blockOf(shape, strip), strip, strip);
+  }
   // Windows across block edges, a single pixel, the whole image.
-  for (const Region &w : {box(5, 17, 6, 26), box(22, 22, 30, 30),
-                          box(0, 22, 0, 30), box(7, 8, 0, 30)}) {
+  for (const Region &w : {box(5, 17, 6, 126), box(22, 22, 130, 130),
+                          box(0, 22, 0, 130), box(7, 8, 0, 130)}) {
     INFO(formatRegion(w));
     Tensor got = image.read(w);
     Tensor want = blockOf(shape, w);
@@ -90,7 +96,7 @@ TEST_CASE("a scratch image returns what tiles wrote, in any order",
 
 TEST_CASE("a scratch image reads zeros where no tile wrote", "[scratch]") {
   const Shape shape{1, 3, 10, 12};
-  ScratchImage image(folder(), "sparse", shape);
+  ScratchImage image(folder(), "sparse", shape, GENERATE(false, true));
   image.write(blockOf(shape, box(2, 3, 4, 7)), box(2, 3, 4, 7),
               box(2, 3, 4, 7));
   Tensor got = image.read(box(0, 9, 0, 11));
@@ -105,14 +111,14 @@ TEST_CASE("a scratch image reads zeros where no tile wrote", "[scratch]") {
 
 TEST_CASE("scratch errors name the folder and the value", "[scratch]") {
   CHECK_THROWS_WITH(
-      ScratchImage("/nonexistent/folder", "/layer1/Mul", {1, 2, 3, 4}),
+      ScratchImage("/nonexistent/folder", "/layer1/Mul", {1, 2, 3, 4}, false),
       Catch::Contains("scratch folder /nonexistent/folder: cannot create a "
                       "file there for '/layer1/Mul'") &&
           Catch::Contains("No such file or directory"));
 
   // A full disk, as a file size limit shows it: EFBIG, not a crash.
   const Shape shape{1, 64, 64, 64}; // 1 MiB
-  ScratchImage image(folder(), "/stage2/Relu", shape);
+  ScratchImage image(folder(), "/stage2/Relu", shape, true);
   struct rlimit saved;
   REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
   auto previous = std::signal(SIGXFSZ, SIG_IGN);
