@@ -63,7 +63,8 @@ private:
   /// Pastes a tile's owned block of stored image `v` in memory or on disk.
   void keep(int v, const Tensor &block, const Region &computed,
             const Region &owned);
-  /// Drops the stored values no stage after `index` reads.
+  /// Drops the stored values no stage after `index` reads (-1: the scratch
+  /// files still open, at the end of the run).
   void release(int index);
   void countStored();
   std::vector<Region> sourceReads(int index, const plan::Stage &stage,
@@ -175,13 +176,14 @@ void Run::keep(int v, const Tensor &block, const Region &computed,
 void Run::release(int index) {
   const std::vector<int> &after = plan.storage.releaseAfter;
   for (size_t v = 0; v < after.size() && v < stored.size(); ++v)
-    if (after[v] == index && !source[v]) {
+    if ((index < 0 || after[v] == index) && !source[v]) {
       if (onDisk[v]) {
         stats.scratchWritten += onDisk[v]->bytesWritten();
         stats.scratchRead += onDisk[v]->bytesRead();
       }
-      stored[v] = Tensor();
       onDisk[v].reset();
+      if (index >= 0)
+        stored[v] = Tensor();
     }
 }
 
@@ -576,6 +578,7 @@ std::vector<Tensor> Run::run(std::vector<Tensor> inputs) {
     runStage(int(s));
     release(int(s));
   }
+  release(-1);
 
   std::vector<Tensor> outputs;
   for (size_t i = 0; i < program.outputs.size(); ++i) {

@@ -46,13 +46,14 @@ public:
                                           int(runs_.size() - first), at)
                               : ::preadv(image_.fd_, &runs_[first],
                                          int(runs_.size() - first), at);
-      if (done < 0 && errno == EINTR)
+      const int error = done < 0 ? errno : ENOSPC;
+      if (done < 0 && error == EINTR)
         continue;
       if (done < 0 || (done == 0 && writing_))
         image_.fail((writing_ ? "writing " : "reading ") +
                         std::to_string(end_ - at) + " bytes at offset " +
                         std::to_string(at) + " failed",
-                    done < 0 ? errno : ENOSPC);
+                    error);
       if (done == 0) { // past the end of the file: never written, zeros
         for (; first < runs_.size(); ++first)
           std::memset(runs_[first].iov_base, 0, runs_[first].iov_len);
@@ -90,7 +91,8 @@ ScratchImage::ScratchImage(const std::string &folder, std::string name,
   std::string path = folder_ + "/.sstep-scratch-XXXXXX";
   std::vector<char> writable(path.begin(), path.end());
   writable.push_back('\0');
-  fd_ = ::mkstemp(writable.data());
+  // Not inherited: a forked child would keep the space in use.
+  fd_ = ::mkostemp(writable.data(), O_CLOEXEC);
   if (fd_ < 0)
     fail("cannot create a file there", errno);
   ::unlink(writable.data());

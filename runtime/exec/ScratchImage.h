@@ -1,18 +1,24 @@
-//===- ScratchImage.h - A stored image in a file of the scratch folder -*- C++
-//-*-===//
+//===- ScratchImage.h - A stored image in a scratch file --------*- C++ -*-===//
 //
 // An image kept between stages on disk instead of in memory
 // (plan/StoredValues.h). Tiles write their owned blocks as they finish, in
 // any order; later tiles read windows that cross those blocks. The file
-// holds the image channels-last (N, H, W, C), so a block's row is one
-// contiguous run of its width times the channels: a write or a read costs
-// one system call per row, whatever the channel count.
+// holds the image in one of two layouts:
+//   planar (NCHW, as memory): each row of each channel of a block is a run
+//     moved straight between the block and the file by pwritev/preadv, many
+//     runs a call, with no copy; for blocks as wide as the image (the cpu
+//     backend's strips), whose rows of a channel are one contiguous range;
+//   interleaved (NHWC): a row of a block, all its channels, is one run, so
+//     any block costs a call per row, for a transposition in memory; for
+//     tiles narrower than the image, where planar runs would be one call
+//     per row and channel.
 //
 // The file is unlinked as soon as it is created: it goes when the image is
-// released or the process ends, killed or not, and never litters the
-// folder. Pixels no tile wrote read as zeros (the file is sparse). The
-// kernel's page cache holds what was recently written or read; it is not
-// the process's memory and the kernel reclaims it under pressure.
+// released or the process ends, killed or not, and never shows in the
+// folder (on NFS, an open unlinked file shows as .nfsXXXX until closed).
+// Pixels no tile wrote read as zeros (the file is sparse). The kernel's
+// page cache holds what was recently written or read; it is not the
+// process's memory and the kernel reclaims it under pressure.
 //
 // Example: a 16384² image of 32 channels is a 32 GiB file; a strip of 32
 // rows as wide as the image writes 32 ranges of 2 MiB, one per channel.

@@ -55,7 +55,8 @@ struct StoragePlan {
   /// are not).
   std::vector<StoredValue> values;
   /// Per value: the stage after which nothing reads it (-1: kept to the
-  /// end: an input, a constant, an output, or read by nothing).
+  /// end: a constant, an output, or read by nothing). Inputs given as
+  /// tensors are released too.
   std::vector<int> releaseAfter;
   /// The most bytes of stored images in memory, and on disk, at once.
   int64_t memoryPeakBytes = 0;

@@ -14,6 +14,16 @@ namespace sstep {
 
 using tool::UsageError;
 
+namespace {
+int64_t parseBudget(const std::string &text) {
+  try {
+    return plan::parseBytes(text);
+  } catch (const std::invalid_argument &e) {
+    throw UsageError(std::string("--memory-budget: ") + e.what());
+  }
+}
+} // namespace
+
 TileRequest parseTileRequest(const tool::Args &args,
                              const std::string &defaultTile,
                              const std::string &defaultBudget) {
@@ -39,14 +49,14 @@ TileRequest parseTileRequest(const tool::Args &args,
                          "got " +
                          args.get("tile-rows"));
     }
+    // Given with fixed tiles, a budget still decides where the images
+    // stored between stages live (--store=auto).
+    if (args.has("memory-budget"))
+      request.budget = parseBudget(args.get("memory-budget"));
     return request;
   }
   request.automatic = true;
-  try {
-    request.budget = plan::parseBytes(args.get("memory-budget", defaultBudget));
-  } catch (const std::invalid_argument &e) {
-    throw UsageError(std::string("--memory-budget: ") + e.what());
-  }
+  request.budget = parseBudget(args.get("memory-budget", defaultBudget));
   return request;
 }
 
@@ -63,6 +73,8 @@ void parseStoreOptions(const tool::Args &args, const std::string &firstOutput,
       throw UsageError("--scratch takes a folder");
     return;
   }
+  if (firstOutput.empty())
+    return; // $TMPDIR
   // Beside the output: the disk the user chose for results has room.
   size_t slash = firstOutput.rfind('/');
   options.scratchFolder = slash == std::string::npos ? std::string(".")

@@ -19,14 +19,14 @@ namespace sstep {
 void writeOutput(const std::string &path, const std::string &name,
                  const Tensor &tensor);
 
-/// Ends a --stats JSON object on `out`: the backend's `counters` as fields,
-/// its `opSeconds` as "op_seconds" (most first), the closing brace. Throws
-/// RuntimeError naming `file` when it failed.
 /// The stats of images stored between stages: where each lived, the peaks
 /// in memory and on disk, and the scratch bytes written and read.
 void storedStats(std::ostream &out, const Program &program,
                  const exec::Stats &stats);
 
+/// Ends a --stats JSON object on `out`: the backend's `counters` as fields,
+/// its `opSeconds` as "op_seconds" (most first), the closing brace. Throws
+/// RuntimeError naming `file` when it failed.
 void endStats(std::ostream &out, const std::map<std::string, int64_t> &counters,
               const std::map<std::string, double> &opSeconds,
               const std::string &file);
