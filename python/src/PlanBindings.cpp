@@ -17,6 +17,7 @@
 
 #ifdef SSTEP_HAVE_SLIDE
 #include "runtime/api/Slide.h"
+#include "runtime/core/Paths.h"
 #endif
 
 #include <pybind11/functional.h>
@@ -240,14 +241,8 @@ py::dict runSlide(Plan &plan, const std::string &slidePath,
   } else {
     job.run.outputs.push_back({0, py::str(out).cast<std::string>()});
   }
-  if (scratch.is_none() && !job.run.outputs.empty()) {
-    // Beside the output, as sstep-run's.
-    const std::string &path = job.run.outputs[0].path;
-    size_t slash = path.rfind('/');
-    job.scratchFolder = slash == std::string::npos ? "."
-                        : slash == 0               ? "/"
-                                                   : path.substr(0, slash);
-  }
+  if (scratch.is_none() && !job.run.outputs.empty())
+    job.scratchFolder = folderOf(job.run.outputs[0].path); // as sstep-run's
   job.run.onTile = progressHook(progress);
   pipeline::SlideRunReport report;
   {

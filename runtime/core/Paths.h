@@ -22,6 +22,15 @@ inline int64_t fileSize(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0 ? int64_t(st.st_size) : -1;
 }
 
+/// The folder of the file at `path`: "dir/out.npy" -> "dir", "out.npy" ->
+/// ".", "/out.npy" -> "/".
+inline std::string folderOf(const std::string &path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos)
+    return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
 } // namespace sstep
 
 #endif // SSTEP_RUNTIME_CORE_PATHS_H

@@ -2,6 +2,7 @@
 
 #include "tools/command/TileOptions.h"
 
+#include "runtime/core/Paths.h"
 #include "runtime/plan/MemoryPlan.h"
 #include <algorithm>
 #include <cstdlib>
@@ -76,10 +77,7 @@ void parseStoreOptions(const tool::Args &args, const std::string &firstOutput,
   if (firstOutput.empty())
     return; // $TMPDIR
   // Beside the output: the disk the user chose for results has room.
-  size_t slash = firstOutput.rfind('/');
-  options.scratchFolder = slash == std::string::npos ? std::string(".")
-                          : slash == 0               ? std::string("/")
-                                       : firstOutput.substr(0, slash);
+  options.scratchFolder = folderOf(firstOutput);
 }
 
 int threadsOf(const tool::Args &args, int ranksHere) {
