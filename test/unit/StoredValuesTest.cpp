@@ -17,6 +17,7 @@
 #include "test/unit/TestPrograms.h"
 
 #include <random>
+#include <sys/stat.h>
 
 using namespace sstep;
 
@@ -33,6 +34,7 @@ std::vector<Tensor> runWith(const Program &program, const Tensor &x,
   reference::ReferenceBackend backend;
   exec::Options options;
   options.scratchFolder = std::string(SSTEP_TEST_WORK_DIR);
+  ::mkdir(SSTEP_TEST_WORK_DIR, 0755);
   return exec::execute(program, p, backend, {x}, options, &stats);
 }
 
