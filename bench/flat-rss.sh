@@ -13,6 +13,8 @@
 #   defaults: build $(nproc) resnet18-trunk "2048 8192 32768" "2048 32" auto
 #   TILE: "EDGE ROWS" for --tile=EDGE --tile-rows=ROWS, or "budget SIZE"
 #   for --memory-budget=SIZE. STORE: auto, memory or disk.
+# PEER_MAX=N (default 0: none) also runs PyTorch's whole-image inference on
+# the same input, in its own process, for sizes up to N: time and peak RSS.
 # Needs about 15 GiB of free disk under ${TMPDIR:-/tmp} for the largest size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +52,7 @@ PY
   "$BUILD/bin/sstep-run" "$WORK/m.sstep" "$WORK/in.npy" -o "$WORK/out.npy" \
     --backend=cpu --threads="$THREADS" --stats="$WORK/s$SIZE.json" "${tiling[@]}" \
     --store="$STORE"
-  rm -f "$WORK/in.npy" "$WORK/out.npy"
+  rm -f "$WORK/out.npy"
   $PY - "$WORK/s$SIZE.json" "$SIZE" <<'PY'
 import sys, json
 s, size = json.load(open(sys.argv[1])), int(sys.argv[2])
@@ -62,6 +64,27 @@ print(f"{size:<8} {grid:<9} {s['run_seconds']:>10.1f} "
       f"{s['stored_memory_peak_bytes'] / 2**20:>13.0f}"
       f"{s['scratch_peak_bytes'] / 2**20:>13.0f}")
 PY
+  if [ "$SIZE" -le "${PEER_MAX:-0}" ]; then
+    PYTHONPATH=test/e2e $PY - "$WORK/in.npy" "$MODEL" "$THREADS" <<'PY' ||
+import resource, sys, time
+import numpy as np, torch
+import models
+path, name, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+torch.set_num_threads(threads)
+model = models.build(name)
+x = torch.from_numpy(np.load(path))
+start = time.perf_counter()
+with torch.no_grad():
+    model(x)
+seconds = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"  PyTorch whole image: {seconds:.1f} s, "
+      f"{x.shape[2] * x.shape[3] / 1e6 / seconds:.2f} MP/s, "
+      f"peak RSS {rss:.0f} MiB")
+PY
+      echo "  PyTorch whole image: failed (exit status $?)"
+  fi
+  rm -f "$WORK/in.npy"
 done
 $PY - "$WORK" $SIZES <<'PY'
 import sys, json
