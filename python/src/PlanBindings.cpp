@@ -47,16 +47,16 @@ py::list describe(const Program &program, const std::vector<int> &values,
   return list;
 }
 
-/// store= and scratch= into `options` (scratch: `fallback` when None).
+/// store= and scratch= into `options` (scratch None: the executor's).
 void setStore(ExecutionOptions &options, const std::string &store,
-              const py::object &scratch, const std::string &fallback) {
+              const py::object &scratch) {
   try {
     options.store = plan::parseStorePolicy(store);
   } catch (const std::invalid_argument &e) {
     throw py::value_error(std::string("store ") + e.what());
   }
   options.scratchFolder =
-      scratch.is_none() ? fallback : py::str(scratch).cast<std::string>();
+      scratch.is_none() ? "" : py::str(scratch).cast<std::string>();
 }
 
 /// Where the images stored between stages lived, into a stats dict.
@@ -87,7 +87,7 @@ py::object run(Plan &plan, const py::object &x, const std::string &backend,
   const Program &program = model.program();
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
-  setStore(options, store, scratch, "");
+  setStore(options, store, scratch);
   // Inputs by position, from one array or a dict by name.
   std::vector<py::object> views(program.inputs.size());
   if (py::isinstance<py::dict>(x)) {
@@ -216,7 +216,7 @@ py::dict runSlide(Plan &plan, const std::string &slidePath,
   const Program &program = plan.model.program();
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
-  setStore(options, store, scratch, "");
+  setStore(options, store, scratch);
   SlideJob job;
   setExecution(job, options);
   job.run.level = level;

@@ -63,9 +63,11 @@ private:
   /// Pastes a tile's owned block of stored image `v` in memory or on disk.
   void keep(int v, const Tensor &block, const Region &computed,
             const Region &owned);
-  /// Drops the stored values no stage after `index` reads (-1: the scratch
-  /// files still open, at the end of the run).
+  /// Drops the stored values no stage after `index` reads.
   void release(int index);
+  /// Closes value `v`'s scratch file, if any, counting its bytes.
+  void closeScratch(size_t v);
+  /// Updates the peaks of stored bytes, after an image was allocated.
   void countStored();
   std::vector<Region> sourceReads(int index, const plan::Stage &stage,
                                   const plan::StageTiling &tiling);
@@ -155,14 +157,15 @@ void Run::keep(int v, const Tensor &block, const Region &computed,
     auto start = Clock::now();
     // Tiles as wide as the image write planar ranges without a copy;
     // narrower ones a row of all channels at a time (ScratchImage.h).
-    if (!onDisk[v])
+    if (!onDisk[v]) {
       onDisk[v] = std::make_unique<ScratchImage>(
           scratchFolderOf(options), program.values[v].name,
           Shape{block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]},
           /*interleaved=*/owned.axes[1].size() < sizes[v][1]);
+      countStored();
+    }
     onDisk[v]->write(block, computed, owned);
     stats.writeSeconds += since(start);
-    countStored();
     return;
   }
   Tensor &all = stored[v];
@@ -175,16 +178,19 @@ void Run::keep(int v, const Tensor &block, const Region &computed,
 
 void Run::release(int index) {
   const std::vector<int> &after = plan.storage.releaseAfter;
-  for (size_t v = 0; v < after.size() && v < stored.size(); ++v)
-    if ((index < 0 || after[v] == index) && !source[v]) {
-      if (onDisk[v]) {
-        stats.scratchWritten += onDisk[v]->bytesWritten();
-        stats.scratchRead += onDisk[v]->bytesRead();
-      }
-      onDisk[v].reset();
-      if (index >= 0)
-        stored[v] = Tensor();
+  for (size_t v = 0; v < after.size(); ++v)
+    if (after[v] == index && !source[v]) {
+      stored[v] = Tensor();
+      closeScratch(v);
     }
+}
+
+void Run::closeScratch(size_t v) {
+  if (!onDisk[v])
+    return;
+  stats.scratchWritten += onDisk[v]->bytesWritten();
+  stats.scratchRead += onDisk[v]->bytesRead();
+  onDisk[v].reset();
 }
 
 void Run::countStored() {
@@ -578,7 +584,8 @@ std::vector<Tensor> Run::run(std::vector<Tensor> inputs) {
     runStage(int(s));
     release(int(s));
   }
-  release(-1);
+  for (size_t v = 0; v < values; ++v)
+    closeScratch(v);
 
   std::vector<Tensor> outputs;
   for (size_t i = 0; i < program.outputs.size(); ++i) {

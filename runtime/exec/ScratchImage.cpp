@@ -127,30 +127,19 @@ int64_t ScratchImage::bytes() const {
 
 namespace {
 
-/// dst[x * C + c] = src[c * stride + x] for x < width, c < C, in blocks that
-/// touch a cache line of each row at a time.
-void interleave(const float *src, int64_t stride, int64_t C, int64_t width,
-                float *dst) {
-  constexpr int64_t kC = 16, kX = 64;
-  for (int64_t c0 = 0; c0 < C; c0 += kC)
-    for (int64_t x0 = 0; x0 < width; x0 += kX) {
-      const int64_t c1 = std::min(C, c0 + kC), x1 = std::min(width, x0 + kX);
-      for (int64_t x = x0; x < x1; ++x)
-        for (int64_t c = c0; c < c1; ++c)
-          dst[x * C + c] = src[c * stride + x];
-    }
-}
-
-/// The inverse: dst[c * stride + x] = src[x * C + c].
-void deinterleave(const float *src, int64_t C, int64_t width, float *dst,
-                  int64_t stride) {
+/// dst[c * dc + x * dx] = src[c * sc + x * sx] for c < C, x < width, in
+/// blocks that touch a cache line of each row at a time: the transposition
+/// between a block's planes (stride 1 along x) and a row of interleaved
+/// channels (stride 1 along c), either way.
+void transpose(const float *src, int64_t sc, int64_t sx, float *dst, int64_t dc,
+               int64_t dx, int64_t C, int64_t width) {
   constexpr int64_t kC = 16, kX = 64;
   for (int64_t c0 = 0; c0 < C; c0 += kC)
     for (int64_t x0 = 0; x0 < width; x0 += kX) {
       const int64_t c1 = std::min(C, c0 + kC), x1 = std::min(width, x0 + kX);
       for (int64_t c = c0; c < c1; ++c)
         for (int64_t x = x0; x < x1; ++x)
-          dst[c * stride + x] = src[x * C + c];
+          dst[c * dc + x * dx] = src[c * sc + x * sx];
     }
 }
 
@@ -180,7 +169,7 @@ void ScratchImage::write(const Tensor &block, const Region &from,
     }
     // A run per row, all channels: one call, whatever the width.
     for (int64_t y = region.axes[0].lo; y <= region.axes[0].hi; ++y) {
-      interleave(rowOf(n, 0, y), plane, C, width, row.data());
+      transpose(rowOf(n, 0, y), plane, 1, row.data(), 1, C, C, width);
       transfer.add(row.data(), width * C, offsetOf(n, 0, y, region.axes[1].lo));
       transfer.flush(); // the row buffer is reused
     }
@@ -212,7 +201,7 @@ Tensor ScratchImage::read(const Region &region) const {
       transfer.add(row.data(), width * C,
                    offsetOf(n, 0, region.axes[0].lo + y, region.axes[1].lo));
       transfer.flush();
-      deinterleave(row.data(), C, width, rowOf(n, 0, y), plane);
+      transpose(row.data(), 1, C, rowOf(n, 0, y), plane, 1, C, width);
     }
   }
   transfer.flush();

@@ -45,7 +45,6 @@ public:
   ScratchImage(const ScratchImage &) = delete;
   ScratchImage &operator=(const ScratchImage &) = delete;
 
-  const Shape &shape() const { return shape_; }
   /// Writes `block` (which holds `from`) over `region`, inside both and
   /// the image. Throws RuntimeError when the disk is full.
   void write(const Tensor &block, const Region &from, const Region &region);

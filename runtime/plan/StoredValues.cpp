@@ -18,25 +18,6 @@ StorePolicy parseStorePolicy(const std::string &text) {
   throw std::invalid_argument("takes auto, memory or disk, got '" + text + "'");
 }
 
-const char *storePolicyName(StorePolicy policy) {
-  switch (policy) {
-  case StorePolicy::Auto:
-    return "auto";
-  case StorePolicy::Memory:
-    return "memory";
-  case StorePolicy::Disk:
-    return "disk";
-  }
-  return "?";
-}
-
-bool StoragePlan::onDisk(int value) const {
-  for (const StoredValue &s : values)
-    if (s.value == value)
-      return s.onDisk;
-  return false;
-}
-
 namespace {
 
 /// Whether every reader of `v` reads it through a tile window.
@@ -110,9 +91,10 @@ StoragePlan planStorage(const Program &program, const Stages &stages,
   bool toDisk = policy == StorePolicy::Disk ||
                 (policy == StorePolicy::Auto && budgetBytes > 0 &&
                  workingSet + plan.memoryPeakBytes > budgetBytes);
+  plan.disk.assign(program.values.size(), false);
   if (toDisk) {
     for (StoredValue &s : plan.values)
-      s.onDisk = s.mayGoToDisk;
+      plan.disk[s.value] = s.onDisk = s.mayGoToDisk;
     countPeaks(plan, stages.stages.size());
   }
   return plan;

@@ -38,7 +38,6 @@ enum class StorePolicy { Auto, Memory, Disk };
 
 /// "auto", "memory" or "disk"; throws std::invalid_argument otherwise.
 StorePolicy parseStorePolicy(const std::string &text);
-const char *storePolicyName(StorePolicy policy);
 
 struct StoredValue {
   int value = -1;
@@ -58,11 +57,15 @@ struct StoragePlan {
   /// end: a constant, an output, or read by nothing). Inputs given as
   /// tensors are released too.
   std::vector<int> releaseAfter;
+  /// Per value: whether it lives on disk (the executor asks per tile).
+  std::vector<bool> disk;
   /// The most bytes of stored images in memory, and on disk, at once.
   int64_t memoryPeakBytes = 0;
   int64_t diskPeakBytes = 0;
 
-  bool onDisk(int value) const;
+  bool onDisk(int value) const {
+    return value >= 0 && size_t(value) < disk.size() && disk[value];
+  }
 };
 
 /// Where `program`'s stored images live for values of `sizes`.

@@ -4,6 +4,7 @@
 #include "runtime/core/Npy.h"
 #include "runtime/core/Paths.h"
 #include "runtime/core/RuntimeError.h"
+#include "tools/common/JsonString.h"
 
 #include <algorithm>
 #include <cmath>
@@ -54,18 +55,6 @@ void writeOutput(const std::string &path, const std::string &name,
     throw RuntimeError(path + ": unknown output type (use .npy or .json)");
 }
 
-namespace {
-std::string quoted(const std::string &text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-} // namespace
-
 void storedStats(std::ostream &out, const Program &program,
                  const exec::Stats &stats) {
   out << ",\n  \"stored_memory_peak_bytes\": " << stats.storedPeakBytes
@@ -77,7 +66,7 @@ void storedStats(std::ostream &out, const Program &program,
   for (size_t i = 0; i < values.size(); ++i) {
     const plan::StoredValue &v = values[i];
     out << (i ? "," : "")
-        << "\n    {\"name\": " << quoted(program.values[v.value].name)
+        << "\n    {\"name\": " << tool::jsonString(program.values[v.value].name)
         << ", \"bytes\": " << v.bytes << ", \"stages\": [" << v.firstStage
         << ", " << v.lastStage << "], \"place\": \""
         << (v.onDisk ? "disk" : "memory") << "\"}";

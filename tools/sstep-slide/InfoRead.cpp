@@ -3,6 +3,7 @@
 #include "runtime/slide/Png.h"
 #include "runtime/slide/SlideReader.h"
 #include "tools/common/Args.h"
+#include "tools/common/JsonString.h"
 #include "tools/sstep-slide/Commands.h"
 
 #include <cstdio>
@@ -11,23 +12,6 @@
 
 namespace sstep::tool {
 namespace {
-
-std::string jsonString(const std::string &s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += char(c);
-    }
-  }
-  return out + "\"";
-}
 
 std::string number(double v) {
   std::ostringstream s;
