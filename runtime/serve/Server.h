@@ -1,5 +1,4 @@
-//===- Server.h - sstep-serve: the Open Inference Protocol and slide jobs -*-
-// C++ -*-===//
+//===- Server.h - sstep-serve: inference protocol, slide jobs --*- C++ -*-===//
 //
 // One HTTP/1.1 server (cpp-httplib, a thread per connection from a bounded
 // pool) over a ModelRepository and a JobStore:
