@@ -46,6 +46,7 @@ std::map<std::string, int64_t> CpuBackend::counters() const {
   return {{"fused_steps", count.fusedSteps},
           {"onednn_nodes", count.dnnlNodes},
           {"reference_nodes", count.referenceNodes},
+          {"native_nodes", count.nativeNodes},
           {"primitives_created", device.primitives.created()},
           {"primitives_evicted", device.primitives.evicted()},
           {"primitives_cached_peak", device.primitives.peakSize()},
@@ -221,6 +222,8 @@ Block CpuBackend::runNode(const Node &node) {
       return runBinary(node);
     if (node.op == "concat")
       return runConcat(node);
+    if (node.op == "layer_norm")
+      return runLayerNorm(node);
   } catch (const dnnl::error &) {
     // No oneDNN implementation for this shape or layout.
   }

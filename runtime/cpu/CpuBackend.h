@@ -33,6 +33,7 @@ struct CpuCounters {
   int64_t fusedSteps = 0;     ///< Steps with post-ops, per tile.
   int64_t dnnlNodes = 0;      ///< Node executions on oneDNN.
   int64_t referenceNodes = 0; ///< Node executions on the reference kernels.
+  int64_t nativeNodes = 0;    ///< Node executions on the backend's own.
   int64_t keptBlocks = 0;     ///< Blocks completed from rows kept from above.
   int64_t packedWeightBytes = 0; ///< All layouts of all weights packed.
   int64_t weightReads = 0;       ///< Weights read from the plan and packed.
@@ -89,6 +90,8 @@ private:
   Block runEltwise(const Node &node, const Eltwise &eltwise);
   Block runBinary(const Node &node);
   Block runConcat(const Node &node);
+  /// A layer norm over channels (LayerNorm.cpp), in its input's layout.
+  Block runLayerNorm(const Node &node);
   Block runReference(const Node &node);
   /// Runs `node` on oneDNN when it can, else on the reference kernels.
   Block runNode(const Node &node);

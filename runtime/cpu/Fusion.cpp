@@ -62,6 +62,8 @@ std::optional<Eltwise> eltwiseOf(const Node &node, const Program &program) {
     return Eltwise{algorithm::eltwise_linear, -1.0f, 0.0f};
   if (op == "hard_swish")
     return Eltwise{algorithm::eltwise_hardswish};
+  if (op == "gelu")
+    return Eltwise{algorithm::eltwise_gelu_erf};
   if (op == "clip")
     return Eltwise{algorithm::eltwise_clip, float(node.getFloat("min")),
                    float(node.getFloat("max"))};
@@ -90,6 +92,12 @@ std::optional<ChannelBinary> channelBinaryOf(const Node &node,
                   : node.op == "mul" ? algorithm::binary_mul
                                      : algorithm::binary_div;
   return ChannelBinary{alg, c};
+}
+
+bool isChannelLayerNorm(const Node &node, const Program &program) {
+  return node.op == "layer_norm" &&
+         node.getInts("axes") == std::vector<int64_t>{1} &&
+         program.values[node.operands[0]].shape.size() == 4;
 }
 
 namespace {

@@ -50,6 +50,10 @@ struct ChannelBinary {
 std::optional<ChannelBinary> channelBinaryOf(const Node &node,
                                              const Program &program);
 
+/// Whether `node` is a layer norm over the channels of an image (ConvNeXt's
+/// LayerNorm), which the backend runs in its input's layout.
+bool isChannelLayerNorm(const Node &node, const Program &program);
+
 struct Step {
   /// The nodes in order; the first is the step's primary op.
   std::vector<int> nodes;

@@ -221,6 +221,11 @@ void addPointwiseVjps(VjpTable &table) {
   });
   table["erf"] =
       unary([](double x) { return 2 / std::sqrt(M_PI) * std::exp(-x * x); });
+  // Phi(x) + x phi(x): the normal distribution's CDF and density.
+  table["gelu"] = unary([](double x) {
+    return (1 + std::erf(x * M_SQRT1_2)) / 2 +
+           x * std::exp(-x * x / 2) / std::sqrt(2 * M_PI);
+  });
   table["exp"] = unary([](double x) { return std::exp(x); });
   table["sqrt"] = unary([](double x) { return 0.5 / std::sqrt(x); });
   table["log"] = unary([](double x) { return 1 / x; });

@@ -189,6 +189,54 @@ func.func @main(%x: tensor<1x3x?x?xf32>) -> (tensor<1x2x?x?xf32>, tensor<1x5x?x?
   }
 }
 
+TEST_CASE("cpu backend runs layer norms over channels in the block's layout",
+          "[cpu]") {
+  // ConvNeXt's LayerNorm: one on the plain input (20 channels, NCHW), one
+  // on a convolution's output (blocked, 20 channels padded to the block),
+  // each scaled and shifted per channel, then a GELU. The convolution's
+  // per-channel bias makes its channels differ, so the norm has work to do.
+  std::mt19937 rng(31);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  auto values = [&](const char *open, const char *close) {
+    std::string s;
+    for (int c = 0; c < 20; ++c)
+      s += (c ? ", " : "") + std::string(open) + std::to_string(u(rng)) + close;
+    return "[" + s + "]";
+  };
+  std::string text = R"(
+func.func @main(%x: tensor<1x20x?x?xf32>) -> tensor<1x20x?x?xf32> {
+  %g = arith.constant dense<)" +
+                     values("[[", "]]") +
+                     R"(> : tensor<20x1x1xf32>
+  %h = arith.constant dense<)" +
+                     values("[[", "]]") +
+                     R"(> : tensor<20x1x1xf32>
+  %bias = arith.constant dense<)" +
+                     values("", "") +
+                     R"(> : tensor<20xf32>
+  %w = arith.constant dense<0.05> : tensor<20x20x3x3xf32>
+  %0 = sstep.layer_norm %x, %g, %h {axes = array<i64: 1>, epsilon = 1.0e-06 : f32} : (tensor<1x20x?x?xf32>, tensor<20x1x1xf32>, tensor<20x1x1xf32>) -> tensor<1x20x?x?xf32>
+  %1 = sstep.conv2d %0, %w, %bias {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x20x?x?xf32>, tensor<20x20x3x3xf32>, tensor<20xf32>) -> tensor<1x20x?x?xf32>
+  %2 = sstep.layer_norm %1, %h, %g {axes = array<i64: 1>, epsilon = 1.0e-06 : f32} : (tensor<1x20x?x?xf32>, tensor<20x1x1xf32>, tensor<20x1x1xf32>) -> tensor<1x20x?x?xf32>
+  %3 = sstep.gelu %2 : tensor<1x20x?x?xf32>
+  return %3 : tensor<1x20x?x?xf32>
+}
+)";
+  INFO(text);
+  Program program = compileProgram(text);
+  Tensor x = randomImage(rng, 20, 23, 31);
+  std::vector<Tensor> whole = reference::run(program, {x});
+  for (int64_t edge : {0, 7, 16}) {
+    INFO("tile edge " << edge);
+    cpu::CpuBackend backend;
+    std::vector<Tensor> got = runCpu(program, x, edge, backend);
+    CHECK(relativeError(whole[0], got[0]) <= 1e-5);
+    auto counts = backend.counters();
+    CHECK(counts["reference_nodes"] == 0);
+    CHECK(counts["native_nodes"] > 0);
+  }
+}
+
 TEST_CASE("cpu backend runs a convolution whose weights are an input",
           "[cpu]") {
   // ONNX models may pass weights as graph inputs; oneDNN packs constants

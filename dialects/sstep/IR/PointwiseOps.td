@@ -37,6 +37,7 @@ def SStep_LogOp : SStep_UnaryOp<"log", "log(x), the natural logarithm">;
 def SStep_AbsOp : SStep_UnaryOp<"abs", "|x|">;
 def SStep_NegOp : SStep_UnaryOp<"neg", "-x">;
 def SStep_HardSwishOp : SStep_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))">;
+def SStep_GeluOp : SStep_UnaryOp<"gelu", "x * (1 + erf(x / sqrt(2))) / 2">;
 def SStep_LeakyReluOp : SStep_UnaryOp<"leaky_relu", "x < 0 ? alpha * x : x",
     (ins DefaultValuedAttr<F32Attr, "0.01f">:$alpha)>;
 def SStep_HardSigmoidOp : SStep_UnaryOp<"hard_sigmoid",
@@ -51,10 +52,11 @@ def SStep_ClipOp : SStep_UnaryOp<"clip", "min(max(x, min), max)",
 }
 
 class SStep_BinaryOp<string mnemonic, string formula,
-                     Trait gradient = DifferentiableOpInterface>
-    : SStep_Op<mnemonic, [Pure, SameOperandsAndResultElementType,
+                     Trait gradient = DifferentiableOpInterface,
+                     list<Trait> extra = []>
+    : SStep_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultElementType,
                           ResultsBroadcastableShape, SpatialOpInterface,
-                          gradient]> {
+                          gradient], extra)> {
   let summary = "Pointwise `" # formula # "` with NumPy broadcasting (ONNX)";
   let description = [{
     Operands broadcast as in NumPy: shapes align at the last dimension and a
@@ -73,9 +75,16 @@ class SStep_BinaryOp<string mnemonic, string formula,
   }];
 }
 
-def SStep_AddOp : SStep_BinaryOp<"add", "lhs + rhs", DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>>;
+// Add and mul are commutative: folding moves a constant operand to the
+// right, where the backends look for a per-channel bias or scale to fuse.
+def SStep_AddOp : SStep_BinaryOp<"add", "lhs + rhs", DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>, [Commutative]>;
 def SStep_SubOp : SStep_BinaryOp<"sub", "lhs - rhs", DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>>;
-def SStep_MulOp : SStep_BinaryOp<"mul", "lhs * rhs">;
+def SStep_MulOp : SStep_BinaryOp<"mul", "lhs * rhs", DifferentiableOpInterface,
+                                 [Commutative]> {
+  // GELU as exporters write it out (x * (erf(x / sqrt(2)) + 1) * 0.5)
+  // becomes one sstep.gelu, which the backends run as one kernel.
+  let hasCanonicalizer = 1;
+}
 def SStep_DivOp : SStep_BinaryOp<"div", "lhs / rhs">;
 
 def SStep_PReluOp : SStep_Op<"prelu", [Pure, AllTypesMatch<["input", "output"]>,
