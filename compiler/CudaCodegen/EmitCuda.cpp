@@ -179,6 +179,8 @@ std::string pointwise(const Node &node, const std::string &x,
     return "fabsf(" + x + ")";
   if (op == "neg")
     return "(-" + x + ")";
+  if (op == "silu")
+    return "(" + x + " / (1.0f + expf(-" + x + ")))";
   if (op == "gelu")
     return "(0.5f * " + x + " * (1.0f + erff(" + x + " * 0.70710678f)))";
   if (op == "hard_swish")

@@ -9,9 +9,9 @@ namespace sstep::cuda {
 namespace {
 
 const std::set<std::string> kUnary = {
-    "relu", "sigmoid",    "tanh",       "erf",          "exp",
-    "sqrt", "log",        "hard_swish", "hard_sigmoid", "clip",
-    "pow",  "leaky_relu", "abs",        "neg",          "gelu"};
+    "relu", "sigmoid",    "tanh",         "erf",  "exp", "sqrt",
+    "log",  "hard_swish", "hard_sigmoid", "clip", "pow", "leaky_relu",
+    "abs",  "neg",        "gelu",         "silu"};
 const std::set<std::string> kBinary = {"add", "sub", "mul", "div", "prelu"};
 const std::set<std::string> kWindow = {"max_pool2d", "avg_pool2d", "pad2d",
                                        "resize2d"};

@@ -142,4 +142,19 @@ Block fromTensor(Tensor t, const Region &region, Device &device) {
   return b;
 }
 
+std::optional<PixelLayout> pixelLayoutOf(const memory::desc &desc) {
+  if (desc.data.ndims != 4 || desc.data.format_kind != dnnl_blocked)
+    return std::nullopt;
+  const dnnl_blocking_desc_t &b = desc.data.format_desc.blocking;
+  PixelLayout l;
+  if (b.inner_nblks == 1 && b.inner_idxs[0] == 1)
+    l.lanes = b.inner_blks[0];
+  else if (b.inner_nblks != 0)
+    return std::nullopt;
+  for (int i = 0; i < 4; ++i)
+    l.stride[i] = b.strides[i];
+  l.offset = desc.data.offset0;
+  return l;
+}
+
 } // namespace sstep::cpu

@@ -22,6 +22,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace sstep::cpu {
@@ -81,6 +82,23 @@ Tensor toTensor(Device &device, const Block &block, const Region &region);
 
 /// `desc`'s layout (plain or channel-blocked) for other dims.
 memory::desc layoutLike(const memory::desc &desc, const memory::dims &dims);
+
+/// Where element (n, c, y, x) of a 4-D block lies, for the backend's own
+/// loops: blocks of `lanes` channels (1 for a plain layout), each block's
+/// lanes contiguous.
+struct PixelLayout {
+  int64_t lanes = 1;
+  int64_t stride[4] = {0, 0, 0, 0};
+  int64_t offset = 0;
+
+  int64_t at(int64_t n, int64_t c, int64_t y, int64_t x) const {
+    return offset + n * stride[0] + (c / lanes) * stride[1] + y * stride[2] +
+           x * stride[3] + c % lanes;
+  }
+};
+
+/// The layout of `desc`, if it is 4-D, plain or blocked over channels only.
+std::optional<PixelLayout> pixelLayoutOf(const memory::desc &desc);
 
 /// Whether `desc` is channel-blocked with channels padded up to the block.
 bool hasChannelPadding(const memory::desc &desc);

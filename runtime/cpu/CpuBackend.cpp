@@ -224,6 +224,8 @@ Block CpuBackend::runNode(const Node &node) {
       return runConcat(node);
     if (node.op == "layer_norm")
       return runLayerNorm(node);
+    if (node.op == "resize2d")
+      return runResize(node);
   } catch (const dnnl::error &) {
     // No oneDNN implementation for this shape or layout.
   }

@@ -92,6 +92,8 @@ private:
   Block runConcat(const Node &node);
   /// A layer norm over channels (LayerNorm.cpp), in its input's layout.
   Block runLayerNorm(const Node &node);
+  /// A nearest or linear resize (Resize.cpp), in its input's layout.
+  Block runResize(const Node &node);
   Block runReference(const Node &node);
   /// Runs `node` on oneDNN when it can, else on the reference kernels.
   Block runNode(const Node &node);

@@ -64,6 +64,8 @@ std::optional<Eltwise> eltwiseOf(const Node &node, const Program &program) {
     return Eltwise{algorithm::eltwise_hardswish};
   if (op == "gelu")
     return Eltwise{algorithm::eltwise_gelu_erf};
+  if (op == "silu")
+    return Eltwise{algorithm::eltwise_swish, 1.0f};
   if (op == "clip")
     return Eltwise{algorithm::eltwise_clip, float(node.getFloat("min")),
                    float(node.getFloat("max"))};

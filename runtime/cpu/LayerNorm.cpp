@@ -18,35 +18,6 @@
 namespace sstep::cpu {
 namespace {
 
-/// Where element (n, c, y, x) of a 4-D block lies: blocks of `lanes`
-/// channels (1 for a plain layout), each block's lanes contiguous.
-struct Layout {
-  int64_t lanes = 1;
-  int64_t stride[4] = {0, 0, 0, 0};
-  int64_t offset = 0;
-
-  int64_t at(int64_t n, int64_t c, int64_t y, int64_t x) const {
-    return offset + n * stride[0] + (c / lanes) * stride[1] + y * stride[2] +
-           x * stride[3] + c % lanes;
-  }
-};
-
-/// The layout of `desc`, if it is plain or blocked over channels only.
-std::optional<Layout> layoutOf(const memory::desc &desc) {
-  if (desc.data.ndims != 4 || desc.data.format_kind != dnnl_blocked)
-    return std::nullopt;
-  const dnnl_blocking_desc_t &b = desc.data.format_desc.blocking;
-  Layout l;
-  if (b.inner_nblks == 1 && b.inner_idxs[0] == 1)
-    l.lanes = b.inner_blks[0];
-  else if (b.inner_nblks != 0)
-    return std::nullopt;
-  for (int i = 0; i < 4; ++i)
-    l.stride[i] = b.strides[i];
-  l.offset = desc.data.offset0;
-  return l;
-}
-
 /// A constant of one value per channel.
 const float *perChannel(const Tensor &t, int64_t channels) {
   return t.size() == channels ? t.data.data() : nullptr;
@@ -67,7 +38,7 @@ Block CpuBackend::runLayerNorm(const Node &node) {
       input.region == out
           ? input.mem.get_desc()
           : layoutLike(input.mem.get_desc(), dimsOf(input.dims(), out));
-  std::optional<Layout> layout = layoutOf(desc);
+  std::optional<PixelLayout> layout = pixelLayoutOf(desc);
   memory::dims dims = desc.dims();
   const int64_t images = dims[0], channels = dims[1], rows = dims[2],
                 cols = dims[3];
@@ -82,7 +53,7 @@ Block CpuBackend::runLayerNorm(const Node &node) {
   device.stream.wait();
   const float *x = static_cast<const float *>(src.get_data_handle());
   float *y = static_cast<float *>(result.mem.get_data_handle());
-  const Layout l = *layout;
+  const PixelLayout l = *layout;
   const int64_t lanes = l.lanes;
   const int64_t blocks = (channels + lanes - 1) / lanes;
   const float epsilon = float(node.getFloat("epsilon"));

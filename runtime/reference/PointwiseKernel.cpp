@@ -83,6 +83,7 @@ void addPointwiseKernels(KernelTable &table) {
   table["sigmoid"] = unary([](double x) { return 1 / (1 + std::exp(-x)); });
   table["tanh"] = unary([](double x) { return std::tanh(x); });
   table["erf"] = unary([](double x) { return std::erf(x); });
+  table["silu"] = unary([](double x) { return x / (1 + std::exp(-x)); });
   table["gelu"] =
       unary([](double x) { return x * (1 + std::erf(x * M_SQRT1_2)) / 2; });
   table["exp"] = unary([](double x) { return std::exp(x); });

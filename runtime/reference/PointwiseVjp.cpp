@@ -221,6 +221,10 @@ void addPointwiseVjps(VjpTable &table) {
   });
   table["erf"] =
       unary([](double x) { return 2 / std::sqrt(M_PI) * std::exp(-x * x); });
+  table["silu"] = unary([](double x) {
+    double s = 1 / (1 + std::exp(-x));
+    return s * (1 + x * (1 - s));
+  });
   // Phi(x) + x phi(x): the normal distribution's CDF and density.
   table["gelu"] = unary([](double x) {
     return (1 + std::erf(x * M_SQRT1_2)) / 2 +

@@ -101,3 +101,22 @@ func.func @not_gelu(%x: tensor<1x8x?x?xf32>, %y: tensor<1x8x?x?xf32>) -> (tensor
   %9 = sstep.mul %8, %half : (tensor<1x8x?x?xf32>, tensor<f32>) -> tensor<1x8x?x?xf32>
   return %4, %9 : tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>
 }
+
+// -----
+
+// SiLU written out, x * sigmoid(x), in either order; a sigmoid gate of
+// another value (squeeze-and-excitation) stays a mul.
+// CHECK-LABEL: func.func @silu
+// CHECK-NEXT: %[[A:.*]] = sstep.silu %arg0 : tensor<1x8x?x?xf32>
+// CHECK-NEXT: %[[B:.*]] = sstep.silu %[[A]] : tensor<1x8x?x?xf32>
+// CHECK-NEXT: %[[G:.*]] = sstep.sigmoid %arg1
+// CHECK-NEXT: sstep.mul %[[B]], %[[G]]
+func.func @silu(%x: tensor<1x8x?x?xf32>, %g: tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32> {
+  %0 = sstep.sigmoid %x : tensor<1x8x?x?xf32>
+  %1 = sstep.mul %x, %0 : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+  %2 = sstep.sigmoid %1 : tensor<1x8x?x?xf32>
+  %3 = sstep.mul %2, %1 : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+  %4 = sstep.sigmoid %g : tensor<1x8x1x1xf32>
+  %5 = sstep.mul %3, %4 : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
+  return %5 : tensor<1x8x?x?xf32>
+}

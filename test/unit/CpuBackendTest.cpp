@@ -237,6 +237,39 @@ func.func @main(%x: tensor<1x20x?x?xf32>) -> tensor<1x20x?x?xf32> {
   }
 }
 
+TEST_CASE("cpu backend resizes blocks in their own layout", "[cpu]") {
+  // A linear resize by 1.5 of the plain RGB input (half-pixel centres), a
+  // convolution to 20 channels (blocked, padded), a nearest resize by 2
+  // (asymmetric, floor: a U-Net's Upsample) and a linear one to the size
+  // of the first (align_corners), each tiled so that blocks start at odd
+  // rows.
+  const char *text = R"(
+func.func @main(%x: tensor<1x3x?x?xf32>) -> tensor<1x20x?x?xf32> {
+  %bias = arith.constant dense<[0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.9, 1.0, 1.1, -1.2, 1.3, 1.4, 1.5, -1.6, 1.7, 1.8, -1.9, 2.0]> : tensor<20xf32>
+  %w = arith.constant dense<0.05> : tensor<20x3x3x3xf32>
+  %0 = sstep.resize2d %x {mode = "linear", coordinate_mode = "half_pixel", scales = array<f64: 1.5, 1.5>} : (tensor<1x3x?x?xf32>) -> tensor<1x3x?x?xf32>
+  %1 = sstep.conv2d %0, %w, %bias {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x?x?xf32>, tensor<20x3x3x3xf32>, tensor<20xf32>) -> tensor<1x20x?x?xf32>
+  %2 = sstep.resize2d %1 {coordinate_mode = "asymmetric", nearest_mode = "floor", scales = array<f64: 2.0, 2.0>} : (tensor<1x20x?x?xf32>) -> tensor<1x20x?x?xf32>
+  %3 = sstep.resize2d %2 like %1 {mode = "linear", coordinate_mode = "align_corners"} : (tensor<1x20x?x?xf32>, tensor<1x20x?x?xf32>) -> tensor<1x20x?x?xf32>
+  return %3 : tensor<1x20x?x?xf32>
+}
+)";
+  Program program = compileProgram(text);
+  std::mt19937 rng(41);
+  Tensor x = randomImage(rng, 3, 19, 25);
+  std::vector<Tensor> whole = reference::run(program, {x});
+  for (int64_t edge : {0, 7, 16}) {
+    INFO("tile edge " << edge);
+    cpu::CpuBackend backend;
+    std::vector<Tensor> got = runCpu(program, x, edge, backend);
+    REQUIRE(got[0].shape == whole[0].shape);
+    CHECK(relativeError(whole[0], got[0]) <= 1e-6);
+    auto counts = backend.counters();
+    CHECK(counts["reference_nodes"] == 0);
+    CHECK(counts["native_nodes"] > 0);
+  }
+}
+
 TEST_CASE("cpu backend runs a convolution whose weights are an input",
           "[cpu]") {
   // ONNX models may pass weights as graph inputs; oneDNN packs constants

@@ -124,11 +124,30 @@ struct GeluFromErf : OpRewritePattern<MulOp> {
   }
 };
 
+/// SiLU (Swish) as PyTorch exports nn.SiLU() before opset 14 and
+/// EfficientNet's exporters write it: x * sigmoid(x), in either order. A
+/// sigmoid of another value (a squeeze-and-excitation gate) stays a mul.
+struct SiluFromSigmoid : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp root,
+                                PatternRewriter &rewriter) const override {
+    for (auto [x, s] : {std::pair(root.getLhs(), root.getRhs()),
+                        std::pair(root.getRhs(), root.getLhs())}) {
+      auto sigmoid = s.getDefiningOp<SigmoidOp>();
+      if (sigmoid && sigmoid.getInput() == x && x.getType() == root.getType()) {
+        rewriter.replaceOpWithNewOp<SiluOp>(root, root.getType(), x);
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
 } // namespace
 
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                         MLIRContext *context) {
-  patterns.add<GeluFromErf>(context);
+  patterns.add<GeluFromErf, SiluFromSigmoid>(context);
 }
 
 } // namespace sstep

@@ -38,6 +38,7 @@ def SStep_AbsOp : SStep_UnaryOp<"abs", "|x|">;
 def SStep_NegOp : SStep_UnaryOp<"neg", "-x">;
 def SStep_HardSwishOp : SStep_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))">;
 def SStep_GeluOp : SStep_UnaryOp<"gelu", "x * (1 + erf(x / sqrt(2))) / 2">;
+def SStep_SiluOp : SStep_UnaryOp<"silu", "x / (1 + exp(-x)), x * sigmoid(x)">;
 def SStep_LeakyReluOp : SStep_UnaryOp<"leaky_relu", "x < 0 ? alpha * x : x",
     (ins DefaultValuedAttr<F32Attr, "0.01f">:$alpha)>;
 def SStep_HardSigmoidOp : SStep_UnaryOp<"hard_sigmoid",
@@ -81,8 +82,9 @@ def SStep_AddOp : SStep_BinaryOp<"add", "lhs + rhs", DeclareOpInterfaceMethods<D
 def SStep_SubOp : SStep_BinaryOp<"sub", "lhs - rhs", DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>>;
 def SStep_MulOp : SStep_BinaryOp<"mul", "lhs * rhs", DifferentiableOpInterface,
                                  [Commutative]> {
-  // GELU as exporters write it out (x * (erf(x / sqrt(2)) + 1) * 0.5)
-  // becomes one sstep.gelu, which the backends run as one kernel.
+  // GELU and SiLU as exporters write them out (x * (erf(x / sqrt(2)) + 1)
+  // * 0.5, x * sigmoid(x)) become one sstep.gelu or sstep.silu, which the
+  // backends run as one kernel.
   let hasCanonicalizer = 1;
 }
 def SStep_DivOp : SStep_BinaryOp<"div", "lhs / rhs">;

@@ -162,8 +162,8 @@ struct SinkThroughUnary : RewritePattern {
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
     if (!isa<ReluOp, SigmoidOp, TanhOp, ErfOp, ExpOp, SqrtOp, LogOp, AbsOp,
-             NegOp, HardSwishOp, GeluOp, LeakyReluOp, HardSigmoidOp, PowOp,
-             ClipOp>(op))
+             NegOp, HardSwishOp, GeluOp, SiluOp, LeakyReluOp, HardSigmoidOp,
+             PowOp, ClipOp>(op))
       return failure();
     TransposeOp t = transposeOf(op->getOperand(0));
     if (!t)
