@@ -84,6 +84,48 @@ def SinkTransposes : Pass<"sstep-sink-transposes", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def StreamInstanceNorm : Pass<"sstep-stream-instance-norm", "::mlir::func::FuncOp"> {
+  let summary = "Write instance and group norms as tile reductions and pointwise ops";
+  let description = [{
+    An instance norm (GroupNorm, as the importer writes it) needs the mean
+    and variance of all of H and W, so as one op it is non-local and runs on
+    the whole image in memory: on a slide, an image as large as the slide.
+    This pass writes it as the reference computes it, in three passes over
+    tiles: the mean (a global average pool, which tiles reduce in fp64),
+    the mean squared deviation from it (two-pass, no cancellation), then the
+    normalised, scaled and shifted output. Group statistics average the
+    channels' means with a constant 1 x 1 convolution (a global op on
+    N x C x 1 x 1) and spread them back to the channels the same way. The
+    images between passes are stored values, which may live on disk
+    (`--store`), so memory stays bounded whatever the image size.
+
+    ```mlir
+    %y = sstep.instance_norm %x, %s, %b {epsilon = 1.0e-05 : f32}
+        : (tensor<1x8x?x?xf32>, tensor<8xf32>, tensor<8xf32>)
+        -> tensor<1x8x?x?xf32>
+    ```
+
+    becomes
+
+    ```mlir
+    %m = sstep.global_avg_pool2d %x : tensor<1x8x?x?xf32> -> tensor<1x8x1x1xf32>
+    %d = sstep.sub %x, %m : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
+    %q = sstep.mul %d, %d : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+    %v = sstep.global_avg_pool2d %q : tensor<1x8x?x?xf32> -> tensor<1x8x1x1xf32>
+    %e = sstep.add %v, %eps : (tensor<1x8x1x1xf32>, tensor<f32>) -> tensor<1x8x1x1xf32>
+    %r = sstep.sqrt %e : tensor<1x8x1x1xf32>
+    %g = sstep.div %s3, %r : (tensor<8x1x1xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x1x1xf32>
+    %n = sstep.mul %d, %g : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
+    %y = sstep.add %n, %b3 : (tensor<1x8x?x?xf32>, tensor<8x1x1xf32>) -> tensor<1x8x?x?xf32>
+    ```
+
+    Norms of other ranks, of unknown channels, or with scale or bias that
+    are not constants stay as they are.
+  }];
+  let dependentDialects = ["::sstep::SStepDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def Partition : Pass<"sstep-partition", "::mlir::ModuleOp"> {
   let summary = "Split the network into tile groups bounded by non-local ops";
   let description = [{

@@ -34,6 +34,7 @@ private:
   /// The role of `op`, given which of its operands are images computed from
   /// the input.
   StringRef roleOf(Operation *op);
+  void deferToReaders(func::FuncOp func);
   void markMaterialized(func::FuncOp func);
 
   /// The stage at which each value is ready.
@@ -98,8 +99,50 @@ void PartitionPass::partition(func::FuncOp func) {
         images.insert(result);
     }
   }
+  deferToReaders(func);
   markMaterialized(func);
   func->setAttr("sstep.stages", builder.getI64IntegerAttr(stages));
+}
+
+namespace {
+int64_t stageOf(Operation *op) {
+  return op->getAttrOfType<IntegerAttr>("sstep.stage").getInt();
+}
+bool hasRole(Operation *op, StringRef role) {
+  auto attr = op->getAttrOfType<StringAttr>("sstep.role");
+  return attr && attr.getValue() == role;
+}
+} // namespace
+
+// A pointwise tile op whose image operands all come from earlier stages
+// (they are stored anyway) and whose readers all run in later stages is
+// computed where it is read: storing its operands' pixels longer costs
+// nothing more, and its own result is never stored. A streamed instance
+// norm's `x - mean` is recomputed by its last pass rather than kept.
+void PartitionPass::deferToReaders(func::FuncOp func) {
+  Builder builder(&getContext());
+  SmallVector<Operation *> ops;
+  for (Operation &op : func.getBody().front())
+    if (hasRole(&op, "tile"))
+      ops.push_back(&op);
+  for (Operation *op : llvm::reverse(ops)) {
+    SpatialOpInterface rule = getWindowRule(op);
+    if (!rule || rule.getAxisRule(0).kind != AxisRule::Kind::Identity ||
+        rule.getAxisRule(1).kind != AxisRule::Kind::Identity ||
+        op->getNumResults() != 1 || op->use_empty())
+      continue;
+    int64_t stage = stageOf(op);
+    bool storedOperands = llvm::all_of(op->getOperands(), [&](Value v) {
+      Operation *from = v.getDefiningOp();
+      return !images.contains(v) ||
+             (from && hasRole(from, "tile") && stageOf(from) < stage);
+    });
+    int64_t first = INT64_MAX;
+    for (Operation *user : op->getUsers())
+      first = hasRole(user, "tile") ? std::min(first, stageOf(user)) : -1;
+    if (storedOperands && first > stage && first != INT64_MAX)
+      op->setAttr("sstep.stage", builder.getI64IntegerAttr(first));
+  }
 }
 
 void PartitionPass::markMaterialized(func::FuncOp func) {

@@ -17,6 +17,9 @@ void buildPipeline(mlir::PassManager &pm, const PipelineOptions &options) {
   // The importer leaves duplicate and dead constants behind; canonicalizing
   // first keeps them out of the partition and of the plan's weights.
   pm.addPass(mlir::createCanonicalizerPass());
+  // Instance and group norms as tile reductions, so that no image is held
+  // whole for them.
+  pm.addNestedPass<mlir::func::FuncOp>(createStreamInstanceNorm());
   pm.addPass(createPartition());
   // Every plan says whether and how it can be trained; a model that cannot
   // still compiles for inference (the reason is kept for the backward pass).

@@ -241,7 +241,13 @@ void Run::route(const plan::Stage &stage, const plan::TileWindows &w, int v,
     reduced |= program.nodes[id].operands[0] == v;
   if (!reduced && streamedAs[v].empty())
     return;
-  Tensor part = crop(block, computed, owned);
+  // A tile computed no more than it owns (a whole image, a stage without
+  // halos) hands its block on as it is.
+  const bool whole = computed == owned;
+  Tensor cropped;
+  if (!whole)
+    cropped = crop(block, computed, owned);
+  const Tensor &part = whole ? block : cropped;
   for (int id : stage.reduceNodes)
     if (program.nodes[id].operands[0] == v)
       reducers[id].add(part);

@@ -274,10 +274,19 @@ bool RandomNet::instanceNorm(const Val &in) {
   std::string scale = constant({in.channels});
   std::string bias = constant({in.channels});
   std::string c = "tensor<" + std::to_string(in.channels) + "xf32>";
+  // Every other norm is a GroupNorm, of the most groups short of one per
+  // channel (chosen without the generator, so the networks other tests
+  // draw stay the ones they were written for).
+  std::string groups;
+  for (int64_t g = in.channels - 1; g >= 1 && counter % 2 == 1; --g)
+    if (in.channels % g == 0) {
+      groups = " {groups = " + std::to_string(g) + " : i64}";
+      break;
+    }
   std::string y = fresh();
   body += "  " + y + " = sstep.instance_norm " + in.name + ", " + scale + ", " +
-          bias + " : (" + type(in) + ", " + c + ", " + c + ") -> " + type(in) +
-          "\n";
+          bias + groups + " : (" + type(in) + ", " + c + ", " + c + ") -> " +
+          type(in) + "\n";
   define(y, in.channels, in.size);
   return true;
 }

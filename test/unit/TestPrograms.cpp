@@ -21,7 +21,7 @@ namespace sstep::test {
 
 /// Parses, verifies, partitions and exports `text`; fails the test case
 /// with the diagnostics otherwise.
-Program compileProgram(const std::string &text) {
+Program compileProgram(const std::string &text, bool streamNorms) {
   mlir::MLIRContext context;
   context.loadDialect<SStepDialect, mlir::func::FuncDialect,
                       mlir::arith::ArithDialect>();
@@ -36,6 +36,8 @@ Program compileProgram(const std::string &text) {
   REQUIRE(module);
   REQUIRE(mlir::succeeded(mlir::verify(*module)));
   mlir::PassManager pm(&context);
+  if (streamNorms)
+    pm.addNestedPass<mlir::func::FuncOp>(createStreamInstanceNorm());
   pm.addPass(createPartition());
   pm.addPass(createDifferentiate());
   REQUIRE(mlir::succeeded(pm.run(*module)));
