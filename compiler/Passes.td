@@ -152,7 +152,10 @@ def Partition : Pass<"sstep-partition", "::mlir::ModuleOp"> {
     An image value that a later stage, a `whole` op or the function's result
     reads is materialised: its producer gets `sstep.materialize`. The function
     gets `sstep.stages`: one more than the last stage holding a tile op (a
-    stage may hold no tiles, only global or whole ops).
+    stage may hold no tiles, only global or whole ops). A pointwise tile op
+    whose image operands all come from earlier stages (stored anyway) and
+    whose readers all run later moves to its first reader's stage, so its
+    result is computed where it is read and never stored.
 
     Example, a squeeze-and-excitation block:
 
