@@ -65,7 +65,8 @@ Stages planStages(const Program &program) {
       stage.tileNodes.push_back(id);
       break;
     case Role::Reduce:
-      if (node.reduction != "mean" && node.reduction != "max")
+      if (node.reduction != "mean" && node.reduction != "max" &&
+          node.reduction != "sum")
         throw RuntimeError(node.describe() +
                            ": cannot combine per-tile results of '" +
                            node.reduction + "'");

@@ -126,3 +126,19 @@ func.func @unet_skip(%x: tensor<1x3x?x?xf32>, %w0: tensor<8x3x3x3xf32>, %w1: ten
   %5 = sstep.conv2d %4, %w2 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x?x?xf32>, tensor<8x16x3x3xf32>) -> tensor<1x8x?x?xf32>
   return %5 : tensor<1x8x?x?xf32>
 }
+
+// -----
+
+// GRN's sum of squares over H and W (a reduce kept as 1 x 1) combines tiles'
+// partial sums like a global pool; a minimum has no tile reduction, reads
+// the squares whole, and so has them materialised.
+// CHECK-LABEL: func.func @sum_over_space
+// CHECK: sstep.mul %arg0, %arg0 {sstep.materialize, sstep.role = "tile", sstep.stage = 0 : i64}
+// CHECK: sstep.reduce {{.*}}kind = "sum", sstep.role = "reduce", sstep.stage = 0 : i64}
+// CHECK: sstep.reduce {{.*}}kind = "min", sstep.role = "whole", sstep.stage = 0 : i64}
+func.func @sum_over_space(%x: tensor<1x4x?x?xf32>) -> (tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>) {
+  %0 = sstep.mul %x, %x : (tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>) -> tensor<1x4x?x?xf32>
+  %1 = sstep.reduce %0 {axes = array<i64: 2, 3>, keepdims = true, kind = "sum"} : tensor<1x4x?x?xf32> -> tensor<1x4x1x1xf32>
+  %2 = sstep.reduce %0 {axes = array<i64: 2, 3>, keepdims = true, kind = "min"} : tensor<1x4x?x?xf32> -> tensor<1x4x1x1xf32>
+  return %1, %2 : tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>
+}

@@ -143,6 +143,15 @@ bool ReduceOp::isNonLocal() {
            getAxes() == ArrayRef<int64_t>{1});
 }
 
+// Over all of H and W of an image, keeping them as 1 x 1, sums, means and
+// maxima combine from tiles' partial results like global pools.
+llvm::StringRef ReduceOp::getTileReduction() {
+  StringRef kind = getKind();
+  bool space = getInput().getType().getRank() == 4 && getKeepdims() &&
+               getAxes() == ArrayRef<int64_t>{2, 3};
+  return space && kind != "min" ? kind : "";
+}
+
 // An average's gradient spreads dy by the window's divisor, which depends on
 // the geometry only.
 bool AvgPool2DOp::vjpReadsOperand(unsigned) { return false; }

@@ -108,7 +108,8 @@ def SStep_GlobalMaxPool2DOp : SStep_GlobalPool2DOp<"global_max_pool2d"> {
 }
 
 def SStep_ReduceOp : SStep_Op<"reduce", [Pure, SpatialOpInterface,
-    DeclareOpInterfaceMethods<NonLocalOpInterface, ["isNonLocal"]>]> {
+    DeclareOpInterfaceMethods<NonLocalOpInterface,
+        ["isNonLocal", "getTileReduction"]>]> {
   let summary = "Mean, sum, maximum or minimum over `axes` (ONNX Reduce*)";
   let description = [{
     Reduces over `axes` (non-negative, distinct): `kind` is `mean` or `sum`
@@ -116,8 +117,9 @@ def SStep_ReduceOp : SStep_Op<"reduce", [Pure, SpatialOpInterface,
     the reduced dimensions stay as 1, else they go. Over channels alone of
     an NCHW image with `keepdims` (CBAM's `x.mean(1, keepdim=True)`) it is
     pointwise in space; any other reduction of an image is non-local. The
-    reduction over H and W with `keepdims` imports as a global pool instead,
-    which tiles reduce piecewise.
+    reduction over H and W with `keepdims` imports as a global pool instead;
+    a sum or maximum over them (ConvNeXt-V2's GRN squares and sums) stays a
+    reduce, which tiles reduce piecewise too.
 
     ```mlir
     %y = sstep.reduce %x {axes = array<i64: 1>, keepdims = true,
