@@ -68,8 +68,7 @@ plan::BlockLayout CpuTileModel::layout(const Program &program,
     bool blocked = false;
     if (step.nodes.size() > 1) // a convolution with post-ops
       blocked = true;
-    else if (eltwiseOf(node, program) || isChannelLayerNorm(node, program) ||
-             node.op == "resize2d")
+    else if (keepsInputLayout(node, program))
       blocked = layout.blocked[node.operands[0]];
     else
       blocked = writesBlocked(program, node);

@@ -102,6 +102,17 @@ bool isChannelLayerNorm(const Node &node, const Program &program) {
          program.values[node.operands[0]].shape.size() == 4;
 }
 
+bool isChannelSlice(const Node &node, const Program &program) {
+  return node.op == "slice" &&
+         node.getInts("axes") == std::vector<int64_t>{1} &&
+         program.values[node.operands[0]].shape.size() == 4;
+}
+
+bool keepsInputLayout(const Node &node, const Program &program) {
+  return eltwiseOf(node, program) || isChannelLayerNorm(node, program) ||
+         isChannelSlice(node, program) || node.op == "resize2d";
+}
+
 namespace {
 
 /// Per value: how many node operands read it.

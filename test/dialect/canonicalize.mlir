@@ -120,3 +120,23 @@ func.func @silu(%x: tensor<1x8x?x?xf32>, %g: tensor<1x8x1x1xf32>) -> tensor<1x8x
   %5 = sstep.mul %3, %4 : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
   return %5 : tensor<1x8x?x?xf32>
 }
+
+// -----
+
+// Hard swish before opset 14: x * hard_sigmoid(x) with alpha 1/6, beta 1/2.
+// Another alpha, or the gate of another value (MobileNetV3's SE), stays.
+// CHECK-LABEL: func.func @hard_swish
+// CHECK-NEXT: %[[A:.*]] = sstep.hard_swish %arg0 : tensor<1x8x?x?xf32>
+// CHECK-NEXT: %[[S:.*]] = sstep.hard_sigmoid %[[A]] {alpha = 2.500000e-01 : f32}
+// CHECK-NEXT: %[[B:.*]] = sstep.mul %[[A]], %[[S]]
+// CHECK-NEXT: %[[G:.*]] = sstep.hard_sigmoid %arg1 {alpha = 0.166666672 : f32}
+// CHECK-NEXT: sstep.mul %[[B]], %[[G]]
+func.func @hard_swish(%x: tensor<1x8x?x?xf32>, %g: tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32> {
+  %0 = sstep.hard_sigmoid %x {alpha = 0.166666672 : f32} : tensor<1x8x?x?xf32>
+  %1 = sstep.mul %0, %x : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+  %2 = sstep.hard_sigmoid %1 {alpha = 0.25 : f32} : tensor<1x8x?x?xf32>
+  %3 = sstep.mul %1, %2 : (tensor<1x8x?x?xf32>, tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32>
+  %4 = sstep.hard_sigmoid %g {alpha = 0.166666672 : f32} : tensor<1x8x1x1xf32>
+  %5 = sstep.mul %3, %4 : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
+  return %5 : tensor<1x8x?x?xf32>
+}

@@ -143,11 +143,31 @@ struct SiluFromSigmoid : OpRewritePattern<MulOp> {
   }
 };
 
+/// Hard swish as exporters before opset 14 write nn.Hardswish():
+/// x * hard_sigmoid(x) with alpha 1/6 and beta 1/2 (MobileNetV3).
+struct HardSwishFromHardSigmoid : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp root,
+                                PatternRewriter &rewriter) const override {
+    for (auto [x, s] : {std::pair(root.getLhs(), root.getRhs()),
+                        std::pair(root.getRhs(), root.getLhs())}) {
+      auto gate = s.getDefiningOp<HardSigmoidOp>();
+      if (gate && gate.getInput() == x && x.getType() == root.getType() &&
+          std::abs(gate.getAlpha().convertToDouble() - 1.0 / 6) <= 1e-7 &&
+          gate.getBeta().convertToDouble() == 0.5) {
+        rewriter.replaceOpWithNewOp<HardSwishOp>(root, root.getType(), x);
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
 } // namespace
 
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                         MLIRContext *context) {
-  patterns.add<GeluFromErf, SiluFromSigmoid>(context);
+  patterns.add<GeluFromErf, SiluFromSigmoid, HardSwishFromHardSigmoid>(context);
 }
 
 } // namespace sstep

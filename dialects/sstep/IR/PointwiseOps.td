@@ -82,9 +82,10 @@ def SStep_AddOp : SStep_BinaryOp<"add", "lhs + rhs", DeclareOpInterfaceMethods<D
 def SStep_SubOp : SStep_BinaryOp<"sub", "lhs - rhs", DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>>;
 def SStep_MulOp : SStep_BinaryOp<"mul", "lhs * rhs", DifferentiableOpInterface,
                                  [Commutative]> {
-  // GELU and SiLU as exporters write them out (x * (erf(x / sqrt(2)) + 1)
-  // * 0.5, x * sigmoid(x)) become one sstep.gelu or sstep.silu, which the
-  // backends run as one kernel.
+  // GELU, SiLU and hard swish as exporters write them out (x * (erf(x /
+  // sqrt(2)) + 1) * 0.5, x * sigmoid(x), x * hard_sigmoid(x)) become one
+  // sstep.gelu, sstep.silu or sstep.hard_swish, which the backends run as
+  // one kernel.
   let hasCanonicalizer = 1;
 }
 def SStep_DivOp : SStep_BinaryOp<"div", "lhs / rhs">;
