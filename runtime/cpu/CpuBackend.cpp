@@ -226,8 +226,8 @@ Block CpuBackend::runNode(const Node &node) {
       return runLayerNorm(node);
     if (node.op == "resize2d")
       return runResize(node);
-    if (node.op == "slice")
-      return runSlice(node);
+    if (node.op == "slice" || node.op == "channel_shuffle")
+      return runChannelGather(node);
   } catch (const dnnl::error &) {
     // No oneDNN implementation for this shape or layout.
   }

@@ -94,8 +94,9 @@ private:
   Block runLayerNorm(const Node &node);
   /// A nearest or linear resize (Resize.cpp), in its input's layout.
   Block runResize(const Node &node);
-  /// A slice of channels (ChannelSlice.cpp), in its input's layout.
-  Block runSlice(const Node &node);
+  /// A slice or shuffle of channels (ChannelGather.cpp), in its input's
+  /// layout.
+  Block runChannelGather(const Node &node);
   Block runReference(const Node &node);
   /// Runs `node` on oneDNN when it can, else on the reference kernels.
   Block runNode(const Node &node);

@@ -102,15 +102,16 @@ bool isChannelLayerNorm(const Node &node, const Program &program) {
          program.values[node.operands[0]].shape.size() == 4;
 }
 
-bool isChannelSlice(const Node &node, const Program &program) {
-  return node.op == "slice" &&
-         node.getInts("axes") == std::vector<int64_t>{1} &&
-         program.values[node.operands[0]].shape.size() == 4;
+bool isChannelGather(const Node &node, const Program &program) {
+  bool image = program.values[node.operands[0]].shape.size() == 4;
+  return image && (node.op == "channel_shuffle" ||
+                   (node.op == "slice" &&
+                    node.getInts("axes") == std::vector<int64_t>{1}));
 }
 
 bool keepsInputLayout(const Node &node, const Program &program) {
   return eltwiseOf(node, program) || isChannelLayerNorm(node, program) ||
-         isChannelSlice(node, program) || node.op == "resize2d";
+         isChannelGather(node, program) || node.op == "resize2d";
 }
 
 namespace {

@@ -54,12 +54,13 @@ std::optional<ChannelBinary> channelBinaryOf(const Node &node,
 /// LayerNorm), which the backend runs in its input's layout.
 bool isChannelLayerNorm(const Node &node, const Program &program);
 
-/// Whether `node` slices an image's channels alone (ShuffleNet's split),
-/// which the backend copies in its input's layout.
-bool isChannelSlice(const Node &node, const Program &program);
+/// Whether `node` slices an image's channels alone or shuffles them
+/// (ShuffleNet's split and shuffle), which the backend gathers in its
+/// input's layout.
+bool isChannelGather(const Node &node, const Program &program);
 
 /// Whether the backend writes `node`'s result in its first operand's layout:
-/// element-wise ops, channel layer norms and slices, resizes.
+/// element-wise ops, channel layer norms, slices and shuffles, resizes.
 bool keepsInputLayout(const Node &node, const Program &program);
 
 struct Step {

@@ -270,12 +270,14 @@ func.func @main(%x: tensor<1x3x?x?xf32>) -> tensor<1x20x?x?xf32> {
   }
 }
 
-TEST_CASE("cpu backend slices channels in the block's layout", "[cpu]") {
+TEST_CASE("cpu backend slices and shuffles channels in the block's layout",
+          "[cpu]") {
   // ShuffleNet's split of 48 channels at 24 (not a block boundary), every
-  // other channel of a convolution's output from 5 on, and a slice of the
-  // plain input; each slice feeds a convolution, so a wrong lane shows.
+  // other channel of a convolution's output from 5 on, a slice of the
+  // plain input, and a shuffle of the split in three groups; each feeds a
+  // convolution, so a wrong lane shows.
   const char *text = R"(
-func.func @main(%x: tensor<1x6x?x?xf32>) -> (tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>) {
+func.func @main(%x: tensor<1x6x?x?xf32>) -> (tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>) {
   %bias = arith.constant dense<[0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.9, 1.0, 1.1, -1.2, 1.3, 1.4, 1.5, -1.6, 1.7, 1.8, -1.9, 2.0, 0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.9, 1.0, 1.1, -1.2, 1.3, 1.4, 1.5, -1.6, 1.7, 1.8, -1.9, 2.0, 2.1, 2.2, -2.3, 2.4, 2.5, 2.6, -2.7, 2.8]> : tensor<48xf32>
   %w = arith.constant dense<0.05> : tensor<48x6x3x3xf32>
   %ramp = arith.constant dense<[[[[1.0]], [[2.0]], [[3.0]], [[4.0]], [[5.0]], [[6.0]], [[7.0]], [[8.0]], [[9.0]], [[10.0]], [[11.0]], [[12.0]], [[13.0]], [[14.0]], [[15.0]], [[16.0]], [[17.0]], [[18.0]], [[19.0]], [[20.0]], [[21.0]], [[22.0]], [[23.0]], [[24.0]]], [[[-1.0]], [[2.0]], [[-3.0]], [[4.0]], [[-5.0]], [[6.0]], [[-7.0]], [[8.0]], [[-9.0]], [[10.0]], [[-11.0]], [[12.0]], [[-13.0]], [[14.0]], [[-15.0]], [[16.0]], [[-17.0]], [[18.0]], [[-19.0]], [[20.0]], [[-21.0]], [[22.0]], [[-23.0]], [[24.0]]], [[[0.5]], [[0.0]], [[0.5]], [[0.0]], [[0.5]], [[0.0]], [[0.5]], [[0.0]], [[0.5]], [[0.0]], [[0.5]], [[0.0]], [[0.5]], [[0.0]], [[0.5]], [[0.0]], [[0.5]], [[0.0]], [[0.5]], [[0.0]], [[0.5]], [[0.0]], [[0.5]], [[1.0]]], [[[3.0]], [[1.0]], [[4.0]], [[1.0]], [[5.0]], [[9.0]], [[2.0]], [[6.0]], [[5.0]], [[3.0]], [[5.0]], [[8.0]], [[9.0]], [[7.0]], [[9.0]], [[3.0]], [[2.0]], [[3.0]], [[8.0]], [[4.0]], [[6.0]], [[2.0]], [[6.0]], [[4.0]]]]> : tensor<4x24x1x1xf32>
@@ -288,7 +290,9 @@ func.func @main(%x: tensor<1x6x?x?xf32>) -> (tensor<1x4x?x?xf32>, tensor<1x4x?x?
   %5 = sstep.slice %2 {axes = array<i64: 1>, ends = array<i64: 3>, starts = array<i64: 0>, steps = array<i64: 1>} : tensor<1x22x?x?xf32> -> tensor<1x3x?x?xf32>
   %6 = sstep.conv2d %5, %w3 : (tensor<1x3x?x?xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x?x?xf32>
   %7 = sstep.conv2d %3, %w3 : (tensor<1x3x?x?xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x?x?xf32>
-  return %4, %6, %7 : tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>
+  %8 = sstep.channel_shuffle %1 {groups = 3 : i64} : tensor<1x24x?x?xf32>
+  %9 = sstep.conv2d %8, %ramp : (tensor<1x24x?x?xf32>, tensor<4x24x1x1xf32>) -> tensor<1x4x?x?xf32>
+  return %4, %6, %7, %9 : tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>, tensor<1x4x?x?xf32>
 }
 )";
   Program program = compileProgram(text);
@@ -299,7 +303,7 @@ func.func @main(%x: tensor<1x6x?x?xf32>) -> (tensor<1x4x?x?xf32>, tensor<1x4x?x?
     INFO("tile edge " << edge);
     cpu::CpuBackend backend;
     std::vector<Tensor> got = runCpu(program, x, edge, backend);
-    for (size_t i = 0; i < 3; ++i) {
+    for (size_t i = 0; i < 4; ++i) {
       INFO("output " << i);
       REQUIRE(got[i].shape == whole[i].shape);
       CHECK(relativeError(whole[i], got[i]) <= 1e-5);

@@ -1,11 +1,13 @@
-//===- ChannelSlice.cpp - Slices of channels, in the block's layout -------===//
+//===- ChannelGather.cpp - Channel slices and shuffles, in the layout -----===//
 //
 // ShuffleNet splits every block's channels in two (`x.chunk(2, dim=1)`, an
-// ONNX Slice over channels). oneDNN views a channel range of a blocked
-// layout only at block boundaries, and the halves of 48 channels in 16-lane
-// blocks start at 24; the reference kernels took a whole tile per slice.
-// Here each output lane is copied from its source lane, pixel by pixel, in
-// the input block's layout (plain or channel-blocked), padding kept zero.
+// ONNX Slice over channels) and deals them out again (a channel shuffle).
+// oneDNN views a channel range of a blocked layout only at block
+// boundaries, and the halves of 48 channels in 16-lane blocks start at 24;
+// the reference kernels took a whole tile per node. Both are a gather: each
+// output channel is one input channel. Here each output lane is copied from
+// its source lane, pixel by pixel, in the input block's layout (plain or
+// channel-blocked), padding kept zero.
 //
 // Example: channels [24, 48) of 48 in 16-lane blocks: output lane 0 of
 // block 0 reads block 1, lane 8; output block 1, lane 7 reads block 2,
@@ -18,27 +20,52 @@
 #include "runtime/reference/Kernels.h"
 
 namespace sstep::cpu {
+namespace {
 
-Block CpuBackend::runSlice(const Node &node) {
+/// Per output channel of `node` (a channel slice or shuffle of an input of
+/// `channels`), the input channel it copies; empty if there is none.
+std::vector<int64_t> sourceChannels(const Node &node, int64_t channels) {
+  std::vector<int64_t> sources;
+  if (node.op == "slice") {
+    const int64_t step = node.getInts("steps")[0];
+    shape::SliceRange range = shape::sliceRange(
+        channels, node.getInts("starts")[0], node.getInts("ends")[0], step);
+    if (step < 1)
+      return {};
+    for (int64_t c = 0; c < range.count; ++c)
+      sources.push_back(range.first + c * step);
+  } else {
+    // Output channel j * groups + i is input channel i * (C / groups) + j.
+    const int64_t groups = node.getInt("groups");
+    if (groups < 1 || channels % groups != 0)
+      return {};
+    for (int64_t c = 0; c < channels; ++c)
+      sources.push_back((c % groups) * (channels / groups) + c / groups);
+  }
+  return sources;
+}
+
+} // namespace
+
+Block CpuBackend::runChannelGather(const Node &node) {
   auto unsupported = [] {
-    throw dnnl::error(dnnl_unimplemented, "no slice for this layout");
+    throw dnnl::error(dnnl_unimplemented, "no channel gather for this layout");
   };
-  if (!isChannelSlice(node, *program))
+  if (!isChannelGather(node, *program))
     unsupported();
   const Region &out = w->compute[node.results[0]];
   const Block &input = blockOf(node.operands[0]);
   memory::dims in = input.dims();
-  shape::SliceRange range =
-      shape::sliceRange(in[1], node.getInts("starts")[0],
-                        node.getInts("ends")[0], node.getInts("steps")[0]);
-  const int64_t step = node.getInts("steps")[0], channels = range.count;
+  std::vector<int64_t> sources = sourceChannels(node, in[1]);
+  const int64_t channels = int64_t(sources.size());
+  if (channels < 1 || program->values[node.results[0]].shape[1] != channels)
+    unsupported();
   memory::desc desc =
       layoutLike(input.mem.get_desc(),
                  {in[0], channels, out.axes[0].size(), out.axes[1].size()});
   std::optional<PixelLayout> from = pixelLayoutOf(input.mem.get_desc());
   std::optional<PixelLayout> to = pixelLayoutOf(desc);
-  if (!from || !to || step < 1 || channels < 1 ||
-      program->values[node.results[0]].shape[1] != channels)
+  if (!from || !to)
     unsupported();
   Block result = newBlock(device, out, desc);
   device.stream.wait();
@@ -54,7 +81,7 @@ Block CpuBackend::runSlice(const Node &node) {
     std::vector<int64_t> source(size_t(lanes), -1);
     for (int64_t k = 0; k < lanes && b * lanes + k < channels; ++k)
       source[size_t(k)] =
-          from->at(n, range.first + (b * lanes + k) * step, r + dy, dx);
+          from->at(n, sources[size_t(b * lanes + k)], r + dy, dx);
     float *q = y + to->at(n, b * lanes, r, 0);
     for (int64_t c = 0; c < cols; ++c, q += to->stride[3])
       for (int64_t k = 0; k < lanes; ++k)
