@@ -47,7 +47,9 @@ bool writesBlocked(const Program &program, const Node &node) {
   if (op == "conv2d" || op == "max_pool2d" || op == "avg_pool2d")
     return true;
   if (op == "add" || op == "sub" || op == "mul" || op == "div")
-    return node.operands.size() == 2 && fullSize(program, node, 0);
+    return node.operands.size() == 2 &&
+           (fullSize(program, node, 0) ||
+            ((op == "add" || op == "mul") && fullSize(program, node, 1)));
   if (op == "concat") {
     bool all = node.getInt("axis") == 1;
     for (size_t i = 0; all && i < node.operands.size(); ++i)

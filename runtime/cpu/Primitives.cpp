@@ -12,6 +12,8 @@
 #include "runtime/cpu/CpuBackend.h"
 #include "runtime/reference/Kernels.h"
 
+#include <array>
+
 namespace sstep::cpu {
 namespace {
 
@@ -132,9 +134,18 @@ Block CpuBackend::runBinary(const Node &node) {
   std::vector<Tensor> small;
   small.reserve(2); // srcs point into it
   memory::dims dst;
-  for (size_t i = 0; i < 2; ++i) {
+  // oneDNN broadcasts its second source only: a squeeze-and-excitation
+  // gate multiplied from the left (mul(gate, x)) is taken from the right,
+  // which add and mul allow.
+  std::array<size_t, 2> order{0, 1};
+  auto full = [&](size_t i) {
+    return node.window->spatial[i] && (*sizes)[node.operands[i]] == image;
+  };
+  if ((node.op == "add" || node.op == "mul") && !full(0) && full(1))
+    order = {1, 0};
+  for (size_t i : order) {
     int v = node.operands[i];
-    if (node.window->spatial[i] && (*sizes)[v] == image) {
+    if (full(i)) {
       const Block &b = blockOf(v);
       memory::desc desc(dimsOf(b.dims(), out), dt::f32, blocked);
       srcs.push_back(extract(device, b, out, desc));
@@ -143,7 +154,7 @@ Block CpuBackend::runBinary(const Node &node) {
     }
     // A per-channel or scalar operand, broadcast by oneDNN: only as the
     // second operand (sub and div are not symmetric) and at most 4-D.
-    if (i == 0)
+    if (i == order[0])
       unsupported();
     const Tensor &t =
         node.window->spatial[i]

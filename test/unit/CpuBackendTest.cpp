@@ -314,6 +314,35 @@ func.func @main(%x: tensor<1x6x?x?xf32>) -> (tensor<1x4x?x?xf32>, tensor<1x4x?x?
   }
 }
 
+TEST_CASE("cpu backend applies a gate from either side on oneDNN", "[cpu]") {
+  // Squeeze-and-excitation as MobileNetV3 exports it, gate on the left
+  // (mul(gate, x)), and an add of a per-channel vector on the left: oneDNN
+  // broadcasts its second source only, so both are taken from the right.
+  const char *text = R"(
+func.func @main(%x: tensor<1x3x?x?xf32>) -> tensor<1x20x?x?xf32> {
+  %bias = arith.constant dense<[0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.9, 1.0, 1.1, -1.2, 1.3, 1.4, 1.5, -1.6, 1.7, 1.8, -1.9, 2.0]> : tensor<20xf32>
+  %w = arith.constant dense<0.05> : tensor<20x3x3x3xf32>
+  %0 = sstep.conv2d %x, %w, %bias {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x?x?xf32>, tensor<20x3x3x3xf32>, tensor<20xf32>) -> tensor<1x20x?x?xf32>
+  %1 = sstep.global_avg_pool2d %0 : tensor<1x20x?x?xf32> -> tensor<1x20x1x1xf32>
+  %2 = sstep.sigmoid %1 : tensor<1x20x1x1xf32>
+  %3 = sstep.mul %2, %0 : (tensor<1x20x1x1xf32>, tensor<1x20x?x?xf32>) -> tensor<1x20x?x?xf32>
+  %4 = sstep.add %1, %3 : (tensor<1x20x1x1xf32>, tensor<1x20x?x?xf32>) -> tensor<1x20x?x?xf32>
+  return %4 : tensor<1x20x?x?xf32>
+}
+)";
+  Program program = compileProgram(text);
+  std::mt19937 rng(47);
+  Tensor x = randomImage(rng, 3, 19, 23);
+  std::vector<Tensor> whole = reference::run(program, {x});
+  for (int64_t edge : {0, 8}) {
+    INFO("tile edge " << edge);
+    cpu::CpuBackend backend;
+    std::vector<Tensor> got = runCpu(program, x, edge, backend);
+    CHECK(relativeError(whole[0], got[0]) <= 1e-5);
+    CHECK(backend.counters()["reference_nodes"] == 0);
+  }
+}
+
 TEST_CASE("cpu backend runs a convolution whose weights are an input",
           "[cpu]") {
   // ONNX models may pass weights as graph inputs; oneDNN packs constants
