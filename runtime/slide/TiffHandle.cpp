@@ -39,7 +39,13 @@ TiffHandle::TiffHandle(const std::string &path, const char *mode) {
   TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
   TIFFOpenOptionsSetErrorHandlerExtR(opts, appendError, &errors_);
   TIFFOpenOptionsSetWarningHandlerExtR(opts, keepWarning, &warnings_);
-  tiff_ = TIFFOpenExt(path.c_str(), mode, opts);
+  // Reads go through read(), not a memory map of the file: a mapped slide's
+  // pages count in the resident set as they are read (the whole slide by
+  // the end of a run, 570 MB of a 100,000² one, which a cluster's memory
+  // limit sees), and a file truncated under a mapping kills the process
+  // with SIGBUS where read() returns an error naming the tile.
+  std::string how = std::string(mode) == "r" ? "rm" : mode;
+  tiff_ = TIFFOpenExt(path.c_str(), how.c_str(), opts);
   TIFFOpenOptionsFree(opts);
   if (!tiff_)
     throw SlideError(path, "libtiff cannot open it: " +
