@@ -213,6 +213,8 @@ Block CpuBackend::runNode(const Node &node) {
     if (node.op == "conv2d")
       return runConv(
           Step{{int(&node - program->nodes.data())}, -1, -1, node.results[0]});
+    if (node.op == "conv_transpose2d")
+      return runConvTranspose(node);
     if (node.op == "max_pool2d" || node.op == "avg_pool2d")
       return runPool(node);
     if (auto eltwise = eltwiseOf(node, *program))

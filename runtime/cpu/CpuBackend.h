@@ -94,6 +94,9 @@ private:
   Block runLayerNorm(const Node &node);
   /// A nearest or linear resize (Resize.cpp), in its input's layout.
   Block runResize(const Node &node);
+  /// A transposed convolution on oneDNN's deconvolution
+  /// (ConvTransposeStep.cpp).
+  Block runConvTranspose(const Node &node);
   /// A slice or shuffle of channels (ChannelGather.cpp), in its input's
   /// layout.
   Block runChannelGather(const Node &node);

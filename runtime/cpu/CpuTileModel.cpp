@@ -44,7 +44,8 @@ bool fullSize(const Program &program, const Node &node, size_t i) {
 /// runConcat refusals, for blocks inside the image).
 bool writesBlocked(const Program &program, const Node &node) {
   const std::string &op = node.op;
-  if (op == "conv2d" || op == "max_pool2d" || op == "avg_pool2d")
+  if (op == "conv2d" || op == "conv_transpose2d" || op == "max_pool2d" ||
+      op == "avg_pool2d")
     return true;
   if (op == "add" || op == "sub" || op == "mul" || op == "div")
     return node.operands.size() == 2 &&
