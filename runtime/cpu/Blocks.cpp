@@ -142,6 +142,12 @@ Block fromTensor(Tensor t, const Region &region, Device &device) {
   return b;
 }
 
+memory::desc layoutOver(const Block &block, const Region &region) {
+  return block.region == region
+             ? block.mem.get_desc()
+             : layoutLike(block.mem.get_desc(), dimsOf(block.dims(), region));
+}
+
 std::optional<PixelLayout> pixelLayoutOf(const memory::desc &desc) {
   if (desc.data.ndims != 4 || desc.data.format_kind != dnnl_blocked)
     return std::nullopt;

@@ -83,6 +83,10 @@ Tensor toTensor(Device &device, const Block &block, const Region &region);
 /// `desc`'s layout (plain or channel-blocked) for other dims.
 memory::desc layoutLike(const memory::desc &desc, const memory::dims &dims);
 
+/// `block`'s layout for `region` (an output window of a node that keeps
+/// its input's layout): the block's own descriptor when it is all of it.
+memory::desc layoutOver(const Block &block, const Region &region);
+
 /// Where element (n, c, y, x) of a 4-D block lies, for the backend's own
 /// loops: blocks of `lanes` channels (1 for a plain layout), each block's
 /// lanes contiguous.

@@ -34,10 +34,7 @@ Block CpuBackend::runLayerNorm(const Node &node) {
     unsupported();
   const Region &out = w->compute[node.results[0]];
   const Block &input = blockOf(node.operands[0]);
-  memory::desc desc =
-      input.region == out
-          ? input.mem.get_desc()
-          : layoutLike(input.mem.get_desc(), dimsOf(input.dims(), out));
+  memory::desc desc = layoutOver(input, out);
   std::optional<PixelLayout> layout = pixelLayoutOf(desc);
   memory::dims dims = desc.dims();
   const int64_t images = dims[0], channels = dims[1], rows = dims[2],

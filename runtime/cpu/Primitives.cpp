@@ -87,10 +87,7 @@ Block CpuBackend::runEltwise(const Node &node, const Eltwise &e) {
   // An element-wise op keeps its input's layout: the plain NCHW of a
   // 3-channel image is 8/3 times smaller than it blocked, and the planner
   // (CpuTileModel) counts it so.
-  memory::desc desc =
-      input.region == out
-          ? input.mem.get_desc()
-          : layoutLike(input.mem.get_desc(), dimsOf(input.dims(), out));
+  memory::desc desc = layoutOver(input, out);
   // On a layout whose channels are padded to the block size, oneDNN runs an
   // op that does not map 0 to 0 (log, exp, x + c, ...) through its slow
   // reference kernel to keep the padding zero (the ten times slower path a

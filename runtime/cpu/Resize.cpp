@@ -27,8 +27,7 @@ Block CpuBackend::runResize(const Node &node) {
   const Region &out = w->compute[r];
   const Block &input = blockOf(v);
   std::optional<PixelLayout> from = pixelLayoutOf(input.mem.get_desc());
-  memory::desc desc =
-      layoutLike(input.mem.get_desc(), dimsOf(input.dims(), out));
+  memory::desc desc = layoutOver(input, out);
   std::optional<PixelLayout> to = pixelLayoutOf(desc);
   if (!from || !to || from->lanes != to->lanes)
     throw dnnl::error(dnnl_unimplemented, "no resize for this layout");
