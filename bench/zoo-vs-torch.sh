@@ -16,7 +16,8 @@ BUILD=${1:-build}
 SIZE=${2:-1024}
 THREADS=${3:-$(nproc)}
 BUDGET=${4:-256MiB}
-MODELS=${5:-resnet18-trunk resnet50-trunk densenet121-features mobilenetv2-features mobilenetv3-small-features shufflenetv2-trunk efficientnet-b0-features regnety-400mf-trunk convnext-tiny-features convnextv2-blocks small-unet groupnorm-unet deeplabv3-mobilenetv3}
+source bench/zoo-models.sh
+MODELS=${5:-$ZOO_MODELS}
 PY=/usr/bin/python3
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

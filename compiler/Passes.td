@@ -115,12 +115,16 @@ def StreamInstanceNorm : Pass<"sstep-stream-instance-norm", "::mlir::func::FuncO
     %e = sstep.add %v, %eps : (tensor<1x8x1x1xf32>, tensor<f32>) -> tensor<1x8x1x1xf32>
     %r = sstep.sqrt %e : tensor<1x8x1x1xf32>
     %g = sstep.div %s3, %r : (tensor<8x1x1xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x1x1xf32>
-    %n = sstep.mul %d, %g : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
+    %c = sstep.sub %x, %m : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
+    %n = sstep.mul %c, %g : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
     %y = sstep.add %n, %b3 : (tensor<1x8x?x?xf32>, tensor<8x1x1xf32>) -> tensor<1x8x?x?xf32>
     ```
 
-    Norms of other ranks, of unknown channels, or with scale or bias that
-    are not constants stay as they are.
+    `x - mean` appears twice: the partitioner computes the second in the
+    last pass, so x is the one image kept between passes. A bias of zeros
+    (PyTorch's GroupNorm export, which applies its affine map after) adds
+    nothing. Norms of other ranks, of unknown channels, or with scale or
+    bias that are not constants stay as they are.
   }];
   let dependentDialects = ["::sstep::SStepDialect",
                            "::mlir::arith::ArithDialect"];
@@ -153,9 +157,9 @@ def Partition : Pass<"sstep-partition", "::mlir::ModuleOp"> {
     reads is materialised: its producer gets `sstep.materialize`. The function
     gets `sstep.stages`: one more than the last stage holding a tile op (a
     stage may hold no tiles, only global or whole ops). A pointwise tile op
-    whose image operands all come from earlier stages (stored anyway) and
-    whose readers all run later moves to its first reader's stage, so its
-    result is computed where it is read and never stored.
+    that reads one image, from an earlier stage (stored anyway), and whose
+    readers all run later moves to its first reader's stage, so its result
+    is computed where it is read and never stored.
 
     Example, a squeeze-and-excitation block:
 

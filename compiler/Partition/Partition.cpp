@@ -114,10 +114,11 @@ bool hasRole(Operation *op, StringRef role) {
 }
 } // namespace
 
-// A pointwise tile op whose image operands all come from earlier stages
-// (they are stored anyway) and whose readers all run in later stages is
-// computed where it is read: storing its operands' pixels longer costs
-// nothing more, and its own result is never stored. A streamed instance
+// A pointwise tile op that reads one image, from an earlier stage (so
+// stored), and whose readers all run in later stages is computed where it
+// is read: keeping that image longer costs no more than storing the result
+// (a pointwise result is no smaller), and saves writing it. Its stage came
+// from a non-image operand, a reduction's result. A streamed instance
 // norm's `x - mean` is recomputed by its last pass rather than kept.
 void PartitionPass::deferToReaders(func::FuncOp func) {
   Builder builder(&getContext());
@@ -132,15 +133,18 @@ void PartitionPass::deferToReaders(func::FuncOp func) {
         op->getNumResults() != 1 || op->use_empty())
       continue;
     int64_t stage = stageOf(op);
+    int read = 0;
     bool storedOperands = llvm::all_of(op->getOperands(), [&](Value v) {
       Operation *from = v.getDefiningOp();
-      return !images.contains(v) ||
-             (from && hasRole(from, "tile") && stageOf(from) < stage);
+      if (!images.contains(v))
+        return true;
+      ++read;
+      return from && hasRole(from, "tile") && stageOf(from) < stage;
     });
     int64_t first = INT64_MAX;
     for (Operation *user : op->getUsers())
       first = hasRole(user, "tile") ? std::min(first, stageOf(user)) : -1;
-    if (storedOperands && first > stage && first != INT64_MAX)
+    if (storedOperands && read == 1 && first > stage && first != INT64_MAX)
       op->setAttr("sstep.stage", builder.getI64IntegerAttr(first));
   }
 }

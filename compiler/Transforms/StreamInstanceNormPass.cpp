@@ -53,21 +53,27 @@ Value groupMatrix(OpBuilder &b, Location loc, int64_t c, int64_t g,
       loc, DenseElementsAttr::get(type, ArrayRef<float>(w)));
 }
 
+/// The two group matrices of a norm of `c` channels in `groups` groups;
+/// none when each group is one channel.
+struct Groups {
+  int64_t count = 0;
+  Value average, spread;
+};
+
 /// Per (image, channel), the mean over H and W of `x`, then over the
 /// channel's group when groups are wider than one channel.
-Value statistic(OpBuilder &b, Location loc, Value x, int64_t groups) {
+Value statistic(OpBuilder &b, Location loc, Value x, const Groups &groups) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t n = type.getDimSize(0), c = type.getDimSize(1);
   auto small = RankedTensorType::get({n, c, 1, 1}, type.getElementType());
   Value mean = b.create<sstep::GlobalAvgPool2DOp>(loc, small, x);
-  if (groups == c)
+  if (!groups.average)
     return mean;
   auto grouped =
-      RankedTensorType::get({n, groups, 1, 1}, type.getElementType());
-  Value avg = groupMatrix(b, loc, c, groups, true, type.getElementType());
-  Value spread = groupMatrix(b, loc, c, groups, false, type.getElementType());
-  Value g = b.create<sstep::Conv2DOp>(loc, grouped, mean, avg, Value());
-  return b.create<sstep::Conv2DOp>(loc, small, g, spread, Value());
+      RankedTensorType::get({n, groups.count, 1, 1}, type.getElementType());
+  Value g =
+      b.create<sstep::Conv2DOp>(loc, grouped, mean, groups.average, Value());
+  return b.create<sstep::Conv2DOp>(loc, small, g, groups.spread, Value());
 }
 
 /// Rewrites `op` when its input is an NCHW image of known batch and
@@ -81,9 +87,14 @@ void stream(InstanceNormOp op) {
       !matchPattern(op.getBias(), m_Constant(&bias)))
     return;
   int64_t c = type.getDimSize(1);
-  int64_t groups = op.getGroups() > 0 ? op.getGroups() : c;
   OpBuilder b(op);
   Location loc = op.getLoc();
+  Groups groups;
+  groups.count = op.getGroups() > 0 ? op.getGroups() : c;
+  if (groups.count != c) {
+    groups.average = groupMatrix(b, loc, c, groups.count, true, b.getF32Type());
+    groups.spread = groupMatrix(b, loc, c, groups.count, false, b.getF32Type());
+  }
   Value x = op.getInput();
   Type small =
       RankedTensorType::get({type.getDimSize(0), c, 1, 1}, b.getF32Type());

@@ -28,10 +28,10 @@ std::vector<int64_t> sourceChannels(const Node &node, int64_t channels) {
   std::vector<int64_t> sources;
   if (node.op == "slice") {
     const int64_t step = node.getInts("steps")[0];
-    shape::SliceRange range = shape::sliceRange(
-        channels, node.getInts("starts")[0], node.getInts("ends")[0], step);
     if (step < 1)
       return {};
+    shape::SliceRange range = shape::sliceRange(
+        channels, node.getInts("starts")[0], node.getInts("ends")[0], step);
     for (int64_t c = 0; c < range.count; ++c)
       sources.push_back(range.first + c * step);
   } else {

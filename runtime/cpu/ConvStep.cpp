@@ -57,6 +57,16 @@ memory CpuBackend::packedWeights(int id, const memory::desc &layout,
   return packed;
 }
 
+memory CpuBackend::biasOf(int id, int64_t channels) {
+  memory &bias = cache->bias[id];
+  if (!bias)
+    bias = memory(
+        memory::desc({channels}, memory::data_type::f32, memory::format_tag::x),
+        device.engine,
+        const_cast<float *>(whole(program->nodes[id].operands[2]).data.data()));
+  return bias;
+}
+
 std::optional<Block> CpuBackend::takeDying(int v, const Region &region,
                                            const memory::desc &desc) {
   auto it = tile.find(v);
@@ -178,13 +188,8 @@ Block CpuBackend::runConv(const Step &step) {
     args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1] =
         memory(memory::desc({1, o, 1, 1}, dt::f32, tag::abcd), device.engine,
                const_cast<float *>(whole(constant).data.data()));
-  if (hasBias) {
-    memory &bias = cache->bias[id];
-    if (!bias)
-      bias = memory(memory::desc({o}, dt::f32, tag::x), device.engine,
-                    const_cast<float *>(whole(conv.operands[2]).data.data()));
-    args[DNNL_ARG_BIAS] = bias;
-  }
+  if (hasBias)
+    args[DNNL_ARG_BIAS] = biasOf(id, o);
   // The sum post-op accumulates onto what the destination holds: the
   // residual's own block when this step is its last reader, else a copy.
   Block result;

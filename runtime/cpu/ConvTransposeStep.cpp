@@ -14,7 +14,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/sstep/IR/SpatialRules.h"
-#include "runtime/cpu/Cache.h"
 #include "runtime/cpu/CpuBackend.h"
 #include "runtime/reference/Kernels.h"
 
@@ -87,13 +86,8 @@ Block CpuBackend::runConvTranspose(const Node &node) {
        packedWeights(
            id, prim.weights,
            memory::desc(wdims, dt::f32, groups > 1 ? tag::giohw : tag::iohw))}};
-  if (hasBias) {
-    memory &bias = cache->bias[id];
-    if (!bias)
-      bias = memory(memory::desc({oc}, dt::f32, tag::x), device.engine,
-                    const_cast<float *>(whole(node.operands[2]).data.data()));
-    args[DNNL_ARG_BIAS] = bias;
-  }
+  if (hasBias)
+    args[DNNL_ARG_BIAS] = biasOf(id, oc);
   Block result = newBlock(device, out, prim.dst);
   args[DNNL_ARG_DST] = result.mem;
   prim.primitive.execute(device.stream, args);

@@ -81,6 +81,9 @@ private:
   /// from its weights constant, which is in `plain` layout.
   memory packedWeights(int id, const memory::desc &layout,
                        const memory::desc &plain);
+  /// Node `id`'s bias constant (operand 2, `channels` values) as oneDNN
+  /// memory, wrapped once.
+  memory biasOf(int id, int64_t channels);
   /// Value `v`'s block, taken out of the tile to be overwritten, when it is
   /// exactly `region` in layout `desc`, nothing else holds it, and no later
   /// step or tile reads it.

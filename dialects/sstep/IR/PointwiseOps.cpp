@@ -124,38 +124,29 @@ struct GeluFromErf : OpRewritePattern<MulOp> {
   }
 };
 
-/// SiLU (Swish) as PyTorch exports nn.SiLU() before opset 14 and
-/// EfficientNet's exporters write it: x * sigmoid(x), in either order. A
-/// sigmoid of another value (a squeeze-and-excitation gate) stays a mul.
-struct SiluFromSigmoid : OpRewritePattern<MulOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(MulOp root,
-                                PatternRewriter &rewriter) const override {
-    for (auto [x, s] : {std::pair(root.getLhs(), root.getRhs()),
-                        std::pair(root.getRhs(), root.getLhs())}) {
-      auto sigmoid = s.getDefiningOp<SigmoidOp>();
-      if (sigmoid && sigmoid.getInput() == x && x.getType() == root.getType()) {
-        rewriter.replaceOpWithNewOp<SiluOp>(root, root.getType(), x);
-        return success();
-      }
-    }
-    return failure();
-  }
-};
+/// Which gates of x make x * gate(x) one op: any sigmoid (SiLU), a hard
+/// sigmoid with alpha 1/6 and beta 1/2 (hard swish).
+bool gatesItself(SigmoidOp) { return true; }
+bool gatesItself(HardSigmoidOp gate) {
+  return std::abs(gate.getAlpha().convertToDouble() - 1.0 / 6) <= 1e-7 &&
+         gate.getBeta().convertToDouble() == 0.5;
+}
 
-/// Hard swish as exporters before opset 14 write nn.Hardswish():
-/// x * hard_sigmoid(x) with alpha 1/6 and beta 1/2 (MobileNetV3).
-struct HardSwishFromHardSigmoid : OpRewritePattern<MulOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// x * gate(x), in either order, as one op: SiLU as PyTorch exports
+/// nn.SiLU() before opset 14 (EfficientNet), hard swish as it exports
+/// nn.Hardswish() (MobileNetV3). A gate of another value (a
+/// squeeze-and-excitation gate) stays a mul.
+template <typename Gate, typename Result>
+struct SelfGated : OpRewritePattern<MulOp> {
+  using OpRewritePattern<MulOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(MulOp root,
                                 PatternRewriter &rewriter) const override {
     for (auto [x, s] : {std::pair(root.getLhs(), root.getRhs()),
                         std::pair(root.getRhs(), root.getLhs())}) {
-      auto gate = s.getDefiningOp<HardSigmoidOp>();
+      auto gate = s.getDefiningOp<Gate>();
       if (gate && gate.getInput() == x && x.getType() == root.getType() &&
-          std::abs(gate.getAlpha().convertToDouble() - 1.0 / 6) <= 1e-7 &&
-          gate.getBeta().convertToDouble() == 0.5) {
-        rewriter.replaceOpWithNewOp<HardSwishOp>(root, root.getType(), x);
+          gatesItself(gate)) {
+        rewriter.replaceOpWithNewOp<Result>(root, root.getType(), x);
         return success();
       }
     }
@@ -167,7 +158,8 @@ struct HardSwishFromHardSigmoid : OpRewritePattern<MulOp> {
 
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                         MLIRContext *context) {
-  patterns.add<GeluFromErf, SiluFromSigmoid, HardSwishFromHardSigmoid>(context);
+  patterns.add<GeluFromErf, SelfGated<SigmoidOp, SiluOp>,
+               SelfGated<HardSigmoidOp, HardSwishOp>>(context);
 }
 
 } // namespace sstep
