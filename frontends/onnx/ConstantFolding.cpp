@@ -52,7 +52,8 @@ DenseElementsAttr toAttr(const Array &a) {
   if (auto intType = dyn_cast<IntegerType>(a.elementType)) {
     SmallVector<APInt> v;
     for (double d : a.values)
-      v.push_back(APInt(intType.getWidth(), int64_t(d), /*isSigned=*/true));
+      v.push_back(APInt(intType.getWidth(), int64_t(d),
+                        /*isSigned=*/intType.getWidth() > 1));
     return DenseElementsAttr::get(type, v);
   }
   SmallVector<APFloat> v;
@@ -118,8 +119,74 @@ Array reshape(NodeContext &ctx, Array in, const std::vector<int64_t> &target) {
   return in;
 }
 
+/// numpy's broadcast of `shapes`, or a failure naming the node.
+std::vector<int64_t>
+broadcastShape(NodeContext &ctx,
+               const std::vector<std::vector<int64_t>> &shapes) {
+  size_t rank = 0;
+  for (const auto &s : shapes)
+    rank = std::max(rank, s.size());
+  std::vector<int64_t> out(rank, 1);
+  for (const auto &s : shapes)
+    for (size_t d = 0; d < s.size(); ++d) {
+      int64_t &o = out[rank - s.size() + d];
+      if (s[d] != 1 && o != 1 && s[d] != o)
+        ctx.fail("constant operands do not broadcast");
+      if (s[d] != 1)
+        o = s[d];
+    }
+  return out;
+}
+
+/// `a` broadcast to `shape` (which broadcastShape gave).
+Array broadcastTo(const Array &a, const std::vector<int64_t> &shape) {
+  const size_t lead = shape.size() - a.shape.size();
+  return gather(a, shape, [&](const std::vector<int64_t> &idx) {
+    std::vector<int64_t> src(a.shape.size());
+    for (size_t d = 0; d < src.size(); ++d)
+      src[d] = a.shape[d] == 1 ? 0 : idx[lead + d];
+    return src;
+  });
+}
+
+/// Element-wise `f` over broadcast operands, the result of `type`.
+template <typename F>
+Array elementwise(NodeContext &ctx, const std::vector<Array> &in, Type type,
+                  F f) {
+  std::vector<std::vector<int64_t>> shapes;
+  for (const Array &a : in)
+    shapes.push_back(a.shape);
+  std::vector<int64_t> shape = broadcastShape(ctx, shapes);
+  std::vector<Array> b;
+  for (const Array &a : in)
+    b.push_back(broadcastTo(a, shape));
+  Array out{shape, {}, type};
+  for (size_t i = 0; i < size_t(out.size()); ++i) {
+    std::vector<double> args;
+    for (const Array &a : b)
+      args.push_back(a.values[i]);
+    out.values.push_back(f(args));
+  }
+  return out;
+}
+
 std::optional<Array> fold(NodeContext &ctx, std::vector<Array> &in) {
   const std::string &op = ctx.node().op_type();
+  // ViT's exporter asserts the patch grid's size with Equal and Where on
+  // constant shapes, then Expands the class token to the batch.
+  if (op == "Equal")
+    return elementwise(
+        ctx, in, IntegerType::get(ctx.builder().getContext(), 1),
+        [](const std::vector<double> &v) { return double(v[0] == v[1]); });
+  if (op == "Where")
+    return elementwise(
+        ctx, in, in[1].elementType,
+        [](const std::vector<double> &v) { return v[0] != 0 ? v[1] : v[2]; });
+  if (op == "Expand") {
+    std::vector<int64_t> shape =
+        broadcastShape(ctx, {in[0].shape, ints(in[1])});
+    return broadcastTo(in[0], shape);
+  }
   if (op == "Reshape")
     return reshape(ctx, in[0], ints(in[1]));
   if (op == "Transpose") {
@@ -220,8 +287,9 @@ std::optional<Array> fold(NodeContext &ctx, std::vector<Array> &in) {
 } // namespace
 
 bool foldConstantNode(NodeContext &ctx) {
-  static const char *foldable[] = {"Reshape", "Transpose",       "Slice",
-                                   "Concat",  "ConstantOfShape", "Cast"};
+  static const char *foldable[] = {"Reshape",         "Transpose", "Slice",
+                                   "Concat",          "Cast",      "Equal",
+                                   "ConstantOfShape", "Where",     "Expand"};
   if (std::find_if(std::begin(foldable), std::end(foldable),
                    [&](const char *n) { return ctx.node().op_type() == n; }) ==
       std::end(foldable))

@@ -21,6 +21,12 @@ template <typename Op> void convertUnary(NodeContext &ctx) {
   ctx.setOutput(0, ctx.builder().create<Op>(ctx.loc(), x.getType(), x));
 }
 
+/// Neg of a float tensor, or of a shape (a crop's end, `-(d - d // 2)`).
+void convertNeg(NodeContext &ctx) {
+  if (!convertShapeArithmetic(ctx))
+    convertUnary<NegOp>(ctx);
+}
+
 void convertLeakyRelu(NodeContext &ctx) {
   ctx.checkAttrs({"alpha"});
   Value x = ctx.input(0);
@@ -140,7 +146,7 @@ void addPointwiseConverters(ConverterTable &table) {
   table["Sqrt"] = convertUnary<SqrtOp>;
   table["Log"] = convertUnary<LogOp>;
   table["Abs"] = convertUnary<AbsOp>;
-  table["Neg"] = convertUnary<NegOp>;
+  table["Neg"] = convertNeg;
   table["HardSwish"] = convertUnary<HardSwishOp>;
   table["LeakyRelu"] = convertLeakyRelu;
   table["HardSigmoid"] = convertHardSigmoid;

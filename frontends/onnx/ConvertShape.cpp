@@ -289,7 +289,8 @@ void convertConstantOfShape(NodeContext &ctx) {
 }
 
 /// a op b on one pair of elements, kept exact: any arithmetic of constants;
-/// an image size times or divided by a positive constant, or plus 0.
+/// an image size times or divided by a positive constant, or plus 0; a sum
+/// of sizes that is the same constant for every image size.
 SymInt combine(NodeContext &ctx, SymInt a, SymInt b, char op) {
   if (a.isConstant() && b.isConstant()) {
     if (op == '/' && b.constant == 0)
@@ -310,8 +311,7 @@ SymInt combine(NodeContext &ctx, SymInt a, SymInt b, char op) {
       return a;
     if (op == '+' && a.isConstant() && a.constant == 0)
       return b;
-    ctx.fail("a sum involving an image size is not supported in shape "
-             "computations (only sums of constants)");
+    return foldSizeSum(ctx, a, b, op == '+' ? 1 : -1);
   }
   const bool divide = op == '/';
   if (a.isConstant() && !divide)
@@ -344,6 +344,13 @@ void foldShapeArithmetic(NodeContext &ctx, char op) {
   for (size_t i = 0; i < n; ++i)
     out.elems.push_back(combine(ctx, a->elems[a->elems.size() == 1 ? 0 : i],
                                 b->elems[b->elems.size() == 1 ? 0 : i], op));
+  ctx.setShapeOutput(0, out);
+}
+
+void foldShapeNegation(NodeContext &ctx) {
+  ShapeExpr out = *ctx.shapeInput(0);
+  for (SymInt &e : out.elems)
+    e = combine(ctx, SymInt::of(0), e, '-');
   ctx.setShapeOutput(0, out);
 }
 

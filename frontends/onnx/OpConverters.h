@@ -51,6 +51,12 @@ bool convertShapeArithmetic(NodeContext &ctx);
 /// Mul, Div, Add or Sub (`op`: '*', '/', '+', '-') of shape expressions
 /// (see ShapeExpr.h), folded.
 void foldShapeArithmetic(NodeContext &ctx, char op);
+/// Neg of a shape expression, folded.
+void foldShapeNegation(NodeContext &ctx);
+/// a + sign * b of image sizes that stays the same constant for every image
+/// size (HoVer-Net's crop offsets); fails naming why otherwise (SizeSum.cpp).
+SymInt foldSizeSum(NodeContext &ctx, const SymInt &a, const SymInt &b,
+                   int64_t sign);
 /// Concat of 1-D shape expressions, folded.
 void foldShapeConcat(NodeContext &ctx);
 

@@ -56,6 +56,10 @@ bool convertShapeArithmetic(NodeContext &ctx) {
     foldShapeArithmetic(ctx, it->second);
     return true;
   }
+  if (op == "Neg") {
+    foldShapeNegation(ctx);
+    return true;
+  }
   if (op == "Concat") {
     foldShapeConcat(ctx);
     return true;

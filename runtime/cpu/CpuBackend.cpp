@@ -230,6 +230,8 @@ Block CpuBackend::runNode(const Node &node) {
       return runResize(node);
     if (node.op == "slice" || node.op == "channel_shuffle")
       return runChannelGather(node);
+    if (node.op == "pad2d")
+      return runCrop(node);
   } catch (const dnnl::error &) {
     // No oneDNN implementation for this shape or layout.
   }

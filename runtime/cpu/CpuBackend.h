@@ -103,6 +103,7 @@ private:
   /// A slice or shuffle of channels (ChannelGather.cpp), in its input's
   /// layout.
   Block runChannelGather(const Node &node);
+  Block runCrop(const Node &node);
   Block runReference(const Node &node);
   /// Runs `node` on oneDNN when it can, else on the reference kernels.
   Block runNode(const Node &node);

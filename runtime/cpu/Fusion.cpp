@@ -111,7 +111,8 @@ bool isChannelGather(const Node &node, const Program &program) {
 
 bool keepsInputLayout(const Node &node, const Program &program) {
   return eltwiseOf(node, program) || isChannelLayerNorm(node, program) ||
-         isChannelGather(node, program) || node.op == "resize2d";
+         isChannelGather(node, program) || node.op == "resize2d" ||
+         isSpatialCrop(node);
 }
 
 namespace {

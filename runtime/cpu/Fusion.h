@@ -59,8 +59,14 @@ bool isChannelLayerNorm(const Node &node, const Program &program);
 /// input's layout.
 bool isChannelGather(const Node &node, const Program &program);
 
+/// Whether `node` crops an image by fixed margins (a pad2d whose pads are
+/// all negative or zero: HoVer-Net's skips), which the backend copies in its
+/// input's layout (Crop.cpp).
+bool isSpatialCrop(const Node &node);
+
 /// Whether the backend writes `node`'s result in its first operand's layout:
-/// element-wise ops, channel layer norms, slices and shuffles, resizes.
+/// element-wise ops, channel layer norms, slices and shuffles, resizes,
+/// crops.
 bool keepsInputLayout(const Node &node, const Program &program);
 
 struct Step {

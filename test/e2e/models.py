@@ -211,6 +211,80 @@ class CbamNet(torch.nn.Module):
         return self.c2(x)
 
 
+def _crop(x, cropping):
+    """HoVer-Net's crop_op: `cropping` pixels off H and W, centred."""
+    top, left = cropping[0] // 2, cropping[1] // 2
+    bottom, right = cropping[0] - top, cropping[1] - left
+    return x[:, :, top:-bottom, left:-right]
+
+
+def _crop_to_shape(x, y):
+    """HoVer-Net's crop_to_shape: the offsets are differences of sizes."""
+    return _crop(x, (x.shape[2] - y.shape[2], x.shape[3] - y.shape[3]))
+
+
+class HoVerDenseUnit(torch.nn.Module):
+    """HoVer-Net's decoder dense unit: pre-activated 1x1 then a "valid"
+    grouped 5x5 convolution, the input centre-cropped to match, then
+    concatenated."""
+
+    def __init__(self, cin):
+        super().__init__()
+        self.body = torch.nn.Sequential(
+            torch.nn.BatchNorm2d(cin), torch.nn.ReLU(),
+            torch.nn.Conv2d(cin, 16, 1, bias=False),
+            torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+            torch.nn.Conv2d(16, 8, 5, padding=0, groups=4, bias=False))
+
+    def forward(self, x):
+        new = self.body(x)
+        return torch.cat([_crop_to_shape(x, new), new], 1)
+
+
+class HoVerNetStyle(torch.nn.Module):
+    """HoVer-Net's shape, small: a "valid" 7x7 stem, a pre-activated
+    residual encoder with one stride-2 level, and two decoder branches
+    (nuclear pixels, horizontal/vertical maps) of valid convolutions and
+    dense units, upsampled and added to the skip cropped by fixed margins
+    (crop_op), as the paper's network does for its 270 x 270 patches. Even
+    input sizes keep the skip and the upsampled branch the same size."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv0 = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 16, 7, padding=0), torch.nn.BatchNorm2d(16),
+            torch.nn.ReLU())
+        self.d0 = torch.nn.Sequential(
+            torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+            torch.nn.Conv2d(16, 16, 3, padding=1))
+        self.d1 = torch.nn.Sequential(
+            torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+            torch.nn.Conv2d(16, 32, 3, stride=2, padding=1))
+
+        def branch(out):
+            return torch.nn.ModuleDict({
+                "conva": torch.nn.Conv2d(32, 16, 5, padding=0, bias=False),
+                "dense": torch.nn.Sequential(HoVerDenseUnit(16),
+                                             HoVerDenseUnit(24)),
+                "convf": torch.nn.Conv2d(32, 16, 1, bias=False),
+                "head": torch.nn.Sequential(
+                    torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+                    torch.nn.Conv2d(16, out, 1))})
+
+        self.np, self.hv = branch(2), branch(2)
+
+    def forward(self, x):
+        d0 = self.conv0(x)
+        d0 = d0 + self.d0(d0)
+        d1 = self.d1(d0)
+        outs = []
+        for b in (self.np, self.hv):
+            u = b["convf"](b["dense"](b["conva"](d1)))
+            u = F.interpolate(u, scale_factor=2.0, mode="nearest")
+            outs.append(b["head"](u + _crop(d0, [24, 24])))
+        return torch.cat(outs, 1)
+
+
 class DeepLabOut(torch.nn.Module):
     """torchvision's DeepLabV3 returns a dict; its "out" is the image."""
 
@@ -279,6 +353,9 @@ MODELS = {
     # bilinear resize back to the feature map's size.
     "deeplabv3-mobilenetv3": (lambda: _deeplab("mobilenetv3"), (67, 93)),
     "deeplabv3-resnet50": (lambda: _deeplab("resnet50"), (67, 93)),
+    # "Valid" convolutions and centre crops of the skips, whose offsets are
+    # differences of sizes.
+    "hovernet-style": (HoVerNetStyle, (70, 86)),
     # Squeeze-and-excitation inside every block (global pools between
     # stages), SiLU.
     "efficientnet-b0-features":

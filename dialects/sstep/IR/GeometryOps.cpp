@@ -35,6 +35,20 @@ OpFoldResult Pad2DOp::fold(FoldAdaptor) {
   if (getInput().getType() == getType() &&
       llvm::all_of(getPads(), [](int64_t p) { return p == 0; }))
     return getInput();
+  // A crop of a crop (HoVer-Net's slices of H, then of W) is one crop, in
+  // place.
+  auto crops = [](ArrayRef<int64_t> pads) {
+    return llvm::all_of(pads, [](int64_t p) { return p <= 0; });
+  };
+  auto inner = getInput().getDefiningOp<Pad2DOp>();
+  if (inner && crops(getPads()) && crops(inner.getPads())) {
+    SmallVector<int64_t, 4> pads(getPads());
+    for (auto [p, q] : llvm::zip(pads, inner.getPads()))
+      p += q;
+    setPads(pads);
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
   return {};
 }
 

@@ -3,6 +3,10 @@
 #include "dialects/sstep/IR/SStepOps.h"
 #include "dialects/sstep/IR/VerifyUtils.h"
 
+#include "mlir/IR/PatternMatch.h"
+
+#include <limits>
+
 using namespace mlir;
 
 namespace sstep {
@@ -76,6 +80,45 @@ bool SliceOp::isNonLocal() {
     if (a >= 2)
       return true;
   return false;
+}
+
+namespace {
+
+/// `x[:, :, t:-b, l:-r]`: a crop by margins that do not depend on the image
+/// size, which pad2d states as a shift (a window rule), so the network still
+/// tiles through it. A slice whose end counts from the start keeps a fixed
+/// size and stays a (non-local) slice.
+struct SpatialCropToPad : OpRewritePattern<SliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SliceOp slice,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = slice.getInput().getType();
+    if (type.getRank() != 4)
+      return failure();
+    // [top, left, bottom, right], negative: cropped.
+    SmallVector<int64_t, 4> pads(4, 0);
+    for (auto [i, axis] : llvm::enumerate(slice.getAxes())) {
+      int64_t start = slice.getStarts()[i], end = slice.getEnds()[i];
+      bool toTheEnd = end >= std::numeric_limits<int32_t>::max();
+      if (axis < 2 || slice.getSteps()[i] != 1 || start < 0 ||
+          (end >= 0 && !toTheEnd))
+        return failure();
+      pads[axis - 2] -= start;
+      pads[axis] += toTheEnd ? 0 : end;
+    }
+    rewriter.replaceOpWithNewOp<Pad2DOp>(
+        slice, slice.getOutput().getType(), slice.getInput(),
+        rewriter.getDenseI64ArrayAttr(pads), rewriter.getStringAttr("constant"),
+        rewriter.getF32FloatAttr(0.0f));
+    return success();
+  }
+};
+
+} // namespace
+
+void SliceOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                          MLIRContext *context) {
+  patterns.add<SpatialCropToPad>(context);
 }
 
 LogicalResult TransposeOp::verify() {

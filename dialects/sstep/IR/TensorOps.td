@@ -108,7 +108,10 @@ def SStep_SliceOp : SStep_Op<"slice", [Pure, SpatialOpInterface, DeclareOpInterf
     negative indices count from the end and bounds clamp to the dimension,
     resolved again at run time when the size is dynamic. Along channels
     alone of an NCHW image (`x.chunk(2, dim=1)`) it is pointwise in space;
-    a slice that cuts H or W is non-local.
+    a slice that cuts H or W is non-local, except that canonicalization
+    makes a crop by constant margins (a non-negative start and a negative
+    end, step 1, as HoVer-Net crops its skips) a `pad2d` with negative pads,
+    which is local.
 
     ```mlir
     %y = sstep.slice %x {axes = array<i64: 1>, ends = array<i64: 58>,
@@ -122,6 +125,7 @@ def SStep_SliceOp : SStep_Op<"slice", [Pure, SpatialOpInterface, DeclareOpInterf
   let results = (outs SStep_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def SStep_TransposeOp : SStep_Op<"transpose", [Pure, NonLocalOpInterface]> {
