@@ -11,6 +11,9 @@
 # sides), the ratio to PyTorch one at a time, peak RSS, and the largest
 # difference between the two sets of features.
 #
+# A ViT encoder: bench/patches.sh build 896 224 2 vit-b16 (ViT-B/16 at its
+# one input size, 224).
+#
 # usage: bench/patches.sh [BUILD] [SLIDE] [PATCH] [THREADS] [MODEL]
 #   defaults: build 2048 256 $(nproc) resnet50-clam
 set -euo pipefail
@@ -62,7 +65,7 @@ def run(batch):
 
 
 with torch.no_grad():
-    model(torch.randn(1, 3, 64, 64))  # warm-up
+    model(torch.randn(1, 3, patch, patch))  # warm-up
 t1, rows1 = run(1)
 t16, rows16 = run(16)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

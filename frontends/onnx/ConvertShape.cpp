@@ -49,8 +49,53 @@ void convertShape(NodeContext &ctx) {
   ctx.setShapeOutput(0, e);
 }
 
+/// Whether input 0 is a float tensor rather than a shape.
+bool floatData(NodeContext &ctx) {
+  return !ctx.shapeInput(0) &&
+         isa<FloatType>(getElementTypeOrSelf(ctx.input(0).getType()));
+}
+
+/// Gather of a float tensor by one constant index (ViT's class token,
+/// `x[:, 0]`): a slice of one element, and a scalar index drops the axis.
+void convertTensorGather(NodeContext &ctx) {
+  Value x = ctx.input(0);
+  RankedTensorType xType = tensorType(ctx, x);
+  int64_t axis =
+      normalizeAxis(ctx, ctx.intAttr("axis", 0), xType.getRank(), true);
+  DenseElementsAttr indices = ctx.requireConstant(1, "indices");
+  if (indices.getNumElements() != 1 || indices.getType().getRank() > 1)
+    ctx.fail("only one constant index of a float tensor is supported");
+  int64_t size = xType.getDimSize(axis);
+  int64_t index = (*indices.getValues<APInt>().begin()).getSExtValue();
+  if (index < 0 && !ShapedType::isDynamic(size))
+    index += size;
+  if (index < 0 || (!ShapedType::isDynamic(size) && index >= size))
+    ctx.fail("index " + std::to_string(index) + " is out of range");
+  RankedTensorType sliced = ruleType(
+      ctx, shape::slice(dimsOf(xType), {index}, {index + 1}, {axis}, {1}),
+      xType.getElementType());
+  OpBuilder &b = ctx.builder();
+  Value y = b.create<SliceOp>(
+      ctx.loc(), sliced, x, b.getDenseI64ArrayAttr({index}),
+      b.getDenseI64ArrayAttr({index + 1}), b.getDenseI64ArrayAttr({axis}),
+      b.getDenseI64ArrayAttr({1}));
+  if (indices.getType().getRank() == 1) {
+    ctx.setOutput(0, y);
+    return;
+  }
+  std::vector<int64_t> target;
+  for (int64_t d = 0; d < xType.getRank(); ++d)
+    if (d != axis)
+      target.push_back(int64_t(target.size()) == d ? 0 : shape::kInputDim(d));
+  setReshapeOutput(ctx, y, target, false);
+}
+
 void convertGather(NodeContext &ctx) {
   ctx.checkAttrs({"axis"});
+  if (floatData(ctx)) {
+    convertTensorGather(ctx);
+    return;
+  }
   if (ctx.intAttr("axis", 0) != 0)
     ctx.fail("only axis 0 of a shape is supported");
   ShapeExpr data = requireShape(ctx, 0, "data");
@@ -69,12 +114,6 @@ void convertGather(NodeContext &ctx) {
     out.elems.push_back(data.elems[k]);
   }
   ctx.setShapeOutput(0, out);
-}
-
-/// Whether input 0 is a float tensor rather than a shape.
-bool floatData(NodeContext &ctx) {
-  return !ctx.shapeInput(0) &&
-         isa<FloatType>(getElementTypeOrSelf(ctx.input(0).getType()));
 }
 
 /// Slice of a float tensor (x.chunk(2, dim=1)): constant bounds, axes made

@@ -4,6 +4,7 @@
 #include "runtime/core/RuntimeError.h"
 #include "runtime/cpu/Cache.h"
 #include "runtime/cpu/Threads.h"
+#include "runtime/cpu/WholeTensorOps.h"
 #include "runtime/reference/Kernels.h"
 #include "runtime/reference/ReferenceBackend.h"
 
@@ -69,6 +70,13 @@ std::vector<Tensor>
 CpuBackend::runOnce(const Node &node,
                     const std::vector<const Tensor *> &operands) {
   useThreads();
+  if (std::optional<Tensor> out =
+          runWholeTensorOp(device, program, node, operands)) {
+    ++count.dnnlNodes;
+    std::vector<Tensor> results;
+    results.push_back(std::move(*out));
+    return results;
+  }
   auto kernel = reference::kernels().find(node.op);
   if (kernel == reference::kernels().end())
     throw RuntimeError(node.describe() + ": no kernel for this op");

@@ -304,6 +304,13 @@ def _deeplab(backbone):
                             num_classes=5, aux_loss=False))
 
 
+def _vit_encoder(vit):
+    """A ViT as a patch encoder (UNI, Virchow, CONCH's image tower): the
+    class token's final features, no classification head."""
+    vit.heads = torch.nn.Identity()
+    return vit
+
+
 def _trunk(model, drop):
     return torch.nn.Sequential(*list(model.children())[:-drop])
 
@@ -356,6 +363,15 @@ MODELS = {
     # "Valid" convolutions and centre crops of the skips, whose offsets are
     # differences of sizes.
     "hovernet-style": (HoVerNetStyle, (70, 86)),
+    # ViT patch encoders: a patch grid assertion (Equal/Where on shapes),
+    # token reshapes and transposes, a class token concatenated and
+    # gathered, attention by matmuls of two activations, softmax and layer
+    # norm over the last axis, exact GELU. Exported at their one input size.
+    "vit-small": (lambda: _vit_encoder(torchvision.models.VisionTransformer(
+        image_size=64, patch_size=16, num_layers=2, num_heads=4,
+        hidden_dim=64, mlp_dim=128)), (64, 64)),
+    "vit-b16": (lambda: _vit_encoder(torchvision.models.vit_b_16()),
+                (224, 224)),
     # Squeeze-and-excitation inside every block (global pools between
     # stages), SiLU.
     "efficientnet-b0-features":
@@ -364,10 +380,13 @@ MODELS = {
         (lambda: _trunk(torchvision.models.regnet_y_400mf(), 2), (67, 93)),
 }
 # Models whose output is a vector per image, not an image.
-VECTOR_OUTPUT = {"googlenet", "head-ops"}
+VECTOR_OUTPUT = {"googlenet", "head-ops", "vit-small", "vit-b16"}
+# Models that run at their one input size only (ViT's patch grid is fixed).
+STATIC_INPUT = {"vit-small", "vit-b16"}
 # Opset 17 for LayerNormalization; the rest export as opset 13.
 OPSET = {"se-ops": 17, "head-ops": 17, "convnext-tiny-features": 17,
-         "groupnorm-unet": 17, "convnextv2-blocks": 17}
+         "groupnorm-unet": 17, "convnextv2-blocks": 17, "vit-small": 17,
+         "vit-b16": 17}
 
 
 def build(name):
@@ -397,9 +416,14 @@ def export(name, path, reuse=False):
     fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=out_dir)
     os.close(fd)
     output_axes = {0: "n"} if name in VECTOR_OUTPUT else {2: "h", 3: "w"}
-    with torch.no_grad():
+    dynamic = None if name in STATIC_INPUT else {
+        "image": {2: "H", 3: "W"}, "output": output_axes}
+    # Under no_grad, torch 1.13 runs nn.MultiheadAttention on a fused kernel
+    # that has no ONNX export; with gradients on it exports its parts.
+    grad = torch.enable_grad() if name in STATIC_INPUT else torch.no_grad()
+    with grad:
         torch.onnx.export(
             model, torch.randn(1, 3, h, w), tmp, input_names=["image"],
             output_names=["output"], opset_version=OPSET.get(name, 13),
-            dynamic_axes={"image": {2: "H", 3: "W"}, "output": output_axes})
+            dynamic_axes=dynamic)
     os.replace(tmp, path)
