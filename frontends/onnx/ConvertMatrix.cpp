@@ -53,7 +53,7 @@ void convertGemm(NodeContext &ctx) {
 }
 
 void convertMatMul(NodeContext &ctx) {
-  ctx.checkAttrs({});
+  ctx.checkAttrs({"equation"}); // Einsum's, checked there
   Value a = ctx.input(0), b = ctx.input(1);
   Type element = commonFloatType(ctx, {a, b});
   RankedTensorType type = ruleType(
@@ -63,9 +63,50 @@ void convertMatMul(NodeContext &ctx) {
   ctx.setOutput(0, ctx.builder().create<MatMulOp>(ctx.loc(), type, a, b));
 }
 
+/// Einsum of a matrix product, as `torch.tensordot` exports (HoVer-Net's
+/// UpSample2x): "ij,jk->ik", with batch letters before either operand that
+/// broadcast as MatMul's do ("bij,jk->bik", "bij,bjk->bik"). Other equations
+/// are refused by name.
+bool isMatrixProduct(const std::string &a, const std::string &b,
+                     const std::string &out) {
+  if (a.size() < 2 || b.size() < 2 ||
+      out.size() != std::max(a.size(), b.size()))
+    return false;
+  char i = a[a.size() - 2], j = a.back(), k = b.back();
+  if (b[b.size() - 2] != j || out[out.size() - 2] != i || out.back() != k ||
+      i == j || j == k || i == k)
+    return false;
+  std::string batch = out.substr(0, out.size() - 2);
+  std::string batchA = a.substr(0, a.size() - 2),
+              batchB = b.substr(0, b.size() - 2);
+  auto endsWith = [&](const std::string &s) {
+    return batch.compare(batch.size() - s.size(), s.size(), s) == 0;
+  };
+  return endsWith(batchA) && endsWith(batchB) &&
+         batch.find_first_of(std::string{i, j, k}) == std::string::npos;
+}
+
+void convertEinsum(NodeContext &ctx) {
+  ctx.checkAttrs({"equation"});
+  std::string eq;
+  for (char c : ctx.stringAttr("equation", ""))
+    if (c != ' ')
+      eq += c;
+  auto comma = eq.find(','), arrow = eq.find("->");
+  if (ctx.numInputs() != 2 || comma == std::string::npos ||
+      arrow == std::string::npos || arrow < comma)
+    ctx.fail("only two-operand Einsum equations with an output are supported");
+  if (!isMatrixProduct(eq.substr(0, comma),
+                       eq.substr(comma + 1, arrow - comma - 1),
+                       eq.substr(arrow + 2)))
+    ctx.fail("Einsum '" + eq + "' is not a matrix product ('ij,jk->ik')");
+  convertMatMul(ctx);
+}
+
 } // namespace
 
 void addMatrixConverters(ConverterTable &table) {
+  table["Einsum"] = convertEinsum;
   table["Gemm"] = convertGemm;
   table["MatMul"] = convertMatMul;
 }

@@ -31,7 +31,7 @@ ShapeExpr requireShape(NodeContext &ctx, size_t i, const char *what) {
 
 void convertShape(NodeContext &ctx) {
   ctx.checkAttrs({"start", "end"});
-  RankedTensorType type = tensorType(ctx, ctx.input(0));
+  RankedTensorType type = tensorType(ctx, ctx.inputValue(0));
   int64_t rank = type.getRank();
   auto clampIndex = [&](int64_t i) {
     i = i < 0 ? i + rank : i;
@@ -43,7 +43,7 @@ void convertShape(NodeContext &ctx) {
   for (int64_t axis = start; axis < end; ++axis) {
     int64_t d = type.getDimSize(axis);
     e.elems.push_back(ShapedType::isDynamic(d)
-                          ? SymInt{ctx.input(0), axis, 1, 1, 0}
+                          ? SymInt{ctx.inputValue(0), axis, 1, 1, 0}
                           : SymInt::of(d));
   }
   ctx.setShapeOutput(0, e);
@@ -52,7 +52,7 @@ void convertShape(NodeContext &ctx) {
 /// Whether input 0 is a float tensor rather than a shape.
 bool floatData(NodeContext &ctx) {
   return !ctx.shapeInput(0) &&
-         isa<FloatType>(getElementTypeOrSelf(ctx.input(0).getType()));
+         isa<FloatType>(getElementTypeOrSelf(ctx.inputValue(0).getType()));
 }
 
 /// Gather of a float tensor by one constant index (ViT's class token,
@@ -393,7 +393,41 @@ void foldShapeNegation(NodeContext &ctx) {
   ctx.setShapeOutput(0, out);
 }
 
+namespace {
+
+/// Equal of shapes that are not all constants (constant ones fold before
+/// any converter): sizes known equal, or whose difference is the same
+/// constant for every image size, give a constant; a size compared with a
+/// number holds for one image size only and is refused.
+void convertShapeEqual(NodeContext &ctx) {
+  std::optional<ShapeExpr> a = ctx.shapeInput(0), b = ctx.shapeInput(1);
+  if (!a || !b)
+    ctx.fail("only shapes are compared: comparing float tensors is not "
+             "supported");
+  if (a->elems.size() != b->elems.size() && a->elems.size() != 1 &&
+      b->elems.size() != 1)
+    ctx.fail("shape operands do not broadcast");
+  ShapeExpr out;
+  out.scalar = a->scalar && b->scalar;
+  size_t n = std::max(a->elems.size(), b->elems.size());
+  for (size_t i = 0; i < n; ++i) {
+    const SymInt &x = a->elems[a->elems.size() == 1 ? 0 : i];
+    const SymInt &y = b->elems[b->elems.size() == 1 ? 0 : i];
+    bool same = x.source == y.source && x.axis == y.axis && x.num == y.num &&
+                x.den == y.den && x.constant == y.constant;
+    if (!same && (x.isConstant() || y.isConstant()))
+      ctx.fail("compares an image size with a number, which holds for one "
+               "image size only: export the model with a fixed input size");
+    out.elems.push_back(
+        SymInt::of(same || foldSizeSum(ctx, x, y, -1).constant == 0));
+  }
+  ctx.setShapeOutput(0, out);
+}
+
+} // namespace
+
 void addShapeConverters(ConverterTable &table) {
+  table["Equal"] = convertShapeEqual;
   table["Shape"] = convertShape;
   table["Gather"] = convertGather;
   table["Slice"] = convertSlice;

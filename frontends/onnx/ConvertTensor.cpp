@@ -119,7 +119,7 @@ void convertReshape(NodeContext &ctx) {
   std::optional<ShapeExpr> computed = ctx.shapeInput(1);
   std::vector<int64_t> target;
   if (computed && !computed->isConstant() && !ctx.shapeInput(0) &&
-      isa<FloatType>(getElementTypeOrSelf(ctx.input(0).getType()))) {
+      isa<FloatType>(getElementTypeOrSelf(ctx.inputValue(0).getType()))) {
     std::optional<std::vector<int64_t>> entries =
         targetFromSizes(*computed, ctx.input(0), allowZero);
     if (!entries)

@@ -72,6 +72,7 @@ private:
   void addInitializers();
   func::FuncOp createFunction();
   void importNode(const onnx::NodeProto &node, int64_t opset);
+  void importIf(NodeContext &ctx, int64_t opset);
   Value lookupOutput(const std::string &name);
   void eraseUnusedConstants(func::FuncOp func);
 
@@ -129,6 +130,10 @@ void GraphImporter::importNode(const onnx::NodeProto &node, int64_t opset) {
   NodeContext ctx(node, opset, builder, scope, options.sourceName);
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     ctx.fail("unsupported op (custom domain)");
+  if (node.op_type() == "If") {
+    importIf(ctx, opset);
+    return;
+  }
   // A data-movement node on constants is evaluated, converter or not.
   if (!foldConstantNode(ctx)) {
     ConvertFn convert = converters().lookup(node.op_type());
@@ -141,6 +146,62 @@ void GraphImporter::importNode(const onnx::NodeProto &node, int64_t opset) {
     if (ctx.outputUsed(i) && !scope.values.count(name) &&
         !scope.constants.count(name) && !scope.shapes.count(name))
       ctx.fail("output '" + name + "' was not produced");
+  }
+}
+
+/// An If whose condition folds to a constant (an exporter's check of sizes
+/// that are fixed): the branch taken is imported in place, its outputs bound
+/// to the If's. A condition computed from the image would be a run-time
+/// branch, which SSTEP's static programs do not have.
+void GraphImporter::importIf(NodeContext &ctx, int64_t opset) {
+  ctx.checkAttrs({"then_branch", "else_branch"});
+  std::optional<DenseElementsAttr> cond = ctx.constantInput(0);
+  if (!cond || cond->getNumElements() != 1)
+    ctx.fail("the condition is not a constant for every image size: a "
+             "branch taken at run time is not supported");
+  bool taken = cond->getElementType().isInteger(1)
+                   ? *cond->getValues<bool>().begin()
+                   : !(*cond->getValues<APInt>().begin()).isZero();
+  const char *which = taken ? "then_branch" : "else_branch";
+  const onnx::GraphProto *branch = nullptr;
+  for (const auto &a : ctx.node().attribute())
+    if (a.name() == which)
+      branch = &a.g();
+  if (!branch)
+    ctx.fail(std::string("the ") + which + " attribute is missing");
+  if (branch->output_size() != int(ctx.numOutputs()))
+    ctx.fail(std::string("the ") + which + " has " +
+             std::to_string(branch->output_size()) + " outputs, the If " +
+             std::to_string(ctx.numOutputs()));
+  for (const auto &tensor : branch->initializer())
+    scope.constants[tensor.name()] =
+        tensorToAttr(context, tensor,
+                     options.sourceName + ": initializer '" + tensor.name() +
+                         "' of an If branch");
+  for (const auto &node : branch->node())
+    for (const auto &name : node.input())
+      if (!name.empty())
+        ++scope.uses[name];
+  for (const auto &output : branch->output())
+    ++scope.uses[output.name()];
+  for (const auto &node : branch->node())
+    importNode(node, opset);
+  for (int i = 0; i < branch->output_size(); ++i) {
+    const std::string &from = branch->output(i).name(),
+                      &to = ctx.node().output(i);
+    // Copies first: binding `to` may grow the map under the iterator.
+    if (auto v = scope.values.find(from); v != scope.values.end()) {
+      Value value = v->second;
+      scope.values[to] = value;
+    } else if (auto c = scope.constants.find(from);
+               c != scope.constants.end()) {
+      DenseElementsAttr constant = c->second;
+      scope.constants[to] = constant;
+    } else if (auto e = scope.shapes.find(from); e != scope.shapes.end()) {
+      ShapeExpr shape = e->second;
+      scope.shapes[to] = shape;
+    } else
+      ctx.fail("the branch's output '" + from + "' is not produced");
   }
 }
 

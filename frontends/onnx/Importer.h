@@ -25,6 +25,10 @@ struct ImportOptions {
 
 /// Imports `model`; throws ImportError naming the node, op type, domain and
 /// opset for anything unsupported or malformed.
+/// Ops the graph importer handles itself rather than through a converter:
+/// If (its branch taken, imported in place).
+inline const char *const kGraphLevelOps[] = {"If"};
+
 mlir::OwningOpRef<mlir::ModuleOp> importModel(mlir::MLIRContext &context,
                                               const onnx::ModelProto &model,
                                               const ImportOptions &options);

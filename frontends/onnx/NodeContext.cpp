@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include <cstring>
 
@@ -46,6 +47,22 @@ bool NodeContext::hasInput(size_t i) const {
 }
 
 Value NodeContext::input(size_t i) {
+  Value value = inputValue(i);
+  // The kernels compute on floats; an integer tensor reaching a float op
+  // (int32 pixels into a Pad) is named here, not left to fail verification.
+  Type element = getElementTypeOrSelf(value.getType());
+  if (!isa<FloatType>(element)) {
+    std::string type;
+    llvm::raw_string_ostream os(type);
+    os << element;
+    fail("input " + std::to_string(i) + " ('" + node_.input(i) +
+         "') is a tensor of " + type +
+         ": SSTEP's kernels take float tensors (f32, f16, bf16)");
+  }
+  return value;
+}
+
+Value NodeContext::inputValue(size_t i) {
   if (!hasInput(i))
     fail("missing input " + std::to_string(i));
   const std::string &name = node_.input(i);

@@ -50,8 +50,12 @@ public:
   // Inputs. ONNX marks an omitted optional input with an empty name.
   size_t numInputs() const { return node_.input_size(); }
   bool hasInput(size_t i) const;
-  /// Input `i` as a value (a constant is materialised on first use).
+  /// Input `i` as a value (a constant is materialised on first use); fails
+  /// naming its type unless it is a float tensor.
   mlir::Value input(size_t i);
+  /// Input `i` as a value of any element type, for converters that decide
+  /// by its type (integer tensors are shape arithmetic).
+  mlir::Value inputValue(size_t i);
   /// Input `i` when it is a constant (initializer or Constant node).
   std::optional<mlir::DenseElementsAttr> constantInput(size_t i) const;
   /// Input `i` as a shape expression: a folded shape computation or an

@@ -27,7 +27,7 @@ bool isIntegerInput(NodeContext &ctx, size_t i) {
     return true;
   if (std::optional<DenseElementsAttr> constant = ctx.constantInput(i))
     return isa<IntegerType>(constant->getElementType());
-  return isa<IntegerType>(getElementTypeOrSelf(ctx.input(i).getType()));
+  return isa<IntegerType>(getElementTypeOrSelf(ctx.inputValue(i).getType()));
 }
 
 /// Why the node computes on shapes, or "" when it does not: an integer data

@@ -45,6 +45,8 @@ int main(int argc, char **argv) {
     std::vector<std::string> names;
     for (const auto &entry : sstep::onnx_import::converters())
       names.push_back(entry.getKey().str());
+    for (const char *op : sstep::onnx_import::kGraphLevelOps)
+      names.push_back(op);
     std::sort(names.begin(), names.end());
     for (const std::string &name : names)
       outs() << name << "\n";
