@@ -128,8 +128,8 @@ void convertReshape(NodeContext &ctx) {
         return;
       }
     if (!entries)
-      ctx.fail("the target shape is computed from sizes other than the "
-               "input's own (unscaled); only those are supported");
+      ctx.defer("the target shape is computed from sizes other than the "
+                "input's own (unscaled); only those are supported");
     target = *entries;
   } else {
     if (convertShapeArithmetic(ctx))

@@ -77,6 +77,9 @@ private:
   void eraseUnusedConstants(func::FuncOp func);
 
   MLIRContext &context;
+  /// Which main-graph node produces each name, for recognizers that absorb
+  /// pending values (Unpool.cpp).
+  llvm::StringMap<const onnx::NodeProto *> producers;
   const onnx::ModelProto &model;
   const onnx::GraphProto &graph;
   const ImportOptions &options;
@@ -134,12 +137,29 @@ void GraphImporter::importNode(const onnx::NodeProto &node, int64_t opset) {
     importIf(ctx, opset);
     return;
   }
-  // A data-movement node on constants is evaluated, converter or not.
-  if (!foldConstantNode(ctx)) {
-    ConvertFn convert = converters().lookup(node.op_type());
-    if (!convert)
-      ctx.fail("unsupported op");
-    convert(ctx);
+  // A node reading a pending value is pending too, unless it absorbs the
+  // chain that made it.
+  for (const auto &name : node.input())
+    if (auto it = scope.pending.find(name); it != scope.pending.end()) {
+      if (absorbUnpool(ctx, scope, producers))
+        return;
+      std::string message = it->second;
+      for (const auto &output : node.output())
+        scope.pending[output] = message;
+      return;
+    }
+  try {
+    // A data-movement node on constants is evaluated, converter or not.
+    if (!foldConstantNode(ctx)) {
+      ConvertFn convert = converters().lookup(node.op_type());
+      if (!convert)
+        ctx.fail("unsupported op");
+      convert(ctx);
+    }
+  } catch (const DeferredImport &deferred) {
+    for (const auto &output : node.output())
+      scope.pending[output] = deferred.what();
+    return;
   }
   for (size_t i = 0; i < ctx.numOutputs(); ++i) {
     const std::string &name = node.output(i);
@@ -206,6 +226,8 @@ void GraphImporter::importIf(NodeContext &ctx, int64_t opset) {
 }
 
 Value GraphImporter::lookupOutput(const std::string &name) {
+  if (auto p = scope.pending.find(name); p != scope.pending.end())
+    throw ImportError(p->second);
   auto it = scope.values.find(name);
   if (it != scope.values.end())
     return it->second;
@@ -235,6 +257,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   int64_t opset = defaultOpset(model, options.sourceName);
   countUses();
   addInitializers();
+  for (const auto &node : graph.node())
+    for (const auto &output : node.output())
+      producers[output] = &node;
   OwningOpRef<ModuleOp> module =
       ModuleOp::create(FileLineColLoc::get(&context, options.sourceName, 0, 0));
   func::FuncOp func = createFunction();

@@ -24,6 +24,15 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// A node whose output SSTEP cannot state alone but a later node may absorb
+/// (HoVer-Net's unpooling reshapes a matrix product back to an image with
+/// sizes of another value): its outputs are left pending with this message,
+/// which is reported if nothing absorbs them.
+class DeferredImport : public ImportError {
+public:
+  using ImportError::ImportError;
+};
+
 /// A model whose semantics fix a size that the import made dynamic
 /// (ConvTranspose output_shape, SAME padding with stride > 1): it imports only
 /// with ImportOptions::staticShapes, and then runs only at its declared size.

@@ -36,6 +36,10 @@ void NodeContext::fail(const std::string &message) const {
   throw ImportError(describeNode(node_, opset_) + ": " + message);
 }
 
+void NodeContext::defer(const std::string &message) const {
+  throw DeferredImport(describeNode(node_, opset_) + ": " + message);
+}
+
 void NodeContext::failNeedsStaticSize(const std::string &message) const {
   throw StaticShapeRequired(describeNode(node_, opset_) + ": " + message +
                             " (import with --static-shapes to run it at its "

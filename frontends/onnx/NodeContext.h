@@ -29,6 +29,8 @@ struct Scope {
   llvm::StringMap<ShapeExpr> shapes;
   /// How often each name is consumed by a node or returned by the graph.
   llvm::StringMap<unsigned> uses;
+  /// Outputs left pending (NodeContext::defer), with the message to report.
+  llvm::StringMap<std::string> pending;
 };
 
 class NodeContext {
@@ -43,6 +45,9 @@ public:
 
   /// Reports a problem with this node as an ImportError.
   [[noreturn]] void fail(const std::string &message) const;
+  /// Leaves this node's outputs pending (DeferredImport): reported as
+  /// fail(message) would be, unless a later node absorbs them.
+  [[noreturn]] void defer(const std::string &message) const;
   /// Reports that this node needs the input's declared (static) size, as
   /// StaticShapeRequired.
   [[noreturn]] void failNeedsStaticSize(const std::string &message) const;

@@ -60,6 +60,14 @@ SymInt foldSizeSum(NodeContext &ctx, const SymInt &a, const SymInt &b,
 /// Concat of 1-D shape expressions, folded.
 void foldShapeConcat(NodeContext &ctx);
 
+/// HoVer-Net's UpSample2x, `tensordot(x[..., None], ones(1, a, b))` then
+/// a permute and a reshape to N x C x aH x bW, is a nearest upsampling by
+/// (a, b) (times the matrix's one value). Called for a node reading a
+/// pending value; converts it and returns true when the node ends that chain
+/// (Unpool.cpp).
+bool absorbUnpool(NodeContext &ctx, const Scope &scope,
+                  const llvm::StringMap<const onnx::NodeProto *> &producers);
+
 /// The values of input `i`, a 1-D integer constant such as Reshape's target.
 std::vector<int64_t> requireShapeInput(NodeContext &ctx, size_t i,
                                        const char *what);

@@ -223,65 +223,142 @@ def _crop_to_shape(x, y):
     return _crop(x, (x.shape[2] - y.shape[2], x.shape[3] - y.shape[3]))
 
 
-class HoVerDenseUnit(torch.nn.Module):
-    """HoVer-Net's decoder dense unit: pre-activated 1x1 then a "valid"
-    grouped 5x5 convolution, the input centre-cropped to match, then
-    concatenated."""
+class TFSamePadding(torch.nn.Module):
+    """HoVer-Net's TFSamepaddingLayer: TensorFlow's "same" padding, computed
+    from the traced input size (F.pad with constant pads in the export)."""
 
-    def __init__(self, cin):
+    def __init__(self, ksize, stride):
         super().__init__()
-        self.body = torch.nn.Sequential(
-            torch.nn.BatchNorm2d(cin), torch.nn.ReLU(),
-            torch.nn.Conv2d(cin, 16, 1, bias=False),
-            torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
-            torch.nn.Conv2d(16, 8, 5, padding=0, groups=4, bias=False))
+        self.ksize, self.stride = ksize, stride
 
     def forward(self, x):
-        new = self.body(x)
-        return torch.cat([_crop_to_shape(x, new), new], 1)
+        if x.shape[2] % self.stride == 0:
+            pad = max(self.ksize - self.stride, 0)
+        else:
+            pad = max(self.ksize - (x.shape[2] % self.stride), 0)
+        start = pad // 2
+        return F.pad(x, (start, pad - start, start, pad - start), "constant", 0)
 
 
-class HoVerNetStyle(torch.nn.Module):
-    """HoVer-Net's shape, small: a "valid" 7x7 stem, a pre-activated
-    residual encoder with one stride-2 level, and two decoder branches
-    (nuclear pixels, horizontal/vertical maps) of valid convolutions and
-    dense units, upsampled and added to the skip cropped by fixed margins
-    (crop_op), as the paper's network does for its 270 x 270 patches. Even
-    input sizes keep the skip and the upsampled branch the same size."""
+class UpSample2x(torch.nn.Module):
+    """HoVer-Net's UpSample2x: a tensordot with a 2 x 2 matrix of ones, a
+    permute and a reshape (torch exports an Einsum of 6-D tensors)."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("unpool_mat", torch.ones(2, 2))
+
+    def forward(self, x):
+        shape = list(x.shape)
+        ret = torch.tensordot(x.unsqueeze(-1), self.unpool_mat.unsqueeze(0),
+                              dims=1)
+        ret = ret.permute(0, 1, 2, 4, 3, 5)
+        return ret.reshape((-1, shape[1], shape[2] * 2, shape[3] * 2))
+
+
+class HoVerResidualBlock(torch.nn.Module):
+    """HoVer-Net's pre-activated bottleneck block, "same" padding by
+    TFSamePadding before each strided or 3 x 3 convolution."""
+
+    def __init__(self, cin, ch, count, stride):
+        super().__init__()
+        self.units = torch.nn.ModuleList()
+        for i in range(count):
+            s = stride if i == 0 else 1
+            unit = [torch.nn.BatchNorm2d(cin if i == 0 else ch[2]),
+                    torch.nn.ReLU(),
+                    torch.nn.Conv2d(cin if i == 0 else ch[2], ch[0], 1,
+                                    bias=False),
+                    torch.nn.BatchNorm2d(ch[0]), torch.nn.ReLU(),
+                    TFSamePadding(3, s),
+                    torch.nn.Conv2d(ch[0], ch[1], 3, stride=s, bias=False),
+                    torch.nn.BatchNorm2d(ch[1]), torch.nn.ReLU(),
+                    torch.nn.Conv2d(ch[1], ch[2], 1, bias=False)]
+            self.units.append(torch.nn.Sequential(*(unit if i else unit[2:])))
+        self.shortcut = torch.nn.Conv2d(cin, ch[2], 1, stride=stride,
+                                        bias=False)
+        self.bna = torch.nn.Sequential(torch.nn.BatchNorm2d(ch[2]),
+                                       torch.nn.ReLU())
+
+    def forward(self, x):
+        shortcut = self.shortcut(x)
+        for unit in self.units:
+            x = unit(x) + shortcut
+            shortcut = x
+        return self.bna(x)
+
+
+class HoVerDenseBlock(torch.nn.Module):
+    """HoVer-Net's decoder dense block: pre-activated 1x1 then a "valid"
+    grouped 5x5 convolution per unit, the input centre-cropped to match
+    (crop_to_shape), concatenated."""
+
+    def __init__(self, cin, count):
+        super().__init__()
+        self.units = torch.nn.ModuleList()
+        for i in range(count):
+            c = cin + 8 * i
+            self.units.append(torch.nn.Sequential(
+                torch.nn.BatchNorm2d(c), torch.nn.ReLU(),
+                torch.nn.Conv2d(c, 16, 1, bias=False),
+                torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+                torch.nn.Conv2d(16, 8, 5, groups=4, bias=False)))
+        c = cin + 8 * count
+        self.blk_bna = torch.nn.Sequential(torch.nn.BatchNorm2d(c),
+                                           torch.nn.ReLU())
+
+    def forward(self, x):
+        for unit in self.units:
+            new = unit(x)
+            x = torch.cat([_crop_to_shape(x, new), new], 1)
+        return self.blk_bna(x)
+
+
+class HoVerNet(torch.nn.Module):
+    """HoVer-Net ("original" mode) as its reference code writes it, small: a
+    "valid" 7x7 stem, pre-activated residual levels, and three decoder
+    branches (nuclear pixels, horizontal/vertical maps, types) of valid
+    convolutions and dense blocks, upsampled by UpSample2x and added to the
+    skip cropped by a fixed margin (crop_op), as the paper's network does for
+    its 270 x 270 patches. The branches' outputs are concatenated (the
+    reference returns a dict). Input sizes 6 more than a multiple of 4 keep
+    the skips and the upsampled branches the same size."""
 
     def __init__(self):
         super().__init__()
         self.conv0 = torch.nn.Sequential(
-            torch.nn.Conv2d(3, 16, 7, padding=0), torch.nn.BatchNorm2d(16),
-            torch.nn.ReLU())
-        self.d0 = torch.nn.Sequential(
-            torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
-            torch.nn.Conv2d(16, 16, 3, padding=1))
-        self.d1 = torch.nn.Sequential(
-            torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
-            torch.nn.Conv2d(16, 32, 3, stride=2, padding=1))
+            torch.nn.Conv2d(3, 16, 7, padding=0, bias=False),
+            torch.nn.BatchNorm2d(16), torch.nn.ReLU())
+        self.d0 = HoVerResidualBlock(16, [8, 8, 32], 2, 1)
+        self.d1 = HoVerResidualBlock(32, [16, 16, 64], 2, 2)
+        self.d2 = HoVerResidualBlock(64, [16, 16, 64], 1, 2)
+        self.conv_bot = torch.nn.Conv2d(64, 64, 1, bias=False)
+        self.upsample2x = UpSample2x()
 
         def branch(out):
-            return torch.nn.ModuleDict({
-                "conva": torch.nn.Conv2d(32, 16, 5, padding=0, bias=False),
-                "dense": torch.nn.Sequential(HoVerDenseUnit(16),
-                                             HoVerDenseUnit(24)),
-                "convf": torch.nn.Conv2d(32, 16, 1, bias=False),
-                "head": torch.nn.Sequential(
+            return torch.nn.ModuleList([
+                torch.nn.Sequential(
+                    torch.nn.Conv2d(64, 32, 5, bias=False),
+                    HoVerDenseBlock(32, 2),
+                    torch.nn.Conv2d(48, 32, 1, bias=False)),
+                torch.nn.Sequential(
+                    TFSamePadding(5, 1),
+                    torch.nn.Conv2d(32, 16, 5, bias=False)),
+                torch.nn.Sequential(
                     torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
-                    torch.nn.Conv2d(16, out, 1))})
+                    torch.nn.Conv2d(16, out, 1))])
 
-        self.np, self.hv = branch(2), branch(2)
+        self.branches = torch.nn.ModuleList([branch(2), branch(2), branch(4)])
 
-    def forward(self, x):
-        d0 = self.conv0(x)
-        d0 = d0 + self.d0(d0)
+    def forward(self, imgs):
+        d0 = self.d0(self.conv0(imgs / 255.0))
         d1 = self.d1(d0)
+        d2 = self.conv_bot(self.d2(d1))
         outs = []
-        for b in (self.np, self.hv):
-            u = b["convf"](b["dense"](b["conva"](d1)))
-            u = F.interpolate(u, scale_factor=2.0, mode="nearest")
-            outs.append(b["head"](u + _crop(d0, [24, 24])))
+        for u in self.branches:
+            x = u[0](self.upsample2x(d2) + d1)
+            x = u[1](self.upsample2x(x) + _crop(d0, [24, 24]))
+            outs.append(u[2](x))
         return torch.cat(outs, 1)
 
 
@@ -362,7 +439,7 @@ MODELS = {
     "deeplabv3-resnet50": (lambda: _deeplab("resnet50"), (67, 93)),
     # "Valid" convolutions and centre crops of the skips, whose offsets are
     # differences of sizes.
-    "hovernet-style": (HoVerNetStyle, (70, 86)),
+    "hovernet": (HoVerNet, (70, 86)),
     # ViT patch encoders: a patch grid assertion (Equal/Where on shapes),
     # token reshapes and transposes, a class token concatenated and
     # gathered, attention by matmuls of two activations, softmax and layer
