@@ -1,4 +1,4 @@
-//===- ConvertTensor.cpp - Concat, Flatten, Reshape, Transpose ------------===//
+//===- ConvertTensor.cpp - Concat, Flatten, Reshape, Split, Transpose -----===//
 //
 // Result shapes come from ShapeRules.h, the rules the verifiers and the
 // runtime use, so a dynamic H or W stays dynamic exactly where the rule
@@ -160,9 +160,60 @@ void convertTranspose(NodeContext &ctx) {
                                          b.getDenseI64ArrayAttr(perm)));
 }
 
+/// Split of a float tensor along one axis (timm's `q, k, v =
+/// qkv.unbind(0)`): one sstep.slice per output.
+void convertSplit(NodeContext &ctx) {
+  ctx.checkAttrs({"axis", "split"});
+  Value x = ctx.input(0);
+  RankedTensorType xType = tensorType(ctx, x);
+  int64_t axis =
+      normalizeAxis(ctx, ctx.intAttr("axis", 0), xType.getRank(), true);
+  int64_t size = xType.getDimSize(axis);
+  int64_t outputs = int64_t(ctx.numOutputs());
+  std::vector<int64_t> sizes;
+  if (ctx.opset() < 13)
+    sizes = ctx.intsAttr("split", {});
+  else if (ctx.hasInput(1))
+    sizes = requireShapeInput(ctx, 1, "split");
+  if (sizes.empty()) {
+    if (ShapedType::isDynamic(size) || size % outputs != 0)
+      ctx.fail("an even split needs the axis's size known and divisible by "
+               "the " +
+               std::to_string(outputs) + " outputs");
+    sizes.assign(size_t(outputs), size / outputs);
+  }
+  if (int64_t(sizes.size()) != outputs)
+    ctx.fail(std::to_string(sizes.size()) + " split sizes for " +
+             std::to_string(outputs) + " outputs");
+  int64_t total = 0;
+  for (int64_t piece : sizes) {
+    if (piece < 0)
+      ctx.fail("a split size is negative");
+    total += piece;
+  }
+  if (!ShapedType::isDynamic(size) && total != size)
+    ctx.fail("the split sizes add up to " + std::to_string(total) +
+             ", not the axis's " + std::to_string(size));
+  OpBuilder &b = ctx.builder();
+  int64_t start = 0;
+  for (int64_t i = 0; i < outputs; ++i) {
+    int64_t end = start + sizes[size_t(i)];
+    RankedTensorType type =
+        ruleType(ctx, shape::slice(dimsOf(xType), {start}, {end}, {axis}, {1}),
+                 xType.getElementType());
+    ctx.setOutput(size_t(i), b.create<SliceOp>(ctx.loc(), type, x,
+                                               b.getDenseI64ArrayAttr({start}),
+                                               b.getDenseI64ArrayAttr({end}),
+                                               b.getDenseI64ArrayAttr({axis}),
+                                               b.getDenseI64ArrayAttr({1})));
+    start = end;
+  }
+}
+
 } // namespace
 
 void addTensorConverters(ConverterTable &table) {
+  table["Split"] = convertSplit;
   table["Concat"] = convertConcat;
   table["Flatten"] = convertFlatten;
   table["Reshape"] = convertReshape;

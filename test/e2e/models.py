@@ -381,6 +381,72 @@ def _deeplab(backbone):
                             num_classes=5, aux_loss=False))
 
 
+class TimmAttention(torch.nn.Module):
+    """timm's Attention: one qkv Linear, reshaped and permuted to
+    3 x B x heads x N x d, unbound (Split and Squeeze in ONNX)."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads, self.scale = heads, (dim // heads) ** -0.5
+        self.qkv = torch.nn.Linear(dim, dim * 3)
+        self.proj = torch.nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, n, c = x.shape
+        qkv = self.qkv(x).reshape(b, n, 3, self.heads, c // self.heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        attn = ((q @ k.transpose(-2, -1)) * self.scale).softmax(dim=-1)
+        return self.proj((attn @ v).transpose(1, 2).reshape(b, n, c))
+
+
+class TimmBlock(torch.nn.Module):
+    """timm's pre-norm transformer block with LayerScale."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.norm1 = torch.nn.LayerNorm(dim, eps=1e-6)
+        self.attn = TimmAttention(dim, heads)
+        self.ls1 = torch.nn.Parameter(torch.rand(dim))
+        self.norm2 = torch.nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = torch.nn.Sequential(
+            torch.nn.Linear(dim, 4 * dim), torch.nn.GELU(),
+            torch.nn.Linear(4 * dim, dim))
+        self.ls2 = torch.nn.Parameter(torch.rand(dim))
+
+    def forward(self, x):
+        x = x + self.ls1 * self.attn(self.norm1(x))
+        return x + self.ls2 * self.mlp(self.norm2(x))
+
+
+class TimmViT(torch.nn.Module):
+    """A ViT the way timm writes the foundation models pathology runs (UNI,
+    Virchow2, H-optimus: timm's VisionTransformer): patch embedding, class
+    token and position embedding, register tokens, LayerScale, and Virchow's
+    embedding, the class token beside the mean of the patch tokens."""
+
+    def __init__(self, size=64, patch=16, dim=64, depth=2, heads=4,
+                 registers=4):
+        super().__init__()
+        self.registers = registers
+        self.patch_embed = torch.nn.Conv2d(3, dim, patch, stride=patch)
+        tokens = (size // patch) ** 2
+        self.cls_token = torch.nn.Parameter(torch.randn(1, 1, dim))
+        self.reg_token = torch.nn.Parameter(torch.randn(1, registers, dim))
+        self.pos_embed = torch.nn.Parameter(torch.randn(1, tokens + 1, dim))
+        self.blocks = torch.nn.Sequential(
+            *[TimmBlock(dim, heads) for _ in range(depth)])
+        self.norm = torch.nn.LayerNorm(dim, eps=1e-6)
+
+    def forward(self, x):
+        x = self.patch_embed(x).flatten(2).transpose(1, 2)
+        cls = self.cls_token.expand(x.shape[0], -1, -1)
+        x = torch.cat([cls, x], dim=1) + self.pos_embed
+        reg = self.reg_token.expand(x.shape[0], -1, -1)
+        x = torch.cat([x[:, :1], reg, x[:, 1:]], dim=1)
+        x = self.norm(self.blocks(x))
+        return torch.cat([x[:, 0], x[:, 1 + self.registers:].mean(1)], dim=-1)
+
+
 def _vit_encoder(vit):
     """A ViT as a patch encoder (UNI, Virchow, CONCH's image tower): the
     class token's final features, no classification head."""
@@ -449,6 +515,7 @@ MODELS = {
         hidden_dim=64, mlp_dim=128)), (64, 64)),
     "vit-b16": (lambda: _vit_encoder(torchvision.models.vit_b_16()),
                 (224, 224)),
+    "vit-timm": (TimmViT, (64, 64)),
     # Squeeze-and-excitation inside every block (global pools between
     # stages), SiLU.
     "efficientnet-b0-features":
@@ -457,13 +524,13 @@ MODELS = {
         (lambda: _trunk(torchvision.models.regnet_y_400mf(), 2), (67, 93)),
 }
 # Models whose output is a vector per image, not an image.
-VECTOR_OUTPUT = {"googlenet", "head-ops", "vit-small", "vit-b16"}
+VECTOR_OUTPUT = {"googlenet", "head-ops", "vit-small", "vit-b16", "vit-timm"}
 # Models that run at their one input size only (ViT's patch grid is fixed).
-STATIC_INPUT = {"vit-small", "vit-b16"}
+STATIC_INPUT = {"vit-small", "vit-b16", "vit-timm"}
 # Opset 17 for LayerNormalization; the rest export as opset 13.
 OPSET = {"se-ops": 17, "head-ops": 17, "convnext-tiny-features": 17,
          "groupnorm-unet": 17, "convnextv2-blocks": 17, "vit-small": 17,
-         "vit-b16": 17}
+         "vit-b16": 17, "vit-timm": 17}
 
 
 def build(name):
