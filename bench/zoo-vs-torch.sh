@@ -34,7 +34,7 @@ np.save(f"{work}/in.npy", x.numpy())
 torch.set_num_threads(threads)
 model = models.build(name)
 with torch.no_grad():
-    model(torch.randn(1, 3, 64, 64))
+    model(torch.randn(1, 3, *models.MODELS[name][1]))
     start = time.perf_counter()
     y = model(x)
     seconds = time.perf_counter() - start
