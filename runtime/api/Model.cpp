@@ -41,7 +41,8 @@ std::vector<std::string> Model::outputNames() const {
 }
 
 plan::ExecutionPlan Model::planFor(Size2 size, const ExecutionOptions &options,
-                                   bool slide) const {
+                                   bool slide,
+                                   const plan::StreamModel *stream) const {
   const BackendInfo &backend = backendInfo(options.backend);
   plan::TileRequest request;
   request.fixed = {options.tileEdge,
@@ -49,6 +50,7 @@ plan::ExecutionPlan Model::planFor(Size2 size, const ExecutionOptions &options,
   request.memoryBudget = options.memoryBudget;
   request.slide = slide;
   request.store = options.store;
+  request.stream = stream;
   if (request.fixed.edge <= 0 && request.memoryBudget > 0 &&
       (size[0] <= 0 || size[1] <= 0))
     throw RuntimeError("a memory budget needs an NCHW image as the first "

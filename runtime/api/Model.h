@@ -104,9 +104,11 @@ public:
 
   /// The plan of a run on a first input of `size` (height, width) as
   /// `options` ask (plan::planExecution's policy for the backend's traits);
-  /// `slide`: the input streams from a slide.
+  /// `slide`: the input streams from a slide, through buffers `stream`
+  /// counts in the budget (null: not counted).
   plan::ExecutionPlan planFor(Size2 size, const ExecutionOptions &options,
-                              bool slide = false) const;
+                              bool slide = false,
+                              const plan::StreamModel *stream = nullptr) const;
 
   /// The tile shape `options` asks for on `inputs` (edge 0: whole image):
   /// the one given, else the planner's for the budget and the backend.

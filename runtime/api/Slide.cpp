@@ -31,8 +31,18 @@ runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
       requireBackend(job.backend, job.threads, job.deviceBytes());
   auto reader = openLevel(slidePath, job.run.level, job.threads);
   const slide::LevelInfo &info = reader->level(job.run.level);
-  plan::ExecutionPlan plan =
-      model.planFor(Size2{info.height, info.width}, job, /*slide=*/true);
+  // The reader's cache, the regions decoded ahead and the writer's queue
+  // are counted in the budget, and sized to what was counted.
+  plan::StreamModel stream;
+  stream.sourceTile = {int64_t(info.tileHeight), int64_t(info.tileWidth)};
+  plan::ExecutionPlan plan = model.planFor(Size2{info.height, info.width}, job,
+                                           /*slide=*/true, &stream);
+  if (plan.memory.streamBytes > 0) {
+    reader->setCacheBytes(
+        size_t(stream.readerCacheBytes(plan.memory.inputWindow)));
+    job.run.readAheadRegions = stream.readAhead;
+    job.run.writerQueueBytes = stream.writeQueue * plan.memory.sinkBlockBytes;
+  }
   if (job.run.fingerprint.empty())
     job.run.fingerprint = job.backend;
   if (job.run.scratchFolder.empty())

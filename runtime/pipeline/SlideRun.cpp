@@ -246,7 +246,9 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
                              outputs, report, leftovers);
 
   // Declared after the sinks, so its thread stops before their files close.
-  SpillWriter writer(tiles.journal.get());
+  SpillWriter writer(tiles.journal.get(), options.writerQueueBytes > 0
+                                              ? options.writerQueueBytes
+                                              : int64_t(512) << 20);
   openSinks(
       outs, writer,
       options.band.split() ||
@@ -262,9 +264,12 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
                          std::min<int64_t>(1, tiling.grid()[1] - 1))
                 .compute[input];
   int64_t regionBytes = std::max<int64_t>(1, largest.pixels() * 3 * 4);
-  SlideSource source(
-      reader, options.level, options.normalization,
-      size_t(std::clamp<int64_t>(options.readAheadBytes / regionBytes, 1, 4)));
+  int64_t readAhead =
+      options.readAheadRegions > 0
+          ? options.readAheadRegions
+          : std::clamp<int64_t>(options.readAheadBytes / regionBytes, 1, 4);
+  SlideSource source(reader, options.level, options.normalization,
+                     size_t(readAhead));
   exec::Options exec;
   exec.scratchFolder = options.scratchFolder;
   exec.sources[0] = &source;

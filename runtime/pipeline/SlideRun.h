@@ -56,6 +56,11 @@ struct SlideRunOptions {
   /// Bytes of decoded regions kept ahead of the tiles: as many regions as
   /// fit, one to four (at least one, so decoding overlaps compute).
   int64_t readAheadBytes = int64_t(256) << 20;
+  /// When positive (a budgeted run, plan::StreamModel), the regions decoded
+  /// ahead and the bytes of output blocks the writer may queue, instead of
+  /// readAheadBytes' share and the writer's default bound.
+  int64_t readAheadRegions = 0;
+  int64_t writerQueueBytes = 0;
   /// Progress lines on `log`, starting with `tool`; `terminal` rewrites one
   /// line in place.
   bool progress = true;

@@ -9,8 +9,9 @@ namespace sstep::plan {
 
 int64_t chooseSlideTileEdge(const Program &program, const Stages &stages,
                             Size2 size, int64_t budgetBytes,
-                            const TileModel &model) {
-  int64_t fits = chooseTileEdge(program, stages, size, budgetBytes, model);
+                            const TileModel &model, const StreamModel *stream) {
+  int64_t fits =
+      chooseTileEdge(program, stages, size, budgetBytes, model, stream);
   if (stages.stages.empty() || program.inputs.size() != 1)
     return fits;
   Sizes sizes = predictSizes(program, stages, size);
@@ -50,10 +51,11 @@ TileShape chooseShape(const Program &program, const Stages &stages, Size2 input,
   // Chained strips compute every row once: no halo to trade against the
   // tile size, so the widest strip that fits the budget.
   if (backend.chainsTiles)
-    return chooseStrips(program, stages, input, request.memoryBudget, model);
-  return {
-      chooseSlideTileEdge(program, stages, input, request.memoryBudget, model),
-      0};
+    return chooseStrips(program, stages, input, request.memoryBudget, model,
+                        request.stream);
+  return {chooseSlideTileEdge(program, stages, input, request.memoryBudget,
+                              model, request.stream),
+          0};
 }
 
 } // namespace
@@ -67,8 +69,10 @@ ExecutionPlan planExecution(const Program &program, Size2 input,
   p.chained = backend.chainsTiles;
   p.tiles = chooseShape(program, p.stages, input, backend, request);
   if (input[0] > 0 && input[1] > 0)
-    p.memory = predictMemory(program, p.stages, input, p.tiles.edge,
-                             TileRows{p.tiles.rows, p.chained}, *backend.model);
+    p.memory = predictMemory(
+        program, p.stages, input, p.tiles.edge,
+        TileRows{p.tiles.rows, p.chained}, *backend.model,
+        request.slide && request.memoryBudget > 0 ? request.stream : nullptr);
   Sizes sizes = input[0] > 0 && input[1] > 0
                     ? predictSizes(program, p.stages, input)
                     : Sizes(program.values.size(), Size2{-1, -1});

@@ -49,6 +49,9 @@ struct TileRequest {
   bool slide = false;
   /// Where images stored between stages live (StoredValues.h).
   StorePolicy store = StorePolicy::Auto;
+  /// A slide run's buffers beside the tiles, counted in `memoryBudget`
+  /// (StreamModel.h); null: not counted.
+  const StreamModel *stream = nullptr;
 };
 
 struct ExecutionPlan {
@@ -83,7 +86,8 @@ ExecutionPlan planExecution(const Program &program, Size2 input,
 /// Smaller tiles stay in cache and bound the memory beside the budget.
 int64_t chooseSlideTileEdge(const Program &program, const Stages &stages,
                             Size2 size, int64_t budgetBytes,
-                            const TileModel &model = plainModel());
+                            const TileModel &model = plainModel(),
+                            const StreamModel *stream = nullptr);
 
 } // namespace sstep::plan
 

@@ -105,9 +105,30 @@ std::vector<int64_t> sampled(int64_t count) {
 }
 } // namespace
 
+namespace {
+
+/// Notes what tile `w` of `stage` reads of the input and hands the writer.
+void noteStream(const Program &program, const Stage &stage,
+                const TileWindows &w, MemoryPrediction &p) {
+  int in = program.inputs.empty() ? -1 : program.inputs[0];
+  if (in >= 0 && size_t(in) < w.compute.size() &&
+      w.compute[in].pixels() > p.inputWindow.pixels())
+    p.inputWindow = w.compute[in];
+  int64_t sinks = 0;
+  for (int v : stage.sinks)
+    if (std::find(program.outputs.begin(), program.outputs.end(), v) !=
+            program.outputs.end() &&
+        size_t(v) < w.owned.size() && program.values[v].shape.size() == 4)
+      sinks += w.owned[v].pixels() * program.values[v].shape[1] * 4;
+  p.sinkBlockBytes = std::max(p.sinkBlockBytes, sinks);
+}
+
+} // namespace
+
 MemoryPrediction predictMemory(const Program &program, const Stages &stages,
                                Size2 input, int64_t tileEdge,
-                               const TileRows &rows, const TileModel &model) {
+                               const TileRows &rows, const TileModel &model,
+                               const StreamModel *stream) {
   MemoryPrediction p;
   p.tileEdge = tileEdge;
   p.tileRows = rows.rows > 0 ? rows.rows : tileEdge;
@@ -122,6 +143,7 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
     StageSchedule schedule = model.schedule(program, stage, stages, sizes);
     BlockLayout layout = model.layout(program, schedule);
     auto workingSet = [&](const TileWindows &w) {
+      noteStream(program, stage, w, p);
       return tileWorkingSet(program, schedule, layout, w);
     };
     p.grids.push_back(tiling.grid());
@@ -170,14 +192,16 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
       }
     }
   }
+  if (stream)
+    p.streamBytes = stream->bytes(p.inputWindow, p.sinkBlockBytes);
   return p;
 }
 
 int64_t chooseTileEdge(const Program &program, const Stages &stages,
-                       Size2 input, int64_t budgetBytes,
-                       const TileModel &model) {
+                       Size2 input, int64_t budgetBytes, const TileModel &model,
+                       const StreamModel *stream) {
   auto fits = [&](int64_t edge) {
-    return predictMemory(program, stages, input, edge, {}, model)
+    return predictMemory(program, stages, input, edge, {}, model, stream)
                .workingSet() <= budgetBytes;
   };
   int64_t whole = std::max(input[0], input[1]);
@@ -186,7 +210,7 @@ int64_t chooseTileEdge(const Program &program, const Stages &stages,
   // The smallest legal tile: one pixel of every stage's anchor.
   int64_t smallest = 1;
   MemoryPrediction least =
-      predictMemory(program, stages, input, smallest, {}, model);
+      predictMemory(program, stages, input, smallest, {}, model, stream);
   if (least.workingSet() > budgetBytes)
     throw BudgetError("a memory budget of " + formatBytes(budgetBytes) +
                       " cannot be met: the smallest tile needs " +
@@ -201,15 +225,16 @@ int64_t chooseTileEdge(const Program &program, const Stages &stages,
 }
 
 TileShape chooseStrips(const Program &program, const Stages &stages,
-                       Size2 input, int64_t budgetBytes,
-                       const TileModel &model) {
+                       Size2 input, int64_t budgetBytes, const TileModel &model,
+                       const StreamModel *stream) {
   int64_t whole = std::max(input[0], input[1]);
   auto predict = [&](int64_t edge) {
     TileRows rows{std::min(edge, kChainedTileRows), true};
-    return predictMemory(program, stages, input, edge, rows, model);
+    return predictMemory(program, stages, input, edge, rows, model, stream);
   };
   if (predict(1).workingSet() > budgetBytes)
-    return {chooseTileEdge(program, stages, input, budgetBytes, model), 0};
+    return {chooseTileEdge(program, stages, input, budgetBytes, model, stream),
+            0};
   int64_t lo = 1, hi = whole + 1; // fits(lo), !fits(hi)
   while (hi - lo > 1) {
     int64_t mid = lo + (hi - lo) / 2;
@@ -219,14 +244,15 @@ TileShape chooseStrips(const Program &program, const Stages &stages,
 }
 
 TileShape chooseTiles(const Program &program, const Stages &stages, Size2 input,
-                      int64_t budgetBytes, bool chained,
-                      const TileModel &model) {
+                      int64_t budgetBytes, bool chained, const TileModel &model,
+                      const StreamModel *stream) {
   int64_t whole = std::max(input[0], input[1]);
   if (!chained ||
-      predictMemory(program, stages, input, whole, {}, model).workingSet() <=
-          budgetBytes)
-    return {chooseTileEdge(program, stages, input, budgetBytes, model), 0};
-  return chooseStrips(program, stages, input, budgetBytes, model);
+      predictMemory(program, stages, input, whole, {}, model, stream)
+              .workingSet() <= budgetBytes)
+    return {chooseTileEdge(program, stages, input, budgetBytes, model, stream),
+            0};
+  return chooseStrips(program, stages, input, budgetBytes, model, stream);
 }
 
 std::string formatBytes(int64_t bytes) {

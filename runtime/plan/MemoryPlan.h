@@ -17,6 +17,7 @@
 #ifndef SSTEP_RUNTIME_PLAN_MEMORYPLAN_H
 #define SSTEP_RUNTIME_PLAN_MEMORYPLAN_H
 
+#include "runtime/plan/StreamModel.h"
 #include "runtime/plan/TileModel.h"
 #include "runtime/plan/Tiling.h"
 
@@ -46,25 +47,35 @@ struct MemoryPrediction {
   int64_t storedBytes = 0;
   /// Tiles of each stage.
   std::vector<Size2> grids;
+  /// The largest window of the input a tile reads, and the most bytes of
+  /// output blocks one tile hands to the writer.
+  Region inputWindow;
+  int64_t sinkBlockBytes = 0;
+  /// What a slide run holds beside its tiles (StreamModel.h); 0 unless the
+  /// prediction was asked for a stream.
+  int64_t streamBytes = 0;
 
-  /// The budgeted working set: tile windows plus weights.
-  int64_t workingSet() const { return tileBytes + weightBytes; }
+  /// The budgeted working set: tile windows, weights, stream buffers.
+  int64_t workingSet() const { return tileBytes + weightBytes + streamBytes; }
 };
 
 /// The prediction for an input of size `input` cut into tiles of `tileEdge`
 /// input pixels (0: the whole image as one tile). Samples the first, second,
 /// middle and last tile rows and columns, where windows differ. `model`:
-/// the backend's steps and block layout.
+/// the backend's steps and block layout; `stream`, when the input is
+/// streamed from a slide, what its buffers add.
 MemoryPrediction predictMemory(const Program &program, const Stages &stages,
                                Size2 input, int64_t tileEdge,
                                const TileRows &rows = {},
-                               const TileModel &model = plainModel());
+                               const TileModel &model = plainModel(),
+                               const StreamModel *stream = nullptr);
 
 /// The largest tile edge whose working set fits `budgetBytes`. Throws
 /// RuntimeError saying what the smallest tile needs when none fits.
 int64_t chooseTileEdge(const Program &program, const Stages &stages,
                        Size2 input, int64_t budgetBytes,
-                       const TileModel &model = plainModel());
+                       const TileModel &model = plainModel(),
+                       const StreamModel *stream = nullptr);
 
 /// Rows of the short wide tiles `chooseTiles` picks for a backend that
 /// chains tiles: enough for oneDNN to keep its vector units busy, few
@@ -79,14 +90,16 @@ constexpr int64_t kChainedTileRows = 32;
 /// when not even a one-pixel-wide strip fits.
 TileShape chooseStrips(const Program &program, const Stages &stages,
                        Size2 input, int64_t budgetBytes,
-                       const TileModel &model = plainModel());
+                       const TileModel &model = plainModel(),
+                       const StreamModel *stream = nullptr);
 
 /// The tile shape for `budgetBytes`: the whole image when it fits, else
 /// for a backend that chains tiles (`chained`) tiles of kChainedTileRows
 /// rows and the largest width that fits, else chooseTileEdge's squares.
 TileShape chooseTiles(const Program &program, const Stages &stages, Size2 input,
                       int64_t budgetBytes, bool chained,
-                      const TileModel &model = plainModel());
+                      const TileModel &model = plainModel(),
+                      const StreamModel *stream = nullptr);
 
 /// "1.5 GiB" style.
 std::string formatBytes(int64_t bytes);

@@ -109,6 +109,9 @@ public:
   virtual RGBImage readAssociated(const std::string &name) const = 0;
 
   virtual CacheStats cacheStats() const { return {}; }
+  /// Bounds the decoded tiles kept for reuse (ReaderOptions::cacheBytes),
+  /// evicting down to the new bound; a slide run sizes it by its windows.
+  virtual void setCacheBytes(std::size_t) {}
 
 protected:
   SlideReader(std::string path, ReaderOptions options)

@@ -41,6 +41,7 @@ public:
                       int64_t h) const override;
   RGBImage readAssociated(const std::string &name) const override;
   CacheStats cacheStats() const override { return cache_.stats(); }
+  void setCacheBytes(std::size_t bytes) override { cache_.setCapacity(bytes); }
 
 private:
   TiffSlide(const std::string &path, const ReaderOptions &options);

@@ -16,11 +16,22 @@ TileBuffer TileCache::find(const TileKey &key) {
   return it->second->second;
 }
 
+void TileCache::setCapacity(std::size_t capacityBytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  capacity_ = capacityBytes;
+  while (bytes_ > capacity_ && !lru_.empty()) {
+    bytes_ -= lru_.back().second->size();
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+    ++stats_.evictions;
+  }
+}
+
 void TileCache::insert(const TileKey &key, TileBuffer tile) {
   std::size_t size = tile->size();
+  std::lock_guard<std::mutex> lock(mutex_);
   if (size > capacity_)
     return;
-  std::lock_guard<std::mutex> lock(mutex_);
   auto it = index_.find(key);
   if (it != index_.end()) {
     // Two readers decoded the same tile at once; keep the first copy.

@@ -52,6 +52,8 @@ public:
   /// bound; a tile larger than the whole bound is not kept.
   void insert(const TileKey &key, TileBuffer tile);
   CacheStats stats() const;
+  /// Changes the bound, evicting down to it.
+  void setCapacity(std::size_t capacityBytes);
 
 private:
   using Entry = std::pair<TileKey, TileBuffer>;

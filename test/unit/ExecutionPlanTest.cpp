@@ -131,3 +131,65 @@ func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {
   CHECK(tiling.grid() == Size2{5, 4});
   CHECK(p.memory.grids == std::vector<Size2>{Size2{5, 4}});
 }
+
+TEST_CASE("a slide plan counts the reader, read-ahead and writer in its "
+          "budget",
+          "[plan]") {
+  // StreamModel.h's example: 96 x 4096 windows from 256 x 256 JPEG tiles.
+  plan::StreamModel stream;
+  stream.sourceTile = {256, 256};
+  Region window{{Interval{300, 395}, Interval{10, 4105}}};
+  CHECK(stream.readerCacheBytes(window) == 2 * 17 * 256 * 256 * 3);
+  CHECK(stream.readAheadBytes(window) == 2 * 96 * 4096 * 15);
+  CHECK(stream.bytes(window, 1000) == stream.readerCacheBytes(window) +
+                                          stream.readAheadBytes(window) +
+                                          2 * 1000);
+  // A level without tiles caches nothing.
+  CHECK(plan::StreamModel{}.readerCacheBytes(window) == 0);
+
+  cpu::CpuTileModel cpuModel;
+  int streamed = 0;
+  for (uint32_t seed = 330; seed < 338; ++seed) {
+    Size2 size{160, 480};
+    test::RandomNet net(seed, {size[0], size[1]}, 3);
+    std::string text = net.build(6);
+    INFO("seed " << seed << "\n" << text);
+    Program program = test::compileProgram(text);
+    plan::Stages stages = plan::planStages(program);
+    stream.sourceTile = {64, 64};
+    for (bool chained : {false, true}) {
+      const plan::TileModel &model =
+          chained ? static_cast<const plan::TileModel &>(cpuModel)
+                  : plan::plainModel();
+      plan::BackendTraits traits{chained, &model};
+      plan::MemoryPrediction least = plan::predictMemory(
+          program, stages, size, 1, {1, chained}, model, &stream);
+      plan::MemoryPrediction whole =
+          plan::predictMemory(program, stages, size, 480,
+                              {chained ? 32 : 0, chained}, model, &stream);
+      if (least.inputWindow.empty())
+        continue; // a network that reads its input whole, not in tiles
+      ++streamed;
+      int64_t budget = (least.workingSet() + whole.workingSet()) / 2;
+      INFO("chained " << chained << " budget " << budget);
+      plan::TileRequest counted{{}, budget, true};
+      counted.stream = &stream;
+      plan::ExecutionPlan s =
+          plan::planExecution(program, size, traits, counted);
+      // The stream's bytes are predicted for the tiles chosen, and the
+      // whole of it fits the budget.
+      CHECK(s.memory.streamBytes > 0);
+      CHECK(s.memory.streamBytes ==
+            stream.bytes(s.memory.inputWindow, s.memory.sinkBlockBytes));
+      CHECK(s.memory.workingSet() ==
+            s.memory.tileBytes + s.memory.weightBytes + s.memory.streamBytes);
+      CHECK(s.memory.workingSet() <= budget);
+      // Counting the stream never gives larger tiles than not counting it.
+      plan::ExecutionPlan uncounted = plan::planExecution(
+          program, size, traits, plan::TileRequest{{}, budget, true});
+      CHECK(uncounted.memory.streamBytes == 0);
+      CHECK(s.tiles.edge <= uncounted.tiles.edge);
+    }
+  }
+  CHECK(streamed >= 8);
+}

@@ -66,6 +66,7 @@ void writeSlideStats(const std::string &file, const Program &program,
       << ",\n  \"predicted_tile_bytes\": " << p.tileBytes
       << ",\n  \"measured_tile_bytes\": " << s.peakTileBytes
       << ",\n  \"weight_bytes\": " << p.weightBytes
+      << ",\n  \"predicted_stream_bytes\": " << p.streamBytes
       << ",\n  \"stored_bytes\": " << p.storedBytes
       << ",\n  \"peak_rss_bytes\": " << peakResidentBytes();
   storedStats(out, program, s);
