@@ -1,4 +1,4 @@
-//===- NormVjp.cpp - Gradients of layer normalisation ---------------------===//
+//===- NormVjp.cpp - Gradients of layer normalisation and softmax ---------===//
 //
 // y = x̂ * scale + bias with x̂ = (x - mean) * inv over each group (a pixel's
 // channels, for a layer norm over axes [1]). With dx̂ = dy * scale:
@@ -56,8 +56,39 @@ std::vector<Tensor> layerNormVjp(const VjpArgs &a) {
   return grads;
 }
 
+/// y = softmax(x) over a group: dx = y * (dy - sum(dy * y)); y =
+/// log_softmax(x): dx = dy - exp(y) * sum(dy). Both from the result alone,
+/// sums in fp64.
+template <bool Log> std::vector<Tensor> softmaxVjp(const VjpArgs &a) {
+  std::vector<Tensor> grads(a.in.size());
+  if (!a.wanted[0])
+    return grads;
+  Cropped c = cropToOutput(a);
+  const Tensor &y = a.result, &dy = a.grad;
+  Groups g = groupsOf(a.node, y.shape, a.node.getInts("axes"));
+  Tensor dx(y.shape);
+  parallelFor(int64_t(g.starts.size()), [&](int64_t k) {
+    const int64_t start = g.starts[size_t(k)];
+    double sum = 0;
+    for (int64_t m : g.members)
+      sum += Log ? double(dy.data[start + m])
+                 : double(dy.data[start + m]) * y.data[start + m];
+    for (int64_t m : g.members) {
+      const int64_t i = start + m;
+      dx.data[i] = Log ? float(dy.data[i] - std::exp(double(y.data[i])) * sum)
+                       : float(y.data[i] * (dy.data[i] - sum));
+    }
+  });
+  grads[0] = place(a, c, 0, std::move(dx));
+  return grads;
+}
+
 } // namespace
 
-void addNormVjps(VjpTable &table) { table["layer_norm"] = layerNormVjp; }
+void addNormVjps(VjpTable &table) {
+  table["layer_norm"] = layerNormVjp;
+  table["softmax"] = softmaxVjp<false>;
+  table["log_softmax"] = softmaxVjp<true>;
+}
 
 } // namespace sstep::reference

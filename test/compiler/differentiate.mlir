@@ -11,7 +11,7 @@
 // With `require`, each refusal is an error at its node.
 // REQUIRE: error: {{.*}}node 'pool' (sstep.global_avg_pool2d) is a global pool or a head
 // REQUIRE: error: {{.*}}node 'se/pool' (sstep.global_avg_pool2d) is a global pool or a head
-// REQUIRE: error: {{.*}}node 'probs' (sstep.softmax): no gradient for sstep.softmax yet
+// REQUIRE: error: {{.*}}node 'cmax' (sstep.reduce): no gradient for sstep.reduce yet
 // REQUIRE: error: {{.*}}node 'norm' (sstep.instance_norm) needs the whole image
 // REQUIRE: differentiate.mlir:{{[0-9]+}} offset :{{[0-9]+}}:{{[0-9]+}}: error: the backward pass takes a trunk of one input and one output; this model has 2 and 1
 func.func @residual(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
@@ -91,12 +91,26 @@ func.func @squeeze_excite(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
 
 // -----
 
-// A local op without a gradient rule is refused by node and op.
+// A local op without a gradient rule (CBAM's maximum over channels) is
+// refused by node and op.
+// CHECK-LABEL: func.func @channel_max
+// CHECK-SAME: sstep.not_differentiable = "node 'cmax' (sstep.reduce): no gradient for sstep.reduce yet"
+func.func @channel_max(%x: tensor<1x5x?x?xf32>) -> tensor<1x1x?x?xf32> {
+  %0 = sstep.reduce %x {axes = array<i64: 1>, keepdims = true, kind = "max"} : tensor<1x5x?x?xf32> -> tensor<1x1x?x?xf32> loc("cmax")
+  return %0 : tensor<1x1x?x?xf32>
+}
+
+// -----
+
+// Softmax and log softmax over channels: their products read the result.
 // CHECK-LABEL: func.func @softmax
-// CHECK-SAME: sstep.not_differentiable = "node 'probs' (sstep.softmax): no gradient for sstep.softmax yet"
+// CHECK-SAME: sstep.differentiable
+// CHECK: sstep.softmax {{.*}}sstep.vjp = {grads = array<i1: true>, reads = array<i1: false>, reads_result = true}
+// CHECK: sstep.log_softmax {{.*}}sstep.vjp = {grads = array<i1: true>, reads = array<i1: false>, reads_result = true}
 func.func @softmax(%x: tensor<1x5x?x?xf32>) -> tensor<1x5x?x?xf32> {
   %0 = sstep.softmax %x {axes = array<i64: 1>} : tensor<1x5x?x?xf32> loc("probs")
-  return %0 : tensor<1x5x?x?xf32>
+  %1 = sstep.log_softmax %0 {axes = array<i64: 1>} : tensor<1x5x?x?xf32> loc("logp")
+  return %1 : tensor<1x5x?x?xf32>
 }
 
 // -----

@@ -133,7 +133,23 @@ class Decoder(torch.nn.Module):
         return self.c(F.pad(y, (1, 1, 0, 1), mode="replicate"))
 
 
-@pytest.mark.parametrize("net", [Convs, Pools, Activations, Decoder])
+class Softmaxes(torch.nn.Module):
+    """Softmax and log softmax over channels inside a trunk (attention
+    maps, per-pixel class scores), whose gradients read their results."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 6, 3, padding=1)
+        self.b = torch.nn.Conv2d(6, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.a(x)
+        y = y * torch.softmax(y, 1) + torch.log_softmax(0.5 * y, 1)
+        return self.b(y)
+
+
+@pytest.mark.parametrize("net", [Convs, Pools, Activations, Decoder,
+                                 Softmaxes])
 def test_gradients_equal_autograd(net):
     torch.manual_seed(3)
     check_gradients(net(), torch.randn(1, 3, 45, 53))

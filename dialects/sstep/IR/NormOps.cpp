@@ -40,6 +40,12 @@ bool SoftmaxOp::isNonLocal() {
   return normalisesOverSpace(getInput().getType(), getAxes());
 }
 
+// Both gradients are functions of the result and its gradient.
+bool SoftmaxOp::vjpReadsOperand(unsigned) { return false; }
+bool SoftmaxOp::vjpReadsResult() { return true; }
+bool LogSoftmaxOp::vjpReadsOperand(unsigned) { return false; }
+bool LogSoftmaxOp::vjpReadsResult() { return true; }
+
 LogicalResult LogSoftmaxOp::verify() { return verifySoftmax(*this); }
 
 bool LogSoftmaxOp::isNonLocal() {

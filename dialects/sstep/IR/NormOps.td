@@ -11,6 +11,8 @@
 
 class SStep_SoftmaxBaseOp<string mnemonic, string formula>
     : SStep_Op<mnemonic, [Pure, SameOperandsAndResultType, SpatialOpInterface,
+        DeclareOpInterfaceMethods<DifferentiableOpInterface,
+            ["vjpReadsOperand", "vjpReadsResult"]>,
         DeclareOpInterfaceMethods<NonLocalOpInterface, ["isNonLocal"]>]> {
   let summary = "`" # formula # "` over `axes` (ONNX " # !if(
       !eq(mnemonic, "softmax"), "Softmax", "LogSoftmax") # ")";
@@ -22,7 +24,9 @@ class SStep_SoftmaxBaseOp<string mnemonic, string formula>
     which is `axes` = [axis, ..., rank - 1].
 
     Over channels (`axes = [1]`) of an NCHW image it is pointwise in space;
-    when `axes` holds 2 or 3 of an image it is non-local.
+    when `axes` holds 2 or 3 of an image it is non-local. Its gradient reads
+    the result only: softmax's dx = y * (dy - sum(dy * y)), log softmax's
+    dx = dy - exp(y) * sum(dy), sums over the same axes.
 
     ```mlir
     %y = sstep.}] # mnemonic # [{ %x {axes = array<i64: 1>}
