@@ -6,8 +6,16 @@
 // spreads it evenly over the in-image taps, divided by the same count the
 // forward pass divided by (count_include_pad, ceil_mode's overhang).
 //
+// A reduction over channels (CBAM's mean and maximum) sends each output's
+// gradient to every channel (sum), divided by their count (mean), or to the
+// channels holding the maximum or minimum, split evenly among ties as
+// PyTorch's amax and amin do (after a ReLU, a pixel whose channels are all
+// zero ties them all).
+//
 //===----------------------------------------------------------------------===//
 
+#include "runtime/core/RuntimeError.h"
+#include "runtime/reference/NormGroups.h"
 #include "runtime/reference/PoolGeometry.h"
 #include "runtime/reference/Vjp.h"
 
@@ -81,10 +89,52 @@ std::vector<Tensor> avgPoolVjp(const VjpArgs &a) {
   });
 }
 
+/// Groups are in row-major order of the kept axes, as the result's
+/// elements are (keepdims), so group k's output is element k.
+std::vector<Tensor> reduceVjp(const VjpArgs &a) {
+  std::vector<Tensor> grads(a.in.size());
+  if (!a.wanted[0])
+    return grads;
+  const std::string &kind = a.node.getString("kind");
+  const bool extreme = kind == "max" || kind == "min";
+  if (!extreme && kind != "sum" && kind != "mean")
+    throw RuntimeError(a.node.describe() + ": no gradient for a '" + kind +
+                       "' reduction");
+  Cropped c = cropToOutput(a);
+  const Shape &shape = c.operands[0]->shape;
+  Groups g = groupsOf(a.node, shape, a.node.getInts("axes"));
+  if (int64_t(g.starts.size()) != a.grad.size())
+    throw RuntimeError(a.node.describe() +
+                       ": a reduction's gradient needs keepdims");
+  const double n = double(g.members.size());
+  Tensor dx(shape);
+  parallelFor(int64_t(g.starts.size()), [&](int64_t k) {
+    const int64_t start = g.starts[size_t(k)];
+    const double dy = a.grad.data[size_t(k)];
+    if (!extreme) {
+      const float share = float(kind == "mean" ? dy / n : dy);
+      for (int64_t m : g.members)
+        dx.data[start + m] = share;
+      return;
+    }
+    const Tensor &x = *c.operands[0];
+    const float y = a.result.data[size_t(k)];
+    int64_t ties = 0;
+    for (int64_t m : g.members)
+      ties += x.data[start + m] == y;
+    for (int64_t m : g.members)
+      dx.data[start + m] =
+          x.data[start + m] == y ? float(dy / double(ties)) : 0;
+  });
+  grads[0] = place(a, c, 0, std::move(dx));
+  return grads;
+}
+
 } // namespace
 
 void addPoolVjps(VjpTable &table) {
   table["max_pool2d"] = maxPoolVjp;
+  table["reduce"] = reduceVjp;
   table["avg_pool2d"] = avgPoolVjp;
 }
 

@@ -11,7 +11,6 @@
 // With `require`, each refusal is an error at its node.
 // REQUIRE: error: {{.*}}node 'pool' (sstep.global_avg_pool2d) is a global pool or a head
 // REQUIRE: error: {{.*}}node 'se/pool' (sstep.global_avg_pool2d) is a global pool or a head
-// REQUIRE: error: {{.*}}node 'cmax' (sstep.reduce): no gradient for sstep.reduce yet
 // REQUIRE: error: {{.*}}node 'norm' (sstep.instance_norm) needs the whole image
 // REQUIRE: differentiate.mlir:{{[0-9]+}} offset :{{[0-9]+}}:{{[0-9]+}}: error: the backward pass takes a trunk of one input and one output; this model has 2 and 1
 func.func @residual(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
@@ -91,13 +90,17 @@ func.func @squeeze_excite(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
 
 // -----
 
-// A local op without a gradient rule (CBAM's maximum over channels) is
-// refused by node and op.
-// CHECK-LABEL: func.func @channel_max
-// CHECK-SAME: sstep.not_differentiable = "node 'cmax' (sstep.reduce): no gradient for sstep.reduce yet"
-func.func @channel_max(%x: tensor<1x5x?x?xf32>) -> tensor<1x1x?x?xf32> {
+// CBAM's channel pool: the maximum's product reads the input and the result
+// (it finds the channels that hold it), the mean's reads nothing.
+// CHECK-LABEL: func.func @channel_pool
+// CHECK-SAME: sstep.differentiable
+// CHECK: sstep.reduce {{.*}}kind = "max"{{.*}}sstep.vjp = {grads = array<i1: true>, reads = array<i1: true>, reads_result = true}
+// CHECK: sstep.reduce {{.*}}kind = "mean"{{.*}}sstep.vjp = {grads = array<i1: true>, reads = array<i1: false>, reads_result = false}
+func.func @channel_pool(%x: tensor<1x5x?x?xf32>) -> tensor<1x2x?x?xf32> {
   %0 = sstep.reduce %x {axes = array<i64: 1>, keepdims = true, kind = "max"} : tensor<1x5x?x?xf32> -> tensor<1x1x?x?xf32> loc("cmax")
-  return %0 : tensor<1x1x?x?xf32>
+  %1 = sstep.reduce %x {axes = array<i64: 1>, keepdims = true, kind = "mean"} : tensor<1x5x?x?xf32> -> tensor<1x1x?x?xf32> loc("cmean")
+  %2 = sstep.concat %0, %1 {axis = 1 : i64} : (tensor<1x1x?x?xf32>, tensor<1x1x?x?xf32>) -> tensor<1x2x?x?xf32>
+  return %2 : tensor<1x2x?x?xf32>
 }
 
 // -----

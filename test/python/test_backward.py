@@ -148,8 +148,25 @@ class Softmaxes(torch.nn.Module):
         return self.b(y)
 
 
+class ChannelPools(torch.nn.Module):
+    """CBAM's spatial attention: the channels' maximum and mean, a 7x7
+    convolution, a sigmoid gate. The maximum follows a ReLU, so pixels whose
+    channels are all zero tie them all (amax splits the gradient evenly)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 6, 3, padding=1)
+        self.spatial = torch.nn.Conv2d(3, 1, 7, padding=3)
+
+    def forward(self, x):
+        y = torch.relu(self.a(x) - 0.5)
+        pooled = torch.cat([y.amax(1, keepdim=True), y.mean(1, keepdim=True),
+                            y.sum(1, keepdim=True)], 1)
+        return y * torch.sigmoid(self.spatial(pooled))
+
+
 @pytest.mark.parametrize("net", [Convs, Pools, Activations, Decoder,
-                                 Softmaxes])
+                                 Softmaxes, ChannelPools])
 def test_gradients_equal_autograd(net):
     torch.manual_seed(3)
     check_gradients(net(), torch.randn(1, 3, 45, 53))

@@ -145,6 +145,13 @@ bool ReduceOp::isNonLocal() {
 
 // Over all of H and W of an image, keeping them as 1 x 1, sums, means and
 // maxima combine from tiles' partial results like global pools.
+bool ReduceOp::vjpReadsOperand(unsigned) {
+  return getKind() == "max" || getKind() == "min";
+}
+bool ReduceOp::vjpReadsResult() {
+  return getKind() == "max" || getKind() == "min";
+}
+
 llvm::StringRef ReduceOp::getTileReduction() {
   StringRef kind = getKind();
   bool space = getInput().getType().getRank() == 4 && getKeepdims() &&

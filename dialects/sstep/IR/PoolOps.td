@@ -108,6 +108,8 @@ def SStep_GlobalMaxPool2DOp : SStep_GlobalPool2DOp<"global_max_pool2d"> {
 }
 
 def SStep_ReduceOp : SStep_Op<"reduce", [Pure, SpatialOpInterface,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface,
+        ["vjpReadsOperand", "vjpReadsResult"]>,
     DeclareOpInterfaceMethods<NonLocalOpInterface,
         ["isNonLocal", "getTileReduction"]>]> {
   let summary = "Mean, sum, maximum or minimum over `axes` (ONNX Reduce*)";
@@ -119,7 +121,10 @@ def SStep_ReduceOp : SStep_Op<"reduce", [Pure, SpatialOpInterface,
     pointwise in space; any other reduction of an image is non-local. The
     reduction over H and W with `keepdims` imports as a global pool instead;
     a sum or maximum over them (ConvNeXt-V2's GRN squares and sums) stays a
-    reduce, which tiles reduce piecewise too.
+    reduce, which tiles reduce piecewise too. Over channels its gradient
+    goes to every channel (sum, mean) or to the extreme ones, split evenly
+    among ties as PyTorch's amax and amin split it (max, min, which read the
+    input and the result).
 
     ```mlir
     %y = sstep.reduce %x {axes = array<i64: 1>, keepdims = true,
