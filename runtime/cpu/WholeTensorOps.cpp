@@ -7,14 +7,18 @@
 // here they run on oneDNN in plain row-major layouts: matmul (batch
 // dimensions broadcast), Gemm with a transposed weight and a bias, softmax,
 // layer normalisation over trailing axes, broadcasting binaries and
-// element-wise functions. What does not fit returns nothing and stays with
-// the reference kernels, which define every op.
+// element-wise functions, and the token transposes and slices as one
+// strided reorder each (the reference's per-element index arithmetic took a
+// quarter of ViT-B/16's time). What does not fit returns nothing and stays
+// with the reference kernels, which define every op.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cpu/WholeTensorOps.h"
 
+#include "dialects/sstep/IR/ShapeRules.h"
 #include "runtime/cpu/Fusion.h"
+#include "runtime/reference/Kernels.h"
 
 #include <numeric>
 
@@ -244,6 +248,58 @@ std::optional<Tensor> eltwise(Device &device, const Eltwise &e,
                       {{DNNL_ARG_SRC, wrap(device, desc, x)}});
 }
 
+/// `out` from `x`'s elements at `base` + index . `strides` (a transpose's
+/// permuted strides, a slice's stepped ones): one oneDNN reorder.
+std::optional<Tensor> gatherStrided(Device &device, const Tensor &x,
+                                    Shape outShape, int64_t base,
+                                    const memory::dims &strides) {
+  if (outShape.empty())
+    return std::nullopt;
+  for (int64_t s : strides)
+    if (s < 0)
+      return std::nullopt; // reversed slices: the reference's
+  memory::dims dims = toDims(outShape);
+  memory::desc from(dims, dt::f32, strides);
+  memory::desc to = plain(dims);
+  Tensor out(std::move(outShape));
+  memory src(from, device.engine, const_cast<float *>(x.data.data()) + base);
+  memory dst(to, device.engine, out.data.data());
+  device.primitives.reorder(device.engine, from, to)
+      .execute(device.stream, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
+  device.stream.wait();
+  return out;
+}
+
+std::optional<Tensor> transpose(Device &device, const Node &node,
+                                const Tensor &x) {
+  const std::vector<int64_t> &perm = node.getInts("perm");
+  if (perm.size() != x.shape.size())
+    return std::nullopt;
+  memory::dims own = rowMajor(toDims(x.shape)), strides;
+  Shape shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= x.rank())
+      return std::nullopt;
+    strides.push_back(own[size_t(p)]);
+    shape.push_back(x.shape[size_t(p)]);
+  }
+  return gatherStrided(device, x, std::move(shape), 0, strides);
+}
+
+std::optional<Tensor> slice(Device &device, const Node &node, const Tensor &x) {
+  shape::Result rule =
+      shape::slice(x.shape, node.getInts("starts"), node.getInts("ends"),
+                   node.getInts("axes"), node.getInts("steps"));
+  if (!rule.ok())
+    return std::nullopt; // the reference kernel names the problem
+  Shape shape(rule.dims.begin(), rule.dims.end());
+  reference::SliceView view = reference::sliceView(node, x.shape);
+  if (numElements(shape) == 0)
+    return std::nullopt;
+  return gatherStrided(device, x, std::move(shape), view.base,
+                       memory::dims(view.strides.begin(), view.strides.end()));
+}
+
 } // namespace
 
 std::optional<Tensor> runWholeTensorOp(Device &device, const Program *program,
@@ -260,6 +316,10 @@ std::optional<Tensor> runWholeTensorOp(Device &device, const Program *program,
       return softmax(device, node, *in[0], node.op == "log_softmax");
     if (node.op == "layer_norm")
       return layerNorm(device, node, in);
+    if (node.op == "transpose")
+      return transpose(device, node, *in[0]);
+    if (node.op == "slice")
+      return slice(device, node, *in[0]);
     if (program)
       if (std::optional<Eltwise> e = eltwiseOf(node, *program))
         return eltwise(device, *e, *in[0]);

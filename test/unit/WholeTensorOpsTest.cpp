@@ -4,8 +4,9 @@
 // the cpu backend hands to oneDNN must equal the reference kernel, with the
 // shapes a ViT gives it: batch dimensions broadcast in matmuls, a Gemm with
 // a transposed weight and a bias, softmax over the last axis, layer norm
-// with and without a shift, binaries broadcast from either side, GELU. What
-// oneDNN cannot take (a matrix-vector product) must be declined, not wrong.
+// with and without a shift, binaries broadcast from either side, GELU,
+// transposes and slices (strided reorders). What oneDNN cannot take (a
+// matrix-vector product, a reversed slice) must be declined, not wrong.
 //
 //===----------------------------------------------------------------------===//
 
@@ -87,6 +88,27 @@ TEST_CASE("once-run nodes on oneDNN equal the reference kernels", "[cpu]") {
         norm, {random(rng, {1, 17, 32}), random(rng, {32}), random(rng, {32})});
     checkAgainstReference(norm, {random(rng, {1, 17, 32}), random(rng, {32})});
   }
+  SECTION("token transposes and slices: one strided reorder each") {
+    checkAgainstReference(
+        makeNode("transpose", {{"perm", std::vector<int64_t>{1, 0, 2}}}),
+        {random(rng, {17, 2, 16})});
+    checkAgainstReference(
+        makeNode("transpose", {{"perm", std::vector<int64_t>{2, 0, 3, 1, 4}}}),
+        {random(rng, {2, 5, 3, 4, 6})});
+    // q, k and v from one projection; a stepped slice of two axes.
+    checkAgainstReference(makeNode("slice",
+                                   {{"starts", std::vector<int64_t>{32}},
+                                    {"ends", std::vector<int64_t>{64}},
+                                    {"axes", std::vector<int64_t>{2}},
+                                    {"steps", std::vector<int64_t>{1}}}),
+                          {random(rng, {17, 1, 96})});
+    checkAgainstReference(makeNode("slice",
+                                   {{"starts", std::vector<int64_t>{1, -7}},
+                                    {"ends", std::vector<int64_t>{100, 9}},
+                                    {"axes", std::vector<int64_t>{0, 2}},
+                                    {"steps", std::vector<int64_t>{3, 2}}}),
+                          {random(rng, {10, 3, 12})});
+  }
   SECTION("binaries broadcast from either side, GELU") {
     checkAgainstReference(makeNode("add"),
                           {random(rng, {1, 17, 32}), random(rng, {1, 17, 32})});
@@ -102,8 +124,8 @@ TEST_CASE("once-run nodes oneDNN cannot take are declined", "[cpu]") {
   std::mt19937 rng(6);
   cpu::Device device;
   Tensor m = random(rng, {4, 3}), v = random(rng, {3});
-  // A matrix-vector product and a broadcast first operand of a
-  // subtraction: the reference kernels run them.
+  // A matrix-vector product, a broadcast first operand of a subtraction
+  // and a reversed slice: the reference kernels run them.
   Node matvec = makeNode("matmul");
   matvec.results = {0};
   CHECK_FALSE(cpu::runWholeTensorOp(device, nullptr, matvec, {&m, &v}));
@@ -111,4 +133,10 @@ TEST_CASE("once-run nodes oneDNN cannot take are declined", "[cpu]") {
   Node sub = makeNode("sub");
   sub.results = {0};
   CHECK_FALSE(cpu::runWholeTensorOp(device, nullptr, sub, {&row, &full}));
+  Node reversed = makeNode("slice", {{"starts", std::vector<int64_t>{-1}},
+                                     {"ends", std::vector<int64_t>{-100}},
+                                     {"axes", std::vector<int64_t>{1}},
+                                     {"steps", std::vector<int64_t>{-1}}});
+  reversed.results = {0};
+  CHECK_FALSE(cpu::runWholeTensorOp(device, nullptr, reversed, {&full}));
 }
