@@ -37,6 +37,19 @@ public:
   /// The size of `v` when the input has `x` pixels; nullopt when a value on
   /// its chain is empty or its rule is unknown (`unknownOp` says which).
   std::optional<int64_t> size(Value v, int64_t x) {
+    if (x != memoSize_) {
+      memo_.clear();
+      memoSize_ = x;
+    }
+    if (auto it = memo_.find(v.getAsOpaquePointer()); it != memo_.end())
+      return it->second;
+    std::optional<int64_t> s = compute(v, x);
+    memo_[v.getAsOpaquePointer()] = s;
+    return s;
+  }
+
+private:
+  std::optional<int64_t> compute(Value v, int64_t x) {
     auto type = dyn_cast<RankedTensorType>(v.getType());
     if (!type || type.getRank() != 4)
       return fail(v, "is not an NCHW image");
@@ -55,10 +68,15 @@ public:
     SpatialOpInterface rule = getWindowRule(op);
     if (!rule)
       return fail(v, "has no window rule that gives its size");
+    // Spatial operands share their size: the first one's is the op's (one
+    // walk, not one per operand: a residual network's sums would make it
+    // exponential).
     std::optional<int64_t> in;
-    for (unsigned i = 0; i < op->getNumOperands() && !in; ++i)
-      if (rule.isSpatialOperand(i))
+    for (unsigned i = 0; i < op->getNumOperands(); ++i)
+      if (rule.isSpatialOperand(i)) {
         in = size(op->getOperand(i), x);
+        break;
+      }
     if (!in || *in <= 0)
       return std::nullopt;
     AxisRule axisRule = rule.getAxisRule(axis_);
@@ -93,8 +111,12 @@ public:
     return out > 0 ? std::optional<int64_t>(out) : std::nullopt;
   }
 
+public:
   /// Records the rules' denominators while computing the sizes at `x`.
-  void measurePeriodAt(int64_t x) { probeSize_ = x; }
+  void measurePeriodAt(int64_t x) {
+    probeSize_ = x;
+    memoSize_ = -1; // walk every chain again, to see its rules
+  }
   void stopMeasuring() { probeSize_ = -1; }
   int64_t period() const { return period_; }
   const std::string &why() const { return why_; }
@@ -133,6 +155,9 @@ private:
   }
 
   unsigned axis_;
+  /// Sizes at input size memoSize_, by value: chains share their prefixes.
+  llvm::DenseMap<const void *, std::optional<int64_t>> memo_;
+  int64_t memoSize_ = -1;
   Value root_;
   int64_t period_ = 1;
   int64_t probeSize_ = -1;
@@ -174,14 +199,18 @@ SymInt foldSizeSum(NodeContext &ctx, const SymInt &a, const SymInt &b,
   };
   const std::string what = "a sum involving image sizes";
   // Sizes grow with the input, so the valid input sizes are all from the
-  // smallest one on.
-  int64_t first = 1;
-  while (first <= (1 << 16) && !at(first) && chains.why().empty())
-    ++first;
+  // smallest one on: found by bisection.
+  const int64_t largest = 1 << 16;
+  bool valid = at(largest).has_value();
   if (!chains.why().empty())
     ctx.fail(what + " is not supported: " + chains.why());
-  if (first > (1 << 16))
+  if (!valid)
     ctx.fail(what + " has no input size up to 65536 at which it is defined");
+  int64_t lo = 0, first = largest; // !at(lo) (or lo == 0), at(first)
+  while (first - lo > 1) {
+    int64_t mid = lo + (first - lo) / 2;
+    (at(mid) ? first : lo) = mid;
+  }
   chains.measurePeriodAt(first);
   int64_t value = *at(first);
   chains.stopMeasuring();
