@@ -370,10 +370,15 @@ SymInt combine(NodeContext &ctx, SymInt a, SymInt b, char op) {
 
 } // namespace
 
-void foldShapeArithmetic(NodeContext &ctx, char op) {
+namespace {
+
+/// f(a[i], b[i]) over the node's two shape operands, broadcast, as output 0;
+/// `missing` says what the operands must be when one is not a shape.
+template <typename F>
+void zipShapes(NodeContext &ctx, const char *missing, F f) {
   std::optional<ShapeExpr> a = ctx.shapeInput(0), b = ctx.shapeInput(1);
   if (!a || !b)
-    ctx.fail("both operands must be shapes or integer constants");
+    ctx.fail(missing);
   if (a->elems.size() != b->elems.size() && a->elems.size() != 1 &&
       b->elems.size() != 1)
     ctx.fail("shape operands do not broadcast");
@@ -381,9 +386,17 @@ void foldShapeArithmetic(NodeContext &ctx, char op) {
   out.scalar = a->scalar && b->scalar;
   size_t n = std::max(a->elems.size(), b->elems.size());
   for (size_t i = 0; i < n; ++i)
-    out.elems.push_back(combine(ctx, a->elems[a->elems.size() == 1 ? 0 : i],
-                                b->elems[b->elems.size() == 1 ? 0 : i], op));
+    out.elems.push_back(f(a->elems[a->elems.size() == 1 ? 0 : i],
+                          b->elems[b->elems.size() == 1 ? 0 : i]));
   ctx.setShapeOutput(0, out);
+}
+
+} // namespace
+
+void foldShapeArithmetic(NodeContext &ctx, char op) {
+  zipShapes(
+      ctx, "both operands must be shapes or integer constants",
+      [&](const SymInt &a, const SymInt &b) { return combine(ctx, a, b, op); });
 }
 
 void foldShapeNegation(NodeContext &ctx) {
@@ -400,28 +413,20 @@ namespace {
 /// constant for every image size, give a constant; a size compared with a
 /// number holds for one image size only and is refused.
 void convertShapeEqual(NodeContext &ctx) {
-  std::optional<ShapeExpr> a = ctx.shapeInput(0), b = ctx.shapeInput(1);
-  if (!a || !b)
-    ctx.fail("only shapes are compared: comparing float tensors is not "
-             "supported");
-  if (a->elems.size() != b->elems.size() && a->elems.size() != 1 &&
-      b->elems.size() != 1)
-    ctx.fail("shape operands do not broadcast");
-  ShapeExpr out;
-  out.scalar = a->scalar && b->scalar;
-  size_t n = std::max(a->elems.size(), b->elems.size());
-  for (size_t i = 0; i < n; ++i) {
-    const SymInt &x = a->elems[a->elems.size() == 1 ? 0 : i];
-    const SymInt &y = b->elems[b->elems.size() == 1 ? 0 : i];
-    bool same = x.source == y.source && x.axis == y.axis && x.num == y.num &&
-                x.den == y.den && x.constant == y.constant;
-    if (!same && (x.isConstant() || y.isConstant()))
-      ctx.fail("compares an image size with a number, which holds for one "
-               "image size only: export the model with a fixed input size");
-    out.elems.push_back(
-        SymInt::of(same || foldSizeSum(ctx, x, y, -1).constant == 0));
-  }
-  ctx.setShapeOutput(0, out);
+  zipShapes(ctx,
+            "only shapes are compared: comparing float tensors is not "
+            "supported",
+            [&](const SymInt &x, const SymInt &y) {
+              bool same = x.source == y.source && x.axis == y.axis &&
+                          x.num == y.num && x.den == y.den &&
+                          x.constant == y.constant;
+              if (!same && (x.isConstant() || y.isConstant()))
+                ctx.fail("compares an image size with a number, which holds "
+                         "for one image size only: export the model with a "
+                         "fixed input size");
+              return SymInt::of(same ||
+                                foldSizeSum(ctx, x, y, -1).constant == 0);
+            });
 }
 
 } // namespace

@@ -19,7 +19,7 @@ import openslide
 import torch
 
 import models
-from compare_with_torch import TOLERANCE, cached_export
+from compare_with_torch import cached_export, verdict
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -47,12 +47,10 @@ def main():
             expected.append(model(torch.from_numpy(
                 patch.transpose(2, 0, 1)[None].copy())).numpy().reshape(-1))
     expected = np.stack(expected)
-    scale = float(np.abs(expected).max()) or 1.0
-    err = float(np.abs(rows - expected).max()) / scale
-    verdict = "ok" if err <= TOLERANCE else "MISMATCH"
+    err, result = verdict(rows, expected)
     print(f"{name} patches of {size}: {len(rows)} rows, max|sstep - torch| / "
-          f"max|torch| = {err:.2e}  {verdict}")
-    return 0 if verdict == "ok" else 1
+          f"max|torch| = {err:.2e}  {result}")
+    return 0 if result == "ok" else 1
 
 
 if __name__ == "__main__":

@@ -29,6 +29,14 @@ def cached_export(name, cache_dir):
     return path
 
 
+def verdict(got, expected):
+    """The largest difference relative to torch's largest magnitude, and
+    "ok" or "MISMATCH" against TOLERANCE."""
+    scale = float(np.abs(expected).max()) or 1.0
+    err = float(np.abs(got - expected).max()) / scale
+    return err, "ok" if err <= TOLERANCE else "MISMATCH"
+
+
 def main():
     name, cache_dir, work = sys.argv[1], sys.argv[2], sys.argv[3]
     rest = sys.argv[4:]
@@ -51,12 +59,10 @@ def main():
         print(f"{name} {h}x{w}: shape {got.shape} != torch's "
               f"{expected.shape}  MISMATCH")
         return 1
-    scale = float(np.abs(expected).max()) or 1.0
-    err = float(np.abs(got - expected).max()) / scale
-    verdict = "ok" if err <= TOLERANCE else "MISMATCH"
+    err, result = verdict(got, expected)
     print(f"{name} {h}x{w}: max|sstep - torch| / max|torch| = {err:.2e}  "
-          f"{verdict}")
-    return 0 if verdict == "ok" else 1
+          f"{result}")
+    return 0 if result == "ok" else 1
 
 
 if __name__ == "__main__":
