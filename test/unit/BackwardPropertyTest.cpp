@@ -127,18 +127,19 @@ TEST_CASE("the backward pass is deterministic and skips silent tiles",
 
 TEST_CASE("the backward pass refuses what it cannot differentiate",
           "[backward]") {
-  SECTION("an op without a gradient, by node and op") {
-    // The compiler's verdict (sstep-differentiate) travels in the Program.
+  SECTION("an op without a tiled gradient, by node and op") {
+    // The compiler's verdict (sstep-differentiate) travels in the Program:
+    // a softmax over H reads whole columns.
     Program program = compileProgram(R"(
 func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {
-  %y = sstep.softmax %x {axes = array<i64: 1>} : tensor<1x2x?x?xf32> loc("odd")
+  %y = sstep.softmax %x {axes = array<i64: 2>} : tensor<1x2x?x?xf32> loc("odd")
   return %y : tensor<1x2x?x?xf32>
 }
 )");
     CHECK_FALSE(program.differentiable);
     CHECK_THROWS_WITH(train::checkDifferentiable(program),
-                      Catch::Contains("node 'odd' (sstep.softmax): no "
-                                      "gradient for sstep.softmax yet"));
+                      Catch::Contains("node 'odd' (sstep.softmax) needs the "
+                                      "whole image"));
   }
   SECTION("a rule without a kernel, or a plan without rules") {
     Program program = compileProgram(R"(
