@@ -20,7 +20,7 @@
 #include "runtime/cpu/Fusion.h"
 #include "runtime/reference/Kernels.h"
 
-#include <numeric>
+#include <map>
 
 namespace sstep::cpu {
 namespace {
@@ -203,22 +203,18 @@ std::optional<Tensor> binary(Device &device, const Node &node, const Tensor &a,
   size_t rank = std::max(a.rank(), b.rank());
   memory::dims ad = padRank(toDims(a.shape), rank);
   memory::dims bd = padRank(toDims(b.shape), rank);
-  // oneDNN broadcasts the second operand only.
-  bool swap = false;
-  for (size_t d = 0; d < rank; ++d)
-    if (ad[d] != bd[d]) {
-      if (ad[d] == 1 && !swap && (node.op == "add" || node.op == "mul"))
-        swap = true;
-      if (swap ? bd[d] == 1 : ad[d] == 1)
-        continue;
-      if ((swap ? ad[d] : bd[d]) != 1)
-        return std::nullopt;
-    }
+  auto broadcastsTo = [&](const memory::dims &from, const memory::dims &to) {
+    for (size_t d = 0; d < rank; ++d)
+      if (from[d] != to[d] && from[d] != 1)
+        return false;
+    return true;
+  };
+  // oneDNN broadcasts the second operand only; add and mul may swap theirs.
+  bool swap = !broadcastsTo(bd, ad) && (node.op == "add" || node.op == "mul");
   const Tensor &x = swap ? b : a, &y = swap ? a : b;
-  memory::dims xd = swap ? bd : ad, yd = swap ? ad : bd;
-  for (size_t d = 0; d < rank; ++d)
-    if (xd[d] != yd[d] && xd[d] == 1)
-      return std::nullopt;
+  const memory::dims &xd = swap ? bd : ad, &yd = swap ? ad : bd;
+  if (!broadcastsTo(yd, xd))
+    return std::nullopt;
   dnnl::algorithm algorithm = algorithms.at(node.op);
   const Primitive &prim =
       device.primitives.get(key("binary", {xd, yd}, node.op), [&] {

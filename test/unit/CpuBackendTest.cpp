@@ -19,6 +19,8 @@
 #include "test/unit/TestPrograms.h"
 
 #include <cmath>
+#include <functional>
+#include <map>
 #include <random>
 
 using namespace sstep;
@@ -33,6 +35,30 @@ std::vector<Tensor> runCpu(const Program &program, const Tensor &x,
   exec::Options options;
   options.tileEdge = edge;
   return exec::execute(program, backend, {x}, options);
+}
+
+using Counters = std::map<std::string, int64_t>;
+
+/// `program` on the cpu backend at each tile edge (0: whole), every output
+/// against the reference's whole image within `tolerance`; `check` then
+/// sees the run's counters and its tile edge.
+void checkEdges(const Program &program, const Tensor &x,
+                std::initializer_list<int64_t> edges, double tolerance,
+                const std::function<void(Counters &, int64_t)> &check) {
+  std::vector<Tensor> whole = reference::run(program, {x});
+  for (int64_t edge : edges) {
+    INFO("tile edge " << edge);
+    cpu::CpuBackend backend;
+    std::vector<Tensor> got = runCpu(program, x, edge, backend);
+    REQUIRE(got.size() == whole.size());
+    for (size_t i = 0; i < whole.size(); ++i) {
+      INFO("output " << i);
+      REQUIRE(got[i].shape == whole[i].shape);
+      CHECK(relativeError(whole[i], got[i]) <= tolerance);
+    }
+    Counters counts = backend.counters();
+    check(counts, edge);
+  }
 }
 
 } // namespace
@@ -82,18 +108,12 @@ func.func @main(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
   Program program = compileProgram(text);
   std::mt19937 rng(5);
   Tensor x = randomImage(rng, 8, 33, 29);
-  std::vector<Tensor> whole = reference::run(program, {x});
-  for (int64_t edge : {0, 7, 16}) {
-    INFO("tile edge " << edge);
-    cpu::CpuBackend backend;
-    std::vector<Tensor> got = runCpu(program, x, edge, backend);
-    CHECK(relativeError(whole[0], got[0]) <= 1e-5);
-    auto counts = backend.counters();
+  checkEdges(program, x, {0, 7, 16}, 1e-5, [](Counters &counts, int64_t) {
     CHECK(counts["fused_steps"] > 0);
     CHECK(counts["reference_nodes"] == 0);
     // conv+add+relu and the pool, per tile.
     CHECK(counts["onednn_nodes"] % 4 == 0);
-  }
+  });
 }
 
 TEST_CASE("cpu backend sums a dying residual in place", "[cpu]") {
@@ -125,22 +145,17 @@ func.func @main(%x: tensor<1x3x?x?xf32>) -> tensor<1x8x?x?xf32> {
   std::mt19937 rng(17);
   Tensor x = randomImage(rng, 3, 27, 31);
   for (bool readAgain : {false, true}) {
-    Program p = program(readAgain);
-    std::vector<Tensor> whole = reference::run(p, {x});
-    for (int64_t edge : {0, 8}) {
-      INFO("read again " << readAgain << ", tile edge " << edge);
-      cpu::CpuBackend backend;
-      std::vector<Tensor> got = runCpu(p, x, edge, backend);
-      CHECK(relativeError(whole[0], got[0]) <= 1e-5);
-      auto counts = backend.counters();
-      CHECK(counts["reference_nodes"] == 0);
-      // Whole, %a's block is exactly the sum's region; tiled it is wider
-      // (%b reads a halo of it) and is copied.
-      if (readAgain || edge > 0)
-        CHECK(counts["in_place_sums"] == 0);
-      else
-        CHECK(counts["in_place_sums"] == 1);
-    }
+    INFO("read again " << readAgain);
+    checkEdges(program(readAgain), x, {0, 8}, 1e-5,
+               [&](Counters &counts, int64_t edge) {
+                 CHECK(counts["reference_nodes"] == 0);
+                 // Whole, %a's block is exactly the sum's region; tiled it
+                 // is wider (%b reads a halo of it) and is copied.
+                 if (readAgain || edge > 0)
+                   CHECK(counts["in_place_sums"] == 0);
+                 else
+                   CHECK(counts["in_place_sums"] == 1);
+               });
   }
 }
 
@@ -175,18 +190,11 @@ func.func @main(%x: tensor<1x3x?x?xf32>) -> (tensor<1x2x?x?xf32>, tensor<1x5x?x?
   Program program = compileProgram(text);
   std::mt19937 rng(9);
   Tensor x = randomImage(rng, 3, 37, 41);
-  std::vector<Tensor> whole = reference::run(program, {x});
-  for (int64_t edge : {0, 9, 16}) {
-    INFO("tile edge " << edge);
-    cpu::CpuBackend backend;
-    std::vector<Tensor> got = runCpu(program, x, edge, backend);
-    CHECK(relativeError(whole[0], got[0]) <= 1e-5);
-    CHECK(relativeError(whole[1], got[1]) <= 1e-5);
-    auto counts = backend.counters();
+  checkEdges(program, x, {0, 9, 16}, 1e-5, [](Counters &counts, int64_t) {
     CHECK(counts["reference_nodes"] == 0);
     // The division and sigmoid ride on the second convolution as post-ops.
     CHECK(counts["fused_steps"] > 0);
-  }
+  });
 }
 
 TEST_CASE("cpu backend runs layer norms over channels in the block's layout",
@@ -225,16 +233,10 @@ func.func @main(%x: tensor<1x20x?x?xf32>) -> tensor<1x20x?x?xf32> {
   INFO(text);
   Program program = compileProgram(text);
   Tensor x = randomImage(rng, 20, 23, 31);
-  std::vector<Tensor> whole = reference::run(program, {x});
-  for (int64_t edge : {0, 7, 16}) {
-    INFO("tile edge " << edge);
-    cpu::CpuBackend backend;
-    std::vector<Tensor> got = runCpu(program, x, edge, backend);
-    CHECK(relativeError(whole[0], got[0]) <= 1e-5);
-    auto counts = backend.counters();
+  checkEdges(program, x, {0, 7, 16}, 1e-5, [](Counters &counts, int64_t) {
     CHECK(counts["reference_nodes"] == 0);
     CHECK(counts["native_nodes"] > 0);
-  }
+  });
 }
 
 TEST_CASE("cpu backend resizes blocks in their own layout", "[cpu]") {
@@ -257,17 +259,10 @@ func.func @main(%x: tensor<1x3x?x?xf32>) -> tensor<1x20x?x?xf32> {
   Program program = compileProgram(text);
   std::mt19937 rng(41);
   Tensor x = randomImage(rng, 3, 19, 25);
-  std::vector<Tensor> whole = reference::run(program, {x});
-  for (int64_t edge : {0, 7, 16}) {
-    INFO("tile edge " << edge);
-    cpu::CpuBackend backend;
-    std::vector<Tensor> got = runCpu(program, x, edge, backend);
-    REQUIRE(got[0].shape == whole[0].shape);
-    CHECK(relativeError(whole[0], got[0]) <= 1e-6);
-    auto counts = backend.counters();
+  checkEdges(program, x, {0, 7, 16}, 1e-6, [](Counters &counts, int64_t) {
     CHECK(counts["reference_nodes"] == 0);
     CHECK(counts["native_nodes"] > 0);
-  }
+  });
 }
 
 TEST_CASE("cpu backend slices and shuffles channels in the block's layout",
@@ -298,20 +293,10 @@ func.func @main(%x: tensor<1x6x?x?xf32>) -> (tensor<1x4x?x?xf32>, tensor<1x4x?x?
   Program program = compileProgram(text);
   std::mt19937 rng(43);
   Tensor x = randomImage(rng, 6, 21, 26);
-  std::vector<Tensor> whole = reference::run(program, {x});
-  for (int64_t edge : {0, 7, 16}) {
-    INFO("tile edge " << edge);
-    cpu::CpuBackend backend;
-    std::vector<Tensor> got = runCpu(program, x, edge, backend);
-    for (size_t i = 0; i < 4; ++i) {
-      INFO("output " << i);
-      REQUIRE(got[i].shape == whole[i].shape);
-      CHECK(relativeError(whole[i], got[i]) <= 1e-5);
-    }
-    auto counts = backend.counters();
+  checkEdges(program, x, {0, 7, 16}, 1e-5, [](Counters &counts, int64_t) {
     CHECK(counts["reference_nodes"] == 0);
     CHECK(counts["native_nodes"] > 0);
-  }
+  });
 }
 
 TEST_CASE("cpu backend applies a gate from either side on oneDNN", "[cpu]") {
@@ -333,14 +318,9 @@ func.func @main(%x: tensor<1x3x?x?xf32>) -> tensor<1x20x?x?xf32> {
   Program program = compileProgram(text);
   std::mt19937 rng(47);
   Tensor x = randomImage(rng, 3, 19, 23);
-  std::vector<Tensor> whole = reference::run(program, {x});
-  for (int64_t edge : {0, 8}) {
-    INFO("tile edge " << edge);
-    cpu::CpuBackend backend;
-    std::vector<Tensor> got = runCpu(program, x, edge, backend);
-    CHECK(relativeError(whole[0], got[0]) <= 1e-5);
-    CHECK(backend.counters()["reference_nodes"] == 0);
-  }
+  checkEdges(program, x, {0, 8}, 1e-5, [](Counters &counts, int64_t) {
+    CHECK(counts["reference_nodes"] == 0);
+  });
 }
 
 TEST_CASE("cpu backend runs transposed convolutions on oneDNN", "[cpu]") {
@@ -397,23 +377,14 @@ func.func @main(%x: tensor<1x3x?x?xf32>) -> (tensor<1x6x?x?xf32>, tensor<1x4x?x?
   INFO(text);
   Program program = compileProgram(text);
   Tensor x = randomImage(rng, 3, 13, 17);
-  std::vector<Tensor> whole = reference::run(program, {x});
-  for (int64_t edge : {0, 5, 9}) {
-    INFO("tile edge " << edge);
-    cpu::CpuBackend backend;
-    std::vector<Tensor> got = runCpu(program, x, edge, backend);
-    for (size_t i = 0; i < 2; ++i) {
-      REQUIRE(got[i].shape == whole[i].shape);
-      CHECK(relativeError(whole[i], got[i]) <= 1e-5);
-    }
+  checkEdges(program, x, {0, 5, 9}, 1e-5, [](Counters &counts, int64_t edge) {
     // Only the blocks at the output padding's border took the reference:
     // the whole image is one (1 of 3 nodes), tiles mostly are not.
-    auto counts = backend.counters();
     CHECK(counts["reference_nodes"] > 0);
     CHECK(counts["onednn_nodes"] >= 2 * counts["reference_nodes"]);
     if (edge > 0)
       CHECK(counts["onednn_nodes"] > 3 * counts["reference_nodes"]);
-  }
+  });
 }
 
 TEST_CASE("cpu backend runs a convolution whose weights are an input",

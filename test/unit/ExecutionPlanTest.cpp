@@ -43,11 +43,17 @@ plan::TileShape oldSlideShape(const Program &program,
   return {plan::chooseSlideTileEdge(program, stages, size, budget, model), 0};
 }
 
+/// The cpu backend's model, which chains tiles, or the plain one.
+const plan::TileModel &modelOf(bool chained) {
+  static const cpu::CpuTileModel cpuModel;
+  return chained ? static_cast<const plan::TileModel &>(cpuModel)
+                 : plan::plainModel();
+}
+
 } // namespace
 
 TEST_CASE("one tile policy gives the shapes of the three it replaced",
           "[plan]") {
-  cpu::CpuTileModel cpuModel;
   for (uint32_t seed = 300; seed < 316; ++seed) {
     Size2 size{72, 96};
     test::RandomNet net(seed, {size[0], size[1]}, 3);
@@ -56,9 +62,7 @@ TEST_CASE("one tile policy gives the shapes of the three it replaced",
     Program program = test::compileProgram(text);
     plan::Stages stages = plan::planStages(program);
     for (bool chained : {false, true}) {
-      const plan::TileModel &model =
-          chained ? static_cast<const plan::TileModel &>(cpuModel)
-                  : plan::plainModel();
+      const plan::TileModel &model = modelOf(chained);
       plan::BackendTraits traits{chained, &model};
       plan::MemoryPrediction whole =
           plan::predictMemory(program, stages, size, 0, {0, chained}, model);
@@ -147,7 +151,6 @@ TEST_CASE("a slide plan counts the reader, read-ahead and writer in its "
   // A level without tiles caches nothing.
   CHECK(plan::StreamModel{}.readerCacheBytes(window) == 0);
 
-  cpu::CpuTileModel cpuModel;
   int streamed = 0;
   for (uint32_t seed = 330; seed < 338; ++seed) {
     Size2 size{160, 480};
@@ -158,9 +161,7 @@ TEST_CASE("a slide plan counts the reader, read-ahead and writer in its "
     plan::Stages stages = plan::planStages(program);
     stream.sourceTile = {64, 64};
     for (bool chained : {false, true}) {
-      const plan::TileModel &model =
-          chained ? static_cast<const plan::TileModel &>(cpuModel)
-                  : plan::plainModel();
+      const plan::TileModel &model = modelOf(chained);
       plan::BackendTraits traits{chained, &model};
       plan::MemoryPrediction least = plan::predictMemory(
           program, stages, size, 1, {1, chained}, model, &stream);

@@ -96,18 +96,18 @@ TEST_CASE("once-run nodes on oneDNN equal the reference kernels", "[cpu]") {
         makeNode("transpose", {{"perm", std::vector<int64_t>{2, 0, 3, 1, 4}}}),
         {random(rng, {2, 5, 3, 4, 6})});
     // q, k and v from one projection; a stepped slice of two axes.
-    checkAgainstReference(makeNode("slice",
-                                   {{"starts", std::vector<int64_t>{32}},
-                                    {"ends", std::vector<int64_t>{64}},
-                                    {"axes", std::vector<int64_t>{2}},
-                                    {"steps", std::vector<int64_t>{1}}}),
-                          {random(rng, {17, 1, 96})});
-    checkAgainstReference(makeNode("slice",
-                                   {{"starts", std::vector<int64_t>{1, -7}},
-                                    {"ends", std::vector<int64_t>{100, 9}},
-                                    {"axes", std::vector<int64_t>{0, 2}},
-                                    {"steps", std::vector<int64_t>{3, 2}}}),
-                          {random(rng, {10, 3, 12})});
+    checkAgainstReference(
+        makeNode("slice", {{"starts", std::vector<int64_t>{32}},
+                           {"ends", std::vector<int64_t>{64}},
+                           {"axes", std::vector<int64_t>{2}},
+                           {"steps", std::vector<int64_t>{1}}}),
+        {random(rng, {17, 1, 96})});
+    checkAgainstReference(
+        makeNode("slice", {{"starts", std::vector<int64_t>{1, -7}},
+                           {"ends", std::vector<int64_t>{100, 9}},
+                           {"axes", std::vector<int64_t>{0, 2}},
+                           {"steps", std::vector<int64_t>{3, 2}}}),
+        {random(rng, {10, 3, 12})});
   }
   SECTION("binaries broadcast from either side, GELU") {
     checkAgainstReference(makeNode("add"),
