@@ -305,10 +305,15 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
       pixelsRun += ran ? pixels : 0;
       options.onTile(++doneInStage, id.count, pixelsRun / 1e6 / since(start));
     }
-    if (ran && ++ranHere == options.abortAfterTiles) {
+    ranHere += ran ? 1 : 0;
+    if (ran && ranHere == options.abortAfterTiles) {
       writer.drain();
       std::fflush(nullptr);
       ::raise(SIGKILL);
+    }
+    if (ran && ranHere == options.stopAfterTiles) {
+      std::fflush(nullptr);
+      ::raise(SIGSTOP);
     }
   };
 

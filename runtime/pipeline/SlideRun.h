@@ -76,6 +76,10 @@ struct SlideRunOptions {
   /// Test hook: after this many tiles have run (0: never), wait until their
   /// blocks are journaled, then kill the process with SIGKILL.
   int64_t abortAfterTiles = 0;
+  /// Test hook: after this many tiles have run (0: never), stop the process
+  /// (SIGSTOP) so that a test can change the world (truncate or remove the
+  /// slide) before it continues the run with SIGCONT.
+  int64_t stopAfterTiles = 0;
   /// The folder of the stored images the plan puts on disk (empty:
   /// $TMPDIR, else /tmp).
   std::string scratchFolder;

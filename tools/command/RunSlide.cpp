@@ -19,6 +19,7 @@
 #include "tools/command/WriteOutput.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -77,6 +78,8 @@ pipeline::SlideRunOptions slideOptions(const SlideCall &call) {
   const Args &args = *call.args;
   pipeline::SlideRunOptions o;
   setSharedSlideOptions(call, o, o.abortAfterTiles);
+  if (const char *stop = std::getenv("SSTEP_TEST_STOP_AFTER_TILES"))
+    o.stopAfterTiles = std::atoll(stop);
   if (args.has("output-scale")) {
     double scale =
         tool::parseDouble("--output-scale", args.get("output-scale"));

@@ -1,0 +1,59 @@
+"""kill -9 from outside at seeded random moments, then the same command.
+
+Usage: kill_async.py SEED COUNT OUTPUT -- COMMAND...
+
+Runs COMMAND once to completion (the reference output and its time T), then
+COUNT times: from a clean slate, starts COMMAND, sends SIGKILL after a seeded
+delay in (0, T), checks that OUTPUT is absent or already complete, runs
+COMMAND again to the end and compares OUTPUT byte for byte with the
+reference. Unlike SSTEP_TEST_ABORT_AFTER_TILES, the kill lands at any
+instruction: inside a tile, an encoder, a journal write. Fails unless most
+kills land before the run ends.
+"""
+import glob
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+
+def clean(output):
+    for path in glob.glob(glob.escape(output) + "*"):
+        os.remove(path)
+
+
+def main():
+    seed, count, output = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    command = sys.argv[sys.argv.index("--") + 1:]
+    clean(output)
+    start = time.monotonic()
+    subprocess.run(command, check=True)
+    total = time.monotonic() - start
+    reference = open(output, "rb").read()
+    rng = random.Random(seed)
+    killed = 0
+    for i in range(count):
+        clean(output)
+        delay = rng.uniform(0.05, 0.95) * total
+        run = subprocess.Popen(command)
+        time.sleep(delay)
+        run.send_signal(signal.SIGKILL)
+        code = run.wait()
+        if code == -signal.SIGKILL:
+            killed += 1
+            if os.path.exists(output) and open(output, "rb").read() != reference:
+                sys.exit(f"kill {i} at {delay:.3f} s left an incomplete {output}")
+        elif code != 0:
+            sys.exit(f"run {i} failed with exit code {code}")
+        subprocess.run(command, check=True)
+        if open(output, "rb").read() != reference:
+            sys.exit(f"kill {i} at {delay:.3f} s: the resumed output differs")
+    if killed < count // 2:
+        sys.exit(f"only {killed} of {count} kills landed before the run ended")
+    print(f"{killed} of {count} killed mid-run, every resumed output equal: ok")
+
+
+if __name__ == "__main__":
+    main()
