@@ -11,13 +11,14 @@
 # FUZZ_SEED=N fixes libFuzzer's seed (CI's smoke run; 0: a fresh one).
 #
 # usage: scripts/fuzz.sh [SECONDS] [NAME...]
-#   NAME: npy, plan, plan-index, manifest, slide, infer (default: all)
+#   NAME: npy, plan, plan-index, embedded-plan, onnx, manifest, slide, infer
+#   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 NAMES=("$@")
-[ ${#NAMES[@]} -gt 0 ] || NAMES=(npy plan plan-index manifest slide infer)
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(npy plan plan-index embedded-plan onnx manifest slide infer)
 source scripts/lib/sanitized-tree.sh
 cmake --build "$BUILD" --target sstep-fuzzers
 status=0

@@ -43,7 +43,7 @@ void convertPad(NodeContext &ctx) {
     value = ctx.floatAttr("value", 0);
   } else {
     ctx.checkAttrs({"mode"});
-    DenseElementsAttr p = ctx.requireConstant(1, "pads");
+    DenseElementsAttr p = ctx.requireInts(1, "pads");
     for (const APInt &v : p.getValues<APInt>())
       pads.push_back(v.getSExtValue());
     if (ctx.hasInput(2)) {
@@ -86,7 +86,7 @@ struct ResizeSpec {
 };
 
 std::vector<double> spatialScales(NodeContext &ctx, size_t input) {
-  DenseElementsAttr s = ctx.requireConstant(input, "scales");
+  DenseElementsAttr s = ctx.requireFloats(input, "scales");
   std::vector<double> v;
   for (const APFloat &f : s.getValues<APFloat>())
     v.push_back(f.convertToDouble());

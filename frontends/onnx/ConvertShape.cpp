@@ -62,7 +62,7 @@ void convertTensorGather(NodeContext &ctx) {
   RankedTensorType xType = tensorType(ctx, x);
   int64_t axis =
       normalizeAxis(ctx, ctx.intAttr("axis", 0), xType.getRank(), true);
-  DenseElementsAttr indices = ctx.requireConstant(1, "indices");
+  DenseElementsAttr indices = ctx.requireInts(1, "indices");
   if (indices.getNumElements() != 1 || indices.getType().getRank() > 1)
     ctx.fail("only one constant index of a float tensor is supported");
   int64_t size = xType.getDimSize(axis);

@@ -33,8 +33,9 @@ void convertDropout(NodeContext &ctx) {
   if (ctx.outputUsed(1))
     ctx.fail("the mask output is not supported (inference only)");
   if (ctx.hasInput(2)) {
-    DenseElementsAttr training = ctx.requireConstant(2, "training_mode");
-    if (training.getNumElements() != 1 || *training.getValues<bool>().begin())
+    DenseElementsAttr training = ctx.requireInts(2, "training_mode");
+    if (training.getNumElements() != 1 ||
+        !(*training.getValues<APInt>().begin()).isZero())
       ctx.fail("training_mode must be a false constant (inference only)");
   }
   forward(ctx);

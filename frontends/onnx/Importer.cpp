@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -73,6 +74,7 @@ private:
   func::FuncOp createFunction();
   void importNode(const onnx::NodeProto &node, int64_t opset);
   void importIf(NodeContext &ctx, int64_t opset);
+  void verifyNodeOps(NodeContext &ctx);
   Value lookupOutput(const std::string &name);
   void eraseUnusedConstants(func::FuncOp func);
 
@@ -161,11 +163,43 @@ void GraphImporter::importNode(const onnx::NodeProto &node, int64_t opset) {
       scope.pending[output] = deferred.what();
     return;
   }
+  verifyNodeOps(ctx);
   for (size_t i = 0; i < ctx.numOutputs(); ++i) {
     const std::string &name = node.output(i);
     if (ctx.outputUsed(i) && !scope.values.count(name) &&
         !scope.constants.count(name) && !scope.shapes.count(name))
       ctx.fail("output '" + name + "' was not produced");
+  }
+}
+
+/// Verifies the ops that give the node's outputs, and those that give their
+/// operands, two levels up (a converter may erase and replace ops made for
+/// earlier nodes, so the ops after a mark are no safe list): inputs that
+/// contradict each other (a convolution's weight made for other channels than
+/// its input has) are the model's fault, named at its node, not an internal
+/// error found when the whole function is verified.
+void GraphImporter::verifyNodeOps(NodeContext &ctx) {
+  std::string why;
+  ScopedDiagnosticHandler capture(&context, [&](Diagnostic &d) {
+    why += (why.empty() ? "" : "; ") + d.str();
+    return success();
+  });
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  SmallVector<std::pair<Operation *, int>> work;
+  for (const auto &name : ctx.node().output())
+    if (auto it = scope.values.find(name); it != scope.values.end())
+      if (Operation *op = it->second.getDefiningOp())
+        work.push_back({op, 0});
+  while (!work.empty()) {
+    auto [op, depth] = work.pop_back_val();
+    if (!seen.insert(op).second)
+      continue;
+    if (failed(mlir::verify(op, /*verifyRecursively=*/false)))
+      ctx.fail("its inputs do not fit together: " + why);
+    if (depth < 2)
+      for (Value operand : op->getOperands())
+        if (Operation *producer = operand.getDefiningOp())
+          work.push_back({producer, depth + 1});
   }
 }
 
@@ -179,9 +213,9 @@ void GraphImporter::importIf(NodeContext &ctx, int64_t opset) {
   if (!cond || cond->getNumElements() != 1)
     ctx.fail("the condition is not a constant for every image size: a "
              "branch taken at run time is not supported");
-  bool taken = cond->getElementType().isInteger(1)
-                   ? *cond->getValues<bool>().begin()
-                   : !(*cond->getValues<APInt>().begin()).isZero();
+  if (!isa<IntegerType>(cond->getElementType()))
+    ctx.fail("the condition must be a boolean");
+  bool taken = !(*cond->getValues<APInt>().begin()).isZero();
   const char *which = taken ? "then_branch" : "else_branch";
   const onnx::GraphProto *branch = nullptr;
   for (const auto &a : ctx.node().attribute())

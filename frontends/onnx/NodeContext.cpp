@@ -109,6 +109,22 @@ DenseElementsAttr NodeContext::requireConstant(size_t i,
   return *value;
 }
 
+DenseElementsAttr NodeContext::requireFloats(size_t i, const char *what) const {
+  DenseElementsAttr value = requireConstant(i, what);
+  if (!isa<FloatType>(value.getElementType()))
+    fail(std::string(what) + " (input " + std::to_string(i) +
+         ") must hold floats");
+  return value;
+}
+
+DenseElementsAttr NodeContext::requireInts(size_t i, const char *what) const {
+  DenseElementsAttr value = requireConstant(i, what);
+  if (!isa<IntegerType>(value.getElementType()))
+    fail(std::string(what) + " (input " + std::to_string(i) +
+         ") must hold integers");
+  return value;
+}
+
 const onnx::AttributeProto *NodeContext::attr(const std::string &name) const {
   for (const auto &a : node_.attribute())
     if (a.name() == name)

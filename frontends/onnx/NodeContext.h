@@ -68,6 +68,10 @@ public:
   std::optional<ShapeExpr> shapeInput(size_t i) const;
   /// Input `i`, which must be a constant.
   mlir::DenseElementsAttr requireConstant(size_t i, const char *what) const;
+  /// Input `i`, which must be a constant of floats (integers, booleans
+  /// included); its values are read as such only after this check.
+  mlir::DenseElementsAttr requireFloats(size_t i, const char *what) const;
+  mlir::DenseElementsAttr requireInts(size_t i, const char *what) const;
 
   // Attributes, with the defaults the ONNX spec gives.
   bool hasAttr(const std::string &name) const;

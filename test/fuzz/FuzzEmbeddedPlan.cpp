@@ -24,8 +24,7 @@ constexpr size_t kTrailerBytes = 32;
 void readEmbedded(const uint8_t *data, size_t size) {
   std::string path = sstep::fuzz::asFile(data, size, ".exe");
   try {
-    std::optional<sstep::EmbeddedPlanSpan> span =
-        sstep::findEmbeddedPlan(path);
+    std::optional<sstep::EmbeddedPlanSpan> span = sstep::findEmbeddedPlan(path);
     if (!span)
       return;
     // The span the trailer gives must lie inside the file, before it.

@@ -223,10 +223,18 @@ inline Result reshape(const Dims &in, const Dims &target, bool allowZero) {
     if (from >= 0 && !known(in[from]))
       cancelled[from] = true;
   }
+  // Counts past int64 (a model declaring absurd sizes) are refused, not
+  // wrapped.
+  bool overflow = false;
+  auto times = [&](int64_t a, int64_t b) {
+    int64_t product = 0;
+    overflow |= __builtin_mul_overflow(a, b, &product);
+    return product;
+  };
   int64_t total = 1, rest = 1;
   for (size_t d = 0; d < in.size(); ++d)
     if (!cancelled[d])
-      total = known(in[d]) && total >= 0 ? total * in[d] : -1;
+      total = known(in[d]) && total >= 0 ? times(total, in[d]) : -1;
   std::vector<bool> used(in.size(), false);
   int64_t inferAt = -1;
   for (size_t i = 0; i < r.dims.size(); ++i) {
@@ -238,8 +246,11 @@ inline Result reshape(const Dims &in, const Dims &target, bool allowZero) {
     else if (!known(r.dims[i]) || rest < 0)
       rest = -1;
     else
-      rest *= r.dims[i];
+      rest = times(rest, r.dims[i]);
   }
+  if (overflow)
+    return fail("cannot reshape " + format(in) + " to " + list(target) +
+                ": more elements than a 64-bit count holds");
   if (inferAt >= 0) {
     if (rest == 0)
       return fail("-1 cannot be inferred next to a zero dimension");
