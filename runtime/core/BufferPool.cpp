@@ -3,6 +3,7 @@
 #include "runtime/core/BufferPool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <new>
 
@@ -21,8 +22,10 @@ size_t roundUp(size_t bytes, size_t step) {
   return (bytes + step - 1) / step * step;
 }
 
-BufferPool *&processPool() {
-  static BufferPool *pool = new BufferPool;
+/// Another module's pool this one allocates from (adoptProcessPool); null
+/// until adopted, so that adopting orphans no pool of this module's own.
+std::atomic<BufferPool *> &adoptedPool() {
+  static std::atomic<BufferPool *> pool{nullptr};
   return pool;
 }
 
@@ -33,9 +36,16 @@ BufferPool::~BufferPool() {
     munmap(chunk, bytes);
 }
 
-BufferPool &BufferPool::process() { return *processPool(); }
+BufferPool &BufferPool::process() {
+  if (BufferPool *adopted = adoptedPool().load())
+    return *adopted;
+  // Lives as long as the process: buffers may be released from static
+  // destructors.
+  static BufferPool *own = new BufferPool;
+  return *own;
+}
 
-void BufferPool::adoptProcessPool(BufferPool &pool) { processPool() = &pool; }
+void BufferPool::adoptProcessPool(BufferPool &pool) { adoptedPool() = &pool; }
 
 void *BufferPool::acquire(size_t bytes) {
   char *range = nullptr;

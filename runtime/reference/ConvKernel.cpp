@@ -50,7 +50,7 @@ std::vector<Tensor> conv2dRegion(const Node &node, const Operands &in,
     int64_t b = job / m, oc = job % m, g = oc / mPerGroup;
     std::vector<double> acc(oh * ow, bias ? bias->data[oc] : 0.0);
     for (int64_t ic = 0; ic < cg; ++ic) {
-      const float *plane = &x.data[((b * c) + g * cg + ic) * h * w];
+      const float *plane = x.data.data() + (((b * c) + g * cg + ic) * h * w);
       for (int64_t ky = 0; ky < ay.kernel; ++ky) {
         Interval ys = validTaps(ay, ky, from.image[0], rows);
         for (int64_t kx = 0; kx < ax.kernel; ++kx) {
@@ -71,7 +71,7 @@ std::vector<Tensor> conv2dRegion(const Node &node, const Operands &in,
         }
       }
     }
-    std::copy(acc.begin(), acc.end(), &out.data[job * oh * ow]);
+    std::copy(acc.begin(), acc.end(), out.data.data() + (job * oh * ow));
   });
   return {std::move(out)};
 }

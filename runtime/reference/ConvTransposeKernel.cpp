@@ -46,7 +46,7 @@ std::vector<Tensor> convTranspose2dRegion(const Node &node, const Operands &in,
     std::vector<double> acc(oh * ow, bias ? bias->data[oc] : 0.0);
     for (int64_t icg = 0; icg < cg; ++icg) {
       int64_t ic = g * cg + icg;
-      const float *plane = &x.data[(b * c + ic) * h * w];
+      const float *plane = x.data.data() + (b * c + ic) * h * w;
       for (int64_t ky = 0; ky < ay.kernel; ++ky) {
         Interval ys = transposedTaps(ay, ky, from.axes[0], rows);
         for (int64_t kx = 0; kx < ax.kernel; ++kx) {
@@ -65,7 +65,7 @@ std::vector<Tensor> convTranspose2dRegion(const Node &node, const Operands &in,
         }
       }
     }
-    std::copy(acc.begin(), acc.end(), &out.data[job * oh * ow]);
+    std::copy(acc.begin(), acc.end(), out.data.data() + (job * oh * ow));
   });
   return {std::move(out)};
 }

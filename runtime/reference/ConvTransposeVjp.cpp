@@ -71,12 +71,13 @@ std::vector<Tensor> convTranspose2dVjp(const VjpArgs &a) {
       int64_t b = job / p.c, ic = job % p.c, g = ic / p.cg;
       std::vector<double> acc(size_t(p.h * p.w), 0.0);
       for (int64_t f = 0; f < p.fg; ++f) {
-        const float *plane = &dy.data[(b * m + g * p.fg + f) * p.oh * p.ow];
+        const float *plane =
+            dy.data.data() + ((b * m + g * p.fg + f) * p.oh * p.ow);
         p.forEach([&](int64_t ky, int64_t kx, int64_t at, int64_t to) {
           acc[size_t(at)] += weight.data[tapOf(ic, f, ky, kx)] * plane[to];
         });
       }
-      std::copy(acc.begin(), acc.end(), &dx.data[job * p.h * p.w]);
+      std::copy(acc.begin(), acc.end(), dx.data.data() + (job * p.h * p.w));
     });
     grads[0] = std::move(dx);
   }
@@ -86,16 +87,17 @@ std::vector<Tensor> convTranspose2dVjp(const VjpArgs &a) {
       int64_t g = ic / p.cg;
       std::vector<double> acc(size_t(p.fg * taps), 0.0);
       for (int64_t b = 0; b < p.n; ++b) {
-        const float *in = &x.data[(b * p.c + ic) * p.h * p.w];
+        const float *in = x.data.data() + ((b * p.c + ic) * p.h * p.w);
         for (int64_t f = 0; f < p.fg; ++f) {
-          const float *plane = &dy.data[(b * m + g * p.fg + f) * p.oh * p.ow];
+          const float *plane =
+              dy.data.data() + ((b * m + g * p.fg + f) * p.oh * p.ow);
           p.forEach([&](int64_t ky, int64_t kx, int64_t at, int64_t to) {
             acc[size_t(f * taps + ky * p.x.kernel + kx)] +=
                 double(in[at]) * plane[to];
           });
         }
       }
-      std::copy(acc.begin(), acc.end(), &dw.data[ic * p.fg * taps]);
+      std::copy(acc.begin(), acc.end(), dw.data.data() + (ic * p.fg * taps));
     });
     grads[1] = std::move(dw);
   }

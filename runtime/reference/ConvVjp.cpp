@@ -80,7 +80,7 @@ Tensor inputGradient(const ConvGeometry &g, const Tensor &weight,
     int64_t b = job / g.c, ic = job % g.c, grp = ic / g.cg, icg = ic % g.cg;
     std::vector<double> acc(size_t(g.h * g.w), 0.0);
     for (int64_t oc = grp * mPerGroup; oc < (grp + 1) * mPerGroup; ++oc) {
-      const float *plane = &dy.data[(b * g.m + oc) * g.oh * g.ow];
+      const float *plane = dy.data.data() + ((b * g.m + oc) * g.oh * g.ow);
       forEachTapRow(g, [&](int64_t ky, int64_t kx, int64_t oy, int64_t iy,
                            Interval xs, int64_t ixOffset) {
         double wt =
@@ -92,7 +92,7 @@ Tensor inputGradient(const ConvGeometry &g, const Tensor &weight,
           dst[ox * g.x.stride] += wt * row[ox];
       });
     }
-    std::copy(acc.begin(), acc.end(), &dx.data[job * g.h * g.w]);
+    std::copy(acc.begin(), acc.end(), dx.data.data() + (job * g.h * g.w));
   });
   return dx;
 }
@@ -111,12 +111,13 @@ std::vector<Tensor> weightGradients(const ConvGeometry &g, const Tensor &x,
     std::vector<double> acc(size_t(g.cg * taps), 0.0);
     double bias = 0;
     for (int64_t b = 0; b < g.n; ++b) {
-      const float *plane = &dy.data[(b * g.m + oc) * g.oh * g.ow];
+      const float *plane = dy.data.data() + ((b * g.m + oc) * g.oh * g.ow);
       if (wantBias)
         for (int64_t i = 0; i < g.oh * g.ow; ++i)
           bias += plane[i];
       for (int64_t icg = 0; icg < g.cg; ++icg) {
-        const float *in = &x.data[(b * g.c + grp * g.cg + icg) * g.h * g.w];
+        const float *in =
+            x.data.data() + ((b * g.c + grp * g.cg + icg) * g.h * g.w);
         forEachTapRow(g, [&](int64_t ky, int64_t kx, int64_t oy, int64_t iy,
                              Interval xs, int64_t ixOffset) {
           const float *row = plane + (oy - g.rows.lo) * g.ow - g.cols.lo;
@@ -128,7 +129,7 @@ std::vector<Tensor> weightGradients(const ConvGeometry &g, const Tensor &x,
         });
       }
     }
-    std::copy(acc.begin(), acc.end(), &dw.data[oc * g.cg * taps]);
+    std::copy(acc.begin(), acc.end(), dw.data.data() + (oc * g.cg * taps));
     db.data[oc] = float(bias);
   });
   return {std::move(dw), std::move(db)};

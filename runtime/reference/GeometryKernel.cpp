@@ -134,7 +134,7 @@ std::vector<Tensor> resize2dRegion(const Node &node, const Operands &in,
   int64_t oh = int64_t(ty.lo.size()), ow = int64_t(tx.lo.size());
   Tensor out({x.dim(0), x.dim(1), oh, ow});
   parallelFor(x.dim(0) * x.dim(1), [&](int64_t p) {
-    const float *src = &x.data[p * h * w];
+    const float *src = x.data.data() + (p * h * w);
     for (int64_t y = 0; y < oh; ++y) {
       const float *r0 = src + ty.lo[y] * w, *r1 = src + ty.hi[y] * w;
       double fy = ty.frac[y];

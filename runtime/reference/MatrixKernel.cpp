@@ -59,9 +59,9 @@ std::vector<Tensor> matmul(const Node &node, const Operands &in) {
   std::vector<int64_t> strideB = broadcastStrides(batchB, s.batch);
   int64_t batches = numElements(s.batch), mk = s.m * s.k, kn = s.k * s.n;
   for (int64_t t = 0; t < batches; ++t) {
-    const float *pa = &a.data[offsetAt(t, s.batch, strideA) * mk];
-    const float *pb = &b.data[offsetAt(t, s.batch, strideB) * kn];
-    float *po = &out.data[t * s.m * s.n];
+    const float *pa = a.data.data() + (offsetAt(t, s.batch, strideA) * mk);
+    const float *pb = b.data.data() + (offsetAt(t, s.batch, strideB) * kn);
+    float *po = out.data.data() + (t * s.m * s.n);
     for (int64_t i = 0; i < s.m; ++i)
       for (int64_t j = 0; j < s.n; ++j) {
         double dot = 0;

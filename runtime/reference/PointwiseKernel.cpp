@@ -53,7 +53,7 @@ Kernel binary(BinaryFn fn) {
       forEachRow(shape, sa, sb, c * chunk, std::min(rows, (c + 1) * chunk),
                  [&](int64_t first, int64_t offA, int64_t offB, int64_t strideA,
                      int64_t strideB, int64_t length) {
-                   float *dst = &out.data[first];
+                   float *dst = out.data.data() + (first);
                    for (int64_t i = 0; i < length; ++i)
                      dst[i] =
                          static_cast<float>(fn(a.data[offA + i * strideA],

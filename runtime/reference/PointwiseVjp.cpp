@@ -83,7 +83,7 @@ void binaryByPlanes(const Tensor &g, const Tensor &lhs, const Tensor &rhs,
   };
   parallelFor(planes, [&](int64_t p) {
     const int64_t a0 = offset(sa, p), b0 = offset(sb, p);
-    const float *gp = &g.data[p * size];
+    const float *gp = g.data.data() + (p * size);
     double plainA = 0, plainB = 0;
     for (int64_t i = 0; i < size; ++i) {
       const int64_t ia = oneA ? a0 : a0 + i, ib = oneB ? b0 : b0 + i;

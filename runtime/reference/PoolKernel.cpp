@@ -32,8 +32,8 @@ std::vector<Tensor> poolRegion(const Node &node, const Operands &in,
   int64_t oh = rows.size(), ow = cols.size();
   Tensor out({x.dim(0), x.dim(1), oh, ow});
   parallelFor(planes, [&](int64_t p) {
-    const float *plane = &x.data[p * h * w];
-    float *dst = &out.data[p * oh * ow];
+    const float *plane = x.data.data() + (p * h * w);
+    float *dst = out.data.data() + (p * oh * ow);
     for (int64_t oy = rows.lo; oy <= rows.hi; ++oy)
       for (int64_t ox = cols.lo; ox <= cols.hi; ++ox)
         dst[(oy - rows.lo) * ow + ox - cols.lo] =
@@ -99,7 +99,7 @@ std::vector<Tensor> globalPool(const Node &node, const Operands &in,
                        " has no pixels to pool");
   Tensor out({x.dim(0), x.dim(1), 1, 1});
   for (int64_t p = 0; p < out.size(); ++p)
-    out.data[p] = reduce(&x.data[p * plane], plane);
+    out.data[p] = reduce(x.data.data() + (p * plane), plane);
   return {std::move(out)};
 }
 

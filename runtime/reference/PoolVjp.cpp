@@ -42,13 +42,13 @@ std::vector<Tensor> poolVjp(const VjpArgs &a, PerPixel perPixel) {
   parallelFor(planes, [&](int64_t p) {
     std::vector<double> acc(size_t(hw), 0.0);
     // An average pool's input may be shape-only (its VjpRule reads nothing).
-    const float *plane = x.data.empty() ? nullptr : &x.data[p * hw];
+    const float *plane = x.data.empty() ? nullptr : x.data.data() + p * hw;
     const float *dy = &a.grad.data[p * ohw];
     for (int64_t oy = rows.lo; oy <= rows.hi; ++oy)
       for (int64_t ox = cols.lo; ox <= cols.hi; ++ox)
         perPixel(g, from, plane, oy, ox, acc.data(),
                  double(dy[(oy - rows.lo) * ow + ox - cols.lo]));
-    std::copy(acc.begin(), acc.end(), &dx.data[p * hw]);
+    std::copy(acc.begin(), acc.end(), dx.data.data() + (p * hw));
   });
   grads[0] = std::move(dx);
   return grads;
