@@ -7,7 +7,7 @@ import lit.util
 config.name = "SSTEP"
 config.test_format = lit.formats.ShTest(not lit.util.which("bash") is None)
 config.suffixes = [".mlir", ".onnxtxt", ".test"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "unit", "package", "export_model.py", "check_support_table.py", "check_output_shapes.py", "models.py", "compare_with_torch.py", "cohort_helpers.py"]
+config.excludes = ["lit.cfg.py", "corpus", "regressions", "lit.site.cfg.py", "CMakeLists.txt", "unit", "package", "export_model.py", "check_support_table.py", "check_output_shapes.py", "models.py", "compare_with_torch.py", "cohort_helpers.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.sstep_obj_root, "test")
 

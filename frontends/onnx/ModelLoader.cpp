@@ -111,7 +111,15 @@ void check(const onnx::ModelProto &model, const std::string &name) {
 onnx::ModelProto parseModelText(const std::string &text,
                                 const std::string &name) {
   onnx::ModelProto model;
-  onnx::Common::Status status = onnx::OnnxParser::Parse(model, text.c_str());
+  onnx::Common::Status status;
+  try {
+    status = onnx::OnnxParser::Parse(model, text.c_str());
+  } catch (const std::exception &e) {
+    // ONNX's parser reads numbers with std::stof and friends, which throw
+    // on a malformed literal instead of returning a status.
+    throw ImportError(name + ": cannot parse ONNX text: malformed literal (" +
+                      e.what() + ")");
+  }
   if (!status.IsOK())
     throw ImportError(name +
                       ": cannot parse ONNX text: " + status.ErrorMessage());

@@ -1,8 +1,9 @@
 //===- FuzzOnnx.cpp - ONNX models: any bytes, a clean error or a Program --===//
 //
-// The whole of what sstep-compile does with a model: protobuf parse, ONNX's
-// checker, import, verification of the imported IR, the compiler's passes
-// and the export. A model may be refused (CompileError: exit 2 in the
+// The whole of what sstep-compile does with a model: protobuf parse (or
+// ONNX's text parser, for inputs in its textual syntax), ONNX's checker,
+// import, verification of the imported IR, the compiler's passes and the
+// export. A model may be refused (CompileError: exit 2 in the
 // tools); an IR that does not verify or a pass that fails is an internal
 // error (exit 1), so it is a finding, as is any other exception.
 //
@@ -17,7 +18,11 @@
 #include <iostream>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  std::string path = sstep::fuzz::asFile(data, size, ".onnx");
+  // ONNX's textual syntax starts with its header, "<ir_version: ...>":
+  // such inputs go through the text parser, as a .onnxtxt file would.
+  bool text = size > 0 && data[0] == '<';
+  std::string path =
+      sstep::fuzz::asFile(data, size, text ? ".onnxtxt" : ".onnx");
   sstep::PipelineOptions options;
   options.toolName = "sstep-fuzz-onnx";
   try {

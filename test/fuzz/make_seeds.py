@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the seed corpora that are derived from other test data.
 
-onnx/: every ONNX model in textual syntax under test/frontends/onnx, as the
-binary protobuf users hand to the tools (the ones ONNX 1.12's parser reads).
+onnx/: every ONNX model in textual syntax under test/frontends/onnx (the ones
+ONNX 1.12's parser reads), as the binary protobuf users hand to the tools and
+as text.
 embedded-plan/: each kept plan appended to a stand-in executable with the
 trailer sstep-compile --emit=exe writes (runtime/core/EmbeddedPlan.h).
 
@@ -30,9 +31,12 @@ def onnx_seeds():
         except Exception as e:  # a model only the lit tests' parser reads
             print(f"skipped {os.path.basename(path)}: {e}")
             continue
-        name = os.path.splitext(os.path.basename(path))[0] + ".onnx"
-        with open(os.path.join(out, name), "wb") as f:
+        name = os.path.splitext(os.path.basename(path))[0]
+        with open(os.path.join(out, name + ".onnx"), "wb") as f:
             f.write(model.SerializeToString())
+        # The same model as text, for the harness's text parser path.
+        with open(os.path.join(out, name + ".onnxtxt"), "w") as f:
+            f.write(text.lstrip())
 
 
 def torch_seeds():
