@@ -22,11 +22,14 @@ for t in sstep-unit-tests sstep-slide-tests sstep-pipeline-tests \
   ninja -C "$BUILD" -t targets all | grep "^$t:" >/dev/null && targets+=("$t")
 done
 cmake --build "$BUILD" --target "${targets[@]}"
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# abort_on_error: a report ends the process with SIGABRT, not exit code 1,
+# so that a lit test expecting failure (`not sstep-compile ...`) fails on it.
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 (cd "$BUILD" &&
   ctest --output-on-failure -j"$(nproc)" \
     -R "^(runtime|unit|slide|pipeline|cohort): ?" \
     -E "openslide conformance|tool |slurm" "$@")
-/usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -s --no-progress-bar \
+lit=$(sed -n 's/^SSTEP_LIT:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+/usr/bin/python3 "$lit" -s --no-progress-bar \
   -j"$(nproc)" "$BUILD/test" --filter "SSTEP :: (dialect|compiler|frontends|fuzz)/"

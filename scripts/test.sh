@@ -9,9 +9,10 @@ bash scripts/bootstrap.sh
 bash scripts/build.sh
 (cd "${BUILD:-build}" && ctest --output-on-failure -j"$(nproc)" "$@")
 # The sanitized tree (AddressSanitizer, UndefinedBehaviorSanitizer): the
-# runtime's unit tests and the compiler's lit tests, then the fuzzers' smoke
-# run, each of the 8 harnesses for 30 s from the kept corpus and every input
-# that once failed, with a fixed seed (SSTEP_FUZZ_SECONDS=0 skips both).
+# runtime's and compiler's unit tests and the compiler's lit tests, then
+# the fuzzers' smoke run, each of the 8 harnesses for 30 s from the kept
+# corpus and every input that once failed, with a fixed seed
+# (SSTEP_FUZZ_SECONDS=0 skips both).
 if [ "${SSTEP_FUZZ_SECONDS:-30}" != 0 ]; then
   bash scripts/sanitized-tests.sh
   FUZZ_SEED=1 bash scripts/fuzz.sh "${SSTEP_FUZZ_SECONDS:-30}"

@@ -12,6 +12,8 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <cmath>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -30,6 +32,18 @@ struct Array {
                            std::multiplies<int64_t>());
   }
 };
+
+/// `v` as an integer: saturated at int64's ends, NaN as 0 (a plain cast of
+/// a float outside the range is undefined).
+int64_t toInt64(double v) {
+  if (std::isnan(v))
+    return 0;
+  if (v >= 9.2e18)
+    return std::numeric_limits<int64_t>::max();
+  if (v <= -9.2e18)
+    return std::numeric_limits<int64_t>::min();
+  return int64_t(v);
+}
 
 Array toArray(DenseElementsAttr attr) {
   Array a;
@@ -52,7 +66,7 @@ DenseElementsAttr toAttr(const Array &a) {
   if (auto intType = dyn_cast<IntegerType>(a.elementType)) {
     SmallVector<APInt> v;
     for (double d : a.values)
-      v.push_back(APInt(intType.getWidth(), int64_t(d),
+      v.push_back(APInt(intType.getWidth(), toInt64(d),
                         /*isSigned=*/intType.getWidth() > 1));
     return DenseElementsAttr::get(type, v);
   }
@@ -67,8 +81,27 @@ DenseElementsAttr toAttr(const Array &a) {
   return DenseElementsAttr::get(type, v);
 }
 
+/// Folding materialises every element; a shape past this (or negative) is
+/// a malformed model, not something to allocate.
+constexpr int64_t kMaxFoldedElements = int64_t(1) << 24;
+
+/// Fails naming the node unless `shape` is one a constant can have here.
+const std::vector<int64_t> &checkShape(NodeContext &ctx,
+                                       const std::vector<int64_t> &shape) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(count, d, &count) ||
+        count > kMaxFoldedElements)
+      ctx.fail("a constant of shape " + shape::list(shape) +
+               (d < 0 ? " (a negative size)" : " is too large to fold"));
+  return shape;
+}
+
 std::vector<int64_t> ints(const Array &a) {
-  return std::vector<int64_t>(a.values.begin(), a.values.end());
+  std::vector<int64_t> out;
+  for (double v : a.values)
+    out.push_back(toInt64(v));
+  return out;
 }
 
 int64_t normAxis(NodeContext &ctx, int64_t axis, int64_t rank) {
@@ -112,7 +145,9 @@ Array reshape(NodeContext &ctx, Array in, const std::vector<int64_t> &target) {
   }
   if (infer >= 0)
     shape[infer] = known ? in.size() / known : 0;
-  in.shape = shape;
+  if (std::count(shape.begin(), shape.end(), int64_t(-1)) > 1)
+    ctx.fail("a Reshape of a constant with more than one -1");
+  in.shape = checkShape(ctx, shape);
   if (in.size() != int64_t(in.values.size()))
     ctx.fail("cannot reshape a constant of " +
              std::to_string(in.values.size()) + " elements to that shape");
@@ -156,7 +191,7 @@ Array elementwise(NodeContext &ctx, const std::vector<Array> &in, Type type,
   std::vector<std::vector<int64_t>> shapes;
   for (const Array &a : in)
     shapes.push_back(a.shape);
-  std::vector<int64_t> shape = broadcastShape(ctx, shapes);
+  std::vector<int64_t> shape = checkShape(ctx, broadcastShape(ctx, shapes));
   std::vector<Array> b;
   for (const Array &a : in)
     b.push_back(broadcastTo(a, shape));
@@ -170,8 +205,29 @@ Array elementwise(NodeContext &ctx, const std::vector<Array> &in, Type type,
   return out;
 }
 
+/// Fails naming the node unless it has the inputs its op folds from: their
+/// number, and the same element type where values are compared or chosen.
+void checkInputs(NodeContext &ctx, const std::vector<Array> &in) {
+  const std::string &op = ctx.node().op_type();
+  size_t least = op == "Where" || (op == "Slice" && ctx.opset() >= 10) ? 3
+                 : op == "Equal" || op == "Expand" || op == "Reshape"  ? 2
+                 : op == "ConstantOfShape"                             ? 1
+                                                                       : 1;
+  if (in.size() < least)
+    ctx.fail("expects at least " + std::to_string(least) + " inputs, got " +
+             std::to_string(in.size()));
+  if ((op == "Equal" && in[0].elementType != in[1].elementType) ||
+      (op == "Where" && in[1].elementType != in[2].elementType))
+    ctx.fail("inputs of different element types");
+  bool shaped = op == "Expand" || op == "Reshape" || op == "ConstantOfShape";
+  if (shaped &&
+      !isa<IntegerType>(in[op == "ConstantOfShape" ? 0 : 1].elementType))
+    ctx.fail("the shape must be an integer tensor");
+}
+
 std::optional<Array> fold(NodeContext &ctx, std::vector<Array> &in) {
   const std::string &op = ctx.node().op_type();
+  checkInputs(ctx, in);
   // ViT's exporter asserts the patch grid's size with Equal and Where on
   // constant shapes, then Expands the class token to the batch.
   if (op == "Equal")
@@ -184,7 +240,7 @@ std::optional<Array> fold(NodeContext &ctx, std::vector<Array> &in) {
         [](const std::vector<double> &v) { return v[0] != 0 ? v[1] : v[2]; });
   if (op == "Expand") {
     std::vector<int64_t> shape =
-        broadcastShape(ctx, {in[0].shape, ints(in[1])});
+        checkShape(ctx, broadcastShape(ctx, {in[0].shape, ints(in[1])}));
     return broadcastTo(in[0], shape);
   }
   if (op == "Reshape")
@@ -193,6 +249,11 @@ std::optional<Array> fold(NodeContext &ctx, std::vector<Array> &in) {
     std::vector<int64_t> perm(in[0].shape.size());
     std::iota(perm.rbegin(), perm.rend(), 0);
     perm = ctx.intsAttr("perm", perm);
+    std::vector<int64_t> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t d = 0; d < sorted.size(); ++d)
+      if (sorted.size() != in[0].shape.size() || sorted[d] != int64_t(d))
+        ctx.fail("perm is not a permutation of the input's axes");
     std::vector<int64_t> shape;
     for (int64_t p : perm)
       shape.push_back(in[0].shape[normAxis(ctx, p, in[0].shape.size())]);
@@ -212,6 +273,9 @@ std::optional<Array> fold(NodeContext &ctx, std::vector<Array> &in) {
     if (axes.empty())
       for (size_t i = 0; i < starts.size(); ++i)
         axes.push_back(i);
+    if (ends.size() != starts.size() || axes.size() != starts.size() ||
+        steps.size() > starts.size())
+      ctx.fail("starts, ends, axes and steps of different lengths");
     steps.resize(starts.size(), 1);
     std::vector<int64_t> begin(rank, 0), step(rank, 1), shape = x.shape;
     for (size_t i = 0; i < starts.size(); ++i) {
@@ -240,6 +304,11 @@ std::optional<Array> fold(NodeContext &ctx, std::vector<Array> &in) {
   }
   if (op == "Concat") {
     int64_t axis = normAxis(ctx, ctx.intAttr("axis", 0), in[0].shape.size());
+    for (const Array &a : in)
+      for (size_t d = 0; d < in[0].shape.size(); ++d)
+        if (a.shape.size() != in[0].shape.size() ||
+            (int64_t(d) != axis && a.shape[d] != in[0].shape[d]))
+          ctx.fail("constant inputs whose shapes do not concatenate");
     // Row-major: for each index before `axis`, one block of every input.
     int64_t outer = 1;
     for (int64_t d = 0; d < axis; ++d)
@@ -258,7 +327,9 @@ std::optional<Array> fold(NodeContext &ctx, std::vector<Array> &in) {
     return out;
   }
   if (op == "ConstantOfShape") {
-    Array out{ints(in[0]), {}, Float32Type::get(ctx.builder().getContext())};
+    Array out{checkShape(ctx, ints(in[0])),
+              {},
+              Float32Type::get(ctx.builder().getContext())};
     double fill = 0;
     for (const auto &a : ctx.node().attribute())
       if (a.name() == "value") {

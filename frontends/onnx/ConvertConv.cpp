@@ -34,6 +34,12 @@ void convertConv(NodeContext &ctx) {
   int64_t groups = ctx.intAttr("group", 1);
   if (groups < 1)
     ctx.fail("group must be positive");
+  int64_t channels = xType.getRank() == 4 ? xType.getDimSize(1) : -1;
+  if (!ShapedType::isDynamic(channels) && channels >= 0 &&
+      channels != wType.getDimSize(1) * groups)
+    ctx.fail("the weight takes " + std::to_string(wType.getDimSize(1)) +
+             " input channels per group in " + std::to_string(groups) +
+             " group(s), but the input has " + std::to_string(channels));
 
   OpBuilder &b = ctx.builder();
   RankedTensorType type =

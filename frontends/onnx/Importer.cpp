@@ -143,8 +143,10 @@ void GraphImporter::importNode(const onnx::NodeProto &node, int64_t opset) {
   // chain that made it.
   for (const auto &name : node.input())
     if (auto it = scope.pending.find(name); it != scope.pending.end()) {
-      if (absorbUnpool(ctx, scope, producers))
+      if (absorbUnpool(ctx, scope, producers)) {
+        verifyNodeOps(ctx);
         return;
+      }
       std::string message = it->second;
       for (const auto &output : node.output())
         scope.pending[output] = message;

@@ -185,8 +185,9 @@ bool absorbUnpool(NodeContext &ctx, const Scope &scope,
   auto xType = cast<RankedTensorType>(unpool->x.getType());
   SmallVector<int64_t, 4> dims(xType.getShape());
   for (auto [axis, factor] : {std::pair{2, unpool->a}, {3, unpool->b}})
-    if (!ShapedType::isDynamic(dims[axis]))
-      dims[axis] *= factor;
+    if (!ShapedType::isDynamic(dims[axis]) &&
+        __builtin_mul_overflow(dims[axis], factor, &dims[axis]))
+      ctx.fail("the unpooled size overflows");
   auto type = RankedTensorType::get(dims, xType.getElementType());
   OpBuilder &b = ctx.builder();
   Value y = b.create<Resize2DOp>(

@@ -28,8 +28,8 @@ void paste(Tensor &dst, const Region &to, const Tensor &src, const Region &from,
   int64_t dx = region.axes[1].lo - to.axes[1].lo;
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t y = 0; y < rows; ++y) {
-      const float *s = &src.data[(p * sh + sy + y) * sw + sx];
-      std::copy(s, s + cols, &dst.data[(p * dh + dy + y) * dw + dx]);
+      const float *s = src.data.data() + ((p * sh + sy + y) * sw + sx);
+      std::copy(s, s + cols, dst.data.data() + ((p * dh + dy + y) * dw + dx));
     }
 }
 

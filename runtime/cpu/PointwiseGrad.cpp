@@ -93,7 +93,7 @@ template <typename F> Tensor planes(const Shape &shape, F rowFn) {
   const int64_t h = shape[2], w = shape[3];
   reference::parallelFor(shape[0] * shape[1], [&](int64_t p) {
     for (int64_t y = 0; y < h; ++y)
-      rowFn(p, y, &out.data[size_t((p * h + y) * w)], w);
+      rowFn(p, y, out.data.data() + (size_t((p * h + y) * w)), w);
   });
   return out;
 }
@@ -198,9 +198,9 @@ std::optional<std::vector<Tensor>> pointwiseVjp(const reference::VjpArgs &a) {
     const double sign = op == "sub" && i == 1 ? -1.0 : 1.0;
     // d(result)/d(operand i) times dy at one element of row y of plane p.
     auto gradRow = [&](int64_t p, int64_t y, auto &&use) {
-      const float *g = &a.grad.data[size_t((p * h + y) * w)];
+      const float *g = a.grad.data.data() + (size_t((p * h + y) * w));
       if (op == "relu") {
-        const float *r = &a.result.data[size_t((p * h + y) * w)];
+        const float *r = a.result.data.data() + (size_t((p * h + y) * w));
         for (int64_t x = 0; x < w; ++x)
           use(x, r[x] > 0 ? double(g[x]) : 0.0);
       } else if (op != "mul") {

@@ -148,6 +148,7 @@ void SpillWriter::work() {
     lock.unlock();
     auto start = Clock::now();
     std::exception_ptr failed;
+    bool flushing = false;
     try {
       if (job && job->kind == Job::Kind::Block && !error_) {
         job->file->write(job->region, job->block.data.data());
@@ -161,10 +162,22 @@ void SpillWriter::work() {
         pending_.push_back(job->tile);
       }
       if (!error_ && ((job && job->kind == Job::Kind::Drain) || due ||
-                      pending_.size() >= kTilesPerSync))
+                      pending_.size() >= kTilesPerSync)) {
+        flushing = true;
         flush();
+      }
     } catch (...) {
       failed = std::current_exception();
+      // The tiles waiting for their record had every block written before
+      // this failure (a full disk while encoding, say): synced, they are
+      // journaled, so that the run resumes after them. Not when the sync
+      // itself failed: what it should have made durable may be lost.
+      if (!flushing && !error_) {
+        try {
+          flush();
+        } catch (...) {
+        }
+      }
     }
     double seconds =
         std::chrono::duration<double>(Clock::now() - start).count();

@@ -27,7 +27,7 @@ std::vector<Tensor> scatterVjp(const VjpArgs &a, Scatter scatter) {
   Tensor dx(x.shape);
   parallelFor(planes, [&](int64_t p) {
     std::vector<double> acc(size_t(hw), 0.0);
-    scatter(&a.grad.data[p * ohw], acc.data());
+    scatter(a.grad.data.data() + (p * ohw), acc.data());
     std::copy(acc.begin(), acc.end(), dx.data.data() + (p * hw));
   });
   grads[0] = std::move(dx);

@@ -43,7 +43,7 @@ std::vector<Tensor> poolVjp(const VjpArgs &a, PerPixel perPixel) {
     std::vector<double> acc(size_t(hw), 0.0);
     // An average pool's input may be shape-only (its VjpRule reads nothing).
     const float *plane = x.data.empty() ? nullptr : x.data.data() + p * hw;
-    const float *dy = &a.grad.data[p * ohw];
+    const float *dy = a.grad.data.data() + (p * ohw);
     for (int64_t oy = rows.lo; oy <= rows.hi; ++oy)
       for (int64_t ox = cols.lo; ox <= cols.hi; ++ox)
         perPixel(g, from, plane, oy, ox, acc.data(),

@@ -30,8 +30,8 @@ std::vector<Tensor> concatVjp(const VjpArgs &a) {
     if (a.wanted[i]) {
       Tensor part({n, own, a.grad.dim(2), a.grad.dim(3)});
       for (int64_t b = 0; b < n; ++b)
-        std::copy_n(&a.grad.data[(b * channels + first) * plane], own * plane,
-                    part.data.data() + (b * own * plane));
+        std::copy_n(a.grad.data.data() + ((b * channels + first) * plane),
+                    own * plane, part.data.data() + (b * own * plane));
       grads[i] = place(a, c, i, part);
     }
     first += own;
@@ -68,9 +68,9 @@ std::vector<Tensor> channelShuffleVjp(const VjpArgs &a) {
   for (int64_t n = 0; n < shape[0]; ++n)
     for (int64_t i = 0; i < groups; ++i)
       for (int64_t j = 0; j < per; ++j)
-        std::copy_n(&a.grad.data[(n * channels + j * groups + i) * plane],
-                    plane,
-                    dx.data.data() + ((n * channels + i * per + j) * plane));
+        std::copy_n(
+            a.grad.data.data() + ((n * channels + j * groups + i) * plane),
+            plane, dx.data.data() + ((n * channels + i * per + j) * plane));
   grads[0] = place(a, c, 0, dx);
   return grads;
 }

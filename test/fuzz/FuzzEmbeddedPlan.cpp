@@ -27,6 +27,8 @@ void readEmbedded(const uint8_t *data, size_t size) {
     std::optional<sstep::EmbeddedPlanSpan> span = sstep::findEmbeddedPlan(path);
     if (!span)
       return;
+    if (size < kTrailerBytes) // a trailer in fewer bytes than it takes
+      __builtin_trap();
     // The span the trailer gives must lie inside the file, before it.
     if (span->offset > size - kTrailerBytes ||
         span->size > size - kTrailerBytes - span->offset)

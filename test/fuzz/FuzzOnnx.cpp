@@ -18,8 +18,8 @@
 #include <iostream>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  // ONNX's textual syntax starts with its header, "<ir_version: ...>":
-  // such inputs go through the text parser, as a .onnxtxt file would.
+  // The loader picks ONNX's text parser by content (a leading '<'), not by
+  // the name; the name only makes the file what a user would hand over.
   bool text = size > 0 && data[0] == '<';
   std::string path =
       sstep::fuzz::asFile(data, size, text ? ".onnxtxt" : ".onnx");

@@ -78,7 +78,8 @@ pipeline::SlideRunOptions slideOptions(const SlideCall &call) {
   const Args &args = *call.args;
   pipeline::SlideRunOptions o;
   setSharedSlideOptions(call, o, o.abortAfterTiles);
-  if (const char *stop = std::getenv("SSTEP_TEST_STOP_AFTER_TILES"))
+  if (const char *stop = std::getenv("SSTEP_TEST_STOP_AFTER_TILES");
+      stop && call.killHookArmed)
     o.stopAfterTiles = std::atoll(stop);
   if (args.has("output-scale")) {
     double scale =
