@@ -41,11 +41,15 @@ TransposedGeometry readGeometry(NodeContext &ctx, RankedTensorType x,
   if (g.strides.size() != 2 || g.dilations.size() != 2 ||
       g.outputPadding.size() != 2)
     ctx.fail("strides, dilations and output_padding must have 2 entries");
+  checkWindowValues(ctx, "strides", g.strides, 1);
+  checkWindowValues(ctx, "dilations", g.dilations, 1);
+  checkWindowValues(ctx, "output_padding", g.outputPadding, 0);
   std::string autoPad = ctx.stringAttr("auto_pad", "NOTSET");
   std::vector<int64_t> outputShape = ctx.intsAttr("output_shape", {});
   g.pads = ctx.intsAttr("pads", {0, 0, 0, 0});
   if (g.pads.size() != 4)
     ctx.fail("pads must have 4 entries");
+  checkWindowValues(ctx, "pads", g.pads, 0);
   if (autoPad == "VALID")
     g.pads = {0, 0, 0, 0};
   else if (autoPad != "NOTSET" && autoPad != "SAME_UPPER" &&
@@ -56,6 +60,7 @@ TransposedGeometry readGeometry(NodeContext &ctx, RankedTensorType x,
     return g;
   if (!outputShape.empty() && outputShape.size() != 2)
     ctx.fail("output_shape must give [H, W]");
+  checkWindowValues(ctx, "output_shape", outputShape, 1);
 
   for (unsigned axis = 0; axis < 2; ++axis) {
     int64_t extent = g.dilations[axis] * (kernel[axis] - 1) + 1;

@@ -88,6 +88,16 @@ static std::pair<int64_t, int64_t> samePads(NodeContext &ctx, int64_t size,
   return upper ? std::make_pair(small, large) : std::make_pair(large, small);
 }
 
+void checkWindowValues(NodeContext &ctx, const char *what,
+                       const std::vector<int64_t> &values, int64_t lo) {
+  constexpr int64_t kMax = int64_t(1) << 30;
+  for (int64_t v : values)
+    if (v < lo || v > kMax)
+      ctx.fail(std::string(what) + " must be " +
+               (lo > 0 ? "positive" : "non-negative") +
+               " (and at most 2^30), got " + std::to_string(v));
+}
+
 Window2D readWindow2D(NodeContext &ctx, RankedTensorType input,
                       std::vector<int64_t> kernel, bool hasDilations) {
   if (input.getRank() != 4)
@@ -102,12 +112,16 @@ Window2D readWindow2D(NodeContext &ctx, RankedTensorType input,
                              : std::vector<int64_t>{1, 1};
   if (w.strides.size() != 2 || w.dilations.size() != 2)
     ctx.fail("strides and dilations must have 2 entries");
+  checkWindowValues(ctx, "kernel_shape", w.kernel, 1);
+  checkWindowValues(ctx, "strides", w.strides, 1);
+  checkWindowValues(ctx, "dilations", w.dilations, 1);
 
   std::string autoPad = ctx.stringAttr("auto_pad", "NOTSET");
   if (autoPad == "NOTSET") {
     w.pads = ctx.intsAttr("pads", {0, 0, 0, 0});
     if (w.pads.size() != 4)
       ctx.fail("pads must have 4 entries");
+    checkWindowValues(ctx, "pads", w.pads, 0);
   } else if (autoPad == "VALID") {
     w.pads = {0, 0, 0, 0};
   } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {

@@ -95,6 +95,12 @@ void setReshapeOutput(NodeContext &ctx, mlir::Value x,
 /// ONNX's 2-D window attributes: kernel from `kernel_shape` (or the weight),
 /// strides, dilations, pads as [top, left, bottom, right] with auto_pad
 /// resolved. Fails on anything but two spatial axes.
+/// Fails naming the node unless every entry of the window attribute `what`
+/// is in [lo, 2^30]: bounded so that window arithmetic (d * (k - 1) + 1,
+/// pads + size) stays far from int64's ends.
+void checkWindowValues(NodeContext &ctx, const char *what,
+                       const std::vector<int64_t> &values, int64_t lo);
+
 struct Window2D {
   std::vector<int64_t> kernel, strides, dilations, pads;
 };
