@@ -211,7 +211,6 @@ void checkInputs(NodeContext &ctx, const std::vector<Array> &in) {
   const std::string &op = ctx.node().op_type();
   size_t least = op == "Where" || (op == "Slice" && ctx.opset() >= 10) ? 3
                  : op == "Equal" || op == "Expand" || op == "Reshape"  ? 2
-                 : op == "ConstantOfShape"                             ? 1
                                                                        : 1;
   if (in.size() < least)
     ctx.fail("expects at least " + std::to_string(least) + " inputs, got " +

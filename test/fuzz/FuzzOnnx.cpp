@@ -18,11 +18,9 @@
 #include <iostream>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  // The loader picks ONNX's text parser by content (a leading '<'), not by
-  // the name; the name only makes the file what a user would hand over.
-  bool text = size > 0 && data[0] == '<';
-  std::string path =
-      sstep::fuzz::asFile(data, size, text ? ".onnxtxt" : ".onnx");
+  // The loader picks ONNX's text parser by content (a leading '<'), so one
+  // name serves both syntaxes.
+  std::string path = sstep::fuzz::asFile(data, size, ".onnx");
   sstep::PipelineOptions options;
   options.toolName = "sstep-fuzz-onnx";
   try {
