@@ -56,6 +56,19 @@ private:
                                   const std::vector<int> &blockInputs,
                                   const plan::TileWindows &w);
   void runStage(int index);
+  /// A stage a resumed run finds done: its tiles are reported resumed.
+  void skipStage(int index);
+  /// Takes up where the checkpoint found in options.checkpoints stood.
+  void restore(const Checkpoints &checkpoints);
+  /// Saves a checkpoint: `stage`'s first `tilesDone` tiles are done, and
+  /// with `values`, its global nodes have just run.
+  void checkpoint(int stage, int64_t tilesDone, bool values);
+  /// Whether tile `position` (in run order) of stage `index` was done by
+  /// the run that saved the checkpoint this one resumed from.
+  bool doneBefore(int index, int64_t position) const {
+    return index < resumeStage ||
+           (index == resumeStage && position < resumeTiles);
+  }
   void runTiles(int index, const plan::StageTiling &tiling,
                 const plan::StageSchedule &schedule);
   void runOnce(int id);
@@ -92,6 +105,10 @@ private:
   std::vector<bool> begun;
   std::map<int, Reducer> reducers;
   int64_t sequence = 0;
+  /// Where the checkpoint resumed from stood (-1: not resumed).
+  int resumeStage = -1;
+  int64_t resumeTiles = 0;
+  std::map<int, Reducer::State> resumeReductions;
 };
 
 const Tensor &Run::whole(int v) {
@@ -158,10 +175,16 @@ void Run::keep(int v, const Tensor &block, const Region &computed,
     // Tiles as wide as the image write planar ranges without a copy;
     // narrower ones a row of all channels at a time (ScratchImage.h).
     if (!onDisk[v]) {
-      onDisk[v] = std::make_unique<ScratchImage>(
-          scratchFolderOf(options), program.values[v].name,
-          Shape{block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]},
-          /*interleaved=*/owned.axes[1].size() < sizes[v][1]);
+      Shape shape{block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]};
+      bool interleaved = owned.axes[1].size() < sizes[v][1];
+      onDisk[v] = options.checkpoints
+                      ? std::make_unique<ScratchImage>(
+                            options.checkpoints->imagePath(v),
+                            program.values[v].name, shape, interleaved,
+                            /*reopen=*/false)
+                      : std::make_unique<ScratchImage>(scratchFolderOf(options),
+                                                       program.values[v].name,
+                                                       shape, interleaved);
       countStored();
     }
     onDisk[v]->write(block, computed, owned);
@@ -362,10 +385,12 @@ std::vector<Region> Run::sourceReads(int index, const plan::Stage &stage,
   std::vector<Region> reads;
   if (streamed.size() != 1)
     return reads; // read-ahead serves the one-slide case
+  int64_t position = 0;
   orderOf(tiling).walk(
       index,
       [&](const TileId &id, const plan::TileWindows &) {
-        return !options.willRun || options.willRun(id);
+        return !doneBefore(index, position++) &&
+               (!options.willRun || options.willRun(id));
       },
       [&](const TileOrder::Visit &t) {
         const plan::TileWindows &w = *t.windows;
@@ -415,7 +440,14 @@ void Run::runTiles(int index, const plan::StageTiling &tiling,
   const std::vector<int> blockInputs =
       blockInputsOf(program, stages.stages[index], schedule);
   const plan::Stage &current = stages.stages[index];
+  int64_t position = 0, retired = 0;
   auto wanted = [&](const TileId &id, const plan::TileWindows &w) {
+    if (doneBefore(index, position++)) {
+      ++stats.tilesResumed;
+      if (options.resumed)
+        options.resumed(id, w);
+      return false;
+    }
     return !options.wanted || options.wanted(id, w);
   };
   // Tiles in walk order. A completed job waits here until every tile
@@ -449,6 +481,10 @@ void Run::runTiles(int index, const plan::StageTiling &tiling,
       }
       if (options.progress)
         options.progress(t.id, t.ran);
+      ++retired;
+      if (options.checkpoints && options.checkpoints->due() &&
+          !doneBefore(index, retired - 1))
+        checkpoint(index, retired, /*values=*/false);
     }
   };
   auto completeOne = [&] {
@@ -506,8 +542,10 @@ void Run::runTiles(int index, const plan::StageTiling &tiling,
 
 void Run::runStage(int index) {
   const plan::Stage &current = stages.stages[index];
-  for (int id : current.globalNodes)
-    runOnce(id);
+  const bool resuming = index == resumeStage;
+  if (!resuming) // else their results came with the checkpoint
+    for (int id : current.globalNodes)
+      runOnce(id);
   plan::inferTileSizes(program, current, sizes);
   plan::StageTiling tiling = plan.tiling(program, size_t(index), sizes);
   stats.grids.push_back(tiling.grid());
@@ -516,7 +554,11 @@ void Run::runStage(int index) {
   backend.beginStage(program, current, schedule, sizes);
   reducers.clear();
   for (int id : current.reduceNodes)
-    reducers[id] = Reducer(reduceKindOf(program.nodes[id]));
+    reducers[id] = resuming && resumeReductions.count(id)
+                       ? Reducer(resumeReductions.at(id))
+                       : Reducer(reduceKindOf(program.nodes[id]));
+  if (options.checkpoints && !resuming)
+    checkpoint(index, 0, /*values=*/true);
 
   if (!options.wanted || options.willRun) {
     std::vector<Region> reads = sourceReads(index, current, tiling);
@@ -529,6 +571,70 @@ void Run::runStage(int index) {
     store(program.nodes[id].results[0], reducers[id].finish(program.nodes[id]));
   for (int id : current.wholeNodes)
     runOnce(id);
+}
+
+void Run::skipStage(int index) {
+  plan::StageTiling tiling = plan.tiling(program, size_t(index), sizes);
+  stats.grids.push_back(tiling.grid());
+  orderOf(tiling).walk(
+      index, [](const TileId &, const plan::TileWindows &) { return false; },
+      [&](const TileOrder::Visit &t) {
+        ++stats.tilesSkipped;
+        ++stats.tilesResumed;
+        if (options.resumed)
+          options.resumed(t.id, *t.windows);
+        if (options.progress)
+          options.progress(t.id, false);
+      });
+}
+
+void Run::restore(const Checkpoints &checkpoints) {
+  const Checkpoint &c = *checkpoints.found();
+  auto check = [&](int v) {
+    if (v < 0 || size_t(v) >= program.values.size())
+      throw RuntimeError("checkpoint in " + checkpoints.folder() +
+                         " names value " + std::to_string(v) +
+                         ", which the model does not have");
+  };
+  for (auto &[v, t] : checkpoints.foundValues()) {
+    check(v);
+    store(v, std::move(t));
+  }
+  for (const auto &[v, image] : c.images) {
+    check(v);
+    onDisk[v] = std::make_unique<ScratchImage>(
+        checkpoints.imagePath(v), program.values[v].name, image.shape,
+        image.interleaved, /*reopen=*/true);
+  }
+  // The stages skipped size their tiles from values not restored.
+  plan::Sizes predicted = plan::predictSizes(program, stages, plan.input);
+  for (size_t v = 0; v < sizes.size(); ++v)
+    if (sizes[v][0] < 0)
+      sizes[v] = predicted[v];
+  resumeStage = c.stage;
+  resumeTiles = c.tilesDone;
+  resumeReductions = c.reductions;
+}
+
+void Run::checkpoint(int stage, int64_t tilesDone, bool values) {
+  Checkpoint c;
+  c.stage = stage;
+  c.tilesDone = tilesDone;
+  for (const auto &[id, reducer] : reducers)
+    c.reductions[id] = reducer.state();
+  for (size_t v = 0; v < onDisk.size(); ++v)
+    if (onDisk[v]) {
+      onDisk[v]->sync();
+      c.images[int(v)] = {onDisk[v]->shape(), onDisk[v]->interleaved()};
+    }
+  if (values) {
+    std::map<int, const Tensor *> held;
+    for (size_t v = 0; v < stored.size(); ++v)
+      if (!stored[v].data.empty() && !program.constants.contains(int(v)))
+        held[int(v)] = &stored[v];
+    options.checkpoints->saveValues(stage, held);
+  }
+  options.checkpoints->save(c);
 }
 
 void Run::bindInputs(std::vector<Tensor> &inputs) {
@@ -586,8 +692,13 @@ std::vector<Tensor> Run::run(std::vector<Tensor> inputs) {
                            node.role != Role::Reduce);
     }
   bindInputs(inputs);
+  if (options.checkpoints && options.checkpoints->found())
+    restore(*options.checkpoints);
   for (size_t s = 0; s < stages.stages.size(); ++s) {
-    runStage(int(s));
+    if (int(s) < resumeStage)
+      skipStage(int(s));
+    else
+      runStage(int(s));
     release(int(s));
   }
   for (size_t v = 0; v < values; ++v)

@@ -18,6 +18,7 @@
 #define SSTEP_RUNTIME_EXEC_EXECUTOR_H
 
 #include "runtime/exec/Backend.h"
+#include "runtime/exec/Checkpoint.h"
 
 #include <functional>
 #include <map>
@@ -92,13 +93,22 @@ struct Options {
   /// The folder for the stored images the plan puts on disk
   /// (plan/StoredValues.h); empty: $TMPDIR, else /tmp.
   std::string scratchFolder;
+  /// Where the run saves checkpoints, and resumes from the one found there
+  /// (exec/Checkpoint.h); its stored images then live in its folder. Null:
+  /// none. The run must be one whyNotCheckpointed accepts.
+  Checkpoints *checkpoints = nullptr;
+  /// Called, in order, for each tile a resumed run finds done instead of
+  /// running it, with its windows: its blocks of streamed outputs were
+  /// written by the run that saved the checkpoint.
+  std::function<void(const TileId &, const plan::TileWindows &)> resumed;
 };
 
 struct Stats {
   /// Tiles per stage.
   std::vector<Size2> grids;
   int64_t tilesRun = 0;
-  int64_t tilesSkipped = 0;
+  /// Tiles not run, resumed ones (done before a checkpoint) included.
+  int64_t tilesSkipped = 0, tilesResumed = 0;
   /// Tiles that reused the rows of the tile above.
   int64_t tilesChained = 0;
   /// Tiles run before a chain's first tile to compute its halo a few rows

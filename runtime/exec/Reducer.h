@@ -29,7 +29,20 @@ ReduceKind reduceKindOf(const Node &node);
 
 class Reducer {
 public:
+  /// What the blocks added so far come to: a checkpoint saves it, so that a
+  /// resumed run goes on with the same sums (exec/Checkpoint.h).
+  struct State {
+    ReduceKind kind = ReduceKind::Mean;
+    Shape shape;
+    std::vector<double> acc;
+    int64_t pixels = 0;
+  };
+
   explicit Reducer(ReduceKind kind = ReduceKind::Mean) : kind(kind) {}
+  explicit Reducer(State state)
+      : kind(state.kind), shape(std::move(state.shape)),
+        acc(std::move(state.acc)), pixels(state.pixels) {}
+  State state() const { return {kind, shape, acc, pixels}; }
 
   /// Adds an NCHW block.
   void add(const Tensor &block);

@@ -1,6 +1,7 @@
 //===- ScratchImage.cpp - A stored image in a file of the scratch folder --===//
 
 #include "runtime/exec/ScratchImage.h"
+#include "runtime/core/Paths.h"
 #include "runtime/core/RuntimeError.h"
 
 #include <algorithm>
@@ -96,6 +97,24 @@ ScratchImage::ScratchImage(const std::string &folder, std::string name,
   if (fd_ < 0)
     fail("cannot create a file there", errno);
   ::unlink(writable.data());
+}
+
+ScratchImage::ScratchImage(const std::string &path, std::string name,
+                           Shape shape, bool interleaved, bool reopen)
+    : folder_(folderOf(path)), name_(std::move(name)), shape_(std::move(shape)),
+      interleaved_(interleaved) {
+  if (shape_.size() != 4)
+    throw RuntimeError("internal error: a scratch image of " +
+                       formatShape(shape_));
+  fd_ = ::open(path.c_str(),
+               O_RDWR | O_CREAT | O_CLOEXEC | (reopen ? 0 : O_TRUNC), 0644);
+  if (fd_ < 0)
+    fail("cannot open " + path, errno);
+}
+
+void ScratchImage::sync() {
+  if (::fdatasync(fd_) != 0)
+    fail("syncing the file failed", errno);
 }
 
 ScratchImage::~ScratchImage() {

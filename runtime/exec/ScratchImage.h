@@ -20,6 +20,10 @@
 // page cache holds what was recently written or read; it is not the
 // process's memory and the kernel reclaims it under pressure.
 //
+// A checkpointed run (exec/Checkpoint.h) names its files instead, in the
+// checkpoint's folder, so that a killed run finds them again; sync() makes
+// what was written durable before a checkpoint vouches for it.
+//
 // Example: a 16384² image of 32 channels is a 32 GiB file; a strip of 32
 // rows as wide as the image writes 32 ranges of 2 MiB, one per channel.
 //
@@ -41,6 +45,10 @@ public:
   /// the folder.
   ScratchImage(const std::string &folder, std::string name, Shape shape,
                bool interleaved);
+  /// The same in the file at `path`, which stays: emptied, or with
+  /// `reopen` kept as an earlier run left it.
+  ScratchImage(const std::string &path, std::string name, Shape shape,
+               bool interleaved, bool reopen);
   ~ScratchImage();
   ScratchImage(const ScratchImage &) = delete;
   ScratchImage &operator=(const ScratchImage &) = delete;
@@ -50,8 +58,12 @@ public:
   void write(const Tensor &block, const Region &from, const Region &region);
   /// The image over `region` (inside it), NCHW.
   Tensor read(const Region &region) const;
+  /// Makes every write so far durable (fdatasync).
+  void sync();
   /// The file's size once every pixel is written.
   int64_t bytes() const;
+  const Shape &shape() const { return shape_; }
+  bool interleaved() const { return interleaved_; }
   int64_t bytesWritten() const { return written_; }
   int64_t bytesRead() const { return read_; }
 

@@ -228,9 +228,14 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   const plan::Stage &first = stages.stages[0];
   report.resumable = stages.stages.size() == 1 && first.reduceNodes.empty() &&
                      first.wholeNodes.empty() && outputs.allStreamedTiles;
+  if (!report.resumable)
+    report.notResumable = whyNotResumable(program, plan, outs);
+  if (report.notResumable.empty() && !report.resumable)
+    report.checkpointFolder = checkpointFolderOf(options, outs);
   // From here a failure keeps the spill files of a resumable run: a journal
-  // (this process's or, split, another rank's) may vouch for their blocks.
-  leftovers.resumable = report.resumable;
+  // (this process's or, split, another rank's) or a checkpoint may vouch
+  // for their blocks.
+  leftovers.resumable = report.resumable || !report.checkpointFolder.empty();
   if (options.band.split() && !report.resumable)
     throw RuntimeError(
         "one slide split across " + std::to_string(options.band.ranks) +
@@ -244,16 +249,22 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   plan::StageTiling tiling = plan.tiling(program, 0, sizes);
   TilePlan tiles = planTiles(program, plan, reader, options, tiling, sizes,
                              outputs, report, leftovers);
+  std::unique_ptr<exec::Checkpoints> checkpoints;
+  if (!report.checkpointFolder.empty())
+    checkpoints = openCheckpoints(program, plan, sizes, outputs, options,
+                                  tiles.fingerprint, report);
+  report.resumable = report.resumable || checkpoints;
 
   // Declared after the sinks, so its thread stops before their files close.
   SpillWriter writer(tiles.journal.get(), options.writerQueueBytes > 0
                                               ? options.writerQueueBytes
                                               : int64_t(512) << 20);
-  openSinks(
-      outs, writer,
-      options.band.split() ||
-          (tiles.journal && tiles.journal->start() == Journal::Start::Resumed),
-      options, reader);
+  openSinks(outs, writer,
+            options.band.split() ||
+                (tiles.journal &&
+                 tiles.journal->start() == Journal::Start::Resumed) ||
+                (checkpoints && checkpoints->found()),
+            options, reader);
 
   // An interior tile's window (tile and halo) is the largest region read.
   Region largest =
@@ -278,6 +289,15 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
       exec.sinks[o.file.index] = o.sink.get();
   if (report.tilesToRun != int64_t(tiles.state.size()))
     skipTiles(exec, tiles.state, outs, options);
+  if (checkpoints) {
+    checkpoints->beforeSave = [&writer] { writer.drain(); };
+    exec.checkpoints = checkpoints.get();
+    exec.resumed = [&outs](const exec::TileId &, const plan::TileWindows &w) {
+      for (OutputPlan &o : outs)
+        if (o.sink && !w.owned[o.value].empty())
+          o.sink->skip(w.owned[o.value], /*fill=*/false, 0);
+    };
+  }
 
   int tiledStages = 0;
   for (const plan::Stage &stage : stages.stages)
@@ -334,12 +354,15 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   }
   progress.end();
   writer.drain();
+  report.tilesResumed += report.stats.tilesResumed;
 
   auto finishStart = Clock::now();
   if (options.band.split())
     assembleBands(program, sizes, outs, options, reader);
   else
     finishOutputs(outs, journal, report.outputs, options, report);
+  if (checkpoints)
+    checkpoints->remove();
   report.finishSeconds = since(finishStart);
   report.decodeSeconds = source.decodeSeconds();
   report.prefetchedReads = source.prefetched();

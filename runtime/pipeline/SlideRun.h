@@ -11,8 +11,10 @@
 // after a crash from their journal (Journal.h), and may skip tiles without
 // tissue: a tile whose share of the level holds no tissue (TissueMask) is not
 // computed and its output block takes the background value; tiles touching
-// tissue run in full, so the output over tissue is exact. Other programs
-// start from scratch each time.
+// tissue run in full, so the output over tissue is exact. Programs of
+// several stages whose stored images live on disk resume from checkpoints
+// (exec/Checkpoint.h) in a folder of the scratch folder; others start from
+// scratch each time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,8 +83,12 @@ struct SlideRunOptions {
   /// slide) before it continues the run with SIGCONT.
   int64_t stopAfterTiles = 0;
   /// The folder of the stored images the plan puts on disk (empty:
-  /// $TMPDIR, else /tmp).
+  /// $TMPDIR, else /tmp); a run of several stages keeps its checkpoints in
+  /// OUTPUT.resume there (empty: beside the first output).
   std::string scratchFolder;
+  /// A run of several stages saves a checkpoint at the start of each stage
+  /// and, between tiles, this often.
+  double checkpointSeconds = 30;
   /// This process's band of a slide split across processes (SlideBands.h):
   /// rank 0 writes the outputs once every band is done.
   SlideBand band;
@@ -101,6 +107,9 @@ struct SlideRunReport {
   /// done in it, skipped for lack of tissue, and left to run.
   bool resumable = false;
   Journal::Start journal = Journal::Start::Fresh;
+  /// A run of several stages resuming from checkpoints: their folder (else
+  /// empty); why a run that cannot resume cannot.
+  std::string checkpointFolder, notResumable;
   int64_t tilesResumed = 0, tilesBackground = 0, tilesToRun = 0;
   /// Wall time of the run and of converting the spill files at its end;
   /// decode time (read-ahead thread and synchronous reads), writer time and

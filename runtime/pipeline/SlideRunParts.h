@@ -57,7 +57,32 @@ struct Outputs {
 struct TilePlan {
   std::vector<TileState> state;
   std::unique_ptr<Journal> journal;
+  /// Of the command: what a journal or checkpoint must match to resume.
+  std::string fingerprint;
 };
+
+/// Whether every streamed output's spill file is there at its full size.
+bool spillsWhole(const Program &program, const plan::Sizes &sizes,
+                 const Outputs &outputs);
+
+/// Why a run whose journal cannot serve it (several stages, reductions,
+/// outputs from memory) cannot resume from checkpoints either; empty when it
+/// can (exec/Checkpoint.h).
+std::string whyNotResumable(const Program &program,
+                            const plan::ExecutionPlan &plan,
+                            const std::vector<OutputPlan> &outs);
+/// The folder of a checkpointed run's state and stored images: OUTPUT.resume
+/// in the scratch folder, by default the first output's folder.
+std::string checkpointFolderOf(const SlideRunOptions &options,
+                               const std::vector<OutputPlan> &outs);
+/// The checkpoints of a run in report.checkpointFolder, resuming when they
+/// are this command's (`fingerprint`, with where the stored images live) and
+/// the outputs' spill files are whole; says so on the log.
+std::unique_ptr<exec::Checkpoints>
+openCheckpoints(const Program &program, const plan::ExecutionPlan &plan,
+                const plan::Sizes &sizes, const Outputs &outputs,
+                const SlideRunOptions &options, const std::string &fingerprint,
+                SlideRunReport &report);
 
 /// A note on the run's log ("TOOL: note: TEXT").
 void note(const SlideRunOptions &options, const std::string &text);

@@ -63,18 +63,6 @@ std::string fingerprintOf(const Program &program,
   return f.hex();
 }
 
-/// Whether every output's spill file is there at its full size.
-bool spillsWhole(const Program &program, const plan::Sizes &sizes,
-                 const Outputs &outputs) {
-  for (const OutputPlan &o : outputs.plans) {
-    const Shape &shape = program.values[o.value].shape;
-    Size2 size = sizes[o.value];
-    if (fileSize(o.spillPath) != shape[1] * size[0] * size[1] * 4)
-      return false;
-  }
-  return true;
-}
-
 /// Opens the journal of a resumable run and marks the tiles it has done;
 /// else removes what a killed run left.
 void openJournal(const Program &program, const SlideRunOptions &options,
@@ -93,10 +81,10 @@ void openJournal(const Program &program, const SlideRunOptions &options,
     bool left = !journalPath.empty() && fileSize(journalPath) >= 0;
     for (const std::string &spill : leftovers.spills)
       left = left || fileSize(spill) >= 0;
-    if (left)
-      note(options, "found the files of an interrupted run, but this model "
-                    "cannot resume (it has several stages, reductions or "
-                    "outputs kept in memory): starting from scratch");
+    if (left && report.checkpointFolder.empty())
+      note(options, "found the files of an interrupted run, but this run "
+                    "cannot resume (" +
+                        report.notResumable + "): starting from scratch");
     if (!journalPath.empty())
       ::unlink(journalPath.c_str());
     return;
@@ -167,6 +155,94 @@ void prepareSpills(const Program &program, const plan::Sizes &sizes,
 
 } // namespace
 
+bool spillsWhole(const Program &program, const plan::Sizes &sizes,
+                 const Outputs &outputs) {
+  for (const OutputPlan &o : outputs.plans) {
+    if (!o.streamed)
+      continue;
+    const Shape &shape = program.values[o.value].shape;
+    Size2 size = sizes[o.value];
+    if (fileSize(o.spillPath) != shape[1] * size[0] * size[1] * 4)
+      return false;
+  }
+  return true;
+}
+
+std::string whyNotResumable(const Program &program,
+                            const plan::ExecutionPlan &plan,
+                            const std::vector<OutputPlan> &outs) {
+  std::vector<int> streamed;
+  for (const OutputPlan &o : outs)
+    if (o.streamed)
+      streamed.push_back(o.value);
+  return exec::whyNotCheckpointed(program, plan, streamed);
+}
+
+std::string checkpointFolderOf(const SlideRunOptions &options,
+                               const std::vector<OutputPlan> &outs) {
+  const std::string &first = outs.at(0).file.path;
+  std::string folder =
+      options.scratchFolder.empty() ? folderOf(first) : options.scratchFolder;
+  return folder + "/" + first.substr(first.rfind('/') + 1) + ".resume";
+}
+
+namespace {
+
+/// Whether the spill file of every streamed output that `checkpoint` says
+/// has blocks written (its stage begun) is there at its full size.
+bool spillsWritten(const Program &program, const plan::ExecutionPlan &plan,
+                   const plan::Sizes &sizes, const Outputs &outputs,
+                   const exec::Checkpoint &checkpoint) {
+  for (const OutputPlan &o : outputs.plans) {
+    int from = plan.stages.producer[o.value];
+    int stage = from < 0 ? 0 : program.nodes[from].stage;
+    bool begun = stage < checkpoint.stage ||
+                 (stage == checkpoint.stage && checkpoint.tilesDone > 0);
+    const Shape &shape = program.values[o.value].shape;
+    Size2 size = sizes[o.value];
+    if (o.streamed && begun &&
+        fileSize(o.spillPath) != shape[1] * size[0] * size[1] * 4)
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
+std::unique_ptr<exec::Checkpoints>
+openCheckpoints(const Program &program, const plan::ExecutionPlan &plan,
+                const plan::Sizes &sizes, const Outputs &outputs,
+                const SlideRunOptions &options, const std::string &fingerprint,
+                SlideRunReport &report) {
+  Fingerprint f;
+  f.add(fingerprint).add("checkpoints 1");
+  for (const plan::StoredValue &s : plan.storage.values)
+    f.add(int64_t(s.value)).add(int64_t(s.onDisk));
+  const std::string &folder = report.checkpointFolder;
+  auto open = [&] {
+    return std::make_unique<exec::Checkpoints>(folder, f.hex(),
+                                               options.checkpointSeconds);
+  };
+  std::unique_ptr<exec::Checkpoints> checkpoints = open();
+  using Start = exec::Checkpoints::Start;
+  if (checkpoints->found() &&
+      !spillsWritten(program, plan, sizes, outputs, *checkpoints->found())) {
+    note(options, folder + " has lost its outputs' spill files: starting "
+                           "from scratch");
+    checkpoints->remove();
+    checkpoints = open();
+  } else if (checkpoints->start() == Start::Mismatch) {
+    note(options, folder + " is from a different command (model, slide, level, "
+                           "tile or options): starting from scratch");
+  } else if (const auto &found = checkpoints->found()) {
+    note(options, "resuming from " + folder + ": stage " +
+                      std::to_string(found->stage + 1) + " of " +
+                      std::to_string(plan.stages.stages.size()) + ", " +
+                      std::to_string(found->tilesDone) + " of its tiles done");
+  }
+  return checkpoints;
+}
+
 void note(const SlideRunOptions &options, const std::string &text) {
   std::fprintf(options.log, "%s: note: %s\n", options.tool.c_str(),
                text.c_str());
@@ -208,6 +284,7 @@ TilePlan planTiles(const Program &program, const plan::ExecutionPlan &plan,
   }
   std::string fingerprint = fingerprintOf(program, reader, options, plan.tiles,
                                           tiling, outputs.plans);
+  tiles.fingerprint = fingerprint;
   if (options.band.split()) {
     keepBand(tiling, options.band, tiles.state);
     prepareSpills(program, sizes, outputs, options, fingerprint);

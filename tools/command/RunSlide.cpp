@@ -81,6 +81,8 @@ pipeline::SlideRunOptions slideOptions(const SlideCall &call) {
   if (const char *stop = std::getenv("SSTEP_TEST_STOP_AFTER_TILES");
       stop && call.killHookArmed)
     o.stopAfterTiles = std::atoll(stop);
+  if (const char *every = std::getenv("SSTEP_TEST_CHECKPOINT_SECONDS"))
+    o.checkpointSeconds = std::atof(every);
   if (args.has("output-scale")) {
     double scale =
         tool::parseDouble("--output-scale", args.get("output-scale"));
