@@ -191,6 +191,63 @@ def Partition : Pass<"sstep-partition", "::mlir::ModuleOp"> {
   let dependentDialects = ["::sstep::SStepDialect"];
 }
 
+def Recompute : Pass<"sstep-recompute", "::mlir::ModuleOp"> {
+  let summary = "Compute cheap stored images again where later stages read them";
+  let description = [{
+    Runs after `sstep-partition`. An image that tiles of stage P compute and
+    tiles of a later stage Q read is stored between the stages: written once
+    (to memory or a scratch file, see docs/memory.md) and read back by Q's
+    tiles. Instead, Q can compute it again from the values it can read
+    anyway: the input, constants, results of reductions and of earlier
+    stages, and images stored for other readers. The pass walks back from
+    the stored image through the tile ops of stage P that are not stored
+    (at most 24) and clones that chain into each later stage that reads the
+    image, just before its first reader there; those readers read the clone.
+    The clones get `sstep.recomputed`; originals left without users go, and
+    materialisation is marked again.
+
+    The cost model compares, per input pixel, the multiply-adds the clones
+    take (a convolution's weights per output pixel, other ops an element
+    times their window's area, at the image's scale, once per reading
+    stage) with the bytes storing the image costs (four per element,
+    written once and read once). With `policy=auto` the chain is cloned
+    when its multiply-adds are at most `macs-per-byte` times those bytes;
+    `always` clones every chain it can, `never` none. An image a `whole`
+    op, a global op or the function's result reads stays stored.
+
+    Example, a squeeze-and-excitation block whose input `%x` is kept anyway
+    (the residual reads it in stage 1):
+
+    ```mlir
+    %0 = sstep.conv2d %x, %w1 ...       // tile, stage 0 (1x1, 16 -> 96)
+    %1 = sstep.relu %0 ...              // tile, stage 0, stored for %4
+    %2 = sstep.global_avg_pool2d %1 ... // reduce, stage 0
+    %4 = sstep.mul %1, %3 ...           // tile, stage 1
+    %5 = sstep.add %4, %x ...           // tile, stage 1
+    ```
+
+    becomes, since 1,632 multiply-adds a pixel cost less than 16 times the
+    768 bytes of `%1` written and read:
+
+    ```mlir
+    %0 = sstep.conv2d %x, %w1 ...       // tile, stage 0
+    %1 = sstep.relu %0 ...              // tile, stage 0, not stored
+    %2 = sstep.global_avg_pool2d %1 ... // reduce, stage 0
+    %6 = sstep.conv2d %x, %w1 ... {sstep.recomputed}   // tile, stage 1
+    %7 = sstep.relu %6 ... {sstep.recomputed}          // tile, stage 1
+    %4 = sstep.mul %7, %3 ...           // tile, stage 1
+    %5 = sstep.add %4, %x ...           // tile, stage 1
+    ```
+  }];
+  let options = [
+    Option<"policy", "policy", "std::string", /*default=*/"\"auto\"",
+           "auto (by the cost model), always or never">,
+    Option<"macsPerByte", "macs-per-byte", "double", /*default=*/"16.0",
+           "Multiply-adds recomputed that one stored byte is worth">,
+  ];
+  let dependentDialects = ["::sstep::SStepDialect"];
+}
+
 def Differentiate : Pass<"sstep-differentiate", "::mlir::ModuleOp"> {
   let summary = "Give every tile op of a trunk its vector-Jacobian product";
   let description = [{

@@ -124,6 +124,8 @@ LogicalResult Exporter::addNode(Operation *op) {
     node.role = parseRole(role.str());
   if (auto stage = op->getAttrOfType<IntegerAttr>("sstep.stage"))
     node.stage = static_cast<int>(stage.getInt());
+  if (op->hasAttr("sstep.recomputed"))
+    node.attrs["sstep.recomputed"] = int64_t(1);
   if (auto vjp = op->getAttrOfType<DictionaryAttr>("sstep.vjp"))
     node.vjp = vjpRuleOf(vjp);
   for (auto [i, result] : llvm::enumerate(op->getResults()))

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Partition/Materialize.h"
 #include "compiler/Partition/PlanReport.h"
 #include "compiler/Passes.h"
 #include "dialects/sstep/IR/SStepOps.h"
@@ -35,7 +36,6 @@ private:
   /// the input.
   StringRef roleOf(Operation *op);
   void deferToReaders(func::FuncOp func);
-  void markMaterialized(func::FuncOp func);
 
   /// The stage at which each value is ready.
   llvm::DenseMap<Value, int64_t> ready;
@@ -147,24 +147,6 @@ void PartitionPass::deferToReaders(func::FuncOp func) {
     if (storedOperands && read == 1 && first > stage && first != INT64_MAX)
       op->setAttr("sstep.stage", builder.getI64IntegerAttr(first));
   }
-}
-
-void PartitionPass::markMaterialized(func::FuncOp func) {
-  Builder builder(&getContext());
-  func.walk([&](Operation *op) {
-    auto role = op->getAttrOfType<StringAttr>("sstep.role");
-    if (!role || role.getValue() != "tile")
-      return;
-    auto stage = op->getAttrOfType<IntegerAttr>("sstep.stage");
-    bool leaves = llvm::any_of(op->getUsers(), [&](Operation *user) {
-      auto userRole = user->getAttrOfType<StringAttr>("sstep.role");
-      auto userStage = user->getAttrOfType<IntegerAttr>("sstep.stage");
-      return !userRole || userRole.getValue() == "whole" ||
-             (userRole.getValue() == "tile" && userStage != stage);
-    });
-    if (leaves)
-      op->setAttr("sstep.materialize", builder.getUnitAttr());
-  });
 }
 
 } // namespace

@@ -21,6 +21,10 @@ void buildPipeline(mlir::PassManager &pm, const PipelineOptions &options) {
   // whole for them.
   pm.addNestedPass<mlir::func::FuncOp>(createStreamInstanceNorm());
   pm.addPass(createPartition());
+  // Stored images that are cheap to compute again are, where they are read.
+  RecomputeOptions recompute;
+  recompute.policy = options.recompute;
+  pm.addPass(createRecompute(recompute));
   // Every plan says whether and how it can be trained; a model that cannot
   // still compiles for inference (the reason is kept for the backward pass).
   pm.addPass(createDifferentiate());

@@ -30,6 +30,8 @@ namespace sstep {
 struct PipelineOptions {
   /// Print the IR after every pass to stderr (--print-ir-after-all).
   bool printIRAfterAll = false;
+  /// sstep-recompute's policy: auto, always or never.
+  std::string recompute = "auto";
   /// The tool named in notes on stderr.
   std::string toolName = "sstep";
 };

@@ -76,6 +76,14 @@ void storedStats(py::dict &out, const Program &program,
     values.append(d);
   }
   out["stored_values"] = values;
+  py::list again;
+  for (const plan::RecomputedValue &r : plan::recomputedValues(program)) {
+    py::dict d;
+    d["name"] = program.values[r.value].name;
+    d["stage"] = r.stage;
+    again.append(d);
+  }
+  out["recomputed_values"] = again;
 }
 
 py::object run(Plan &plan, const py::object &x, const std::string &backend,

@@ -100,4 +100,28 @@ StoragePlan planStorage(const Program &program, const Stages &stages,
   return plan;
 }
 
+std::vector<RecomputedValue> recomputedValues(const Program &program) {
+  std::vector<int> producer(program.values.size(), -1);
+  for (size_t id = 0; id < program.nodes.size(); ++id)
+    for (int v : program.nodes[id].results)
+      producer[v] = int(id);
+  std::vector<RecomputedValue> out;
+  std::vector<bool> listed(program.values.size(), false);
+  for (const Node &node : program.nodes) {
+    if (node.has("sstep.recomputed"))
+      continue;
+    for (int v : node.operands) {
+      int from = producer[v];
+      if (from < 0 || listed[v] || !program.nodes[from].has("sstep.recomputed"))
+        continue;
+      listed[v] = true;
+      RecomputedValue r{v, program.nodes[from].stage, 0};
+      for (const Node &other : program.nodes)
+        r.ops += other.has("sstep.recomputed") && other.stage == r.stage;
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
 } // namespace sstep::plan

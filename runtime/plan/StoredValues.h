@@ -75,6 +75,19 @@ StoragePlan planStorage(const Program &program, const Stages &stages,
                         const Sizes &sizes, StorePolicy policy,
                         int64_t budgetBytes, int64_t workingSet);
 
+/// An image the compiler chose to compute again in a later stage rather
+/// than store (sstep-recompute): the clone's value, the stage computing it
+/// again, and the ops that takes.
+struct RecomputedValue {
+  int value = -1;
+  int stage = 0;
+  int ops = 0;
+};
+
+/// Each recomputed image of `program` (nodes with `sstep.recomputed`) that a
+/// node not itself recomputed reads.
+std::vector<RecomputedValue> recomputedValues(const Program &program);
+
 } // namespace sstep::plan
 
 #endif // SSTEP_RUNTIME_PLAN_STOREDVALUES_H

@@ -59,7 +59,10 @@ def model(kind, path):
         y = add(conv("y", h, 8, 1, 3, rng, 1))
         channels = 1
     elif kind == "twostage":  # squeeze-and-excitation: two tiled stages
+        # Two convolutions before the pool cost more to compute again than
+        # to store, so sstep-recompute leaves the image stored.
         h = add(conv("c1", x, 3, 8, 3, rng, 1))
+        h = add(conv("c2", h, 8, 8, 5, rng, 2))
         nodes.append(helper.make_node("GlobalAveragePool", [h], ["g"]))
         nodes.append(helper.make_node("Mul", [h, "g"], ["m"]))
         y = add(conv("y", "m", 8, 2, 1, rng, 0))

@@ -21,7 +21,8 @@ namespace sstep::test {
 
 /// Parses, verifies, partitions and exports `text`; fails the test case
 /// with the diagnostics otherwise.
-Program compileProgram(const std::string &text, bool streamNorms) {
+Program compileProgram(const std::string &text, bool streamNorms,
+                       const std::string &recompute) {
   mlir::MLIRContext context;
   context.loadDialect<SStepDialect, mlir::func::FuncDialect,
                       mlir::arith::ArithDialect>();
@@ -39,6 +40,11 @@ Program compileProgram(const std::string &text, bool streamNorms) {
   if (streamNorms)
     pm.addNestedPass<mlir::func::FuncOp>(createStreamInstanceNorm());
   pm.addPass(createPartition());
+  if (recompute != "never") {
+    RecomputeOptions options;
+    options.policy = recompute;
+    pm.addPass(createRecompute(options));
+  }
   pm.addPass(createDifferentiate());
   REQUIRE(mlir::succeeded(pm.run(*module)));
   mlir::FailureOr<Program> program = exportProgram(*module);

@@ -14,8 +14,10 @@ namespace sstep::test {
 /// Parses, verifies, partitions and exports sstep IR `text`; fails the
 /// running Catch2 test case with the diagnostics otherwise.
 /// With `streamNorms`, instance norms are first written as tile passes
-/// (sstep-stream-instance-norm), as sstep-compile does.
-Program compileProgram(const std::string &text, bool streamNorms = false);
+/// (sstep-stream-instance-norm), as sstep-compile does. `recompute` is
+/// sstep-recompute's policy (never: the pass does not run).
+Program compileProgram(const std::string &text, bool streamNorms = false,
+                       const std::string &recompute = "never");
 
 /// A 1 x c x h x w tensor of uniform values in [-1, 1].
 Tensor randomImage(std::mt19937 &rng, int64_t c, int64_t h, int64_t w);

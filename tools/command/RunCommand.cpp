@@ -226,6 +226,14 @@ void printStoredValues(const Program &program) {
               << (v.mayGoToDisk ? "memory or disk" : "memory (read whole)")
               << "\n";
   }
+  std::vector<plan::RecomputedValue> again = plan::recomputedValues(program);
+  std::cout << "computed again where read, not stored:";
+  if (again.empty())
+    std::cout << " none";
+  std::cout << "\n";
+  for (const plan::RecomputedValue &r : again)
+    std::cout << "  " << program.values[r.value].name << ": in stage "
+              << r.stage << " (" << r.ops << " ops recomputed there)\n";
 }
 
 void printPlanInfo(const Model &model) {

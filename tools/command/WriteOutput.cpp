@@ -72,6 +72,14 @@ void storedStats(std::ostream &out, const Program &program,
         << (v.onDisk ? "disk" : "memory") << "\"}";
   }
   out << (values.empty() ? "]" : "\n  ]");
+  // Images computed again where they are read, instead of stored.
+  std::vector<plan::RecomputedValue> again = plan::recomputedValues(program);
+  out << ",\n  \"recomputed_values\": [";
+  for (size_t i = 0; i < again.size(); ++i)
+    out << (i ? ", " : "") << "{\"name\": "
+        << tool::jsonString(program.values[again[i].value].name)
+        << ", \"stage\": " << again[i].stage << "}";
+  out << "]";
 }
 
 void endStats(std::ostream &out, const std::map<std::string, int64_t> &counters,

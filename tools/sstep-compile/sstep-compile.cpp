@@ -1,7 +1,8 @@
 //===- sstep-compile.cpp - ONNX to a plan file ----------------------------===//
 //
 // sstep-compile MODEL -o PLAN [--target=cpu|reference] [--memory-budget=SIZE]
-//               [--tile=N|auto] [--print-ir-after-all] [--emit=plan|mlir|exe]
+//               [--tile=N|auto] [--recompute=auto|always|never]
+//               [--print-ir-after-all] [--emit=plan|mlir|exe]
 //
 // Runs the pipeline of compiler/Pipeline (import, canonicalize, partition,
 // export) and writes the Program as a plan (runtime/core/PlanFile.h) that
@@ -63,6 +64,10 @@ const char *kUsage =
     "                          in the plan (implies --tile=auto)\n"
     "  --tile=N|auto           tile edge in input pixels, or auto, recorded\n"
     "                          in the plan\n"
+    "  --recompute=auto|always|never\n"
+    "                          images stored between stages that are cheap\n"
+    "                          to compute again: computed again where they\n"
+    "                          are read (auto: by the cost model; default)\n"
     "  --print-ir-after-all    print the IR after every pass to stderr\n"
     "  --emit=plan|mlir|exe|cuda\n"
     "                          write the plan (default), the partitioned\n"
@@ -157,9 +162,9 @@ std::string runnerPath(const Args &args) {
 }
 
 int run(const std::vector<std::string> &argv) {
-  Args args(
-      argv, {"help", "print-ir-after-all"},
-      {"o", "target", "memory-budget", "tile", "emit", "runner", "precision"});
+  Args args(argv, {"help", "print-ir-after-all"},
+            {"o", "target", "memory-budget", "tile", "emit", "runner",
+             "precision", "recompute"});
   if (args.has("help")) {
     std::cout << kUsage;
     return 0;
@@ -190,6 +195,11 @@ int run(const std::vector<std::string> &argv) {
   PipelineOptions options;
   options.printIRAfterAll = args.has("print-ir-after-all");
   options.toolName = "sstep-compile";
+  options.recompute = args.get("recompute", "auto");
+  if (options.recompute != "auto" && options.recompute != "always" &&
+      options.recompute != "never")
+    throw UsageError("--recompute takes auto, always or never, got '" +
+                     options.recompute + "'");
   CompiledModel compiled = compileModel(model, options);
 
   if (emit == "mlir") {
