@@ -172,6 +172,10 @@ SmallVector<Operation *> RecomputePass::chainOf(Value v) {
       return {};
     for (Value operand : op->getOperands()) {
       Operation *from = operand.getDefiningOp();
+      // The input may be a slide, decoded again at every read: only
+      // `always` reads it again.
+      if (!from && isImageType(operand.getType()) && policy == "auto")
+        return {};
       // Inputs, constants, reductions' and earlier stages' results, and
       // images stored anyway are there when the later stage runs.
       if (!from || !isImageType(operand.getType()) || roleOf(from) != "tile" ||

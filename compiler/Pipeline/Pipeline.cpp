@@ -25,6 +25,8 @@ void buildPipeline(mlir::PassManager &pm, const PipelineOptions &options) {
   RecomputeOptions recompute;
   recompute.policy = options.recompute;
   pm.addPass(createRecompute(recompute));
+  // Chains cloned into one stage for two images share their common ops.
+  pm.addPass(mlir::createCSEPass());
   // Every plan says whether and how it can be trained; a model that cannot
   // still compiles for inference (the reason is kept for the backward pass).
   pm.addPass(createDifferentiate());
