@@ -211,10 +211,10 @@ def Recompute : Pass<"sstep-recompute", "::mlir::ModuleOp"> {
     times their window's area, at the image's scale, once per reading
     stage) with the bytes storing the image costs (four per element,
     written once and read once). With `policy=auto` the chain is cloned
-    when its multiply-adds are at most `macs-per-byte` times those bytes
-    and it does not read the function's image argument (the input may be a
-    slide, whose pixels would be decoded again); `always` clones every
-    chain it can, `never` none. An image a `whole`
+    when its multiply-adds are at most `macs-per-byte` times those bytes;
+    reading the function's image argument again counts 256 multiply-adds a
+    pixel (the input may be a slide, whose pixels are decoded again).
+    `always` clones every chain it can, `never` none. An image a `whole`
     op, a global op or the function's result reads stays stored.
 
     Example, a squeeze-and-excitation block whose input `%x` (computed in

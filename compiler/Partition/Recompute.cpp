@@ -172,10 +172,6 @@ SmallVector<Operation *> RecomputePass::chainOf(Value v) {
       return {};
     for (Value operand : op->getOperands()) {
       Operation *from = operand.getDefiningOp();
-      // The input may be a slide, decoded again at every read: only
-      // `always` reads it again.
-      if (!from && isImageType(operand.getType()) && policy == "auto")
-        return {};
       // Inputs, constants, reductions' and earlier stages' results, and
       // images stored anyway are there when the later stage runs.
       if (!from || !isImageType(operand.getType()) || roleOf(from) != "tile" ||
@@ -237,8 +233,15 @@ void RecomputePass::recompute(func::FuncOp func) {
     if (chain.empty())
       continue;
     double macs = 0;
-    for (Operation *op : chain)
+    for (Operation *op : chain) {
       macs += macsOf(op, scale);
+      // The input may be a slide: reading it again decodes its pixels again,
+      // which costs about what this many multiply-adds a pixel do.
+      constexpr double kDecodeMacs = 256;
+      for (Value operand : op->getOperands())
+        if (isa<BlockArgument>(operand) && isImageType(operand.getType()))
+          macs += kDecodeMacs * scale.of(operand);
+    }
     macs *= double(readers.size());
     // Stored: written once and read once, four bytes an element.
     double bytes = 2.0 * 4.0 * double(channelsOf(v)) * scale.of(v);

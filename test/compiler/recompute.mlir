@@ -7,7 +7,9 @@
 // An inverted residual with squeeze-and-excitation: the expansion (1x1,
 // 16 -> 96, then relu: 1,632 multiply-adds a pixel) is cheaper than storing
 // its 96 channels (768 bytes written and read, at 16 multiply-adds a byte),
-// and its input %x is there anyway (stored: the residual reads it too).
+// and its input %x is there anyway (stored: the residual reads it too; a
+// 3x3 convolution of 16 channels from the input, 2,560 multiply-adds a
+// pixel with the input read again, costs more than its 128 bytes).
 // Stage 1 computes it again and its product reads the clone; stage 0's
 // relu is no longer stored.
 // CHECK-LABEL: func.func @inverted_residual
@@ -23,8 +25,8 @@
 // NEVER: %[[R:.*]] = sstep.relu %{{.*}} {sstep.materialize, sstep.role = "tile", sstep.stage = 0 : i64} :
 // NEVER-NOT: sstep.recomputed
 // NEVER: sstep.mul %[[R]], %{{.*}} {sstep.role = "tile", sstep.stage = 1 : i64} :
-func.func @inverted_residual(%in: tensor<1x3x?x?xf32>, %w1: tensor<96x16x1x1xf32>, %s1: tensor<4x96x1x1xf32>, %s2: tensor<96x4x1x1xf32>, %w2: tensor<16x96x1x1xf32>, %w0: tensor<16x3x3x3xf32>) -> tensor<1x16x?x?xf32> {
-  %x = sstep.conv2d %in, %w0 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x?x?xf32>, tensor<16x3x3x3xf32>) -> tensor<1x16x?x?xf32>
+func.func @inverted_residual(%in: tensor<1x16x?x?xf32>, %w1: tensor<96x16x1x1xf32>, %s1: tensor<4x96x1x1xf32>, %s2: tensor<96x4x1x1xf32>, %w2: tensor<16x96x1x1xf32>, %w0: tensor<16x16x3x3xf32>) -> tensor<1x16x?x?xf32> {
+  %x = sstep.conv2d %in, %w0 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x?x?xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x?x?xf32>
   %0 = sstep.conv2d %x, %w1 : (tensor<1x16x?x?xf32>, tensor<96x16x1x1xf32>) -> tensor<1x96x?x?xf32>
   %1 = sstep.relu %0 : tensor<1x96x?x?xf32>
   %2 = sstep.global_avg_pool2d %1 : tensor<1x96x?x?xf32> -> tensor<1x96x1x1xf32>
@@ -54,13 +56,13 @@ func.func @inverted_residual(%in: tensor<1x3x?x?xf32>, %w1: tensor<96x16x1x1xf32
 // ALWAYS: %[[A:.*]] = sstep.conv2d %{{.*}}, %arg1 {pads = array<i64: 1, 1, 1, 1>, sstep.role = "tile", sstep.stage = 0 : i64} :
 // ALWAYS: %[[B:.*]] = sstep.conv2d %[[A]], %arg2 {pads = array<i64: 1, 1, 1, 1>, sstep.role = "tile", sstep.stage = 0 : i64} :
 // ALWAYS: sstep.global_max_pool2d %[[B]]
-// ALWAYS: %[[X2:.*]] = sstep.conv2d %arg0, %arg3 {sstep.recomputed, sstep.role = "tile", sstep.stage = 1 : i64} :
+// ALWAYS: %[[X2:.*]] = sstep.conv2d %arg0, %arg3 {pads = array<i64: 1, 1, 1, 1>, sstep.recomputed, sstep.role = "tile", sstep.stage = 1 : i64} :
 // ALWAYS: %[[A2:.*]] = sstep.conv2d %[[X2]], %arg1 {pads = array<i64: 1, 1, 1, 1>, sstep.recomputed, sstep.role = "tile", sstep.stage = 1 : i64} :
 // ALWAYS: %[[B2:.*]] = sstep.conv2d %[[A2]], %arg2 {pads = array<i64: 1, 1, 1, 1>, sstep.recomputed, sstep.role = "tile", sstep.stage = 1 : i64} :
 // ALWAYS: %[[M:.*]] = sstep.mul %[[B2]], %{{.*}} {sstep.role = "tile", sstep.stage = 1 : i64} :
 // ALWAYS-NEXT: sstep.add %[[M]], %[[X2]] {sstep.materialize, sstep.role = "tile", sstep.stage = 1 : i64} :
-func.func @costly(%in: tensor<1x3x?x?xf32>, %w1: tensor<64x64x3x3xf32>, %w2: tensor<64x64x3x3xf32>, %w0: tensor<64x3x1x1xf32>) -> tensor<1x64x?x?xf32> {
-  %x = sstep.conv2d %in, %w0 : (tensor<1x3x?x?xf32>, tensor<64x3x1x1xf32>) -> tensor<1x64x?x?xf32>
+func.func @costly(%in: tensor<1x64x?x?xf32>, %w1: tensor<64x64x3x3xf32>, %w2: tensor<64x64x3x3xf32>, %w0: tensor<64x64x3x3xf32>) -> tensor<1x64x?x?xf32> {
+  %x = sstep.conv2d %in, %w0 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x64x?x?xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x?x?xf32>
   %0 = sstep.conv2d %x, %w1 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x64x?x?xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x?x?xf32>
   %1 = sstep.conv2d %0, %w2 {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x64x?x?xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x?x?xf32>
   %2 = sstep.global_max_pool2d %1 : tensor<1x64x?x?xf32> -> tensor<1x64x1x1xf32>
@@ -73,15 +75,26 @@ func.func @costly(%in: tensor<1x3x?x?xf32>, %w1: tensor<64x64x3x3xf32>, %w2: ten
 // -----
 
 // A chain back to the function's image argument (the input, perhaps a
-// slide decoded again at every read): auto keeps the image stored, always
-// reads the input again.
+// slide whose pixels are decoded again at every read) counts 256
+// multiply-adds a pixel for reading it. A 1x1 convolution to 8 channels
+// (24 more, 280 in all) costs less than storing 8 channels (64 bytes, worth
+// 1,024): auto reads the input again. A 3x3 one from 16 channels (1,152
+// more) does not; `always` does.
 // CHECK-LABEL: func.func @from_input
+// CHECK: sstep.conv2d %arg0, %arg1 {sstep.recomputed, sstep.role = "tile", sstep.stage = 1 : i64} :
+// CHECK-LABEL: func.func @from_input_costly
 // CHECK-NOT: sstep.recomputed
 // CHECK: return
-// ALWAYS-LABEL: func.func @from_input
-// ALWAYS: sstep.conv2d %arg0, %arg1 {sstep.recomputed, sstep.role = "tile", sstep.stage = 1 : i64} :
+// ALWAYS-LABEL: func.func @from_input_costly
+// ALWAYS: sstep.conv2d %arg0, %arg1 {pads = array<i64: 1, 1, 1, 1>, sstep.recomputed, sstep.role = "tile", sstep.stage = 1 : i64} :
 func.func @from_input(%x: tensor<1x3x?x?xf32>, %w: tensor<8x3x1x1xf32>) -> tensor<1x8x?x?xf32> {
   %0 = sstep.conv2d %x, %w : (tensor<1x3x?x?xf32>, tensor<8x3x1x1xf32>) -> tensor<1x8x?x?xf32>
+  %1 = sstep.global_avg_pool2d %0 : tensor<1x8x?x?xf32> -> tensor<1x8x1x1xf32>
+  %2 = sstep.mul %0, %1 : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
+  return %2 : tensor<1x8x?x?xf32>
+}
+func.func @from_input_costly(%x: tensor<1x16x?x?xf32>, %w: tensor<8x16x3x3xf32>) -> tensor<1x8x?x?xf32> {
+  %0 = sstep.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x?x?xf32>, tensor<8x16x3x3xf32>) -> tensor<1x8x?x?xf32>
   %1 = sstep.global_avg_pool2d %0 : tensor<1x8x?x?xf32> -> tensor<1x8x1x1xf32>
   %2 = sstep.mul %0, %1 : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
   return %2 : tensor<1x8x?x?xf32>
