@@ -63,7 +63,7 @@ TEST_CASE("tiled gradients equal whole gradients on random networks",
   std::mt19937 rng(20261206);
   int checked = 0;
   for (uint32_t seed = 1; seed <= 60; ++seed) {
-    test::TrainableCase c = test::randomTrainableCase(rng, seed);
+    test::RandomCase c = test::randomTrainableCase(rng, seed);
     const std::array<int64_t, 2> &image = c.image;
     const int64_t channels = c.channels;
     INFO("seed " << seed << ", image " << image[0] << "x" << image[1] << "\n"

@@ -85,13 +85,7 @@ TEST_CASE("a run stopped after any tile resumes to the same bits",
   ::mkdir(work.c_str(), 0755);
   int resumed = 0, laterStage = 0;
   for (uint32_t seed = 1; resumed < 30 && seed <= 300; ++seed) {
-    std::array<int64_t, 2> image{
-        std::uniform_int_distribution<int64_t>(6, 40)(rng),
-        std::uniform_int_distribution<int64_t>(6, 40)(rng)};
-    int64_t channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
-    test::RandomNet net(seed, image, channels);
-    std::string text =
-        net.build(std::uniform_int_distribution<int>(4, 10)(rng));
+    auto [image, channels, text] = test::randomCase(rng, seed, 3);
     INFO("seed " << seed << "\n" << text);
     Setup s;
     s.program = test::compileProgram(text, true);

@@ -27,7 +27,7 @@ TEST_CASE("cpu gradient kernels equal the reference's on random networks",
   std::unique_ptr<train::GradKernels> cpu = train::gradKernels("cpu", 2);
   int checked = 0;
   for (uint32_t seed = 100; seed < 140; ++seed) {
-    test::TrainableCase c = test::randomTrainableCase(rng, seed);
+    test::RandomCase c = test::randomTrainableCase(rng, seed);
     INFO("seed " << seed << "\n" << c.text);
     Program program = test::compileProgram(c.text);
     Tensor x = test::randomImage(rng, c.channels, c.image[0], c.image[1]);

@@ -390,13 +390,23 @@ std::string RandomNet::build(int ops) {
          body + "  return " + names + " : " + types + "\n}\n";
 }
 
-TrainableCase randomTrainableCase(std::mt19937 &rng, uint32_t seed) {
-  TrainableCase c;
+RandomCase randomTrainableCase(std::mt19937 &rng, uint32_t seed) {
+  RandomCase c;
   c.image = {std::uniform_int_distribution<int64_t>(5, 36)(rng),
              std::uniform_int_distribution<int64_t>(5, 36)(rng)};
   c.channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
   RandomNet net(seed, c.image, c.channels, /*trainable=*/true);
   c.text = net.build(std::uniform_int_distribution<int>(2, 8)(rng));
+  return c;
+}
+
+RandomCase randomCase(std::mt19937 &rng, uint32_t seed, int64_t maxChannels) {
+  RandomCase c;
+  c.image = {std::uniform_int_distribution<int64_t>(6, 40)(rng),
+             std::uniform_int_distribution<int64_t>(6, 40)(rng)};
+  c.channels = std::uniform_int_distribution<int64_t>(1, maxChannels)(rng);
+  RandomNet net(seed, c.image, c.channels);
+  c.text = net.build(std::uniform_int_distribution<int>(4, 10)(rng));
   return c;
 }
 

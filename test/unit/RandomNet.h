@@ -23,15 +23,23 @@
 
 namespace sstep::test {
 
-/// A random trainable network of 2 to 8 ops on an image of 5 to 36 pixels
-/// a side and 1 to 3 channels, all drawn from `rng` (the ops from `seed`):
-/// the backward pass's property tests' case.
-struct TrainableCase {
+/// A random network, its image size and channels.
+struct RandomCase {
   std::array<int64_t, 2> image;
   int64_t channels;
   std::string text;
 };
-TrainableCase randomTrainableCase(std::mt19937 &rng, uint32_t seed);
+
+/// A random trainable network of 2 to 8 ops on an image of 5 to 36 pixels
+/// a side and 1 to 3 channels, all drawn from `rng` (the ops from `seed`):
+/// the backward pass's property tests' case.
+RandomCase randomTrainableCase(std::mt19937 &rng, uint32_t seed);
+
+/// A random network of 4 to 10 ops of any kind (squeeze-and-excitation
+/// blocks and instance norms cut it into stages) on an image of 6 to 40
+/// pixels a side and 1 to `maxChannels` channels, drawn from `rng` in that
+/// order (the ops from `seed`): the stored-values and checkpoint tests' case.
+RandomCase randomCase(std::mt19937 &rng, uint32_t seed, int64_t maxChannels);
 
 class RandomNet {
 public:

@@ -47,13 +47,7 @@ TEST_CASE("stored images on disk give the outputs they give in memory",
   int onDisk = 0;
   int64_t read = 0;
   for (uint32_t seed = 1; seed <= 80; ++seed) {
-    std::array<int64_t, 2> image{
-        std::uniform_int_distribution<int64_t>(6, 40)(rng),
-        std::uniform_int_distribution<int64_t>(6, 40)(rng)};
-    int64_t channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
-    test::RandomNet net(seed, image, channels);
-    std::string text =
-        net.build(std::uniform_int_distribution<int>(4, 10)(rng));
+    auto [image, channels, text] = test::randomCase(rng, seed, 3);
     INFO("seed " << seed << "\n" << text);
     Program program = test::compileProgram(text);
     Tensor x = test::randomImage(rng, channels, image[0], image[1]);
@@ -127,13 +121,7 @@ TEST_CASE("instance norms streamed over tiles equal the whole-image norm",
   std::mt19937 rng(20261207);
   int streamed = 0;
   for (uint32_t seed = 1; streamed < 25 && seed <= 400; ++seed) {
-    std::array<int64_t, 2> image{
-        std::uniform_int_distribution<int64_t>(6, 40)(rng),
-        std::uniform_int_distribution<int64_t>(6, 40)(rng)};
-    int64_t channels = std::uniform_int_distribution<int64_t>(1, 4)(rng);
-    test::RandomNet net(seed, image, channels);
-    std::string text =
-        net.build(std::uniform_int_distribution<int>(4, 10)(rng));
+    auto [image, channels, text] = test::randomCase(rng, seed, 4);
     if (text.find("sstep.instance_norm") == std::string::npos)
       continue;
     ++streamed;
@@ -169,13 +157,7 @@ TEST_CASE("stored images computed again where they are read give the same "
   std::mt19937 rng(20261208);
   int fewer = 0, networks = 0;
   for (uint32_t seed = 1; networks < 40 && seed <= 400; ++seed) {
-    std::array<int64_t, 2> image{
-        std::uniform_int_distribution<int64_t>(6, 40)(rng),
-        std::uniform_int_distribution<int64_t>(6, 40)(rng)};
-    int64_t channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
-    test::RandomNet net(seed, image, channels);
-    std::string text =
-        net.build(std::uniform_int_distribution<int>(4, 10)(rng));
+    auto [image, channels, text] = test::randomCase(rng, seed, 3);
     Program stored = test::compileProgram(text, true);
     if (plan::planStages(stored).stages.size() < 2)
       continue;
