@@ -3,6 +3,7 @@ released, and Ctrl-C leaving a run that resumes to the same bytes."""
 
 import numpy as np
 import pytest
+import torch
 
 import sstep
 from conftest import make_slide, sstep_run, ticks_during
@@ -55,6 +56,49 @@ def test_interrupted_run_resumes_to_the_same_bytes(onnx_path, slide_path,
     stats = plan.run_slide(slide_path, out, tile=256)
     assert stats["tiles_resumed"] > 0
     assert stats["tiles_run"] + stats["tiles_resumed"] == 48
+    with open(out, "rb") as a, open(whole, "rb") as b:
+        assert a.read() == b.read()
+
+
+class SqueezeExcite(torch.nn.Module):
+    """A convolution (a 7x7 kernel: it costs more to compute again than to
+    store) scaled by its own pooled mean: two tile stages, the image stored
+    between them."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(3)
+        self.a = torch.nn.Conv2d(3, 8, 7, padding=3)
+        self.fc = torch.nn.Conv2d(8, 8, 1)
+        self.out = torch.nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        y = torch.relu(self.a(x))
+        return self.out(y * torch.sigmoid(self.fc(y.mean((2, 3), True))))
+
+
+def test_interrupted_run_of_two_stages_resumes_from_checkpoints(slide_path,
+                                                                tmp_path):
+    plan = sstep.compile(SqueezeExcite().eval(), torch.randn(1, 3, 64, 64))
+    whole = str(tmp_path / "whole.npy")
+    plan.run_slide(slide_path, whole, tile=256, store="disk")
+    calls = []
+
+    def interrupt(done, total, mps):
+        calls.append(done)
+        if len(calls) == 60:  # the 12th tile of the second stage
+            raise KeyboardInterrupt
+
+    out = str(tmp_path / "out.npy")
+    with pytest.raises(KeyboardInterrupt):
+        plan.run_slide(slide_path, out, tile=256, store="disk",
+                       progress=interrupt)
+    assert (tmp_path / "out.npy.resume" / "checkpoint").exists()
+    stats = plan.run_slide(slide_path, out, tile=256, store="disk")
+    # The first stage's 48 tiles were done when the second stage began.
+    assert stats["tiles_resumed"] >= 48
+    assert stats["tiles_run"] + stats["tiles_resumed"] == 96
+    assert not (tmp_path / "out.npy.resume").exists()
     with open(out, "rb") as a, open(whole, "rb") as b:
         assert a.read() == b.read()
 
