@@ -66,6 +66,18 @@ bool ours(const std::string &name) {
          name.rfind("values-", 0) == 0 || name.rfind("image-", 0) == 0;
 }
 
+/// The names of our files in `folder`.
+std::vector<std::string> oursIn(const std::string &folder) {
+  std::vector<std::string> names;
+  if (DIR *dir = ::opendir(folder.c_str())) {
+    while (dirent *entry = ::readdir(dir))
+      if (ours(entry->d_name))
+        names.push_back(entry->d_name);
+    ::closedir(dir);
+  }
+  return names;
+}
+
 } // namespace
 
 Checkpoints::Checkpoints(std::string folder, std::string fingerprint,
@@ -82,12 +94,7 @@ Checkpoints::Checkpoints(std::string folder, std::string fingerprint,
                        folder_.substr(slash + 1) +
                        ", to resume from): " + std::strerror(errno));
   }
-  bool any = false;
-  if (DIR *dir = ::opendir(folder_.c_str())) {
-    while (dirent *entry = ::readdir(dir))
-      any = any || ours(entry->d_name);
-    ::closedir(dir);
-  }
+  bool any = !oursIn(folder_).empty();
   found_ = read();
   start_ = found_ ? Start::Resumed : any ? Start::Mismatch : Start::Fresh;
   prune(found_ ? &*found_ : nullptr);
@@ -210,14 +217,7 @@ void Checkpoints::save(const Checkpoint &c) {
 }
 
 void Checkpoints::prune(const Checkpoint *keep) {
-  std::vector<std::string> names;
-  if (DIR *dir = ::opendir(folder_.c_str())) {
-    while (dirent *entry = ::readdir(dir))
-      if (ours(entry->d_name))
-        names.push_back(entry->d_name);
-    ::closedir(dir);
-  }
-  for (const std::string &name : names) {
+  for (const std::string &name : oursIn(folder_)) {
     bool kept = false;
     if (keep) {
       kept = name == "checkpoint" ||
