@@ -100,7 +100,7 @@ TEST_CASE(".npy blocks are written in place, the file appears when done",
           b.data[k++] = want.data[size_t((p * 5 + y) * 7 + x)];
     return b;
   };
-  std::string path = scratch("blocks.npy");
+  std::string path = scratch("written-blocks.npy");
   std::remove(path.c_str());
   {
     NpyWriter out(path, shape);
