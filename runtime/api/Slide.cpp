@@ -2,6 +2,7 @@
 
 #include "runtime/api/Slide.h"
 #include "runtime/api/Backends.h"
+#include "runtime/pipeline/OutputFormat.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
 #include "runtime/slide/SlideError.h"
@@ -35,6 +36,19 @@ runChecked(const Model &model, const std::string &slidePath, SlideJob job) {
   // are counted in the budget, and sized to what was counted.
   plan::StreamModel stream;
   stream.sourceTile = {int64_t(info.tileHeight), int64_t(info.tileWidth)};
+  const Program &program = model.program();
+  for (const pipeline::SlideOutputFile &out : job.run.outputs) {
+    if (out.index >= program.outputs.size())
+      continue; // the run refuses it, naming the output
+    const auto &shape = program.values[program.outputs[out.index]].shape;
+    auto format = pipeline::formatOf(out.path);
+    if (shape.size() != 4 || !format)
+      continue;
+    pipeline::EncoderBytes b =
+        pipeline::encoderBytes(*format, shape[1], job.run.format);
+    stream.encoderBytes += b.tiles;
+    stream.finishBytes += b.finish;
+  }
   plan::ExecutionPlan plan = model.planFor(Size2{info.height, info.width}, job,
                                            /*slide=*/true, &stream);
   if (plan.memory.streamBytes > 0) {

@@ -149,6 +149,16 @@ size_t BufferPool::inUse() const {
   return usedBytes;
 }
 
+size_t BufferPool::returnFreePages() {
+  std::lock_guard<std::mutex> lock(mutex);
+  size_t returned = 0;
+  // Free ranges start and end on page boundaries (ranges are whole pages).
+  for (auto [range, bytes] : freeByAddress)
+    if (madvise(range, bytes, MADV_DONTNEED) == 0)
+      returned += bytes;
+  return returned;
+}
+
 void *pooledAllocate(size_t bytes) {
   if (bytes < kPooledBytes)
     return ::operator new(bytes, std::align_val_t(64));

@@ -76,6 +76,12 @@ public:
   void resetPeak();
   /// Bytes in use now.
   size_t inUse() const;
+  /// Gives the pages of every free range back to the system (they read as
+  /// zeros when next touched) and returns their bytes. For the end of a
+  /// phase whose large blocks the next phase will not reuse: a slide run's
+  /// tiles before the output's pyramid is built, so that the pages the tiles
+  /// held do not stay resident beside the pyramid builder's buffers.
+  size_t returnFreePages();
 
 private:
   struct Header {

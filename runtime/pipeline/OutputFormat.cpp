@@ -69,6 +69,35 @@ int64_t tileEdgeFor(int64_t channels, int64_t sampleBytes, int64_t limitBytes) {
   return edge;
 }
 
+namespace {
+/// A TIFF tile's bytes at most: the pyramid builder holds about ten (see
+/// encoderBytes), which a slide run's budget counts.
+constexpr int64_t kTiffTileLimit = int64_t(4) << 20;
+} // namespace
+
+EncoderBytes encoderBytes(OutputFormat format, int64_t channels,
+                          const OutputOptions &options) {
+  EncoderBytes b;
+  if (format == OutputFormat::Tiff) {
+    const int64_t sample = options.scale ? 1 : 4;
+    const int64_t T = tileEdgeFor(channels, sample, kTiffTileLimit);
+    const int64_t block = T * T * channels * 4,
+                  tile = T * T * channels * sample;
+    // block_, tile_, libtiff's raw and compressed tile buffers.
+    b.tiles = block + 3 * tile;
+    // Beside those: four source tiles, the averaged tile, and the reading
+    // handle's raw and compressed buffers.
+    b.finish = b.tiles + 7 * tile;
+  } else if (format == OutputFormat::Hdf5) {
+    const int64_t T = tileEdgeFor(channels, 4, int64_t(4) << 20);
+    const int64_t chunk = T * T * channels * 4;
+    // block_, HDF5's chunk cache (1 MiB) and its filter's buffers.
+    b.tiles = chunk + (int64_t(1) << 20) + 2 * chunk;
+    b.finish = b.tiles;
+  }
+  return b;
+}
+
 std::string checkOutput(OutputFormat format, int64_t channels,
                         const OutputOptions &options) {
   if (format != OutputFormat::Tiff)
@@ -97,7 +126,7 @@ OutputEncoder::OutputEncoder(const SpillFile &spill, std::string path,
     o.channels = int(C);
     o.sampleType =
         bytes ? slide::SampleType::UInt8 : slide::SampleType::Float32;
-    o.tileSize = uint32_t(tileEdgeFor(C, bytes ? 1 : 4, int64_t(16) << 20));
+    o.tileSize = uint32_t(tileEdgeFor(C, bytes ? 1 : 4, kTiffTileLimit));
     o.compression = options_.compression;
     o.mpp = options_.mpp;
     tiff_ = std::make_unique<slide::PyramidTiffWriter>(path_, o);

@@ -1,6 +1,7 @@
 //===- SlideRun.cpp - A model run over a whole slide level ----------------===//
 
 #include "runtime/pipeline/SlideRun.h"
+#include "runtime/core/BufferPool.h"
 #include "runtime/core/Paths.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/pipeline/Progress.h"
@@ -355,6 +356,11 @@ SlideRunReport run(const Program &program, const plan::ExecutionPlan &plan,
   progress.end();
   writer.drain();
   report.tilesResumed += report.stats.tilesResumed;
+  // The tiles are done: the pages their blocks held and the reader's
+  // decoded tiles go before the outputs' pyramids are built, which then
+  // hold the weights and the encoders' tiles alone (plan::StreamModel).
+  reader.dropCachedTiles();
+  BufferPool::process().returnFreePages();
 
   auto finishStart = Clock::now();
   if (options.band.split())

@@ -192,8 +192,10 @@ MemoryPrediction predictMemory(const Program &program, const Stages &stages,
       }
     }
   }
-  if (stream)
+  if (stream) {
     p.streamBytes = stream->bytes(p.inputWindow, p.sinkBlockBytes);
+    p.finishBytes = stream->finishBytes;
+  }
   return p;
 }
 

@@ -21,6 +21,8 @@
 #include "runtime/plan/TileModel.h"
 #include "runtime/plan/Tiling.h"
 
+#include <algorithm>
+
 namespace sstep::plan {
 
 /// Peak bytes live while one tile with windows `w` runs the steps of
@@ -54,9 +56,15 @@ struct MemoryPrediction {
   /// What a slide run holds beside its tiles (StreamModel.h); 0 unless the
   /// prediction was asked for a stream.
   int64_t streamBytes = 0;
+  /// What the outputs hold after the tiles, once their pages are given back
+  /// (StreamModel::finishBytes).
+  int64_t finishBytes = 0;
 
-  /// The budgeted working set: tile windows, weights, stream buffers.
-  int64_t workingSet() const { return tileBytes + weightBytes + streamBytes; }
+  /// The budgeted working set: the weights, and the tile windows with the
+  /// stream's buffers or, after them, the outputs' finishing.
+  int64_t workingSet() const {
+    return weightBytes + std::max(tileBytes + streamBytes, finishBytes);
+  }
 };
 
 /// The prediction for an input of size `input` cut into tiles of `tileEdge`

@@ -49,9 +49,14 @@ struct StreamModel {
   int64_t readAheadBytes(const Region &window) const {
     return readAhead * window.pixels() * (3 * 4 + 3);
   }
+  /// What the output encoders hold while the tiles run, and after them
+  /// while pyramids are built (pipeline::encoderBytes): fixed per output.
+  int64_t encoderBytes = 0;
+  int64_t finishBytes = 0;
+
   int64_t bytes(const Region &window, int64_t sinkBlockBytes) const {
     return readerCacheBytes(window) + readAheadBytes(window) +
-           writeQueue * sinkBlockBytes;
+           writeQueue * sinkBlockBytes + encoderBytes;
   }
 };
 

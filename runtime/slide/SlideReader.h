@@ -112,6 +112,9 @@ public:
   /// Bounds the decoded tiles kept for reuse (ReaderOptions::cacheBytes),
   /// evicting down to the new bound; a slide run sizes it by its windows.
   virtual void setCacheBytes(std::size_t) {}
+  /// Lets go of the decoded tiles kept for reuse (the bound stays): a slide
+  /// run's tiles are done with them before its output's pyramid is built.
+  virtual void dropCachedTiles() const {}
 
 protected:
   SlideReader(std::string path, ReaderOptions options)

@@ -42,6 +42,7 @@ public:
   RGBImage readAssociated(const std::string &name) const override;
   CacheStats cacheStats() const override { return cache_.stats(); }
   void setCacheBytes(std::size_t bytes) override { cache_.setCapacity(bytes); }
+  void dropCachedTiles() const override { cache_.clear(); }
 
 private:
   TiffSlide(const std::string &path, const ReaderOptions &options);

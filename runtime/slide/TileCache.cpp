@@ -27,6 +27,14 @@ void TileCache::setCapacity(std::size_t capacityBytes) {
   }
 }
 
+void TileCache::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats_.evictions += lru_.size();
+  lru_.clear();
+  index_.clear();
+  bytes_ = 0;
+}
+
 void TileCache::insert(const TileKey &key, TileBuffer tile) {
   std::size_t size = tile->size();
   std::lock_guard<std::mutex> lock(mutex_);

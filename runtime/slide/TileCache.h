@@ -54,6 +54,8 @@ public:
   CacheStats stats() const;
   /// Changes the bound, evicting down to it.
   void setCapacity(std::size_t capacityBytes);
+  /// Evicts every tile; the bound stays.
+  void clear();
 
 private:
   using Entry = std::pair<TileKey, TileBuffer>;

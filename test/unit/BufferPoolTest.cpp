@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/mman.h>
+
 using namespace sstep;
 
 namespace {
@@ -31,6 +33,42 @@ TEST_CASE("a freed buffer serves the next request in place", "[pool]") {
   CHECK(pool.inUse() == footprint(48 * MiB));
   CHECK(pool.peak() == footprint(64 * MiB));
   pool.release(b);
+}
+
+namespace {
+/// Pages of [p, p + n) resident in memory (mincore).
+size_t residentPages(void *p, size_t n) {
+  std::vector<unsigned char> in((n + 4095) / 4096);
+  auto *page =
+      reinterpret_cast<char *>(reinterpret_cast<uintptr_t>(p) / 4096 * 4096);
+  REQUIRE(::mincore(page, n, in.data()) == 0);
+  size_t count = 0;
+  for (unsigned char c : in)
+    count += c & 1;
+  return count;
+}
+} // namespace
+
+TEST_CASE("free pages go back to the system, buffers in use stay", "[pool]") {
+  BufferPool pool;
+  void *kept = pool.acquire(8 * MiB);
+  void *freed = pool.acquire(32 * MiB);
+  std::memset(kept, 7, 8 * MiB);
+  std::memset(freed, 1, 32 * MiB);
+  pool.release(freed);
+  CHECK(residentPages(freed, 32 * MiB) == 32 * MiB / 4096);
+  CHECK(pool.returnFreePages() >= 32 * MiB);
+  CHECK(residentPages(freed, 32 * MiB) == 0);
+  CHECK(residentPages(kept, 8 * MiB) >= 8 * MiB / 4096);
+  CHECK(bytes(kept)[8 * MiB - 1] == 7);
+  CHECK(pool.inUse() == footprint(8 * MiB));
+  // The range serves the next request again, zeroed.
+  void *again = pool.acquire(32 * MiB);
+  CHECK(again == freed);
+  CHECK(bytes(again)[0] == 0);
+  CHECK(bytes(again)[32 * MiB - 1] == 0);
+  pool.release(again);
+  pool.release(kept);
 }
 
 TEST_CASE("freed neighbours coalesce", "[pool]") {

@@ -68,6 +68,8 @@ void writeSlideStats(const std::string &file, const Program &program,
       << ",\n  \"measured_tile_bytes\": " << s.peakTileBytes
       << ",\n  \"weight_bytes\": " << p.weightBytes
       << ",\n  \"predicted_stream_bytes\": " << p.streamBytes
+      << ",\n  \"predicted_finish_bytes\": " << p.finishBytes
+      << ",\n  \"predicted_peak_bytes\": " << p.workingSet()
       << ",\n  \"stored_bytes\": " << p.storedBytes
       << ",\n  \"peak_rss_bytes\": " << peakResidentBytes();
   storedStats(out, program, s);
