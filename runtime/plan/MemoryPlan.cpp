@@ -214,10 +214,13 @@ int64_t chooseTileEdge(const Program &program, const Stages &stages,
   MemoryPrediction least =
       predictMemory(program, stages, input, smallest, {}, model, stream);
   if (least.workingSet() > budgetBytes)
-    throw BudgetError("a memory budget of " + formatBytes(budgetBytes) +
-                      " cannot be met: the smallest tile needs " +
-                      formatBytes(least.workingSet()) + " (" +
-                      formatBytes(least.weightBytes) + " of weights)");
+    throw BudgetError(
+        "a memory budget of " + formatBytes(budgetBytes) + " cannot be met: " +
+        (least.finishBytes > least.tileBytes + least.streamBytes
+             ? "writing the outputs (their encoders and pyramids) needs "
+             : "the smallest tile needs ") +
+        formatBytes(least.workingSet()) + " (" +
+        formatBytes(least.weightBytes) + " of weights)");
   int64_t lo = smallest, hi = whole; // fits(lo), !fits(hi)
   while (hi - lo > 1) {
     int64_t mid = lo + (hi - lo) / 2;

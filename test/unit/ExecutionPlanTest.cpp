@@ -148,6 +148,11 @@ TEST_CASE("a slide plan counts the reader, read-ahead and writer in its "
   CHECK(stream.bytes(window, 1000) == stream.readerCacheBytes(window) +
                                           stream.readAheadBytes(window) +
                                           2 * 1000);
+  // The output encoders' tiles count while tiles run.
+  stream.encoderBytes = 7000;
+  CHECK(stream.bytes(window, 1000) == stream.readerCacheBytes(window) +
+                                          stream.readAheadBytes(window) +
+                                          2 * 1000 + 7000);
   // A level without tiles caches nothing.
   CHECK(plan::StreamModel{}.readerCacheBytes(window) == 0);
 
@@ -183,13 +188,29 @@ TEST_CASE("a slide plan counts the reader, read-ahead and writer in its "
       CHECK(s.memory.streamBytes ==
             stream.bytes(s.memory.inputWindow, s.memory.sinkBlockBytes));
       CHECK(s.memory.workingSet() ==
-            s.memory.tileBytes + s.memory.weightBytes + s.memory.streamBytes);
+            s.memory.weightBytes +
+                std::max(s.memory.tileBytes + s.memory.streamBytes,
+                         stream.finishBytes));
       CHECK(s.memory.workingSet() <= budget);
       // Counting the stream never gives larger tiles than not counting it.
       plan::ExecutionPlan uncounted = plan::planExecution(
           program, size, traits, plan::TileRequest{{}, budget, true});
       CHECK(uncounted.memory.streamBytes == 0);
       CHECK(s.tiles.edge <= uncounted.tiles.edge);
+
+      // Building the outputs' pyramids after the tiles holds the weights
+      // and the finishing bytes: a budget below them is refused, whatever
+      // the tile.
+      plan::StreamModel finishing = stream;
+      finishing.finishBytes = whole.workingSet();
+      plan::TileRequest tight{{}, budget, true};
+      tight.stream = &finishing;
+      CHECK_THROWS_AS(plan::planExecution(program, size, traits, tight),
+                      BudgetError);
+      tight.memoryBudget = least.weightBytes + finishing.finishBytes;
+      plan::ExecutionPlan f = plan::planExecution(program, size, traits, tight);
+      CHECK(f.memory.finishBytes == finishing.finishBytes);
+      CHECK(f.memory.workingSet() == tight.memoryBudget);
     }
   }
   CHECK(streamed >= 8);
