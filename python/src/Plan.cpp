@@ -16,24 +16,30 @@ Plan::Held &Plan::session(const std::string &backend, int threads) {
   if (it == sessions.end()) {
     auto held = std::unique_ptr<Held>(
         new Held{Session(model, {backend, threads, 0}), {}});
-    if (!weights.empty())
-      held->session.setWeights(weights);
     it = sessions.emplace(key, std::move(held)).first;
   }
   return *it->second;
 }
 
-void Plan::setWeights(const std::map<std::string, Tensor> &given) {
+void Plan::setWeights(std::map<std::string, Tensor> given) {
   std::lock_guard<std::mutex> lock(mutex);
   // Checked once before any session changes: a bad name or shape changes
   // nothing anywhere.
-  checkWeights(model.program(), given);
+  std::map<std::string, int> byName = checkWeights(model.program(), given);
+  SharedWeights shared;
+  for (auto &[name, tensor] : given)
+    shared[name] = std::make_shared<const Tensor>(std::move(tensor));
   for (auto &[key, held] : sessions) {
     std::lock_guard<std::mutex> busy(held->busy);
-    held->session.setWeights(given);
+    held->session.setWeights(shared);
   }
-  for (const auto &[name, tensor] : given)
-    weights[name] = tensor;
+  // The plan's program and every session's share each weight: a training
+  // step holds one copy of the weights given (and the backend's packed
+  // one), not a copy per holder beside the weights compiled in.
+  Program program = model.program();
+  for (const auto &[name, tensor] : shared)
+    program.constants.set(byName.at(name), tensor);
+  model = Model(std::move(program), model.info());
 }
 
 train::GradKernels &Plan::gradKernels(const std::string &backend, int threads) {
@@ -45,13 +51,7 @@ train::GradKernels &Plan::gradKernels(const std::string &backend, int threads) {
   return *it->second;
 }
 
-Program Plan::program() const {
-  Program program = model.program();
-  std::map<std::string, int> byName = namedWeights(program);
-  for (const auto &[name, tensor] : weights)
-    program.constants.set(byName.at(name), tensor);
-  return program;
-}
+Program Plan::program() const { return model.program(); }
 
 /// Dimensions with None for the dynamic ones.
 py::tuple shapeOf(const Shape &shape) {

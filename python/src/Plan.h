@@ -42,7 +42,7 @@ public:
   /// Replaces weights by name in every session and for those made later.
   /// Throws RuntimeError naming an unknown weight or a wrong shape before
   /// changing any.
-  void setWeights(const std::map<std::string, Tensor> &weights);
+  void setWeights(std::map<std::string, Tensor> weights);
 
   /// The backward pass's kernels for `backend` and `threads`, made on
   /// first use (they keep oneDNN's primitives across steps).
@@ -58,8 +58,6 @@ public:
   std::map<std::pair<std::string, int>, std::unique_ptr<Held>> sessions;
   std::map<std::pair<std::string, int>, std::unique_ptr<train::GradKernels>>
       kernels;
-  /// The weights set by setWeights, by name.
-  std::map<std::string, Tensor> weights;
   /// Where the last run read each input from (0: copied), for the tests
   /// that show inputs are read in place.
   std::vector<uintptr_t> readFrom;

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <dlfcn.h>
+#include <malloc.h>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -509,6 +510,15 @@ void registerPlan(py::module_ &m) {
         "(sstep-compile --emit=exe).");
   m.def("_compile_onnx", &compileOnnx, py::arg("path"),
         py::arg("target") = "cpu", py::arg("precision") = "fp32");
+  m.def(
+      "_return_free_memory",
+      [] {
+        ::malloc_trim(0);
+        return BufferPool::process().returnFreePages();
+      },
+      "Gives the pages of freed heap memory and of the buffer pool's free "
+      "ranges back to the system; for after a phase that will not recur "
+      "(StreamingModule's set-up).");
   m.def(
       "backends",
       [] {

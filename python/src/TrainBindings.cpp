@@ -48,7 +48,7 @@ void setWeights(Plan &plan, const py::dict &given) {
                            "' is not convertible to a float32 array");
     weights[name.cast<std::string>()] = toTensor(array);
   }
-  plan.setWeights(weights);
+  plan.setWeights(std::move(weights));
 }
 
 /// A constant's name for its gradient: its own, else "%<value id>".

@@ -208,6 +208,11 @@ class StreamingModule(torch.nn.Module):
         self._sources = [sources[matched[n][0]] for n in self._names]
         self._shapes = [matched[n][1] for n in self._names]
         self.stats = {}
+        # The export, the compiler and the matching made and freed several
+        # copies of the weights; their pages would stay resident through
+        # training.
+        del probe
+        _sstep._sstep._return_free_memory()
 
     def _load_weights(self, weights):
         self.plan.set_weights({

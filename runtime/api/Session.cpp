@@ -46,25 +46,47 @@ std::map<std::string, Shape> Session::weights() const {
   return named;
 }
 
+namespace {
+void checkWeight(const Program &program,
+                 const std::map<std::string, int> &byName,
+                 const std::string &name, const Tensor &tensor) {
+  auto found = byName.find(name);
+  if (found == byName.end())
+    throw RuntimeError("the model has no weight '" + name + "'");
+  const Shape &shape = program.constants.shape(found->second);
+  if (tensor.shape != shape ||
+      int64_t(tensor.data.size()) != numElements(shape))
+    throw RuntimeError("weight '" + name + "' has shape " + formatShape(shape) +
+                       ", given " + formatShape(tensor.shape));
+}
+} // namespace
+
 std::map<std::string, int>
 checkWeights(const Program &program,
              const std::map<std::string, Tensor> &given) {
   std::map<std::string, int> byName = namedWeights(program);
-  for (const auto &[name, tensor] : given) {
-    auto found = byName.find(name);
-    if (found == byName.end())
-      throw RuntimeError("the model has no weight '" + name + "'");
-    const Shape &shape = program.constants.shape(found->second);
-    if (tensor.shape != shape ||
-        int64_t(tensor.data.size()) != numElements(shape))
-      throw RuntimeError("weight '" + name + "' has shape " +
-                         formatShape(shape) + ", given " +
-                         formatShape(tensor.shape));
-  }
+  for (const auto &[name, tensor] : given)
+    checkWeight(program, byName, name, tensor);
+  return byName;
+}
+
+std::map<std::string, int> checkWeights(const Program &program,
+                                        const SharedWeights &given) {
+  std::map<std::string, int> byName = namedWeights(program);
+  for (const auto &[name, tensor] : given)
+    checkWeight(program, byName, name, *tensor);
   return byName;
 }
 
 void Session::setWeights(const std::map<std::string, Tensor> &given) {
+  checkWeights(model_->program_, given);
+  SharedWeights shared;
+  for (const auto &[name, tensor] : given)
+    shared[name] = std::make_shared<const Tensor>(tensor);
+  setWeights(shared);
+}
+
+void Session::setWeights(const SharedWeights &given) {
   Program &program = model_->program_;
   // Every check before the first replacement: a bad call changes nothing.
   std::map<std::string, int> byName = checkWeights(program, given);

@@ -49,6 +49,11 @@ std::map<std::string, int>
 checkWeights(const Program &program,
              const std::map<std::string, Tensor> &given);
 
+/// Weights by name, each held once however many programs use it.
+using SharedWeights = std::map<std::string, std::shared_ptr<const Tensor>>;
+std::map<std::string, int> checkWeights(const Program &program,
+                                        const SharedWeights &given);
+
 class Session {
 public:
   /// Makes the backend once. Throws RuntimeError naming an unknown backend
@@ -75,6 +80,8 @@ public:
   /// model does not have or a tensor of the wrong shape, before replacing
   /// any.
   void setWeights(const std::map<std::string, Tensor> &weights);
+  /// The same, sharing the tensors instead of copying them.
+  void setWeights(const SharedWeights &weights);
 
   /// Backends this session made (1), and runs so far.
   int64_t backendsCreated() const { return created_; }

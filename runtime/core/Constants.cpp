@@ -41,13 +41,18 @@ void ConstantFile::read(uint64_t offset, char *into, uint64_t size) const {
 }
 
 void Constants::set(int v, Tensor tensor) {
-  if (tensor.size() != numElements(tensor.shape))
+  set(v, std::make_shared<const Tensor>(std::move(tensor)));
+}
+
+void Constants::set(int v, std::shared_ptr<const Tensor> tensor) {
+  if (tensor->size() != numElements(tensor->shape))
     throw RuntimeError("constant " + std::to_string(v) + " has " +
-                       std::to_string(tensor.size()) + " elements, its shape " +
-                       formatShape(tensor.shape) + " says otherwise");
-  shapes_[v] = tensor.shape;
+                       std::to_string(tensor->size()) +
+                       " elements, its shape " + formatShape(tensor->shape) +
+                       " says otherwise");
+  shapes_[v] = tensor->shape;
   Entry &e = entries_[v] = Entry();
-  e.tensor = std::make_shared<const Tensor>(std::move(tensor));
+  e.tensor = std::move(tensor);
 }
 
 void Constants::setInFile(int v, Shape shape,

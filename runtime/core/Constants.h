@@ -49,6 +49,8 @@ class Constants {
 public:
   /// Constant `v`, held in memory.
   void set(int v, Tensor tensor);
+  /// Constant `v`, sharing `tensor` (not copied) with its other holders.
+  void set(int v, std::shared_ptr<const Tensor> tensor);
   /// Constant `v` of `shape`: the bytes at `offset` of `file`'s plan, whose
   /// CRC-32 is `crc`.
   void setInFile(int v, Shape shape, std::shared_ptr<const ConstantFile> file,

@@ -90,6 +90,32 @@ TEST_CASE("replaced weights give what a plan with those weights gives",
   }
 }
 
+TEST_CASE("weights given shared are held once by every session",
+          "[session][cpu]") {
+  std::mt19937 rng(3);
+  Tensor x = test::randomImage(rng, 3, 21, 17);
+  Model model(test::compileProgram(twoConvs("0.1", "0.2")));
+  Session a(model, {"cpu", 1}), b(model, {"reference", 1});
+  SharedWeights shared{
+      {"w1", std::make_shared<const Tensor>(filled({8, 3, 3, 3}, 0.3f))}};
+  a.setWeights(shared);
+  b.setWeights(shared);
+  const float *data = shared["w1"]->data.data();
+  int w1 = namedWeights(model.program()).at("w1");
+  CHECK(a.model().program().constants.get(w1).data.data() == data);
+  CHECK(b.model().program().constants.get(w1).data.data() == data);
+  CHECK(shared["w1"].use_count() == 3);
+  // The model they were made from keeps its own.
+  CHECK(model.program().constants.get(w1).data[0] == 0.1f);
+  Session fresh(Model(test::compileProgram(twoConvs("0.3", "0.2"))),
+                {"cpu", 1});
+  CHECK(a.run({x})[0].data == fresh.run({x})[0].data);
+  // A bad shape is refused before anything changes.
+  SharedWeights bad{{"w1", std::make_shared<const Tensor>(Tensor({8}))}};
+  CHECK_THROWS_WITH(a.setWeights(bad), Catch::Contains("weight 'w1'"));
+  CHECK(a.model().program().constants.get(w1).data.data() == data);
+}
+
 TEST_CASE("a bad weight replacement names it and changes nothing",
           "[session]") {
   Session session(Model(test::compileProgram(twoConvs("0.1", "0.2"))),
