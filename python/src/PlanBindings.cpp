@@ -18,6 +18,7 @@
 #ifdef SSTEP_HAVE_SLIDE
 #include "runtime/api/Slide.h"
 #include "runtime/core/Paths.h"
+#include "tools/sstep-run/CompileInMemory.h"
 #endif
 
 #include <pybind11/functional.h>
@@ -338,11 +339,8 @@ py::dict runPatches(Plan &plan, const std::string &slidePath,
 /// compiled. In the build tree the package is python/sstep/ beside lib/; an
 /// installation puts it in lib/python3/dist-packages/sstep/ under the prefix
 /// whose lib/ holds the module (cmake/SSTEPInstall.cmake).
-using CompileFn = bool (*)(const std::string &, const std::string &,
-                           const std::string &, Program *, std::string *);
-
-CompileFn compiler() {
-  static CompileFn fn = [] {
+CompileInMemoryFn compiler() {
+  static CompileInMemoryFn fn = [] {
     Dl_info self{};
     if (!::dladdr(reinterpret_cast<void *>(&compiler), &self) ||
         !self.dli_fname)
@@ -358,7 +356,7 @@ CompileFn compiler() {
           reinterpret_cast<void (*)(BufferPool *)>(adopt)(
               &BufferPool::process());
         if (void *symbol = ::dlsym(module, "sstepCompileInMemory"))
-          return reinterpret_cast<CompileFn>(symbol);
+          return reinterpret_cast<CompileInMemoryFn>(symbol);
       }
       const char *why = ::dlerror();
       tried += (tried.empty() ? "" : "; ") + path + ": " +
@@ -372,17 +370,22 @@ CompileFn compiler() {
 
 std::unique_ptr<Plan> compileOnnx(const std::string &path,
                                   const std::string &target,
-                                  const std::string &precision) {
+                                  const std::string &precision,
+                                  const std::string &recompute) {
   if (!hasBackend(target))
     throw RuntimeError("unknown target '" + target +
                        "' (this build has: " + backendNames() + ")");
-  CompileFn compile = compiler();
+  CompileInMemoryFn compile = compiler();
+  InMemoryCompileOptions options;
+  options.backend = target;
+  options.precision = precision;
+  options.recompute = recompute;
   Program program;
   std::string error;
   bool ok = false;
   {
     py::gil_scoped_release unlocked;
-    ok = compile(path, target, precision, &program, &error);
+    ok = compile(path, options, &program, &error);
   }
   if (!ok)
     throw ModelError(error);
@@ -509,7 +512,8 @@ void registerPlan(py::module_ &m) {
         "Opens a plan file (sstep-compile's) or an inference binary "
         "(sstep-compile --emit=exe).");
   m.def("_compile_onnx", &compileOnnx, py::arg("path"),
-        py::arg("target") = "cpu", py::arg("precision") = "fp32");
+        py::arg("target") = "cpu", py::arg("precision") = "fp32",
+        py::arg("recompute") = "auto");
   m.def(
       "_return_free_memory",
       [] {

@@ -55,7 +55,7 @@ def _onnx_bytes_of_module(module, example_input):
 
 
 def compile(model, example_input=None, *, target="cpu", precision="fp32",
-            memory_budget=None):
+            memory_budget=None, recompute="auto"):
     """Compiles `model` into a Plan.
 
     model: a path to an ONNX file, the bytes of one, or a torch.nn.Module
@@ -63,9 +63,13 @@ def compile(model, example_input=None, *, target="cpu", precision="fp32",
     `example_input`). target: a backend of this build (sstep.backends()).
     precision: the storage type of the cuda target's blocks, "fp32",
     "fp16" or "bf16" (the cpu and reference targets compute in fp32).
-    memory_budget: the default of Plan.run. Raises ModelError naming the
-    node and op of a model that cannot be compiled.
+    memory_budget: the default of Plan.run. recompute: which images
+    stored between stages are computed again where read instead ("auto":
+    where cheaper, "always", "never"; sstep-compile --recompute). Raises
+    ModelError naming the node and op of a model that cannot be compiled.
     """
+    if recompute not in ("auto", "always", "never"):
+        raise ValueError("recompute '%s': auto, always or never" % recompute)
     if precision not in ("fp32", "fp16", "bf16"):
         raise ValueError("precision '%s': fp32, fp16 or bf16" % precision)
     if precision != "fp32" and target != "cuda":
@@ -79,13 +83,13 @@ def compile(model, example_input=None, *, target="cpu", precision="fp32",
     else:
         data = _onnx_bytes_of_module(model, example_input)
     if data is None:
-        plan = _compile_onnx(path, target, precision)
+        plan = _compile_onnx(path, target, precision, recompute)
     else:
         fd, path = tempfile.mkstemp(suffix=".onnx")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
-            plan = _compile_onnx(path, target, precision)
+            plan = _compile_onnx(path, target, precision, recompute)
         finally:
             os.unlink(path)
     if memory_budget is not None:

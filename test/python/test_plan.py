@@ -233,3 +233,24 @@ def test_stored_images_on_disk_equal_memory_and_torch(tmp_path):
         plan.run(image, tile=24, store="ssd")
     with pytest.raises(sstep.Error, match="scratch folder .*missing"):
         plan.run(image, tile=24, store="disk", scratch=tmp_path / "missing")
+
+
+def test_recompute_policy_chooses_what_is_stored():
+    net = SqueezeExcite().eval()
+    image = np.random.default_rng(5).standard_normal(
+        (1, 3, 57, 49)).astype(np.float32)
+    stats = {}
+    outputs = {}
+    for policy in ("never", "always"):
+        plan = sstep.compile(net, torch.from_numpy(image), recompute=policy)
+        stats[policy] = {}
+        outputs[policy] = plan.run(image, tile=20, stats=stats[policy])
+    # "always" computes the first stage's image again where the later
+    # stages read it: one image fewer stored, the same outputs.
+    assert stats["never"]["recomputed_values"] == []
+    assert len(stats["always"]["recomputed_values"]) > 0
+    assert (len(stats["always"]["stored_values"])
+            < len(stats["never"]["stored_values"]))
+    assert np.array_equal(outputs["always"], outputs["never"])
+    with pytest.raises(ValueError, match="recompute 'sometimes'"):
+        sstep.compile(net, torch.from_numpy(image), recompute="sometimes")

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tools/sstep-run/CompileInMemory.h"
 #include "compiler/CudaCodegen/GenerateCuda.h"
 #include "compiler/Pipeline/Pipeline.h"
 #include "runtime/core/BufferPool.h"
@@ -15,6 +16,7 @@
 #include <exception>
 #include <malloc.h>
 #include <stdexcept>
+#include <type_traits>
 
 /// The loader's buffer pool becomes this module's (it links its own copy
 /// of the runtime core): tensors the compiler makes and frees serve the
@@ -25,13 +27,19 @@ sstepAdoptBufferPool(sstep::BufferPool *pool) {
 }
 
 extern "C" __attribute__((visibility("default"))) bool
-sstepCompileInMemory(const std::string &path, const std::string &backend,
-                     const std::string &precision, sstep::Program *program,
-                     std::string *error) {
+sstepCompileInMemory(const std::string &path,
+                     const sstep::InMemoryCompileOptions &given,
+                     sstep::Program *program, std::string *error) {
   using namespace sstep;
+  const std::string &backend = given.backend, &precision = given.precision;
   PipelineOptions options;
   options.toolName = "sstep-run";
   try {
+    if (given.recompute != "auto" && given.recompute != "always" &&
+        given.recompute != "never")
+      throw std::invalid_argument("recompute '" + given.recompute +
+                                  "': auto, always or never");
+    options.recompute = given.recompute;
     if (precision != "fp32" && precision != "fp16" && precision != "bf16")
       throw std::invalid_argument("precision '" + precision +
                                   "': fp32, fp16 or bf16");
@@ -60,3 +68,7 @@ sstepCompileInMemory(const std::string &path, const std::string &backend,
   }
   return false;
 }
+
+// The loaders call through CompileInMemoryFn: the definition must match it.
+static_assert(
+    std::is_same_v<decltype(&sstepCompileInMemory), sstep::CompileInMemoryFn>);

@@ -9,21 +9,19 @@
 
 #include "runtime/core/BufferPool.h"
 #include "runtime/core/PlanFile.h"
+#include "tools/sstep-run/CompileInMemory.h"
 #include "tools/sstep-run/LoadProgram.h"
 #include "tools/sstep-run/Modules.h"
 
 namespace sstep {
 namespace {
 
-using CompileFn = bool (*)(const std::string &, const std::string &,
-                           const std::string &, Program *, std::string *);
-
 /// The compiler module's entry point, or null when there is none. The
 /// module allocates from this binary's buffer pool (BufferPool.h).
-CompileFn compilerModule() {
+CompileInMemoryFn compilerModule() {
   if (void *adopt = moduleSymbol(SSTEP_COMPILER_MODULE, "sstepAdoptBufferPool"))
     reinterpret_cast<void (*)(BufferPool *)>(adopt)(&BufferPool::process());
-  return reinterpret_cast<CompileFn>(
+  return reinterpret_cast<CompileInMemoryFn>(
       moduleSymbol(SSTEP_COMPILER_MODULE, "sstepCompileInMemory"));
 }
 
@@ -34,7 +32,7 @@ Program loadProgram(const std::string &path, PlanInfo *info,
   // By content, not by name: a plan renamed .onnx is still a plan.
   if (isPlanFile(path))
     return readPlan(path, info);
-  CompileFn compile = compilerModule();
+  CompileInMemoryFn compile = compilerModule();
   if (!compile)
     throw BadModel(path + ": not a plan, and this sstep-run was built without "
                           "the compiler: compile the model with sstep-compile "
@@ -42,7 +40,9 @@ Program loadProgram(const std::string &path, PlanInfo *info,
                           "plan");
   Program program;
   std::string error;
-  if (!compile(path, backend, "fp32", &program, &error))
+  InMemoryCompileOptions options;
+  options.backend = backend;
+  if (!compile(path, options, &program, &error))
     throw BadModel(error);
   return program;
 }
