@@ -318,13 +318,14 @@ int runCohort(const Args &args, const std::vector<std::string> &positional,
 }
 
 int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
-  Args args(argv, {"help", "tissue-mask", "quiet", "plan-info"},
-            {"o",         "input",        "output",       "backend",
-             "tile",      "tile-rows",    "threads",      "memory-budget",
-             "store",     "scratch",      "stats",        "level",
-             "normalize", "output-scale", "background",   "compression",
-             "patches",   "patch-stride", "patch-layout", "min-tissue",
-             "cohort",    "max-attempts", "mask"});
+  Args args(
+      argv, {"help", "tissue-mask", "quiet", "plan-info"},
+      {"o",         "input",        "output",       "backend",
+       "tile",      "tile-rows",    "threads",      "memory-budget",
+       "store",     "scratch",      "stats",        "level",
+       "normalize", "output-scale", "background",   "compression",
+       "patches",   "patch-stride", "patch-layout", "min-tissue",
+       "cohort",    "max-attempts", "mask",         "checkpoint-seconds"});
   if (args.has("help")) {
     std::cout << usageOf(spec);
     return 0;

@@ -85,6 +85,14 @@ pipeline::SlideRunOptions slideOptions(const SlideCall &call) {
     o.stopAfterTiles = std::atoll(stop);
   if (const char *every = std::getenv("SSTEP_TEST_CHECKPOINT_SECONDS"))
     o.checkpointSeconds = std::atof(every);
+  if (args.has("checkpoint-seconds")) {
+    double every = tool::parseDouble("--checkpoint-seconds",
+                                     args.get("checkpoint-seconds"));
+    if (!(every >= 0))
+      throw UsageError("--checkpoint-seconds must be 0 or more, got " +
+                       args.get("checkpoint-seconds"));
+    o.checkpointSeconds = every;
+  }
   if (args.has("output-scale")) {
     double scale =
         tool::parseDouble("--output-scale", args.get("output-scale"));
