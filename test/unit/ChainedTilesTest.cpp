@@ -231,13 +231,10 @@ TEST_CASE("chained cpu tiles equal the reference on random networks",
   std::mt19937 rng(20261123);
   int64_t keptBlocks = 0, priming = 0;
   for (uint32_t seed = 1; seed <= 100; ++seed) {
-    std::array<int64_t, 2> image{
-        std::uniform_int_distribution<int64_t>(5, 40)(rng),
-        std::uniform_int_distribution<int64_t>(5, 40)(rng)};
-    int64_t channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
-    test::RandomNet net(seed + 1000, image, channels);
-    std::string text =
-        net.build(std::uniform_int_distribution<int>(3, 10)(rng));
+    test::RandomCase c = test::randomTilingCase(rng, seed + 1000);
+    const std::array<int64_t, 2> &image = c.image;
+    const int64_t channels = c.channels;
+    const std::string &text = c.text;
     Program program = compileProgram(text);
     Tensor x = randomImage(rng, channels, image[0], image[1]);
     std::vector<Tensor> whole = reference::run(program, {x});

@@ -66,13 +66,10 @@ void checkEdges(const Program &program, const Tensor &x,
 TEST_CASE("cpu backend equals the reference on random networks", "[cpu]") {
   std::mt19937 rng(20261124);
   for (uint32_t seed = 1; seed <= 120; ++seed) {
-    std::array<int64_t, 2> image{
-        std::uniform_int_distribution<int64_t>(5, 40)(rng),
-        std::uniform_int_distribution<int64_t>(5, 40)(rng)};
-    int64_t channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
-    test::RandomNet net(seed, image, channels);
-    std::string text =
-        net.build(std::uniform_int_distribution<int>(3, 10)(rng));
+    test::RandomCase c = test::randomTilingCase(rng, seed);
+    const std::array<int64_t, 2> &image = c.image;
+    const int64_t channels = c.channels;
+    const std::string &text = c.text;
     INFO("seed " << seed << ", image " << image[0] << "x" << image[1] << "\n"
                  << text);
     Program program = compileProgram(text);

@@ -400,14 +400,21 @@ RandomCase randomTrainableCase(std::mt19937 &rng, uint32_t seed) {
   return c;
 }
 
-RandomCase randomCase(std::mt19937 &rng, uint32_t seed, int64_t maxChannels) {
+RandomCase randomCase(std::mt19937 &rng, uint32_t seed, const CaseRanges &r) {
   RandomCase c;
-  c.image = {std::uniform_int_distribution<int64_t>(6, 40)(rng),
-             std::uniform_int_distribution<int64_t>(6, 40)(rng)};
-  c.channels = std::uniform_int_distribution<int64_t>(1, maxChannels)(rng);
+  c.image = {std::uniform_int_distribution<int64_t>(r.minSide, r.maxSide)(rng),
+             std::uniform_int_distribution<int64_t>(r.minSide, r.maxSide)(rng)};
+  c.channels = std::uniform_int_distribution<int64_t>(1, r.maxChannels)(rng);
   RandomNet net(seed, c.image, c.channels);
-  c.text = net.build(std::uniform_int_distribution<int>(4, 10)(rng));
+  c.text =
+      net.build(std::uniform_int_distribution<int>(r.minOps, r.maxOps)(rng));
   return c;
+}
+
+RandomCase randomCase(std::mt19937 &rng, uint32_t seed, int64_t maxChannels) {
+  CaseRanges ranges;
+  ranges.maxChannels = maxChannels;
+  return randomCase(rng, seed, ranges);
 }
 
 } // namespace sstep::test

@@ -35,11 +35,27 @@ struct RandomCase {
 /// the backward pass's property tests' case.
 RandomCase randomTrainableCase(std::mt19937 &rng, uint32_t seed);
 
-/// A random network of 4 to 10 ops of any kind (squeeze-and-excitation
-/// blocks and instance norms cut it into stages) on an image of 6 to 40
-/// pixels a side and 1 to `maxChannels` channels, drawn from `rng` in that
-/// order (the ops from `seed`): the stored-values and checkpoint tests' case.
+/// The ranges randomCase draws from.
+struct CaseRanges {
+  int64_t minSide = 6, maxSide = 40;
+  int64_t maxChannels = 3;
+  int minOps = 4, maxOps = 10;
+};
+
+/// A random network of `minOps` to `maxOps` ops of any kind
+/// (squeeze-and-excitation blocks and instance norms cut it into stages) on
+/// an image of `minSide` to `maxSide` pixels a side and 1 to `maxChannels`
+/// channels, drawn from `rng` in that order (the ops from `seed`).
+RandomCase randomCase(std::mt19937 &rng, uint32_t seed,
+                      const CaseRanges &ranges);
+/// The stored-values and checkpoint tests' case: the default ranges with
+/// up to `maxChannels` channels.
 RandomCase randomCase(std::mt19937 &rng, uint32_t seed, int64_t maxChannels);
+/// The tiling property tests' case: 5 to 40 pixels a side, 1 to 3
+/// channels, 3 to 10 ops.
+inline RandomCase randomTilingCase(std::mt19937 &rng, uint32_t seed) {
+  return randomCase(rng, seed, CaseRanges{5, 40, 3, 3, 10});
+}
 
 class RandomNet {
 public:
