@@ -273,8 +273,13 @@ py::dict runSlide(Plan &plan, const std::string &slidePath,
       report.seconds > 0 ? double(report.level[0]) * double(report.level[1]) /
                                1e6 / report.seconds
                          : 0.0;
-  stats["predicted_tile_bytes"] = report.stats.predicted.tileBytes;
+  const plan::MemoryPrediction &predicted = report.stats.predicted;
+  stats["predicted_tile_bytes"] = predicted.tileBytes;
   stats["measured_tile_bytes"] = report.stats.peakTileBytes;
+  stats["weight_bytes"] = predicted.weightBytes;
+  stats["predicted_stream_bytes"] = predicted.streamBytes;
+  stats["predicted_finish_bytes"] = predicted.finishBytes;
+  stats["predicted_peak_bytes"] = predicted.workingSet();
   storedStats(stats, program, report.stats);
   py::dict small;
   for (size_t i = 0; i < report.outputs.size(); ++i)

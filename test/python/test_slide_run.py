@@ -33,6 +33,25 @@ def test_run_slide_equals_sstep_run(onnx_path, slide_path, tmp_path):
     assert stats["predicted_tile_bytes"] == stats["measured_tile_bytes"]
 
 
+def test_run_slide_counts_its_outputs_in_the_budget(onnx_path, slide_path,
+                                                     tmp_path):
+    plan = sstep.compile(onnx_path)
+    budget = 64 << 20
+    stats = plan.run_slide(slide_path, str(tmp_path / "out.tif"),
+                           memory_budget=budget)
+    # A float TIFF: its encoder's tiles while tiles run, its pyramid after.
+    assert stats["predicted_stream_bytes"] > 0
+    assert stats["predicted_finish_bytes"] > 0
+    assert stats["predicted_peak_bytes"] == stats["weight_bytes"] + max(
+        stats["predicted_tile_bytes"] + stats["predicted_stream_bytes"],
+        stats["predicted_finish_bytes"])
+    assert stats["predicted_peak_bytes"] <= budget
+    with pytest.raises(sstep.BudgetError, match="writing the outputs"):
+        plan.run_slide(slide_path, str(tmp_path / "small.tif"),
+                       memory_budget=stats["predicted_finish_bytes"] // 2)
+    assert not (tmp_path / "small.tif").exists()
+
+
 def test_run_slide_releases_the_gil(onnx_path, slide_path, tmp_path):
     plan = sstep.compile(onnx_path)
     assert ticks_during(lambda: plan.run_slide(
