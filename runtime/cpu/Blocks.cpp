@@ -15,6 +15,21 @@ memory scratchMemory(Device &device, const memory::desc &desc) {
   return memory(desc, device.engine, buffer.get());
 }
 
+dnnl::primitive_attr userScratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void execute(Device &device, const dnnl::primitive &prim,
+             std::unordered_map<int, memory> args) {
+  const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(
+      prim.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  if (md && dnnl_memory_desc_get_size(md) > 0)
+    args[DNNL_ARG_SCRATCHPAD] = scratchMemory(device, memory::desc(*md));
+  prim.execute(device.stream, args);
+}
+
 void reorder(Device &device, const memory &from, const memory &to) {
   device.primitives.reorder(device.engine, from.get_desc(), to.get_desc())
       .execute(device.stream, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});

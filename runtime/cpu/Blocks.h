@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace sstep::cpu {
@@ -56,6 +57,17 @@ Block newBlock(Device &device, const Region &region, const memory::desc &desc);
 
 /// Memory in layout `desc` from the pool, kept in `device.scratch`.
 memory scratchMemory(Device &device, const memory::desc &desc);
+
+/// Attributes whose scratchpad the caller passes (execute below). oneDNN's
+/// own is allocated with each primitive and lives as long as the cache keeps
+/// the primitive, so it grew with the strip's width times the primitives
+/// cached, outside the budget: a U-Net's concatenations on 4096-wide strips
+/// held 16 MiB over six. Passed from the pool, one step's lives at a time.
+dnnl::primitive_attr userScratchpad();
+/// Runs `prim` (made with userScratchpad()) on `args` and the scratchpad it
+/// asks for, from the pool until the step ends.
+void execute(Device &device, const dnnl::primitive &prim,
+             std::unordered_map<int, memory> args);
 
 /// Copies `from` into `to` (another layout, or a sub-memory view) by a
 /// cached reorder.

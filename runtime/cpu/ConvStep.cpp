@@ -145,7 +145,7 @@ Block CpuBackend::runConv(const Step &step) {
   const Primitive &prim = device.primitives.get(key, [&] {
     memory::desc bias =
         hasBias ? memory::desc({o}, dt::f32, tag::x) : memory::desc();
-    dnnl::primitive_attr attr;
+    dnnl::primitive_attr attr = userScratchpad();
     attr.set_post_ops(ops);
     auto make = [&](memory::format_tag src, memory::format_tag out) {
       dnnl::convolution_forward::desc d(
@@ -205,7 +205,7 @@ Block CpuBackend::runConv(const Step &step) {
   }
   args[DNNL_ARG_DST] = result.mem;
   try {
-    prim.primitive.execute(device.stream, args);
+    execute(device, prim.primitive, args);
   } catch (...) {
     // Refused before it wrote: the residual is as it was.
     if (taken)

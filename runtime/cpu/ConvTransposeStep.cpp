@@ -76,7 +76,8 @@ Block CpuBackend::runConvTranspose(const Node &node) {
                                         memory::desc(wdims, dt::f32, tag::any),
                                         bias, tileDst, strides, dilates, padL,
                                         padR);
-    dnnl::deconvolution_forward::primitive_desc pd(d, device.engine);
+    dnnl::deconvolution_forward::primitive_desc pd(d, userScratchpad(),
+                                                   device.engine);
     return Primitive{dnnl::deconvolution_forward(pd), pd.src_desc(),
                      pd.weights_desc(), pd.dst_desc()};
   });
@@ -90,7 +91,7 @@ Block CpuBackend::runConvTranspose(const Node &node) {
     args[DNNL_ARG_BIAS] = biasOf(id, oc);
   Block result = newBlock(device, out, prim.dst);
   args[DNNL_ARG_DST] = result.mem;
-  prim.primitive.execute(device.stream, args);
+  execute(device, prim.primitive, args);
   ++count.dnnlNodes;
   return result;
 }

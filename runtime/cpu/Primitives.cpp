@@ -70,13 +70,14 @@ Block CpuBackend::runPool(const Node &node) {
     dnnl::pooling_v2_forward::desc d(
         prop_kind::forward_inference, alg, src, to, {strides[0], strides[1]},
         {kernel[0], kernel[1]}, {0, 0}, padL, padR);
-    dnnl::pooling_v2_forward::primitive_desc pd(d, device.engine);
+    dnnl::pooling_v2_forward::primitive_desc pd(d, userScratchpad(),
+                                                device.engine);
     return Primitive{dnnl::pooling_v2_forward(pd), src, {}, to};
   });
   Block result = newBlock(device, out, prim.dst);
-  prim.primitive.execute(
-      device.stream, {{DNNL_ARG_SRC, extract(device, input, reads, prim.src)},
-                      {DNNL_ARG_DST, result.mem}});
+  execute(device, prim.primitive,
+          {{DNNL_ARG_SRC, extract(device, input, reads, prim.src)},
+           {DNNL_ARG_DST, result.mem}});
   ++count.dnnlNodes;
   return result;
 }
@@ -106,16 +107,16 @@ Block CpuBackend::runEltwise(const Node &node, const Eltwise &e) {
   const Primitive &prim = device.primitives.get(key, [&] {
     dnnl::eltwise_forward::desc d(prop_kind::forward_inference, e.algorithm,
                                   run, e.alpha, e.beta);
-    dnnl::eltwise_forward::primitive_desc pd(d, device.engine);
+    dnnl::eltwise_forward::primitive_desc pd(d, userScratchpad(),
+                                             device.engine);
     return Primitive{dnnl::eltwise_forward(pd), run, {}, run};
   });
   Block result = newBlock(device, out, desc);
   memory src = extract(device, input, out, desc);
-  prim.primitive.execute(
-      device.stream,
-      {{DNNL_ARG_SRC, memory(run, device.engine, src.get_data_handle())},
-       {DNNL_ARG_DST,
-        memory(run, device.engine, result.mem.get_data_handle())}});
+  execute(device, prim.primitive,
+          {{DNNL_ARG_SRC, memory(run, device.engine, src.get_data_handle())},
+           {DNNL_ARG_DST,
+            memory(run, device.engine, result.mem.get_data_handle())}});
   if (padded) {
     device.stream.wait();
     zeroChannelPadding(result.mem);
@@ -192,13 +193,14 @@ Block CpuBackend::runBinary(const Node &node) {
                                                                   : "plain");
   const Primitive &prim = device.primitives.get(key, [&] {
     dnnl::binary::desc d(alg, srcs[0].get_desc(), src1, to);
-    dnnl::binary::primitive_desc pd(d, device.engine);
+    dnnl::binary::primitive_desc pd(d, userScratchpad(), device.engine);
     return Primitive{dnnl::binary(pd), to, {}, to};
   });
   Block result = newBlock(device, out, to);
-  prim.primitive.execute(device.stream, {{DNNL_ARG_SRC_0, srcs[0]},
-                                         {DNNL_ARG_SRC_1, srcs[1]},
-                                         {DNNL_ARG_DST, result.mem}});
+  execute(device, prim.primitive,
+          {{DNNL_ARG_SRC_0, srcs[0]},
+           {DNNL_ARG_SRC_1, srcs[1]},
+           {DNNL_ARG_DST, result.mem}});
   ++count.dnnlNodes;
   return result;
 }
@@ -228,14 +230,15 @@ Block CpuBackend::runConcat(const Node &node) {
   for (const auto &d : descs)
     key += descKey(d) + "|";
   const Primitive &prim = device.primitives.get(key, [&] {
-    dnnl::concat::primitive_desc pd(to, 1, descs, device.engine);
+    dnnl::concat::primitive_desc pd(to, 1, descs, device.engine,
+                                    userScratchpad());
     return Primitive{dnnl::concat(pd), {}, {}, to};
   });
   Block result = newBlock(device, out, to);
   std::unordered_map<int, memory> args{{DNNL_ARG_DST, result.mem}};
   for (size_t i = 0; i < srcs.size(); ++i)
     args[DNNL_ARG_MULTIPLE_SRC + int(i)] = srcs[i];
-  prim.primitive.execute(device.stream, args);
+  execute(device, prim.primitive, args);
   ++count.dnnlNodes;
   return result;
 }
