@@ -77,6 +77,7 @@ dnnl::convolution_forward::primitive_desc forwardDesc(const ConvShape &s,
   return {{prop_kind::forward_training, algorithm::convolution_direct,
            s.any(s.src), s.any(s.weights), bias, s.any(s.dst), s.strides,
            s.dilates, s.padL, s.padR},
+          userScratchpad(),
           e};
 }
 
@@ -189,7 +190,7 @@ Tensor ConvGrad::forward(const Node &node, const Program &program,
     if (s->hasBias)
       args[DNNL_ARG_BIAS] =
           wrap(device, s->bias, tag::x, wholeOf(node.operands[2]).data.data());
-    prim.primitive.execute(device.stream, args);
+    execute(device, prim.primitive, args);
     const Region &result = w.compute[node.results[0]];
     Tensor out = toPlain(device, args[DNNL_ARG_DST], result, result);
     device.stream.wait();
@@ -219,7 +220,7 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
       dnnl::convolution_backward_data::primitive_desc pd(
           {algorithm::convolution_direct, s->any(s->src), s->any(s->weights),
            s->any(s->dst), s->strides, s->dilates, s->padL, s->padR},
-          device.engine, hint);
+          userScratchpad(), device.engine, hint);
       return Primitive{dnnl::convolution_backward_data(pd), pd.diff_src_desc(),
                        pd.weights_desc(), pd.diff_dst_desc()};
     });
@@ -230,7 +231,7 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
       dnnl::convolution_backward_weights::primitive_desc pd(
           {algorithm::convolution_direct, s->any(s->src), s->any(s->weights),
            bias, s->any(s->dst), s->strides, s->dilates, s->padL, s->padR},
-          device.engine, hint);
+          userScratchpad(), device.engine, hint);
       return Primitive{dnnl::convolution_backward_weights(pd), pd.src_desc(),
                        pd.diff_weights_desc(), pd.diff_dst_desc()};
     });
@@ -245,8 +246,8 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
     };
     if (a.wanted[0]) {
       memory dx = scratchMemory(device, data.src);
-      data.primitive.execute(
-          device.stream,
+      execute(
+          device, data.primitive,
           {{DNNL_ARG_DIFF_DST, dyIn(data.dst)},
            {DNNL_ARG_WEIGHTS, inLayout(device,
                                        wrap(device, s->weights, s->weightTag,
@@ -269,7 +270,7 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
       if (s->hasBias)
         args[DNNL_ARG_DIFF_BIAS] =
             wrap(device, s->bias, tag::x, db.data.data());
-      weights.primitive.execute(device.stream, args);
+      execute(device, weights.primitive, args);
       if (a.wanted[1]) {
         Tensor plainW(a.in[1]->shape);
         memory user =
