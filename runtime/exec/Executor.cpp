@@ -2,25 +2,15 @@
 
 #include "runtime/exec/Executor.h"
 #include "runtime/core/RuntimeError.h"
-#include "runtime/exec/Reducer.h"
-#include "runtime/exec/ScratchImage.h"
-#include "runtime/exec/TileOrder.h"
+#include "runtime/exec/Run.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <deque>
 #include <limits>
 
 namespace sstep::exec {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 void checkShape(const ValueInfo &info, const Shape &shape) {
   bool fits = info.shape.size() == shape.size();
@@ -32,202 +22,9 @@ void checkShape(const ValueInfo &info, const Shape &shape) {
                        formatShape(info.shape));
 }
 
-class Run : public TileContext {
-public:
-  Run(const Program &program, const plan::ExecutionPlan &plan, Backend &backend,
-      const Options &options, Stats &stats)
-      : program(program), plan(plan), backend(backend), options(options),
-        stats(stats), stages(plan.stages) {}
+} // namespace
 
-  std::vector<Tensor> run(std::vector<Tensor> inputs);
-
-  Tensor load(int value, const Region &region) override;
-  const Tensor &whole(int value) override;
-  void sink(int value, Tensor block) override;
-
-private:
-  void bindInputs(std::vector<Tensor> &inputs);
-  /// Routes sink `v`'s block of a completed tile with windows `w` of
-  /// `stage` to stored values, reductions and streamed outputs.
-  void route(const plan::Stage &stage, const plan::TileWindows &w, int v,
-             const Tensor &block);
-  /// A job for a tile with windows `w`, its blocks from outside the stage
-  /// loaded.
-  std::unique_ptr<TileJob> jobFor(const plan::Stage &stage,
-                                  const std::vector<int> &blockInputs,
-                                  const plan::TileWindows &w);
-  void runStage(int index);
-  /// A stage a resumed run finds done: its tiles are reported resumed.
-  void skipStage(int index);
-  /// Takes up where the checkpoint found in options.checkpoints stood.
-  void restore(const Checkpoints &checkpoints);
-  /// Saves a checkpoint: `stage`'s first `tilesDone` tiles are done, and
-  /// with `values`, its global nodes have just run.
-  void checkpoint(int stage, int64_t tilesDone, bool values);
-  /// Whether tile `position` (in run order) of stage `index` was done by
-  /// the run that saved the checkpoint this one resumed from.
-  bool doneBefore(int index, int64_t position) const {
-    return index < resumeStage ||
-           (index == resumeStage && position < resumeTiles);
-  }
-  void runTiles(int index, const plan::StageTiling &tiling,
-                const plan::StageSchedule &schedule);
-  void runOnce(int id);
-  void store(int v, Tensor t);
-  /// Pastes a tile's owned block of stored image `v` in memory or on disk.
-  void keep(int v, const Tensor &block, const Region &computed,
-            const Region &owned);
-  /// Drops the stored values no stage after `index` reads.
-  void release(int index);
-  /// Closes value `v`'s scratch file, if any, counting its bytes.
-  void closeScratch(size_t v);
-  /// Updates the peaks of stored bytes, after an image was allocated.
-  void countStored();
-  std::vector<Region> sourceReads(int index, const plan::Stage &stage,
-                                  const plan::StageTiling &tiling);
-  TileOrder orderOf(const plan::StageTiling &tiling) const;
-  void stream(size_t output, const Region &region, const Tensor &block);
-
-  const Program &program;
-  const plan::ExecutionPlan &plan;
-  Backend &backend;
-  const Options &options;
-  Stats &stats;
-  const plan::Stages &stages;
-  std::vector<Tensor> stored;
-  /// The stored images the plan puts on disk, once their first block came.
-  std::vector<std::unique_ptr<ScratchImage>> onDisk;
-  plan::Sizes sizes;
-  /// Per value: the source it streams from, the outputs it streams to,
-  /// and whether a node outside its tile group reads it.
-  std::vector<InputSource *> source;
-  std::vector<std::vector<size_t>> streamedAs;
-  std::vector<bool> readWhole;
-  std::vector<bool> begun;
-  std::map<int, Reducer> reducers;
-  int64_t sequence = 0;
-  /// Where the checkpoint resumed from stood (-1: not resumed).
-  int resumeStage = -1;
-  int64_t resumeTiles = 0;
-  std::map<int, Reducer::State> resumeReductions;
-};
-
-const Tensor &Run::whole(int v) {
-  if (program.constants.contains(v))
-    return program.constants.get(v);
-  if (source[v])
-    throw RuntimeError("internal error: streamed input '" +
-                       program.values[v].name + "' is read whole");
-  if (plan.storage.onDisk(v))
-    throw RuntimeError("internal error: '" + program.values[v].name +
-                       "', stored on disk, is read whole");
-  return stored[v];
-}
-
-Tensor Run::load(int v, const Region &region) {
-  if (source[v]) {
-    auto start = Clock::now();
-    Tensor t = source[v]->read(region);
-    stats.readSeconds += since(start);
-    if (t.rank() != 4 || t.dim(2) != region.axes[0].size() ||
-        t.dim(3) != region.axes[1].size())
-      throw RuntimeError("the source of '" + program.values[v].name +
-                         "' returned " + formatShape(t.shape) + " for " +
-                         formatRegion(region));
-    return t;
-  }
-  if (plan.storage.onDisk(v)) {
-    if (!onDisk[v] || !Region::whole(sizes[v]).contains(region))
-      throw RuntimeError("internal error: the tile reads " +
-                         formatRegion(region) + " of '" +
-                         program.values[v].name + "', not stored");
-    auto start = Clock::now();
-    Tensor t = onDisk[v]->read(region);
-    stats.readSeconds += since(start);
-    return t;
-  }
-  const Tensor &all = whole(v);
-  Region image = Region::whole(sizes[v]);
-  if (numElements(all.shape) == 0 || all.rank() != 4 || !image.contains(region))
-    throw RuntimeError("internal error: the tile reads " +
-                       formatRegion(region) + " of '" + program.values[v].name +
-                       "', which holds " + formatShape(all.shape));
-  return crop(all, image, region);
-}
-
-void Run::store(int v, Tensor t) {
-  if (t.rank() == 4)
-    sizes[v] = {t.dim(2), t.dim(3)};
-  stored[v] = std::move(t);
-  countStored();
-}
-
-std::string scratchFolderOf(const Options &options) {
-  if (!options.scratchFolder.empty())
-    return options.scratchFolder;
-  const char *tmp = std::getenv("TMPDIR");
-  return tmp && *tmp ? tmp : "/tmp";
-}
-
-void Run::keep(int v, const Tensor &block, const Region &computed,
-               const Region &owned) {
-  if (plan.storage.onDisk(v)) {
-    auto start = Clock::now();
-    // Tiles as wide as the image write planar ranges without a copy;
-    // narrower ones a row of all channels at a time (ScratchImage.h).
-    if (!onDisk[v]) {
-      Shape shape{block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]};
-      bool interleaved = owned.axes[1].size() < sizes[v][1];
-      onDisk[v] = options.checkpoints
-                      ? std::make_unique<ScratchImage>(
-                            options.checkpoints->imagePath(v),
-                            program.values[v].name, shape, interleaved,
-                            /*reopen=*/false)
-                      : std::make_unique<ScratchImage>(scratchFolderOf(options),
-                                                       program.values[v].name,
-                                                       shape, interleaved);
-      countStored();
-    }
-    onDisk[v]->write(block, computed, owned);
-    stats.writeSeconds += since(start);
-    return;
-  }
-  Tensor &all = stored[v];
-  if (all.data.empty()) {
-    all = Tensor({block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]});
-    countStored();
-  }
-  paste(all, Region::whole(sizes[v]), block, computed, owned);
-}
-
-void Run::release(int index) {
-  const std::vector<int> &after = plan.storage.releaseAfter;
-  for (size_t v = 0; v < after.size(); ++v)
-    if (after[v] == index && !source[v]) {
-      stored[v] = Tensor();
-      closeScratch(v);
-    }
-}
-
-void Run::closeScratch(size_t v) {
-  if (!onDisk[v])
-    return;
-  stats.scratchWritten += onDisk[v]->bytesWritten();
-  stats.scratchRead += onDisk[v]->bytesRead();
-  onDisk[v].reset();
-}
-
-void Run::countStored() {
-  int64_t memory = 0, disk = 0;
-  for (size_t v = 0; v < stored.size(); ++v) {
-    if (stages.producer[v] >= 0)
-      memory += int64_t(stored[v].data.size() * sizeof(float));
-    if (onDisk[v])
-      disk += onDisk[v]->bytes();
-  }
-  stats.storedPeakBytes = std::max(stats.storedPeakBytes, memory);
-  stats.scratchPeakBytes = std::max(stats.scratchPeakBytes, disk);
-}
+namespace detail {
 
 void Run::stream(size_t output, const Region &region, const Tensor &block) {
   OutputSink *out = options.sinks.at(output);
@@ -496,70 +293,6 @@ void Run::runStage(int index) {
     runOnce(id);
 }
 
-void Run::skipStage(int index) {
-  plan::StageTiling tiling = plan.tiling(program, size_t(index), sizes);
-  stats.grids.push_back(tiling.grid());
-  orderOf(tiling).walk(
-      index, [](const TileId &, const plan::TileWindows &) { return false; },
-      [&](const TileOrder::Visit &t) {
-        ++stats.tilesSkipped;
-        ++stats.tilesResumed;
-        if (options.resumed)
-          options.resumed(t.id, *t.windows);
-        if (options.progress)
-          options.progress(t.id, false);
-      });
-}
-
-void Run::restore(const Checkpoints &checkpoints) {
-  const Checkpoint &c = *checkpoints.found();
-  auto check = [&](int v) {
-    if (v < 0 || size_t(v) >= program.values.size())
-      throw RuntimeError("checkpoint in " + checkpoints.folder() +
-                         " names value " + std::to_string(v) +
-                         ", which the model does not have");
-  };
-  for (auto &[v, t] : checkpoints.foundValues()) {
-    check(v);
-    store(v, std::move(t));
-  }
-  for (const auto &[v, image] : c.images) {
-    check(v);
-    onDisk[v] = std::make_unique<ScratchImage>(
-        checkpoints.imagePath(v), program.values[v].name, image.shape,
-        image.interleaved, /*reopen=*/true);
-  }
-  // The stages skipped size their tiles from values not restored.
-  plan::Sizes predicted = plan::predictSizes(program, stages, plan.input);
-  for (size_t v = 0; v < sizes.size(); ++v)
-    if (sizes[v][0] < 0)
-      sizes[v] = predicted[v];
-  resumeStage = c.stage;
-  resumeTiles = c.tilesDone;
-  resumeReductions = c.reductions;
-}
-
-void Run::checkpoint(int stage, int64_t tilesDone, bool values) {
-  Checkpoint c;
-  c.stage = stage;
-  c.tilesDone = tilesDone;
-  for (const auto &[id, reducer] : reducers)
-    c.reductions[id] = reducer.state();
-  for (size_t v = 0; v < onDisk.size(); ++v)
-    if (onDisk[v]) {
-      onDisk[v]->sync();
-      c.images[int(v)] = {onDisk[v]->shape(), onDisk[v]->interleaved()};
-    }
-  if (values) {
-    std::map<int, const Tensor *> held;
-    for (size_t v = 0; v < stored.size(); ++v)
-      if (!stored[v].data.empty() && !program.constants.contains(int(v)))
-        held[int(v)] = &stored[v];
-    options.checkpoints->saveValues(stage, held);
-  }
-  options.checkpoints->save(c);
-}
-
 void Run::bindInputs(std::vector<Tensor> &inputs) {
   if (inputs.size() != program.inputs.size())
     throw RuntimeError("the model takes " +
@@ -655,7 +388,7 @@ std::vector<Tensor> Run::run(std::vector<Tensor> inputs) {
   return outputs;
 }
 
-} // namespace
+} // namespace detail
 
 std::vector<Tensor> execute(const Program &program,
                             const plan::ExecutionPlan &plan, Backend &backend,
@@ -669,7 +402,7 @@ std::vector<Tensor> execute(const Program &program,
   into.tiles = plan.tiles;
   into.predicted = plan.memory;
   into.storage = plan.storage;
-  Run run(program, plan, backend, options, into);
+  detail::Run run(program, plan, backend, options, into);
   std::vector<Tensor> outputs = run.run(std::move(inputs));
   into.counters = backend.counters();
   into.opSeconds = backend.opSeconds();
