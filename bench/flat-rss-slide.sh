@@ -6,9 +6,10 @@
 # Prints each run's time, throughput, peak RSS (VmHWM of the whole
 # process), the tile set, the peak the planner predicted (what the budget
 # bounds: weights, tiles, stream buffers, output encoders), the RSS beyond
-# it (the fixed overhead: libraries' code, heap slack, JIT kernels) and the
-# scratch on disk at once, then whether the peaks are within ±10% of each
-# other.
+# it (the fixed overhead: libraries' code, heap slack, JIT kernels), the
+# part of it that is the buffer pool's pages resident beyond its peak in use
+# (fragmentation; cpu backend) and the scratch on disk at once, then whether
+# the peaks are within ±10% of each other.
 #
 # usage: bench/flat-rss-slide.sh [BUILD] [THREADS] [MODEL] [SIZES] [BUDGET] [STORE]
 #   defaults: build $(nproc) mobilenetv3-small-features "4096 16384 65536" 512MiB disk
@@ -29,8 +30,8 @@ trap 'rm -rf "$WORK"' EXIT
 PYTHONPATH=test/e2e $PY -c "import models; models.export('$MODEL', '$WORK/m.onnx')"
 "$BUILD/bin/sstep-compile" "$WORK/m.onnx" -o "$WORK/m.sstep"
 echo "$MODEL over synthetic slides, --memory-budget=$BUDGET --store=$STORE, $THREADS threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-printf '%-8s %10s %8s %11s %10s %14s %15s %15s %12s\n' size "make (s)" "run (s)" "MP/s" \
-  "RSS (MiB)" "tile set (MiB)" "predicted (MiB)" "overhead (MiB)" "scratch (MiB)"
+printf '%-8s %10s %8s %11s %10s %14s %15s %15s %11s %12s\n' size "make (s)" "run (s)" "MP/s" \
+  "RSS (MiB)" "tile set (MiB)" "predicted (MiB)" "overhead (MiB)" "pool (MiB)" "scratch (MiB)"
 for SIZE in $SIZES; do
   start=$(date +%s)
   "$BUILD/bin/sstep-slide" mkslide -o "$WORK/s.tif" --size "$SIZE,$SIZE" --tile 512 \
@@ -47,6 +48,7 @@ print(f"{size:<8} {made:>10} {s['seconds']:>8.1f} {s['megapixels_per_second']:>1
       f"{s['peak_rss_bytes'] / 2**20:>10.0f} {s['measured_tile_bytes'] / 2**20:>14.1f} "
       f"{s['predicted_peak_bytes'] / 2**20:>15.1f} "
       f"{(s['peak_rss_bytes'] - s['predicted_peak_bytes']) / 2**20:>15.1f} "
+      f"{(s.get('pool_resident_peak_bytes', 0) - s.get('pool_peak_bytes', 0)) / 2**20:>11.1f} "
       f"{s['scratch_peak_bytes'] / 2**20:>12.0f}")
 PY
 done

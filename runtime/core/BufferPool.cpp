@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <new>
 
 #include <sys/mman.h>
@@ -47,7 +49,7 @@ BufferPool &BufferPool::process() {
 
 void BufferPool::adoptProcessPool(BufferPool &pool) { adoptedPool() = &pool; }
 
-void *BufferPool::acquire(size_t bytes) {
+void *BufferPool::acquire(size_t bytes, Lifetime lifetime) {
   char *range = nullptr;
   size_t rangeBytes = 0;
   if (bytes < kPooledBytes) {
@@ -58,7 +60,8 @@ void *BufferPool::acquire(size_t bytes) {
   } else {
     rangeBytes = roundUp(bytes + kHeaderBytes, kPage);
     std::lock_guard<std::mutex> lock(mutex);
-    range = takeRange(rangeBytes);
+    range = lifetime == Lifetime::Lasting ? takeHighest(rangeBytes)
+                                          : takeRange(rangeBytes);
     usedBytes += rangeBytes;
     peakUsed = std::max(peakUsed, usedBytes);
   }
@@ -66,23 +69,114 @@ void *BufferPool::acquire(size_t bytes) {
   return range + kHeaderBytes;
 }
 
+void BufferPool::mapChunk(size_t bytes) {
+  size_t chunk = std::max(bytes, kChunkBytes);
+  void *p = mmap(nullptr, chunk, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    throw std::bad_alloc();
+  chunks.push_back({static_cast<char *>(p), chunk});
+  addFree(static_cast<char *>(p), chunk);
+}
+
 char *BufferPool::takeRange(size_t bytes) {
   auto fit = freeBySize.lower_bound({bytes, nullptr});
   if (fit == freeBySize.end()) {
-    size_t chunk = std::max(bytes, kChunkBytes);
-    void *p = mmap(nullptr, chunk, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-      throw std::bad_alloc();
-    chunks.push_back({static_cast<char *>(p), chunk});
-    addFree(static_cast<char *>(p), chunk);
+    mapChunk(bytes);
     fit = freeBySize.lower_bound({bytes, nullptr});
   }
-  auto [size, range] = *fit;
+  // Fewest fresh pages, then best fit (the set's order: size, address).
+  char *range = nullptr, *at = nullptr;
+  size_t size = 0, fresh = SIZE_MAX;
+  for (auto it = fit; it != freeBySize.end() && fresh > 0; ++it) {
+    auto [candidateSize, candidate] = *it;
+    char *back = candidate + candidateSize - bytes;
+    for (char *place : {candidate, back}) {
+      size_t f = untouched(place, bytes);
+      if (f < fresh) {
+        fresh = f;
+        range = candidate;
+        size = candidateSize;
+        at = place;
+      }
+    }
+  }
   removeFree(range, size);
-  if (size > bytes)
-    addFree(range + bytes, size - bytes);
-  return range;
+  if (at > range)
+    addFree(range, size_t(at - range));
+  if (at + bytes < range + size)
+    addFree(at + bytes, size_t(range + size - (at + bytes)));
+  markTouched(at, bytes);
+  return at;
+}
+
+char *BufferPool::takeHighest(size_t bytes) {
+  // Not the fewest fresh pages here: those are often among a tile's freed
+  // blocks, which a lasting buffer would split for the next tile.
+  for (auto it = freeByAddress.rbegin(); it != freeByAddress.rend(); ++it) {
+    auto [range, size] = *it;
+    if (size < bytes)
+      continue;
+    removeFree(range, size);
+    if (size > bytes)
+      addFree(range, size - bytes);
+    char *at = range + size - bytes;
+    markTouched(at, bytes);
+    if (!lowestLasting || at < lowestLasting)
+      lowestLasting = at;
+    return at;
+  }
+  mapChunk(bytes);
+  return takeHighest(bytes);
+}
+
+size_t BufferPool::untouched(char *at, size_t bytes) const {
+  char *end = at + bytes;
+  size_t covered = 0;
+  auto it = touched.upper_bound(at);
+  if (it != touched.begin())
+    --it;
+  for (; it != touched.end() && it->first < end; ++it)
+    if (it->second > at)
+      covered += size_t(std::min(end, it->second) - std::max(at, it->first));
+  return bytes - covered;
+}
+
+void BufferPool::markTouched(char *at, size_t bytes) {
+  char *lo = at, *hi = at + bytes;
+  // Merge with every touched range that overlaps or abuts [lo, hi).
+  auto it = touched.upper_bound(lo);
+  if (it != touched.begin() && std::prev(it)->second >= lo)
+    --it;
+  while (it != touched.end() && it->first <= hi) {
+    lo = std::min(lo, it->first);
+    hi = std::max(hi, it->second);
+    touchedBytes -= size_t(it->second - it->first);
+    it = touched.erase(it);
+  }
+  touched[lo] = hi;
+  touchedBytes += size_t(hi - lo);
+  touchedPeak = std::max(touchedPeak, touchedBytes);
+}
+
+void BufferPool::markReturned(char *at, size_t bytes) {
+  char *lo = at, *hi = at + bytes;
+  auto it = touched.upper_bound(lo);
+  if (it != touched.begin() && std::prev(it)->second > lo)
+    --it;
+  while (it != touched.end() && it->first < hi) {
+    auto [start, end] = *it;
+    touchedBytes -= size_t(end - start);
+    it = touched.erase(it);
+    if (start < lo) {
+      touched[start] = lo;
+      touchedBytes += size_t(lo - start);
+    }
+    if (end > hi) {
+      touched[hi] = end;
+      touchedBytes += size_t(end - hi);
+    }
+  }
 }
 
 void BufferPool::release(void *p) {
@@ -130,8 +224,9 @@ void BufferPool::removeFree(char *buffer, size_t bytes) {
   freeBySize.erase({bytes, buffer});
 }
 
-std::shared_ptr<void> BufferPool::take(size_t bytes) {
-  return std::shared_ptr<void>(acquire(bytes), [this](void *p) { release(p); });
+std::shared_ptr<void> BufferPool::take(size_t bytes, Lifetime lifetime) {
+  return std::shared_ptr<void>(acquire(bytes, lifetime),
+                               [this](void *p) { release(p); });
 }
 
 size_t BufferPool::peak() const {
@@ -149,20 +244,68 @@ size_t BufferPool::inUse() const {
   return usedBytes;
 }
 
+size_t BufferPool::residentBytes() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  return touchedBytes;
+}
+
+size_t BufferPool::residentPeak() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  return touchedPeak;
+}
+
+size_t BufferPool::returnLastingPages() {
+  std::lock_guard<std::mutex> lock(mutex);
+  size_t returned = 0;
+  if (!lowestLasting)
+    return 0;
+  for (auto [range, bytes] : freeByAddress) {
+    char *lo = std::max(range, lowestLasting), *hi = range + bytes;
+    if (hi <= lo)
+      continue;
+    // Whole pages: a free range's bounds are page-aligned, lowestLasting
+    // too.
+    if (madvise(lo, size_t(hi - lo), MADV_DONTNEED) == 0) {
+      returned += size_t(hi - lo);
+      markReturned(lo, size_t(hi - lo));
+    }
+  }
+  lowestLasting = nullptr;
+  return returned;
+}
+
 size_t BufferPool::returnFreePages() {
   std::lock_guard<std::mutex> lock(mutex);
   size_t returned = 0;
   // Free ranges start and end on page boundaries (ranges are whole pages).
   for (auto [range, bytes] : freeByAddress)
-    if (madvise(range, bytes, MADV_DONTNEED) == 0)
+    if (madvise(range, bytes, MADV_DONTNEED) == 0) {
       returned += bytes;
+      markReturned(range, bytes);
+    }
   return returned;
+}
+
+namespace {
+thread_local BufferPool::Lifetime threadLifetimeValue =
+    BufferPool::Lifetime::Tile;
+} // namespace
+
+BufferPool::LifetimeScope::LifetimeScope(Lifetime lifetime)
+    : before(threadLifetimeValue) {
+  threadLifetimeValue = lifetime;
+}
+
+BufferPool::LifetimeScope::~LifetimeScope() { threadLifetimeValue = before; }
+
+BufferPool::Lifetime BufferPool::threadLifetime() {
+  return threadLifetimeValue;
 }
 
 void *pooledAllocate(size_t bytes) {
   if (bytes < kPooledBytes)
     return ::operator new(bytes, std::align_val_t(64));
-  return BufferPool::process().acquire(bytes);
+  return BufferPool::process().acquire(bytes, BufferPool::threadLifetime());
 }
 
 void pooledFree(void *p, size_t bytes) {

@@ -4,8 +4,9 @@
 
 namespace sstep::cpu {
 
-Block newBlock(Device &device, const Region &region, const memory::desc &desc) {
-  std::shared_ptr<void> buffer = device.pool->take(desc.get_size());
+Block newBlock(Device &device, const Region &region, const memory::desc &desc,
+               BufferPool::Lifetime lifetime) {
+  std::shared_ptr<void> buffer = device.pool->take(desc.get_size(), lifetime);
   return Block{region, memory(desc, device.engine, buffer.get()), buffer};
 }
 
@@ -116,7 +117,7 @@ Block keepPart(Device &device, Block block, const Region &region) {
     return block;
   memory::desc desc =
       layoutLike(block.mem.get_desc(), dimsOf(block.dims(), region));
-  Block part = newBlock(device, region, desc);
+  Block part = newBlock(device, region, desc, BufferPool::Lifetime::Lasting);
   copyRegion(device, block, region, part.mem);
   return part;
 }

@@ -53,7 +53,8 @@ struct Block {
 };
 
 /// A block of `region` in layout `desc`, its memory from the device's pool.
-Block newBlock(Device &device, const Region &region, const memory::desc &desc);
+Block newBlock(Device &device, const Region &region, const memory::desc &desc,
+               BufferPool::Lifetime lifetime = BufferPool::Lifetime::Tile);
 
 /// Memory in layout `desc` from the pool, kept in `device.scratch`.
 memory scratchMemory(Device &device, const memory::desc &desc);

@@ -56,6 +56,7 @@ std::map<std::string, int64_t> CpuBackend::counters() const {
           {"weight_reads", count.weightReads},
           {"in_place_sums", count.inPlaceSums},
           {"pool_peak_bytes", int64_t(device.pool->peak())},
+          {"pool_resident_peak_bytes", int64_t(device.pool->residentPeak())},
           {"threads", threadsNow()}};
 }
 

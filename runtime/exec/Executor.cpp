@@ -1,6 +1,7 @@
 //===- Executor.cpp - Runs a partitioned Program stage by stage -----------===//
 
 #include "runtime/exec/Executor.h"
+#include "runtime/core/BufferPool.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/exec/Run.h"
 
@@ -29,6 +30,8 @@ namespace detail {
 void Run::stream(size_t output, const Region &region, const Tensor &block) {
   OutputSink *out = options.sinks.at(output);
   auto start = Clock::now();
+  // What a sink holds (bands, encoders) outlives the tile.
+  BufferPool::LifetimeScope later(BufferPool::Lifetime::Lasting);
   if (!begun[output]) {
     out->begin({block.dim(0), block.dim(1), sizes[program.outputs[output]][0],
                 sizes[program.outputs[output]][1]});
@@ -404,6 +407,10 @@ std::vector<Tensor> execute(const Program &program,
   into.storage = plan.storage;
   detail::Run run(program, plan, backend, options, into);
   std::vector<Tensor> outputs = run.run(std::move(inputs));
+  // Rows kept between tiles, read-ahead, output bands: nothing asks for
+  // that part of the pool again soon (a training step's backward pass
+  // comes next), so its pages need not stay resident.
+  BufferPool::process().returnLastingPages();
   into.counters = backend.counters();
   into.opSeconds = backend.opSeconds();
   return outputs;

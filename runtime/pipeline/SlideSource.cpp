@@ -1,6 +1,7 @@
 //===- SlideSource.cpp - A slide level as a streamed model input ----------===//
 
 #include "runtime/pipeline/SlideSource.h"
+#include "runtime/core/BufferPool.h"
 
 #include <chrono>
 #include <cstdio>
@@ -57,6 +58,8 @@ Tensor SlideSource::load(const Region &region) const {
 }
 
 void SlideSource::prefetch() {
+  // What this thread reads is for a later tile: apart from the tiles' own.
+  BufferPool::LifetimeScope later(BufferPool::Lifetime::Lasting);
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
     changed_.wait(lock, [&] {

@@ -98,6 +98,78 @@ TEST_CASE("the smallest free range that holds a request serves it", "[pool]") {
   (void)fence2;
 }
 
+TEST_CASE("a request goes where it touches the fewest new pages", "[pool]") {
+  BufferPool pool;
+  void *exact = pool.acquire(48 * MiB - 64);
+  void *fence1 = pool.acquire(1 * MiB);
+  void *larger = pool.acquire(64 * MiB);
+  void *fence2 = pool.acquire(1 * MiB);
+  size_t touched = pool.residentBytes();
+  CHECK(touched == footprint(48 * MiB - 64) + footprint(64 * MiB) +
+                       2 * footprint(1 * MiB));
+  // The exact fit's pages go back to the system; the larger range stays
+  // resident and serves, though it fits worse.
+  pool.release(exact);
+  pool.returnFreePages();
+  CHECK(pool.residentBytes() == touched - footprint(48 * MiB - 64));
+  pool.release(larger);
+  void *again = pool.acquire(48 * MiB - 64);
+  CHECK(again == larger);
+  CHECK(pool.residentBytes() == touched - footprint(48 * MiB - 64));
+  CHECK(pool.residentPeak() == touched);
+  pool.release(again);
+  pool.release(fence1);
+  pool.release(fence2);
+}
+
+TEST_CASE("lasting buffers keep to the top, a tile's blocks to the bottom",
+          "[pool]") {
+  BufferPool pool;
+  void *block = pool.acquire(16 * MiB);
+  void *lasting = pool.acquire(8 * MiB, BufferPool::Lifetime::Lasting);
+  void *next = pool.acquire(16 * MiB);
+  // Not between the tile's blocks: at the chunk's far end.
+  CHECK(bytes(next) == bytes(block) + footprint(16 * MiB));
+  CHECK(bytes(lasting) >= bytes(next) + 512 * MiB);
+  // The tile ends; the next finds its blocks' ranges whole and in place.
+  pool.release(block);
+  pool.release(next);
+  CHECK(pool.acquire(32 * MiB) == block);
+  // A scope makes a thread's tensors lasting, and ends with it.
+  Tensor inside;
+  {
+    BufferPool::LifetimeScope later(BufferPool::Lifetime::Lasting);
+    CHECK(BufferPool::threadLifetime() == BufferPool::Lifetime::Lasting);
+    inside = Tensor({1, 1, 1024, 1024});
+  }
+  CHECK(BufferPool::threadLifetime() == BufferPool::Lifetime::Tile);
+  Tensor outside({1, 1, 1024, 1024});
+  CHECK(inside.data.data() > outside.data.data());
+}
+
+TEST_CASE("a run's end gives back the lasting buffers' free pages only",
+          "[pool]") {
+  BufferPool pool;
+  void *block = pool.acquire(16 * MiB);
+  void *kept = pool.acquire(8 * MiB, BufferPool::Lifetime::Lasting);
+  void *band = pool.acquire(4 * MiB, BufferPool::Lifetime::Lasting);
+  std::memset(block, 1, 16 * MiB);
+  std::memset(kept, 2, 8 * MiB);
+  std::memset(band, 3, 4 * MiB);
+  pool.release(block);
+  pool.release(kept);
+  size_t before = pool.residentBytes();
+  CHECK(pool.returnLastingPages() >= 8 * MiB);
+  CHECK(residentPages(kept, 8 * MiB) == 0);
+  CHECK(pool.residentBytes() == before - footprint(8 * MiB));
+  // The tile's freed block stays resident for the next run; the band in
+  // use keeps its bytes.
+  CHECK(residentPages(block, 16 * MiB) == 16 * MiB / 4096);
+  CHECK(bytes(band)[4 * MiB - 1] == 3);
+  CHECK(pool.returnLastingPages() == 0);
+  pool.release(band);
+}
+
 TEST_CASE("buffers are aligned, small ones come from the heap", "[pool]") {
   BufferPool pool;
   for (size_t n :
