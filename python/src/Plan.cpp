@@ -42,6 +42,14 @@ void Plan::setWeights(std::map<std::string, Tensor> given) {
   model = Model(std::move(program), model.info());
 }
 
+void Plan::releaseDerivedWeights() {
+  std::lock_guard<std::mutex> lock(mutex);
+  for (auto &[key, held] : sessions) {
+    std::lock_guard<std::mutex> busy(held->busy);
+    held->session.releaseDerivedWeights();
+  }
+}
+
 train::GradKernels &Plan::gradKernels(const std::string &backend, int threads) {
   std::lock_guard<std::mutex> lock(mutex);
   auto key = std::make_pair(backend, threads);

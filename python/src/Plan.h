@@ -43,6 +43,8 @@ public:
   /// Throws RuntimeError naming an unknown weight or a wrong shape before
   /// changing any.
   void setWeights(std::map<std::string, Tensor> weights);
+  /// Session::releaseDerivedWeights in every session.
+  void releaseDerivedWeights();
 
   /// The backward pass's kernels for `backend` and `threads`, made on
   /// first use (they keep oneDNN's primitives across steps).

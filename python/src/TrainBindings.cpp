@@ -162,6 +162,9 @@ void registerTrain(py::class_<Plan> &plan) {
            "Replaces weights by name ({name: array}) for every later run, "
            "backward pass and save. Raises sstep.Error naming an unknown "
            "weight or a wrong shape, before replacing any.")
+      .def("_release_derived_weights", &Plan::releaseDerivedWeights,
+           "Frees the backends' packed copies of the weights until the next "
+           "run (StreamingModule: between a forward and its backward pass).")
       .def("backward", &backward, py::arg("x"), py::arg("grad_output"),
            py::kw_only(), py::arg("backend") = "cpu", py::arg("tile") = "auto",
            py::arg("memory_budget") = py::none(),

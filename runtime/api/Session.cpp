@@ -101,4 +101,11 @@ void Session::setWeights(const SharedWeights &given) {
     program.constants.set(byName.at(name), tensor);
 }
 
+void Session::releaseDerivedWeights() {
+  std::vector<int> all;
+  for (const auto &[v, shape] : model_->program_.constants.shapes())
+    all.push_back(v);
+  backend_->constantsChanged(all);
+}
+
 } // namespace sstep

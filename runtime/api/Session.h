@@ -82,6 +82,11 @@ public:
   void setWeights(const std::map<std::string, Tensor> &weights);
   /// The same, sharing the tensors instead of copying them.
   void setWeights(const SharedWeights &weights);
+  /// Frees what the backend derived from the weights (the cpu backend's
+  /// packed copies); the next run derives it again. For a caller that will
+  /// replace the weights before it runs again: a training step between its
+  /// forward pass and its backward pass, which reads the plain weights.
+  void releaseDerivedWeights();
 
   /// Backends this session made (1), and runs so far.
   int64_t backendsCreated() const { return created_; }

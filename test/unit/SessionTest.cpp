@@ -66,6 +66,24 @@ TEST_CASE("a session makes one backend and reads each weight once",
   CHECK(session.runs() == 10);
 }
 
+TEST_CASE("a session's packed weights go until its next run",
+          "[session][cpu]") {
+  Session session(Model(test::compileProgram(twoConvs("0.1", "0.2"))),
+                  {"cpu", 1});
+  std::mt19937 rng(2);
+  Tensor x = test::randomImage(rng, 3, 19, 23);
+  exec::Stats first, again, repacked;
+  std::vector<Tensor> want = session.run({x}, {}, &first);
+  session.run({x}, {}, &again);
+  CHECK(first.counters["weight_reads"] == 2);
+  CHECK(again.counters["weight_reads"] == 2); // kept packed
+  session.releaseDerivedWeights();
+  std::vector<Tensor> got = session.run({x}, {}, &repacked);
+  // Packed again from the plain weights, to the same bits.
+  CHECK(repacked.counters["weight_reads"] == 4);
+  CHECK(got[0].data == want[0].data);
+}
+
 TEST_CASE("replaced weights give what a plan with those weights gives",
           "[session][cpu]") {
   std::mt19937 rng(2);
