@@ -90,7 +90,10 @@ private:
   BackwardSchedule schedule;
   std::map<int, Tensor> blocks, grads;
   std::map<int, std::vector<double>> constantSums;
-  std::vector<double> inputSum;
+  /// In float: a pixel's gradient sums the tiles whose windows overlap
+  /// there, a few where tiles are larger than their halos (a weight's sums
+  /// every tile, in double). Saves 12 bytes an input element.
+  Tensor inputSum;
   BackwardStats stats;
 };
 
@@ -121,7 +124,7 @@ Run::Run(const Program &program, exec::InputSource &input,
 
 Gradients Run::run() {
   if (options.inputGradient)
-    inputSum.assign(size_t(numElements(inputShape)), 0.0);
+    inputSum = Tensor(inputShape);
   auto start = Clock::now();
   const plan::Stage &stage = stages.stages.at(0);
   plan::StageTiling tiling(program, stage, sizes, options.tiles);
@@ -257,8 +260,8 @@ void Run::addInputGradient(const plan::TileWindows &w) {
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t y = 0; y < rows; ++y)
       for (int64_t x = 0; x < cols; ++x)
-        inputSum[size_t((p * h + region.axes[0].lo + y) * wd +
-                        region.axes[1].lo + x)] +=
+        inputSum.data[size_t((p * h + region.axes[0].lo + y) * wd +
+                             region.axes[1].lo + x)] +=
             g->second.data[(p * rows + y) * cols + x];
 }
 
@@ -273,8 +276,7 @@ Gradients Run::finish() {
     result.constants[v] =
         Tensor(program.constants.shape(v), FloatBuffer(sum.begin(), sum.end()));
   if (options.inputGradient)
-    result.input =
-        Tensor(inputShape, FloatBuffer(inputSum.begin(), inputSum.end()));
+    result.input = std::move(inputSum);
   result.stats = stats;
   return result;
 }
