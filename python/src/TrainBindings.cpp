@@ -51,6 +51,15 @@ void setWeights(Plan &plan, const py::dict &given) {
   plan.setWeights(std::move(weights));
 }
 
+/// Between a training step's forward pass and its backward pass: the
+/// packed weights (the next forward packs the updated ones anew) and the
+/// pages of the forward tiles' kept rows, at the top of the pool, which the
+/// backward pass's blocks, from the bottom, would not reuse.
+void releaseForwardMemory(Plan &plan) {
+  plan.releaseDerivedWeights();
+  BufferPool::process().returnLastingPages();
+}
+
 /// A constant's name for its gradient: its own, else "%<value id>".
 std::string nameOf(const Program &program, int v) {
   const std::string &name = program.values[v].name;
@@ -162,9 +171,11 @@ void registerTrain(py::class_<Plan> &plan) {
            "Replaces weights by name ({name: array}) for every later run, "
            "backward pass and save. Raises sstep.Error naming an unknown "
            "weight or a wrong shape, before replacing any.")
-      .def("_release_derived_weights", &Plan::releaseDerivedWeights,
-           "Frees the backends' packed copies of the weights until the next "
-           "run (StreamingModule: between a forward and its backward pass).")
+      .def("_release_forward_memory", &releaseForwardMemory,
+           py::call_guard<py::gil_scoped_release>(),
+           "Frees what a forward pass keeps for the next run (the backends' "
+           "packed weights, the pool's pages of rows kept between tiles), "
+           "for StreamingModule's backward pass in between.")
       .def("backward", &backward, py::arg("x"), py::arg("grad_output"),
            py::kw_only(), py::arg("backend") = "cpu", py::arg("tile") = "auto",
            py::arg("memory_budget") = py::none(),

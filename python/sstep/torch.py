@@ -139,9 +139,10 @@ class _StreamFunction(torch.autograd.Function):
                            threads=owner.threads, stats=stats,
                            normalize=owner._normalize_for(x))
         owner.stats = {"forward": stats}
-        # The next forward packs the updated weights anew; the backward
-        # pass reads the plain ones: the packed copies go now, not after it.
-        owner.plan._release_derived_weights()
+        # The next forward packs the updated weights anew and the backward
+        # pass reads the plain ones: the packed copies go now, not after it,
+        # with the pages of the rows the forward tiles kept.
+        owner.plan._release_forward_memory()
         ctx.save_for_backward(x)
         return torch.from_numpy(y)
 

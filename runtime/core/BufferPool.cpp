@@ -69,6 +69,20 @@ void *BufferPool::acquire(size_t bytes, Lifetime lifetime) {
   return range + kHeaderBytes;
 }
 
+char *BufferPool::chunkOf(char *at) const {
+  for (auto [chunk, bytes] : chunks)
+    if (at >= chunk && at < chunk + bytes)
+      return chunk;
+  return nullptr;
+}
+
+size_t BufferPool::chunkBytes(char *chunk) const {
+  for (auto [start, bytes] : chunks)
+    if (start == chunk)
+      return bytes;
+  return 0;
+}
+
 void BufferPool::mapChunk(size_t bytes) {
   size_t chunk = std::max(bytes, kChunkBytes);
   void *p = mmap(nullptr, chunk, PROT_READ | PROT_WRITE,
@@ -122,8 +136,10 @@ char *BufferPool::takeHighest(size_t bytes) {
       addFree(range, size - bytes);
     char *at = range + size - bytes;
     markTouched(at, bytes);
-    if (!lowestLasting || at < lowestLasting)
-      lowestLasting = at;
+    char *chunk = chunkOf(at);
+    auto [low, fresh] = lowestLasting.emplace(chunk, at);
+    if (!fresh)
+      low->second = std::min(low->second, at);
     return at;
   }
   mapChunk(bytes);
@@ -257,20 +273,23 @@ size_t BufferPool::residentPeak() const {
 size_t BufferPool::returnLastingPages() {
   std::lock_guard<std::mutex> lock(mutex);
   size_t returned = 0;
-  if (!lowestLasting)
-    return 0;
-  for (auto [range, bytes] : freeByAddress) {
-    char *lo = std::max(range, lowestLasting), *hi = range + bytes;
-    if (hi <= lo)
-      continue;
-    // Whole pages: a free range's bounds are page-aligned, lowestLasting
-    // too.
-    if (madvise(lo, size_t(hi - lo), MADV_DONTNEED) == 0) {
-      returned += size_t(hi - lo);
-      markReturned(lo, size_t(hi - lo));
+  for (auto [chunk, low] : lowestLasting) {
+    char *end = chunk + chunkBytes(chunk);
+    // From the free range holding `low`, if one does, to the chunk's end.
+    auto it = freeByAddress.upper_bound(low);
+    if (it != freeByAddress.begin())
+      --it;
+    for (; it != freeByAddress.end() && it->first < end; ++it) {
+      // Whole pages: free ranges' bounds and buffers' starts are.
+      char *lo = std::max(it->first, low);
+      char *hi = std::min(it->first + it->second, end);
+      if (hi > lo && madvise(lo, size_t(hi - lo), MADV_DONTNEED) == 0) {
+        returned += size_t(hi - lo);
+        markReturned(lo, size_t(hi - lo));
+      }
     }
   }
-  lowestLasting = nullptr;
+  lowestLasting.clear();
   return returned;
 }
 

@@ -76,7 +76,9 @@ public:
 
   /// The lifetime pooledAllocate gives this thread's buffers while it
   /// lives (Tile outside any): code making buffers for later tiles (a
-  /// reader's read-ahead, an output's bands) opens a Lasting one.
+  /// reader's read-ahead, an output's bands) opens a Lasting one. The
+  /// thread's lifetime is this copy of the library's: a shared object with
+  /// its own copy (the compiler's module) allocates as Tile.
   class LifetimeScope {
   public:
     explicit LifetimeScope(Lifetime lifetime);
@@ -115,10 +117,10 @@ public:
   /// tiles before the output's pyramid is built, so that the pages the tiles
   /// held do not stay resident beside the pyramid builder's buffers.
   size_t returnFreePages();
-  /// Gives back the free pages of the lasting buffers' part of the address
-  /// space (from the lowest one placed since the last call up): for the end
-  /// of a run, after which nothing may ask for buffers there for long (a
-  /// training step's backward pass after its forward pass's kept rows).
+  /// Gives back the free pages of the lasting buffers' part of each chunk
+  /// (from the lowest one placed there since the last call to the chunk's
+  /// end): for a phase that will not ask for buffers there (a training
+  /// step's backward pass, after its forward pass's kept rows).
   size_t returnLastingPages();
 
 private:
@@ -130,6 +132,9 @@ private:
   static constexpr size_t kHeaderBytes = 64;
 
   void mapChunk(size_t bytes);
+  /// The chunk holding `at`, and a chunk's bytes.
+  char *chunkOf(char *at) const;
+  size_t chunkBytes(char *chunk) const;
   char *takeRange(size_t bytes);
   /// The back of the highest free range that holds `bytes`.
   char *takeHighest(size_t bytes);
@@ -149,8 +154,9 @@ private:
   std::vector<std::pair<char *, size_t>> chunks;
   /// The touched pages as disjoint ranges, start to end.
   std::map<char *, char *> touched;
-  /// The lowest lasting buffer placed since returnLastingPages.
-  char *lowestLasting = nullptr;
+  /// By chunk (its start): the lowest lasting buffer placed there since
+  /// returnLastingPages.
+  std::map<char *, char *> lowestLasting;
   size_t usedBytes = 0, peakUsed = 0, touchedBytes = 0, touchedPeak = 0;
 };
 

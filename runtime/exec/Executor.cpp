@@ -407,10 +407,6 @@ std::vector<Tensor> execute(const Program &program,
   into.storage = plan.storage;
   detail::Run run(program, plan, backend, options, into);
   std::vector<Tensor> outputs = run.run(std::move(inputs));
-  // Rows kept between tiles, read-ahead, output bands: nothing asks for
-  // that part of the pool again soon (a training step's backward pass
-  // comes next), so its pages need not stay resident.
-  BufferPool::process().returnLastingPages();
   into.counters = backend.counters();
   into.opSeconds = backend.opSeconds();
   return outputs;

@@ -91,8 +91,8 @@ private:
   std::map<int, Tensor> blocks, grads;
   std::map<int, std::vector<double>> constantSums;
   /// In float: a pixel's gradient sums the tiles whose windows overlap
-  /// there, a few where tiles are larger than their halos (a weight's sums
-  /// every tile, in double). Saves 12 bytes an input element.
+  /// there (a handful where tiles are larger than their halos, a weight's
+  /// every tile: those sums are in double). Saves 12 bytes an element.
   Tensor inputSum;
   BackwardStats stats;
 };

@@ -147,8 +147,24 @@ TEST_CASE("lasting buffers keep to the top, a tile's blocks to the bottom",
   CHECK(inside.data.data() > outside.data.data());
 }
 
-TEST_CASE("a run's end gives back the lasting buffers' free pages only",
-          "[pool]") {
+TEST_CASE("a free range serves from its back when that is resident", "[pool]") {
+  BufferPool pool;
+  void *front = pool.acquire(16 * MiB - 64);
+  void *back = pool.acquire(16 * MiB - 64);
+  void *fence = pool.acquire(1 * MiB);
+  size_t touched = pool.residentBytes();
+  // The front's pages go back (splitting the touched pages in two), then
+  // the back is freed beside it: one 32 MiB range, resident at its back.
+  pool.release(front);
+  pool.returnFreePages();
+  CHECK(pool.residentBytes() == touched - footprint(16 * MiB - 64));
+  pool.release(back);
+  CHECK(pool.acquire(16 * MiB - 64) == back);
+  CHECK(pool.residentBytes() == touched - footprint(16 * MiB - 64));
+  (void)fence;
+}
+
+TEST_CASE("lasting buffers' free pages go back, the tiles' stay", "[pool]") {
   BufferPool pool;
   void *block = pool.acquire(16 * MiB);
   void *kept = pool.acquire(8 * MiB, BufferPool::Lifetime::Lasting);
