@@ -135,9 +135,16 @@ std::optional<Checkpoint> Checkpoints::read() const {
       image.interleaved = in.get<uint8_t>() != 0;
       image.shape = getShape(in);
     }
-    // The values of its stage must be there too.
+    // The values of its stage must be there too, and every image it lists:
+    // a run killed while removing its finished folder may have unlinked
+    // an image before the checkpoint naming it.
     if (!unsealed(path("values-" + std::to_string(c.stage))))
       return std::nullopt;
+    for (const auto &[value, image] : c.images) {
+      struct stat st;
+      if (::stat(imagePath(value).c_str(), &st) != 0)
+        return std::nullopt;
+    }
     return c;
   } catch (const RuntimeError &) {
     return std::nullopt;
@@ -231,6 +238,10 @@ void Checkpoints::prune(const Checkpoint *keep) {
 }
 
 void Checkpoints::remove() {
+  // The checkpoint first: a kill part way through leaves files no
+  // checkpoint names, which the next run removes, never a checkpoint
+  // naming files that are gone.
+  ::unlink(path("checkpoint").c_str());
   prune(nullptr);
   ::rmdir(folder_.c_str());
 }

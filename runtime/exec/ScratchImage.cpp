@@ -106,8 +106,9 @@ ScratchImage::ScratchImage(const std::string &path, std::string name,
   if (shape_.size() != 4)
     throw RuntimeError("internal error: a scratch image of " +
                        formatShape(shape_));
+  // Reopened, it must be there: made anew it would read as zeros.
   fd_ = ::open(path.c_str(),
-               O_RDWR | O_CREAT | O_CLOEXEC | (reopen ? 0 : O_TRUNC), 0644);
+               O_RDWR | O_CLOEXEC | (reopen ? 0 : O_CREAT | O_TRUNC), 0644);
   if (fd_ < 0)
     fail("cannot open " + path, errno);
 }
