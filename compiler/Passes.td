@@ -251,13 +251,19 @@ def Recompute : Pass<"sstep-recompute", "::mlir::ModuleOp"> {
 }
 
 def Differentiate : Pass<"sstep-differentiate", "::mlir::ModuleOp"> {
-  let summary = "Give every tile op of a trunk its vector-Jacobian product";
+  let summary = "Give every op of a trunk its vector-Jacobian product";
   let description = [{
     Runs after `sstep-partition`. A function is a trunk the tiled backward
-    pass can train when it maps one image to one image through tile ops of
-    a single stage, each with a gradient rule (`DifferentiableOpInterface`),
-    whose operands other than images are constants (the parameters) or
-    contribute their shape only. For such a function every op gets
+    pass can train when it maps one image to one image through tile ops,
+    means or sums over the whole image between stages (a squeeze-and-
+    excitation's pool, a streamed GroupNorm's statistics), and global ops
+    on their small results, each with a gradient rule
+    (`DifferentiableOpInterface`), whose operands other than images are
+    constants (the parameters), small values computed from the image, or
+    contribute their shape only. The backward pass runs the stages in
+    reverse: a reduction's gradient is spread over the image its tiles
+    read, and the gradient of an image a later stage read is summed whole
+    before its own stage's tiles run. For such a function every op gets
     `sstep.vjp`: which operands receive a gradient (`grads`), which operands'
     forward values the product reads (`reads`) and whether it reads its
     result (`reads_result`). The function gets `sstep.differentiable`. The
@@ -290,8 +296,8 @@ def Differentiate : Pass<"sstep-differentiate", "::mlir::ModuleOp"> {
 
     Any other function is still compiled for inference: it gets
     `sstep.not_differentiable` with the first reason, naming the node and the
-    op ("node 'pool' (sstep.global_avg_pool2d) is a global pool or a head:
-    end the trunk before it"), which the backward pass reports when asked to
+    op ("node 'norm' (sstep.instance_norm) needs the whole image"), which
+    the backward pass reports when asked to
     train it. With `require`, that reason is an error instead.
   }];
   let options = [

@@ -41,30 +41,56 @@ std::optional<Refusal> checkSignature(func::FuncOp func) {
                             "one output; this model has " +
                                 std::to_string(type.getNumInputs()) + " and " +
                                 std::to_string(type.getNumResults())};
-  auto output = dyn_cast<RankedTensorType>(type.getResult(0));
-  if (!output || output.getRank() != 4)
+  if (!isImageType(type.getResult(0)))
     return Refusal{nullptr, "the trunk's output is not an image: end the "
                             "trunk before its global pool and head, which "
                             "belong to PyTorch"};
   return std::nullopt;
 }
 
-/// The op's role from sstep-partition, checked against a trunk's: every op
-/// a tile op. (Then all are of one stage: a later one would start after a
-/// reduction or a whole op.)
-std::optional<Refusal> checkRole(Operation *op) {
+StringRef roleOf(Operation *op) {
   auto role = op->getAttrOfType<StringAttr>("sstep.role");
-  if (role && (role.getValue() == "reduce" || role.getValue() == "global"))
+  return role ? role.getValue() : StringRef();
+}
+
+/// The op's role from sstep-partition, checked against a trunk's: tile ops
+/// of any stage, the reductions between stages that the backward pass
+/// spreads back over the image (a mean or a sum over H and W), and the ops
+/// on their small results (a squeeze-and-excitation's bottleneck, a
+/// GroupNorm's statistics). A whole op needs its operands whole.
+std::optional<Refusal> checkRole(Operation *op) {
+  StringRef role = roleOf(op);
+  if (role == "reduce") {
+    StringRef kind = cast<NonLocalOpInterface>(op).getTileReduction();
+    if (kind == "mean" || kind == "sum")
+      return std::nullopt;
+    return Refusal{op, describeNode(op) + ": a " + kind.str() +
+                           " over the whole image inside the trunk has no "
+                           "gradient yet (a mean or a sum has)"};
+  }
+  if (role == "global") {
+    if (getWindowRule(op))
+      return std::nullopt;
     return Refusal{op, describeNode(op) +
-                           " is a global pool or a head: end the trunk "
-                           "before it (the pool and the head belong to "
-                           "PyTorch)"};
-  if (!role || role.getValue() != "tile" || !getWindowRule(op))
+                           ": no gradient for it on values without extent "
+                           "yet (end the trunk before it if it is a head)"};
+  }
+  if (role != "tile" || !getWindowRule(op))
     return Refusal{op, describeNode(op) +
                            " needs the whole image: the backward pass "
-                           "streams trunks of local ops (non-local ops "
-                           "inside the trunk have no tiled gradient yet)"};
+                           "streams local ops and reductions over the "
+                           "image, not ops that read a whole image at once"};
   return std::nullopt;
+}
+
+/// Whether `v` is a small value computed from the image: a reduction's
+/// result, or what a global op made of one.
+bool isComputedSmall(Value v) {
+  Operation *from = v.getDefiningOp();
+  if (!from)
+    return false;
+  StringRef role = roleOf(from);
+  return role == "reduce" || role == "global";
 }
 
 /// The op's sstep.vjp, or why it has none.
@@ -79,11 +105,17 @@ FailureOr<DictionaryAttr> vjpRule(Operation *op, Refusal &refusal) {
   SmallVector<bool> grads, reads;
   for (unsigned i = 0; i < op->getNumOperands(); ++i) {
     bool wanted = rule.isDifferentiableOperand(i);
+    if (!spatial) { // a reduction: its one operand is the image
+      grads.push_back(wanted);
+      reads.push_back(rule.vjpReadsOperand(i));
+      continue;
+    }
     // A differentiable operand is an image computed from the input (the
-    // partition made the op a tile op for reading one) or a parameter.
+    // partition made the op a tile op for reading one), a small value
+    // computed from it, or a parameter.
     Value v = op->getOperand(i);
     if (wanted && !spatial.isSpatialOperand(i) &&
-        !v.getDefiningOp<arith::ConstantOp>()) {
+        !v.getDefiningOp<arith::ConstantOp>() && !isComputedSmall(v)) {
       refusal = {op, describeNode(op) + ": operand " + std::to_string(i) +
                          " is neither an image nor a constant"};
       return failure();

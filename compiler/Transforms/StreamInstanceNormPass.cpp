@@ -112,8 +112,10 @@ void stream(InstanceNormOp op) {
       loc, small,
       b.create<sstep::AddOp>(loc, small, var,
                              scalar(op.getEpsilon().convertToFloat())));
-  Value gain =
-      b.create<sstep::DivOp>(loc, small, perChannel(b, loc, scale), std);
+  // The scale and bias keep their initializers' names (the constants'
+  // locations), so that a trained model's gradients reach its parameters.
+  Value gain = b.create<sstep::DivOp>(
+      loc, small, perChannel(b, op.getScale().getLoc(), scale), std);
   // Pass 3: the output. The deviation is computed again where it is read
   // (the partitioner defers it), so the passes keep x between them and
   // not x and its deviation.
@@ -122,9 +124,11 @@ void stream(InstanceNormOp op) {
   // GroupNorm as PyTorch exports it normalises with scale 1 and bias 0,
   // then applies its own affine map.
   bool noBias = bias.isSplat() && bias.getSplatValue<APFloat>().isZero();
-  Value y = noBias ? scaled
-                   : b.create<sstep::AddOp>(loc, type, scaled,
-                                            perChannel(b, loc, bias));
+  Value y =
+      noBias
+          ? scaled
+          : b.create<sstep::AddOp>(loc, type, scaled,
+                                   perChannel(b, op.getBias().getLoc(), bias));
   op.replaceAllUsesWith(y);
   op.erase();
 }

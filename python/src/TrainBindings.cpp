@@ -140,6 +140,8 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   stats["predicted_tile_bytes"] = predicted;
   stats["tile_edge"] = backwardOptions.tiles.edge;
   stats["segments"] = grads.stats.segments;
+  stats["stages"] = grads.stats.stages;
+  stats["stored_peak_bytes"] = grads.stats.storedPeakBytes;
   // Every tensor's memory: what was in use before the call (weights,
   // images, the forward pass's output) and the most in use during it.
   stats["pool_base_bytes"] = poolBase;

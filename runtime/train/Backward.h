@@ -54,6 +54,11 @@ struct BackwardStats {
   int64_t peakTileBytes = 0;
   /// The segments the tile nodes were cut into (1: no recomputation).
   int segments = 1;
+  /// The tile stages (more than one where reductions sit inside the
+  /// trunk), and the most bytes held whole between them at once: the
+  /// images later stages read and the gradients summed for them.
+  int stages = 1;
+  int64_t storedPeakBytes = 0;
   /// Seconds in the tiles' forward recomputation and in their VJPs, by op
   /// ("conv2d", "relu", ...), and in the rest (seeds, sums, bookkeeping).
   std::map<std::string, double> forwardSeconds, vjpSeconds;
@@ -70,8 +75,9 @@ struct Gradients {
 };
 
 /// Throws RuntimeError unless `program` is a trunk the backward pass can
-/// differentiate: one image input, one image output, every node a tile op
-/// with a gradient. The error names the first node that is not, and why.
+/// differentiate: one image input, one image output, every node a tile op,
+/// a mean or sum over the image, or a global node, with a gradient. The
+/// error names the first node that is not, and why.
 void checkDifferentiable(const Program &program);
 
 /// The gradients of sum(outputGrad * trunk(input)). `outputGrad` has the

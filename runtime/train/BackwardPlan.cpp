@@ -15,11 +15,16 @@
 namespace sstep::train {
 namespace {
 
-/// Replays one tile of Backward.cpp's Run: its blocks and gradients.
+/// Replays one tile of stage `s` of BackwardTile.cpp's Run: its blocks and
+/// gradients. `seeded`: per value, whether the stage's tiles seed its
+/// gradient over their owned blocks (the output, images later stages read,
+/// what the stage's reductions read).
 int64_t tileBytes(const Program &program, const plan::Stage &stage,
                   const BackwardSchedule &schedule, const plan::TileWindows &w,
-                  const Shape &inputShape, bool inputGradient) {
-  const int in = program.inputs[0], out = program.outputs[0];
+                  const Shape &inputShape, bool inputGradient,
+                  const std::vector<bool> &seeded,
+                  const std::vector<bool> &ofStage) {
+  const int in = program.inputs[0];
   auto bytes = [&](int v) {
     const Region &r = w.compute[v];
     if (r.empty())
@@ -36,14 +41,20 @@ int64_t tileBytes(const Program &program, const plan::Stage &stage,
       sum += b;
     return sum;
   };
-  // The input's block is read when a step first asks for it.
+  // The blocks of the input and of earlier stages' images are read when a
+  // step first asks for them.
   auto use = [&](const Node &node) {
     for (size_t i = 0; i < node.operands.size(); ++i)
-      if (node.window->spatial[i] && node.operands[i] == in)
-        blocks.emplace(in, bytes(in));
+      if (node.window->spatial[i] && !ofStage[size_t(node.operands[i])])
+        blocks.emplace(node.operands[i], bytes(node.operands[i]));
   };
+  // A tile owning no block of a value the loss reaches is skipped.
+  if (std::none_of(stage.sinks.begin(), stage.sinks.end(), [&](int v) {
+        return seeded[size_t(v)] && ofStage[size_t(v)] &&
+               !w.owned[size_t(v)].empty();
+      }))
+    return 0;
   int64_t peak = 0;
-  bool seeded = false;
   for (const BackwardStep &step : schedule.steps) {
     const Node &node = program.nodes[stage.tileNodes[step.index]];
     const int r = node.results[0];
@@ -51,11 +62,10 @@ int64_t tileBytes(const Program &program, const plan::Stage &stage,
       use(node);
       blocks[r] = bytes(r);
       peak = std::max(peak, held());
-    } else if (step.kind == BackwardStep::Vjp) {
-      if (!seeded)
-        grads[out] = bytes(out);
-      seeded = true;
-      if (grads.count(r) && !w.compute[r].empty()) {
+    } else if (step.kind == BackwardStep::Vjp && !w.compute[r].empty()) {
+      if (seeded[size_t(r)] && !w.owned[size_t(r)].empty())
+        grads.emplace(r, bytes(r));
+      if (grads.count(r)) {
         use(node);
         grads.erase(r);
         blocks.erase(r);
@@ -78,20 +88,52 @@ int64_t tileBytes(const Program &program, const plan::Stage &stage,
 /// The work of a backward pass in units of one forward pass over the
 /// image: every tile's input window over the image (the halo's repeats),
 /// times one forward pass, the recomputed share of another, and the VJPs
-/// at about twice a forward pass.
+/// at about twice a forward pass. A stage that does not read the input
+/// counts its own values' windows over their images instead, and stages
+/// weigh by their values' bytes.
 double relativeWork(const Program &program, const plan::Stage &stage,
                     const plan::Sizes &sizes, plan::TileShape tiles,
-                    const BackwardSchedule &schedule) {
+                    const BackwardSchedule &schedule,
+                    const std::vector<int64_t> &weights) {
   plan::StageTiling tiling(program, stage, sizes, tiles);
   const int in = program.inputs[0];
-  double windows = 0;
-  for (int64_t r = 0; r < tiling.grid()[0]; ++r)
-    for (int64_t c = 0; c < tiling.grid()[1]; ++c)
-      windows += double(tiling.windows(r, c).compute[in].pixels());
-  double image = double(sizes[in][0]) * double(sizes[in][1]);
+  std::vector<int> values;
+  for (int id : stage.tileNodes)
+    for (size_t i = 0; i < program.nodes[size_t(id)].operands.size(); ++i)
+      if (program.nodes[size_t(id)].operands[i] == in &&
+          program.nodes[size_t(id)].window->spatial[i])
+        values = {in};
+  if (values.empty())
+    for (int id : stage.tileNodes)
+      values.push_back(program.nodes[size_t(id)].results[0]);
+  double windows = 0, image = 0;
+  for (int v : values) {
+    double perPixel = v == in
+                          ? 1.0
+                          : double(weights[size_t(v)]) /
+                                std::max<double>(1, double(sizes[v][0]) *
+                                                        double(sizes[v][1]));
+    image += perPixel * double(sizes[v][0]) * double(sizes[v][1]);
+    for (int64_t r = 0; r < tiling.grid()[0]; ++r)
+      for (int64_t c = 0; c < tiling.grid()[1]; ++c)
+        windows += perPixel * double(tiling.windows(r, c).compute[v].pixels());
+  }
   double recomputed = double(schedule.recomputed) /
                       double(std::max<size_t>(1, stage.tileNodes.size()));
-  return windows / image * (3.0 + recomputed);
+  return windows / std::max(1.0, image) * (3.0 + recomputed);
+}
+
+/// Per value, whether the output depends on it through operands with a
+/// gradient: the values the backward pass gives one.
+std::vector<bool> reachedByLoss(const Program &program) {
+  std::vector<bool> reached(program.values.size(), false);
+  reached[size_t(program.outputs[0])] = true;
+  for (auto node = program.nodes.rbegin(); node != program.nodes.rend(); ++node)
+    if (reached[size_t(node->results[0])])
+      for (size_t i = 0; i < node->operands.size(); ++i)
+        if (node->vjp && node->vjp->grads[i])
+          reached[size_t(node->operands[i])] = true;
+  return reached;
 }
 
 const Program &checked(const Program &program) {
@@ -100,7 +142,7 @@ const Program &checked(const Program &program) {
 }
 
 /// What every prediction for one program and input shape shares, made
-/// once: the stage, the sizes and a schedule per segment count.
+/// once: the stages, the sizes and a schedule per stage and segment count.
 class Predictor {
 public:
   Predictor(const Program &program, const Shape &inputShape, bool inputGradient)
@@ -108,34 +150,77 @@ public:
         inputGradient(inputGradient), stages(plan::planStages(program)),
         sizes(plan::predictSizes(program, stages,
                                  {inputShape[2], inputShape[3]})),
-        weights(valueBytes(program, sizes, inputShape)) {}
+        weights(valueBytes(program, sizes, inputShape)),
+        seeded(program.values.size(), false),
+        stageOf(program.values.size(), -1) {
+    for (const Node &node : program.nodes)
+      if (node.role == Role::Tile)
+        stageOf[size_t(node.results[0])] = node.stage;
+    // The output, images a later stage reads, and the reductions' operands
+    // (stage.sinks) get a gradient over each tile's owned block, if the
+    // loss reaches them.
+    std::vector<bool> reached = reachedByLoss(program);
+    for (const plan::Stage &stage : stages.stages)
+      for (int v : stage.sinks)
+        seeded[size_t(v)] = stageOf[size_t(v)] >= 0 && reached[size_t(v)];
+  }
 
-  const plan::Stage &stage() const { return stages.stages.at(0); }
+  /// The most tile nodes of one stage.
+  int nodes() const {
+    size_t most = 0;
+    for (const plan::Stage &stage : stages.stages)
+      most = std::max(most, stage.tileNodes.size());
+    return int(most);
+  }
 
-  const BackwardSchedule &schedule(int segments) {
-    auto it = schedules.find(segments);
+  const BackwardSchedule &schedule(size_t s, int segments) {
+    auto it = schedules.find({s, segments});
     if (it == schedules.end())
       it = schedules
-               .emplace(segments,
-                        backwardSchedule(program, stage(), segments, weights))
+               .emplace(std::pair{s, segments},
+                        backwardSchedule(program, stages.stages[s], segments,
+                                         weights))
                .first;
     return it->second;
   }
 
   int64_t bytes(plan::TileShape tiles, int segments) {
-    const BackwardSchedule &s = schedule(std::max(1, segments));
-    plan::StageTiling tiling(program, stage(), sizes, tiles);
     int64_t peak = 0;
-    for (int64_t r = 0; r < tiling.grid()[0]; ++r)
-      for (int64_t c = 0; c < tiling.grid()[1]; ++c)
-        peak =
-            std::max(peak, tileBytes(program, stage(), s, tiling.windows(r, c),
-                                     inputShape, inputGradient));
+    for (size_t s = 0; s < stages.stages.size(); ++s) {
+      const plan::Stage &stage = stages.stages[s];
+      if (stage.tileNodes.empty())
+        continue;
+      const BackwardSchedule &steps = schedule(s, std::max(1, segments));
+      std::vector<bool> ofStage(program.values.size(), false);
+      for (size_t v = 0; v < ofStage.size(); ++v)
+        ofStage[v] = stageOf[v] == int(s);
+      plan::StageTiling tiling(program, stage, sizes, tiles);
+      for (int64_t r = 0; r < tiling.grid()[0]; ++r)
+        for (int64_t c = 0; c < tiling.grid()[1]; ++c)
+          peak = std::max(peak, tileBytes(program, stage, steps,
+                                          tiling.windows(r, c), inputShape,
+                                          inputGradient, seeded, ofStage));
+    }
     return peak;
   }
 
   double work(plan::TileShape tiles, int segments) {
-    return relativeWork(program, stage(), sizes, tiles, schedule(segments));
+    if (stages.stages.size() == 1)
+      return relativeWork(program, stages.stages[0], sizes, tiles,
+                          schedule(0, segments), weights);
+    double total = 0, weight = 0;
+    for (size_t s = 0; s < stages.stages.size(); ++s) {
+      const plan::Stage &stage = stages.stages[s];
+      double w = 0;
+      for (int id : stage.tileNodes)
+        w += double(weights[size_t(program.nodes[size_t(id)].results[0])]);
+      if (w == 0)
+        continue;
+      total += w * relativeWork(program, stage, sizes, tiles,
+                                schedule(s, segments), weights);
+      weight += w;
+    }
+    return total / std::max(1.0, weight);
   }
 
 private:
@@ -145,7 +230,9 @@ private:
   plan::Stages stages;
   plan::Sizes sizes;
   std::vector<int64_t> weights;
-  std::map<int, BackwardSchedule> schedules;
+  std::vector<bool> seeded;
+  std::vector<int> stageOf;
+  std::map<std::pair<size_t, int>, BackwardSchedule> schedules;
 };
 
 } // namespace
@@ -174,7 +261,7 @@ BackwardTiling chooseBackwardTiles(const Program &program,
                                    bool inputGradient, int segments) {
   Predictor predictor(program, inputShape, inputGradient);
   const int64_t longest = std::max(inputShape[2], inputShape[3]);
-  const int nodes = int(predictor.stage().tileNodes.size());
+  const int nodes = predictor.nodes();
   std::vector<int> counts = {1, 2, 3, 4, 6, 8};
   if (segments > 0)
     counts = {segments};

@@ -9,8 +9,8 @@
 // CHECK: sstep.add {{.*}}sstep.vjp = {grads = array<i1: true, true>, reads = array<i1: false, false>, reads_result = false}
 // CHECK: sstep.relu {{.*}}sstep.vjp = {grads = array<i1: true>, reads = array<i1: false>, reads_result = true}
 // With `require`, each refusal is an error at its node.
-// REQUIRE: error: {{.*}}node 'pool' (sstep.global_avg_pool2d) is a global pool or a head
-// REQUIRE: error: {{.*}}node 'se/pool' (sstep.global_avg_pool2d) is a global pool or a head
+// REQUIRE: error: the trunk's output is not an image: end the trunk before its global pool and head
+// REQUIRE: error: {{.*}}node 'gate' (sstep.global_max_pool2d): a max over the whole image inside the trunk has no gradient yet
 // REQUIRE: error: {{.*}}node 'norm' (sstep.instance_norm) needs the whole image
 // REQUIRE: differentiate.mlir:{{[0-9]+}} offset :{{[0-9]+}}:{{[0-9]+}}: error: the backward pass takes a trunk of one input and one output; this model has 2 and 1
 func.func @residual(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
@@ -62,9 +62,9 @@ func.func @decoder(%x: tensor<1x4x?x?xf32>) -> tensor<1x4x?x?xf32> {
 // -----
 
 // A trunk ending in its global pool still compiles for inference; the
-// reason it cannot be trained names the node.
+// reason it cannot be trained says where to end it.
 // CHECK-LABEL: func.func @pooled
-// CHECK-SAME: sstep.not_differentiable = "node 'pool' (sstep.global_avg_pool2d) is a global pool or a head: end the trunk before it (the pool and the head belong to PyTorch)"
+// CHECK-SAME: sstep.not_differentiable = "the trunk's output is not an image: end the trunk before its global pool and head, which belong to PyTorch"
 // CHECK-NOT: sstep.vjp
 // CHECK: return
 func.func @pooled(%x: tensor<1x3x?x?xf32>) -> tensor<1x3x1x1xf32> {
@@ -75,10 +75,17 @@ func.func @pooled(%x: tensor<1x3x?x?xf32>) -> tensor<1x3x1x1xf32> {
 
 // -----
 
-// A squeeze-and-excitation block: its pool is refused first (the product
-// after it would run in a second tile stage).
+// A squeeze-and-excitation block: the mean over the image ends stage 0 (its
+// gradient is spread back over the image and reads nothing), the
+// bottleneck runs on its small result (global ops, whose gradients reach
+// the mean), and the product is stage 1's tile op, whose gradient reaches
+// the scale too.
 // CHECK-LABEL: func.func @squeeze_excite
-// CHECK-SAME: sstep.not_differentiable = "node 'se/pool' (sstep.global_avg_pool2d) is a global pool or a head
+// CHECK-SAME: sstep.differentiable
+// CHECK: sstep.global_avg_pool2d {{.*}}sstep.role = "reduce", sstep.stage = 0 : i64, sstep.vjp = {grads = array<i1: true>, reads = array<i1: false>, reads_result = false}
+// CHECK: sstep.conv2d {{.*}}sstep.role = "global", sstep.stage = 1 : i64, sstep.vjp = {grads = array<i1: true, true>, reads = array<i1: true, true>, reads_result = false}
+// CHECK: sstep.sigmoid {{.*}}sstep.role = "global", {{.*}}sstep.vjp = {grads = array<i1: true>
+// CHECK: sstep.mul {{.*}}sstep.role = "tile", sstep.stage = 1 : i64, sstep.vjp = {grads = array<i1: true, true>, reads = array<i1: true, true>, reads_result = false}
 func.func @squeeze_excite(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
   %w = arith.constant dense<0.1> : tensor<8x8x1x1xf32>
   %0 = sstep.global_avg_pool2d %x : tensor<1x8x?x?xf32> -> tensor<1x8x1x1xf32> loc("se/pool")
@@ -86,6 +93,19 @@ func.func @squeeze_excite(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
   %2 = sstep.sigmoid %1 : tensor<1x8x1x1xf32>
   %3 = sstep.mul %x, %2 : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
   return %3 : tensor<1x8x?x?xf32>
+}
+
+// -----
+
+// A gate from the image's maximum (CBAM's channel attention): the maximum's
+// gradient needs where it was, which the backward pass does not keep yet.
+// CHECK-LABEL: func.func @max_gate
+// CHECK-SAME: sstep.not_differentiable = "node 'gate' (sstep.global_max_pool2d): a max over the whole image inside the trunk has no gradient yet (a mean or a sum has)"
+func.func @max_gate(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
+  %0 = sstep.global_max_pool2d %x : tensor<1x8x?x?xf32> -> tensor<1x8x1x1xf32> loc("gate")
+  %1 = sstep.sigmoid %0 : tensor<1x8x1x1xf32>
+  %2 = sstep.mul %x, %1 : (tensor<1x8x?x?xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x?x?xf32>
+  return %2 : tensor<1x8x?x?xf32>
 }
 
 // -----
@@ -118,7 +138,8 @@ func.func @softmax(%x: tensor<1x5x?x?xf32>) -> tensor<1x5x?x?xf32> {
 
 // -----
 
-// Instance normalisation needs the whole image.
+// Instance normalisation left whole (its scale is no constant, or the
+// stream pass did not run) needs the whole image.
 // CHECK-LABEL: func.func @instance_norm
 // CHECK-SAME: sstep.not_differentiable = "node 'norm' (sstep.instance_norm) needs the whole image
 func.func @instance_norm(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {

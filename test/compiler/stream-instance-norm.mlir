@@ -1,5 +1,6 @@
 // RUN: sstep-opt %s --split-input-file --sstep-stream-instance-norm | FileCheck %s
 // RUN: sstep-opt %s --split-input-file --sstep-stream-instance-norm --sstep-partition | FileCheck %s --check-prefix=STAGES
+// RUN: sstep-opt %s --split-input-file --sstep-stream-instance-norm --sstep-partition --sstep-differentiate | FileCheck %s --check-prefix=GRAD
 
 // An instance norm: the mean, the mean squared deviation from it, then the
 // normalised output, each a pass over tiles; scale and bias per channel.
@@ -26,6 +27,12 @@
 // STAGES: sstep.global_avg_pool2d {{.*}}sstep.role = "reduce", sstep.stage = 1 : i64}
 // STAGES: sstep.sub {{.*}}sstep.role = "tile", sstep.stage = 2 : i64}
 // STAGES: sstep.add {{.*}}sstep.role = "tile", sstep.stage = 2 : i64}
+// Streamed, a norm trains: its means are reductions whose gradients are
+// spread back over the image, its other ops have rules of their own.
+// GRAD-LABEL: func.func @instance
+// GRAD-SAME: sstep.differentiable
+// GRAD: sstep.global_avg_pool2d {{.*}}sstep.role = "reduce", sstep.stage = 0 : i64, sstep.vjp = {grads = array<i1: true>, reads = array<i1: false>, reads_result = false}
+// GRAD: sstep.sqrt {{.*}}sstep.role = "global", {{.*}}sstep.vjp =
 func.func @instance(%x: tensor<1x3x?x?xf32>) -> tensor<1x3x?x?xf32> {
   %s = arith.constant dense<[1.0, 2.0, 3.0]> : tensor<3xf32>
   %b = arith.constant dense<[0.5, 0.0, -0.5]> : tensor<3xf32>
@@ -56,6 +63,8 @@ func.func @instance(%x: tensor<1x3x?x?xf32>) -> tensor<1x3x?x?xf32> {
 // STAGES: sstep.sub %arg0, {{.*}}sstep.role = "tile", sstep.stage = 1 : i64}
 // STAGES: sstep.sub %arg0, {{.*}}sstep.materialize, sstep.role = "tile", sstep.stage = 1 : i64}
 // STAGES: sstep.mul {{.*}}sstep.role = "tile", sstep.stage = 2 : i64}
+// GRAD-LABEL: func.func @groups
+// GRAD-SAME: sstep.differentiable
 func.func @groups(%x: tensor<1x4x?x?xf32>) -> tensor<1x4x?x?xf32> {
   %s = arith.constant dense<1.0> : tensor<4xf32>
   %b = arith.constant dense<0.0> : tensor<4xf32>

@@ -39,6 +39,17 @@ def check_gradients(module, x, tiles=("none", 13, 29), channels=3):
     dy = torch.randn_like(y)
     (y * dy).sum().backward()
     params = dict(module.named_parameters())
+    # The export renames some parameters (GroupNorm's affine map becomes
+    # 'onnx::Mul_22'): those are found by their values, as StreamingModule
+    # finds them.
+    stored = plan.get_weights()
+    names = {}
+    for name, p in params.items():
+        values = p.detach().numpy().ravel()
+        names[name] = name if name in stored else next(
+            (w for w, a in stored.items()
+             if a.size == values.size and np.array_equal(a.ravel(), values)),
+            name)
     for backend, tile in [(b, t) for b in BACKENDS for t in tiles]:
         got = plan.backward(x.detach().numpy(), dy.numpy(), backend=backend,
                             tile=tile)
@@ -47,9 +58,9 @@ def check_gradients(module, x, tiles=("none", 13, 29), channels=3):
             assert got["stats"]["reference_convolutions"] == 0
             assert got["stats"]["onednn_convolutions"] > 0
         for name, p in params.items():
-            assert name in got["weights"], (name, sorted(got["weights"]))
-            assert relative(got["weights"][name], p.grad.numpy()) <= TOL, \
-                (backend, tile, name)
+            assert names[name] in got["weights"], (name, sorted(got["weights"]))
+            assert relative(got["weights"][names[name]].reshape(p.shape),
+                            p.grad.numpy()) <= TOL, (backend, tile, name)
     return plan
 
 
@@ -165,10 +176,70 @@ class ChannelPools(torch.nn.Module):
         return y * torch.sigmoid(self.spatial(pooled))
 
 
+class SqueezeExcite(torch.nn.Module):
+    """MobileNetV3's and EfficientNet's squeeze-and-excitation blocks
+    (torchvision's form: 1x1 convolutions on the pooled means, a hard or a
+    plain sigmoid), one after a stride: each mean over the whole image cuts
+    the trunk into another stage."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.fc1 = torch.nn.Conv2d(8, 4, 1)
+        self.fc2 = torch.nn.Conv2d(4, 8, 1)
+        self.b = torch.nn.Conv2d(8, 6, 3, stride=2, padding=1)
+        self.fc3 = torch.nn.Conv2d(6, 6, 1)
+        self.c = torch.nn.Conv2d(6, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = F.hardswish(self.a(x))
+        s = F.hardsigmoid(self.fc2(torch.relu(self.fc1(y.mean((2, 3), True)))))
+        y = self.b(y * s)
+        y = y * torch.sigmoid(self.fc3(F.adaptive_avg_pool2d(y, 1))) + y
+        return self.c(y)
+
+
+class Norms(torch.nn.Module):
+    """GroupNorm and an affine instance norm over the whole image, each a
+    reduction of the mean and one of the variance: five stages."""
+
+    def __init__(self):
+        super().__init__()
+        # No biases before the norms, whose means remove them (their
+        # gradients are sums that cancel to rounding noise, on both sides).
+        self.a = torch.nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.gn = torch.nn.GroupNorm(4, 8)
+        self.b = torch.nn.Conv2d(8, 6, 3, stride=2, padding=1, bias=False)
+        self.inorm = torch.nn.InstanceNorm2d(6, affine=True)
+        self.c = torch.nn.Conv2d(6, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = torch.relu(self.gn(self.a(x)))
+        y = torch.relu(self.inorm(self.b(y)))
+        return self.c(y)
+
+
 @pytest.mark.parametrize("net", [Convs, Pools, Activations, Decoder,
-                                 Softmaxes, ChannelPools])
+                                 Softmaxes, ChannelPools, SqueezeExcite,
+                                 Norms])
 def test_gradients_equal_autograd(net):
     torch.manual_seed(3)
+    if net in (SqueezeExcite, Norms):  # the affine parameters: not 1 and 0
+        module = net()
+        with torch.no_grad():
+            for m in module.modules():
+                if isinstance(m, (torch.nn.GroupNorm,
+                                  torch.nn.InstanceNorm2d)):
+                    m.weight.uniform_(0.5, 1.5)
+                    m.bias.uniform_(-0.5, 0.5)
+        plan = check_gradients(module, torch.randn(1, 3, 45, 53))
+        got = plan.backward(np.zeros((1, 3, 45, 53), np.float32),
+                            np.ones(plan.run(np.zeros((1, 3, 45, 53),
+                                                      np.float32),
+                                             backend="reference").shape,
+                                    np.float32), tile=13)
+        assert got["stats"]["stages"] > 1
+        return
     check_gradients(net(), torch.randn(1, 3, 45, 53))
 
 
@@ -247,8 +318,22 @@ def test_unsupported_models_are_refused_by_name():
 
     plan = export(Head())
     x = np.zeros((1, 3, 20, 20), np.float32)
-    with pytest.raises(sstep.Error, match="global pool or a head"):
+    with pytest.raises(sstep.Error, match="end the trunk before its global "
+                                          "pool and head"):
         plan.backward(x, np.ones((1, 4, 1, 1), np.float32))
+
+    class MaxGate(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Conv2d(3, 4, 3)
+
+        def forward(self, x):
+            y = self.a(x)
+            return y * torch.sigmoid(F.adaptive_max_pool2d(y, 1))
+
+    with pytest.raises(sstep.Error, match=r"\(sstep.global_max_pool2d\): a "
+                                          "max over the whole image"):
+        export(MaxGate()).backward(x, np.ones((1, 4, 18, 18), np.float32))
     trunk = export(Convs())
     y = trunk.run(x, backend="reference")
     with pytest.raises(sstep.Error, match="output gradient has shape"):

@@ -9,8 +9,8 @@
 namespace sstep::test {
 
 RandomNet::RandomNet(uint32_t seed, std::array<int64_t, 2> image,
-                     int64_t channels, bool trainable)
-    : rng(seed), trainable(trainable) {
+                     int64_t channels, bool trainable, bool staged)
+    : rng(seed), trainable(trainable), staged(staged) {
   values.push_back({"%x", channels, image});
 }
 
@@ -251,8 +251,8 @@ bool RandomNet::squeezeExcite(const Val &in) {
   std::string small = "tensor<1x" + c + "x1x1xf32>";
   std::string g = fresh();
   body += "  " + g +
-          (chance(0.5) ? " = sstep.global_avg_pool2d "
-                       : " = sstep.global_max_pool2d ") +
+          (chance(0.5) || staged ? " = sstep.global_avg_pool2d "
+                                 : " = sstep.global_max_pool2d ") +
           in.name + " : " + type(in) + " -> " + small + "\n";
   if (chance(0.5)) {
     std::string w = constant({in.channels, in.channels, 1, 1});
@@ -339,8 +339,10 @@ std::string RandomNet::build(int ops) {
     Val in = anyValue();
     bool ok = false;
     int kind = int(pick(0, 12));
-    if (trainable && (kind == 10 || kind == 11))
-      continue; // no gradient yet
+    if (staged && chance(0.3))
+      kind = chance(0.5) ? 10 : 11;
+    else if (trainable && (kind == 10 || kind == 11))
+      continue; // drawn only on purpose
     switch (kind) {
     case 0:
     case 1:
@@ -370,7 +372,7 @@ std::string RandomNet::build(int ops) {
       ok = squeezeExcite(in);
       break;
     case 11:
-      ok = chance(0.3) && instanceNorm(in);
+      ok = (staged || chance(0.3)) && instanceNorm(in);
       break;
     case 12:
       ok = channelMove(in);
@@ -397,6 +399,17 @@ RandomCase randomTrainableCase(std::mt19937 &rng, uint32_t seed) {
   c.channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
   RandomNet net(seed, c.image, c.channels, /*trainable=*/true);
   c.text = net.build(std::uniform_int_distribution<int>(2, 8)(rng));
+  return c;
+}
+
+RandomCase randomStagedTrainableCase(std::mt19937 &rng, uint32_t seed) {
+  RandomCase c;
+  c.image = {std::uniform_int_distribution<int64_t>(5, 36)(rng),
+             std::uniform_int_distribution<int64_t>(5, 36)(rng)};
+  c.channels = std::uniform_int_distribution<int64_t>(1, 3)(rng);
+  RandomNet net(seed, c.image, c.channels, /*trainable=*/true,
+                /*staged=*/true);
+  c.text = net.build(std::uniform_int_distribution<int>(3, 8)(rng));
   return c;
 }
 

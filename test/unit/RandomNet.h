@@ -35,6 +35,11 @@ struct RandomCase {
 /// the backward pass's property tests' case.
 RandomCase randomTrainableCase(std::mt19937 &rng, uint32_t seed);
 
+/// The same with reductions inside the trunk, which cut it into stages:
+/// squeeze-and-excitation blocks (a mean's) and instance and group norms,
+/// about one op in three. Compile with the norms streamed.
+RandomCase randomStagedTrainableCase(std::mt19937 &rng, uint32_t seed);
+
 /// The ranges randomCase draws from.
 struct CaseRanges {
   int64_t minSide = 6, maxSide = 40;
@@ -60,9 +65,10 @@ inline RandomCase randomTilingCase(std::mt19937 &rng, uint32_t seed) {
 class RandomNet {
 public:
   /// `trainable`: only ops the backward pass differentiates
-  /// (reference/Vjp.h), and one output.
+  /// (reference/Vjp.h), and one output; `staged`: reductions inside the
+  /// trunk too (randomStagedTrainableCase).
   RandomNet(uint32_t seed, std::array<int64_t, 2> image, int64_t channels,
-            bool trainable = false);
+            bool trainable = false, bool staged = false);
 
   /// Adds `ops` random ops and returns the module text, returning the last
   /// value and, sometimes, a second one.
@@ -96,7 +102,7 @@ private:
   bool channelMove(const Val &in);
 
   std::mt19937 rng;
-  bool trainable;
+  bool trainable, staged;
   std::string body;
   std::vector<Val> values;
   int counter = 0;

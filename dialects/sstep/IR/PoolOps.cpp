@@ -159,6 +159,9 @@ llvm::StringRef ReduceOp::getTileReduction() {
   return space && kind != "min" ? kind : "";
 }
 
+// A mean's gradient spreads dy by the plane's pixels, known from its shape.
+bool GlobalAvgPool2DOp::vjpReadsOperand(unsigned) { return false; }
+
 // An average's gradient spreads dy by the window's divisor, which depends on
 // the geometry only.
 bool AvgPool2DOp::vjpReadsOperand(unsigned) { return false; }

@@ -66,9 +66,10 @@ def SStep_AvgPool2DOp : SStep_Pool2DOp<"avg_pool2d",
 }
 
 // A pool over the whole of H and W: non-local, it bounds a tile group.
-class SStep_GlobalPool2DOp<string mnemonic>
-    : SStep_Op<mnemonic, [Pure,
-        DeclareOpInterfaceMethods<NonLocalOpInterface, ["getTileReduction"]>]> {
+class SStep_GlobalPool2DOp<string mnemonic, list<Trait> traits = []>
+    : SStep_Op<mnemonic, !listconcat([Pure,
+        DeclareOpInterfaceMethods<NonLocalOpInterface, ["getTileReduction"]>],
+        traits)> {
   let arguments = (ins SStep_FloatTensor4D:$input);
   let results = (outs SStep_FloatTensor4D:$output);
   let assemblyFormat = [{
@@ -77,13 +78,15 @@ class SStep_GlobalPool2DOp<string mnemonic>
   let hasVerifier = 1;
 }
 
-def SStep_GlobalAvgPool2DOp : SStep_GlobalPool2DOp<"global_avg_pool2d"> {
+def SStep_GlobalAvgPool2DOp : SStep_GlobalPool2DOp<"global_avg_pool2d",
+    [DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsOperand"]>]> {
   let summary = "Mean over all of H and W (ONNX GlobalAveragePool)";
   let description = [{
     N x C x H x W to N x C x 1 x 1: the mean of each channel's plane, summed
     in fp64. Also what ONNX `ReduceMean` over axes [2, 3] with `keepdims`
     imports as (squeeze-and-excitation blocks). Non-local: tiled execution
-    sums per tile and divides once all tiles are in.
+    sums per tile and divides once all tiles are in. Its gradient spreads
+    each channel's over the plane, divided by its pixels: it reads nothing.
 
     ```mlir
     %y = sstep.global_avg_pool2d %x

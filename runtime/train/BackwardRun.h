@@ -1,0 +1,118 @@
+//===- BackwardRun.h - One backward run over a staged trunk ------*- C++
+//-*-===//
+//
+// Private to runtime/train. A trunk of one stage runs its tiles forward and
+// back (Backward.h). A trunk with reductions inside (a squeeze-and-
+// excitation's pool, a streamed GroupNorm's statistics) has several: the
+// forward pass first runs every stage but the last's tiles, keeping what a
+// later stage reads (ForwardStages.cpp); then the stages run backward, last
+// first (Backward.cpp). Stage s's tiles (BackwardTile.cpp) seed, over each
+// owned block, the gradient its later readers summed: the output's, an
+// image a later stage read (summed whole, in `imageGrads`), and a mean's
+// gradient spread over the pixels it averaged. Before them run the VJPs of
+// the stage's reductions, after them those of its global nodes, on small
+// values whose gradients the tiles summed (`smallSums`).
+//
+// Example, a squeeze-and-excitation block y = x * sigmoid(W mean(x)) on
+// the input x: stage 0 reduces x, stage 1's global nodes make the scale s
+// and its tiles the product. Backward, stage 1's tiles give dx = dy * s
+// over their windows and sum ds = sum(dy * x); its global nodes turn ds
+// into d mean; stage 0's reduction adds d mean / (H W) to every pixel of
+// dx.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSTEP_RUNTIME_TRAIN_BACKWARDRUN_H
+#define SSTEP_RUNTIME_TRAIN_BACKWARDRUN_H
+
+#include "runtime/train/Backward.h"
+#include "runtime/train/BackwardSchedule.h"
+
+#include <chrono>
+
+namespace sstep::train::detail {
+
+using Clock = std::chrono::steady_clock;
+
+inline double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Sums `t` into `acc`, grown to its size at the first call.
+void addInto(std::vector<double> &acc, const Tensor &t);
+
+class Run {
+public:
+  /// Checks the input and the output gradient against the program.
+  Run(const Program &program, exec::InputSource &input,
+      const Tensor &outputGrad, const BackwardOptions &options);
+  /// The forward stages, every stage's tiles backward, then the sums.
+  Gradients run();
+
+private:
+  // ForwardStages.cpp
+  void forwardStages();
+  void forwardTiles(int s);
+  void runGlobal(const Node &node);
+
+  // Backward.cpp
+  void backwardStage(int s);
+  void reduceVjp(const Node &node);
+  void globalVjp(const Node &node);
+  /// Adds `perPlane` (N x C values) to every pixel of image `v`'s gradient.
+  void spreadOver(int v, const std::vector<double> &perPlane);
+  void noteStored();
+  Gradients finish();
+
+  // BackwardTile.cpp
+  /// The gradients seeded over stage `s`'s owned blocks of tile `w`; empty
+  /// when all are zero (nothing of the loss flows through the tile).
+  std::map<int, Tensor> seedsOf(int s, const plan::TileWindows &w);
+  void runTile(int s, const plan::TileWindows &w, std::map<int, Tensor> seeds);
+  void forwardStep(const Node &node, const plan::TileWindows &w);
+  void vjpStep(const Node &node, const plan::TileWindows &w,
+               std::map<int, Tensor> &seeds);
+  /// The tile's gradients of images of earlier stages (the input's among
+  /// them), added into their whole gradients.
+  void addImageGradients(int s, const plan::TileWindows &w);
+  const Tensor &blockOf(int v, const plan::TileWindows &w);
+  /// A constant, a small value, or nothing for a size-only operand (its
+  /// size is in the windows the kernels are given).
+  const Tensor &wholeOf(int v) const;
+  void note();
+
+  const Program &program;
+  exec::InputSource &input;
+  const Shape inputShape;
+  const Tensor &outputGrad;
+  const BackwardOptions &options;
+  GradKernels referenceKernels;
+  GradKernels *kernels;
+  plan::Stages stages;
+  plan::Sizes sizes;
+  int in, out;
+  /// Per value: the stage of the tile node computing it, -1 for others.
+  std::vector<int> tileStage;
+  std::vector<BackwardSchedule> schedules;
+  /// The current tile's forward blocks and gradients.
+  std::map<int, Tensor> blocks, grads;
+  /// What the forward stages keep: images later stages read, whole, and
+  /// the small results of reductions and global nodes.
+  std::map<int, Tensor> stored;
+  /// Gradients summed whole: of images later stages read (float, as the
+  /// input's), and of small values (double, as the weights').
+  std::map<int, Tensor> imageGrads;
+  std::map<int, std::vector<double>> smallSums, constantSums;
+  /// Per reduction operand of the current stage: N x C values to add to
+  /// each of its pixels' gradients.
+  std::map<int, std::vector<double>> spread;
+  /// In float: a pixel's gradient sums the tiles whose windows overlap
+  /// there (a handful where tiles are larger than their halos, a weight's
+  /// every tile: those sums are in double). Saves 12 bytes an element.
+  Tensor inputSum;
+  BackwardStats stats;
+};
+
+} // namespace sstep::train::detail
+
+#endif // SSTEP_RUNTIME_TRAIN_BACKWARDRUN_H

@@ -1,0 +1,216 @@
+//===- BackwardTile.cpp - One tile of a stage, forward then back ----------===//
+
+#include "runtime/core/RuntimeError.h"
+#include "runtime/train/BackwardRun.h"
+
+#include <algorithm>
+
+namespace sstep::train::detail {
+namespace {
+
+bool allZero(const Tensor &t) {
+  return std::all_of(t.data.begin(), t.data.end(),
+                     [](float v) { return v == 0.0f; });
+}
+
+int64_t bytesOf(const std::map<int, Tensor> &blocks) {
+  int64_t bytes = 0;
+  for (const auto &[v, t] : blocks)
+    bytes += t.size() * int64_t(sizeof(float));
+  return bytes;
+}
+
+void addTo(Tensor &to, const Tensor &from) {
+  for (int64_t k = 0; k < to.size(); ++k)
+    to.data[k] += from.data[k];
+}
+
+/// Adds `block`, which holds `region` of an image, into `image`.
+void addBlock(Tensor &image, const Tensor &block, const Region &region) {
+  int64_t planes = image.dim(0) * image.dim(1);
+  int64_t rows = region.axes[0].size(), cols = region.axes[1].size();
+  int64_t h = image.dim(2), w = image.dim(3);
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t y = 0; y < rows; ++y) {
+      float *to = image.data.data() + (p * h + region.axes[0].lo + y) * w +
+                  region.axes[1].lo;
+      const float *from = block.data.data() + (p * rows + y) * cols;
+      for (int64_t x = 0; x < cols; ++x)
+        to[x] += from[x];
+    }
+}
+
+} // namespace
+
+std::map<int, Tensor> Run::seedsOf(int s, const plan::TileWindows &w) {
+  std::map<int, Tensor> seeds;
+  bool any = false;
+  for (int v : stages.stages[size_t(s)].sinks) {
+    const Region &owned = w.owned[size_t(v)];
+    auto image = imageGrads.find(v);
+    auto perPlane = spread.find(v);
+    if (tileStage[size_t(v)] != s || owned.empty() ||
+        (v != out && image == imageGrads.end() && perPlane == spread.end()))
+      continue;
+    Tensor seed = v == out
+                      ? crop(outputGrad, Region::whole(sizes[out]), owned)
+                      : Tensor({inputShape[0], program.values[v].shape[1],
+                                owned.axes[0].size(), owned.axes[1].size()});
+    if (image != imageGrads.end())
+      addTo(seed, crop(image->second, Region::whole(sizes[v]), owned));
+    if (perPlane != spread.end()) {
+      int64_t plane = owned.pixels();
+      for (size_t p = 0; p < perPlane->second.size(); ++p) {
+        float add = float(perPlane->second[p]);
+        float *at = seed.data.data() + int64_t(p) * plane;
+        for (int64_t i = 0; i < plane; ++i)
+          at[i] += add;
+      }
+    }
+    any = any || !allZero(seed);
+    seeds.emplace(v, std::move(seed));
+  }
+  if (!any)
+    seeds.clear();
+  return seeds;
+}
+
+void Run::runTile(int s, const plan::TileWindows &w,
+                  std::map<int, Tensor> seeds) {
+  // The last tile's blocks and gradients go before this tile's arrive.
+  blocks.clear();
+  grads.clear();
+  const plan::Stage &stage = stages.stages[size_t(s)];
+  for (const BackwardStep &step : schedules[size_t(s)].steps) {
+    const Node &node = program.nodes[size_t(stage.tileNodes[step.index])];
+    if (step.kind == BackwardStep::Forward)
+      forwardStep(node, w);
+    else
+      vjpStep(node, w, seeds);
+    // A block no later step reads goes; its shape stays for the
+    // gradients' shapes.
+    for (int v : step.released) {
+      auto it = blocks.find(v);
+      if (it != blocks.end())
+        it->second.data = FloatBuffer();
+    }
+  }
+  addImageGradients(s, w);
+}
+
+void Run::forwardStep(const Node &node, const plan::TileWindows &w) {
+  int r = node.results[0];
+  if (w.compute[r].empty())
+    return;
+  auto start = Clock::now();
+  Tensor block = kernels->forward(
+      node, program, sizes, w,
+      [&](int v) -> const Tensor & { return blockOf(v, w); },
+      [&](int v) -> const Tensor & { return wholeOf(v); });
+  stats.forwardSeconds[node.op] += since(start);
+  blocks[r] = std::move(block);
+  note();
+}
+
+void Run::vjpStep(const Node &node, const plan::TileWindows &w,
+                  std::map<int, Tensor> &seeds) {
+  int r = node.results[0];
+  if (w.compute[r].empty())
+    return;
+  // What later stages and the output ask of this value, over the block
+  // the tile owns, joins what the tile's own readers gave it.
+  if (auto seed = seeds.find(r); seed != seeds.end()) {
+    Tensor e =
+        reference::embed(std::move(seed->second), w.owned[r], w.compute[r]);
+    seeds.erase(seed);
+    auto [at, fresh] = grads.try_emplace(r);
+    if (fresh)
+      at->second = std::move(e);
+    else
+      addTo(at->second, e);
+  }
+  auto g = grads.find(r);
+  if (g == grads.end())
+    return; // nothing of the loss flows through it
+  reference::Operands operands;
+  std::vector<Placed> placed;
+  std::vector<bool> wanted;
+  for (size_t i = 0; i < node.operands.size(); ++i) {
+    int v = node.operands[i];
+    bool spatial = node.window->spatial[i];
+    operands.push_back(spatial ? &blockOf(v, w) : &wholeOf(v));
+    placed.push_back(spatial ? Placed{w.compute[v], sizes[v]} : Placed{});
+    wanted.push_back(node.vjp->grads[i] && (v != in || options.inputGradient));
+  }
+  Placed to{w.compute[r], sizes[r]};
+  auto start = Clock::now();
+  std::vector<Tensor> dx = kernels->vjp(reference::VjpArgs{
+      node, operands, placed, blocks.at(r), g->second, to, wanted});
+  stats.vjpSeconds[node.op] += since(start);
+  grads.erase(g);
+  blocks.erase(r); // every reader's VJP has run
+  for (size_t i = 0; i < node.operands.size(); ++i) {
+    int v = node.operands[i];
+    if (!wanted[i] || dx[i].data.empty() ||
+        (node.window->spatial[i] && w.compute[v].empty()))
+      continue;
+    if (!node.window->spatial[i]) {
+      addInto(program.constants.contains(v) ? constantSums[v] : smallSums[v],
+              dx[i]);
+      continue;
+    }
+    auto [at, fresh] = grads.emplace(v, std::move(dx[i]));
+    if (!fresh)
+      addTo(at->second, dx[i]);
+  }
+  note();
+}
+
+void Run::addImageGradients(int s, const plan::TileWindows &w) {
+  for (const auto &[v, g] : grads) {
+    if (tileStage[size_t(v)] == s || w.compute[v].empty())
+      continue;
+    if (v == in) {
+      if (options.inputGradient)
+        addBlock(inputSum, g, w.compute[v]);
+      continue;
+    }
+    auto [at, fresh] = imageGrads.try_emplace(v);
+    if (fresh) {
+      at->second = Tensor({inputShape[0], program.values[v].shape[1],
+                           sizes[v][0], sizes[v][1]});
+      noteStored();
+    }
+    addBlock(at->second, g, w.compute[v]);
+  }
+}
+
+const Tensor &Run::blockOf(int v, const plan::TileWindows &w) {
+  auto it = blocks.find(v);
+  if (it != blocks.end())
+    return it->second;
+  if (w.compute[v].empty())
+    return blocks[v] = reference::borderOnlyBlock(program.values[v]);
+  if (v == in)
+    return blocks[v] = input.read(w.compute[v]);
+  auto image = stored.find(v);
+  if (image == stored.end() || image->second.rank() != 4)
+    throw RuntimeError("internal error: no block of '" +
+                       program.values[v].name + "' in the tile");
+  return blocks[v] = crop(image->second, Region::whole(sizes[v]), w.compute[v]);
+}
+
+const Tensor &Run::wholeOf(int v) const {
+  static const Tensor none;
+  if (program.constants.contains(v))
+    return program.constants.get(v);
+  auto small = stored.find(v);
+  return small != stored.end() ? small->second : none;
+}
+
+void Run::note() {
+  stats.peakTileBytes =
+      std::max(stats.peakTileBytes, bytesOf(blocks) + bytesOf(grads));
+}
+
+} // namespace sstep::train::detail

@@ -1,0 +1,117 @@
+//===- ForwardStages.cpp - What a staged trunk's stages read across -------===//
+//
+// Before the stages run backward, last first, each needs what the forward
+// pass gave it from earlier stages: the images it reads, whole, and the
+// small results of reductions and global nodes. The last stage's tiles are
+// not run here: its backward tiles compute them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/core/RuntimeError.h"
+#include "runtime/exec/Reducer.h"
+#include "runtime/train/BackwardRun.h"
+
+namespace sstep::train::detail {
+
+void Run::forwardStages() {
+  const int last = int(stages.stages.size()) - 1;
+  // A forward tile holds no more than the first forward pass of the same
+  // tile backward (which keeps, besides, what its VJPs read): the peak is
+  // the backward tiles', which BackwardPlan.h predicts.
+  const int64_t peak = stats.peakTileBytes;
+  for (int s = 0; s <= last; ++s) {
+    for (int id : stages.stages[size_t(s)].globalNodes)
+      runGlobal(program.nodes[size_t(id)]);
+    if (s < last)
+      forwardTiles(s);
+  }
+  stats.peakTileBytes = peak;
+}
+
+void Run::runGlobal(const Node &node) {
+  reference::Operands operands;
+  for (int v : node.operands) {
+    const Tensor &t = wholeOf(v);
+    if (t.data.empty() && numElements(t.shape) != 0)
+      throw RuntimeError("internal error: " + node.describe() + " reads '" +
+                         program.values[v].name + "', not computed");
+    operands.push_back(&t);
+  }
+  auto start = Clock::now();
+  std::vector<Tensor> results =
+      reference::kernels().at(node.op)(node, operands);
+  stats.forwardSeconds[node.op] += since(start);
+  stored[node.results[0]] = std::move(results.at(0));
+  noteStored();
+}
+
+void Run::forwardTiles(int s) {
+  const plan::Stage &stage = stages.stages[size_t(s)];
+  std::map<int, exec::Reducer> reducers;
+  std::map<int, std::vector<int>> reducedBy; // value -> its reduce nodes
+  for (int id : stage.reduceNodes) {
+    const Node &node = program.nodes[size_t(id)];
+    reducers.emplace(id, exec::Reducer(exec::reduceKindOf(node)));
+    reducedBy[node.operands[0]].push_back(id);
+  }
+  // The last tile node reading each value: its block goes after it.
+  std::map<int, size_t> lastRead;
+  for (size_t k = 0; k < stage.tileNodes.size(); ++k) {
+    const Node &node = program.nodes[size_t(stage.tileNodes[k])];
+    for (size_t i = 0; i < node.operands.size(); ++i)
+      if (node.window->spatial[i])
+        lastRead[node.operands[i]] = k;
+  }
+  // A value the stage produces goes to its reductions and, if a later
+  // stage reads it, into its whole image, over the tile's owned block.
+  auto sink = [&](int v, const Tensor &block, const Region &held,
+                  const plan::TileWindows &w) {
+    const Region &owned = w.owned[size_t(v)];
+    if (owned.empty())
+      return;
+    if (auto by = reducedBy.find(v); by != reducedBy.end()) {
+      Tensor part = crop(block, held, owned);
+      for (int id : by->second)
+        reducers.at(id).add(part);
+    }
+    if (v == in || v == out || !stages.stored[size_t(v)])
+      return;
+    auto [at, fresh] = stored.try_emplace(v);
+    if (fresh) {
+      at->second = Tensor({inputShape[0], program.values[v].shape[1],
+                           sizes[v][0], sizes[v][1]});
+      noteStored();
+    }
+    paste(at->second, Region::whole(sizes[v]), block, held, owned);
+  };
+
+  plan::StageTiling tiling(program, stage, sizes, options.tiles);
+  for (int64_t r = 0; r < tiling.grid()[0]; ++r)
+    for (int64_t c = 0; c < tiling.grid()[1]; ++c) {
+      plan::TileWindows w = tiling.windows(r, c);
+      blocks.clear();
+      if (reducedBy.count(in) && !w.owned[size_t(in)].empty())
+        sink(in, input.read(w.owned[size_t(in)]), w.owned[size_t(in)], w);
+      for (size_t k = 0; k < stage.tileNodes.size(); ++k) {
+        const Node &node = program.nodes[size_t(stage.tileNodes[k])];
+        const int result = node.results[0];
+        forwardStep(node, w);
+        if (auto it = blocks.find(result); it != blocks.end())
+          sink(result, it->second, w.compute[result], w);
+        for (int v : node.operands)
+          if (auto last = lastRead.find(v);
+              last != lastRead.end() && last->second == k)
+            blocks.erase(v);
+        if (!lastRead.count(result))
+          blocks.erase(result);
+      }
+    }
+  blocks.clear();
+  for (int id : stage.reduceNodes) {
+    const Node &node = program.nodes[size_t(id)];
+    stored[node.results[0]] = reducers.at(id).finish(node);
+  }
+  noteStored();
+}
+
+} // namespace sstep::train::detail
