@@ -1,7 +1,10 @@
 """Gradients of the end-to-end zoo's trunks (test/e2e/models.py: torchvision's
 ResNet-18 and ResNet-50 trunks, DenseNet-121 and MobileNetV2 features, the
 U-Net with a transposed convolution and a bilinear resize to its skip's size,
-with trained-looking BatchNorm statistics; and here ResNet-34's trunk and
+with trained-looking BatchNorm statistics; MobileNetV3-Small and
+EfficientNet-B0 features and the RegNetY-400MF trunk, whose
+squeeze-and-excitation blocks put means over the whole image inside the
+trunk; a U-Net of GroupNorm blocks; and here ResNet-34's trunk and
 ConvNeXt-Tiny's stem and first two stages: layer norm over channels, GELU,
 7x7 depthwise convolutions, layer scale) through StreamingModule, tiled at an edge
 that divides nothing, on the reference and cpu kernels, against whole-image
@@ -79,7 +82,10 @@ def relative(got, want):
 @pytest.mark.parametrize("name", ["resnet18-trunk", "resnet34-trunk",
                                   "resnet50-trunk", "densenet121-features",
                                   "mobilenetv2-features", "small-unet",
-                                  "convnext-tiny-stages"])
+                                  "convnext-tiny-stages",
+                                  "mobilenetv3-small-features",
+                                  "efficientnet-b0-features",
+                                  "regnety-400mf-trunk", "groupnorm-unet"])
 def test_zoo_gradients_equal_autograd(name):
     net, (h, w) = build(name)
     net = smooth(net)
