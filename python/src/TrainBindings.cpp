@@ -10,6 +10,8 @@
 #include "python/src/Errors.h"
 #include "python/src/Plan.h"
 #include "runtime/core/BufferPool.h"
+#include "runtime/core/RuntimeError.h"
+#include "runtime/plan/MemoryPlan.h"
 #include "runtime/reference/Kernels.h"
 #include "runtime/train/Backward.h"
 #include "runtime/train/BackwardPlan.h"
@@ -17,6 +19,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace py = pybind11;
 
@@ -70,7 +73,7 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
                   const std::string &backend, const py::object &tile,
                   const py::object &budget, const py::object &threads,
                   bool inputGrad, const py::object &normalize,
-                  const py::object &segments) {
+                  const py::object &segments, const py::object &scratch) {
   RunOptions options = runOptions(
       backend, tile, budget.is_none() ? plan.memoryBudget : budget, threads);
   // The image is read a window at a time from the caller's buffer; bytes
@@ -106,12 +109,31 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   if (!segments.is_none() && given < 1)
     throw py::value_error("segments must be at least 1");
   backwardOptions.segments = std::max(given, 1);
+  // Images crossing stages (a trunk with reductions inside): in scratch
+  // files when asked, or when they would take over half the budget; else
+  // in memory, out of the tiles' budget.
+  const int64_t storedBytes = train::predictStoredBytes(program, inputShape);
+  std::string folder = scratch.is_none() ? "" : scratch.cast<std::string>();
+  int64_t tileBudget = options.memoryBudget;
+  if (folder.empty() && options.memoryBudget > 0 &&
+      storedBytes > options.memoryBudget / 2) {
+    const char *tmp = std::getenv("TMPDIR");
+    folder = tmp && *tmp ? tmp : "/tmp";
+  }
+  if (folder.empty())
+    tileBudget -= storedBytes;
+  backwardOptions.scratchFolder = folder;
   if (options.tileEdge > 0) {
     backwardOptions.tiles = {options.tileEdge, 0};
   } else if (options.memoryBudget > 0) {
     // Tiles for the budget, and the segments unless given.
+    if (tileBudget <= 0)
+      throw BudgetError("the images kept between stages need " +
+                        plan::formatBytes(storedBytes) + " of the " +
+                        plan::formatBytes(options.memoryBudget) +
+                        " budget: give a scratch folder");
     train::BackwardTiling chosen = train::chooseBackwardTiles(
-        program, inputShape, options.memoryBudget, inputGrad, given);
+        program, inputShape, tileBudget, inputGrad, given);
     backwardOptions.tiles = chosen.tiles;
     backwardOptions.segments = chosen.segments;
   }
@@ -142,6 +164,12 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   stats["segments"] = grads.stats.segments;
   stats["stages"] = grads.stats.stages;
   stats["stored_peak_bytes"] = grads.stats.storedPeakBytes;
+  stats["predicted_stored_bytes"] = storedBytes;
+  stats["scratch_folder"] =
+      folder.empty() ? py::object(py::none()) : py::object(py::str(folder));
+  stats["scratch_peak_bytes"] = grads.stats.scratchPeakBytes;
+  stats["scratch_written_bytes"] = grads.stats.scratchWritten;
+  stats["scratch_read_bytes"] = grads.stats.scratchRead;
   // Every tensor's memory: what was in use before the call (weights,
   // images, the forward pass's output) and the most in use during it.
   stats["pool_base_bytes"] = poolBase;
@@ -183,6 +211,7 @@ void registerTrain(py::class_<Plan> &plan) {
            py::arg("memory_budget") = py::none(),
            py::arg("threads") = py::none(), py::arg("input_grad") = true,
            py::arg("normalize") = py::none(), py::arg("segments") = py::none(),
+           py::arg("scratch") = py::none(),
            "The gradients of sum(grad_output * model(x)), tile by tile (x: "
            "float32, or uint8 normalized a window at a time as Plan.run "
            "does, without input_grad): tile "
@@ -195,9 +224,13 @@ void registerTrain(py::class_<Plan> &plan) {
            "'weights': {name: dL/dw}, 'stats': {...}}. segments: checkpoint "
            "segments (each but the last recomputed before its VJPs, so a "
            "tile holds less); None: 1, or the planner's choice with "
-           "memory_budget. The model must be a "
-           "trunk of local ops with one image input and output; anything "
-           "else raises sstep.ModelError naming the node.");
+           "memory_budget. scratch: a folder for the images a trunk with "
+           "reductions inside (squeeze-and-excitation, GroupNorm) keeps "
+           "between its stages; None: memory, or $TMPDIR when they would "
+           "take over half of memory_budget. The model must be a trunk "
+           "of local ops and means over the image, with one image input "
+           "and output; anything else raises sstep.ModelError naming the "
+           "node.");
 }
 
 } // namespace sstep::python

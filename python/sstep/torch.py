@@ -155,7 +155,8 @@ class _StreamFunction(torch.autograd.Function):
             dy.detach().contiguous().numpy().astype(np.float32, copy=False),
             backend=owner.backend, tile=owner.tile, memory_budget=owner.memory_budget,
             threads=owner.threads, input_grad=ctx.needs_input_grad[1],
-            normalize=owner._normalize_for(x), segments=owner.segments)
+            normalize=owner._normalize_for(x), segments=owner.segments,
+            scratch=owner.scratch)
         owner.stats["backward"] = result["stats"]
         grads = [None, None if result["input"] is None
                  else torch.from_numpy(result["input"])]
@@ -170,7 +171,8 @@ class StreamingModule(torch.nn.Module):
 
     module: an nn.Module mapping an NCHW image to an NCHW feature map, made
     of local ops (convolutions, pools, pointwise ops, pads, resizes,
-    concatenations, BatchNorm in eval mode). example_input: an NCHW tensor
+    concatenations, BatchNorm in eval mode) and means over the image
+    (squeeze-and-excitation, GroupNorm, instance norm). example_input: an NCHW tensor
     for the export (its height and width are dynamic in the plan).
     backend: "cpu" (oneDNN) or "reference" (the oracle), forward and
     backward. tile: "auto" (tiles and checkpoint segments that fit
@@ -180,7 +182,10 @@ class StreamingModule(torch.nn.Module):
     a time. segments: checkpointing in the backward pass (the trunk's nodes
     cut into this many segments, all but the last recomputed before their
     gradients, so that a tile holds less); None: none, or the planner's
-    choice with memory_budget.
+    choice with memory_budget. scratch: a folder for the images a trunk with
+    reductions inside (squeeze-and-excitation, GroupNorm) keeps between its
+    stages in the backward pass; None: memory, or $TMPDIR when they would
+    take over half of memory_budget.
 
     After each step, `.stats` says what ran: the forward pass's tiles and
     predicted and measured tile bytes, the backward pass's tiles, skipped
@@ -189,7 +194,7 @@ class StreamingModule(torch.nn.Module):
 
     def __init__(self, module, example_input, *, backend="cpu", tile="auto",
                  memory_budget=None, precision="fp32", normalize=None,
-                 threads=None, segments=None):
+                 threads=None, segments=None, scratch=None):
         super().__init__()
         if precision != "fp32":
             raise ValueError("StreamingModule trains in fp32")
@@ -203,7 +208,7 @@ class StreamingModule(torch.nn.Module):
         if normalize not in (None, "imagenet"):
             raise ValueError("normalize is None or 'imagenet'")
         self.normalize = normalize
-        self.segments = segments
+        self.segments, self.scratch = segments, scratch
         probe, sources = _probe_copy(module)
         example = torch.as_tensor(example_input).float()
         self.plan = _sstep.compile(_export(probe, example))

@@ -34,7 +34,8 @@ Run::Run(const Program &program, exec::InputSource &input,
       outputGrad(outputGrad), options(options),
       kernels(options.kernels ? options.kernels : &referenceKernels),
       stages(plan::planStages(program)), in(program.inputs[0]),
-      out(program.outputs[0]) {
+      out(program.outputs[0]), images(options.scratchFolder),
+      imageGrads(options.scratchFolder) {
   if (inputShape.size() != 4)
     throw RuntimeError("the input must be an NCHW image, not " +
                        formatShape(inputShape));
@@ -71,7 +72,6 @@ Gradients Run::run() {
   blocks.clear();
   grads.clear();
   stored.clear();
-  imageGrads.clear();
   Gradients result = finish();
   double kernels = 0;
   for (const auto *by : {&stats.forwardSeconds, &stats.vjpSeconds})
@@ -87,7 +87,7 @@ void Run::backwardStage(int s) {
   // compute them again.
   for (size_t v = 0; v < tileStage.size(); ++v)
     if (tileStage[v] == s)
-      stored.erase(int(v));
+      images.erase(int(v));
   for (auto id = stage.reduceNodes.rbegin(); id != stage.reduceNodes.rend();
        ++id)
     reduceVjp(program.nodes[size_t(*id)]);
@@ -140,29 +140,29 @@ void Run::reduceVjp(const Node &node) {
 }
 
 void Run::spreadOver(int v, const std::vector<double> &perPlane) {
-  if (v == in && !options.inputGradient)
-    return;
-  Tensor *image = &inputSum;
   if (v != in) {
-    auto [at, fresh] = imageGrads.try_emplace(v);
-    if (fresh)
-      at->second = Tensor({inputShape[0], program.values[v].shape[1],
-                           sizes[v][0], sizes[v][1]});
-    image = &at->second;
+    imageGrads.create(v, program.values[v].name, imageShape(v));
+    imageGrads.addPerPlane(v, perPlane);
+    noteStored();
+    return;
   }
-  const int64_t plane = image->dim(2) * image->dim(3);
-  if (int64_t(perPlane.size()) != image->dim(0) * image->dim(1))
+  if (!options.inputGradient)
+    return;
+  const int64_t plane = inputShape[2] * inputShape[3];
+  if (int64_t(perPlane.size()) != inputShape[0] * inputShape[1])
     throw RuntimeError("internal error: a reduction's gradient of " +
-                       std::to_string(perPlane.size()) + " values for '" +
-                       program.values[v].name + "' of " +
-                       formatShape(image->shape));
+                       std::to_string(perPlane.size()) +
+                       " values for the input of " + formatShape(inputShape));
   for (size_t p = 0; p < perPlane.size(); ++p) {
     float add = float(perPlane[p]);
-    float *at = image->data.data() + int64_t(p) * plane;
+    float *at = inputSum.data.data() + int64_t(p) * plane;
     for (int64_t i = 0; i < plane; ++i)
       at[i] += add;
   }
-  noteStored();
+}
+
+Shape Run::imageShape(int v) const {
+  return {inputShape[0], program.values[v].shape[1], sizes[v][0], sizes[v][1]};
 }
 
 void Run::globalVjp(const Node &node) {
@@ -203,7 +203,10 @@ void Run::globalVjp(const Node &node) {
 
 void Run::noteStored() {
   stats.storedPeakBytes =
-      std::max(stats.storedPeakBytes, bytesOf(stored) + bytesOf(imageGrads));
+      std::max(stats.storedPeakBytes, bytesOf(stored) + images.memoryBytes() +
+                                          imageGrads.memoryBytes());
+  stats.scratchPeakBytes = std::max(
+      stats.scratchPeakBytes, images.diskBytes() + imageGrads.diskBytes());
 }
 
 Gradients Run::finish() {
@@ -214,6 +217,9 @@ Gradients Run::finish() {
   if (options.inputGradient)
     result.input = std::move(inputSum);
   result.stats = stats;
+  result.stats.scratchWritten =
+      images.bytesWritten() + imageGrads.bytesWritten();
+  result.stats.scratchRead = images.bytesRead() + imageGrads.bytesRead();
   return result;
 }
 

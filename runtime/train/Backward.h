@@ -43,6 +43,9 @@ struct BackwardOptions {
   /// Checkpointing (BackwardSchedule.h): the tile nodes cut into this many
   /// segments, all but the last recomputed before their VJPs; 1: none.
   int segments = 1;
+  /// Where a trunk of several stages keeps the images crossing them
+  /// (StoredImages.h): empty, in memory; else in scratch files there.
+  std::string scratchFolder;
 };
 
 struct BackwardStats {
@@ -59,6 +62,9 @@ struct BackwardStats {
   /// images later stages read and the gradients summed for them.
   int stages = 1;
   int64_t storedPeakBytes = 0;
+  /// With a scratch folder: the most bytes in its files at once, and the
+  /// bytes written to and read from them.
+  int64_t scratchPeakBytes = 0, scratchWritten = 0, scratchRead = 0;
   /// Seconds in the tiles' forward recomputation and in their VJPs, by op
   /// ("conv2d", "relu", ...), and in the rest (seeds, sums, bookkeeping).
   std::map<std::string, double> forwardSeconds, vjpSeconds;

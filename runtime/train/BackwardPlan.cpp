@@ -159,7 +159,7 @@ public:
     // The output, images a later stage reads, and the reductions' operands
     // (stage.sinks) get a gradient over each tile's owned block, if the
     // loss reaches them.
-    std::vector<bool> reached = reachedByLoss(program);
+    reached = reachedByLoss(program);
     for (const plan::Stage &stage : stages.stages)
       for (int v : stage.sinks)
         seeded[size_t(v)] = stageOf[size_t(v)] >= 0 && reached[size_t(v)];
@@ -223,6 +223,48 @@ public:
     return total / std::max(1.0, weight);
   }
 
+  /// Replays BackwardRun's whole images: every forward value a later
+  /// stage reads, then, stage by stage backward, the stage's own go and
+  /// the gradients its tiles sum for earlier stages' come.
+  int64_t storedBytes() const {
+    const size_t last = stages.stages.size() - 1;
+    const int in = program.inputs[0], out = program.outputs[0];
+    std::map<int, int64_t> held;
+    int64_t peak = 0;
+    auto note = [&] {
+      int64_t sum = 0;
+      for (const auto &[v, b] : held)
+        sum += b;
+      peak = std::max(peak, sum);
+    };
+    for (size_t v = 0; v < stageOf.size(); ++v)
+      if (stageOf[v] >= 0 && size_t(stageOf[v]) < last && stages.stored[v] &&
+          int(v) != out)
+        held[int(v) + 1] = weights[v]; // forward values: v + 1 > 0
+    note();
+    for (size_t s = stages.stages.size(); s-- > 0;) {
+      for (size_t v = 0; v < stageOf.size(); ++v)
+        if (stageOf[v] == int(s))
+          held.erase(int(v) + 1);
+      for (int id : stages.stages[s].tileNodes) {
+        const Node &node = program.nodes[size_t(id)];
+        if (!reached[size_t(node.results[0])])
+          continue;
+        for (size_t i = 0; i < node.operands.size(); ++i) {
+          int v = node.operands[i];
+          if (v != in && node.window->spatial[i] && node.vjp->grads[i] &&
+              stageOf[size_t(v)] != int(s))
+            held[-v - 1] = weights[size_t(v)]; // gradients: -v - 1 < 0
+        }
+      }
+      note();
+      for (size_t v = 0; v < stageOf.size(); ++v)
+        if (stageOf[v] == int(s))
+          held.erase(-int(v) - 1);
+    }
+    return peak;
+  }
+
 private:
   const Program &program;
   Shape inputShape;
@@ -230,7 +272,7 @@ private:
   plan::Stages stages;
   plan::Sizes sizes;
   std::vector<int64_t> weights;
-  std::vector<bool> seeded;
+  std::vector<bool> seeded, reached;
   std::vector<int> stageOf;
   std::map<std::pair<size_t, int>, BackwardSchedule> schedules;
 };
@@ -254,6 +296,10 @@ int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
                              plan::TileShape tiles, bool inputGradient,
                              int segments) {
   return Predictor(program, inputShape, inputGradient).bytes(tiles, segments);
+}
+
+int64_t predictStoredBytes(const Program &program, const Shape &inputShape) {
+  return Predictor(program, inputShape, false).storedBytes();
 }
 
 BackwardTiling chooseBackwardTiles(const Program &program,

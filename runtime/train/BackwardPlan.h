@@ -41,6 +41,13 @@ int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
                              plan::TileShape tiles, bool inputGradient,
                              int segments = 1);
 
+/// The most bytes of whole images a backward pass of `program` on an input
+/// of `inputShape` keeps between stages at once (StoredImages.h: the
+/// forward values later stages read, the gradients summed for them); 0 for
+/// a trunk of one stage. BackwardStats::storedPeakBytes in memory, less
+/// the small values; scratchPeakBytes in scratch files.
+int64_t predictStoredBytes(const Program &program, const Shape &inputShape);
+
 struct BackwardTiling {
   plan::TileShape tiles;
   int segments = 1;

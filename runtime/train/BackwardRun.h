@@ -27,6 +27,7 @@
 
 #include "runtime/train/Backward.h"
 #include "runtime/train/BackwardSchedule.h"
+#include "runtime/train/StoredImages.h"
 
 #include <chrono>
 
@@ -61,6 +62,8 @@ private:
   void globalVjp(const Node &node);
   /// Adds `perPlane` (N x C values) to every pixel of image `v`'s gradient.
   void spreadOver(int v, const std::vector<double> &perPlane);
+  /// Image `v`'s shape on this input.
+  Shape imageShape(int v) const;
   void noteStored();
   Gradients finish();
 
@@ -96,12 +99,13 @@ private:
   std::vector<BackwardSchedule> schedules;
   /// The current tile's forward blocks and gradients.
   std::map<int, Tensor> blocks, grads;
-  /// What the forward stages keep: images later stages read, whole, and
-  /// the small results of reductions and global nodes.
+  /// What the forward stages keep: the small results of reductions and
+  /// global nodes, and the images later stages read.
   std::map<int, Tensor> stored;
+  StoredImages images;
   /// Gradients summed whole: of images later stages read (float, as the
   /// input's), and of small values (double, as the weights').
-  std::map<int, Tensor> imageGrads;
+  StoredImages imageGrads;
   std::map<int, std::vector<double>> smallSums, constantSums;
   /// Per reduction operand of the current stage: N x C values to add to
   /// each of its pixels' gradients.

@@ -47,17 +47,17 @@ std::map<int, Tensor> Run::seedsOf(int s, const plan::TileWindows &w) {
   bool any = false;
   for (int v : stages.stages[size_t(s)].sinks) {
     const Region &owned = w.owned[size_t(v)];
-    auto image = imageGrads.find(v);
+    bool summed = imageGrads.has(v);
     auto perPlane = spread.find(v);
     if (tileStage[size_t(v)] != s || owned.empty() ||
-        (v != out && image == imageGrads.end() && perPlane == spread.end()))
+        (v != out && !summed && perPlane == spread.end()))
       continue;
     Tensor seed = v == out
                       ? crop(outputGrad, Region::whole(sizes[out]), owned)
                       : Tensor({inputShape[0], program.values[v].shape[1],
                                 owned.axes[0].size(), owned.axes[1].size()});
-    if (image != imageGrads.end())
-      addTo(seed, crop(image->second, Region::whole(sizes[v]), owned));
+    if (summed)
+      addTo(seed, imageGrads.read(v, owned));
     if (perPlane != spread.end()) {
       int64_t plane = owned.pixels();
       for (size_t p = 0; p < perPlane->second.size(); ++p) {
@@ -175,13 +175,11 @@ void Run::addImageGradients(int s, const plan::TileWindows &w) {
         addBlock(inputSum, g, w.compute[v]);
       continue;
     }
-    auto [at, fresh] = imageGrads.try_emplace(v);
-    if (fresh) {
-      at->second = Tensor({inputShape[0], program.values[v].shape[1],
-                           sizes[v][0], sizes[v][1]});
+    if (!imageGrads.has(v)) {
+      imageGrads.create(v, program.values[v].name, imageShape(v));
       noteStored();
     }
-    addBlock(at->second, g, w.compute[v]);
+    imageGrads.add(v, g, w.compute[v]);
   }
 }
 
@@ -193,11 +191,10 @@ const Tensor &Run::blockOf(int v, const plan::TileWindows &w) {
     return blocks[v] = reference::borderOnlyBlock(program.values[v]);
   if (v == in)
     return blocks[v] = input.read(w.compute[v]);
-  auto image = stored.find(v);
-  if (image == stored.end() || image->second.rank() != 4)
+  if (!images.has(v))
     throw RuntimeError("internal error: no block of '" +
                        program.values[v].name + "' in the tile");
-  return blocks[v] = crop(image->second, Region::whole(sizes[v]), w.compute[v]);
+  return blocks[v] = images.read(v, w.compute[v]);
 }
 
 const Tensor &Run::wholeOf(int v) const {

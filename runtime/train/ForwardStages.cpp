@@ -76,13 +76,11 @@ void Run::forwardTiles(int s) {
     }
     if (v == in || v == out || !stages.stored[size_t(v)])
       return;
-    auto [at, fresh] = stored.try_emplace(v);
-    if (fresh) {
-      at->second = Tensor({inputShape[0], program.values[v].shape[1],
-                           sizes[v][0], sizes[v][1]});
+    if (!images.has(v)) {
+      images.create(v, program.values[v].name, imageShape(v));
       noteStored();
     }
-    paste(at->second, Region::whole(sizes[v]), block, held, owned);
+    images.write(v, block, held, owned);
   };
 
   plan::StageTiling tiling(program, stage, sizes, options.tiles);

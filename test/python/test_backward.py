@@ -407,3 +407,36 @@ def test_checkpoint_segments_hold_less_for_the_same_gradients():
     assert stats["predicted_tile_bytes"] == stats["peak_tile_bytes"] <= budget
     with pytest.raises(ValueError, match="segments"):
         plan.backward(x, dy, segments=0)
+
+
+def test_images_between_stages_go_to_scratch_files(tmp_path, monkeypatch):
+    """A squeeze-and-excitation trunk keeps its feature maps between its
+    stages: in memory out of the budget's share, or in scratch files when
+    asked or when they would take over half of it; the same bits."""
+    torch.manual_seed(5)
+    plan = export(SqueezeExcite().eval())
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((1, 3, 61, 70)).astype(np.float32)
+    dy = rng.standard_normal(plan.run(x).shape).astype(np.float32)
+    memory = plan.backward(x, dy, tile=23)
+    stats = memory["stats"]
+    assert stats["stages"] == 3 and stats["scratch_folder"] is None
+    assert stats["predicted_stored_bytes"] > 0
+    assert stats["stored_peak_bytes"] >= stats["predicted_stored_bytes"]
+    disk = plan.backward(x, dy, tile=23, scratch=str(tmp_path))
+    assert disk["stats"]["scratch_folder"] == str(tmp_path)
+    assert disk["stats"]["scratch_peak_bytes"] == \
+        stats["predicted_stored_bytes"]
+    assert disk["stats"]["scratch_written_bytes"] > 0
+    assert disk["stats"]["scratch_read_bytes"] > 0
+    assert list(tmp_path.iterdir()) == []  # unlinked as soon as made
+    assert np.array_equal(disk["input"], memory["input"])
+    for name, g in memory["weights"].items():
+        assert np.array_equal(disk["weights"][name], g), name
+    # A budget the stored images would take over half of: $TMPDIR.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    tight = plan.backward(x, dy, memory_budget=stats["predicted_stored_bytes"])
+    assert tight["stats"]["scratch_folder"] == str(tmp_path)
+    assert relative(tight["input"], memory["input"]) <= TOL
+    with pytest.raises(sstep.Error, match="scratch folder /nonexistent"):
+        plan.backward(x, dy, tile=23, scratch="/nonexistent")
