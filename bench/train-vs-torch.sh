@@ -21,8 +21,12 @@
 # reads it.
 #
 # SSTEP_ONLY=1 skips PyTorch (at sizes it cannot run in this memory).
+# MODEL=efficientnet-b0 or mobilenetv3-small trains torchvision's features
+# instead: squeeze-and-excitation in every block, means over the whole image
+# inside the trunk (the backward pass runs its stages last first; SCRATCH=DIR
+# keeps the images crossing them in scratch files there).
 #
-# usage: [INPUT=float|uint8] [SSTEP_ONLY=1] bench/train-vs-torch.sh [BUILD] [SIZES] [THREADS] [TILES]
+# usage: [INPUT=float|uint8] [SSTEP_ONLY=1] [MODEL=resnet34|efficientnet-b0|mobilenetv3-small] [SCRATCH=DIR] bench/train-vs-torch.sh [BUILD] [SIZES] [THREADS] [TILES]
 #   defaults: build "2048 4096" $(nproc) "none 1024"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,9 +38,11 @@ PY=/usr/bin/python3
 export PYTHONPATH="$BUILD/python"
 
 INPUT=${INPUT:-float}
+MODEL=${MODEL:-resnet34}
+SCRATCH=${SCRATCH:-}
 
 step() { # SIDE SIZE TILE[:SEGMENTS]
-  $PY - "$1" "$2" "$THREADS" "$3" "$INPUT" <<'PY'
+  $PY - "$1" "$2" "$THREADS" "$3" "$INPUT" "$MODEL" "$SCRATCH" <<'PY'
 import resource, sys, time
 import torch, torchvision
 import sstep.torch
@@ -46,9 +52,16 @@ tile, _, segments = sys.argv[4].partition(":")
 tile = tile if tile in ("none", "auto", "-") else int(tile)
 segments = int(segments) if segments else None
 uint8 = sys.argv[5] == "uint8"
+scratch = sys.argv[7] or None
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-trunk = torch.nn.Sequential(*list(torchvision.models.resnet34().children())[:-2])
+trunk = {
+    "resnet34": lambda: torch.nn.Sequential(
+        *list(torchvision.models.resnet34().children())[:-2]),
+    "efficientnet-b0": lambda: torchvision.models.efficientnet_b0().features,
+    "mobilenetv3-small":
+        lambda: torchvision.models.mobilenet_v3_small().features,
+}[sys.argv[6]]()
 # BatchNorm statistics of the data, as in a trained network: without them
 # the random trunk's activations grow until the loss saturates and every
 # gradient is zero.
@@ -58,11 +71,13 @@ for m in trunk.modules():
 with torch.no_grad():
     trunk.train()(torch.randn(2, 3, 224, 224))
 trunk.eval()
-head = torch.nn.Linear(512, 2)
+with torch.no_grad():
+    features = trunk(torch.zeros(1, 3, 64, 64)).shape[1]
+head = torch.nn.Linear(features, 2)
 if side.startswith("sstep"):
     model = sstep.torch.StreamingModule(trunk, torch.randn(1, 3, 224, 224),
                                         tile=tile, threads=threads,
-                                        segments=segments)
+                                        segments=segments, scratch=scratch)
 elif uint8:
     model = lambda x: trunk(x.float() / 255)
 else:
@@ -94,11 +109,16 @@ if side.startswith("sstep"):
     extra = (f"tile {tile}, {b['segments']} segment(s): {b['tiles']} tiles, "
              f"{b['tiles_skipped']} skipped, "
              f"{b['peak_tile_bytes'] / 2**20:.0f} MiB in a tile")
+    if b["stages"] > 1:
+        where = "in files" if b["scratch_folder"] else "in memory"
+        stored = b["scratch_peak_bytes"] or b["stored_peak_bytes"]
+        extra += (f", {b['stages']} stages, {stored / 2**20:.0f} MiB "
+                  f"between them {where}")
 print(f"{side:18s} {size:6d}² {seconds:9.2f} {rss:10.0f}   {extra}", flush=True)
 PY
 }
 
-echo "ResNet-34 trunk + global max + linear head, one step, $INPUT input, $THREADS threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "$MODEL trunk + global max + linear head, one step, $INPUT input, $THREADS threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 printf '%-18s %7s %9s %10s\n' side input "step (s)" "RSS (MiB)"
 for SIZE in $SIZES; do
   if [ -z "${SSTEP_ONLY:-}" ]; then
@@ -112,12 +132,18 @@ for SIZE in $SIZES; do
 done
 
 # The gradients of both sides on one image, in one process.
-$PY - "$THREADS" <<'PY'
+$PY - "$THREADS" "$MODEL" <<'PY'
 import sys, torch, torchvision
 import sstep.torch
 torch.set_num_threads(int(sys.argv[1]))
 torch.manual_seed(0)
-trunk = torch.nn.Sequential(*list(torchvision.models.resnet34().children())[:-2]).eval()
+trunk = {
+    "resnet34": lambda: torch.nn.Sequential(
+        *list(torchvision.models.resnet34().children())[:-2]),
+    "efficientnet-b0": lambda: torchvision.models.efficientnet_b0().features,
+    "mobilenetv3-small":
+        lambda: torchvision.models.mobilenet_v3_small().features,
+}[sys.argv[2]]().eval()
 x = torch.randn(1, 3, 333, 301)
 y = trunk(x)
 dy = torch.randn_like(y)
