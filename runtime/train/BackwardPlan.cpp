@@ -227,8 +227,7 @@ public:
   /// stage reads, then, stage by stage backward, the stage's own go and
   /// the gradients its tiles sum for earlier stages' come.
   int64_t storedBytes() const {
-    const size_t last = stages.stages.size() - 1;
-    const int in = program.inputs[0], out = program.outputs[0];
+    const int in = program.inputs[0];
     std::map<int, int64_t> held;
     int64_t peak = 0;
     auto note = [&] {
@@ -237,9 +236,9 @@ public:
         sum += b;
       peak = std::max(peak, sum);
     };
+    std::vector<bool> kept = readByLaterStages(program);
     for (size_t v = 0; v < stageOf.size(); ++v)
-      if (stageOf[v] >= 0 && size_t(stageOf[v]) < last && stages.stored[v] &&
-          int(v) != out)
+      if (kept[v])
         held[int(v) + 1] = weights[v]; // forward values: v + 1 > 0
     note();
     for (size_t s = stages.stages.size(); s-- > 0;) {
@@ -296,6 +295,20 @@ int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
                              plan::TileShape tiles, bool inputGradient,
                              int segments) {
   return Predictor(program, inputShape, inputGradient).bytes(tiles, segments);
+}
+
+std::vector<bool> readByLaterStages(const Program &program) {
+  std::vector<int> stageOf(program.values.size(), -1);
+  std::vector<bool> read(program.values.size(), false);
+  for (const Node &node : program.nodes) {
+    if (node.role != Role::Tile)
+      continue;
+    for (int v : node.operands)
+      if (stageOf[size_t(v)] >= 0 && stageOf[size_t(v)] < node.stage)
+        read[size_t(v)] = true;
+    stageOf[size_t(node.results[0])] = node.stage;
+  }
+  return read;
 }
 
 int64_t predictStoredBytes(const Program &program, const Shape &inputShape) {

@@ -41,6 +41,10 @@ int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
                              plan::TileShape tiles, bool inputGradient,
                              int segments = 1);
 
+/// Per value, whether a tile node of a later stage than its producer's
+/// reads it: the images the forward stages of a backward pass keep whole.
+std::vector<bool> readByLaterStages(const Program &program);
+
 /// The most bytes of whole images a backward pass of `program` on an input
 /// of `inputShape` keeps between stages at once (StoredImages.h: the
 /// forward values later stages read, the gradients summed for them); 0 for

@@ -9,6 +9,7 @@
 
 #include "runtime/core/RuntimeError.h"
 #include "runtime/exec/Reducer.h"
+#include "runtime/train/BackwardPlan.h"
 #include "runtime/train/BackwardRun.h"
 
 namespace sstep::train::detail {
@@ -54,6 +55,7 @@ void Run::forwardTiles(int s) {
     reducers.emplace(id, exec::Reducer(exec::reduceKindOf(node)));
     reducedBy[node.operands[0]].push_back(id);
   }
+  const std::vector<bool> kept = readByLaterStages(program);
   // The last tile node reading each value: its block goes after it.
   std::map<int, size_t> lastRead;
   for (size_t k = 0; k < stage.tileNodes.size(); ++k) {
@@ -74,7 +76,7 @@ void Run::forwardTiles(int s) {
       for (int id : by->second)
         reducers.at(id).add(part);
     }
-    if (v == in || v == out || !stages.stored[size_t(v)])
+    if (!kept[size_t(v)])
       return;
     if (!images.has(v)) {
       images.create(v, program.values[v].name, imageShape(v));
