@@ -10,6 +10,7 @@
 
 #include "runtime/cpu/ConvGrad.h"
 #include "runtime/core/RuntimeError.h"
+#include "runtime/cpu/EltwiseGrad.h"
 #include "runtime/cpu/PointwiseGrad.h"
 #include "runtime/cpu/Threads.h"
 #include "runtime/reference/Kernels.h"
@@ -156,6 +157,12 @@ Tensor ConvGrad::forward(const Node &node, const Program &program,
   useThreads();
   if (std::optional<Tensor> t = pointwise(node, w, blockOf, wholeOf))
     return std::move(*t);
+  if (node.operands.size() == 1 && node.window && node.window->spatial[0]) {
+    int x = node.operands[0];
+    if (std::optional<Tensor> t = eltwiseForward(
+            device, node, blockOf(x), w.compute[x], w.compute[node.results[0]]))
+      return std::move(*t);
+  }
   std::optional<ConvShape> s;
   int x = node.operands[0];
   if (node.op == "conv2d" && program.constants.contains(node.operands[1])) {
@@ -205,6 +212,8 @@ Tensor ConvGrad::forward(const Node &node, const Program &program,
 std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
   useThreads();
   if (auto grads = pointwiseVjp(a))
+    return std::move(*grads);
+  if (auto grads = eltwiseVjp(device, a))
     return std::move(*grads);
   std::optional<ConvShape> s;
   if (a.node.op == "conv2d")
