@@ -20,6 +20,8 @@ std::optional<Attribute> convertAttribute(mlir::Attribute attr) {
     return Attribute(std::vector<int64_t>(ints.asArrayRef()));
   if (auto b = dyn_cast<BoolAttr>(attr))
     return Attribute(int64_t(b.getValue()));
+  if (isa<UnitAttr>(attr))
+    return Attribute(int64_t(1));
   if (auto i = dyn_cast<IntegerAttr>(attr))
     return Attribute(i.getInt());
   if (auto f = dyn_cast<FloatAttr>(attr))

@@ -2,7 +2,9 @@
 //
 // ReduceMean and ReduceMax over H and W with keepdims (what exporters write
 // for `x.mean((2, 3), keepdim=True)` in squeeze-and-excitation blocks) are
-// global pools; other reductions (and ReduceSum, ReduceMin) are sstep.reduce.
+// global pools (a ReduceMax's marked `split_ties`: its gradient, as amax's,
+// is split among tied maxima); other reductions (and ReduceSum, ReduceMin)
+// are sstep.reduce.
 //
 //===----------------------------------------------------------------------===//
 
@@ -134,8 +136,12 @@ void convertReduce(NodeContext &ctx, const char *kind,
     x = b.create<AbsOp>(ctx.loc(), type, x);
   if constexpr (!std::is_same_v<GlobalPool, void>) {
     if (rank == 4 && keep && axes == std::vector<int64_t>{2, 3}) {
-      ctx.setOutput(0,
-                    b.create<GlobalPool>(ctx.loc(), globalPoolType(ctx, x), x));
+      auto pool = b.create<GlobalPool>(ctx.loc(), globalPoolType(ctx, x), x);
+      // amax splits its gradient among tied maxima; a global max pool
+      // sends it to the first.
+      if constexpr (std::is_same_v<GlobalPool, GlobalMaxPool2DOp>)
+        pool.setSplitTies(true);
+      ctx.setOutput(0, pool);
       return;
     }
   }

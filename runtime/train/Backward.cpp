@@ -108,6 +108,7 @@ void Run::backwardStage(int s) {
   blocks.clear();
   grads.clear();
   spread.clear();
+  points.clear();
   for (size_t v = 0; v < tileStage.size(); ++v)
     if (tileStage[v] == s)
       imageGrads.erase(int(v));
@@ -123,6 +124,10 @@ void Run::reduceVjp(const Node &node) {
   const int v = node.operands[0];
   std::vector<double> perPlane = std::move(sum->second);
   smallSums.erase(sum);
+  if (exec::reduceKindOf(node) == exec::ReduceKind::Max) {
+    pointsOf(node, perPlane);
+    return;
+  }
   if (exec::reduceKindOf(node) == exec::ReduceKind::Mean) {
     double pixels = double(sizes[v][0]) * double(sizes[v][1]);
     for (double &x : perPlane)
@@ -158,6 +163,32 @@ void Run::spreadOver(int v, const std::vector<double> &perPlane) {
     float *at = inputSum.data.data() + int64_t(p) * plane;
     for (int64_t i = 0; i < plane; ++i)
       at[i] += add;
+  }
+}
+
+void Run::pointsOf(const Node &node, const std::vector<double> &perPlane) {
+  const int v = node.operands[0];
+  const std::vector<Argmax> &at = argmax.at(int(&node - program.nodes.data()));
+  const Shape shape = v == in ? inputShape : imageShape(v);
+  for (size_t p = 0; p < at.size() && p < perPlane.size(); ++p) {
+    if (at[p].y < 0)
+      continue;
+    Point point{int64_t(p), at[p].y, at[p].x, perPlane[p]};
+    if (tileStage[size_t(v)] == node.stage) {
+      points[v].push_back(point);
+    } else if (v == in) {
+      if (options.inputGradient)
+        inputSum
+            .data[(point.plane * shape[2] + point.y) * shape[3] + point.x] +=
+            float(point.grad);
+    } else {
+      Tensor one({shape[0], shape[1], 1, 1});
+      one.data[point.plane] = float(point.grad);
+      imageGrads.create(v, program.values[v].name, shape);
+      imageGrads.add(
+          v, one,
+          Region{{Interval{point.y, point.y}, Interval{point.x, point.x}}});
+    }
   }
 }
 
@@ -267,9 +298,13 @@ void checkDifferentiable(const Program &program) {
                          " has no gradient rule in a trainable program");
     if (reduce) {
       exec::ReduceKind kind = exec::reduceKindOf(node);
-      if (kind != exec::ReduceKind::Mean && kind != exec::ReduceKind::Sum)
+      bool firstMax =
+          node.op == "global_max_pool2d" && !node.attrs.count("split_ties");
+      if (kind != exec::ReduceKind::Mean && kind != exec::ReduceKind::Sum &&
+          !firstMax)
         throw RuntimeError("internal error: " + node.describe() +
-                           ", a maximum, in a trainable program");
+                           ", a maximum without a rule, in a trainable "
+                           "program");
       continue;
     }
     if (!reference::vjpKernels().count(node.op))

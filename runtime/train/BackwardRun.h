@@ -44,6 +44,13 @@ void addInto(std::vector<double> &acc, const Tensor &t);
 
 class Run {
 public:
+  /// Where a plane's maximum is (ForwardStages.cpp's findMaxima).
+  struct Argmax {
+    float value = 0;
+    int64_t y = -1, x = -1;
+    bool nan = false;
+  };
+
   /// Checks the input and the output gradient against the program.
   Run(const Program &program, exec::InputSource &input,
       const Tensor &outputGrad, const BackwardOptions &options);
@@ -60,6 +67,9 @@ private:
   void backwardStage(int s);
   void reduceVjp(const Node &node);
   void globalVjp(const Node &node);
+  /// A global max pool's gradient `perPlane` (N x C values), each at its
+  /// plane's maximum: seeded by this stage's tiles, or added at once.
+  void pointsOf(const Node &node, const std::vector<double> &perPlane);
   /// Adds `perPlane` (N x C values) to every pixel of image `v`'s gradient.
   void spreadOver(int v, const std::vector<double> &perPlane);
   /// Image `v`'s shape on this input.
@@ -110,12 +120,28 @@ private:
   /// Per reduction operand of the current stage: N x C values to add to
   /// each of its pixels' gradients.
   std::map<int, std::vector<double>> spread;
+  /// Per global max pool node, by plane: where its maximum is, as PyTorch's
+  /// adaptive_max_pool2d picks it (the first in row-major order; the last
+  /// NaN, if any).
+  std::map<int, std::vector<Argmax>> argmax;
+  /// Per global max pool operand of the current stage: gradients to add at
+  /// one pixel of a plane each.
+  struct Point {
+    int64_t plane, y, x;
+    double grad;
+  };
+  std::map<int, std::vector<Point>> points;
   /// In float: a pixel's gradient sums the tiles whose windows overlap
   /// there (a handful where tiles are larger than their halos, a weight's
   /// every tile: those sums are in double). Saves 12 bytes an element.
   Tensor inputSum;
   BackwardStats stats;
 };
+
+/// Updates `best`, per plane of `part` (which holds `owned`), with the
+/// maximum PyTorch's adaptive_max_pool2d would pick.
+void findMaxima(std::vector<Run::Argmax> &best, const Tensor &part,
+                const Region &owned);
 
 } // namespace sstep::train::detail
 

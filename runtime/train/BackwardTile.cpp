@@ -49,8 +49,9 @@ std::map<int, Tensor> Run::seedsOf(int s, const plan::TileWindows &w) {
     const Region &owned = w.owned[size_t(v)];
     bool summed = imageGrads.has(v);
     auto perPlane = spread.find(v);
+    auto at = points.find(v);
     if (tileStage[size_t(v)] != s || owned.empty() ||
-        (v != out && !summed && perPlane == spread.end()))
+        (v != out && !summed && perPlane == spread.end() && at == points.end()))
       continue;
     Tensor seed = v == out
                       ? crop(outputGrad, Region::whole(sizes[out]), owned)
@@ -67,6 +68,13 @@ std::map<int, Tensor> Run::seedsOf(int s, const plan::TileWindows &w) {
           at[i] += add;
       }
     }
+    if (at != points.end())
+      for (const Point &point : at->second)
+        if (owned.axes[0].contains(point.y) && owned.axes[1].contains(point.x))
+          seed.data[(point.plane * owned.axes[0].size() + point.y -
+                     owned.axes[0].lo) *
+                        owned.axes[1].size() +
+                    point.x - owned.axes[1].lo] += float(point.grad);
     any = any || !allZero(seed);
     seeds.emplace(v, std::move(seed));
   }

@@ -12,7 +12,39 @@
 #include "runtime/train/BackwardPlan.h"
 #include "runtime/train/BackwardRun.h"
 
+#include <cmath>
+
 namespace sstep::train::detail {
+namespace {
+
+bool before(int64_t y, int64_t x, int64_t y2, int64_t x2) {
+  return y < y2 || (y == y2 && x < x2);
+}
+
+} // namespace
+
+void findMaxima(std::vector<Run::Argmax> &best, const Tensor &part,
+                const Region &owned) {
+  const int64_t rows = part.dim(2), cols = part.dim(3);
+  best.resize(size_t(part.dim(0) * part.dim(1)));
+  for (size_t p = 0; p < best.size(); ++p) {
+    Run::Argmax &b = best[p];
+    const float *plane = part.data.data() + int64_t(p) * rows * cols;
+    for (int64_t y = 0; y < rows; ++y)
+      for (int64_t x = 0; x < cols; ++x) {
+        float v = plane[y * cols + x];
+        int64_t Y = owned.axes[0].lo + y, X = owned.axes[1].lo + x;
+        // A scan in row-major order keeps the first maximum, or the last
+        // NaN: blocks in any order, compared by position, agree with it.
+        bool take = std::isnan(v)
+                        ? !b.nan || before(b.y, b.x, Y, X)
+                        : !b.nan && (b.y < 0 || v > b.value ||
+                                     (v == b.value && before(Y, X, b.y, b.x)));
+        if (take)
+          b = {v, Y, X, std::isnan(v)};
+      }
+  }
+}
 
 void Run::forwardStages() {
   const int last = int(stages.stages.size()) - 1;
@@ -73,8 +105,11 @@ void Run::forwardTiles(int s) {
       return;
     if (auto by = reducedBy.find(v); by != reducedBy.end()) {
       Tensor part = crop(block, held, owned);
-      for (int id : by->second)
+      for (int id : by->second) {
         reducers.at(id).add(part);
+        if (program.nodes[size_t(id)].op == "global_max_pool2d")
+          findMaxima(argmax[id], part, owned);
+      }
     }
     if (!kept[size_t(v)])
       return;

@@ -199,6 +199,27 @@ class SqueezeExcite(torch.nn.Module):
         return self.c(y)
 
 
+class ChannelAttention(torch.nn.Module):
+    """CBAM's channel attention, as pathology CNNs use it: one MLP on the
+    average- and max-pooled channels. The maximum's gradient goes to the
+    first maximum of each plane, as adaptive_max_pool2d's does; after a
+    ReLU, a plane of zeros ties everywhere."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.mlp = torch.nn.Sequential(torch.nn.Conv2d(8, 4, 1),
+                                       torch.nn.ReLU(),
+                                       torch.nn.Conv2d(4, 8, 1))
+        self.b = torch.nn.Conv2d(8, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = torch.relu(self.a(x) - 0.3)
+        gate = self.mlp(F.adaptive_avg_pool2d(y, 1)) + \
+            self.mlp(F.adaptive_max_pool2d(y, 1))
+        return self.b(y * torch.sigmoid(gate))
+
+
 class Norms(torch.nn.Module):
     """GroupNorm and an affine instance norm over the whole image, each a
     reduction of the mean and one of the variance: five stages."""
@@ -221,10 +242,10 @@ class Norms(torch.nn.Module):
 
 @pytest.mark.parametrize("net", [Convs, Pools, Activations, Decoder,
                                  Softmaxes, ChannelPools, SqueezeExcite,
-                                 Norms])
+                                 ChannelAttention, Norms])
 def test_gradients_equal_autograd(net):
     torch.manual_seed(3)
-    if net in (SqueezeExcite, Norms):  # the affine parameters: not 1 and 0
+    if net in (SqueezeExcite, ChannelAttention, Norms):  # the affine parameters: not 1 and 0
         module = net()
         with torch.no_grad():
             for m in module.modules():
@@ -322,18 +343,18 @@ def test_unsupported_models_are_refused_by_name():
                                           "pool and head"):
         plan.backward(x, np.ones((1, 4, 1, 1), np.float32))
 
-    class MaxGate(torch.nn.Module):
+    class AmaxGate(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.a = torch.nn.Conv2d(3, 4, 3)
 
         def forward(self, x):
             y = self.a(x)
-            return y * torch.sigmoid(F.adaptive_max_pool2d(y, 1))
+            return y * torch.sigmoid(y.amax((2, 3), keepdim=True))
 
-    with pytest.raises(sstep.Error, match=r"\(sstep.global_max_pool2d\): a "
-                                          "max over the whole image"):
-        export(MaxGate()).backward(x, np.ones((1, 4, 18, 18), np.float32))
+    with pytest.raises(sstep.Error, match=r"\(sstep.global_max_pool2d\): "
+                                          "amax over the whole image splits"):
+        export(AmaxGate()).backward(x, np.ones((1, 4, 18, 18), np.float32))
     trunk = export(Convs())
     y = trunk.run(x, backend="reference")
     with pytest.raises(sstep.Error, match="output gradient has shape"):

@@ -4,7 +4,8 @@ U-Net with a transposed convolution and a bilinear resize to its skip's size,
 with trained-looking BatchNorm statistics; MobileNetV3-Small and
 EfficientNet-B0 features and the RegNetY-400MF trunk, whose
 squeeze-and-excitation blocks put means over the whole image inside the
-trunk; a U-Net of GroupNorm blocks; and here ResNet-34's trunk and
+trunk; a U-Net of GroupNorm blocks; CBAM's channel attention (a global
+max pool inside the trunk) and spatial attention; and here ResNet-34's trunk and
 ConvNeXt-Tiny's stem and first two stages: layer norm over channels, GELU,
 7x7 depthwise convolutions, layer scale) through StreamingModule, tiled at an edge
 that divides nothing, on the reference and cpu kernels, against whole-image
@@ -85,7 +86,8 @@ def relative(got, want):
                                   "convnext-tiny-stages",
                                   "mobilenetv3-small-features",
                                   "efficientnet-b0-features",
-                                  "regnety-400mf-trunk", "groupnorm-unet"])
+                                  "regnety-400mf-trunk", "groupnorm-unet",
+                                  "cbam-net"])
 def test_zoo_gradients_equal_autograd(name):
     net, (h, w) = build(name)
     net = smooth(net)

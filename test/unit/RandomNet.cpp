@@ -251,8 +251,8 @@ bool RandomNet::squeezeExcite(const Val &in) {
   std::string small = "tensor<1x" + c + "x1x1xf32>";
   std::string g = fresh();
   body += "  " + g +
-          (chance(0.5) || staged ? " = sstep.global_avg_pool2d "
-                                 : " = sstep.global_max_pool2d ") +
+          (chance(0.5) ? " = sstep.global_avg_pool2d "
+                       : " = sstep.global_max_pool2d ") +
           in.name + " : " + type(in) + " -> " + small + "\n";
   if (chance(0.5)) {
     std::string w = constant({in.channels, in.channels, 1, 1});

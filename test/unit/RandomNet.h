@@ -36,7 +36,8 @@ struct RandomCase {
 RandomCase randomTrainableCase(std::mt19937 &rng, uint32_t seed);
 
 /// The same with reductions inside the trunk, which cut it into stages:
-/// squeeze-and-excitation blocks (a mean's) and instance and group norms,
+/// squeeze-and-excitation blocks (by a mean or a maximum) and instance and
+/// group norms,
 /// about one op in three. Compile with the norms streamed.
 RandomCase randomStagedTrainableCase(std::mt19937 &rng, uint32_t seed);
 

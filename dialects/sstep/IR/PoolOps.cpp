@@ -159,6 +159,9 @@ llvm::StringRef ReduceOp::getTileReduction() {
   return space && kind != "min" ? kind : "";
 }
 
+// A maximum's gradient goes where the maximum is: the input and the result.
+bool GlobalMaxPool2DOp::vjpReadsResult() { return true; }
+
 // A mean's gradient spreads dy by the plane's pixels, known from its shape.
 bool GlobalAvgPool2DOp::vjpReadsOperand(unsigned) { return false; }
 

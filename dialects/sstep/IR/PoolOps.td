@@ -95,19 +95,25 @@ def SStep_GlobalAvgPool2DOp : SStep_GlobalPool2DOp<"global_avg_pool2d",
   }];
 }
 
-def SStep_GlobalMaxPool2DOp : SStep_GlobalPool2DOp<"global_max_pool2d"> {
+def SStep_GlobalMaxPool2DOp : SStep_GlobalPool2DOp<"global_max_pool2d",
+    [DeclareOpInterfaceMethods<DifferentiableOpInterface, ["vjpReadsResult"]>]> {
   let summary = "Maximum over all of H and W (ONNX GlobalMaxPool)";
   let description = [{
     N x C x H x W to N x C x 1 x 1: the maximum of each channel's plane (NaN
     wins, as in PyTorch). Also what ONNX `ReduceMax` over axes [2, 3] with
     `keepdims` imports as. Non-local: tiled execution takes the maximum of
-    per-tile maxima.
+    per-tile maxima. Its gradient goes to one pixel a plane, as PyTorch's
+    `adaptive_max_pool2d` sends it: the first maximum in row-major order
+    (the last NaN, if any); it reads the input and the result. With
+    `split_ties` (ONNX `ReduceMax`, PyTorch's `amax`) the gradient is split
+    evenly among tied maxima instead, which the backward pass refuses yet.
 
     ```mlir
     %y = sstep.global_max_pool2d %x
         : tensor<1x64x?x?xf32> -> tensor<1x64x1x1xf32>
     ```
   }];
+  let arguments = (ins SStep_FloatTensor4D:$input, UnitAttr:$split_ties);
 }
 
 def SStep_ReduceOp : SStep_Op<"reduce", [Pure, SpatialOpInterface,
