@@ -134,10 +134,13 @@ class _StreamFunction(torch.autograd.Function):
         owner._load_weights(weights)
         array = x.detach().contiguous().numpy()
         stats = {}
+        # A scratch folder holds the images crossing stages in both passes.
         y = owner.plan.run(array, backend=owner.backend, tile=owner.tile,
                            memory_budget=owner.memory_budget,
                            threads=owner.threads, stats=stats,
-                           normalize=owner._normalize_for(x))
+                           normalize=owner._normalize_for(x),
+                           store="disk" if owner.scratch else "auto",
+                           scratch=owner.scratch)
         owner.stats = {"forward": stats}
         # The next forward packs the updated weights anew and the backward
         # pass reads the plain ones: the packed copies go now, not after it,
@@ -184,8 +187,8 @@ class StreamingModule(torch.nn.Module):
     gradients, so that a tile holds less); None: none, or the planner's
     choice with memory_budget. scratch: a folder for the images a trunk with
     reductions inside (squeeze-and-excitation, GroupNorm) keeps between its
-    stages in the backward pass; None: memory, or $TMPDIR when they would
-    take over half of memory_budget.
+    stages, forward and backward; None: memory, or $TMPDIR when they would
+    take over half of memory_budget (forward: beside the tiles).
 
     After each step, `.stats` says what ran: the forward pass's tiles and
     predicted and measured tile bytes, the backward pass's tiles, skipped
