@@ -98,29 +98,60 @@ template <typename F> Tensor planes(const Shape &shape, F rowFn) {
   return out;
 }
 
-/// a op b over one row; the op's switch outside the loop.
+/// a op b over one row; the op's switch outside the loop. In float: one
+/// add, subtract or multiply of two floats rounds to the same float
+/// whether computed in float or in double and rounded once, and float
+/// loops run twice the lanes.
 template <typename Op>
 void binaryRow(const Source &a, const Source &b, int64_t p, int64_t y, float *o,
                int64_t w, Op op) {
   if (a.image && b.image) {
     const float *pa = a.row(p, y), *pb = b.row(p, y);
     for (int64_t x = 0; x < w; ++x)
-      o[x] = float(op(double(pa[x]), double(pb[x])));
+      o[x] = op(pa[x], pb[x]);
   } else if (a.image) {
     const float *pa = a.row(p, y);
-    const double vb = b.value(p);
+    const float vb = float(b.value(p));
     for (int64_t x = 0; x < w; ++x)
-      o[x] = float(op(double(pa[x]), vb));
+      o[x] = op(pa[x], vb);
   } else {
-    const double va = a.value(p);
+    const float va = float(a.value(p));
     const float *pb = b.row(p, y);
     for (int64_t x = 0; x < w; ++x)
-      o[x] = float(op(va, double(pb[x])));
+      o[x] = op(va, pb[x]);
   }
 }
 
 bool isBinary(const std::string &op) {
   return op == "add" || op == "sub" || op == "mul";
+}
+
+/// An image operand's gradient over row y of plane p, in float (as
+/// binaryRow, the same bits as in double rounded once: a product of two
+/// floats is exact in double).
+void imageGradRow(const std::string &op, double sign, const Source *other,
+                  const reference::VjpArgs &a, int64_t p, int64_t y, int64_t w,
+                  float *row) {
+  const Shape &shape = a.grad.shape;
+  const size_t at = size_t((p * shape[2] + y) * shape[3]);
+  const float *g = a.grad.data.data() + at;
+  if (op == "relu") {
+    const float *r = a.result.data.data() + at;
+    for (int64_t x = 0; x < w; ++x)
+      row[x] = r[x] > 0 ? g[x] : 0.0f;
+  } else if (op != "mul") {
+    const float s = float(sign);
+    for (int64_t x = 0; x < w; ++x)
+      row[x] = s * g[x];
+  } else if (other->image) {
+    const float *o = other->row(p, y);
+    for (int64_t x = 0; x < w; ++x)
+      row[x] = g[x] * o[x];
+  } else {
+    const float v = float(other->value(p));
+    for (int64_t x = 0; x < w; ++x)
+      row[x] = g[x] * v;
+  }
 }
 
 } // namespace
@@ -160,10 +191,10 @@ std::optional<Tensor> pointwiseForward(const Node &node,
     });
   };
   if (op == "add")
-    return rows([](double x, double y) { return x + y; });
+    return rows([](float x, float y) { return x + y; });
   if (op == "sub")
-    return rows([](double x, double y) { return x - y; });
-  return rows([](double x, double y) { return x * y; });
+    return rows([](float x, float y) { return x - y; });
+  return rows([](float x, float y) { return x * y; });
 }
 
 std::optional<std::vector<Tensor>> pointwiseVjp(const reference::VjpArgs &a) {
@@ -220,11 +251,10 @@ std::optional<std::vector<Tensor>> pointwiseVjp(const reference::VjpArgs &a) {
       Tensor dx(a.in[i]->shape);
       Source d = (*s)[i];
       reference::parallelFor(planesCount, [&](int64_t p) {
-        for (int64_t y = 0; y < h; ++y) {
-          float *row =
-              dx.data.data() + d.offset + p * d.planeStride + y * d.rowStride;
-          gradRow(p, y, [&](int64_t x, double v) { row[x] = float(v); });
-        }
+        for (int64_t y = 0; y < h; ++y)
+          imageGradRow(op, sign, other, a, p, y, w,
+                       dx.data.data() + d.offset + p * d.planeStride +
+                           y * d.rowStride);
       });
       grads[i] = std::move(dx);
       continue;

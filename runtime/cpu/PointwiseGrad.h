@@ -7,9 +7,9 @@
 // any broadcast through generic index arithmetic; these handle the shapes
 // trunks have, plane by plane: an operand is an image block containing the
 // output's block, or one value per channel ([C,1,1], [1,C,1,1]), or one
-// value. Arithmetic is the reference's (double, rounded once to float), so
-// the forward values are the same bits and the gradients agree to rounding
-// of the per-channel sums.
+// value. Images are computed in float, which for one add, subtract or
+// multiply of two floats is the reference's double rounded once: the same
+// bits; per-channel sums are in double, and agree to their rounding.
 //
 // Example: y = x * s + b with x a 1x64x100x100 block and s, b 64x1x1:
 // forward, each of the 64 planes is one loop over 10^4 elements per op;
