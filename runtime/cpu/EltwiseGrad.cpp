@@ -1,39 +1,30 @@
 //===- EltwiseGrad.cpp - Activations on oneDNN's eltwise primitives -------===//
 
 #include "runtime/cpu/EltwiseGrad.h"
+#include "runtime/cpu/Fusion.h"
 
 namespace sstep::cpu {
 namespace {
 
-using dnnl::algorithm;
 using dt = memory::data_type;
 using tag = memory::format_tag;
 
-struct Eltwise {
-  algorithm alg;
-  float alpha = 0, beta = 0;
-};
-
-std::optional<Eltwise> eltwiseOf(const Node &node) {
-  const std::string &op = node.op;
-  if (op == "silu")
-    return Eltwise{algorithm::eltwise_swish, 1.0f};
-  if (op == "sigmoid")
-    return Eltwise{algorithm::eltwise_logistic};
-  if (op == "tanh")
-    return Eltwise{algorithm::eltwise_tanh};
-  if (op == "gelu")
-    return Eltwise{algorithm::eltwise_gelu_erf};
-  if (op == "hard_swish")
-    return Eltwise{algorithm::eltwise_hardswish};
-  if (op == "leaky_relu")
-    return Eltwise{algorithm::eltwise_relu, float(node.getFloat("alpha"))};
+/// The activations whose oneDNN backward is PyTorch's, kinks included
+/// (leaky_relu's slope at 0, hard_swish's 1.5 at 3): relu is a plane
+/// kernel's, and abs's and clip's kinks differ.
+std::optional<Eltwise> trainedEltwiseOf(const Node &node) {
+  static const char *const ops[] = {"silu", "sigmoid",    "tanh",
+                                    "gelu", "hard_swish", "leaky_relu"};
+  for (const char *op : ops)
+    if (node.op == op)
+      return unaryEltwiseOf(node);
   return std::nullopt;
 }
 
 std::string keyOf(const char *kind, const Eltwise &e, const memory::dims &d) {
-  std::string key = std::string(kind) + "|" + std::to_string(int(e.alg)) + "|" +
-                    std::to_string(e.alpha) + "|" + std::to_string(e.beta);
+  std::string key = std::string(kind) + "|" + std::to_string(int(e.algorithm)) +
+                    "|" + std::to_string(e.alpha) + "|" +
+                    std::to_string(e.beta);
   for (auto v : d)
     key += "|" + std::to_string(v);
   return key;
@@ -61,7 +52,7 @@ memory::desc planar(const Tensor &t) {
 
 dnnl::eltwise_forward::primitive_desc
 forwardDesc(Device &device, const Eltwise &e, const memory::desc &md) {
-  return {{dnnl::prop_kind::forward_training, e.alg, md, e.alpha, e.beta},
+  return {{dnnl::prop_kind::forward_training, e.algorithm, md, e.alpha, e.beta},
           device.engine};
 }
 
@@ -74,7 +65,7 @@ memory wrapped(Device &device, const memory::desc &md, const Tensor &t) {
 std::optional<Tensor> eltwiseForward(Device &device, const Node &node,
                                      const Tensor &x, const Region &from,
                                      const Region &out) {
-  std::optional<Eltwise> e = eltwiseOf(node);
+  std::optional<Eltwise> e = trainedEltwiseOf(node);
   if (!e || !holds(x, from, out))
     return std::nullopt;
   Tensor copy;
@@ -95,7 +86,7 @@ std::optional<Tensor> eltwiseForward(Device &device, const Node &node,
 
 std::optional<std::vector<Tensor>> eltwiseVjp(Device &device,
                                               const reference::VjpArgs &a) {
-  std::optional<Eltwise> e = eltwiseOf(a.node);
+  std::optional<Eltwise> e = trainedEltwiseOf(a.node);
   if (!e || a.in.size() != 1 || !a.wanted[0])
     return std::nullopt;
   const Tensor &x = *a.in[0];
@@ -111,7 +102,7 @@ std::optional<std::vector<Tensor>> eltwiseVjp(Device &device,
       device.primitives.get(keyOf("eltwise-bwd", *e, md.dims()), [&] {
         auto hint = forwardDesc(device, *e, md);
         dnnl::eltwise_backward::primitive_desc pd(
-            {e->alg, md, md, e->alpha, e->beta}, device.engine, hint);
+            {e->algorithm, md, md, e->alpha, e->beta}, device.engine, hint);
         return Primitive{dnnl::eltwise_backward(pd), md, {}, md};
       });
   Tensor dx(src.shape);

@@ -39,6 +39,10 @@ std::optional<Eltwise> scalarLinear(const Node &node, const Program &program) {
 std::optional<Eltwise> eltwiseOf(const Node &node, const Program &program) {
   if (node.operands.size() == 2)
     return scalarLinear(node, program);
+  return unaryEltwiseOf(node);
+}
+
+std::optional<Eltwise> unaryEltwiseOf(const Node &node) {
   if (node.operands.size() != 1)
     return std::nullopt;
   const std::string &op = node.op;

@@ -38,6 +38,8 @@ struct Eltwise {
   float alpha = 0, beta = 0;
 };
 std::optional<Eltwise> eltwiseOf(const Node &node, const Program &program);
+/// The same for a unary node.
+std::optional<Eltwise> unaryEltwiseOf(const Node &node);
 
 /// A binary op of an image and a per-channel constant (one value per
 /// channel, [C, 1, 1] or [1, C, 1, 1]: a BatchNorm kept apart from its
