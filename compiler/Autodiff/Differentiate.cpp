@@ -62,14 +62,8 @@ std::optional<Refusal> checkRole(Operation *op) {
   StringRef role = roleOf(op);
   if (role == "reduce") {
     StringRef kind = cast<NonLocalOpInterface>(op).getTileReduction();
-    auto max = dyn_cast<GlobalMaxPool2DOp>(op);
-    if (kind == "mean" || kind == "sum" || (max && !max.getSplitTies()))
+    if (kind == "mean" || kind == "sum" || isa<GlobalMaxPool2DOp>(op))
       return std::nullopt;
-    if (max)
-      return Refusal{op, describeNode(op) +
-                             ": amax over the whole image splits its "
-                             "gradient among tied maxima, which has no rule "
-                             "yet (adaptive_max_pool2d's first maximum has)"};
     return Refusal{op, describeNode(op) + ": a " + kind.str() +
                            " over the whole image inside the trunk has no "
                            "gradient yet (a mean, a sum or a global max pool "

@@ -109,6 +109,7 @@ void Run::backwardStage(int s) {
   grads.clear();
   spread.clear();
   points.clear();
+  ties.clear();
   for (size_t v = 0; v < tileStage.size(); ++v)
     if (tileStage[v] == s)
       imageGrads.erase(int(v));
@@ -125,7 +126,10 @@ void Run::reduceVjp(const Node &node) {
   std::vector<double> perPlane = std::move(sum->second);
   smallSums.erase(sum);
   if (exec::reduceKindOf(node) == exec::ReduceKind::Max) {
-    pointsOf(node, perPlane);
+    if (node.attrs.count("split_ties"))
+      tiesOf(node, perPlane);
+    else
+      pointsOf(node, perPlane);
     return;
   }
   if (exec::reduceKindOf(node) == exec::ReduceKind::Mean) {
@@ -189,6 +193,39 @@ void Run::pointsOf(const Node &node, const std::vector<double> &perPlane) {
           v, one,
           Region{{Interval{point.y, point.y}, Interval{point.x, point.x}}});
     }
+  }
+}
+
+void Run::tiesOf(const Node &node, const std::vector<double> &perPlane) {
+  const int v = node.operands[0];
+  const std::vector<TiedMax> &at =
+      tiedMax.at(int(&node - program.nodes.data()));
+  std::vector<Tie> planes;
+  for (size_t p = 0; p < at.size() && p < perPlane.size(); ++p)
+    if (at[p].count > 0 && !at[p].nan) // x == NaN nowhere: no gradient
+      planes.push_back(
+          {int64_t(p), at[p].value, perPlane[p] / double(at[p].count)});
+  if (tileStage[size_t(v)] == node.stage) {
+    std::vector<Tie> &to = ties[v];
+    to.insert(to.end(), planes.begin(), planes.end());
+    return;
+  }
+  if (v != in)
+    throw RuntimeError("internal error: " + node.describe() +
+                       " reduces an image of an earlier stage");
+  if (!options.inputGradient)
+    return;
+  // The input's ties, read a band of rows at a time.
+  const int64_t band = 64, w = inputShape[3], h = inputShape[2];
+  for (int64_t top = 0; top < h; top += band) {
+    Region rows{
+        {Interval{top, std::min(h, top + band) - 1}, Interval{0, w - 1}}};
+    Tensor x = input.read(rows);
+    const int64_t n = rows.axes[0].size() * w;
+    for (const Tie &t : planes)
+      for (int64_t i = 0; i < n; ++i)
+        if (x.data[t.plane * n + i] == t.value)
+          inputSum.data[(t.plane * h + top) * w + i] += float(t.grad);
   }
 }
 
@@ -298,10 +335,8 @@ void checkDifferentiable(const Program &program) {
                          " has no gradient rule in a trainable program");
     if (reduce) {
       exec::ReduceKind kind = exec::reduceKindOf(node);
-      bool firstMax =
-          node.op == "global_max_pool2d" && !node.attrs.count("split_ties");
       if (kind != exec::ReduceKind::Mean && kind != exec::ReduceKind::Sum &&
-          !firstMax)
+          node.op != "global_max_pool2d")
         throw RuntimeError("internal error: " + node.describe() +
                            ", a maximum without a rule, in a trainable "
                            "program");

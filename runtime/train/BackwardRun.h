@@ -44,6 +44,12 @@ void addInto(std::vector<double> &acc, const Tensor &t);
 
 class Run {
 public:
+  /// A plane's maximum and how many pixels hold it (countMaxima).
+  struct TiedMax {
+    float value = 0;
+    int64_t count = 0;
+    bool nan = false;
+  };
   /// Where a plane's maximum is (ForwardStages.cpp's findMaxima).
   struct Argmax {
     float value = 0;
@@ -70,6 +76,13 @@ private:
   /// A global max pool's gradient `perPlane` (N x C values), each at its
   /// plane's maximum: seeded by this stage's tiles, or added at once.
   void pointsOf(const Node &node, const std::vector<double> &perPlane);
+  /// An amax's gradient `perPlane`, split evenly among each plane's tied
+  /// maxima: seeded by this stage's tiles where their blocks hold the
+  /// maximum, or added at once to the input's.
+  void tiesOf(const Node &node, const std::vector<double> &perPlane);
+  /// Adds a tile's share of the amax gradients of `r` (its block in
+  /// `blocks`) into its gradient, over the block the tile owns.
+  void addTies(int r, const plan::TileWindows &w);
   /// Adds `perPlane` (N x C values) to every pixel of image `v`'s gradient.
   void spreadOver(int v, const std::vector<double> &perPlane);
   /// Image `v`'s shape on this input.
@@ -131,12 +144,26 @@ private:
     double grad;
   };
   std::map<int, std::vector<Point>> points;
+  /// Per amax node: per plane, its maximum and how many pixels tie there.
+  std::map<int, std::vector<TiedMax>> tiedMax;
+  /// Per amax operand of the current stage: per plane, the maximum and the
+  /// gradient each pixel holding it gets.
+  struct Tie {
+    int64_t plane;
+    float value;
+    double grad;
+  };
+  std::map<int, std::vector<Tie>> ties;
   /// In float: a pixel's gradient sums the tiles whose windows overlap
   /// there (a handful where tiles are larger than their halos, a weight's
   /// every tile: those sums are in double). Saves 12 bytes an element.
   Tensor inputSum;
   BackwardStats stats;
 };
+
+/// Updates `best`, per plane of `part`, with the maximum and how many
+/// pixels hold it (NaN: the maximum is NaN, which no pixel equals).
+void countMaxima(std::vector<Run::TiedMax> &best, const Tensor &part);
 
 /// Updates `best`, per plane of `part` (which holds `owned`), with the
 /// maximum PyTorch's adaptive_max_pool2d would pick.

@@ -10,8 +10,20 @@ namespace {
 
 using Kind = BackwardStep::Kind;
 
+/// Per value, whether an amax over the image reads it: its gradient goes
+/// to the pixels equal to the maximum, which the value's producer's VJP
+/// step finds in the value's block (Backward.cpp's seeds).
+std::vector<bool> tiedMaxOperands(const Program &program) {
+  std::vector<bool> read(program.values.size(), false);
+  for (const Node &node : program.nodes)
+    if (node.op == "global_max_pool2d" && node.attrs.count("split_ties"))
+      read[size_t(node.operands[0])] = true;
+  return read;
+}
+
 /// The values whose block data a step reads.
-std::vector<int> dataReads(const Node &node, Kind kind) {
+std::vector<int> dataReads(const Node &node, Kind kind,
+                           const std::vector<bool> &tiedMax) {
   std::vector<int> reads;
   if (kind == Kind::Forward) {
     for (size_t i = 0; i < node.operands.size(); ++i)
@@ -20,7 +32,7 @@ std::vector<int> dataReads(const Node &node, Kind kind) {
     return reads;
   }
   const VjpRule &rule = *node.vjp;
-  if (rule.readsResult)
+  if (rule.readsResult || tiedMax[size_t(node.results[0])])
     reads.push_back(node.results[0]);
   for (size_t i = 0; i < node.operands.size(); ++i)
     if (node.window->spatial[i] && rule.reads[i])
@@ -52,7 +64,8 @@ std::vector<int> cut(const Program &program, const plan::Stage &stage,
 /// Values some step of a node outside their producer's segment reads
 /// (model inputs count as produced before every segment).
 std::vector<bool> checkpoints(const Program &program, const plan::Stage &stage,
-                              const std::vector<int> &segmentOf) {
+                              const std::vector<int> &segmentOf,
+                              const std::vector<bool> &tiedMax) {
   std::vector<int> producer(program.values.size(), -1);
   for (size_t k = 0; k < stage.tileNodes.size(); ++k)
     producer[program.nodes[stage.tileNodes[k]].results[0]] = int(k);
@@ -60,7 +73,7 @@ std::vector<bool> checkpoints(const Program &program, const plan::Stage &stage,
   for (size_t k = 0; k < stage.tileNodes.size(); ++k) {
     const Node &node = program.nodes[stage.tileNodes[k]];
     for (Kind kind : {Kind::Forward, Kind::Vjp})
-      for (int v : dataReads(node, kind))
+      for (int v : dataReads(node, kind, tiedMax))
         if (producer[v] < 0 || segmentOf[size_t(producer[v])] != segmentOf[k])
           kept[v] = true;
   }
@@ -70,7 +83,8 @@ std::vector<bool> checkpoints(const Program &program, const plan::Stage &stage,
 /// Each block's data goes after the last step that reads it before it is
 /// computed again (or after the step computing it, if none reads it).
 void addReleases(const Program &program, const plan::Stage &stage,
-                 std::vector<BackwardStep> &steps) {
+                 std::vector<BackwardStep> &steps,
+                 const std::vector<bool> &tiedMax) {
   std::map<int, int> lastUse; // value -> step of its current block's last use
   auto finish = [&](int v) {
     auto it = lastUse.find(v);
@@ -81,7 +95,7 @@ void addReleases(const Program &program, const plan::Stage &stage,
   };
   for (size_t s = 0; s < steps.size(); ++s) {
     const Node &node = program.nodes[stage.tileNodes[steps[s].index]];
-    for (int v : dataReads(node, steps[s].kind))
+    for (int v : dataReads(node, steps[s].kind, tiedMax))
       lastUse[v] = int(s);
     if (steps[s].kind == Kind::Forward) {
       finish(node.results[0]);
@@ -105,7 +119,8 @@ BackwardSchedule backwardSchedule(const Program &program,
   for (size_t j = 0; j < schedule.segmentStarts.size(); ++j)
     for (int k = schedule.segmentStarts[j]; k < n; ++k)
       segmentOf[size_t(k)] = int(j);
-  std::vector<bool> kept = checkpoints(program, stage, segmentOf);
+  const std::vector<bool> tiedMax = tiedMaxOperands(program);
+  std::vector<bool> kept = checkpoints(program, stage, segmentOf, tiedMax);
   for (int k = 0; k < n; ++k)
     schedule.steps.push_back({Kind::Forward, k, {}});
   const int last = int(schedule.segmentStarts.size()) - 1;
@@ -121,7 +136,7 @@ BackwardSchedule backwardSchedule(const Program &program,
     for (int k = end - 1; k >= begin; --k)
       schedule.steps.push_back({Kind::Vjp, k, {}});
   }
-  addReleases(program, stage, schedule.steps);
+  addReleases(program, stage, schedule.steps, tiedMax);
   return schedule;
 }
 

@@ -50,9 +50,12 @@ std::map<int, Tensor> Run::seedsOf(int s, const plan::TileWindows &w) {
     bool summed = imageGrads.has(v);
     auto perPlane = spread.find(v);
     auto at = points.find(v);
+    bool tied = ties.count(v) > 0; // where, the tile's block of v says
     if (tileStage[size_t(v)] != s || owned.empty() ||
-        (v != out && !summed && perPlane == spread.end() && at == points.end()))
+        (v != out && !summed && perPlane == spread.end() &&
+         at == points.end() && !tied))
       continue;
+    any = any || tied;
     Tensor seed = v == out
                       ? crop(outputGrad, Region::whole(sizes[out]), owned)
                       : Tensor({inputShape[0], program.values[v].shape[1],
@@ -127,6 +130,8 @@ void Run::vjpStep(const Node &node, const plan::TileWindows &w,
     return;
   // What later stages and the output ask of this value, over the block
   // the tile owns, joins what the tile's own readers gave it.
+  if (ties.count(r))
+    addTies(r, w);
   if (auto seed = seeds.find(r); seed != seeds.end()) {
     Tensor e =
         reference::embed(std::move(seed->second), w.owned[r], w.compute[r]);
@@ -172,6 +177,25 @@ void Run::vjpStep(const Node &node, const plan::TileWindows &w,
       addTo(at->second, dx[i]);
   }
   note();
+}
+
+void Run::addTies(int r, const plan::TileWindows &w) {
+  // The schedule keeps r's block until this step (BackwardSchedule.cpp).
+  const Tensor &x = blocks.at(r);
+  const Region &owned = w.owned[size_t(r)], &block = w.compute[r];
+  auto [at, fresh] = grads.try_emplace(r);
+  if (fresh)
+    at->second = Tensor(x.shape);
+  Tensor &g = at->second;
+  const int64_t rows = block.axes[0].size(), cols = block.axes[1].size();
+  for (const Tie &t : ties.at(r))
+    for (int64_t y = owned.axes[0].lo; y <= owned.axes[0].hi; ++y) {
+      int64_t row =
+          (t.plane * rows + y - block.axes[0].lo) * cols - block.axes[1].lo;
+      for (int64_t c = owned.axes[1].lo; c <= owned.axes[1].hi; ++c)
+        if (x.data[row + c] == t.value)
+          g.data[row + c] += float(t.grad);
+    }
 }
 
 void Run::addImageGradients(int s, const plan::TileWindows &w) {

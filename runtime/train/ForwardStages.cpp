@@ -23,6 +23,24 @@ bool before(int64_t y, int64_t x, int64_t y2, int64_t x2) {
 
 } // namespace
 
+void countMaxima(std::vector<Run::TiedMax> &best, const Tensor &part) {
+  const int64_t pixels = part.dim(2) * part.dim(3);
+  best.resize(size_t(part.dim(0) * part.dim(1)));
+  for (size_t p = 0; p < best.size(); ++p) {
+    Run::TiedMax &b = best[p];
+    const float *plane = part.data.data() + int64_t(p) * pixels;
+    for (int64_t i = 0; i < pixels && !b.nan; ++i) {
+      float v = plane[i];
+      if (std::isnan(v))
+        b = {v, 1, true};
+      else if (b.count == 0 || v > b.value)
+        b = {v, 1, false};
+      else if (v == b.value)
+        ++b.count;
+    }
+  }
+}
+
 void findMaxima(std::vector<Run::Argmax> &best, const Tensor &part,
                 const Region &owned) {
   const int64_t rows = part.dim(2), cols = part.dim(3);
@@ -107,7 +125,10 @@ void Run::forwardTiles(int s) {
       Tensor part = crop(block, held, owned);
       for (int id : by->second) {
         reducers.at(id).add(part);
-        if (program.nodes[size_t(id)].op == "global_max_pool2d")
+        const Node &node = program.nodes[size_t(id)];
+        if (node.op == "global_max_pool2d" && node.attrs.count("split_ties"))
+          countMaxima(tiedMax[id], part);
+        else if (node.op == "global_max_pool2d")
           findMaxima(argmax[id], part, owned);
       }
     }

@@ -10,7 +10,6 @@
 // CHECK: sstep.relu {{.*}}sstep.vjp = {grads = array<i1: true>, reads = array<i1: false>, reads_result = true}
 // With `require`, each refusal is an error at its node.
 // REQUIRE: error: the trunk's output is not an image: end the trunk before its global pool and head
-// REQUIRE: error: {{.*}}node 'amax' (sstep.global_max_pool2d): amax over the whole image splits its gradient
 // REQUIRE: error: {{.*}}node 'norm' (sstep.instance_norm) needs the whole image
 // REQUIRE: differentiate.mlir:{{[0-9]+}} offset :{{[0-9]+}}:{{[0-9]+}}: error: the backward pass takes a trunk of one input and one output; this model has 2 and 1
 func.func @residual(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
@@ -100,8 +99,8 @@ func.func @squeeze_excite(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
 // A gate from the image's maximum (CBAM's channel attention): the global
 // max pool's gradient goes to each plane's first maximum, as
 // adaptive_max_pool2d's does; it reads the input and the result. amax
-// (ONNX ReduceMax, imported with `split_ties`) splits it among tied maxima,
-// which has no rule yet.
+// (ONNX ReduceMax, imported with `split_ties`) splits it evenly among tied
+// maxima.
 // CHECK-LABEL: func.func @max_gate
 // CHECK-SAME: sstep.differentiable
 // CHECK: sstep.global_max_pool2d {{.*}}sstep.role = "reduce", sstep.stage = 0 : i64, sstep.vjp = {grads = array<i1: true>, reads = array<i1: true>, reads_result = true}
@@ -115,7 +114,8 @@ func.func @max_gate(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
 // -----
 
 // CHECK-LABEL: func.func @amax_gate
-// CHECK-SAME: sstep.not_differentiable = "node 'amax' (sstep.global_max_pool2d): amax over the whole image splits its gradient among tied maxima, which has no rule yet (adaptive_max_pool2d's first maximum has)"
+// CHECK-SAME: sstep.differentiable
+// CHECK: sstep.global_max_pool2d {{.*}}split_ties{{.*}}sstep.vjp = {grads = array<i1: true>, reads = array<i1: true>, reads_result = true}
 func.func @amax_gate(%x: tensor<1x8x?x?xf32>) -> tensor<1x8x?x?xf32> {
   %0 = sstep.global_max_pool2d %x {split_ties} : tensor<1x8x?x?xf32> -> tensor<1x8x1x1xf32> loc("amax")
   %1 = sstep.sigmoid %0 : tensor<1x8x1x1xf32>

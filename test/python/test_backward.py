@@ -220,6 +220,18 @@ class ChannelAttention(torch.nn.Module):
         return self.b(y * torch.sigmoid(gate))
 
 
+class AmaxAttention(ChannelAttention):
+    """Gates by amax, whose gradient PyTorch splits evenly among tied
+    maxima: of the input (tested on an image with a saturated patch, whose
+    pixels tie), and of a convolution's output (constant over the patch's
+    interior, where its maxima tie)."""
+
+    def forward(self, x):
+        y = self.a(x * torch.sigmoid(x.amax((2, 3), keepdim=True)))
+        gate = self.mlp(y.amax((2, 3), keepdim=True))
+        return self.b(y * torch.sigmoid(gate))
+
+
 class Norms(torch.nn.Module):
     """GroupNorm and an affine instance norm over the whole image, each a
     reduction of the mean and one of the variance: five stages."""
@@ -242,10 +254,11 @@ class Norms(torch.nn.Module):
 
 @pytest.mark.parametrize("net", [Convs, Pools, Activations, Decoder,
                                  Softmaxes, ChannelPools, SqueezeExcite,
-                                 ChannelAttention, Norms])
+                                 ChannelAttention, AmaxAttention, Norms])
 def test_gradients_equal_autograd(net):
     torch.manual_seed(3)
-    if net in (SqueezeExcite, ChannelAttention, Norms):  # the affine parameters: not 1 and 0
+    # The norms' affine parameters: not 1 and 0.
+    if net in (SqueezeExcite, ChannelAttention, AmaxAttention, Norms):
         module = net()
         with torch.no_grad():
             for m in module.modules():
@@ -253,7 +266,10 @@ def test_gradients_equal_autograd(net):
                                   torch.nn.InstanceNorm2d)):
                     m.weight.uniform_(0.5, 1.5)
                     m.bias.uniform_(-0.5, 0.5)
-        plan = check_gradients(module, torch.randn(1, 3, 45, 53))
+        x = torch.randn(1, 3, 45, 53)
+        if net is AmaxAttention:
+            x[:, :, 10:30, 12:32] = 10.0
+        plan = check_gradients(module, x)
         got = plan.backward(np.zeros((1, 3, 45, 53), np.float32),
                             np.ones(plan.run(np.zeros((1, 3, 45, 53),
                                                       np.float32),
@@ -343,18 +359,18 @@ def test_unsupported_models_are_refused_by_name():
                                           "pool and head"):
         plan.backward(x, np.ones((1, 4, 1, 1), np.float32))
 
-    class AmaxGate(torch.nn.Module):
+    class ColumnSoftmax(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.a = torch.nn.Conv2d(3, 4, 3)
 
         def forward(self, x):
-            y = self.a(x)
-            return y * torch.sigmoid(y.amax((2, 3), keepdim=True))
+            return torch.softmax(self.a(x), 2)
 
-    with pytest.raises(sstep.Error, match=r"\(sstep.global_max_pool2d\): "
-                                          "amax over the whole image splits"):
-        export(AmaxGate()).backward(x, np.ones((1, 4, 18, 18), np.float32))
+    with pytest.raises(sstep.Error, match=r"\(sstep.softmax\) needs the "
+                                          "whole image"):
+        export(ColumnSoftmax()).backward(x, np.ones((1, 4, 18, 18),
+                                                    np.float32))
     trunk = export(Convs())
     y = trunk.run(x, backend="reference")
     with pytest.raises(sstep.Error, match="output gradient has shape"):

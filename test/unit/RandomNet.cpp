@@ -250,10 +250,13 @@ bool RandomNet::squeezeExcite(const Val &in) {
   std::string c = std::to_string(in.channels);
   std::string small = "tensor<1x" + c + "x1x1xf32>";
   std::string g = fresh();
-  body += "  " + g +
-          (chance(0.5) ? " = sstep.global_avg_pool2d "
-                       : " = sstep.global_max_pool2d ") +
-          in.name + " : " + type(in) + " -> " + small + "\n";
+  bool mean = chance(0.5);
+  // A staged trainable net's maxima are adaptive_max_pool2d's or amax's.
+  std::string ties = !mean && staged && chance(0.5) ? " {split_ties}" : "";
+  body +=
+      "  " + g +
+      (mean ? " = sstep.global_avg_pool2d " : " = sstep.global_max_pool2d ") +
+      in.name + ties + " : " + type(in) + " -> " + small + "\n";
   if (chance(0.5)) {
     std::string w = constant({in.channels, in.channels, 1, 1});
     std::string h = fresh();

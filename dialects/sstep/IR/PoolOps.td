@@ -106,7 +106,7 @@ def SStep_GlobalMaxPool2DOp : SStep_GlobalPool2DOp<"global_max_pool2d",
     `adaptive_max_pool2d` sends it: the first maximum in row-major order
     (the last NaN, if any); it reads the input and the result. With
     `split_ties` (ONNX `ReduceMax`, PyTorch's `amax`) the gradient is split
-    evenly among tied maxima instead, which the backward pass refuses yet.
+    evenly among tied maxima instead.
 
     ```mlir
     %y = sstep.global_max_pool2d %x
