@@ -49,11 +49,11 @@ std::map<int, Tensor> Run::seedsOf(int s, const plan::TileWindows &w) {
     const Region &owned = w.owned[size_t(v)];
     bool summed = imageGrads.has(v);
     auto perPlane = spread.find(v);
-    auto at = points.find(v);
+    auto point = points.find(v);
     bool tied = ties.count(v) > 0; // where, the tile's block of v says
     if (tileStage[size_t(v)] != s || owned.empty() ||
         (v != out && !summed && perPlane == spread.end() &&
-         at == points.end() && !tied))
+         point == points.end() && !tied))
       continue;
     any = any || tied;
     Tensor seed = v == out
@@ -66,18 +66,17 @@ std::map<int, Tensor> Run::seedsOf(int s, const plan::TileWindows &w) {
       int64_t plane = owned.pixels();
       for (size_t p = 0; p < perPlane->second.size(); ++p) {
         float add = float(perPlane->second[p]);
-        float *at = seed.data.data() + int64_t(p) * plane;
+        float *to = seed.data.data() + int64_t(p) * plane;
         for (int64_t i = 0; i < plane; ++i)
-          at[i] += add;
+          to[i] += add;
       }
     }
-    if (at != points.end())
-      for (const Point &point : at->second)
-        if (owned.axes[0].contains(point.y) && owned.axes[1].contains(point.x))
-          seed.data[(point.plane * owned.axes[0].size() + point.y -
-                     owned.axes[0].lo) *
+    if (point != points.end())
+      for (const Point &p : point->second)
+        if (owned.axes[0].contains(p.y) && owned.axes[1].contains(p.x))
+          seed.data[(p.plane * owned.axes[0].size() + p.y - owned.axes[0].lo) *
                         owned.axes[1].size() +
-                    point.x - owned.axes[1].lo] += float(point.grad);
+                    p.x - owned.axes[1].lo] += float(p.grad);
     any = any || !allZero(seed);
     seeds.emplace(v, std::move(seed));
   }
