@@ -25,21 +25,6 @@ void addTo(Tensor &to, const Tensor &from) {
     to.data[k] += from.data[k];
 }
 
-/// Adds `block`, which holds `region` of an image, into `image`.
-void addBlock(Tensor &image, const Tensor &block, const Region &region) {
-  int64_t planes = image.dim(0) * image.dim(1);
-  int64_t rows = region.axes[0].size(), cols = region.axes[1].size();
-  int64_t h = image.dim(2), w = image.dim(3);
-  for (int64_t p = 0; p < planes; ++p)
-    for (int64_t y = 0; y < rows; ++y) {
-      float *to = image.data.data() + (p * h + region.axes[0].lo + y) * w +
-                  region.axes[1].lo;
-      const float *from = block.data.data() + (p * rows + y) * cols;
-      for (int64_t x = 0; x < cols; ++x)
-        to[x] += from[x];
-    }
-}
-
 } // namespace
 
 std::map<int, Tensor> Run::seedsOf(int s, const plan::TileWindows &w) {
@@ -203,7 +188,8 @@ void Run::addImageGradients(int s, const plan::TileWindows &w) {
       continue;
     if (v == in) {
       if (options.inputGradient)
-        addBlock(inputSum, g, w.compute[v]);
+        addBlock(inputSum, Region::whole({inputShape[2], inputShape[3]}), g,
+                 w.compute[v]);
       continue;
     }
     if (!imageGrads.has(v)) {

@@ -12,6 +12,8 @@ Region wholeOf(const Shape &shape) {
   return Region::whole({shape[2], shape[3]});
 }
 
+} // namespace
+
 void addBlock(Tensor &into, const Region &held, const Tensor &block,
               const Region &region) {
   int64_t planes = into.dim(0) * into.dim(1);
@@ -28,8 +30,6 @@ void addBlock(Tensor &into, const Region &held, const Tensor &block,
         to[x] += from[x];
     }
 }
-
-} // namespace
 
 void StoredImages::create(int v, const std::string &name, const Shape &shape) {
   if (has(v))

@@ -28,6 +28,10 @@
 
 namespace sstep::train {
 
+/// Adds `block`, which holds `region`, into `into`, which holds `held`.
+void addBlock(Tensor &into, const Region &held, const Tensor &block,
+              const Region &region);
+
 class StoredImages {
 public:
   /// In memory when `scratchFolder` is empty, else in files there.
