@@ -38,13 +38,22 @@ void openKernel(std::ostringstream &os, const GeneratedKernel &kernel,
   os << "// " << kernel.kind << ":";
   for (int id : kernel.nodes)
     os << " " << program.nodes[id].op << " '" << program.nodes[id].name << "'";
+  const Node &last = program.nodes[kernel.nodes.back()];
+  const Shape &shape = program.values[last.results[0]].shape;
+  // A channel count the kernel knows turns the per-element split of a row
+  // index into X and c into a multiply; an unknown one costs a 32-bit
+  // division.
+  std::string channels = shape.size() == 4 && shape[1] > 0
+                             ? std::to_string(shape[1])
+                             : std::string("(int)a.out.channels");
   os << "\nextern \"C\" __global__ void __launch_bounds__(256) "
      << kernel.symbol << "(SStepArgs a) {\n"
-     << "  SSTEP_FOR_EACH_OUTPUT(a) {\n";
+     << "  SSTEP_FOR_EACH_OUTPUT(a, " << channels << ") {\n";
 }
 
 void closeKernel(std::ostringstream &os, const std::string &value) {
-  os << "    st(a.out, i, " << value << ");\n  }\n}\n\n";
+  os << "    st(a.out, (long long)r_ * rowElements_ + e_, " << value
+     << ");\n  }\n}\n\n";
 }
 
 namespace {
@@ -76,30 +85,37 @@ std::string prelude(const std::string &precision) {
      << "; }\n"
      << "__device__ __forceinline__ sstep_t fromF(float v) { return " << fromF
      << "; }\n"
-     << R"(__device__ __forceinline__ float ld(const SStepBlock &b, long long n,
-                                      long long c, long long y, long long x) {
+     << R"(// Blocks are NHWC; an element's offset needs multiplies only.
+__device__ __forceinline__ float ld(const SStepBlock &b, int n, int c, int y,
+                                    int x) {
   const sstep_t *p = (const sstep_t *)b.data;
   return toF(p[((n * b.rows + (y - b.y0)) * b.cols + (x - b.x0)) * b.channels + c]);
 }
 __device__ __forceinline__ void st(const SStepBlock &b, long long i, float v) {
   ((sstep_t *)b.data)[i] = fromF(v);
 }
-// The grid-stride loop over a kernel's output elements: i, then n, c and
-// the image coordinates Y, X of element i.
-#define SSTEP_FOR_EACH_OUTPUT(a)                                               \
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x,        \
-                 n, c, Y, X, t_;                                               \
-       i < (a).count &&                                                        \
-       (c = i % (a).out.channels, t_ = i / (a).out.channels,                   \
-        X = (a).out.x0 + t_ % (a).out.cols, t_ /= (a).out.cols,                \
-        Y = (a).out.y0 + t_ % (a).out.rows, n = t_ / (a).out.rows, true);      \
-       i += (long long)gridDim.x * blockDim.x)
+// The loop over a kernel's output elements, in 32-bit indices (the runtime
+// refuses blocks whose rows or row lengths do not fit): the block's rows
+// r_ (batch * rows of them) across the grid's y, the elements e_ of a row
+// (cols * C) across its x. It defines n, c and the image coordinates Y, X
+// of the element. Y and n are divided out once per row; C, the output's
+// channel count, is a constant where the kernel knows it, so nothing per
+// element divides at run time, and nothing divides in 64 bits (what a
+// GPU does slowest).
+#define SSTEP_FOR_EACH_OUTPUT(a, C)                                            \
+  for (int r_ = blockIdx.y, rows_ = (int)((a).out.batch * (a).out.rows),       \
+           rowElements_ = (int)(a).out.cols * (C);                             \
+       r_ < rows_; r_ += gridDim.y)                                            \
+    for (int e_ = blockIdx.x * blockDim.x + threadIdx.x,                       \
+             n = r_ / (int)(a).out.rows,                                       \
+             Y = (int)(a).out.y0 + r_ % (int)(a).out.rows, c, X;               \
+         e_ < rowElements_ &&                                                  \
+         (c = e_ % (C), X = (int)(a).out.x0 + e_ / (C), true);                 \
+         e_ += gridDim.x * blockDim.x)
 
 // Pad's source index along one axis (mode 0 constant, 1 edge, 2 reflect);
 // -1 reads the constant.
-__device__ __forceinline__ long long sstep_pad_source(long long i,
-                                                      long long size,
-                                                      int mode) {
+__device__ __forceinline__ int sstep_pad_source(int i, int size, int mode) {
   if (i >= 0 && i < size)
     return i;
   if (mode == 1)
@@ -107,8 +123,8 @@ __device__ __forceinline__ long long sstep_pad_source(long long i,
   if (mode == 2) {
     if (size == 1)
       return 0;
-    long long period = 2 * (size - 1);
-    long long m = ((i % period) + period) % period;
+    int period = 2 * (size - 1);
+    int m = ((i % period) + period) % period;
     return m < size ? m : period - m;
   }
   return -1;
@@ -120,10 +136,10 @@ __device__ __forceinline__ long long sstep_pad_source(long long i,
 // tf_half_pixel_for_nn; nearest modes: 0 floor, 1 ceil, 2 round_prefer_ceil,
 // 3 round_prefer_floor.
 struct SStepTap {
-  long long lo, hi;
+  int lo, hi;
   float frac;
 };
-__device__ __forceinline__ SStepTap sstep_resize_tap(long long x, long long in,
+__device__ __forceinline__ SStepTap sstep_resize_tap(int x, long long in,
                                                      long long out,
                                                      double scale, int cmode,
                                                      int linear, int nmode) {
@@ -140,22 +156,22 @@ __device__ __forceinline__ SStepTap sstep_resize_tap(long long x, long long in,
   SStepTap t;
   if (linear) {
     c = fmin(fmax(c, 0.0), (double)(in - 1));
-    long long lo = (long long)floor(c);
+    int lo = (int)floor(c);
     t.lo = lo;
-    t.hi = lo + 1 < in - 1 ? lo + 1 : in - 1;
+    t.hi = lo + 1 < in - 1 ? lo + 1 : (int)(in - 1);
     t.frac = (float)(c - (double)lo);
     return t;
   }
-  long long i;
+  int i;
   if (nmode == 0)
-    i = (long long)floor(c);
+    i = (int)floor(c);
   else if (nmode == 1)
-    i = (long long)ceil(c);
+    i = (int)ceil(c);
   else if (c - floor(c) == 0.5)
-    i = (long long)(nmode == 2 ? ceil(c) : floor(c));
+    i = (int)(nmode == 2 ? ceil(c) : floor(c));
   else
-    i = (long long)floor(c + 0.5);
-  i = i < 0 ? 0 : (i > in - 1 ? in - 1 : i);
+    i = (int)floor(c + 0.5);
+  i = i < 0 ? 0 : (i > in - 1 ? (int)(in - 1) : i);
   t.lo = t.hi = i;
   t.frac = 0.0f;
   return t;

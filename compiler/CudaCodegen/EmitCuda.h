@@ -12,10 +12,10 @@
 //
 //   __device__ const float c4[64] = {...};        // b
 //   extern "C" __global__ void sstep_k0(SStepArgs a) {
-//     SSTEP_FOR_EACH_OUTPUT(a) {
+//     SSTEP_FOR_EACH_OUTPUT(a, 64) {
 //       float v5 = ld(a.in[0], n, c, Y, X) + c4[c];
 //       float v6 = fmaxf(v5, 0.0f);
-//       st(a.out, i, v6);
+//       st(a.out, (long long)r_ * rowElements_ + e_, v6);
 //     }
 //   }
 //

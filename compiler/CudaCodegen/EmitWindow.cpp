@@ -22,18 +22,18 @@ void emitPool(std::ostringstream &os, const Node &node, const Shape &shape) {
   bool max = node.op == "max_pool2d";
   bool countPad = !max && node.getInt("count_include_pad") != 0;
   std::string load = loadImage(0, shape, "iy", "ix");
-  os << "    const long long H = a.in[0].imageH, W = a.in[0].imageW;\n"
+  os << "    const int H = (int)a.in[0].imageH, W = (int)a.in[0].imageW;\n"
      << (max ? "    float best = __int_as_float(0xff800000);\n"
              : "    float sum = 0.0f;\n    int count = 0;\n")
      << "    for (int ky = 0; ky < " << y.kernel << "; ++ky) {\n"
-     << "      long long iy = Y * " << y.stride << " - " << y.padBegin
-     << " + ky * " << y.dilation << ";\n"
+     << "      int iy = Y * " << y.stride << " - " << y.padBegin << " + ky * "
+     << y.dilation << ";\n"
      << "      bool yIn = iy >= 0 && iy < H;\n"
      << "      bool yPad = iy >= -" << y.padBegin << " && iy < H + " << y.padEnd
      << ";\n"
      << "      for (int kx = 0; kx < " << x.kernel << "; ++kx) {\n"
-     << "        long long ix = X * " << x.stride << " - " << x.padBegin
-     << " + kx * " << x.dilation << ";\n"
+     << "        int ix = X * " << x.stride << " - " << x.padBegin << " + kx * "
+     << x.dilation << ";\n"
      << "        bool xIn = ix >= 0 && ix < W;\n"
      << "        bool xPad = ix >= -" << x.padBegin << " && ix < W + "
      << x.padEnd << ";\n"
@@ -68,10 +68,10 @@ const char *padModeOf(const Node &node) {
 void emitPad(std::ostringstream &os, const Node &node, const Shape &shape) {
   const auto &pads = node.getInts("pads");
   const char *mode = padModeOf(node);
-  os << "    long long iy = sstep_pad_source(Y - " << pads[0]
-     << ", a.in[0].imageH, " << mode << ");\n"
-     << "    long long ix = sstep_pad_source(X - " << pads[1]
-     << ", a.in[0].imageW, " << mode << ");\n";
+  os << "    int iy = sstep_pad_source(Y - " << pads[0]
+     << ", (int)a.in[0].imageH, " << mode << ");\n"
+     << "    int ix = sstep_pad_source(X - " << pads[1]
+     << ", (int)a.in[0].imageW, " << mode << ");\n";
   closeKernel(os, "(iy < 0 || ix < 0 ? " + literal(node.getFloat("value")) +
                       " : " + loadImage(0, shape, "iy", "ix") + ")");
 }

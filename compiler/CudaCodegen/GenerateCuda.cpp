@@ -61,26 +61,25 @@ std::string cudaSource(const Program &program, const std::string &precision) {
   return emitCudaSource(program, groupKernels(program), precision);
 }
 
-std::string compileFatbin(const std::string &source,
-                          const CudaOptions &options) {
+namespace {
+
+/// Runs nvcc on `source` with `flags` (what to make, for which
+/// architectures); returns the bytes it wrote.
+std::string runNvcc(const std::string &source, const CudaOptions &options,
+                    const std::string &flags) {
   ScratchDir dir;
-  fs::path cu = dir.path / "kernels.cu", fatbin = dir.path / "kernels.fatbin",
+  fs::path cu = dir.path / "kernels.cu", out = dir.path / "kernels.out",
            log = dir.path / "nvcc.log";
   std::ofstream(cu) << source;
   std::string nvcc = nvccPath(options);
-  std::string command = shellQuoted(nvcc) + " --fatbin -O3 -std=c++17";
-  for (int sm : options.architectures)
-    command += " -gencode arch=compute_" + std::to_string(sm) + ",code=sm_" +
-               std::to_string(sm);
-  if (!options.architectures.empty()) {
-    std::string last = std::to_string(options.architectures.back());
-    command += " -gencode arch=compute_" + last + ",code=compute_" + last;
-  }
-  command += " -o " + shellQuoted(fatbin.string()) + " " +
+  std::string command = shellQuoted(nvcc) + " -O3 -std=c++17 " + flags;
+  for (const std::string &include : options.includeDirs)
+    command += " -I" + shellQuoted(include);
+  command += " -o " + shellQuoted(out.string()) + " " +
              shellQuoted(cu.string()) + " >" + shellQuoted(log.string()) +
              " 2>&1";
   int status = std::system(command.c_str());
-  if (status != 0 || !fs::exists(fatbin)) {
+  if (status != 0 || !fs::exists(out)) {
     std::string messages = readFile(log);
     if (messages.size() > 4000)
       messages = "..." + messages.substr(messages.size() - 4000);
@@ -89,7 +88,33 @@ std::string compileFatbin(const std::string &source,
                        "set SSTEP_NVCC to another nvcc:\n" +
                        messages);
   }
-  return readFile(fatbin);
+  return readFile(out);
+}
+
+std::string lastArchitecture(const CudaOptions &options) {
+  return options.architectures.empty()
+             ? std::string("80")
+             : std::to_string(options.architectures.back());
+}
+
+} // namespace
+
+std::string compileFatbin(const std::string &source,
+                          const CudaOptions &options) {
+  std::string flags = "--fatbin";
+  for (int sm : options.architectures)
+    flags += " -gencode arch=compute_" + std::to_string(sm) + ",code=sm_" +
+             std::to_string(sm);
+  if (!options.architectures.empty()) {
+    std::string last = lastArchitecture(options);
+    flags += " -gencode arch=compute_" + last + ",code=compute_" + last;
+  }
+  return runNvcc(source, options, flags);
+}
+
+std::string compilePtx(const std::string &source, const CudaOptions &options) {
+  return runNvcc(source, options,
+                 "--ptx -arch=compute_" + lastArchitecture(options));
 }
 
 void generateCudaKernels(Program &program, const CudaOptions &options) {

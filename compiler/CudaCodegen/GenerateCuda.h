@@ -27,6 +27,8 @@ struct CudaOptions {
   std::vector<int> architectures = {80, 90};
   /// nvcc to run; empty: $SSTEP_NVCC, else the one this build found.
   std::string nvcc;
+  /// Folders for the source's #includes (-I).
+  std::vector<std::string> includeDirs;
 };
 
 /// The CUDA C++ source generateCudaKernels compiles (--emit=cuda).
@@ -39,6 +41,10 @@ void generateCudaKernels(Program &program, const CudaOptions &options);
 /// Runs nvcc on `source`; returns the fatbin's bytes.
 std::string compileFatbin(const std::string &source,
                           const CudaOptions &options);
+
+/// Runs nvcc on `source`; returns the PTX for the last of the options'
+/// architectures (what the tests read to check the generated arithmetic).
+std::string compilePtx(const std::string &source, const CudaOptions &options);
 
 } // namespace sstep::cuda
 

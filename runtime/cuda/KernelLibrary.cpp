@@ -2,6 +2,7 @@
 
 #include "runtime/cuda/KernelLibrary.h"
 #include "runtime/cuda/Check.h"
+#include "runtime/cuda/LaunchGrid.h"
 
 #include <algorithm>
 
@@ -27,7 +28,7 @@ KernelLibrary::KernelLibrary(const KernelModule &module) {
   SSTEP_CUDA(
       cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
   // Enough 256-thread blocks to fill every SM several times over; the
-  // kernels' grid-stride loops cover the rest.
+  // kernels' grid-stride loops cover the rest (LaunchGrid.h).
   maxBlocks = unsigned(std::max(sms, 1) * 32);
 }
 
@@ -37,13 +38,13 @@ KernelLibrary::~KernelLibrary() {
 }
 
 void KernelLibrary::launch(size_t index, SStepArgs &args, cudaStream_t stream) {
-  if (args.count <= 0)
+  LaunchGrid grid = launchGrid(args.out, maxBlocks);
+  if (args.count <= 0 || grid.x == 0)
     return;
-  unsigned blocks = unsigned(
-      std::min<long long>((args.count + 255) / 256, (long long)maxBlocks));
   void *params[] = {&args};
   SSTEP_CUDA(cudaLaunchKernel(reinterpret_cast<const void *>(kernels[index]),
-                              dim3(blocks), dim3(256), params, 0, stream));
+                              dim3(grid.x, grid.y), dim3(LaunchGrid::kThreads),
+                              params, 0, stream));
   ++count;
 }
 

@@ -31,7 +31,8 @@ public:
   KernelLibrary(const KernelLibrary &) = delete;
   KernelLibrary &operator=(const KernelLibrary &) = delete;
 
-  /// Runs kernel `index` of the module over args.count elements.
+  /// Runs kernel `index` of the module over args.out's elements, on a
+  /// launchGrid (LaunchGrid.h).
   void launch(size_t index, SStepArgs &args, cudaStream_t stream);
 
   int64_t launches() const { return count; }

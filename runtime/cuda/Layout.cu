@@ -1,5 +1,6 @@
 //===- Layout.cu - Moving blocks between the host's and the GPU's layouts -===//
 
+#include "runtime/cuda/LaunchGrid.h"
 #include "runtime/cuda/Layout.h"
 
 #include <cuda_bf16.h>
@@ -28,57 +29,59 @@ __device__ __forceinline__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float v) {
   return __float2bfloat16_rn(v);
 }
 
-#define SSTEP_GRID_LOOP(i, count)                                              \
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;         \
-       i < (count); i += (long long)gridDim.x * blockDim.x)
+// Rows across the grid's y, the elements of a row across its x, in 32-bit
+// indices (launchGrid refuses blocks that do not fit): what divides per
+// element divides in 32 bits, and the rest once per row.
+#define SSTEP_ROW_LOOP(r, rows, e, rowElements)                                \
+  for (int r = blockIdx.y; r < (rows); r += gridDim.y)                         \
+    for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < (rowElements);     \
+         e += gridDim.x * blockDim.x)
 
+/// NCHW float32 rows (b, y) to NHWC: a row's elements are (x, ch).
 template <typename T>
-__global__ void toDeviceKernel(const float *src, T *dst, long long n,
-                               long long c, long long h, long long w) {
-  SSTEP_GRID_LOOP(i, n * c * h * w) {
-    long long ch = i % c, t = i / c;
-    long long x = t % w;
-    t /= w;
-    long long y = t % h, b = t / h;
-    dst[i] = fromFloat<T>(src[((b * c + ch) * h + y) * w + x]);
+__global__ void toDeviceKernel(const float *src, T *dst, int n, int c, int h,
+                               int w) {
+  const int rowElements = w * c;
+  SSTEP_ROW_LOOP(r, n * h, e, rowElements) {
+    int ch = e % c, x = e / c, y = r % h, b = r / h;
+    dst[(long long)r * rowElements + e] =
+        fromFloat<T>(src[((long long)(b * c + ch) * h + y) * w + x]);
   }
 }
 
+/// NHWC rows to NCHW float32 rows (b, ch, y): a row's elements are x.
 template <typename T>
 __global__ void toHostKernel(const T *src, long long srcRows, long long srcCols,
-                             long long y0, long long x0, float *dst,
-                             long long n, long long c, long long rows,
-                             long long cols) {
-  SSTEP_GRID_LOOP(i, n * c * rows * cols) {
-    long long x = i % cols, t = i / cols;
-    long long y = t % rows;
-    t /= rows;
-    long long ch = t % c, b = t / c;
-    dst[i] = toFloat(src[((b * srcRows + y + y0) * srcCols + x + x0) * c + ch]);
+                             int y0, int x0, float *dst, int n, int c, int rows,
+                             int cols) {
+  SSTEP_ROW_LOOP(r, n * c * rows, x, cols) {
+    int y = r % rows, t = r / rows, ch = t % c, b = t / c;
+    dst[(long long)r * cols + x] =
+        toFloat(src[((b * srcRows + y + y0) * srcCols + x + x0) * c + ch]);
   }
 }
 
+/// NHWC rows (b, y) of a block placed at (y0, x0), from a smaller block at
+/// (srcY0, srcX0), zeros outside it.
 template <typename T>
-__global__ void gatherKernel(const T *src, long long srcY0, long long srcX0,
-                             long long srcRows, long long srcCols, T *dst,
-                             long long y0, long long x0, long long rows,
-                             long long cols, long long n, long long c) {
-  SSTEP_GRID_LOOP(i, n * rows * cols * c) {
-    long long ch = i % c, t = i / c;
-    long long x = t % cols;
-    t /= cols;
-    long long y = t % rows, b = t / rows;
-    long long sy = y0 + y - srcY0, sx = x0 + x - srcX0;
+__global__ void gatherKernel(const T *src, int srcY0, int srcX0, int srcRows,
+                             int srcCols, T *dst, int y0, int x0, int rows,
+                             int cols, int n, int c) {
+  const int rowElements = cols * c;
+  SSTEP_ROW_LOOP(r, n * rows, e, rowElements) {
+    int ch = e % c, x = e / c, y = r % rows, b = r / rows;
+    int sy = y0 + y - srcY0, sx = x0 + x - srcX0;
     bool inside = sy >= 0 && sy < srcRows && sx >= 0 && sx < srcCols;
-    dst[i] = inside ? src[((b * srcRows + sy) * srcCols + sx) * c + ch]
-                    : fromFloat<T>(0.0f);
+    dst[(long long)r * rowElements + e] =
+        inside ? src[(((long long)b * srcRows + sy) * srcCols + sx) * c + ch]
+               : fromFloat<T>(0.0f);
   }
 }
 
-/// Enough blocks of 256 threads for `count` elements, capped: the kernels
-/// loop over the rest.
-dim3 gridFor(long long count) {
-  return dim3(unsigned(std::min<long long>((count + 255) / 256, 1 << 16)));
+/// At most 65536 blocks of 256 threads: the kernels loop over the rest.
+dim3 gridFor(long long rows, long long rowElements, const char *what) {
+  LaunchGrid grid = launchGrid(rows, rowElements, 1u << 16, what);
+  return dim3(grid.x, grid.y);
 }
 
 template <template <typename> class F, typename... Args>
@@ -99,10 +102,9 @@ void dispatch(Precision p, Args &&...args) {
 template <typename T> struct ToDevice {
   static void run(const float *src, void *dst, long long n, long long c,
                   long long h, long long w, cudaStream_t s) {
-    long long count = n * c * h * w;
-    if (count > 0)
-      toDeviceKernel<T>
-          <<<gridFor(count), 256, 0, s>>>(src, (T *)dst, n, c, h, w);
+    if (n * c * h * w > 0)
+      toDeviceKernel<T><<<gridFor(n * h, w * c, "an upload"), 256, 0, s>>>(
+          src, (T *)dst, int(n), int(c), int(h), int(w));
   }
 };
 
@@ -110,10 +112,10 @@ template <typename T> struct ToHost {
   static void run(const void *src, long long srcRows, long long srcCols,
                   long long y, long long x, float *dst, long long n,
                   long long c, long long rows, long long cols, cudaStream_t s) {
-    long long count = n * c * rows * cols;
-    if (count > 0)
-      toHostKernel<T><<<gridFor(count), 256, 0, s>>>(
-          (const T *)src, srcRows, srcCols, y, x, dst, n, c, rows, cols);
+    if (n * c * rows * cols > 0)
+      toHostKernel<T><<<gridFor(n * c * rows, cols, "a download"), 256, 0, s>>>(
+          (const T *)src, srcRows, srcCols, int(y), int(x), dst, int(n), int(c),
+          int(rows), int(cols));
   }
 };
 
@@ -122,11 +124,12 @@ template <typename T> struct Gather {
                   long long srcRows, long long srcCols, void *dst, long long y0,
                   long long x0, long long rows, long long cols, long long n,
                   long long c, cudaStream_t s) {
-    long long count = n * c * rows * cols;
-    if (count > 0)
-      gatherKernel<T><<<gridFor(count), 256, 0, s>>>(
-          (const T *)src, srcY0, srcX0, srcRows, srcCols, (T *)dst, y0, x0,
-          rows, cols, n, c);
+    if (n * c * rows * cols > 0)
+      gatherKernel<T>
+          <<<gridFor(n * rows, cols * c, "a padded block"), 256, 0, s>>>(
+              (const T *)src, int(srcY0), int(srcX0), int(srcRows),
+              int(srcCols), (T *)dst, int(y0), int(x0), int(rows), int(cols),
+              int(n), int(c));
   }
 };
 

@@ -11,10 +11,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "compiler/CudaCodegen/EmitCuda.h"
 #include "compiler/CudaCodegen/GenerateCuda.h"
 #include "compiler/CudaCodegen/KernelGrouping.h"
 #include "runtime/core/Npy.h"
 #include "runtime/core/PlanFile.h"
+#include "runtime/cuda/LaunchGrid.h"
 #include "runtime/reference/Interpreter.h"
 #include "test/unit/RandomNet.h"
 #include "test/unit/TestPrograms.h"
@@ -22,6 +24,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <sstream>
 
 using namespace sstep;
 
@@ -79,6 +82,88 @@ TEST_CASE("Generated CUDA compiles for random networks", "[cuda-codegen]") {
   }
   // The networks exercise more than one kind of kernel.
   CHECK(kinds.size() >= 3);
+}
+
+namespace {
+
+/// The PTX instructions of `ptx` that divide or take a remainder in 64
+/// bits ("div.s64", "rem.u64"), one per line.
+std::vector<std::string> wideDivisions(const std::string &ptx) {
+  std::vector<std::string> found;
+  std::istringstream lines(ptx);
+  for (std::string line; std::getline(lines, line);)
+    for (const char *op : {"div.s64", "div.u64", "rem.s64", "rem.u64"})
+      if (line.find(op) != std::string::npos)
+        found.push_back(line);
+  return found;
+}
+
+} // namespace
+
+TEST_CASE("Generated and layout kernels divide nothing in 64 bits",
+          "[cuda-codegen]") {
+  cuda::CudaOptions options;
+  // The check finds a 64-bit division where there is one.
+  std::string wide = cuda::compilePtx(
+      "extern \"C\" __global__ void k(long long *p, long long d) {\n"
+      "  p[threadIdx.x] = p[threadIdx.x] / d % (d + 3);\n}\n",
+      options);
+  CHECK(wideDivisions(wide).size() >= 2);
+
+  int kernels = 0;
+  for (uint32_t seed = 1; seed <= 8; ++seed) {
+    Case c = randomCase(seed);
+    INFO("seed " << seed);
+    for (const char *precision : {"fp32", "fp16"}) {
+      INFO(precision);
+      std::vector<GeneratedKernel> grouped = cuda::groupKernels(c.program);
+      kernels += int(grouped.size());
+      if (grouped.empty())
+        continue;
+      std::string ptx = cuda::compilePtx(
+          cuda::emitCudaSource(c.program, grouped, precision), options);
+      std::vector<std::string> found = wideDivisions(ptx);
+      INFO((found.empty() ? std::string() : found[0]));
+      CHECK(found.empty());
+    }
+  }
+  CHECK(kernels >= 16);
+
+  // The runtime's own kernels: uploads, downloads, padded gathers.
+  options.includeDirs = {SSTEP_TEST_SOURCE_DIR};
+  std::string layout =
+      cuda::compilePtx("#include \"runtime/cuda/Layout.cu\"\n", options);
+  CHECK(layout.find(".entry") != std::string::npos);
+  std::vector<std::string> found = wideDivisions(layout);
+  INFO((found.empty() ? std::string() : found[0]));
+  CHECK(found.empty());
+}
+
+TEST_CASE("Launch grids cover a block in 32-bit indices", "[cuda-codegen]") {
+  SStepBlock out{};
+  out.batch = 1;
+  out.channels = 64;
+  out.rows = 512;
+  out.cols = 512;
+  cuda::LaunchGrid grid = cuda::launchGrid(out, 4096);
+  CHECK(grid.x == 128); // 32768 elements a row, 256 threads a block
+  CHECK(grid.y == 32);
+  out.rows = 0;
+  CHECK(cuda::launchGrid(out, 4096).x == 0);
+  // A row too long for an int is refused by name, not wrapped.
+  out.rows = 8;
+  out.cols = 1 << 22;
+  out.channels = 1024;
+  CHECK_THROWS_WITH(cuda::launchGrid(out, 4096),
+                    Catch::Contains("1 x 1024 x 8 x 4194304") &&
+                        Catch::Contains("32-bit"));
+  // Few rows: the grid's y never exceeds them, nor CUDA's 65535.
+  out.cols = 3;
+  out.channels = 3;
+  out.rows = 2;
+  CHECK(cuda::launchGrid(out, 4096).y == 2);
+  out.rows = 1 << 20;
+  CHECK(cuda::launchGrid(out, 1u << 20).y == 65535);
 }
 
 TEST_CASE("Two convolutions summed share one epilogue", "[cuda-codegen]") {

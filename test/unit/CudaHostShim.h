@@ -19,9 +19,10 @@
 #define __launch_bounds__(threads)
 
 struct SStepHostDim3 {
-  long long x;
+  unsigned x, y, z;
 };
-static const SStepHostDim3 blockIdx{0}, threadIdx{0}, blockDim{1}, gridDim{1};
+static const SStepHostDim3 blockIdx{0, 0, 0}, threadIdx{0, 0, 0},
+    blockDim{1, 1, 1}, gridDim{1, 1, 1};
 
 inline float __int_as_float(unsigned bits) {
   float f;
