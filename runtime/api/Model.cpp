@@ -101,8 +101,8 @@ std::vector<Tensor> Model::runOn(exec::Backend &backend,
   execOptions.sources = options.sources;
   execOptions.sinks = options.sinks;
   execOptions.scratchFolder = options.scratchFolder;
-  plan::ExecutionPlan plan =
-      planFor(exec::firstInputSize(inputs, execOptions), options);
+  plan::ExecutionPlan plan = planFor(exec::firstInputSize(inputs, execOptions),
+                                     options, /*slide=*/false, options.stream);
   if (plan.tiles.whole() && !execOptions.sources.empty()) {
     // One region, the whole image: the source is read once, as a tile's
     // window would be.

@@ -73,6 +73,9 @@ struct RunOptions : ExecutionOptions {
   /// Outputs written a block at a time (by output index), each an NCHW
   /// image; they are returned empty.
   std::map<size_t, exec::OutputSink *> sinks;
+  /// What those sources and sinks hold beside the tiles, counted in the
+  /// budget and the prediction; null: not counted.
+  const plan::StreamModel *stream = nullptr;
 };
 
 class Model {

@@ -145,8 +145,10 @@ void NpyFile::readAt(int64_t element, int64_t count, float *into) const {
   int64_t offset = dataOffset_ + element * 4, left = count * 4;
   while (left > 0) {
     ssize_t got = ::pread(fd_, to, size_t(left), off_t(offset));
+    ++reads_;
     if (got <= 0)
       throw npyError(path_, "truncated .npy data");
+    readBytes_ += got;
     to += got;
     offset += got;
     left -= got;
@@ -171,9 +173,12 @@ Tensor NpyFile::readBlock(int64_t row, int64_t rows, int64_t col,
                               ") in an array of shape " + formatShape(shape_));
   Tensor t({shape_[0], shape_[1], rows, cols});
   float *to = t.data.data();
+  // Rows as wide as the array follow each other in the file: one read per
+  // plane instead of one per row.
+  int64_t run = cols == shape_[3] ? rows : 1;
   for (int64_t plane = 0; plane < shape_[0] * shape_[1]; ++plane)
-    for (int64_t y = row; y < row + rows; ++y, to += cols)
-      readAt((plane * shape_[2] + y) * shape_[3] + col, cols, to);
+    for (int64_t y = row; y < row + rows; y += run, to += run * cols)
+      readAt((plane * shape_[2] + y) * shape_[3] + col, run * cols, to);
   return t;
 }
 
@@ -227,12 +232,14 @@ void NpyWriter::writeBlock(int64_t row, int64_t col, const Tensor &block) {
       const char *bytes = reinterpret_cast<const char *>(from);
       for (size_t done = 0, size = size_t(run * cols) * 4; done < size;) {
         ssize_t n = ::pwrite(fd_, bytes + done, size - done, at + off_t(done));
+        ++writes_;
         if (n < 0 && errno == EINTR)
           continue;
         if (n <= 0)
           throw npyError(path_,
                          "cannot write " + part_ + ": " + std::strerror(errno));
         done += size_t(n);
+        writtenBytes_ += n;
       }
     }
 }

@@ -10,6 +10,7 @@
 
 #include "runtime/core/Tensor.h"
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,11 +42,18 @@ public:
   /// The whole array.
   Tensor readAll() const;
   /// Rows [row, row + rows) and columns [col, col + cols) of a rank-4
-  /// array, all of N and C: one read per (n, c, row).
+  /// array, all of N and C: one read per (n, c, row), or per (n, c) when
+  /// the block is as wide as the array. Safe from several threads.
   Tensor readBlock(int64_t row, int64_t rows, int64_t col, int64_t cols) const;
+
+  /// read calls made, and the bytes they returned.
+  int64_t reads() const { return reads_; }
+  int64_t readBytes() const { return readBytes_; }
 
 private:
   void readAt(int64_t element, int64_t count, float *into) const;
+
+  mutable std::atomic<int64_t> reads_{0}, readBytes_{0};
 
   std::string path_;
   std::vector<int64_t> shape_;
@@ -73,7 +81,12 @@ public:
   /// Completes the file and renames it into place.
   void finish();
 
+  /// write calls made, and the bytes they wrote.
+  int64_t writes() const { return writes_; }
+  int64_t writtenBytes() const { return writtenBytes_; }
+
 private:
+  std::atomic<int64_t> writes_{0}, writtenBytes_{0};
   std::string path_, part_;
   std::vector<int64_t> shape_;
   int64_t dataOffset_ = 0;

@@ -2,9 +2,9 @@
 //
 // The executor reads its input region by region; a slide level is far too
 // large to decode whole, so this source decodes each region when asked. It
-// knows the regions a stage will read (expect()) and decodes them ahead on a
-// thread, a bounded few at a time, so JPEG decoding overlaps the tiles'
-// arithmetic instead of adding to it.
+// knows the regions a stage will read (expect()) and decodes them ahead
+// (exec/ReadAhead.h), a bounded few at a time, so JPEG decoding overlaps the
+// tiles' arithmetic instead of adding to it.
 //
 // A pixel becomes (rgb / 255 - mean) / std per channel, in float32.
 //
@@ -15,15 +15,12 @@
 
 #include "runtime/core/Normalization.h"
 #include "runtime/exec/Executor.h"
+#include "runtime/exec/ReadAhead.h"
 #include "runtime/slide/SlideReader.h"
 
 #include <array>
-#include <condition_variable>
-#include <deque>
-#include <exception>
-#include <mutex>
+#include <atomic>
 #include <string>
-#include <thread>
 
 namespace sstep::pipeline {
 
@@ -35,51 +32,32 @@ public:
   /// most `readAhead` decoded regions in hand.
   SlideSource(const slide::SlideReader &reader, int level,
               Normalization normalization, size_t readAhead = 3);
-  ~SlideSource() override;
-  SlideSource(const SlideSource &) = delete;
-  SlideSource &operator=(const SlideSource &) = delete;
 
   Shape shape() const override;
   /// Replaces the regions to read ahead; decoding starts at once.
-  void expect(const std::vector<Region> &regions) override;
+  void expect(const std::vector<Region> &regions) override {
+    ahead_.expect(regions);
+  }
   /// The region, decoded ahead when it was expected, else now.
-  Tensor read(const Region &region) override;
+  Tensor read(const Region &region) override { return ahead_.read(region); }
 
   /// Seconds spent decoding and normalising, on any thread.
   double decodeSeconds() const;
   /// Regions served from the read-ahead, and read synchronously.
-  int64_t prefetched() const { return prefetched_; }
-  int64_t synchronous() const { return synchronous_; }
+  int64_t prefetched() const { return ahead_.prefetched(); }
+  int64_t synchronous() const { return ahead_.synchronous(); }
 
 private:
-  struct Ready {
-    size_t index;
-    Tensor tensor;
-    std::exception_ptr error;
-  };
   Tensor load(const Region &region) const;
-  void prefetch();
 
   const slide::SlideReader &reader_;
   int level_;
   int64_t height_, width_;
   /// Per channel, the input value of each byte.
   std::array<std::array<float, 256>, 3> table_;
-  size_t capacity_;
-
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<Region> plan_;
-  /// The next plan index the thread decodes, and the first the reader may
-  /// still ask for.
-  size_t next_ = 0, cursor_ = 0;
-  /// Bumped by expect(), so a region decoded for an old plan is dropped.
-  uint64_t generation_ = 0;
-  std::deque<Ready> ready_;
-  bool stopping_ = false;
-  mutable double decodeSeconds_ = 0;
-  int64_t prefetched_ = 0, synchronous_ = 0;
-  std::thread thread_;
+  mutable std::atomic<int64_t> decodeNanoseconds_{0};
+  /// Last: its thread stops before what it reads with goes.
+  exec::ReadAhead ahead_;
 };
 
 } // namespace sstep::pipeline

@@ -47,7 +47,7 @@ TileShape chooseShape(const Program &program, const Stages &stages, Size2 input,
   const TileModel &model = *backend.model;
   if (!request.slide)
     return chooseTiles(program, stages, input, request.memoryBudget,
-                       backend.chainsTiles, model);
+                       backend.chainsTiles, model, request.stream);
   // Chained strips compute every row once: no halo to trade against the
   // tile size, so the widest strip that fits the budget.
   if (backend.chainsTiles)
@@ -56,6 +56,12 @@ TileShape chooseShape(const Program &program, const Stages &stages, Size2 input,
   return {chooseSlideTileEdge(program, stages, input, request.memoryBudget,
                               model, request.stream),
           0};
+}
+
+/// The stream buffers a run holds: a slide run sizes its buffers by the
+/// figures only when it has a budget (else they take their defaults).
+const StreamModel *countedStream(const TileRequest &request) {
+  return request.slide && request.memoryBudget <= 0 ? nullptr : request.stream;
 }
 
 } // namespace
@@ -69,10 +75,9 @@ ExecutionPlan planExecution(const Program &program, Size2 input,
   p.chained = backend.chainsTiles;
   p.tiles = chooseShape(program, p.stages, input, backend, request);
   if (input[0] > 0 && input[1] > 0)
-    p.memory = predictMemory(
-        program, p.stages, input, p.tiles.edge,
-        TileRows{p.tiles.rows, p.chained}, *backend.model,
-        request.slide && request.memoryBudget > 0 ? request.stream : nullptr);
+    p.memory = predictMemory(program, p.stages, input, p.tiles.edge,
+                             TileRows{p.tiles.rows, p.chained}, *backend.model,
+                             countedStream(request));
   Sizes sizes = input[0] > 0 && input[1] > 0
                     ? predictSizes(program, p.stages, input)
                     : Sizes(program.values.size(), Size2{-1, -1});

@@ -49,8 +49,9 @@ struct TileRequest {
   bool slide = false;
   /// Where images stored between stages live (StoredValues.h).
   StorePolicy store = StorePolicy::Auto;
-  /// A slide run's buffers beside the tiles, counted in `memoryBudget`
-  /// (StreamModel.h); null: not counted.
+  /// A streamed run's buffers beside the tiles (a slide's reader and
+  /// writer, a .npy file's read-ahead and write queue), counted in
+  /// `memoryBudget` and the prediction (StreamModel.h); null: not counted.
   const StreamModel *stream = nullptr;
 };
 

@@ -2,11 +2,12 @@
 //
 // A slide run streams: the reader keeps decoded source tiles for the next
 // windows, a thread decodes input regions ahead, and the writer queues
-// output blocks. Each buffer grows with the tile's width, so a budget that
-// counted only the tile set let a 100,000-pixel-wide strip run at 2.7x its
-// budget. The planner adds these bytes to the tile set when it fits tiles to
-// a budget, and the slide run sizes its buffers by the same figures, so the
-// prediction is what the run holds.
+// output blocks (a .npy run reads ahead and queues writes the same way,
+// with no tiles to decode). Each buffer grows with the tile's width, so a
+// budget that counted only the tile set let a 100,000-pixel-wide strip run
+// at 2.7x its budget. The planner adds these bytes to the tile set when it fits
+// tiles to a budget, and the slide run sizes its buffers by the same figures,
+// so the prediction is what the run holds.
 //
 // Example: strips reading 96 x 4096 input windows from a level stored in
 // 256 x 256 JPEG tiles keep 2 x 17 decoded tiles (6.4 MiB), decode 2
@@ -30,6 +31,9 @@ struct StreamModel {
   Size2 sourceTile{0, 0};
   /// Input regions decoded ahead of the tiles.
   int64_t readAhead = 2;
+  /// What a pixel read ahead holds: float32 per channel and, from a slide,
+  /// the RGB bytes it was decoded from.
+  int64_t readBytesPerPixel = 3 * 4 + 3;
   /// Output blocks the writer may queue.
   int64_t writeQueue = 2;
 
@@ -45,9 +49,9 @@ struct StreamModel {
            spanned(window.axes[1].size(), sourceTile[1]) * sourceTile[0] *
            sourceTile[1] * 3;
   }
-  /// Regions decoded ahead: float32 pixels and their RGB bytes.
+  /// Regions decoded ahead.
   int64_t readAheadBytes(const Region &window) const {
-    return readAhead * window.pixels() * (3 * 4 + 3);
+    return readAhead * window.pixels() * readBytesPerPixel;
   }
   /// What the output encoders hold while the tiles run, and after them
   /// while pyramids are built (pipeline::encoderBytes): fixed per output.

@@ -4,19 +4,41 @@
 
 namespace sstep {
 
-Tensor NpySource::read(const Region &r) {
-  return file.readBlock(r.axes[0].lo, r.axes[0].size(), r.axes[1].lo,
-                        r.axes[1].size());
+plan::StreamModel npyStreamModel(int64_t channels) {
+  plan::StreamModel stream;
+  stream.sourceTile = {0, 0}; // nothing decoded, nothing cached
+  stream.readBytesPerPixel = channels * 4;
+  return stream;
 }
+
+NpySource::NpySource(const NpyFile &file, size_t readAhead)
+    : file(file), ahead(
+                      [&file](const Region &r) {
+                        return file.readBlock(r.axes[0].lo, r.axes[0].size(),
+                                              r.axes[1].lo, r.axes[1].size());
+                      },
+                      readAhead) {}
+
+// The thread holds one block while it writes it, the queue the others.
+NpySink::NpySink(std::string path, int64_t writeQueue)
+    : path(std::move(path)), behind(writeQueue - 1) {}
 
 void NpySink::begin(const Shape &shape) {
   out = std::make_unique<NpyWriter>(path, shape);
 }
 
 void NpySink::write(const Region &region, const Tensor &block) {
-  out->writeBlock(region.axes[0].lo, region.axes[1].lo, block);
+  // The executor's block is gone once this returns.
+  auto held = std::make_shared<Tensor>(block);
+  NpyWriter *file = out.get();
+  behind.push([file, region, held] {
+    file->writeBlock(region.axes[0].lo, region.axes[1].lo, *held);
+  });
 }
 
-void NpySink::finish() { out->finish(); }
+void NpySink::finish() {
+  behind.drain();
+  out->finish();
+}
 
 } // namespace sstep

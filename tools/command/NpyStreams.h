@@ -4,6 +4,9 @@
 // sstep-run's tensors on disk, for a tiled run: each tile reads its input
 // window from the input file and writes the block it owns into the output
 // file, so neither array is in memory whole (a 32768² RGB input is 12 GiB).
+// Reads run ahead of the tiles (exec/ReadAhead.h) and writes behind them
+// (exec/WriteBehind.h), each on its own thread, bounded by the regions and
+// blocks plan::StreamModel counts in the budget.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,34 +15,58 @@
 
 #include "runtime/core/Npy.h"
 #include "runtime/exec/Executor.h"
+#include "runtime/exec/ReadAhead.h"
+#include "runtime/exec/WriteBehind.h"
+#include "runtime/plan/StreamModel.h"
 
 #include <memory>
 
 namespace sstep {
 
-/// An NCHW .npy input read one tile window at a time.
+/// What a run's .npy streams hold beside its tiles: `readAhead` windows of
+/// `channels` float32 planes, `writeQueue` output blocks.
+plan::StreamModel npyStreamModel(int64_t channels);
+
+/// An NCHW .npy input read one tile window at a time, `readAhead` windows
+/// ahead of the tiles.
 class NpySource : public exec::InputSource {
 public:
-  explicit NpySource(const NpyFile &file) : file(file) {}
+  NpySource(const NpyFile &file, size_t readAhead);
   Shape shape() const override { return file.shape(); }
-  Tensor read(const Region &r) override;
+  void expect(const std::vector<Region> &regions) override {
+    ahead.expect(regions);
+  }
+  Tensor read(const Region &r) override { return ahead.read(r); }
+
+  const NpyFile &npy() const { return file; }
+  const exec::ReadAhead &readAhead() const { return ahead; }
 
 private:
   const NpyFile &file;
+  /// Last: its thread stops before the file goes.
+  exec::ReadAhead ahead;
 };
 
-/// An NCHW output written to `path` one owned block at a time; the file
-/// appears when the run finishes.
+/// An NCHW output written to `path` one owned block at a time, behind the
+/// tiles, at most `writeQueue` blocks held; the file appears when the run
+/// finishes.
 class NpySink : public exec::OutputSink {
 public:
-  explicit NpySink(std::string path) : path(std::move(path)) {}
+  NpySink(std::string path, int64_t writeQueue);
   void begin(const Shape &shape) override;
   void write(const Region &region, const Tensor &block) override;
   void finish() override;
 
+  /// The file's writer once begun (null before), and the thread's.
+  const NpyWriter *npy() const { return out.get(); }
+  const exec::WriteBehind &writeBehind() const { return behind; }
+
 private:
   std::string path;
   std::unique_ptr<NpyWriter> out;
+  /// Last: its thread stops (dropping what is queued) before the writer
+  /// goes, which then removes the unfinished file.
+  exec::WriteBehind behind;
 };
 
 } // namespace sstep

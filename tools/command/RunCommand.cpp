@@ -21,6 +21,7 @@
 #include "tools/command/WriteOutput.h"
 #include "tools/common/Args.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -139,7 +140,8 @@ bool streamsToFile(const Program &program,
 /// none.
 plan::TileShape tileShapeOf(const Args &args, const Model &model,
                             const Shape &input, const std::string &backend,
-                            const CommandDefaults &defaults, int64_t &budget) {
+                            const CommandDefaults &defaults,
+                            const plan::StreamModel &stream, int64_t &budget) {
   // A budget alone asks for tiles that fit it.
   TileRequest request = parseTileRequest(
       args, args.has("memory-budget") ? "auto" : defaults.tensorTile,
@@ -152,7 +154,9 @@ plan::TileShape tileShapeOf(const Args &args, const Model &model,
   options.memoryBudget = request.budget;
   if (input.size() != 4)
     throw UsageError("--tile=auto needs an NCHW image as the first input");
-  return model.tileShapeFor(Size2{input[2], input[3]}, options);
+  return model
+      .planFor(Size2{input[2], input[3]}, options, /*slide=*/false, &stream)
+      .tiles;
 }
 
 /// Wall-clock phases of a run and the memory after loading the model.
@@ -161,6 +165,35 @@ struct Timing {
   int64_t residentAfterLoad = 0;
 };
 
+/// What the .npy streams did: system calls and bytes, regions read ahead
+/// or on demand, the writer thread's time and the tiles' wait for it.
+struct StreamCounts {
+  int64_t reads = 0, readBytes = 0, prefetched = 0, synchronous = 0;
+  int64_t writes = 0, writtenBytes = 0;
+  double writerBusySeconds = 0, writerBlockedSeconds = 0;
+};
+
+StreamCounts countsOf(const std::vector<std::unique_ptr<NpySource>> &sources,
+                      const std::map<size_t, std::unique_ptr<NpySink>> &sinks) {
+  StreamCounts c;
+  for (const auto &source : sources) {
+    c.reads += source->npy().reads();
+    c.readBytes += source->npy().readBytes();
+    c.prefetched += source->readAhead().prefetched();
+    c.synchronous += source->readAhead().synchronous();
+  }
+  for (const auto &[index, sink] : sinks) {
+    (void)index;
+    if (sink->npy()) {
+      c.writes += sink->npy()->writes();
+      c.writtenBytes += sink->npy()->writtenBytes();
+    }
+    c.writerBusySeconds += sink->writeBehind().busySeconds();
+    c.writerBlockedSeconds += sink->writeBehind().blockedSeconds();
+  }
+  return c;
+}
+
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
@@ -168,7 +201,8 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 void writeStats(const std::string &file, const Program &program,
                 const plan::MemoryPrediction &p, const exec::Stats &stats,
-                const std::string &backend, const Timing &timing) {
+                const std::string &backend, const Timing &timing,
+                const StreamCounts &io) {
   std::ofstream out(file);
   out << "{\n  \"tile_edge\": " << p.tileEdge
       << ",\n  \"tile_rows\": " << p.tileRows << ",\n  \"grids\": [";
@@ -189,6 +223,16 @@ void writeStats(const std::string &file, const Program &program,
       << ",\n  \"once_seconds\": " << stats.onceSeconds
       << ",\n  \"read_seconds\": " << stats.readSeconds
       << ",\n  \"write_seconds\": " << stats.writeSeconds
+      << ",\n  \"predicted_stream_bytes\": " << p.streamBytes
+      << ",\n  \"predicted_working_set_bytes\": " << p.workingSet()
+      << ",\n  \"input_reads\": " << io.reads
+      << ",\n  \"input_read_bytes\": " << io.readBytes
+      << ",\n  \"input_prefetched\": " << io.prefetched
+      << ",\n  \"input_synchronous\": " << io.synchronous
+      << ",\n  \"output_writes\": " << io.writes
+      << ",\n  \"output_written_bytes\": " << io.writtenBytes
+      << ",\n  \"writer_busy_seconds\": " << io.writerBusySeconds
+      << ",\n  \"writer_blocked_seconds\": " << io.writerBlockedSeconds
       << ",\n  \"resident_after_load_bytes\": " << timing.residentAfterLoad
       << ",\n  \"peak_resident_bytes\": " << peakResidentBytes();
   storedStats(out, program, stats);
@@ -379,9 +423,17 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   options.backend = backendName;
   options.threads = threads;
   const Shape &first = npy[0]->shape();
+  // Tiles read ahead of need and write behind: buffers in the budget.
+  plan::StreamModel stream = npyStreamModel(first.size() == 4 ? first[1] : 0);
+  if (first.size() != 4 || !model.streamable(0))
+    stream.readAhead = 0;
+  if (std::none_of(files.begin(), files.end(), [&](const auto &f) {
+        return streamsToFile(program, files, f.first, f.second);
+      }))
+    stream.writeQueue = 0;
   int64_t budget = 0;
   plan::TileShape tiles =
-      tileShapeOf(args, model, first, backendName, defaults, budget);
+      tileShapeOf(args, model, first, backendName, defaults, stream, budget);
   options.tileEdge = tiles.edge;
   options.tileRows = tiles.rows;
   // With fixed tiles, the budget still decides where stored images live.
@@ -393,7 +445,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   std::vector<std::unique_ptr<NpySource>> sources;
   for (size_t i = 0; i < npy.size(); ++i) {
     if (tiles.edge > 0 && npy[i]->shape().size() == 4 && model.streamable(i)) {
-      sources.push_back(std::make_unique<NpySource>(*npy[i]));
+      sources.push_back(
+          std::make_unique<NpySource>(*npy[i], size_t(stream.readAhead)));
       options.sources[i] = sources.back().get();
     } else {
       inputs[i] = npy[i]->readAll();
@@ -404,9 +457,11 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   if (tiles.edge > 0)
     for (const auto &[index, file] : files)
       if (streamsToFile(program, files, index, file)) {
-        sinks[index] = std::make_unique<NpySink>(file);
+        sinks[index] = std::make_unique<NpySink>(file, stream.writeQueue);
         options.sinks[index] = sinks[index].get();
       }
+  if (!sources.empty() || !sinks.empty())
+    options.stream = &stream;
   timing.loadSeconds = secondsSince(start);
   timing.residentAfterLoad = residentBytes();
   // A GPU backend's device memory is the budget even with a fixed --tile.
@@ -424,7 +479,7 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   timing.runSeconds = secondsSince(start);
   if (args.has("stats"))
     writeStats(args.get("stats"), program, stats.predicted, stats, backendName,
-               timing);
+               timing, countsOf(sources, sinks));
   for (const auto &[index, file] : files)
     if (!sinks.count(index))
       writeOutput(file, program.outputName(index), outputs[index]);
