@@ -145,6 +145,11 @@ private:
   /// Runs node `id` (not part of a kernel) into the tile.
   void runNode(int id);
   SStepBlock abiOf(const DeviceBlock &block, int v) const;
+  /// Waits for the stream, counted: each is a tile's pipeline drained.
+  void synchronize() {
+    SSTEP_CUDA(cudaStreamSynchronize(stream));
+    ++moved.synchronizations;
+  }
 
   DeviceMemory memory;
   int threads;
@@ -163,6 +168,13 @@ private:
   exec::TileContext *context = nullptr;
   std::map<int, DeviceBlock> tile;
   int64_t convs = 0, hostNodes = 0;
+  /// What crossed between host and device, for --stats: a steady tile
+  /// should need one upload, one download per sink and no synchronisation
+  /// (today each tile synchronises per sink and once at its end).
+  struct {
+    int64_t uploads = 0, uploadBytes = 0, downloads = 0, downloadBytes = 0;
+    int64_t hostCopyBytes = 0, synchronizations = 0;
+  } moved;
   std::map<std::string, int64_t> profile;
   std::map<std::string, int64_t> *profiling =
       std::getenv("SSTEP_CUDA_PROFILE") && *std::getenv("SSTEP_CUDA_PROFILE")
@@ -236,6 +248,9 @@ BufferRef CudaBackend::upload(const float *data, int64_t n, int64_t c,
     return nullptr;
   void *staged = memory.staging(count * sizeof(float));
   std::memcpy(staged, data, count * sizeof(float));
+  moved.uploads += 1;
+  moved.uploadBytes += int64_t(count * sizeof(float));
+  moved.hostCopyBytes += int64_t(count * sizeof(float));
   BufferRef plain = memory.allocate(count * sizeof(float), what);
   SSTEP_CUDA(cudaMemcpyAsync(plain->data(), staged, count * sizeof(float),
                              cudaMemcpyHostToDevice, stream));
@@ -266,8 +281,11 @@ Tensor CudaBackend::download(const DeviceBlock &block, const Region &region) {
   SSTEP_CUDA(cudaMemcpyAsync(staged, plain->data(), bytes,
                              cudaMemcpyDeviceToHost, stream));
   memory.stagingUsedBy(stream);
-  SSTEP_CUDA(cudaStreamSynchronize(stream));
+  synchronize();
   std::memcpy(out.data.data(), staged, bytes);
+  moved.downloads += 1;
+  moved.downloadBytes += int64_t(bytes);
+  moved.hostCopyBytes += int64_t(bytes);
   return out;
 }
 
@@ -515,7 +533,7 @@ int64_t CudaBackend::runTile(const plan::Stage &stage,
   for (int v : stage.sinks)
     if (!w->owned[v].empty())
       ctx.sink(v, download(blockOf(v), w->compute[v]));
-  SSTEP_CUDA(cudaStreamSynchronize(stream));
+  synchronize();
   tile.clear();
   return peak;
 }
@@ -526,6 +544,12 @@ std::map<std::string, int64_t> CudaBackend::counters() const {
       {"cudnn_convolutions", convs},
       {"kernel_launches", library ? library->launches() : 0},
       {"host_nodes", hostNodes},
+      {"uploads", moved.uploads},
+      {"upload_bytes", moved.uploadBytes},
+      {"downloads", moved.downloads},
+      {"download_bytes", moved.downloadBytes},
+      {"host_copy_bytes", moved.hostCopyBytes},
+      {"stream_synchronizations", moved.synchronizations},
       {"conv_algorithm_searches", conv ? conv->algorithmSearches() : 0},
       {"device_arena_bytes", int64_t(memory.arena().capacity())},
       {"device_peak_bytes", int64_t(memory.arena().highWater())},

@@ -11,12 +11,6 @@
 namespace sstep::train {
 namespace detail {
 
-void addInto(std::vector<double> &acc, const Tensor &t) {
-  acc.resize(size_t(t.size()), 0.0);
-  for (int64_t i = 0; i < t.size(); ++i)
-    acc[size_t(i)] += t.data[i];
-}
-
 namespace {
 
 int64_t bytesOf(const std::map<int, Tensor> &values) {
@@ -264,8 +258,7 @@ void Run::globalVjp(const Node &node) {
     int v = node.operands[i];
     if (!wanted[i] || dx[i].data.empty())
       continue;
-    addInto(program.constants.contains(v) ? constantSums[v] : smallSums[v],
-            dx[i]);
+    addGradient(v, dx[i]);
   }
 }
 
@@ -279,9 +272,15 @@ void Run::noteStored() {
 
 Gradients Run::finish() {
   Gradients result;
-  for (auto &[v, sum] : constantSums)
-    result.constants[v] =
-        Tensor(program.constants.shape(v), FloatBuffer(sum.begin(), sum.end()));
+  // Each float64 sum goes as its float32 result comes: the sums of every
+  // parameter (twice the weights' bytes) and all the results (once more)
+  // are never held at once.
+  for (auto it = constantSums.begin(); it != constantSums.end();) {
+    result.constants[it->first] =
+        Tensor(program.constants.shape(it->first),
+               FloatBuffer(it->second.begin(), it->second.end()));
+    it = constantSums.erase(it);
+  }
   if (options.inputGradient)
     result.input = std::move(inputSum);
   result.stats = stats;

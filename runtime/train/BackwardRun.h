@@ -40,7 +40,18 @@ inline double since(Clock::time_point start) {
 }
 
 /// Sums `t` into `acc`, grown to its size at the first call.
-void addInto(std::vector<double> &acc, const Tensor &t);
+using PooledDoubles = std::vector<double, PooledAllocator<double>>;
+
+/// Adds `t`'s values into `acc` (grown to its size, from zeros).
+template <class Doubles> void addInto(Doubles &acc, const Tensor &t) {
+  if (acc.empty()) {
+    // A sum outlives the tile that starts it.
+    BufferPool::LifetimeScope lasting(BufferPool::Lifetime::Lasting);
+    acc.resize(size_t(t.size()), 0.0);
+  }
+  for (int64_t i = 0; i < t.size(); ++i)
+    acc[size_t(i)] += t.data[i];
+}
 
 class Run {
 public:
@@ -89,6 +100,13 @@ private:
   Shape imageShape(int v) const;
   void noteStored();
   Gradients finish();
+  /// Adds `grad` into the sum of value `v`: a parameter's or a small value's.
+  void addGradient(int v, const Tensor &grad) {
+    if (program.constants.contains(v))
+      addInto(constantSums[v], grad);
+    else
+      addInto(smallSums[v], grad);
+  }
 
   // BackwardTile.cpp
   /// The gradients seeded over stage `s`'s owned blocks of tile `w`; empty
@@ -129,7 +147,10 @@ private:
   /// Gradients summed whole: of images later stages read (float, as the
   /// input's), and of small values (double, as the weights').
   StoredImages imageGrads;
-  std::map<int, std::vector<double>> smallSums, constantSums;
+  std::map<int, std::vector<double>> smallSums;
+  /// The parameters' sums come from the buffer pool, so that as each is
+  /// freed its pages serve the float32 results (finish()).
+  std::map<int, PooledDoubles> constantSums;
   /// Per reduction operand of the current stage: N x C values to add to
   /// each of its pixels' gradients.
   std::map<int, std::vector<double>> spread;

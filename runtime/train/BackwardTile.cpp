@@ -152,8 +152,7 @@ void Run::vjpStep(const Node &node, const plan::TileWindows &w,
         (node.window->spatial[i] && w.compute[v].empty()))
       continue;
     if (!node.window->spatial[i]) {
-      addInto(program.constants.contains(v) ? constantSums[v] : smallSums[v],
-              dx[i]);
+      addGradient(v, dx[i]);
       continue;
     }
     auto [at, fresh] = grads.emplace(v, std::move(dx[i]));
