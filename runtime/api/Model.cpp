@@ -101,6 +101,8 @@ std::vector<Tensor> Model::runOn(exec::Backend &backend,
   execOptions.sources = options.sources;
   execOptions.sinks = options.sinks;
   execOptions.scratchFolder = options.scratchFolder;
+  execOptions.checkpoints = options.checkpoints;
+  execOptions.progress = options.progress;
   plan::ExecutionPlan plan = planFor(exec::firstInputSize(inputs, execOptions),
                                      options, /*slide=*/false, options.stream);
   if (plan.tiles.whole() && !execOptions.sources.empty()) {

@@ -76,6 +76,10 @@ struct RunOptions : ExecutionOptions {
   /// What those sources and sinks hold beside the tiles, counted in the
   /// budget and the prediction; null: not counted.
   const plan::StreamModel *stream = nullptr;
+  /// Where the run saves checkpoints and resumes from (exec::Options).
+  exec::Checkpoints *checkpoints = nullptr;
+  /// After each tile, in order (exec::Options::progress).
+  std::function<void(const exec::TileId &, bool ran)> progress;
 };
 
 class Model {

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <regex>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace sstep {
@@ -182,13 +183,50 @@ Tensor NpyFile::readBlock(int64_t row, int64_t rows, int64_t col,
   return t;
 }
 
-NpyWriter::NpyWriter(const std::string &path, const std::vector<int64_t> &shape)
+namespace {
+
+/// Whether the file open at `fd` is `bytes` long and starts with `head`.
+bool holds(int fd, const std::string &head, int64_t bytes) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || int64_t(st.st_size) != bytes)
+    return false;
+  std::string found(head.size(), '\0');
+  return ::pread(fd, found.data(), found.size(), 0) == ssize_t(found.size()) &&
+         found == head;
+}
+
+} // namespace
+
+bool NpyWriter::partHolds(const std::string &path,
+                          const std::vector<int64_t> &shape) {
+  if (shape.size() != 4)
+    return false;
+  std::string head = preamble(shape);
+  int fd = ::open((path + ".part").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  bool found = holds(fd, head, int64_t(head.size()) + numElements(shape) * 4);
+  ::close(fd);
+  return found;
+}
+
+NpyWriter::NpyWriter(const std::string &path, const std::vector<int64_t> &shape,
+                     bool reopen)
     : path_(path), part_(path + ".part"), shape_(shape) {
   if (shape.size() != 4)
     throw npyError(path, "only NCHW arrays are written a block at a time");
   std::string head = preamble(shape);
   dataOffset_ = int64_t(head.size());
   int64_t bytes = elementCount(shape, path) * 4;
+  if (reopen) {
+    fd_ = ::open(part_.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd_ >= 0 && holds(fd_, head, dataOffset_ + bytes)) {
+      reopened_ = true;
+      return;
+    }
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
   fd_ = ::open(part_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0)
     throw npyError(path,
@@ -207,8 +245,15 @@ NpyWriter::NpyWriter(const std::string &path, const std::vector<int64_t> &shape)
 NpyWriter::~NpyWriter() {
   if (fd_ >= 0) {
     ::close(fd_);
-    ::unlink(part_.c_str());
+    if (!keep_)
+      ::unlink(part_.c_str());
   }
+}
+
+void NpyWriter::sync() {
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0)
+    throw npyError(path_,
+                   "cannot write " + part_ + ": " + std::strerror(errno));
 }
 
 void NpyWriter::writeBlock(int64_t row, int64_t col, const Tensor &block) {

@@ -64,12 +64,16 @@ private:
 /// A rank-4 .npy file written a block at a time, so that a large output is
 /// never in memory whole: `path.part` holds the header and the array's full
 /// size from the start, blocks land in place, and finish() renames it to
-/// `path`. Dropped unfinished (an error), the `.part` is removed.
+/// `path`. Dropped unfinished (an error), the `.part` is removed, unless
+/// it is kept for a rerun to resume (keepPart()).
 class NpyWriter {
 public:
-  /// Creates `path.part` for an array of `shape` (rank 4). Throws
-  /// RuntimeError naming the file.
-  NpyWriter(const std::string &path, const std::vector<int64_t> &shape);
+  /// Creates `path.part` for an array of `shape` (rank 4); with `reopen`,
+  /// a `path.part` already there with this array's header and size (a
+  /// killed run's, whose blocks a checkpoint vouches for) is opened as it
+  /// is. Throws RuntimeError naming the file.
+  NpyWriter(const std::string &path, const std::vector<int64_t> &shape,
+            bool reopen = false);
   ~NpyWriter();
   NpyWriter(const NpyWriter &) = delete;
   NpyWriter &operator=(const NpyWriter &) = delete;
@@ -80,6 +84,17 @@ public:
   void writeBlock(int64_t row, int64_t col, const Tensor &block);
   /// Completes the file and renames it into place.
   void finish();
+  /// Makes the blocks written so far durable (before a checkpoint vouches
+  /// for them). Throws RuntimeError naming the file.
+  void sync();
+  /// Whether `path.part` is there with the header and size of an array of
+  /// `shape`: what the constructor with `reopen` goes on with.
+  static bool partHolds(const std::string &path,
+                        const std::vector<int64_t> &shape);
+  /// Whether the constructor found a `.part` to go on with.
+  bool reopened() const { return reopened_; }
+  /// Dropped unfinished, leaves the `.part` for a rerun to resume.
+  void keepPart() { keep_ = true; }
 
   /// write calls made, and the bytes they wrote.
   int64_t writes() const { return writes_; }
@@ -91,6 +106,7 @@ private:
   std::vector<int64_t> shape_;
   int64_t dataOffset_ = 0;
   int fd_ = -1;
+  bool reopened_ = false, keep_ = false;
 };
 
 } // namespace sstep

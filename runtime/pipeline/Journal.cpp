@@ -106,24 +106,4 @@ void Journal::remove() {
   ::unlink(path_.c_str());
 }
 
-Fingerprint &Fingerprint::add(const void *data, size_t bytes) {
-  const auto *p = static_cast<const unsigned char *>(data);
-  for (size_t i = 0; i < bytes; ++i) {
-    hash_ ^= p[i];
-    hash_ *= 0x100000001b3ull;
-  }
-  return *this;
-}
-
-Fingerprint &Fingerprint::add(const std::string &text) {
-  add(int64_t(text.size())); // so "ab"+"c" differs from "a"+"bc"
-  return add(text.data(), text.size());
-}
-
-std::string Fingerprint::hex() const {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", (unsigned long long)hash_);
-  return text;
-}
-
 } // namespace sstep::pipeline

@@ -15,6 +15,8 @@
 #ifndef SSTEP_RUNTIME_PIPELINE_JOURNAL_H
 #define SSTEP_RUNTIME_PIPELINE_JOURNAL_H
 
+#include "runtime/exec/Fingerprint.h"
+
 #include <cstdint>
 #include <string>
 #include <unordered_set>
@@ -64,23 +66,10 @@ private:
   int fd_ = -1;
 };
 
-/// A 64-bit FNV-1a hash, as 16 hex digits, of everything fed to it.
-class Fingerprint {
-public:
-  Fingerprint &add(const void *data, size_t bytes);
-  Fingerprint &add(const std::string &text);
-  Fingerprint &add(int64_t value) { return add(&value, sizeof value); }
-  std::string hex() const;
-
-private:
-  uint64_t hash_ = 0xcbf29ce484222325ull;
-};
-
-/// A fingerprint of everything in `program` that affects its results.
-void addProgram(Fingerprint &fingerprint, const Program &program);
-/// A fingerprint of the file at `path`: its name, size and modification
-/// time (a slide replaced by another of the same name differs).
-void addFile(Fingerprint &fingerprint, const std::string &path);
+/// The fingerprints journals and checkpoints carry (exec/Fingerprint.h).
+using exec::addFile;
+using exec::addProgram;
+using exec::Fingerprint;
 
 } // namespace sstep::pipeline
 

@@ -11,6 +11,12 @@
 namespace sstep::train {
 namespace detail {
 
+void addInto(std::vector<double> &acc, const Tensor &t) {
+  acc.resize(size_t(t.size()), 0.0);
+  for (int64_t i = 0; i < t.size(); ++i)
+    acc[size_t(i)] += t.data[i];
+}
+
 namespace {
 
 int64_t bytesOf(const std::map<int, Tensor> &values) {

@@ -40,18 +40,8 @@ inline double since(Clock::time_point start) {
 }
 
 /// Sums `t` into `acc`, grown to its size at the first call.
-using PooledDoubles = std::vector<double, PooledAllocator<double>>;
-
 /// Adds `t`'s values into `acc` (grown to its size, from zeros).
-template <class Doubles> void addInto(Doubles &acc, const Tensor &t) {
-  if (acc.empty()) {
-    // A sum outlives the tile that starts it.
-    BufferPool::LifetimeScope lasting(BufferPool::Lifetime::Lasting);
-    acc.resize(size_t(t.size()), 0.0);
-  }
-  for (int64_t i = 0; i < t.size(); ++i)
-    acc[size_t(i)] += t.data[i];
-}
+void addInto(std::vector<double> &acc, const Tensor &t);
 
 class Run {
 public:
@@ -102,10 +92,8 @@ private:
   Gradients finish();
   /// Adds `grad` into the sum of value `v`: a parameter's or a small value's.
   void addGradient(int v, const Tensor &grad) {
-    if (program.constants.contains(v))
-      addInto(constantSums[v], grad);
-    else
-      addInto(smallSums[v], grad);
+    addInto(program.constants.contains(v) ? constantSums[v] : smallSums[v],
+            grad);
   }
 
   // BackwardTile.cpp
@@ -147,10 +135,7 @@ private:
   /// Gradients summed whole: of images later stages read (float, as the
   /// input's), and of small values (double, as the weights').
   StoredImages imageGrads;
-  std::map<int, std::vector<double>> smallSums;
-  /// The parameters' sums come from the buffer pool, so that as each is
-  /// freed its pages serve the float32 results (finish()).
-  std::map<int, PooledDoubles> constantSums;
+  std::map<int, std::vector<double>> smallSums, constantSums;
   /// Per reduction operand of the current stage: N x C values to add to
   /// each of its pixels' gradients.
   std::map<int, std::vector<double>> spread;

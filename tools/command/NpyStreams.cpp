@@ -20,11 +20,21 @@ NpySource::NpySource(const NpyFile &file, size_t readAhead)
                       readAhead) {}
 
 // The thread holds one block while it writes it, the queue the others.
-NpySink::NpySink(std::string path, int64_t writeQueue)
-    : path(std::move(path)), behind(writeQueue - 1) {}
+NpySink::NpySink(std::string path, int64_t writeQueue, bool resumable,
+                 bool resuming)
+    : path(std::move(path)), resumable(resumable), resuming(resuming),
+      behind(writeQueue - 1) {}
 
 void NpySink::begin(const Shape &shape) {
-  out = std::make_unique<NpyWriter>(path, shape);
+  out = std::make_unique<NpyWriter>(path, shape, resuming);
+  if (resumable)
+    out->keepPart();
+}
+
+void NpySink::sync() {
+  behind.drain();
+  if (out)
+    out->sync();
 }
 
 void NpySink::write(const Region &region, const Tensor &block) {

@@ -52,10 +52,17 @@ private:
 /// finishes.
 class NpySink : public exec::OutputSink {
 public:
-  NpySink(std::string path, int64_t writeQueue);
+  /// `resumable`: the run keeps checkpoints, so the file's `.part` stays
+  /// when the run fails; `resuming`: it goes on from one, and so with the
+  /// `.part` a killed run left.
+  NpySink(std::string path, int64_t writeQueue, bool resumable = false,
+          bool resuming = false);
   void begin(const Shape &shape) override;
   void write(const Region &region, const Tensor &block) override;
   void finish() override;
+  /// Makes every block handed over so far durable (before a checkpoint
+  /// vouches for it). Rethrows a failed write.
+  void sync();
 
   /// The file's writer once begun (null before), and the thread's.
   const NpyWriter *npy() const { return out.get(); }
@@ -63,6 +70,7 @@ public:
 
 private:
   std::string path;
+  bool resumable, resuming;
   std::unique_ptr<NpyWriter> out;
   /// Last: its thread stops (dropping what is queued) before the writer
   /// goes, which then removes the unfinished file.

@@ -12,9 +12,11 @@
 #include "runtime/core/Paths.h"
 #include "runtime/core/ProcessMemory.h"
 #include "runtime/core/RuntimeError.h"
+#include "runtime/exec/Fingerprint.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
 #include "runtime/plan/StoredValues.h"
+#include "tools/command/NpyResume.h"
 #include "tools/command/NpyStreams.h"
 #include "tools/command/TileOptions.h"
 #include "tools/command/Usage.h"
@@ -25,8 +27,11 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <unistd.h>
 
 namespace sstep {
 
@@ -159,6 +164,35 @@ plan::TileShape tileShapeOf(const Args &args, const Model &model,
       .tiles;
 }
 
+/// SSTEP_TEST_ABORT_AFTER_TILES=N: the run kills itself with SIGKILL once
+/// N tiles have run (before the checkpoint after the Nth), so that tests
+/// kill it at a known point.
+std::function<void(const exec::TileId &, bool)> abortHook() {
+  const char *after = std::getenv("SSTEP_TEST_ABORT_AFTER_TILES");
+  if (!after)
+    return {};
+  return [count = int64_t(0), limit = std::atoll(after)](const exec::TileId &,
+                                                         bool ran) mutable {
+    if (ran && ++count == limit)
+      ::kill(::getpid(), SIGKILL);
+  };
+}
+
+/// Seconds between checkpoints: --checkpoint-seconds, else 30.
+double checkpointSecondsOf(const Args &args) {
+  double every = 30;
+  if (const char *test = std::getenv("SSTEP_TEST_CHECKPOINT_SECONDS"))
+    every = std::atof(test);
+  if (args.has("checkpoint-seconds")) {
+    every = tool::parseDouble("--checkpoint-seconds",
+                              args.get("checkpoint-seconds"));
+    if (!(every >= 0))
+      throw UsageError("--checkpoint-seconds must be 0 or more, got " +
+                       args.get("checkpoint-seconds"));
+  }
+  return every;
+}
+
 /// Wall-clock phases of a run and the memory after loading the model.
 struct Timing {
   double loadSeconds = 0, runSeconds = 0;
@@ -197,6 +231,41 @@ StreamCounts countsOf(const std::vector<std::unique_ptr<NpySource>> &sources,
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
+}
+
+/// The checkpoints of a tiled run into .npy outputs (NpyResume.h), in the
+/// scratch folder (by default the first output's); says on stderr where
+/// the run resumes from.
+NpyResume resumeOf(const Args &args, const std::string &name,
+                   const Model &model, const RunOptions &options,
+                   const std::vector<std::unique_ptr<NpyFile>> &npy,
+                   const std::vector<std::pair<int, std::string>> &streamed,
+                   const Shape &first) {
+  if (streamed.empty() || first.size() != 4)
+    return {};
+  plan::ExecutionPlan plan = model.planFor(Size2{first[2], first[3]}, options,
+                                           /*slide=*/false, options.stream);
+  exec::Fingerprint f;
+  exec::addProgram(f, model.program());
+  for (const auto &file : npy)
+    if (file)
+      exec::addFile(f, file->path());
+  for (const auto &[v, path] : streamed)
+    f.add(int64_t(v)).add(path);
+  f.add(options.backend)
+      .add(options.tileEdge)
+      .add(options.tileRows)
+      .add(int64_t(options.threads))
+      .add(options.memoryBudget)
+      .add(int64_t(options.store));
+  std::string folder = options.scratchFolder.empty()
+                           ? folderOf(streamed[0].second)
+                           : options.scratchFolder;
+  NpyResume r = openNpyResume(model.program(), plan, streamed, folder, f.hex(),
+                              checkpointSecondsOf(args));
+  if (!r.note.empty())
+    std::cerr << name << ": note: " << r.note << "\n";
+  return r;
 }
 
 void writeStats(const std::string &file, const Program &program,
@@ -453,15 +522,32 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
     }
   }
   // And write the blocks they own straight into an output file.
+  std::vector<std::pair<int, std::string>> streamed;
+  if (tiles.edge > 0)
+    for (const auto &[index, file] : files)
+      if (streamsToFile(program, files, index, file))
+        streamed.push_back({program.outputs[index], file});
+  if (!sources.empty() || !streamed.empty())
+    options.stream = &stream;
+  NpyResume resume =
+      resumeOf(args, spec.name, model, options, npy, streamed, first);
   std::map<size_t, std::unique_ptr<NpySink>> sinks;
   if (tiles.edge > 0)
     for (const auto &[index, file] : files)
       if (streamsToFile(program, files, index, file)) {
-        sinks[index] = std::make_unique<NpySink>(file, stream.writeQueue);
+        sinks[index] = std::make_unique<NpySink>(file, stream.writeQueue,
+                                                 resume.checkpoints != nullptr,
+                                                 resume.resuming);
         options.sinks[index] = sinks[index].get();
       }
-  if (!sources.empty() || !sinks.empty())
-    options.stream = &stream;
+  if (resume.checkpoints) {
+    resume.checkpoints->beforeSave = [&sinks] {
+      for (auto &[index, sink] : sinks)
+        sink->sync();
+    };
+    options.checkpoints = resume.checkpoints.get();
+  }
+  options.progress = abortHook();
   timing.loadSeconds = secondsSince(start);
   timing.residentAfterLoad = residentBytes();
   // A GPU backend's device memory is the budget even with a fixed --tile.
@@ -483,6 +569,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
   for (const auto &[index, file] : files)
     if (!sinks.count(index))
       writeOutput(file, program.outputName(index), outputs[index]);
+  if (resume.checkpoints)
+    resume.checkpoints->remove();
   return 0;
 }
 

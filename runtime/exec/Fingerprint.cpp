@@ -1,13 +1,14 @@
-//===- Fingerprints.cpp - What a run's results depend on, hashed ----------===//
+//===- Fingerprint.cpp - What a run's results depend on, hashed -----------===//
 
+#include "runtime/exec/Fingerprint.h"
 #include "runtime/core/Program.h"
-#include "runtime/pipeline/Journal.h"
 
+#include <cstdio>
 #include <sys/stat.h>
 #include <type_traits>
 #include <variant>
 
-namespace sstep::pipeline {
+namespace sstep::exec {
 namespace {
 
 void addAttribute(Fingerprint &f, const Attribute &attribute) {
@@ -26,6 +27,26 @@ void addAttribute(Fingerprint &f, const Attribute &attribute) {
 }
 
 } // namespace
+
+Fingerprint &Fingerprint::add(const void *data, size_t bytes) {
+  const auto *p = static_cast<const unsigned char *>(data);
+  for (size_t i = 0; i < bytes; ++i) {
+    hash_ ^= p[i];
+    hash_ *= 0x100000001b3ull;
+  }
+  return *this;
+}
+
+Fingerprint &Fingerprint::add(const std::string &text) {
+  add(int64_t(text.size())); // so "ab"+"c" differs from "a"+"bc"
+  return add(text.data(), text.size());
+}
+
+std::string Fingerprint::hex() const {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", (unsigned long long)hash_);
+  return text;
+}
 
 void addProgram(Fingerprint &f, const Program &program) {
   for (const ValueInfo &v : program.values)
@@ -62,4 +83,4 @@ void addFile(Fingerprint &f, const std::string &path) {
   f.add(int64_t(st.st_mtim.tv_sec)).add(int64_t(st.st_mtim.tv_nsec));
 }
 
-} // namespace sstep::pipeline
+} // namespace sstep::exec
