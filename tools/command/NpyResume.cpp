@@ -3,6 +3,12 @@
 #include "tools/command/NpyResume.h"
 #include "runtime/core/Npy.h"
 #include "runtime/core/Paths.h"
+#include "runtime/exec/Fingerprint.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
 
 namespace sstep {
 namespace {
@@ -63,6 +69,49 @@ NpyResume openNpyResume(const Program &program, const plan::ExecutionPlan &plan,
            std::to_string(plan.stages.stages.size()) + ", " +
            std::to_string(found->tilesDone) + " of its tiles done";
   return r;
+}
+
+NpyResume resumeNpyRun(const std::string &tool, const Model &model,
+                       const RunOptions &options,
+                       const std::vector<std::unique_ptr<NpyFile>> &npy,
+                       const std::vector<std::pair<int, std::string>> &streamed,
+                       const Shape &first, double intervalSeconds) {
+  if (streamed.empty() || first.size() != 4)
+    return {};
+  plan::ExecutionPlan plan = model.planFor(Size2{first[2], first[3]}, options,
+                                           /*slide=*/false, options.stream);
+  exec::Fingerprint f;
+  exec::addProgram(f, model.program());
+  for (const auto &file : npy)
+    if (file)
+      exec::addFile(f, file->path());
+  for (const auto &[v, path] : streamed)
+    f.add(int64_t(v)).add(path);
+  f.add(options.backend)
+      .add(options.tileEdge)
+      .add(options.tileRows)
+      .add(int64_t(options.threads))
+      .add(options.memoryBudget)
+      .add(int64_t(options.store));
+  std::string folder = options.scratchFolder.empty()
+                           ? folderOf(streamed[0].second)
+                           : options.scratchFolder;
+  NpyResume r = openNpyResume(model.program(), plan, streamed, folder, f.hex(),
+                              intervalSeconds);
+  if (!r.note.empty())
+    std::cerr << tool << ": note: " << r.note << "\n";
+  return r;
+}
+
+std::function<void(const exec::TileId &, bool)> testAbortHook() {
+  const char *after = std::getenv("SSTEP_TEST_ABORT_AFTER_TILES");
+  if (!after)
+    return {};
+  return [count = int64_t(0), limit = std::atoll(after)](const exec::TileId &,
+                                                         bool ran) mutable {
+    if (ran && ++count == limit)
+      ::kill(::getpid(), SIGKILL);
+  };
 }
 
 } // namespace sstep

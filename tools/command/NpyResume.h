@@ -19,8 +19,11 @@
 #ifndef SSTEP_TOOLS_COMMAND_NPYRESUME_H
 #define SSTEP_TOOLS_COMMAND_NPYRESUME_H
 
+#include "runtime/api/Model.h"
+#include "runtime/core/Npy.h"
 #include "runtime/exec/Checkpoint.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -46,6 +49,23 @@ NpyResume openNpyResume(const Program &program, const plan::ExecutionPlan &plan,
                         const std::vector<std::pair<int, std::string>> &outputs,
                         const std::string &folder,
                         const std::string &fingerprint, double intervalSeconds);
+
+/// The same for a tiled run of `model` as `options` ask, reading the
+/// files `inputs` (the first of shape `first`) and streaming `streamed`:
+/// fingerprinted by what its results depend on (model, input files,
+/// outputs, backend, tiles, threads, budget, store), in the scratch folder
+/// (by default the first output's), saved every `intervalSeconds`. Prints
+/// the note on stderr after "`tool`: note: ".
+NpyResume resumeNpyRun(const std::string &tool, const Model &model,
+                       const RunOptions &options,
+                       const std::vector<std::unique_ptr<NpyFile>> &inputs,
+                       const std::vector<std::pair<int, std::string>> &streamed,
+                       const Shape &first, double intervalSeconds);
+
+/// With SSTEP_TEST_ABORT_AFTER_TILES=N set, a progress hook that kills the
+/// run with SIGKILL once N tiles have run (before the checkpoint after the
+/// Nth), so that tests kill it at a known point; else none.
+std::function<void(const exec::TileId &, bool)> testAbortHook();
 
 } // namespace sstep
 

@@ -51,4 +51,26 @@ void NpySink::finish() {
   out->finish();
 }
 
+NpyStreamCounts
+countsOf(const std::vector<std::unique_ptr<NpySource>> &sources,
+         const std::map<size_t, std::unique_ptr<NpySink>> &sinks) {
+  NpyStreamCounts c;
+  for (const auto &source : sources) {
+    c.reads += source->npy().reads();
+    c.readBytes += source->npy().readBytes();
+    c.prefetched += source->readAhead().prefetched();
+    c.synchronous += source->readAhead().synchronous();
+  }
+  for (const auto &[index, sink] : sinks) {
+    (void)index;
+    if (sink->npy()) {
+      c.writes += sink->npy()->writes();
+      c.writtenBytes += sink->npy()->writtenBytes();
+    }
+    c.writerBusySeconds += sink->writeBehind().busySeconds();
+    c.writerBlockedSeconds += sink->writeBehind().blockedSeconds();
+  }
+  return c;
+}
+
 } // namespace sstep

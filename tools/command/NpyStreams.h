@@ -19,7 +19,9 @@
 #include "runtime/exec/WriteBehind.h"
 #include "runtime/plan/StreamModel.h"
 
+#include <map>
 #include <memory>
+#include <vector>
 
 namespace sstep {
 
@@ -76,6 +78,19 @@ private:
   /// goes, which then removes the unfinished file.
   exec::WriteBehind behind;
 };
+
+/// What a run's .npy streams did, for --stats: system calls and bytes,
+/// windows read ahead or on demand, the writer thread's time and the
+/// tiles' wait for it.
+struct NpyStreamCounts {
+  int64_t reads = 0, readBytes = 0, prefetched = 0, synchronous = 0;
+  int64_t writes = 0, writtenBytes = 0;
+  double writerBusySeconds = 0, writerBlockedSeconds = 0;
+};
+
+NpyStreamCounts
+countsOf(const std::vector<std::unique_ptr<NpySource>> &sources,
+         const std::map<size_t, std::unique_ptr<NpySink>> &sinks);
 
 } // namespace sstep
 

@@ -12,7 +12,6 @@
 #include "runtime/core/Paths.h"
 #include "runtime/core/ProcessMemory.h"
 #include "runtime/core/RuntimeError.h"
-#include "runtime/exec/Fingerprint.h"
 #include "runtime/plan/MemoryPlan.h"
 #include "runtime/plan/Stages.h"
 #include "runtime/plan/StoredValues.h"
@@ -29,9 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
 #include <iostream>
-#include <unistd.h>
 
 namespace sstep {
 
@@ -164,20 +161,6 @@ plan::TileShape tileShapeOf(const Args &args, const Model &model,
       .tiles;
 }
 
-/// SSTEP_TEST_ABORT_AFTER_TILES=N: the run kills itself with SIGKILL once
-/// N tiles have run (before the checkpoint after the Nth), so that tests
-/// kill it at a known point.
-std::function<void(const exec::TileId &, bool)> abortHook() {
-  const char *after = std::getenv("SSTEP_TEST_ABORT_AFTER_TILES");
-  if (!after)
-    return {};
-  return [count = int64_t(0), limit = std::atoll(after)](const exec::TileId &,
-                                                         bool ran) mutable {
-    if (ran && ++count == limit)
-      ::kill(::getpid(), SIGKILL);
-  };
-}
-
 /// Seconds between checkpoints: --checkpoint-seconds, else 30.
 double checkpointSecondsOf(const Args &args) {
   double every = 30;
@@ -199,79 +182,15 @@ struct Timing {
   int64_t residentAfterLoad = 0;
 };
 
-/// What the .npy streams did: system calls and bytes, regions read ahead
-/// or on demand, the writer thread's time and the tiles' wait for it.
-struct StreamCounts {
-  int64_t reads = 0, readBytes = 0, prefetched = 0, synchronous = 0;
-  int64_t writes = 0, writtenBytes = 0;
-  double writerBusySeconds = 0, writerBlockedSeconds = 0;
-};
-
-StreamCounts countsOf(const std::vector<std::unique_ptr<NpySource>> &sources,
-                      const std::map<size_t, std::unique_ptr<NpySink>> &sinks) {
-  StreamCounts c;
-  for (const auto &source : sources) {
-    c.reads += source->npy().reads();
-    c.readBytes += source->npy().readBytes();
-    c.prefetched += source->readAhead().prefetched();
-    c.synchronous += source->readAhead().synchronous();
-  }
-  for (const auto &[index, sink] : sinks) {
-    (void)index;
-    if (sink->npy()) {
-      c.writes += sink->npy()->writes();
-      c.writtenBytes += sink->npy()->writtenBytes();
-    }
-    c.writerBusySeconds += sink->writeBehind().busySeconds();
-    c.writerBlockedSeconds += sink->writeBehind().blockedSeconds();
-  }
-  return c;
-}
-
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
 }
 
-/// The checkpoints of a tiled run into .npy outputs (NpyResume.h), in the
-/// scratch folder (by default the first output's); says on stderr where
-/// the run resumes from.
-NpyResume resumeOf(const Args &args, const std::string &name,
-                   const Model &model, const RunOptions &options,
-                   const std::vector<std::unique_ptr<NpyFile>> &npy,
-                   const std::vector<std::pair<int, std::string>> &streamed,
-                   const Shape &first) {
-  if (streamed.empty() || first.size() != 4)
-    return {};
-  plan::ExecutionPlan plan = model.planFor(Size2{first[2], first[3]}, options,
-                                           /*slide=*/false, options.stream);
-  exec::Fingerprint f;
-  exec::addProgram(f, model.program());
-  for (const auto &file : npy)
-    if (file)
-      exec::addFile(f, file->path());
-  for (const auto &[v, path] : streamed)
-    f.add(int64_t(v)).add(path);
-  f.add(options.backend)
-      .add(options.tileEdge)
-      .add(options.tileRows)
-      .add(int64_t(options.threads))
-      .add(options.memoryBudget)
-      .add(int64_t(options.store));
-  std::string folder = options.scratchFolder.empty()
-                           ? folderOf(streamed[0].second)
-                           : options.scratchFolder;
-  NpyResume r = openNpyResume(model.program(), plan, streamed, folder, f.hex(),
-                              checkpointSecondsOf(args));
-  if (!r.note.empty())
-    std::cerr << name << ": note: " << r.note << "\n";
-  return r;
-}
-
 void writeStats(const std::string &file, const Program &program,
                 const plan::MemoryPrediction &p, const exec::Stats &stats,
                 const std::string &backend, const Timing &timing,
-                const StreamCounts &io) {
+                const NpyStreamCounts &io) {
   std::ofstream out(file);
   out << "{\n  \"tile_edge\": " << p.tileEdge
       << ",\n  \"tile_rows\": " << p.tileRows << ",\n  \"grids\": [";
@@ -529,8 +448,8 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
         streamed.push_back({program.outputs[index], file});
   if (!sources.empty() || !streamed.empty())
     options.stream = &stream;
-  NpyResume resume =
-      resumeOf(args, spec.name, model, options, npy, streamed, first);
+  NpyResume resume = resumeNpyRun(spec.name, model, options, npy, streamed,
+                                  first, checkpointSecondsOf(args));
   std::map<size_t, std::unique_ptr<NpySink>> sinks;
   if (tiles.edge > 0)
     for (const auto &[index, file] : files)
@@ -547,7 +466,7 @@ int run(const std::vector<std::string> &argv, const CommandSpec &spec) {
     };
     options.checkpoints = resume.checkpoints.get();
   }
-  options.progress = abortHook();
+  options.progress = testAbortHook();
   timing.loadSeconds = secondsSince(start);
   timing.residentAfterLoad = residentBytes();
   // A GPU backend's device memory is the budget even with a fixed --tile.
