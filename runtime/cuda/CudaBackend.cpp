@@ -553,7 +553,8 @@ std::map<std::string, int64_t> CudaBackend::counters() const {
       {"conv_algorithm_searches", conv ? conv->algorithmSearches() : 0},
       {"device_arena_bytes", int64_t(memory.arena().capacity())},
       {"device_peak_bytes", int64_t(memory.arena().highWater())},
-      {"conv_search_us", conv ? conv->searchMicroseconds() : 0}});
+      {"conv_search_us", conv ? conv->searchMicroseconds() : 0},
+      {"conv_algorithms_from_cache", conv ? conv->algorithmsFromCache() : 0}});
   return all;
 }
 

@@ -18,6 +18,7 @@ namespace sstep::cuda {
 
 #define SSTEP_CUDNN_FUNCTIONS(X)                                               \
   X(cudnnGetErrorString)                                                       \
+  X(cudnnGetVersion)                                                           \
   X(cudnnCreate)                                                               \
   X(cudnnDestroy)                                                              \
   X(cudnnSetStream)                                                            \

@@ -15,6 +15,7 @@ struct CudnnConv::Plan {
   cudnnConvolutionDescriptor_t conv = nullptr;
   cudnnConvolutionFwdAlgo_t algorithm =
       CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+  cudnnMathType_t mathType = CUDNN_DEFAULT_MATH;
   size_t workspace = 0;
   /// Whether `algorithm` was timed on this extent, not reused from another.
   bool searched = false;
@@ -63,9 +64,28 @@ std::string ConvShape::describe() const {
          std::to_string(groups);
 }
 
+namespace {
+
+/// The cache file for this process's GPU, cuDNN and `precision`.
+std::string cachePathFor(Precision precision) {
+  int device = 0;
+  cudaDeviceProp properties{};
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaGetDeviceProperties(&properties, device) != cudaSuccess)
+    return "";
+  const char *names[] = {"fp32", "fp16", "bf16"};
+  return algorithmCachePath(
+      std::string(properties.name) + " sm" + std::to_string(properties.major) +
+          std::to_string(properties.minor),
+      int64_t(cudnn().cudnnGetVersion()), names[int(precision)]);
+}
+
+} // namespace
+
 CudnnConv::CudnnConv(Precision precision, DeviceMemory &memory,
                      cudaStream_t stream)
-    : precision(precision), memory(memory) {
+    : precision(precision), memory(memory),
+      algorithms(cachePathFor(precision)) {
   SSTEP_CUDA(cudnn().cudnnCreate(&handle));
   SSTEP_CUDA(cudnn().cudnnSetStream(handle, stream));
 }
@@ -98,9 +118,8 @@ CudnnConv::Plan &CudnnConv::planFor(const ConvShape &s, const void *x,
       int(s.dilationH), int(s.dilationW), CUDNN_CROSS_CORRELATION,
       CUDNN_DATA_FLOAT));
   SSTEP_CUDA(cudnn().cudnnSetConvolutionGroupCount(plan->conv, int(s.groups)));
-  SSTEP_CUDA(cudnn().cudnnSetConvolutionMathType(
-      plan->conv,
-      precision == Precision::F32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH));
+  useMathType(*plan, precision == Precision::F32 ? CUDNN_FMA_MATH
+                                                 : CUDNN_TENSOR_OP_MATH);
   SSTEP_CUDA(cudnn().cudnnSetTensor4dDescriptor(plan->y, CUDNN_TENSOR_NHWC,
                                                 type, int(s.n), int(s.k),
                                                 int(s.outH()), int(s.outW())));
@@ -108,18 +127,20 @@ CudnnConv::Plan &CudnnConv::planFor(const ConvShape &s, const void *x,
   // The algorithm depends on the channels and the filter far more than on
   // the block's extent, and border tiles come in many extents: one timed
   // search per geometry, its winner reused for every extent it supports.
-  auto known = algorithms.find(s.geometry());
-  if (known != algorithms.end()) {
-    size_t need = workspaceFor(*plan, known->second);
+  // Known from another extent, or from an earlier run's cache file.
+  if (std::optional<AlgorithmChoice> known = algorithms.find(s.geometry())) {
+    auto algorithm = cudnnConvolutionFwdAlgo_t(known->algorithm);
+    useMathType(*plan, cudnnMathType_t(known->mathType));
+    size_t need = workspaceFor(*plan, algorithm);
     if (need <= workspaceLimit(memory)) {
-      plan->algorithm = known->second;
+      plan->algorithm = algorithm;
       plan->workspace = need;
+      fromCache += !searchedHere.count(s.geometry());
       return keep(s, std::move(plan));
     }
   }
   search(s, *plan, x, w, y);
   plan->searched = true;
-  algorithms[s.geometry()] = plan->algorithm;
   return keep(s, std::move(plan));
 }
 
@@ -159,12 +180,18 @@ void CudnnConv::search(const ConvShape &s, Plan &plan, const void *x,
     // The search may report less workspace than the convolution then
     // demands (seen on cuDNN 9.14: 0 bytes for implicit precomputed GEMM
     // on a 4101x4311x3 block, which then failed with BAD_PARAM).
+    useMathType(plan, perf[i].mathType);
     size_t need = std::max(perf[i].memory, workspaceFor(plan, perf[i].algo));
     if (need <= (scratch ? scratch->size() : 0)) {
       plan.algorithm = perf[i].algo;
       plan.workspace = need;
       chosen = true;
     }
+  }
+  if (chosen) {
+    searchedHere.insert(s.geometry());
+    algorithms.remember(s.geometry(),
+                        {int(plan.algorithm), int(plan.mathType)});
   }
   searchTime += std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - start)
@@ -173,6 +200,16 @@ void CudnnConv::search(const ConvShape &s, Plan &plan, const void *x,
     throw RuntimeError("cuDNN has no convolution algorithm for a " +
                        s.describe() + " within " + std::to_string(limit >> 20) +
                        " MiB of workspace");
+}
+
+void CudnnConv::useMathType(Plan &plan, cudnnMathType_t mathType) {
+  // fp32 plans stay on FMA math: a TF32 algorithm would round the inputs.
+  if (precision == Precision::F32)
+    mathType = CUDNN_FMA_MATH;
+  if (mathType == plan.mathType)
+    return;
+  SSTEP_CUDA(cudnn().cudnnSetConvolutionMathType(plan.conv, mathType));
+  plan.mathType = mathType;
 }
 
 cudnnStatus_t CudnnConv::forward(const Plan &plan, const void *x, const void *w,

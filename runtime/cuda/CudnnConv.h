@@ -4,7 +4,9 @@
 // One convolution geometry (a tile shape of one node) gets its descriptors
 // and its algorithm once: cuDNN times its candidates on the first tile of
 // that shape (cudnnFindConvolutionForwardAlgorithmEx) and the fastest that
-// fits the workspace the arena can spare is kept for every later tile.
+// fits the workspace the arena can spare is kept for every later tile, and
+// in a cache file for later runs on the same GPU (AlgorithmCache.h), with
+// the math type it was timed with.
 // fp32 plans run with FMA math only, so no TF32 rounding creeps in; fp16 and
 // bf16 plans use tensor cores with fp32 accumulation.
 //
@@ -13,6 +15,7 @@
 #ifndef SSTEP_RUNTIME_CUDA_CUDNNCONV_H
 #define SSTEP_RUNTIME_CUDA_CUDNNCONV_H
 
+#include "runtime/cuda/AlgorithmCache.h"
 #include "runtime/cuda/DeviceMemory.h"
 #include "runtime/cuda/Layout.h"
 
@@ -21,6 +24,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 namespace sstep::cuda {
@@ -63,6 +67,10 @@ public:
 
   int64_t algorithmSearches() const { return searches; }
   int64_t searchMicroseconds() const { return searchTime; }
+  /// Geometries whose algorithm came from an earlier run's cache file.
+  int64_t algorithmsFromCache() const { return fromCache; }
+  /// The cache file ("" when there is none) and why it was not used.
+  const AlgorithmCache &algorithmCache() const { return algorithms; }
 
 private:
   struct Plan;
@@ -73,6 +81,8 @@ private:
   /// The workspace `algorithm` needs for `plan`; SIZE_MAX if unsupported.
   size_t workspaceFor(const Plan &plan, cudnnConvolutionFwdAlgo_t algorithm);
   Plan &keep(const ConvShape &shape, std::unique_ptr<Plan> plan);
+  /// Sets the descriptor's math type (FMA whatever is asked for fp32).
+  void useMathType(Plan &plan, cudnnMathType_t mathType);
   cudnnStatus_t forward(const Plan &plan, const void *x, const void *w,
                         void *y);
 
@@ -80,8 +90,12 @@ private:
   DeviceMemory &memory;
   cudnnHandle_t handle = nullptr;
   std::map<std::array<int64_t, 14>, Plan *> plans;
-  std::map<std::array<int64_t, 12>, cudnnConvolutionFwdAlgo_t> algorithms;
-  int64_t searches = 0, searchTime = 0;
+  /// Each geometry's choice: timed in this process, or read from the
+  /// cache file of an earlier one (AlgorithmCache.h).
+  AlgorithmCache algorithms;
+  int64_t searches = 0, searchTime = 0, fromCache = 0;
+  /// The geometries timed in this process.
+  std::set<std::array<int64_t, 12>> searchedHere;
 };
 
 } // namespace sstep::cuda
