@@ -220,10 +220,8 @@ NpyWriter::NpyWriter(const std::string &path, const std::vector<int64_t> &shape,
   int64_t bytes = elementCount(shape, path) * 4;
   if (reopen) {
     fd_ = ::open(part_.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd_ >= 0 && holds(fd_, head, dataOffset_ + bytes)) {
-      reopened_ = true;
+    if (fd_ >= 0 && holds(fd_, head, dataOffset_ + bytes))
       return;
-    }
     if (fd_ >= 0)
       ::close(fd_);
   }

@@ -91,8 +91,6 @@ public:
   /// `shape`: what the constructor with `reopen` goes on with.
   static bool partHolds(const std::string &path,
                         const std::vector<int64_t> &shape);
-  /// Whether the constructor found a `.part` to go on with.
-  bool reopened() const { return reopened_; }
   /// Dropped unfinished, leaves the `.part` for a rerun to resume.
   void keepPart() { keep_ = true; }
 
@@ -106,7 +104,7 @@ private:
   std::vector<int64_t> shape_;
   int64_t dataOffset_ = 0;
   int fd_ = -1;
-  bool reopened_ = false, keep_ = false;
+  bool keep_ = false;
 };
 
 } // namespace sstep

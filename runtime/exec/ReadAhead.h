@@ -50,7 +50,6 @@ public:
   /// Regions served from the read-ahead, and read on the caller's thread.
   int64_t prefetched() const;
   int64_t synchronous() const;
-  size_t capacity() const { return capacity_; }
 
 private:
   struct Ready {

@@ -85,8 +85,8 @@ void WriteBehind::work() {
     } catch (...) {
       failed = std::current_exception();
     }
-    // The write's captures (its block) go before the caller may queue
-    // another: the queue's bound is what is held.
+    // Its captures (the block) go now, not when the next write replaces
+    // them: at most the queue and the one being written are held.
     write = nullptr;
     double seconds = since(start);
     lock.lock();

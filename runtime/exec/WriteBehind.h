@@ -29,7 +29,8 @@ namespace sstep::exec {
 
 class WriteBehind {
 public:
-  /// At most `queued` writes wait at once (at least one).
+  /// At most `queued` writes wait at once (at least one), beside the one
+  /// being written.
   explicit WriteBehind(int64_t queued);
   ~WriteBehind();
   WriteBehind(const WriteBehind &) = delete;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 using namespace sstep::cuda;
 namespace fs = std::filesystem;
@@ -84,6 +85,20 @@ TEST_CASE("An unwritable cache keeps its choices in memory and says why",
 
 TEST_CASE("Each GPU, cuDNN version and precision has its own cache file",
           "[cuda-algorithms]") {
+  // The environment this test changes is put back as it was.
+  struct Saved {
+    std::string name;
+    const char *was;
+    std::string value;
+    explicit Saved(const char *name)
+        : name(name), was(std::getenv(name)), value(was ? was : "") {}
+    ~Saved() {
+      if (was)
+        ::setenv(name.c_str(), value.c_str(), 1);
+      else
+        ::unsetenv(name.c_str());
+    }
+  } cacheDir("SSTEP_CACHE_DIR"), xdg("XDG_CACHE_HOME");
   ::setenv("SSTEP_CACHE_DIR", "/var/cache/x", 1);
   CHECK(algorithmCachePath("NVIDIA H100 80GB HBM3 sm90", 91400, "fp16") ==
         "/var/cache/x/cudnn-NVIDIA_H100_80GB_HBM3_sm90-91400-fp16.txt");
@@ -93,5 +108,4 @@ TEST_CASE("Each GPU, cuDNN version and precision has its own cache file",
   ::setenv("XDG_CACHE_HOME", "/home/u/.xdg", 1);
   CHECK(algorithmCachePath("A/B", 1, "bf16") ==
         "/home/u/.xdg/sstep/cudnn-A_B-1-bf16.txt");
-  ::unsetenv("XDG_CACHE_HOME");
 }

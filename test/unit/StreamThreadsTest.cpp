@@ -144,6 +144,7 @@ TEST_CASE("WriteBehind dropped before drain leaves its queue unwritten",
           "[streams]") {
   std::atomic<int> ran{0};
   std::atomic<bool> started{false}, open{false};
+  std::thread release;
   {
     exec::WriteBehind behind(4);
     behind.push([&] {
@@ -153,11 +154,11 @@ TEST_CASE("WriteBehind dropped before drain leaves its queue unwritten",
     });
     behind.push([&] { ++ran; });
     REQUIRE(eventually([&] { return bool(started); }));
-    std::thread release([&] {
+    release = std::thread([&] {
       std::this_thread::sleep_for(20ms);
       open = true;
     });
-    release.detach();
   } // the run failed: the second write is dropped
+  release.join();
   CHECK(ran == 0);
 }
