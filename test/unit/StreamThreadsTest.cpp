@@ -131,9 +131,17 @@ TEST_CASE("A failed write is raised on the next push or drain, and the "
           "writes after it do not run",
           "[streams]") {
   std::atomic<int> ran{0};
+  std::atomic<bool> open{false};
   exec::WriteBehind behind(4);
-  behind.push([] { throw RuntimeError("o.npy: cannot write o.npy.part"); });
+  // The failing write waits until the second is queued: otherwise its error
+  // can reach the second push first, which is the other half of the contract.
+  behind.push([&] {
+    while (!open)
+      std::this_thread::sleep_for(1ms);
+    throw RuntimeError("o.npy: cannot write o.npy.part");
+  });
   behind.push([&] { ++ran; });
+  open = true;
   CHECK_THROWS_WITH(behind.drain(), "o.npy: cannot write o.npy.part");
   CHECK_THROWS_WITH(behind.push([&] { ++ran; }),
                     "o.npy: cannot write o.npy.part");
