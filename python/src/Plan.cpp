@@ -1,6 +1,8 @@
 //===- Plan.cpp - sstep.Plan: a model and its live sessions ---------------===//
 
 #include "python/src/Plan.h"
+#include "runtime/core/BufferPool.h"
+#include "runtime/core/RuntimeError.h"
 #include "runtime/plan/MemoryPlan.h"
 
 #include <stdexcept>
@@ -22,13 +24,36 @@ Plan::Held &Plan::session(const std::string &backend, int threads) {
 }
 
 void Plan::setWeights(std::map<std::string, Tensor> given) {
-  std::lock_guard<std::mutex> lock(mutex);
-  // Checked once before any session changes: a bad name or shape changes
-  // nothing anywhere.
-  std::map<std::string, int> byName = checkWeights(model.program(), given);
   SharedWeights shared;
   for (auto &[name, tensor] : given)
     shared[name] = std::make_shared<const Tensor>(std::move(tensor));
+  setWeights(shared);
+}
+
+std::shared_ptr<const Tensor> Plan::shareWeight(const std::string &name) {
+  std::shared_ptr<const Tensor> shared;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    const Program &program = model.program();
+    std::map<std::string, int> named = namedWeights(program);
+    auto it = named.find(name);
+    if (it == named.end())
+      throw RuntimeError("the plan has no weight '" + name + "'");
+    // A tensor of its own, not one a plan file's reader or another weight
+    // may also hold; it outlives every tile, so it is placed apart from
+    // their blocks.
+    BufferPool::LifetimeScope lasting(BufferPool::Lifetime::Lasting);
+    shared = std::make_shared<const Tensor>(program.constants.get(it->second));
+  }
+  setWeights({{name, shared}});
+  return shared;
+}
+
+void Plan::setWeights(const SharedWeights &shared) {
+  std::lock_guard<std::mutex> lock(mutex);
+  // Checked once before any session changes: a bad name or shape changes
+  // nothing anywhere.
+  std::map<std::string, int> byName = checkWeights(model.program(), shared);
   for (auto &[key, held] : sessions) {
     std::lock_guard<std::mutex> busy(held->busy);
     held->session.setWeights(shared);

@@ -43,6 +43,12 @@ public:
   /// Throws RuntimeError naming an unknown weight or a wrong shape before
   /// changing any.
   void setWeights(std::map<std::string, Tensor> weights);
+  void setWeights(const SharedWeights &weights);
+  /// Weight `name` as one tensor every session and the program share, for
+  /// its owner to write between runs (StreamingModule's parameters live
+  /// there: the optimizer's updates reach the plan without a copy). Throws
+  /// RuntimeError naming an unknown weight.
+  std::shared_ptr<const Tensor> shareWeight(const std::string &name);
   /// Session::releaseDerivedWeights in every session.
   void releaseDerivedWeights();
 

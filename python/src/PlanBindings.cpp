@@ -25,6 +25,7 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <dlfcn.h>
 #include <malloc.h>
 #include <map>
@@ -528,6 +529,34 @@ void registerPlan(py::module_ &m) {
       "Gives the pages of freed heap memory and of the buffer pool's free "
       "ranges back to the system; for after a phase that will not recur "
       "(StreamingModule's set-up).");
+  m.def(
+      "_keep_heap_small",
+      [] {
+        if (std::getenv("MALLOC_MMAP_THRESHOLD_"))
+          return false; // the user's setting stands
+        // glibc raises its mmap threshold to the size of each large block
+        // freed (up to 32 MiB), so a phase that frees large blocks (ONNX's
+        // export of a model) leaves a heap of free ranges that later small
+        // allocations spread over and keep resident: 150 MiB beside a
+        // ResNet-34's training step. A threshold set once stays put.
+        return ::mallopt(M_MMAP_THRESHOLD, 128 * 1024) == 1;
+      },
+      "Fixes glibc's mmap threshold at its default (128 KiB) unless "
+      "MALLOC_MMAP_THRESHOLD_ is set, so freed large blocks go back to the "
+      "system; returns whether it did. StreamingModule calls it.");
+  m.def(
+      "_pool_bytes",
+      [] {
+        BufferPool &pool = BufferPool::process();
+        py::dict bytes;
+        bytes["in_use"] = pool.inUse();
+        bytes["resident"] = pool.residentBytes();
+        bytes["resident_peak"] = pool.residentPeak();
+        return bytes;
+      },
+      "The process's buffer pool (every large tensor's memory): bytes in "
+      "use, resident (in use or free) and the most resident so far; for "
+      "telling SSTEP's share of a process's memory from the rest.");
   m.def(
       "backends",
       [] {

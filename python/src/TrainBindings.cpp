@@ -54,6 +54,19 @@ void setWeights(Plan &plan, const py::dict &given) {
   plan.setWeights(std::move(weights));
 }
 
+/// A writable array over weight `name`'s memory in the plan, keeping it
+/// alive. Its writes reach every later run: the caller writes only between
+/// runs (the plan's kernels read the tensor as const while they run).
+py::array_t<float> shareWeight(Plan &plan, const std::string &name) {
+  auto *owner = new std::shared_ptr<const Tensor>(plan.shareWeight(name));
+  py::capsule base(owner, [](void *p) {
+    delete static_cast<std::shared_ptr<const Tensor> *>(p);
+  });
+  const Tensor &t = **owner;
+  std::vector<py::ssize_t> shape(t.shape.begin(), t.shape.end());
+  return py::array_t<float>(shape, const_cast<float *>(t.data.data()), base);
+}
+
 /// Between a training step's forward pass and its backward pass: the
 /// packed weights (the next forward packs the updated ones anew) and the
 /// pages of the forward tiles' kept rows, at the top of the pool, which the
@@ -140,7 +153,13 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   int64_t predicted =
       train::predictBackwardBytes(program, inputShape, backwardOptions.tiles,
                                   inputGrad, backwardOptions.segments);
-  Tensor out = toTensor(grad);
+  if (grad.ndim() != 4)
+    throw RuntimeError(
+        "the output gradient has shape " +
+        formatShape(Shape(grad.shape(), grad.shape() + grad.ndim())) +
+        ", not an NCHW image's");
+  // Read an owned block at a time, as x is: no copy of it is made.
+  ArraySource out(grad);
   train::Gradients grads;
   BufferPool &pool = BufferPool::process();
   size_t poolBase = pool.inUse();
@@ -174,6 +193,9 @@ py::dict backward(Plan &plan, const py::object &x, const py::object &dy,
   // images, the forward pass's output) and the most in use during it.
   stats["pool_base_bytes"] = poolBase;
   stats["pool_peak_bytes"] = pool.peak();
+  // Its pages, in use or free: above the peak in use where placement
+  // leaves holes no block fits.
+  stats["pool_resident_peak_bytes"] = pool.residentPeak();
   py::dict seconds, forward, vjp;
   for (const auto &[op, t] : grads.stats.forwardSeconds)
     forward[py::str(op)] = t;
@@ -201,6 +223,9 @@ void registerTrain(py::class_<Plan> &plan) {
            "Replaces weights by name ({name: array}) for every later run, "
            "backward pass and save. Raises sstep.Error naming an unknown "
            "weight or a wrong shape, before replacing any.")
+      .def("_share_weight", &shareWeight, py::arg("name"),
+           "A writable array over the plan's weight `name` (StreamingModule "
+           "makes it its parameter's memory); written only between runs.")
       .def("_release_forward_memory", &releaseForwardMemory,
            py::call_guard<py::gil_scoped_release>(),
            "Frees what a forward pass keeps for the next run (the backends' "

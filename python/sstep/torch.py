@@ -212,6 +212,8 @@ class StreamingModule(torch.nn.Module):
             raise ValueError("normalize is None or 'imagenet'")
         self.normalize = normalize
         self.segments, self.scratch = segments, scratch
+        # Before the export, which frees large blocks: see _keep_heap_small.
+        _sstep._sstep._keep_heap_small()
         probe, sources = _probe_copy(module)
         example = torch.as_tensor(example_input).float()
         self.plan = _sstep.compile(_export(probe, example))
@@ -219,6 +221,7 @@ class StreamingModule(torch.nn.Module):
         self._names = sorted(matched)
         self._sources = [sources[matched[n][0]] for n in self._names]
         self._shapes = [matched[n][1] for n in self._names]
+        self._shared = self._share_parameters(module, matched)
         self.stats = {}
         # The export, the compiler and the matching made and freed several
         # copies of the weights; their pages would stay resident through
@@ -226,10 +229,39 @@ class StreamingModule(torch.nn.Module):
         del probe
         _sstep._sstep._return_free_memory()
 
+    def _share_parameters(self, module, matched):
+        """Makes each float32 parameter of `module` that is one weight of the
+        plan live in the plan's memory (its `.data` a view of it), so that the
+        plan holds no copy of it and the optimizer's updates reach it in
+        place. Returns plan weight name -> the array shared."""
+        parameters = dict(module.named_parameters())
+        shared, taken = {}, set()
+        for name in self._names:
+            p = parameters.get(matched[name][0])
+            if (p is None or id(p) in taken or p.dtype != torch.float32
+                    or p.device.type != "cpu"
+                    or p.numel() != int(np.prod(matched[name][1]))):
+                continue  # a BatchNorm's scale, or copied at each forward
+            array = self.plan._share_weight(name)
+            view = torch.from_numpy(array).view(p.shape)
+            with torch.no_grad():
+                view.copy_(p)
+            p.data = view
+            shared[name] = array
+            taken.add(id(p))
+        return shared
+
     def _load_weights(self, weights):
-        self.plan.set_weights({
-            name: w.detach().contiguous().float()
-            for name, w in zip(self._names, weights)})
+        given = {}
+        for name, w in zip(self._names, weights):
+            array = self._shared.get(name)
+            if array is not None and w.data_ptr() == array.ctypes.data:
+                continue  # the plan's own memory: updated in place
+            # Moved elsewhere (.to(), a new .data): copied from now on.
+            self._shared.pop(name, None)
+            given[name] = w.detach().contiguous().float()
+        if given:
+            self.plan.set_weights(given)
 
     def _prepare(self, x):
         """Pixels stay uint8: the runtime normalizes each tile's window as it

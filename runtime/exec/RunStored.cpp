@@ -1,5 +1,6 @@
 //===- RunStored.cpp - A run's images kept between stages -----------------===//
 
+#include "runtime/core/BufferPool.h"
 #include "runtime/core/RuntimeError.h"
 #include "runtime/exec/Run.h"
 
@@ -89,6 +90,10 @@ void Run::keep(int v, const Tensor &block, const Region &computed,
   }
   Tensor &all = stored[v];
   if (all.data.empty()) {
+    // Filled across tiles and read after them (a training step's output
+    // lives on into the backward pass): placed apart from the tiles'
+    // blocks, so that it splits none of their free space.
+    BufferPool::LifetimeScope lasting(BufferPool::Lifetime::Lasting);
     all = Tensor({block.dim(0), block.dim(1), sizes[v][0], sizes[v][1]});
     countStored();
   }

@@ -17,6 +17,31 @@ void addInto(std::vector<double> &acc, const Tensor &t) {
     acc[size_t(i)] += t.data[i];
 }
 
+void Run::addGradient(int v, const Tensor &grad) {
+  if (!program.constants.contains(v)) {
+    addInto(smallSums[v], grad);
+    return;
+  }
+  auto [at, first] = constantSums.try_emplace(v);
+  Tensor &sum = at->second;
+  if (first) {
+    // It outlives every tile: placed apart from their blocks, it leaves
+    // their ranges whole for the next tile.
+    BufferPool::LifetimeScope lasting(BufferPool::Lifetime::Lasting);
+    sum = Tensor(program.constants.shape(v),
+                 FloatBuffer(grad.data.begin(), grad.data.end()));
+    return;
+  }
+  if (sum.size() != grad.size())
+    throw RuntimeError("a gradient of " + std::to_string(grad.size()) +
+                       " values for a parameter of " +
+                       std::to_string(sum.size()));
+  float *to = sum.data.data();
+  const float *from = grad.data.data();
+  for (int64_t i = 0, n = sum.size(); i < n; ++i)
+    to[i] += from[i];
+}
+
 namespace {
 
 int64_t bytesOf(const std::map<int, Tensor> &values) {
@@ -29,7 +54,7 @@ int64_t bytesOf(const std::map<int, Tensor> &values) {
 } // namespace
 
 Run::Run(const Program &program, exec::InputSource &input,
-         const Tensor &outputGrad, const BackwardOptions &options)
+         exec::InputSource &outputGrad, const BackwardOptions &options)
     : program(program), input(input), inputShape(input.shape()),
       outputGrad(outputGrad), options(options),
       kernels(options.kernels ? options.kernels : &referenceKernels),
@@ -56,9 +81,9 @@ Run::Run(const Program &program, exec::InputSource &input,
   want[1] = program.values[out].shape[1];
   want[2] = sizes[out][0];
   want[3] = sizes[out][1];
-  if (outputGrad.shape != want)
+  if (outputGrad.shape() != want)
     throw RuntimeError("the output gradient has shape " +
-                       formatShape(outputGrad.shape) + ", the output " +
+                       formatShape(outputGrad.shape()) + ", the output " +
                        formatShape(want));
 }
 
@@ -278,15 +303,7 @@ void Run::noteStored() {
 
 Gradients Run::finish() {
   Gradients result;
-  // Each float64 sum goes as its float32 result comes: the sums of every
-  // parameter (twice the weights' bytes) and all the results (once more)
-  // are never held at once.
-  for (auto it = constantSums.begin(); it != constantSums.end();) {
-    result.constants[it->first] =
-        Tensor(program.constants.shape(it->first),
-               FloatBuffer(it->second.begin(), it->second.end()));
-    it = constantSums.erase(it);
-  }
+  result.constants = std::move(constantSums);
   if (options.inputGradient)
     result.input = std::move(inputSum);
   result.stats = stats;
@@ -298,15 +315,15 @@ Gradients Run::finish() {
 
 namespace {
 
-/// A tensor in memory as the input: each read copies its block.
+/// A tensor in memory as the input or the output's gradient: each read
+/// copies its block.
 class TensorSource : public exec::InputSource {
 public:
   explicit TensorSource(const Tensor &t) : t(t) {}
   Shape shape() const override { return t.shape; }
   Tensor read(const Region &region) override {
     if (t.rank() != 4)
-      throw RuntimeError("the input must be an NCHW image, not " +
-                         formatShape(t.shape));
+      throw RuntimeError("an image must be NCHW, not " + formatShape(t.shape));
     return crop(t, Region::whole({t.dim(2), t.dim(3)}), region);
   }
 
@@ -368,9 +385,16 @@ void checkDifferentiable(const Program &program) {
 }
 
 Gradients backward(const Program &program, exec::InputSource &input,
-                   const Tensor &outputGrad, const BackwardOptions &options) {
+                   exec::InputSource &outputGrad,
+                   const BackwardOptions &options) {
   checkDifferentiable(program);
   return detail::Run(program, input, outputGrad, options).run();
+}
+
+Gradients backward(const Program &program, exec::InputSource &input,
+                   const Tensor &outputGrad, const BackwardOptions &options) {
+  detail::TensorSource grad(outputGrad);
+  return backward(program, input, grad, options);
 }
 
 Gradients backward(const Program &program, const Tensor &input,

@@ -88,8 +88,12 @@ void checkDifferentiable(const Program &program);
 
 /// The gradients of sum(outputGrad * trunk(input)). `outputGrad` has the
 /// output's shape. Deterministic: two runs give the same bits. The input
-/// is read a tile's window at a time, so a caller's buffer or a slide need
-/// not be copied whole.
+/// is read a tile's window at a time and the output's gradient an owned
+/// block at a time, so neither a caller's buffer nor a slide is copied
+/// whole.
+Gradients backward(const Program &program, exec::InputSource &input,
+                   exec::InputSource &outputGrad,
+                   const BackwardOptions &options);
 Gradients backward(const Program &program, exec::InputSource &input,
                    const Tensor &outputGrad, const BackwardOptions &options);
 Gradients backward(const Program &program, const Tensor &input,

@@ -321,7 +321,7 @@ BackwardTiling chooseBackwardTiles(const Program &program,
   Predictor predictor(program, inputShape, inputGradient);
   const int64_t longest = std::max(inputShape[2], inputShape[3]);
   const int nodes = predictor.nodes();
-  std::vector<int> counts = {1, 2, 3, 4, 6, 8};
+  std::vector<int> counts = {1, 2, 3, 4, 6, 8, 10, 12};
   if (segments > 0)
     counts = {segments};
   std::optional<BackwardTiling> best;

@@ -58,8 +58,8 @@ struct BackwardTiling {
 };
 
 /// Tiles and a segment count whose backward pass fits `budget` bytes, the
-/// least work of those (for each count of 1, 2, 3, 4, 6 and 8 segments, or
-/// only `segments` when it is given, the largest square tiles that fit, or
+/// least work of those (for each count of 1, 2, 3, 4, 6, 8, 10 and 12 segments,
+/// or only `segments` when it is given, the largest square tiles that fit, or
 /// the whole image). Throws BudgetError saying what the smallest tile
 /// needs when none fits.
 BackwardTiling chooseBackwardTiles(const Program &program,

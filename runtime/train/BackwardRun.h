@@ -60,7 +60,7 @@ public:
 
   /// Checks the input and the output gradient against the program.
   Run(const Program &program, exec::InputSource &input,
-      const Tensor &outputGrad, const BackwardOptions &options);
+      exec::InputSource &outputGrad, const BackwardOptions &options);
   /// The forward stages, every stage's tiles backward, then the sums.
   Gradients run();
 
@@ -91,10 +91,7 @@ private:
   void noteStored();
   Gradients finish();
   /// Adds `grad` into the sum of value `v`: a parameter's or a small value's.
-  void addGradient(int v, const Tensor &grad) {
-    addInto(program.constants.contains(v) ? constantSums[v] : smallSums[v],
-            grad);
-  }
+  void addGradient(int v, const Tensor &grad);
 
   // BackwardTile.cpp
   /// The gradients seeded over stage `s`'s owned blocks of tile `w`; empty
@@ -116,7 +113,8 @@ private:
   const Program &program;
   exec::InputSource &input;
   const Shape inputShape;
-  const Tensor &outputGrad;
+  /// Read an owned block at a time: the caller's buffer is not copied.
+  exec::InputSource &outputGrad;
   const BackwardOptions &options;
   GradKernels referenceKernels;
   GradKernels *kernels;
@@ -133,9 +131,14 @@ private:
   std::map<int, Tensor> stored;
   StoredImages images;
   /// Gradients summed whole: of images later stages read (float, as the
-  /// input's), and of small values (double, as the weights').
+  /// input's), of small values (double: they feed further VJPs), and of
+  /// parameters (float, in the order of the tiles, so two runs give the same
+  /// bits). A parameter's sum adds one term per tile to the tile's own float
+  /// reduction over its pixels, which dwarfs it in length; in double the
+  /// sums held twice the weights' bytes through the whole pass.
   StoredImages imageGrads;
-  std::map<int, std::vector<double>> smallSums, constantSums;
+  std::map<int, std::vector<double>> smallSums;
+  std::map<int, Tensor> constantSums;
   /// Per reduction operand of the current stage: N x C values to add to
   /// each of its pixels' gradients.
   std::map<int, std::vector<double>> spread;

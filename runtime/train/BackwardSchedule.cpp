@@ -40,23 +40,85 @@ std::vector<int> dataReads(const Node &node, Kind kind,
   return reads;
 }
 
-/// Segment starts cutting the nodes' result bytes into `segments` shares.
-std::vector<int> cut(const Program &program, const plan::Stage &stage,
-                     int segments, const std::vector<int64_t> &valueBytes) {
+int64_t bytesOf(const std::vector<int64_t> &valueBytes, int v) {
+  return v >= 0 && v < int(valueBytes.size()) ? valueBytes[size_t(v)] : 0;
+}
+
+/// Per cut before tile node k (1 <= k < n): the bytes of the stage's values
+/// produced before k that a step of node k or later reads. Those become
+/// checkpoints, kept from the first forward pass to their last VJP.
+std::vector<int64_t> crossingBytes(const Program &program,
+                                   const plan::Stage &stage,
+                                   const std::vector<int64_t> &valueBytes,
+                                   const std::vector<bool> &tiedMax) {
   const int n = int(stage.tileNodes.size());
-  std::vector<int64_t> weight(static_cast<size_t>(n));
-  int64_t total = 0;
+  std::map<int, int> producer, lastReader;
   for (int k = 0; k < n; ++k) {
-    int r = program.nodes[stage.tileNodes[k]].results[0];
-    weight[size_t(k)] = r < int(valueBytes.size()) ? valueBytes[r] : 0;
-    total += weight[size_t(k)];
+    const Node &node = program.nodes[stage.tileNodes[size_t(k)]];
+    producer[node.results[0]] = k;
+    for (Kind kind : {Kind::Forward, Kind::Vjp})
+      for (int v : dataReads(node, kind, tiedMax))
+        lastReader[v] = k;
   }
+  // Value v crosses the cuts producer(v) + 1 ... lastReader(v).
+  std::vector<int64_t> change(static_cast<size_t>(n) + 1, 0);
+  for (auto [v, last] : lastReader) {
+    auto made = producer.find(v);
+    if (made == producer.end() || made->second >= last)
+      continue; // the input (kept whatever the cut) or read where made
+    change[size_t(made->second) + 1] += bytesOf(valueBytes, v);
+    change[size_t(last) + 1] -= bytesOf(valueBytes, v);
+  }
+  std::vector<int64_t> crossing(static_cast<size_t>(n), 0);
+  int64_t running = 0;
+  for (int k = 0; k < n; ++k)
+    crossing[size_t(k)] = running += change[size_t(k)];
+  return crossing;
+}
+
+/// Segment starts cutting the nodes' result bytes into `segments` shares,
+/// each cut moved, within half a share of where the shares meet, to where
+/// the fewest bytes cross it: between residual blocks rather than inside
+/// one, where both the block's input and its branch would be kept.
+std::vector<int> cut(const Program &program, const plan::Stage &stage,
+                     int segments, const std::vector<int64_t> &valueBytes,
+                     const std::vector<bool> &tiedMax) {
+  const int n = int(stage.tileNodes.size());
+  std::vector<int64_t> before(static_cast<size_t>(n) + 1, 0);
+  for (int k = 0; k < n; ++k)
+    before[size_t(k) + 1] =
+        before[size_t(k)] +
+        bytesOf(valueBytes, program.nodes[stage.tileNodes[k]].results[0]);
+  const int64_t total = before[size_t(n)];
+  std::vector<int64_t> crossing =
+      crossingBytes(program, stage, valueBytes, tiedMax);
   std::vector<int> starts{0};
-  int64_t sum = 0;
-  for (int k = 0; k + 1 < n && int(starts.size()) < segments; ++k) {
-    sum += weight[size_t(k)];
-    if (sum * segments >= total * int64_t(starts.size()))
-      starts.push_back(k + 1);
+  for (int j = 1; j < segments; ++j) {
+    // Scaled by `segments`: the shares meet at total * j, half a share is
+    // total / 2.
+    auto offset = [&](int k) {
+      int64_t d = before[size_t(k)] * segments - total * j;
+      return d < 0 ? -d : d;
+    };
+    int best = -1;
+    for (int k = starts.back() + 1; k < n; ++k) {
+      if (2 * offset(k) > total && before[size_t(k)] * segments > total * j)
+        break;
+      if (2 * offset(k) > total)
+        continue;
+      if (best < 0 || crossing[size_t(k)] < crossing[size_t(best)] ||
+          (crossing[size_t(k)] == crossing[size_t(best)] &&
+           offset(k) < offset(best)))
+        best = k;
+    }
+    if (best < 0) { // one node outweighs half a share: the next after it
+      for (int k = starts.back() + 1; k < n && best < 0; ++k)
+        if (before[size_t(k)] * segments >= total * j)
+          best = k;
+    }
+    if (best < 0)
+      break;
+    starts.push_back(best);
   }
   return starts;
 }
@@ -113,13 +175,13 @@ BackwardSchedule backwardSchedule(const Program &program,
                                   const std::vector<int64_t> &valueBytes) {
   BackwardSchedule schedule;
   const int n = int(stage.tileNodes.size());
-  schedule.segmentStarts =
-      cut(program, stage, std::max(1, std::min(segments, n)), valueBytes);
+  const std::vector<bool> tiedMax = tiedMaxOperands(program);
+  schedule.segmentStarts = cut(
+      program, stage, std::max(1, std::min(segments, n)), valueBytes, tiedMax);
   std::vector<int> segmentOf(static_cast<size_t>(n));
   for (size_t j = 0; j < schedule.segmentStarts.size(); ++j)
     for (int k = schedule.segmentStarts[j]; k < n; ++k)
       segmentOf[size_t(k)] = int(j);
-  const std::vector<bool> tiedMax = tiedMaxOperands(program);
   std::vector<bool> kept = checkpoints(program, stage, segmentOf, tiedMax);
   for (int k = 0; k < n; ++k)
     schedule.steps.push_back({Kind::Forward, k, {}});

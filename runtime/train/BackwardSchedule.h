@@ -49,8 +49,9 @@ struct BackwardSchedule {
 
 /// The steps of a tile of `stage` cut into `segments` runs of nodes of
 /// about equal bytes kept for the VJPs (`valueBytes`: per value, the bytes
-/// of its whole image, which weigh the cut). One segment: one forward pass
-/// then the VJPs, nothing recomputed.
+/// of its whole image, which weigh the cut), each cut moved, within half a
+/// share, to where the fewest bytes cross it (they become checkpoints).
+/// One segment: one forward pass then the VJPs, nothing recomputed.
 BackwardSchedule backwardSchedule(const Program &program,
                                   const plan::Stage &stage, int segments,
                                   const std::vector<int64_t> &valueBytes);

@@ -375,6 +375,8 @@ def test_unsupported_models_are_refused_by_name():
     y = trunk.run(x, backend="reference")
     with pytest.raises(sstep.Error, match="output gradient has shape"):
         trunk.backward(x, y[:, :, :-1])
+    with pytest.raises(sstep.Error, match="output gradient has shape .*NCHW"):
+        trunk.backward(x, y[0])
     with pytest.raises(sstep.Error, match="no kernels for the 'cuda'"):
         trunk.backward(x, y, backend="cuda")
 

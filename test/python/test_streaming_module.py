@@ -126,6 +126,30 @@ def test_an_optimizer_step_reaches_the_next_forward():
     assert stats["backward"]["tiles_skipped"] > 0
 
 
+def test_the_plan_holds_the_parameters_not_a_copy():
+    net = trunk()
+    streamed = sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64),
+                                           tile=40)
+    shared = {a.ctypes.data for a in streamed._shared.values()}
+    convs = [m.weight for m in net.modules()
+             if isinstance(m, torch.nn.Conv2d)]
+    # Every convolution's weights are the plan's memory...
+    assert {w.data_ptr() for w in convs} <= shared
+    x = torch.randn(1, 3, 90, 77)
+    with torch.no_grad():
+        convs[0].mul_(-2.0)  # ... so an in-place write is what it runs
+    assert relative(streamed(x).detach(), net(x).detach()) <= TOL
+    # A parameter given new memory is copied from then on.
+    convs[1].data = convs[1].data * 0.5
+    assert convs[1].data_ptr() not in shared
+    assert relative(streamed(x).detach(), net(x).detach()) <= TOL
+    with torch.no_grad():
+        convs[1].mul_(3.0)
+    assert relative(streamed(x).detach(), net(x).detach()) <= TOL
+    dy, want = autograd(net, x)
+    check_streamed(streamed, net, x, dy, want)
+
+
 def test_uint8_inputs_and_refusals():
     net = trunk()
     streamed = sstep.torch.StreamingModule(net, torch.randn(1, 3, 64, 64),
