@@ -49,6 +49,32 @@ std::shared_ptr<const Tensor> Plan::shareWeight(const std::string &name) {
   return shared;
 }
 
+SharedWeights Plan::weightsNamed(const std::vector<std::string> &names) {
+  std::lock_guard<std::mutex> lock(mutex);
+  const Program &program = model.program();
+  std::map<std::string, int> named = namedWeights(program);
+  SharedWeights found;
+  for (const std::string &name : names) {
+    auto it = named.find(name);
+    if (it == named.end())
+      throw RuntimeError("the plan has no weight '" + name + "'");
+    found[name] = program.constants.read(it->second);
+  }
+  return found;
+}
+
+std::map<std::string, uintptr_t>
+Plan::weightAddresses(const std::vector<std::string> &names) {
+  std::map<std::string, uintptr_t> at;
+  for (const auto &[name, t] : weightsNamed(names))
+    at[name] = reinterpret_cast<uintptr_t>(t->data.data());
+  return at;
+}
+
+void Plan::rewroteWeights(const std::vector<std::string> &names) {
+  setWeights(weightsNamed(names));
+}
+
 void Plan::setWeights(const SharedWeights &shared) {
   std::lock_guard<std::mutex> lock(mutex);
   // Checked once before any session changes: a bad name or shape changes

@@ -49,6 +49,17 @@ public:
   /// there: the optimizer's updates reach the plan without a copy). Throws
   /// RuntimeError naming an unknown weight.
   std::shared_ptr<const Tensor> shareWeight(const std::string &name);
+  /// Where each of the weights `names` starts in memory (StreamingModule
+  /// tells its parameters that still are the plan's tensors from moved
+  /// ones). Throws RuntimeError naming an unknown weight.
+  std::map<std::string, uintptr_t>
+  weightAddresses(const std::vector<std::string> &names);
+  /// After weights were written in place: every holder sets them again, so
+  /// that nothing derived from their old values (a packed copy, a checksum
+  /// a resumed run's fingerprint reads) survives.
+  void rewroteWeights(const std::vector<std::string> &names);
+  /// The tensors of the weights `names`, as every holder shares them.
+  SharedWeights weightsNamed(const std::vector<std::string> &names);
   /// Session::releaseDerivedWeights in every session.
   void releaseDerivedWeights();
 

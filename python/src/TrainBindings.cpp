@@ -226,6 +226,11 @@ void registerTrain(py::class_<Plan> &plan) {
       .def("_share_weight", &shareWeight, py::arg("name"),
            "A writable array over the plan's weight `name` (StreamingModule "
            "makes it its parameter's memory); written only between runs.")
+      .def("_weight_addresses", &Plan::weightAddresses, py::arg("names"),
+           "Where each of the weights `names` starts: {name: address}.")
+      .def("_weights_rewritten", &Plan::rewroteWeights, py::arg("names"),
+           "Says that weights shared with _share_weight were written in "
+           "place: what was derived from their old values goes.")
       .def("_release_forward_memory", &releaseForwardMemory,
            py::call_guard<py::gil_scoped_release>(),
            "Frees what a forward pass keeps for the next run (the backends' "

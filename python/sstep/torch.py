@@ -146,13 +146,16 @@ class _StreamFunction(torch.autograd.Function):
         # pass reads the plain ones: the packed copies go now, not after it,
         # with the pages of the rows the forward tiles kept.
         owner.plan._release_forward_memory()
-        ctx.save_for_backward(x)
+        # The weights too: most are the parameters' own memory, which the
+        # backward pass reads, and autograd's version counters then refuse
+        # a backward pass after an in-place update, as PyTorch's own do.
+        ctx.save_for_backward(x, *weights)
         return torch.from_numpy(y)
 
     @staticmethod
     def backward(ctx, dy):
         owner = ctx.owner
-        (x,) = ctx.saved_tensors
+        x = ctx.saved_tensors[0]
         result = owner.plan.backward(
             x.detach().contiguous().numpy(),
             dy.detach().contiguous().numpy().astype(np.float32, copy=False),
@@ -252,14 +255,18 @@ class StreamingModule(torch.nn.Module):
         return shared
 
     def _load_weights(self, weights):
-        given = {}
+        given, rewritten = {}, []
+        held = self.plan._weight_addresses(list(self._shared))
         for name, w in zip(self._names, weights):
-            array = self._shared.get(name)
-            if array is not None and w.data_ptr() == array.ctypes.data:
-                continue  # the plan's own memory: updated in place
-            # Moved elsewhere (.to(), a new .data): copied from now on.
+            if name in self._shared and w.data_ptr() == held.get(name):
+                rewritten.append(name)  # the plan's own memory, updated in place
+                continue
+            # Moved elsewhere (.to(), a new .data), or the plan's weight
+            # replaced (set_weights): copied from now on.
             self._shared.pop(name, None)
             given[name] = w.detach().contiguous().float()
+        if rewritten:
+            self.plan._weights_rewritten(rewritten)
         if given:
             self.plan.set_weights(given)
 

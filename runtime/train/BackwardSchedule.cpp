@@ -90,6 +90,13 @@ std::vector<int> cut(const Program &program, const plan::Stage &stage,
         before[size_t(k)] +
         bytesOf(valueBytes, program.nodes[stage.tileNodes[k]].results[0]);
   const int64_t total = before[size_t(n)];
+  if (total == 0) { // nothing weighs the cut: nodes evenly
+    std::vector<int> even;
+    for (int j = 0; j < segments; ++j)
+      even.push_back(int(int64_t(j) * n / segments));
+    even.erase(std::unique(even.begin(), even.end()), even.end());
+    return even;
+  }
   std::vector<int64_t> crossing =
       crossingBytes(program, stage, valueBytes, tiedMax);
   std::vector<int> starts{0};

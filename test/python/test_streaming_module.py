@@ -148,6 +148,18 @@ def test_the_plan_holds_the_parameters_not_a_copy():
     assert relative(streamed(x).detach(), net(x).detach()) <= TOL
     dy, want = autograd(net, x)
     check_streamed(streamed, net, x, dy, want)
+    # The plan's weight replaced by name: the parameter is copied again.
+    name = next(n for n, a in streamed._shared.items()
+                if a.ctypes.data == convs[2].data_ptr())
+    streamed.plan.set_weights({name: np.zeros(convs[2].shape, np.float32)})
+    assert relative(streamed(x).detach(), net(x).detach()) <= TOL
+    # An in-place update between forward and backward is refused, as
+    # autograd refuses it for PyTorch's own layers.
+    y = streamed(x)
+    with torch.no_grad():
+        convs[3].add_(1.0)
+    with pytest.raises(RuntimeError, match="inplace operation"):
+        y.sum().backward()
 
 
 def test_uint8_inputs_and_refusals():

@@ -37,4 +37,8 @@ func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {
         std::vector<int>{0});
   CHECK(train::backwardSchedule(program, stage, 9, bytes).segmentStarts ==
         std::vector<int>{0, 1, 2, 3, 4, 5});
+  // Nothing weighs the cut (no sizes known): the nodes evenly.
+  std::vector<int64_t> none(program.values.size(), 0);
+  CHECK(train::backwardSchedule(program, stage, 3, none).segmentStarts ==
+        std::vector<int>{0, 2, 4});
 }
