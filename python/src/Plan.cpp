@@ -31,19 +31,14 @@ void Plan::setWeights(std::map<std::string, Tensor> given) {
 }
 
 std::shared_ptr<const Tensor> Plan::shareWeight(const std::string &name) {
+  std::shared_ptr<const Tensor> current = weightsNamed({name}).at(name);
   std::shared_ptr<const Tensor> shared;
   {
-    std::lock_guard<std::mutex> lock(mutex);
-    const Program &program = model.program();
-    std::map<std::string, int> named = namedWeights(program);
-    auto it = named.find(name);
-    if (it == named.end())
-      throw RuntimeError("the plan has no weight '" + name + "'");
     // A tensor of its own, not one a plan file's reader or another weight
     // may also hold; it outlives every tile, so it is placed apart from
     // their blocks.
     BufferPool::LifetimeScope lasting(BufferPool::Lifetime::Lasting);
-    shared = std::make_shared<const Tensor>(program.constants.get(it->second));
+    shared = std::make_shared<const Tensor>(*current);
   }
   setWeights({{name, shared}});
   return shared;

@@ -11,6 +11,11 @@
 namespace sstep::train {
 namespace detail {
 
+void addTo(Tensor &to, const Tensor &from) {
+  for (int64_t k = 0; k < to.size(); ++k)
+    to.data[k] += from.data[k];
+}
+
 void addInto(std::vector<double> &acc, const Tensor &t) {
   acc.resize(size_t(t.size()), 0.0);
   for (int64_t i = 0; i < t.size(); ++i)
@@ -36,10 +41,7 @@ void Run::addGradient(int v, const Tensor &grad) {
     throw RuntimeError("a gradient of " + std::to_string(grad.size()) +
                        " values for a parameter of " +
                        std::to_string(sum.size()));
-  float *to = sum.data.data();
-  const float *from = grad.data.data();
-  for (int64_t i = 0, n = sum.size(); i < n; ++i)
-    to[i] += from[i];
+  addTo(sum, grad);
 }
 
 namespace {

@@ -42,6 +42,8 @@ inline double since(Clock::time_point start) {
 /// Sums `t` into `acc`, grown to its size at the first call.
 /// Adds `t`'s values into `acc` (grown to its size, from zeros).
 void addInto(std::vector<double> &acc, const Tensor &t);
+/// Adds `from` into `to`, of as many elements.
+void addTo(Tensor &to, const Tensor &from);
 
 class Run {
 public:

@@ -20,11 +20,6 @@ int64_t bytesOf(const std::map<int, Tensor> &blocks) {
   return bytes;
 }
 
-void addTo(Tensor &to, const Tensor &from) {
-  for (int64_t k = 0; k < to.size(); ++k)
-    to.data[k] += from.data[k];
-}
-
 } // namespace
 
 std::map<int, Tensor> Run::seedsOf(int s, const plan::TileWindows &w) {
