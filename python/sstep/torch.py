@@ -19,6 +19,10 @@ are trainable, their running statistics frozen (used, never updated).
 
 import copy
 import io
+import os
+import subprocess
+import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -100,6 +104,50 @@ def _export(module, example_input):
                           dynamic_axes={"image": {2: "H", 3: "W"},
                                         "features": {2: "h", 3: "w"}})
     return buffer.getvalue()
+
+
+# Run by _compile_apart in a child interpreter.
+_COMPILE_CHILD = """
+import sys
+import sstep
+try:
+    sstep.compile(sys.argv[1]).save(sys.argv[2])
+except sstep.Error as e:
+    sys.stderr.write(type(e).__name__ + "\\n" + str(e))
+    sys.exit(3)
+"""
+
+
+def _compile_apart(data):
+    """Compiles ONNX bytes in a child interpreter and loads the plan here.
+    The compiler's code and heap stay in the child: compiled in this process
+    they would hold about 45 MiB (libLLVM's pages) through every training
+    step. Errors come back as the sstep exceptions they were; without a
+    usable interpreter the compile runs here."""
+    with tempfile.TemporaryDirectory(prefix="sstep-compile-") as folder:
+        model = os.path.join(folder, "trunk.onnx")
+        plan = os.path.join(folder, "trunk.plan")
+        with open(model, "wb") as f:
+            f.write(data)
+        package = os.path.dirname(os.path.dirname(_sstep.__file__))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+                         if p])
+        try:
+            child = subprocess.run([sys.executable, "-c", _COMPILE_CHILD,
+                                    model, plan], env=env,
+                                   capture_output=True, text=True)
+        except OSError:
+            return _sstep.compile(data)
+        if child.returncode == 3:
+            kind, _, message = child.stderr.partition("\n")
+            raise getattr(_sstep, kind, _sstep.Error)(message)
+        if child.returncode != 0:
+            raise _sstep.Error("compiling the exported trunk failed in a "
+                               "child process (exit %d): %s"
+                               % (child.returncode, child.stderr.strip()))
+        return _sstep.load(plan)
 
 
 def _match(plan, probe, sources):
@@ -219,7 +267,7 @@ class StreamingModule(torch.nn.Module):
         _sstep._sstep._keep_heap_small()
         probe, sources = _probe_copy(module)
         example = torch.as_tensor(example_input).float()
-        self.plan = _sstep.compile(_export(probe, example))
+        self.plan = _compile_apart(_export(probe, example))
         matched = _match(self.plan, probe, sources)
         self._names = sorted(matched)
         self._sources = [sources[matched[n][0]] for n in self._names]

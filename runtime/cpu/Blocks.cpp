@@ -2,7 +2,19 @@
 
 #include "runtime/cpu/Blocks.h"
 
+#include <cstdlib>
+
 namespace sstep::cpu {
+
+Device::Device() {
+  // The backends cache their primitives themselves, within a bound;
+  // oneDNN's own cache (1024 primitives) would keep every one it ever made
+  // alive, which on a large image is most of the backend's memory. A
+  // capacity set in the environment is the user's choice and stays.
+  if (!std::getenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY") &&
+      !std::getenv("DNNL_PRIMITIVE_CACHE_CAPACITY"))
+    dnnl::set_primitive_cache_capacity(0);
+}
 
 Block newBlock(Device &device, const Region &region, const memory::desc &desc,
                BufferPool::Lifetime lifetime) {

@@ -32,6 +32,10 @@ using dnnl::memory;
 
 /// The engine and stream every primitive of the backend runs on.
 struct Device {
+  /// Turns oneDNN's own primitive cache off (unless the environment sets
+  /// its capacity): `primitives` bounds what is kept.
+  Device();
+
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   /// Block memory, the process's (core/BufferPool.h).

@@ -88,7 +88,8 @@ memory inLayout(Device &device, memory user, const memory::desc &want) {
   if (user.get_desc() == want)
     return user;
   memory to = scratchMemory(device, want);
-  dnnl::reorder(user, to).execute(device.stream, user, to);
+  device.primitives.reorder(device.engine, user.get_desc(), want)
+      .execute(device.stream, {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, to}});
   return to;
 }
 
@@ -120,7 +121,8 @@ Tensor toPlain(Device &device, memory from, const Region &region,
   memory::dims dims = from.get_desc().dims();
   Tensor t({dims[0], dims[1], block.axes[0].size(), block.axes[1].size()});
   memory to = viewOf(device, t, block, region);
-  dnnl::reorder(from, to).execute(device.stream, from, to);
+  device.primitives.reorder(device.engine, from.get_desc(), to.get_desc())
+      .execute(device.stream, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
   return t;
 }
 
@@ -284,7 +286,8 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
         Tensor plainW(a.in[1]->shape);
         memory user =
             wrap(device, s->weights, s->weightTag, plainW.data.data());
-        dnnl::reorder(dw, user).execute(device.stream, dw, user);
+        device.primitives.reorder(device.engine, dw.get_desc(), user.get_desc())
+            .execute(device.stream, {{DNNL_ARG_FROM, dw}, {DNNL_ARG_TO, user}});
         grads[1] = std::move(plainW);
       }
       if (wantBias)

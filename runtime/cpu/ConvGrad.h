@@ -32,6 +32,9 @@ public:
                  const train::BlockFn &blockOf,
                  const train::BlockFn &wholeOf) override;
   std::vector<Tensor> vjp(const reference::VjpArgs &args) override;
+  /// Bounds the primitive cache to what the busiest tile used: without
+  /// it, every border tile's shapes stayed (JIT code, ~100 KiB each).
+  void endTile() override { device.primitives.endTile(); }
 
   /// Convolution steps (forward, or all of one's gradients) run on oneDNN
   /// and on the reference kernels so far.

@@ -32,13 +32,6 @@ CpuBackend::CpuBackend(int threads)
   // unit, so a tile's values never change layout between primitives.
   blocked = model.channelBlock() == 16 ? memory::format_tag::nChw16c
                                        : memory::format_tag::nChw8c;
-  // The backend caches its primitives itself, within a bound; oneDNN's
-  // own cache (1024 primitives) would keep every one it ever made alive,
-  // which on a large image is most of the backend's memory. A capacity
-  // set in the environment is the user's choice and stays.
-  if (!std::getenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY") &&
-      !std::getenv("DNNL_PRIMITIVE_CACHE_CAPACITY"))
-    dnnl::set_primitive_cache_capacity(0);
 }
 
 CpuBackend::~CpuBackend() = default;

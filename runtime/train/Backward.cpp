@@ -71,13 +71,11 @@ Run::Run(const Program &program, exec::InputSource &input,
   for (const Node &node : program.nodes)
     if (node.role == Role::Tile)
       tileStage[size_t(node.results[0])] = node.stage;
-  std::vector<int64_t> weights = valueBytes(program, sizes, inputShape);
-  for (const plan::Stage &stage : stages.stages) {
-    schedules.push_back(backwardSchedule(
-        program, stage, std::max(1, options.segments), weights));
+  schedules = backwardSchedules(program, inputShape, options.tiles,
+                                options.inputGradient, options.segments);
+  for (const BackwardSchedule &schedule : schedules)
     stats.segments =
-        std::max(stats.segments, int(schedules.back().segmentStarts.size()));
-  }
+        std::max(stats.segments, int(schedule.segmentStarts.size()));
   stats.stages = int(stages.stages.size());
   Shape want = inputShape;
   want[1] = program.values[out].shape[1];

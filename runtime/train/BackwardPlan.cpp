@@ -11,76 +11,104 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
+#include <tuple>
 
 namespace sstep::train {
 namespace {
 
+/// What the replay needs of one tile's windows: per value, its block's
+/// bytes (0 where the tile computes none), whether it computes one, and
+/// whether the tile seeds its gradient over an owned block. Tiles alike in
+/// these hold alike: interior tiles are one class.
+struct TileClass {
+  std::vector<int64_t> bytes;
+  std::vector<char> computed, seeds;
+  bool anySeed = false;
+
+  TileClass(const Program &program, const plan::Stage &stage,
+            const plan::TileWindows &w, const Shape &inputShape,
+            const std::vector<bool> &seeded, const std::vector<bool> &ofStage)
+      : bytes(program.values.size(), 0), computed(program.values.size(), 0),
+        seeds(program.values.size(), 0) {
+    const int in = program.inputs[0];
+    for (size_t v = 0; v < bytes.size(); ++v) {
+      const Region &r = w.compute[v];
+      if (r.empty())
+        continue;
+      computed[v] = 1;
+      int64_t channels =
+          int(v) == in ? inputShape[1] : program.values[v].shape[1];
+      bytes[v] = inputShape[0] * channels * r.pixels() * int64_t(sizeof(float));
+      seeds[v] = seeded[v] && !w.owned[v].empty();
+    }
+    // A tile owning no block of a value the loss reaches is skipped.
+    for (int v : stage.sinks)
+      anySeed = anySeed || (seeds[size_t(v)] && ofStage[size_t(v)]);
+  }
+
+  std::vector<int64_t> key() const {
+    std::vector<int64_t> k = bytes;
+    for (size_t v = 0; v < seeds.size(); ++v)
+      k.push_back(seeds[v] * 2 + computed[v]);
+    return k;
+  }
+};
+
 /// Replays one tile of stage `s` of BackwardTile.cpp's Run: its blocks and
-/// gradients. `seeded`: per value, whether the stage's tiles seed its
-/// gradient over their owned blocks (the output, images later stages read,
-/// what the stage's reductions read).
+/// gradients (-1: none; a released block holds 0 bytes).
 int64_t tileBytes(const Program &program, const plan::Stage &stage,
-                  const BackwardSchedule &schedule, const plan::TileWindows &w,
-                  const Shape &inputShape, bool inputGradient,
-                  const std::vector<bool> &seeded,
-                  const std::vector<bool> &ofStage) {
+                  const BackwardSchedule &schedule, const TileClass &t,
+                  bool inputGradient, const std::vector<bool> &ofStage) {
+  if (!t.anySeed)
+    return 0;
   const int in = program.inputs[0];
-  auto bytes = [&](int v) {
-    const Region &r = w.compute[v];
-    if (r.empty())
-      return int64_t(0);
-    int64_t channels = v == in ? inputShape[1] : program.values[v].shape[1];
-    return inputShape[0] * channels * r.pixels() * int64_t(sizeof(float));
+  std::vector<int64_t> block(t.bytes.size(), -1), grad(t.bytes.size(), -1);
+  int64_t held = 0, peak = 0;
+  auto setBlock = [&](int v, int64_t b) {
+    held += b - std::max<int64_t>(block[size_t(v)], 0);
+    block[size_t(v)] = b;
   };
-  std::map<int, int64_t> blocks, grads;
-  auto held = [&] {
-    int64_t sum = 0;
-    for (const auto &[v, b] : blocks)
-      sum += b;
-    for (const auto &[v, b] : grads)
-      sum += b;
-    return sum;
+  auto addGrad = [&](int v) {
+    if (grad[size_t(v)] < 0)
+      held += grad[size_t(v)] = t.bytes[size_t(v)];
   };
   // The blocks of the input and of earlier stages' images are read when a
   // step first asks for them.
   auto use = [&](const Node &node) {
-    for (size_t i = 0; i < node.operands.size(); ++i)
-      if (node.window->spatial[i] && !ofStage[size_t(node.operands[i])])
-        blocks.emplace(node.operands[i], bytes(node.operands[i]));
+    for (size_t i = 0; i < node.operands.size(); ++i) {
+      int v = node.operands[i];
+      if (node.window->spatial[i] && !ofStage[size_t(v)] &&
+          block[size_t(v)] < 0)
+        setBlock(v, t.bytes[size_t(v)]);
+    }
   };
-  // A tile owning no block of a value the loss reaches is skipped.
-  if (std::none_of(stage.sinks.begin(), stage.sinks.end(), [&](int v) {
-        return seeded[size_t(v)] && ofStage[size_t(v)] &&
-               !w.owned[size_t(v)].empty();
-      }))
-    return 0;
-  int64_t peak = 0;
   for (const BackwardStep &step : schedule.steps) {
     const Node &node = program.nodes[stage.tileNodes[step.index]];
     const int r = node.results[0];
-    if (step.kind == BackwardStep::Forward && !w.compute[r].empty()) {
+    if (step.kind == BackwardStep::Forward && t.computed[size_t(r)]) {
       use(node);
-      blocks[r] = bytes(r);
-      peak = std::max(peak, held());
-    } else if (step.kind == BackwardStep::Vjp && !w.compute[r].empty()) {
-      if (seeded[size_t(r)] && !w.owned[size_t(r)].empty())
-        grads.emplace(r, bytes(r));
-      if (grads.count(r)) {
+      setBlock(r, t.bytes[size_t(r)]);
+      peak = std::max(peak, held);
+    } else if (step.kind == BackwardStep::Vjp && t.computed[size_t(r)]) {
+      if (t.seeds[size_t(r)])
+        addGrad(r);
+      if (grad[size_t(r)] >= 0) {
         use(node);
-        grads.erase(r);
-        blocks.erase(r);
+        held -= grad[size_t(r)] + std::max<int64_t>(block[size_t(r)], 0);
+        grad[size_t(r)] = block[size_t(r)] = -1;
         for (size_t i = 0; i < node.operands.size(); ++i) {
           int v = node.operands[i];
           if (node.vjp->grads[i] && node.window->spatial[i] &&
-              !w.compute[v].empty() && (v != in || inputGradient))
-            grads.emplace(v, bytes(v));
+              t.computed[size_t(v)] && (v != in || inputGradient))
+            addGrad(v);
         }
-        peak = std::max(peak, held());
+        peak = std::max(peak, held);
       }
     }
     for (int v : step.released)
-      if (blocks.count(v))
-        blocks[v] = 0;
+      if (block[size_t(v)] >= 0)
+        setBlock(v, 0);
   }
   return peak;
 }
@@ -165,6 +193,8 @@ public:
         seeded[size_t(v)] = stageOf[size_t(v)] >= 0 && reached[size_t(v)];
   }
 
+  size_t stageCount() const { return stages.stages.size(); }
+
   /// The most tile nodes of one stage.
   int nodes() const {
     size_t most = 0;
@@ -173,33 +203,61 @@ public:
     return int(most);
   }
 
-  const BackwardSchedule &schedule(size_t s, int segments) {
-    auto it = schedules.find({s, segments});
-    if (it == schedules.end())
-      it = schedules
-               .emplace(std::pair{s, segments},
-                        backwardSchedule(program, stages.stages[s], segments,
-                                         weights))
-               .first;
-    return it->second;
+  /// Stage s's schedule for tiles of `tiles` in `segments` segments: the
+  /// equal-bytes cuts (BackwardSchedule.h), tuned to the least peak of its
+  /// tiles' replays.
+  const BackwardSchedule &schedule(size_t s, int segments,
+                                   plan::TileShape tiles) {
+    auto key = std::tuple{s, segments, tiles.edge, tiles.extent()[0]};
+    auto it = schedules.find(key);
+    if (it != schedules.end())
+      return it->second;
+    const plan::Stage &stage = stages.stages[s];
+    BackwardSchedule first =
+        backwardSchedule(program, stage, std::max(1, segments), weights);
+    if (first.segmentStarts.size() > 1) {
+      const std::vector<TileClass> &alike = classes(s, tiles);
+      std::vector<bool> mine = ofStage(s);
+      auto cost = [&](const std::vector<int> &starts) {
+        BackwardSchedule trial = backwardSchedule(program, stage, starts);
+        int64_t peak = 0;
+        for (const TileClass &t : alike)
+          peak = std::max(
+              peak, tileBytes(program, stage, trial, t, inputGradient, mine));
+        return std::pair{peak, trial.recomputed};
+      };
+      first = backwardSchedule(
+          program, stage,
+          tuneCuts(first.segmentStarts, int(stage.tileNodes.size()), cost));
+    }
+    return schedules.emplace(key, std::move(first)).first->second;
   }
 
   int64_t bytes(plan::TileShape tiles, int segments) {
+    std::vector<BackwardSchedule> chosen;
+    for (size_t s = 0; s < stages.stages.size(); ++s)
+      chosen.push_back(stages.stages[s].tileNodes.empty()
+                           ? BackwardSchedule()
+                           : schedule(s, segments, tiles));
+    return bytes(tiles, chosen);
+  }
+
+  int64_t bytes(plan::TileShape tiles,
+                const std::vector<BackwardSchedule> &chosen) {
+    if (chosen.size() != stages.stages.size())
+      throw RuntimeError("internal error: " + std::to_string(chosen.size()) +
+                         " schedules for " +
+                         std::to_string(stages.stages.size()) + " stages");
     int64_t peak = 0;
     for (size_t s = 0; s < stages.stages.size(); ++s) {
       const plan::Stage &stage = stages.stages[s];
       if (stage.tileNodes.empty())
         continue;
-      const BackwardSchedule &steps = schedule(s, std::max(1, segments));
-      std::vector<bool> ofStage(program.values.size(), false);
-      for (size_t v = 0; v < ofStage.size(); ++v)
-        ofStage[v] = stageOf[v] == int(s);
-      plan::StageTiling tiling(program, stage, sizes, tiles);
-      for (int64_t r = 0; r < tiling.grid()[0]; ++r)
-        for (int64_t c = 0; c < tiling.grid()[1]; ++c)
-          peak = std::max(peak, tileBytes(program, stage, steps,
-                                          tiling.windows(r, c), inputShape,
-                                          inputGradient, seeded, ofStage));
+      const BackwardSchedule &steps = chosen[s];
+      std::vector<bool> mine = ofStage(s);
+      for (const TileClass &t : classes(s, tiles))
+        peak = std::max(
+            peak, tileBytes(program, stage, steps, t, inputGradient, mine));
     }
     return peak;
   }
@@ -207,7 +265,7 @@ public:
   double work(plan::TileShape tiles, int segments) {
     if (stages.stages.size() == 1)
       return relativeWork(program, stages.stages[0], sizes, tiles,
-                          schedule(0, segments), weights);
+                          schedule(0, segments, tiles), weights);
     double total = 0, weight = 0;
     for (size_t s = 0; s < stages.stages.size(); ++s) {
       const plan::Stage &stage = stages.stages[s];
@@ -217,7 +275,7 @@ public:
       if (w == 0)
         continue;
       total += w * relativeWork(program, stage, sizes, tiles,
-                                schedule(s, segments), weights);
+                                schedule(s, segments, tiles), weights);
       weight += w;
     }
     return total / std::max(1.0, weight);
@@ -265,6 +323,34 @@ public:
   }
 
 private:
+  std::vector<bool> ofStage(size_t s) const {
+    std::vector<bool> mine(program.values.size(), false);
+    for (size_t v = 0; v < mine.size(); ++v)
+      mine[v] = stageOf[v] == int(s);
+    return mine;
+  }
+
+  /// The distinct tiles of stage s in tiles of `tiles`.
+  const std::vector<TileClass> &classes(size_t s, plan::TileShape tiles) {
+    auto key = std::tuple{s, tiles.edge, tiles.extent()[0]};
+    auto it = tileClasses.find(key);
+    if (it != tileClasses.end())
+      return it->second;
+    const plan::Stage &stage = stages.stages[s];
+    std::vector<bool> mine = ofStage(s);
+    plan::StageTiling tiling(program, stage, sizes, tiles);
+    std::set<std::vector<int64_t>> seen;
+    std::vector<TileClass> alike;
+    for (int64_t r = 0; r < tiling.grid()[0]; ++r)
+      for (int64_t c = 0; c < tiling.grid()[1]; ++c) {
+        TileClass t(program, stage, tiling.windows(r, c), inputShape, seeded,
+                    mine);
+        if (seen.insert(t.key()).second)
+          alike.push_back(std::move(t));
+      }
+    return tileClasses.emplace(key, std::move(alike)).first->second;
+  }
+
   const Program &program;
   Shape inputShape;
   bool inputGradient;
@@ -273,7 +359,10 @@ private:
   std::vector<int64_t> weights;
   std::vector<bool> seeded, reached;
   std::vector<int> stageOf;
-  std::map<std::pair<size_t, int>, BackwardSchedule> schedules;
+  std::map<std::tuple<size_t, int, int64_t, int64_t>, BackwardSchedule>
+      schedules;
+  std::map<std::tuple<size_t, int64_t, int64_t>, std::vector<TileClass>>
+      tileClasses;
 };
 
 } // namespace
@@ -295,6 +384,22 @@ int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
                              plan::TileShape tiles, bool inputGradient,
                              int segments) {
   return Predictor(program, inputShape, inputGradient).bytes(tiles, segments);
+}
+
+int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
+                             plan::TileShape tiles, bool inputGradient,
+                             const std::vector<BackwardSchedule> &schedules) {
+  return Predictor(program, inputShape, inputGradient).bytes(tiles, schedules);
+}
+
+std::vector<BackwardSchedule>
+backwardSchedules(const Program &program, const Shape &inputShape,
+                  plan::TileShape tiles, bool inputGradient, int segments) {
+  Predictor predictor(program, inputShape, inputGradient);
+  std::vector<BackwardSchedule> schedules;
+  for (size_t s = 0; s < predictor.stageCount(); ++s)
+    schedules.push_back(predictor.schedule(s, segments, tiles));
+  return schedules;
 }
 
 std::vector<bool> readByLaterStages(const Program &program) {
@@ -347,6 +452,10 @@ BackwardTiling chooseBackwardTiles(const Program &program,
       }
       if (lo == 1 && !fits(1))
         continue;
+      // Cuts tuned to each edge make the prediction grow only roughly
+      // with it: a larger edge that still fits is taken.
+      while (lo < longest && fits(lo + 1))
+        ++lo;
       tiles = {lo, 0};
     }
     double work = predictor.work(tiles, k);

@@ -25,6 +25,7 @@
 #include "runtime/core/Program.h"
 #include "runtime/plan/Stages.h"
 #include "runtime/plan/Tiling.h"
+#include "runtime/train/BackwardSchedule.h"
 
 namespace sstep::train {
 
@@ -40,6 +41,20 @@ std::vector<int64_t> valueBytes(const Program &program,
 int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
                              plan::TileShape tiles, bool inputGradient,
                              int segments = 1);
+
+/// Per stage, the steps of its tiles when `tiles` cut it and its nodes are
+/// cut into `segments` segments: equal-bytes cuts (BackwardSchedule.h)
+/// moved to where the replayed peak of the stage's tiles is least. What
+/// Backward.cpp runs and predictBackwardBytes replays.
+std::vector<BackwardSchedule>
+backwardSchedules(const Program &program, const Shape &inputShape,
+                  plan::TileShape tiles, bool inputGradient, int segments);
+
+/// The same for the steps `schedules` give each stage (one per stage, as
+/// backwardSchedules returns them; a stage without tile nodes takes any).
+int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
+                             plan::TileShape tiles, bool inputGradient,
+                             const std::vector<BackwardSchedule> &schedules);
 
 /// Per value, whether a tile node of a later stage than its producer's
 /// reads it: the images the forward stages of a backward pass keep whole.

@@ -180,11 +180,20 @@ void addReleases(const Program &program, const plan::Stage &stage,
 BackwardSchedule backwardSchedule(const Program &program,
                                   const plan::Stage &stage, int segments,
                                   const std::vector<int64_t> &valueBytes) {
+  const int n = int(stage.tileNodes.size());
+  return backwardSchedule(program, stage,
+                          cut(program, stage,
+                              std::max(1, std::min(segments, n)), valueBytes,
+                              tiedMaxOperands(program)));
+}
+
+BackwardSchedule backwardSchedule(const Program &program,
+                                  const plan::Stage &stage,
+                                  const std::vector<int> &segmentStarts) {
   BackwardSchedule schedule;
   const int n = int(stage.tileNodes.size());
   const std::vector<bool> tiedMax = tiedMaxOperands(program);
-  schedule.segmentStarts = cut(
-      program, stage, std::max(1, std::min(segments, n)), valueBytes, tiedMax);
+  schedule.segmentStarts = segmentStarts;
   std::vector<int> segmentOf(static_cast<size_t>(n));
   for (size_t j = 0; j < schedule.segmentStarts.size(); ++j)
     for (int k = schedule.segmentStarts[j]; k < n; ++k)
@@ -207,6 +216,35 @@ BackwardSchedule backwardSchedule(const Program &program,
   }
   addReleases(program, stage, schedule.steps, tiedMax);
   return schedule;
+}
+
+std::vector<int> tuneCuts(std::vector<int> starts, int nodes,
+                          const CutCost &cost, int sweeps) {
+  std::pair<int64_t, int> best = cost(starts);
+  for (int round = 0; round < sweeps; ++round) {
+    bool moved = false;
+    for (size_t j = 1; j < starts.size(); ++j) {
+      int lo = starts[j - 1] + 1;
+      int hi = j + 1 < starts.size() ? starts[j + 1] - 1 : nodes - 1;
+      int at = starts[j];
+      for (int k = lo; k <= hi; ++k) {
+        if (k == starts[j])
+          continue;
+        std::vector<int> trial = starts;
+        trial[j] = k;
+        std::pair<int64_t, int> c = cost(trial);
+        if (c < best) {
+          best = c;
+          at = k;
+        }
+      }
+      moved = moved || at != starts[j];
+      starts[j] = at;
+    }
+    if (!moved)
+      break;
+  }
+  return starts;
 }
 
 } // namespace sstep::train

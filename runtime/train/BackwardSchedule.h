@@ -29,6 +29,8 @@
 #include "runtime/core/Program.h"
 #include "runtime/plan/Stages.h"
 
+#include <functional>
+
 namespace sstep::train {
 
 struct BackwardStep {
@@ -55,6 +57,29 @@ struct BackwardSchedule {
 BackwardSchedule backwardSchedule(const Program &program,
                                   const plan::Stage &stage, int segments,
                                   const std::vector<int64_t> &valueBytes);
+
+/// The steps of a tile of `stage` whose segments start at the tile nodes
+/// `segmentStarts` (ascending, the first 0).
+BackwardSchedule backwardSchedule(const Program &program,
+                                  const plan::Stage &stage,
+                                  const std::vector<int> &segmentStarts);
+
+/// What a cut costs: a tile's peak bytes, then its recomputed nodes.
+using CutCost =
+    std::function<std::pair<int64_t, int>(const std::vector<int> &)>;
+
+/// `segmentStarts` over `nodes` tile nodes with each cut moved, one at a
+/// time, to the node between its neighbours' where `cost` is least, until
+/// no move lowers it (at most `sweeps` rounds). Bytes weigh the first cut
+/// but not what a tile holds: a ResNet's stem (four 64-channel values at
+/// half resolution, more than a share of ten) pulls equal-bytes cuts inside
+/// it, each of its large values a checkpoint, where the tile's peak, its
+/// replay says, is lower with one cut after the max pool.
+///
+/// Example: starts {0, 2, 5} over 8 nodes; the cut at 2 tries 1, 3 and 4,
+/// then the cut at 5 tries 4 (or wherever the first went) + 1 ... 7.
+std::vector<int> tuneCuts(std::vector<int> segmentStarts, int nodes,
+                          const CutCost &cost, int sweeps = 3);
 
 } // namespace sstep::train
 

@@ -86,6 +86,7 @@ void Run::runTile(int s, const plan::TileWindows &w,
     }
   }
   addImageGradients(s, w);
+  kernels->endTile();
 }
 
 void Run::forwardStep(const Node &node, const plan::TileWindows &w) {

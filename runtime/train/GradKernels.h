@@ -44,6 +44,10 @@ public:
     return reference::vjpKernels().at(args.node.op)(args);
   }
 
+  /// A tile's steps are done: state kept for like tiles (a backend's
+  /// primitives) may drop what this tile did not use.
+  virtual void endTile() {}
+
   /// Named counts for the run's statistics ("onednn_convolutions").
   virtual std::map<std::string, int64_t> counters() const { return {}; }
 };

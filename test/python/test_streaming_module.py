@@ -190,6 +190,19 @@ def test_uint8_inputs_and_refusals():
     with pytest.raises(sstep.ModelError, match="parameter 'w'"):
         sstep.torch.StreamingModule(Folded(), torch.randn(1, 3, 16, 16))
 
+    class Cumulative(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return torch.cumsum(self.net(x), 3)
+
+    # The compiler runs in a child interpreter; its refusal arrives here
+    # as the same exception, naming the node.
+    with pytest.raises(sstep.ModelError, match="node '/CumSum'.*CumSum"):
+        sstep.torch.StreamingModule(Cumulative(), torch.randn(1, 3, 32, 32))
+
 
 def test_a_layer_used_twice_gets_both_gradients():
     torch.manual_seed(5)

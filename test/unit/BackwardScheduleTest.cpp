@@ -2,7 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include "runtime/plan/Stages.h"
+#include "runtime/train/BackwardPlan.h"
 #include "runtime/train/BackwardSchedule.h"
 #include "test/unit/TestPrograms.h"
 
@@ -41,4 +44,86 @@ func.func @main(%x: tensor<1x2x?x?xf32>) -> tensor<1x2x?x?xf32> {
   std::vector<int64_t> none(program.values.size(), 0);
   CHECK(train::backwardSchedule(program, stage, 3, none).segmentStarts ==
         std::vector<int>{0, 2, 4});
+}
+
+TEST_CASE("tuned cuts move one at a time to the least cost", "[backward]") {
+  // Least cost at cuts 3 and 7; ties go to fewer recomputed nodes.
+  int evaluated = 0;
+  auto cost = [&](const std::vector<int> &starts) {
+    ++evaluated;
+    int64_t off = std::abs(starts[1] - 3) + std::abs(starts[2] - 7);
+    return std::pair<int64_t, int>{off, 0};
+  };
+  CHECK(train::tuneCuts({0, 1, 2}, 10, cost) == std::vector<int>{0, 3, 7});
+  CHECK(train::tuneCuts({0, 8, 9}, 10, cost) == std::vector<int>{0, 3, 7});
+  CHECK(evaluated > 0);
+  // One segment: nothing to move.
+  CHECK(train::tuneCuts({0}, 10, cost) == std::vector<int>{0});
+}
+
+TEST_CASE("tuned cuts hold no more than any other cut", "[backward]") {
+  // A stem of four 16-channel values at full resolution, a max pool to a
+  // quarter of the pixels, then two residual blocks there. Equal bytes cut
+  // after the pool, where the fewest bytes cross; but the stem's segment,
+  // recomputed last, then holds its large values and their gradients
+  // beside the pool's checkpoint, and a cut inside the stem holds less.
+  // The tiles' replays find it.
+  Program program = test::compileProgram(R"(
+func.func @main(%x: tensor<1x1x?x?xf32>) -> tensor<1x16x?x?xf32> {
+  %w = arith.constant dense<0.1> : tensor<16x1x3x3xf32>
+  %s = arith.constant dense<0.5> : tensor<16x1x1xf32>
+  %k = arith.constant dense<0.01> : tensor<16x16x3x3xf32>
+  %a = sstep.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x?x?xf32>, tensor<16x1x3x3xf32>) -> tensor<1x16x?x?xf32>
+  %b = sstep.mul %a, %s : (tensor<1x16x?x?xf32>, tensor<16x1x1xf32>) -> tensor<1x16x?x?xf32>
+  %c = sstep.add %b, %s : (tensor<1x16x?x?xf32>, tensor<16x1x1xf32>) -> tensor<1x16x?x?xf32>
+  %d = sstep.relu %c : tensor<1x16x?x?xf32>
+  %e = sstep.max_pool2d %d {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x16x?x?xf32> -> tensor<1x16x?x?xf32>
+  %f = sstep.conv2d %e, %k {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x?x?xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x?x?xf32>
+  %g = sstep.relu %f : tensor<1x16x?x?xf32>
+  %h = sstep.conv2d %g, %k {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x?x?xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x?x?xf32>
+  %i = sstep.add %h, %e : (tensor<1x16x?x?xf32>, tensor<1x16x?x?xf32>) -> tensor<1x16x?x?xf32>
+  %j = sstep.relu %i : tensor<1x16x?x?xf32>
+  %l = sstep.conv2d %j, %k {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x?x?xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x?x?xf32>
+  %m = sstep.relu %l : tensor<1x16x?x?xf32>
+  %n = sstep.conv2d %m, %k {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x16x?x?xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x?x?xf32>
+  %o = sstep.add %n, %j : (tensor<1x16x?x?xf32>, tensor<1x16x?x?xf32>) -> tensor<1x16x?x?xf32>
+  %p = sstep.relu %o : tensor<1x16x?x?xf32>
+  return %p : tensor<1x16x?x?xf32>
+}
+)");
+  plan::Stages stages = plan::planStages(program);
+  REQUIRE(stages.stages.size() == 1);
+  const plan::Stage &stage = stages.stages[0];
+  const int n = int(stage.tileNodes.size());
+  REQUIRE(n == 15);
+  Shape input = {1, 1, 64, 64};
+  plan::Sizes sizes = plan::predictSizes(program, stages, {64, 64});
+  std::vector<int64_t> bytes = train::valueBytes(program, sizes, input);
+  for (int64_t edge : {0, 24}) {
+    INFO("tile edge " << edge);
+    plan::TileShape tiles{edge, 0};
+    auto peakOf = [&](const train::BackwardSchedule &schedule) {
+      return train::predictBackwardBytes(program, input, tiles, false,
+                                         {schedule});
+    };
+    std::vector<train::BackwardSchedule> tuned =
+        train::backwardSchedules(program, input, tiles, false, 2);
+    REQUIRE(tuned.size() == 1);
+    REQUIRE(tuned[0].segmentStarts.size() == 2);
+    int64_t best = peakOf(tuned[0]);
+    CHECK(best == train::predictBackwardBytes(program, input, tiles, false, 2));
+    // One cut: the tuner tried every place; none holds less.
+    for (int k = 1; k < n; ++k) {
+      INFO("cut before node " << k);
+      CHECK(peakOf(train::backwardSchedule(program, stage, {0, k})) >= best);
+    }
+    train::BackwardSchedule equal =
+        train::backwardSchedule(program, stage, 2, bytes);
+    INFO("equal bytes cut at " << equal.segmentStarts[1] << ", tuned at "
+                               << tuned[0].segmentStarts[1]);
+    CHECK(peakOf(equal) > best);
+    // Three segments: no worse than the equal-bytes cuts either.
+    CHECK(train::predictBackwardBytes(program, input, tiles, false, 3) <=
+          peakOf(train::backwardSchedule(program, stage, 3, bytes)));
+  }
 }
