@@ -12,6 +12,7 @@
 #include "runtime/core/RuntimeError.h"
 #include "runtime/cpu/EltwiseGrad.h"
 #include "runtime/cpu/PointwiseGrad.h"
+#include "runtime/cpu/PoolGrad.h"
 #include "runtime/cpu/Threads.h"
 #include "runtime/reference/Kernels.h"
 
@@ -165,8 +166,13 @@ Tensor ConvGrad::forward(const Node &node, const Program &program,
             device, node, blockOf(x), w.compute[x], w.compute[node.results[0]]))
       return std::move(*t);
   }
-  std::optional<ConvShape> s;
   int x = node.operands[0];
+  if (node.op == "max_pool2d")
+    if (std::optional<Tensor> t = maxPoolForward(
+            node, blockOf(x), {w.compute[x], sizes[x]},
+            {w.compute[node.results[0]], sizes[node.results[0]]}))
+      return std::move(*t);
+  std::optional<ConvShape> s;
   if (node.op == "conv2d" && program.constants.contains(node.operands[1])) {
     const Tensor &input = blockOf(x);
     s = shapeOf(node, program.constants.shape(node.operands[1]), input.dim(0),
@@ -216,6 +222,8 @@ std::vector<Tensor> ConvGrad::vjp(const reference::VjpArgs &a) {
   if (auto grads = pointwiseVjp(a))
     return std::move(*grads);
   if (auto grads = eltwiseVjp(device, a))
+    return std::move(*grads);
+  if (auto grads = maxPoolVjp(a))
     return std::move(*grads);
   std::optional<ConvShape> s;
   if (a.node.op == "conv2d")

@@ -6,8 +6,9 @@
 // weight and bias gradients (backward weights) run as oneDNN primitives on
 // the tile's blocks, padded exactly where the block meets the image's border
 // (reference::windowReads), as the forward backend's do. The commonest
-// pointwise ops run as plane kernels (PointwiseGrad.h), the activations as
-// oneDNN eltwise primitives (EltwiseGrad.h). Every other op, and
+// pointwise ops and max pools run as plane kernels (PointwiseGrad.h,
+// PoolGrad.h), the activations as oneDNN eltwise primitives
+// (EltwiseGrad.h). Every other op, and
 // a convolution oneDNN refuses, falls back on the reference kernels.
 //
 //===----------------------------------------------------------------------===//
