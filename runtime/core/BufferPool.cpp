@@ -99,9 +99,23 @@ char *BufferPool::takeRange(size_t bytes) {
     mapChunk(bytes);
     fit = freeBySize.lower_bound({bytes, nullptr});
   }
-  // Fewest fresh pages, then best fit (the set's order: size, address).
+  // The lowest range where the request touches no fresh page: a tile's
+  // blocks then pack from the bottom as they did in the tile before, and
+  // free space gathers above them, where the lasting buffers are. (Best fit
+  // first left free ranges between a backward tile's blocks that no later
+  // block filled: 62 MiB more pages resident in a ResNet-34 step.)
   char *range = nullptr, *at = nullptr;
   size_t size = 0, fresh = SIZE_MAX;
+  for (auto [candidate, candidateSize] : freeByAddress) {
+    if (candidateSize < bytes || untouched(candidate, bytes) > 0)
+      continue;
+    range = at = candidate;
+    size = candidateSize;
+    fresh = 0;
+    break;
+  }
+  // Else the fewest fresh pages, then best fit (the set's order: size,
+  // address), at a range's front or back.
   for (auto it = fit; it != freeBySize.end() && fresh > 0; ++it) {
     auto [candidateSize, candidate] = *it;
     char *back = candidate + candidateSize - bytes;
