@@ -193,8 +193,6 @@ public:
         seeded[size_t(v)] = stageOf[size_t(v)] >= 0 && reached[size_t(v)];
   }
 
-  size_t stageCount() const { return stages.stages.size(); }
-
   /// The most tile nodes of one stage.
   int nodes() const {
     size_t most = 0;
@@ -209,8 +207,8 @@ public:
   const BackwardSchedule &schedule(size_t s, int segments,
                                    plan::TileShape tiles) {
     auto key = std::tuple{s, segments, tiles.edge, tiles.extent()[0]};
-    auto it = schedules.find(key);
-    if (it != schedules.end())
+    auto it = tuned.find(key);
+    if (it != tuned.end())
       return it->second;
     const plan::Stage &stage = stages.stages[s];
     BackwardSchedule first =
@@ -230,16 +228,19 @@ public:
           program, stage,
           tuneCuts(first.segmentStarts, int(stage.tileNodes.size()), cost));
     }
-    return schedules.emplace(key, std::move(first)).first->second;
+    return tuned.emplace(key, std::move(first)).first->second;
+  }
+
+  /// Every stage's schedule, as backwardSchedules gives them.
+  std::vector<BackwardSchedule> schedules(plan::TileShape tiles, int segments) {
+    std::vector<BackwardSchedule> chosen;
+    for (size_t s = 0; s < stages.stages.size(); ++s)
+      chosen.push_back(schedule(s, segments, tiles));
+    return chosen;
   }
 
   int64_t bytes(plan::TileShape tiles, int segments) {
-    std::vector<BackwardSchedule> chosen;
-    for (size_t s = 0; s < stages.stages.size(); ++s)
-      chosen.push_back(stages.stages[s].tileNodes.empty()
-                           ? BackwardSchedule()
-                           : schedule(s, segments, tiles));
-    return bytes(tiles, chosen);
+    return bytes(tiles, schedules(tiles, segments));
   }
 
   int64_t bytes(plan::TileShape tiles,
@@ -359,8 +360,8 @@ private:
   std::vector<int64_t> weights;
   std::vector<bool> seeded, reached;
   std::vector<int> stageOf;
-  std::map<std::tuple<size_t, int, int64_t, int64_t>, BackwardSchedule>
-      schedules;
+  /// By stage, segments and tile shape.
+  std::map<std::tuple<size_t, int, int64_t, int64_t>, BackwardSchedule> tuned;
   std::map<std::tuple<size_t, int64_t, int64_t>, std::vector<TileClass>>
       tileClasses;
 };
@@ -395,11 +396,8 @@ int64_t predictBackwardBytes(const Program &program, const Shape &inputShape,
 std::vector<BackwardSchedule>
 backwardSchedules(const Program &program, const Shape &inputShape,
                   plan::TileShape tiles, bool inputGradient, int segments) {
-  Predictor predictor(program, inputShape, inputGradient);
-  std::vector<BackwardSchedule> schedules;
-  for (size_t s = 0; s < predictor.stageCount(); ++s)
-    schedules.push_back(predictor.schedule(s, segments, tiles));
-  return schedules;
+  return Predictor(program, inputShape, inputGradient)
+      .schedules(tiles, segments);
 }
 
 std::vector<bool> readByLaterStages(const Program &program) {
@@ -439,9 +437,11 @@ BackwardTiling chooseBackwardTiles(const Program &program,
     };
     plan::TileShape tiles;
     if (!fits(0)) {
-      // The prediction grows with the edge: bisect for the largest fit,
-      // from the large edges down (a small edge is many tiles to replay),
-      // then check that one pixel fits at all only if nothing larger did.
+      // The prediction grows with the edge (roughly, with cuts tuned to
+      // each edge): bisect for the largest fit, from the large edges down
+      // (a small edge is many tiles to replay), then check that one pixel
+      // fits at all only if nothing larger did. Either way the edge after
+      // the one found was tried and did not fit.
       int64_t lo = 1, hi = longest;
       while (lo < hi) {
         int64_t mid = lo + (hi - lo + 1) / 2;
@@ -452,10 +452,6 @@ BackwardTiling chooseBackwardTiles(const Program &program,
       }
       if (lo == 1 && !fits(1))
         continue;
-      // Cuts tuned to each edge make the prediction grow only roughly
-      // with it: a larger edge that still fits is taken.
-      while (lo < longest && fits(lo + 1))
-        ++lo;
       tiles = {lo, 0};
     }
     double work = predictor.work(tiles, k);

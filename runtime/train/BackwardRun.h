@@ -39,7 +39,6 @@ inline double since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-/// Sums `t` into `acc`, grown to its size at the first call.
 /// Adds `t`'s values into `acc` (grown to its size, from zeros).
 void addInto(std::vector<double> &acc, const Tensor &t);
 /// Adds `from` into `to`, of as many elements.
